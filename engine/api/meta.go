@@ -1,0 +1,200 @@
+// Package api holds the cluster's resource types, with Kubernetes' group,
+// version, kind, Go field names and JSON field names, so that manifests from
+// kubernetes.io decode unchanged and objects print as a real cluster prints
+// them. It has no dependency on k8s.io modules, to keep the browser build small.
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Object is any resource stored by the API server.
+type Object interface {
+	GetTypeMeta() *TypeMeta
+	GetObjectMeta() *ObjectMeta
+}
+
+// TypeMeta names an object's kind and API version.
+type TypeMeta struct {
+	Kind       string `json:"kind,omitempty"`
+	APIVersion string `json:"apiVersion,omitempty"`
+}
+
+// GetTypeMeta implements Object.
+func (t *TypeMeta) GetTypeMeta() *TypeMeta { return t }
+
+// ObjectMeta is the metadata every stored object has.
+type ObjectMeta struct {
+	Name                       string            `json:"name,omitempty"`
+	GenerateName               string            `json:"generateName,omitempty"`
+	Namespace                  string            `json:"namespace,omitempty"`
+	SelfLink                   string            `json:"selfLink,omitempty"`
+	UID                        string            `json:"uid,omitempty"`
+	ResourceVersion            string            `json:"resourceVersion,omitempty"`
+	Generation                 int64             `json:"generation,omitempty"`
+	CreationTimestamp          Time              `json:"creationTimestamp"`
+	DeletionTimestamp          *Time             `json:"deletionTimestamp,omitempty"`
+	DeletionGracePeriodSeconds *int64            `json:"deletionGracePeriodSeconds,omitempty"`
+	Labels                     map[string]string `json:"labels,omitempty"`
+	Annotations                map[string]string `json:"annotations,omitempty"`
+	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty"`
+	Finalizers                 []string          `json:"finalizers,omitempty"`
+	ManagedFields              []json.RawMessage `json:"managedFields,omitempty"`
+}
+
+// GetObjectMeta implements Object.
+func (m *ObjectMeta) GetObjectMeta() *ObjectMeta { return m }
+
+// OwnerReference points from a dependent to its owner.
+type OwnerReference struct {
+	APIVersion         string `json:"apiVersion"`
+	Kind               string `json:"kind"`
+	Name               string `json:"name"`
+	UID                string `json:"uid"`
+	Controller         *bool  `json:"controller,omitempty"`
+	BlockOwnerDeletion *bool  `json:"blockOwnerDeletion,omitempty"`
+}
+
+// ListMeta is the metadata of a list.
+type ListMeta struct {
+	SelfLink           string `json:"selfLink,omitempty"`
+	ResourceVersion    string `json:"resourceVersion,omitempty"`
+	Continue           string `json:"continue,omitempty"`
+	RemainingItemCount *int64 `json:"remainingItemCount,omitempty"`
+}
+
+// Time is a timestamp that encodes as RFC 3339 with second precision, and as
+// null when zero, as metav1.Time does.
+type Time struct {
+	time.Time
+}
+
+// NewTime wraps t.
+func NewTime(t time.Time) Time { return Time{t.UTC().Truncate(time.Second)} }
+
+// NewTimePtr wraps t and returns a pointer.
+func NewTimePtr(t time.Time) *Time {
+	v := NewTime(t)
+	return &v
+}
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(t.UTC().Format(time.RFC3339))
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	p, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return err
+	}
+	t.Time = p.UTC()
+	return nil
+}
+
+// MicroTime is a timestamp with microsecond precision, as metav1.MicroTime.
+type MicroTime struct {
+	time.Time
+}
+
+const microTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+// MarshalJSON implements json.Marshaler.
+func (t MicroTime) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(t.UTC().Format(microTimeFormat))
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *MicroTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	p, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	t.Time = p.UTC()
+	return nil
+}
+
+// LabelSelector selects objects by their labels.
+type LabelSelector struct {
+	MatchLabels      map[string]string          `json:"matchLabels,omitempty"`
+	MatchExpressions []LabelSelectorRequirement `json:"matchExpressions,omitempty"`
+}
+
+// LabelSelectorRequirement is one expression of a LabelSelector.
+type LabelSelectorRequirement struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values,omitempty"`
+}
+
+// Condition is the standard condition type (metav1.Condition).
+type Condition struct {
+	Type               string `json:"type"`
+	Status             string `json:"status"`
+	ObservedGeneration int64  `json:"observedGeneration,omitempty"`
+	LastTransitionTime Time   `json:"lastTransitionTime"`
+	Reason             string `json:"reason"`
+	Message            string `json:"message"`
+}
+
+// Status is the body of an error response, as metav1.Status.
+type Status struct {
+	TypeMeta `json:",inline"`
+	ListMeta `json:"metadata"`
+	Status   string         `json:"status,omitempty"`
+	Message  string         `json:"message,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	Details  *StatusDetails `json:"details,omitempty"`
+	Code     int32          `json:"code,omitempty"`
+}
+
+// StatusDetails names the object an error is about.
+type StatusDetails struct {
+	Name   string `json:"name,omitempty"`
+	Group  string `json:"group,omitempty"`
+	Kind   string `json:"kind,omitempty"`
+	UID    string `json:"uid,omitempty"`
+	Causes []StatusCause `json:"causes,omitempty"`
+}
+
+// StatusCause is one reason for an error.
+type StatusCause struct {
+	Type    string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Ptr returns a pointer to v.
+func Ptr[T any](v T) *T { return &v }
+
+// Deref returns *p, or def when p is nil.
+func Deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}

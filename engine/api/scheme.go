@@ -1,0 +1,121 @@
+package api
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// ResourceInfo describes one API resource: its REST name, kind and version,
+// scope, and the names kubectl accepts for it.
+type ResourceInfo struct {
+	Group      string
+	Version    string
+	Resource   string // plural, as in the URL: "deployments"
+	Singular   string
+	Kind       string
+	Namespaced bool
+	ShortNames []string
+	Categories []string
+	New        func() Object
+}
+
+// APIVersion returns "group/version", or "version" for the core group.
+func (r *ResourceInfo) APIVersion() string {
+	if r.Group == "" {
+		return r.Version
+	}
+	return r.Group + "/" + r.Version
+}
+
+// GroupResource returns "resource.group", or "resource" for the core group,
+// as the API server names resources in its messages.
+func (r *ResourceInfo) GroupResource() string {
+	if r.Group == "" {
+		return r.Resource
+	}
+	return r.Resource + "." + r.Group
+}
+
+// GroupKind returns "Kind.group", or "Kind" for the core group.
+func (r *ResourceInfo) GroupKind() string {
+	if r.Group == "" {
+		return r.Kind
+	}
+	return r.Kind + "." + r.Group
+}
+
+// Resources lists every resource the API server serves, in discovery order.
+var Resources = []*ResourceInfo{
+	{Version: "v1", Resource: "namespaces", Singular: "namespace", Kind: "Namespace", ShortNames: []string{"ns"}, New: func() Object { return &Namespace{} }},
+	{Version: "v1", Resource: "nodes", Singular: "node", Kind: "Node", ShortNames: []string{"no"}, New: func() Object { return &Node{} }},
+	{Version: "v1", Resource: "pods", Singular: "pod", Kind: "Pod", Namespaced: true, ShortNames: []string{"po"}, Categories: []string{"all"}, New: func() Object { return &Pod{} }},
+	{Version: "v1", Resource: "services", Singular: "service", Kind: "Service", Namespaced: true, ShortNames: []string{"svc"}, Categories: []string{"all"}, New: func() Object { return &Service{} }},
+	{Version: "v1", Resource: "configmaps", Singular: "configmap", Kind: "ConfigMap", Namespaced: true, ShortNames: []string{"cm"}, New: func() Object { return &ConfigMap{} }},
+	{Version: "v1", Resource: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", Namespaced: true, ShortNames: []string{"sa"}, New: func() Object { return &ServiceAccount{} }},
+	{Version: "v1", Resource: "events", Singular: "event", Kind: "Event", Namespaced: true, ShortNames: []string{"ev"}, New: func() Object { return &Event{} }},
+	{Group: "apps", Version: "v1", Resource: "deployments", Singular: "deployment", Kind: "Deployment", Namespaced: true, ShortNames: []string{"deploy"}, Categories: []string{"all"}, New: func() Object { return &Deployment{} }},
+	{Group: "apps", Version: "v1", Resource: "replicasets", Singular: "replicaset", Kind: "ReplicaSet", Namespaced: true, ShortNames: []string{"rs"}, Categories: []string{"all"}, New: func() Object { return &ReplicaSet{} }},
+	{Group: "apps", Version: "v1", Resource: "daemonsets", Singular: "daemonset", Kind: "DaemonSet", Namespaced: true, ShortNames: []string{"ds"}, Categories: []string{"all"}, New: func() Object { return &DaemonSet{} }},
+	{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Singular: "lease", Kind: "Lease", Namespaced: true, New: func() Object { return &Lease{} }},
+}
+
+var byType = func() map[reflect.Type]*ResourceInfo {
+	m := map[reflect.Type]*ResourceInfo{}
+	for _, r := range Resources {
+		m[reflect.TypeOf(r.New())] = r
+	}
+	return m
+}()
+
+// ResourceFor returns the resource of an object from its Go type.
+func ResourceFor(obj Object) *ResourceInfo {
+	if r, ok := byType[reflect.TypeOf(obj)]; ok {
+		return r
+	}
+	panic(fmt.Sprintf("api: no resource for %T", obj))
+}
+
+// LookupKind returns the resource for an apiVersion and kind, or an error in
+// the API server's words.
+func LookupKind(apiVersion, kind string) (*ResourceInfo, error) {
+	for _, r := range Resources {
+		if r.Kind == kind && r.APIVersion() == apiVersion {
+			return r, nil
+		}
+	}
+	if apiVersion == "" || kind == "" {
+		return nil, fmt.Errorf("Object 'Kind' is missing")
+	}
+	return nil, fmt.Errorf("no matches for kind %q in version %q", kind, apiVersion)
+}
+
+// LookupResource finds a resource by the names kubectl accepts: plural,
+// singular, kind or short name, optionally qualified by group
+// ("deployments.apps") or version and group ("deployments.v1.apps").
+func LookupResource(name string) (*ResourceInfo, bool) {
+	name = strings.ToLower(name)
+	base, group, _ := strings.Cut(name, ".")
+	for _, r := range Resources {
+		if group != "" && group != r.Group && group != r.Version+"."+r.Group {
+			continue
+		}
+		if base == r.Resource || base == r.Singular || base == strings.ToLower(r.Kind) {
+			return r, true
+		}
+		for _, s := range r.ShortNames {
+			if base == s {
+				return r, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// SetTypeMeta fills in obj's kind and apiVersion from its Go type.
+func SetTypeMeta(obj Object) Object {
+	r := ResourceFor(obj)
+	tm := obj.GetTypeMeta()
+	tm.Kind, tm.APIVersion = r.Kind, r.APIVersion()
+	return obj
+}

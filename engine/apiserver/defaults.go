@@ -1,0 +1,352 @@
+package apiserver
+
+import (
+	"strings"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// Defaults, as the API server's defaulting functions and admission plugins
+// set them, so that `kubectl get -o yaml` shows what a real cluster shows.
+
+const defaultServiceAccount = "default"
+
+func preparePodCreate(s *Server, obj api.Object) {
+	p := obj.(*api.Pod)
+	p.Status = api.PodStatus{Phase: api.PodPending}
+	defaultPodSpec(&p.Spec)
+	// ServiceAccount admission.
+	if p.Spec.ServiceAccountName == "" {
+		p.Spec.ServiceAccountName = defaultServiceAccount
+	}
+	p.Spec.DeprecatedServiceAccount = p.Spec.ServiceAccountName
+	// Priority admission.
+	if p.Spec.Priority == nil {
+		p.Spec.Priority = api.Ptr(int32(0))
+	}
+	if p.Spec.PreemptionPolicy == nil {
+		p.Spec.PreemptionPolicy = api.Ptr("PreemptLowerPriority")
+	}
+	addDefaultTolerations(&p.Spec)
+	p.Status.QOSClass = qosClass(&p.Spec)
+}
+
+func preparePodUpdate(s *Server, obj, old api.Object) {
+	defaultPodSpec(&obj.(*api.Pod).Spec)
+}
+
+// addDefaultTolerations is the DefaultTolerationSeconds admission plugin:
+// pods tolerate an unreachable or not-ready node for five minutes.
+func addDefaultTolerations(spec *api.PodSpec) {
+	for _, key := range []string{"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"} {
+		if toleratesKey(spec.Tolerations, key) {
+			continue
+		}
+		spec.Tolerations = append(spec.Tolerations, api.Toleration{
+			Key: key, Operator: "Exists", Effect: api.TaintNoExecute, TolerationSeconds: api.Ptr(int64(300)),
+		})
+	}
+}
+
+func toleratesKey(ts []api.Toleration, key string) bool {
+	for _, t := range ts {
+		if (t.Key == key || t.Key == "" && t.Operator == "Exists") && (t.Effect == "" || t.Effect == api.TaintNoExecute) {
+			return true
+		}
+	}
+	return false
+}
+
+func defaultPodSpec(spec *api.PodSpec) {
+	if spec.RestartPolicy == "" {
+		spec.RestartPolicy = api.RestartAlways
+	}
+	if spec.TerminationGracePeriodSeconds == nil {
+		spec.TerminationGracePeriodSeconds = api.Ptr(int64(30))
+	}
+	if spec.DNSPolicy == "" {
+		spec.DNSPolicy = "ClusterFirst"
+	}
+	if spec.SecurityContext == nil {
+		spec.SecurityContext = &api.PodSecurityContext{}
+	}
+	if spec.SchedulerName == "" {
+		spec.SchedulerName = "default-scheduler"
+	}
+	if spec.EnableServiceLinks == nil {
+		spec.EnableServiceLinks = api.Ptr(true)
+	}
+	for i := range spec.InitContainers {
+		defaultContainer(&spec.InitContainers[i])
+	}
+	for i := range spec.Containers {
+		defaultContainer(&spec.Containers[i])
+	}
+	for i := range spec.Volumes {
+		defaultVolume(&spec.Volumes[i])
+	}
+}
+
+func defaultContainer(c *api.Container) {
+	if c.TerminationMessagePath == "" {
+		c.TerminationMessagePath = "/dev/termination-log"
+	}
+	if c.TerminationMessagePolicy == "" {
+		c.TerminationMessagePolicy = "File"
+	}
+	if c.ImagePullPolicy == "" {
+		c.ImagePullPolicy = defaultPullPolicy(c.Image)
+	}
+	for i := range c.Ports {
+		if c.Ports[i].Protocol == "" {
+			c.Ports[i].Protocol = "TCP"
+		}
+	}
+	for i := range c.Env {
+		if f := c.Env[i].ValueFrom; f != nil && f.FieldRef != nil && f.FieldRef.APIVersion == "" {
+			f.FieldRef.APIVersion = "v1"
+		}
+	}
+	for name, q := range c.Resources.Limits {
+		if _, ok := c.Resources.Requests[name]; !ok {
+			if c.Resources.Requests == nil {
+				c.Resources.Requests = api.ResourceList{}
+			}
+			c.Resources.Requests[name] = q
+		}
+	}
+	for _, p := range []*api.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+		defaultProbe(p)
+	}
+}
+
+// defaultPullPolicy is Always for :latest or an untagged image, else IfNotPresent.
+func defaultPullPolicy(image string) string {
+	if strings.Contains(image, "@") {
+		return "IfNotPresent"
+	}
+	name := image[strings.LastIndex(image, "/")+1:]
+	_, tag, ok := strings.Cut(name, ":")
+	if !ok || tag == "latest" {
+		return "Always"
+	}
+	return "IfNotPresent"
+}
+
+func defaultProbe(p *api.Probe) {
+	if p == nil {
+		return
+	}
+	if p.TimeoutSeconds == 0 {
+		p.TimeoutSeconds = 1
+	}
+	if p.PeriodSeconds == 0 {
+		p.PeriodSeconds = 10
+	}
+	if p.SuccessThreshold == 0 {
+		p.SuccessThreshold = 1
+	}
+	if p.FailureThreshold == 0 {
+		p.FailureThreshold = 3
+	}
+	if g := p.HTTPGet; g != nil {
+		if g.Path == "" {
+			g.Path = "/"
+		}
+		if g.Scheme == "" {
+			g.Scheme = "HTTP"
+		}
+	}
+}
+
+func defaultVolume(v *api.Volume) {
+	mode := api.Ptr(int32(0o644))
+	switch {
+	case v.ConfigMap != nil && v.ConfigMap.DefaultMode == nil:
+		v.ConfigMap.DefaultMode = mode
+	case v.Secret != nil && v.Secret.DefaultMode == nil:
+		v.Secret.DefaultMode = mode
+	case v.Projected != nil && v.Projected.DefaultMode == nil:
+		v.Projected.DefaultMode = mode
+	case v.DownwardAPI != nil && v.DownwardAPI.DefaultMode == nil:
+		v.DownwardAPI.DefaultMode = mode
+	case v.HostPath != nil && v.HostPath.Type == nil:
+		v.HostPath.Type = api.Ptr("")
+	}
+}
+
+// qosClass computes the pod's quality-of-service class.
+func qosClass(spec *api.PodSpec) string {
+	any, guaranteed := false, true
+	for _, c := range append(append([]api.Container{}, spec.InitContainers...), spec.Containers...) {
+		if len(c.Resources.Requests)+len(c.Resources.Limits) > 0 {
+			any = true
+		}
+		for _, r := range []string{"cpu", "memory"} {
+			l, ok := c.Resources.Limits[r]
+			if !ok {
+				guaranteed = false
+				continue
+			}
+			if req, ok := c.Resources.Requests[r]; ok && req.Cmp(l) != 0 {
+				guaranteed = false
+			}
+		}
+	}
+	switch {
+	case !any:
+		return "BestEffort"
+	case guaranteed:
+		return "Guaranteed"
+	}
+	return "Burstable"
+}
+
+func defaultTemplate(t *api.PodTemplateSpec) {
+	defaultPodSpec(&t.Spec)
+}
+
+func prepareDeploymentCreate(s *Server, obj api.Object) {
+	d := obj.(*api.Deployment)
+	d.Status = api.DeploymentStatus{}
+	defaultDeployment(d)
+}
+
+func defaultDeployment(d *api.Deployment) {
+	if d.Spec.Replicas == nil {
+		d.Spec.Replicas = api.Ptr(int32(1))
+	}
+	if d.Spec.Strategy.Type == "" {
+		d.Spec.Strategy.Type = "RollingUpdate"
+	}
+	if d.Spec.Strategy.Type == "RollingUpdate" {
+		if d.Spec.Strategy.RollingUpdate == nil {
+			d.Spec.Strategy.RollingUpdate = &api.RollingUpdateDeployment{}
+		}
+		ru := d.Spec.Strategy.RollingUpdate
+		if ru.MaxUnavailable == nil {
+			ru.MaxUnavailable = api.Ptr(api.FromString("25%"))
+		}
+		if ru.MaxSurge == nil {
+			ru.MaxSurge = api.Ptr(api.FromString("25%"))
+		}
+	}
+	if d.Spec.RevisionHistoryLimit == nil {
+		d.Spec.RevisionHistoryLimit = api.Ptr(int32(10))
+	}
+	if d.Spec.ProgressDeadlineSeconds == nil {
+		d.Spec.ProgressDeadlineSeconds = api.Ptr(int32(600))
+	}
+	defaultTemplate(&d.Spec.Template)
+}
+
+func prepareReplicaSetCreate(s *Server, obj api.Object) {
+	rs := obj.(*api.ReplicaSet)
+	rs.Status = api.ReplicaSetStatus{}
+	defaultReplicaSet(rs)
+}
+
+func defaultReplicaSet(rs *api.ReplicaSet) {
+	if rs.Spec.Replicas == nil {
+		rs.Spec.Replicas = api.Ptr(int32(1))
+	}
+	defaultTemplate(&rs.Spec.Template)
+}
+
+func prepareDaemonSetCreate(s *Server, obj api.Object) {
+	ds := obj.(*api.DaemonSet)
+	ds.Status = api.DaemonSetStatus{}
+	defaultDaemonSet(ds)
+}
+
+func defaultDaemonSet(ds *api.DaemonSet) {
+	if ds.Spec.UpdateStrategy.Type == "" {
+		ds.Spec.UpdateStrategy.Type = "RollingUpdate"
+	}
+	if ds.Spec.UpdateStrategy.Type == "RollingUpdate" {
+		if ds.Spec.UpdateStrategy.RollingUpdate == nil {
+			ds.Spec.UpdateStrategy.RollingUpdate = &api.RollingUpdateDaemonSet{}
+		}
+		ru := ds.Spec.UpdateStrategy.RollingUpdate
+		if ru.MaxUnavailable == nil {
+			ru.MaxUnavailable = api.Ptr(api.FromInt(1))
+		}
+		if ru.MaxSurge == nil {
+			ru.MaxSurge = api.Ptr(api.FromInt(0))
+		}
+	}
+	if ds.Spec.RevisionHistoryLimit == nil {
+		ds.Spec.RevisionHistoryLimit = api.Ptr(int32(10))
+	}
+	defaultTemplate(&ds.Spec.Template)
+}
+
+func prepareNodeCreate(s *Server, obj api.Object) {}
+
+func prepareNamespaceCreate(s *Server, obj api.Object) {
+	ns := obj.(*api.Namespace)
+	ns.Status = api.NamespaceStatus{Phase: "Active"}
+	ns.Spec.Finalizers = []string{"kubernetes"}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels["kubernetes.io/metadata.name"] = ns.Name
+}
+
+func prepareServiceCreate(s *Server, obj api.Object) {
+	svc := obj.(*api.Service)
+	svc.Status = api.ServiceStatus{}
+	defaultServiceSpec(&svc.Spec)
+	if svc.Spec.Type != "ExternalName" {
+		svc.Spec.IPFamilies = []string{"IPv4"}
+		svc.Spec.IPFamilyPolicy = api.Ptr("SingleStack")
+		svc.Spec.InternalTrafficPolicy = api.Ptr("Cluster")
+	}
+}
+
+func prepareServiceUpdate(s *Server, obj, old api.Object) {
+	svc, o := obj.(*api.Service), old.(*api.Service)
+	defaultServiceSpec(&svc.Spec)
+	if svc.Spec.ClusterIP == "" {
+		svc.Spec.ClusterIP, svc.Spec.ClusterIPs = o.Spec.ClusterIP, o.Spec.ClusterIPs
+	}
+	if svc.Spec.IPFamilies == nil {
+		svc.Spec.IPFamilies, svc.Spec.IPFamilyPolicy = o.Spec.IPFamilies, o.Spec.IPFamilyPolicy
+	}
+	if svc.Spec.InternalTrafficPolicy == nil {
+		svc.Spec.InternalTrafficPolicy = o.Spec.InternalTrafficPolicy
+	}
+	for i := range svc.Spec.Ports {
+		for _, op := range o.Spec.Ports {
+			if svc.Spec.Ports[i].NodePort == 0 && op.Port == svc.Spec.Ports[i].Port && needsNodePort(svc.Spec.Type) {
+				svc.Spec.Ports[i].NodePort = op.NodePort
+			}
+		}
+	}
+}
+
+func defaultServiceSpec(spec *api.ServiceSpec) {
+	if spec.Type == "" {
+		spec.Type = "ClusterIP"
+	}
+	if spec.SessionAffinity == "" {
+		spec.SessionAffinity = "None"
+	}
+	for i := range spec.Ports {
+		p := &spec.Ports[i]
+		if p.Protocol == "" {
+			p.Protocol = "TCP"
+		}
+		if p.TargetPort.IsZero() {
+			p.TargetPort = api.FromInt(p.Port)
+		}
+	}
+	if needsNodePort(spec.Type) && spec.ExternalTrafficPolicy == "" {
+		spec.ExternalTrafficPolicy = "Cluster"
+	}
+	if spec.Type == "LoadBalancer" && spec.AllocateLoadBalancerNodePorts == nil {
+		spec.AllocateLoadBalancerNodePorts = api.Ptr(true)
+	}
+}
+
+func needsNodePort(t string) bool { return t == "NodePort" || t == "LoadBalancer" }

@@ -1,0 +1,201 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// StatusError is an API error with the API server's reason, code and words.
+type StatusError struct {
+	Status api.Status
+}
+
+func (e *StatusError) Error() string { return e.Status.Message }
+
+// Reason returns the machine-readable reason, e.g. "NotFound".
+func (e *StatusError) Reason() string { return e.Status.Reason }
+
+func newStatus(code int32, reason, msg string, details *api.StatusDetails) *StatusError {
+	return &StatusError{Status: api.Status{
+		TypeMeta: api.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status:   "Failure",
+		Message:  msg,
+		Reason:   reason,
+		Details:  details,
+		Code:     code,
+	}}
+}
+
+// NewNotFound returns `pods "x" not found`.
+func NewNotFound(r *api.ResourceInfo, name string) *StatusError {
+	msg := fmt.Sprintf("%s %q not found", r.GroupResource(), name)
+	if name == "" {
+		msg = fmt.Sprintf("%s not found", r.GroupResource())
+	}
+	return newStatus(http.StatusNotFound, "NotFound", msg, &api.StatusDetails{Name: name, Group: r.Group, Kind: r.Resource})
+}
+
+// NewAlreadyExists returns `pods "x" already exists`.
+func NewAlreadyExists(r *api.ResourceInfo, name string) *StatusError {
+	return newStatus(http.StatusConflict, "AlreadyExists", fmt.Sprintf("%s %q already exists", r.GroupResource(), name),
+		&api.StatusDetails{Name: name, Group: r.Group, Kind: r.Resource})
+}
+
+// NewConflict returns the optimistic-concurrency conflict.
+func NewConflict(r *api.ResourceInfo, name string, err error) *StatusError {
+	return newStatus(http.StatusConflict, "Conflict", fmt.Sprintf("Operation cannot be fulfilled on %s %q: %v", r.GroupResource(), name, err),
+		&api.StatusDetails{Name: name, Group: r.Group, Kind: r.Resource})
+}
+
+// errModified is the reason of a resourceVersion conflict.
+var errModified = errors.New("the object has been modified; please apply your changes to the latest version and try again")
+
+// NewBadRequest returns a 400 with msg.
+func NewBadRequest(msg string) *StatusError {
+	return newStatus(http.StatusBadRequest, "BadRequest", msg, nil)
+}
+
+// NewForbidden returns a 403.
+func NewForbidden(r *api.ResourceInfo, name string, err error) *StatusError {
+	msg := fmt.Sprintf("%s %q is forbidden: %v", r.GroupResource(), name, err)
+	if name == "" {
+		msg = fmt.Sprintf("%s is forbidden: %v", r.GroupResource(), err)
+	}
+	return newStatus(http.StatusForbidden, "Forbidden", msg, &api.StatusDetails{Name: name, Group: r.Group, Kind: r.Resource})
+}
+
+// NewGone returns 410 Gone for a watch from a compacted revision.
+func NewGone(msg string) *StatusError {
+	return newStatus(http.StatusGone, "Expired", msg, nil)
+}
+
+// NewInternal returns a 500.
+func NewInternal(err error) *StatusError {
+	return newStatus(http.StatusInternalServerError, "InternalError", fmt.Sprintf("Internal error occurred: %v", err), nil)
+}
+
+// NewMethodNotSupported returns a 405.
+func NewMethodNotSupported(r *api.ResourceInfo, verb string) *StatusError {
+	return newStatus(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("%s is not supported on resources of kind %q", verb, r.GroupResource()), nil)
+}
+
+// FieldError is one validation failure at a field path.
+type FieldError struct {
+	Type     string // "Required value", "Invalid value", "Unsupported value", "Duplicate value", "Forbidden", "Too long"
+	Field    string
+	BadValue any
+	Detail   string
+	hasValue bool
+}
+
+// Required is a missing field.
+func Required(field, detail string) FieldError {
+	return FieldError{Type: "Required value", Field: field, Detail: detail}
+}
+
+// Invalid is a field with a bad value.
+func Invalid(field string, value any, detail string) FieldError {
+	return FieldError{Type: "Invalid value", Field: field, BadValue: value, Detail: detail, hasValue: true}
+}
+
+// NotSupported is a value outside an enumeration.
+func NotSupported(field string, value any, valid []string) FieldError {
+	quoted := make([]string, len(valid))
+	for i, v := range valid {
+		quoted[i] = fmt.Sprintf("%q", v)
+	}
+	return FieldError{Type: "Unsupported value", Field: field, BadValue: value, hasValue: true, Detail: "supported values: " + strings.Join(quoted, ", ")}
+}
+
+// Duplicate is a repeated value.
+func Duplicate(field string, value any) FieldError {
+	return FieldError{Type: "Duplicate value", Field: field, BadValue: value, hasValue: true}
+}
+
+// Forbidden is a field that may not be set.
+func Forbidden(field, detail string) FieldError {
+	return FieldError{Type: "Forbidden", Field: field, Detail: detail}
+}
+
+func (e FieldError) String() string {
+	s := e.Field + ": " + e.Type
+	if e.hasValue {
+		s += ": " + formatBadValue(e.BadValue)
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// formatBadValue prints a value as field.Error does: pointers followed,
+// strings quoted, structures in Go syntax.
+func formatBadValue(v any) string {
+	if v == nil {
+		return "null"
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return "null"
+		}
+		v = rv.Elem().Interface()
+	}
+	switch t := v.(type) {
+	case int64, int32, int, float64, float32, bool:
+		return fmt.Sprintf("%v", t)
+	case string:
+		return fmt.Sprintf("%q", t)
+	case fmt.Stringer:
+		return t.String()
+	}
+	return strings.ReplaceAll(fmt.Sprintf("%#v", v), "api.", "v1.")
+}
+
+var causeReasons = map[string]string{
+	"Required value":    "FieldValueRequired",
+	"Invalid value":     "FieldValueInvalid",
+	"Unsupported value": "FieldValueNotSupported",
+	"Duplicate value":   "FieldValueDuplicate",
+	"Forbidden":         "FieldValueForbidden",
+	"Too long":          "FieldValueTooLong",
+}
+
+// NewInvalid returns the 422 for a failed validation, with one cause per
+// field error, in the API server's words.
+func NewInvalid(r *api.ResourceInfo, name string, errs []FieldError) *StatusError {
+	msgs := make([]string, len(errs))
+	causes := make([]api.StatusCause, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.String()
+		causes[i] = api.StatusCause{Type: causeReasons[e.Type], Message: strings.TrimPrefix(e.String(), e.Field+": "), Field: e.Field}
+	}
+	agg := msgs[0]
+	if len(msgs) > 1 {
+		agg = "[" + strings.Join(msgs, ", ") + "]"
+	}
+	return newStatus(http.StatusUnprocessableEntity, "Invalid", fmt.Sprintf("%s %q is invalid: %s", r.GroupKind(), name, agg),
+		&api.StatusDetails{Name: name, Group: r.Group, Kind: r.Kind, Causes: causes})
+}
+
+// ReasonOf returns the reason of an API error, or "" for other errors.
+func ReasonOf(err error) string {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Status.Reason
+	}
+	return ""
+}
+
+// IsNotFound reports whether err is a NotFound API error.
+func IsNotFound(err error) bool { return ReasonOf(err) == "NotFound" }
+
+// IsAlreadyExists reports whether err is an AlreadyExists API error.
+func IsAlreadyExists(err error) bool { return ReasonOf(err) == "AlreadyExists" }
+
+// IsConflict reports whether err is a Conflict API error.
+func IsConflict(err error) bool { return ReasonOf(err) == "Conflict" }

@@ -1,0 +1,139 @@
+package apiserver
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// matcher applies the label and field selectors of a list or watch.
+type matcher struct {
+	labels api.Selector
+	fields []fieldRequirement
+	r      *api.ResourceInfo
+}
+
+type fieldRequirement struct {
+	field, value string
+	negate       bool
+}
+
+func newMatcher(r *api.ResourceInfo, opts ListOptions) (*matcher, error) {
+	m := &matcher{r: r}
+	var err error
+	if m.labels, err = api.ParseSelector(opts.LabelSelector); err != nil {
+		return nil, NewBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
+	}
+	if m.fields, err = parseFieldSelector(opts.FieldSelector); err != nil {
+		return nil, NewBadRequest(err.Error())
+	}
+	for _, f := range m.fields {
+		if _, ok := fieldValue(r, nil, f.field); !ok {
+			return nil, NewBadRequest(fmt.Sprintf("field label not supported: %s", f.field))
+		}
+	}
+	return m, nil
+}
+
+func parseFieldSelector(s string) ([]fieldRequirement, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []fieldRequirement
+	for _, part := range strings.Split(s, ",") {
+		var req fieldRequirement
+		var ok bool
+		switch {
+		case strings.Contains(part, "!="):
+			req.field, req.value, ok = strings.Cut(part, "!=")
+			req.negate = true
+		case strings.Contains(part, "=="):
+			req.field, req.value, ok = strings.Cut(part, "==")
+		default:
+			req.field, req.value, ok = strings.Cut(part, "=")
+		}
+		if !ok {
+			return nil, fmt.Errorf("invalid selector: '%s'; can't understand '%s'", s, part)
+		}
+		req.field = strings.TrimSpace(req.field)
+		req.value = strings.TrimSpace(req.value)
+		out = append(out, req)
+	}
+	return out, nil
+}
+
+func (m *matcher) matches(obj api.Object) bool {
+	if !m.labels.Matches(obj.GetObjectMeta().Labels) {
+		return false
+	}
+	for _, f := range m.fields {
+		v, _ := fieldValue(m.r, obj, f.field)
+		if (v == f.value) == f.negate {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldValue returns the value of a selectable field; obj may be nil to ask
+// only whether the field is selectable for the resource.
+func fieldValue(r *api.ResourceInfo, obj api.Object, field string) (string, bool) {
+	switch field {
+	case "metadata.name":
+		return metaField(obj, func(m *api.ObjectMeta) string { return m.Name }), true
+	case "metadata.namespace":
+		if r.Namespaced {
+			return metaField(obj, func(m *api.ObjectMeta) string { return m.Namespace }), true
+		}
+	}
+	if f, ok := selectableFields[r.Kind][field]; ok {
+		if obj == nil {
+			return "", true
+		}
+		return f(obj), true
+	}
+	return "", false
+}
+
+func metaField(obj api.Object, f func(*api.ObjectMeta) string) string {
+	if obj == nil {
+		return ""
+	}
+	return f(obj.GetObjectMeta())
+}
+
+// selectableFields are the field selectors each kind supports beyond name
+// and namespace, as in the API server's per-kind field label conversions.
+var selectableFields = map[string]map[string]func(api.Object) string{
+	"Pod": {
+		"spec.nodeName":            func(o api.Object) string { return o.(*api.Pod).Spec.NodeName },
+		"spec.restartPolicy":       func(o api.Object) string { return o.(*api.Pod).Spec.RestartPolicy },
+		"spec.schedulerName":       func(o api.Object) string { return o.(*api.Pod).Spec.SchedulerName },
+		"spec.serviceAccountName":  func(o api.Object) string { return o.(*api.Pod).Spec.ServiceAccountName },
+		"spec.hostNetwork":         func(o api.Object) string { return strconv.FormatBool(o.(*api.Pod).Spec.HostNetwork) },
+		"status.phase":             func(o api.Object) string { return o.(*api.Pod).Status.Phase },
+		"status.podIP":             func(o api.Object) string { return o.(*api.Pod).Status.PodIP },
+		"status.nominatedNodeName": func(o api.Object) string { return o.(*api.Pod).Status.NominatedNodeName },
+	},
+	"Node": {
+		"spec.unschedulable": func(o api.Object) string { return strconv.FormatBool(o.(*api.Node).Spec.Unschedulable) },
+	},
+	"Namespace": {
+		"status.phase": func(o api.Object) string { return o.(*api.Namespace).Status.Phase },
+	},
+	"Event": {
+		"involvedObject.kind":            func(o api.Object) string { return o.(*api.Event).InvolvedObject.Kind },
+		"involvedObject.namespace":       func(o api.Object) string { return o.(*api.Event).InvolvedObject.Namespace },
+		"involvedObject.name":            func(o api.Object) string { return o.(*api.Event).InvolvedObject.Name },
+		"involvedObject.uid":             func(o api.Object) string { return o.(*api.Event).InvolvedObject.UID },
+		"involvedObject.apiVersion":      func(o api.Object) string { return o.(*api.Event).InvolvedObject.APIVersion },
+		"involvedObject.resourceVersion": func(o api.Object) string { return o.(*api.Event).InvolvedObject.ResourceVersion },
+		"involvedObject.fieldPath":       func(o api.Object) string { return o.(*api.Event).InvolvedObject.FieldPath },
+		"reason":                         func(o api.Object) string { return o.(*api.Event).Reason },
+		"reportingComponent":             func(o api.Object) string { return o.(*api.Event).ReportingController },
+		"source":                         func(o api.Object) string { return o.(*api.Event).Source.Component },
+		"type":                           func(o api.Object) string { return o.(*api.Event).Type },
+	},
+}

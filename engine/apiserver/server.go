@@ -1,0 +1,374 @@
+// Package apiserver is the cluster's kube-apiserver: the only way into the
+// store. It decodes, defaults, validates and admits requests, keeps status
+// and spec apart, handles graceful deletion and finalizers, and fans watch
+// events out to every client, in the API server's own words.
+//
+// Requests have the REST shape of Kubernetes (resource, namespace, name,
+// subresource, verb), so an HTTP front for real clients is a thin layer.
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/store"
+)
+
+// Version is the Kubernetes version the cluster reports.
+const Version = "v1.37.2"
+
+// Server serves the Kubernetes API over the store.
+type Server struct {
+	loop  *loop.Loop
+	store *store.Store
+	rand  *rand.Rand
+
+	kubelets map[string]KubeletConn
+	ipam     *ipam
+
+	// observers see every committed change; the page draws from them.
+	observers []func(store.Event)
+}
+
+// New returns an API server over an empty store, with the namespaces and
+// objects a fresh kube-apiserver creates for itself.
+func New(l *loop.Loop, rng *rand.Rand) *Server {
+	s := &Server{
+		loop:     l,
+		store:    store.New(),
+		rand:     rng,
+		kubelets: map[string]KubeletConn{},
+		ipam:     newIPAM(),
+	}
+	s.bootstrap()
+	return s
+}
+
+// Now returns the virtual time.
+func (s *Server) Now() time.Time { return s.loop.Now() }
+
+// Loop returns the event loop the server runs on.
+func (s *Server) Loop() *loop.Loop { return s.loop }
+
+// Store returns the underlying store, for persistence and invariant checks.
+func (s *Server) Store() *store.Store { return s.store }
+
+func (s *Server) bootstrap() {
+	for _, ns := range []string{"default", "kube-node-lease", "kube-public", "kube-system"} {
+		_, err := s.Create(resourceOf("namespaces"), "", &api.Namespace{ObjectMeta: api.ObjectMeta{Name: ns}})
+		if err != nil {
+			panic(err)
+		}
+	}
+	svc := &api.Service{
+		ObjectMeta: api.ObjectMeta{Name: "kubernetes", Namespace: "default", Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
+		Spec: api.ServiceSpec{
+			ClusterIP: s.ipam.serviceCIDRFirst(),
+			Ports:     []api.ServicePort{{Name: "https", Port: 443, TargetPort: api.FromInt(6443)}},
+		},
+	}
+	if _, err := s.Create(resourceOf("services"), "default", svc); err != nil {
+		panic(err)
+	}
+}
+
+func resourceOf(name string) *api.ResourceInfo {
+	r, ok := api.LookupResource(name)
+	if !ok {
+		panic("apiserver: unknown resource " + name)
+	}
+	return r
+}
+
+// Key returns the store key of an object.
+func Key(r *api.ResourceInfo, ns, name string) string {
+	if !r.Namespaced {
+		return "/registry/" + r.GroupResource() + "/" + name
+	}
+	return "/registry/" + r.GroupResource() + "/" + ns + "/" + name
+}
+
+func prefix(r *api.ResourceInfo, ns string) string {
+	if !r.Namespaced || ns == "" {
+		return "/registry/" + r.GroupResource() + "/"
+	}
+	return "/registry/" + r.GroupResource() + "/" + ns + "/"
+}
+
+// Observe registers f to see every committed change, in order.
+func (s *Server) Observe(f func(store.Event)) {
+	if len(s.observers) == 0 {
+		_, _ = s.store.Watch("/registry/", s.store.Revision(), func(ev store.Event) {
+			for _, o := range s.observers {
+				o(ev)
+			}
+		})
+	}
+	s.observers = append(s.observers, f)
+}
+
+// Get returns the object, shared: callers must not modify it.
+func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
+	kv, ok := s.store.Get(Key(r, ns, name))
+	if !ok {
+		return nil, NewNotFound(r, name)
+	}
+	return kv.Value, nil
+}
+
+// ListOptions narrow a list or watch.
+type ListOptions struct {
+	LabelSelector   string
+	FieldSelector   string
+	ResourceVersion string
+}
+
+// List is the result of a list: shared objects and the revision read.
+type List struct {
+	Items           []api.Object
+	ResourceVersion string
+}
+
+// List returns the objects in ns (every namespace when ns is "") that match opts.
+func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
+	m, err := newMatcher(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	kvs, rev := s.store.List(prefix(r, ns))
+	out := &List{ResourceVersion: strconv.FormatInt(rev, 10)}
+	for _, kv := range kvs {
+		if m.matches(kv.Value) {
+			out.Items = append(out.Items, kv.Value)
+		}
+	}
+	return out, nil
+}
+
+// Create stores a new object. The object becomes the server's; the caller
+// must not use it afterwards. The stored object is returned.
+func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	obj = api.Clone(obj)
+	meta := obj.GetObjectMeta()
+	if err := s.checkNamespace(r, ns, meta); err != nil {
+		return nil, err
+	}
+	if meta.Name == "" && meta.GenerateName != "" {
+		meta.Name = s.generateName(meta.GenerateName)
+	}
+	st := strategyFor(r)
+	st.prepareCreate(s, obj)
+	if errs := append(validateMeta(r, meta), st.validate(s, obj)...); len(errs) > 0 {
+		return nil, NewInvalid(r, meta.Name, errs)
+	}
+	if err := s.admitCreate(r, obj); err != nil {
+		return nil, err
+	}
+	if svc, ok := obj.(*api.Service); ok {
+		if errs := s.ipam.allocate(s.rand, svc); len(errs) > 0 {
+			return nil, NewInvalid(r, meta.Name, errs)
+		}
+	}
+	s.stampNew(meta)
+	api.SetTypeMeta(obj)
+	kv, err := s.store.Create(Key(r, meta.Namespace, meta.Name), obj)
+	if errors.Is(err, store.ErrExists) {
+		if svc, ok := obj.(*api.Service); ok {
+			s.ipam.release(svc)
+		}
+		return nil, NewAlreadyExists(r, meta.Name)
+	}
+	if err != nil {
+		return nil, NewInternal(err)
+	}
+	return kv.Value, nil
+}
+
+func (s *Server) checkNamespace(r *api.ResourceInfo, ns string, meta *api.ObjectMeta) error {
+	if !r.Namespaced {
+		meta.Namespace = ""
+		return nil
+	}
+	if meta.Namespace == "" {
+		meta.Namespace = ns
+	}
+	if ns != "" && meta.Namespace != ns {
+		return NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	if meta.Namespace == "" {
+		return NewBadRequest("an empty namespace may not be set during creation")
+	}
+	return nil
+}
+
+// admitCreate plays the admission plugins that guard creation: the
+// NamespaceLifecycle plugin refuses objects in missing or terminating namespaces.
+func (s *Server) admitCreate(r *api.ResourceInfo, obj api.Object) error {
+	meta := obj.GetObjectMeta()
+	if !r.Namespaced {
+		return nil
+	}
+	nsObj, err := s.Get(resourceOf("namespaces"), "", meta.Namespace)
+	if err != nil {
+		return NewNotFound(resourceOf("namespaces"), meta.Namespace)
+	}
+	if nsObj.GetObjectMeta().DeletionTimestamp != nil {
+		return NewForbidden(r, meta.Name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", meta.Namespace))
+	}
+	return nil
+}
+
+func (s *Server) stampNew(meta *api.ObjectMeta) {
+	meta.UID = s.newUID()
+	meta.CreationTimestamp = api.NewTime(s.Now())
+	meta.Generation = 1
+	meta.DeletionTimestamp = nil
+	meta.DeletionGracePeriodSeconds = nil
+	meta.ResourceVersion = ""
+	meta.SelfLink = ""
+}
+
+// newUID returns a random (version 4) UUID from the seeded source.
+func (s *Server) newUID() string {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(s.rand.UintN(256))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Name suffixes use the alphabet of k8s.io/apimachinery/pkg/util/rand: no
+// vowels, no confusable characters.
+const suffixAlphabet = "bcdfghjklmnpqrstvwxz2456789"
+
+// RandomSuffix returns n characters for a generated name.
+func (s *Server) RandomSuffix(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = suffixAlphabet[s.rand.IntN(len(suffixAlphabet))]
+	}
+	return string(b)
+}
+
+func (s *Server) generateName(base string) string {
+	const maxGeneratedNameLength = 63 - 5
+	if len(base) > maxGeneratedNameLength {
+		base = base[:maxGeneratedNameLength]
+	}
+	return base + s.RandomSuffix(5)
+}
+
+// Update replaces an object's spec and metadata; its status is kept. A
+// resourceVersion in obj must match the stored one.
+func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	return s.update(r, obj, false)
+}
+
+// UpdateStatus replaces an object's status (the status subresource); its
+// spec and metadata are kept.
+func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	return s.update(r, obj, true)
+}
+
+func (s *Server) update(r *api.ResourceInfo, obj api.Object, status bool) (api.Object, error) {
+	obj = api.Clone(obj)
+	meta := obj.GetObjectMeta()
+	if r.Namespaced && meta.Namespace == "" {
+		return nil, NewBadRequest("the namespace of the object must be set")
+	}
+	key := Key(r, meta.Namespace, meta.Name)
+	cur, ok := s.store.Get(key)
+	if !ok {
+		return nil, NewNotFound(r, meta.Name)
+	}
+	if meta.ResourceVersion != "" && meta.ResourceVersion != cur.Value.GetObjectMeta().ResourceVersion {
+		return nil, NewConflict(r, meta.Name, errModified)
+	}
+	old := cur.Value
+	if status {
+		obj = withStatusOf(old, obj)
+	} else {
+		if errs := s.prepareUpdate(r, obj, old); len(errs) > 0 {
+			return nil, NewInvalid(r, meta.Name, errs)
+		}
+	}
+	if reflect.DeepEqual(obj, old) {
+		return old, nil
+	}
+	return s.commitUpdate(r, key, obj, cur.ModRevision)
+}
+
+// prepareUpdate carries over what a client may not change and validates.
+func (s *Server) prepareUpdate(r *api.ResourceInfo, obj, old api.Object) []FieldError {
+	meta, oldMeta := obj.GetObjectMeta(), old.GetObjectMeta()
+	meta.UID = oldMeta.UID
+	meta.CreationTimestamp = oldMeta.CreationTimestamp
+	meta.DeletionTimestamp = oldMeta.DeletionTimestamp
+	meta.DeletionGracePeriodSeconds = oldMeta.DeletionGracePeriodSeconds
+	meta.Generation = oldMeta.Generation
+	meta.ResourceVersion = oldMeta.ResourceVersion
+	copyField(obj, old, "Status")
+	st := strategyFor(r)
+	st.prepareUpdate(s, obj, old)
+	if !reflect.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
+		meta.Generation++
+	}
+	api.SetTypeMeta(obj)
+	errs := validateMeta(r, meta)
+	errs = append(errs, st.validate(s, obj)...)
+	return append(errs, st.validateUpdate(obj, old)...)
+}
+
+func (s *Server) commitUpdate(r *api.ResourceInfo, key string, obj api.Object, rev int64) (api.Object, error) {
+	meta := obj.GetObjectMeta()
+	if meta.DeletionTimestamp != nil && len(meta.Finalizers) == 0 && s.readyToDelete(r, obj) {
+		return s.storeDelete(r, key, rev, meta.Name)
+	}
+	kv, err := s.store.Update(key, obj, rev)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, NewConflict(r, meta.Name, errModified)
+	}
+	if err != nil {
+		return nil, NewInternal(err)
+	}
+	return kv.Value, nil
+}
+
+// readyToDelete reports whether an object whose finalizers are gone may
+// leave the store: a pod still running on a node waits for its kubelet.
+func (s *Server) readyToDelete(r *api.ResourceInfo, obj api.Object) bool {
+	if p, ok := obj.(*api.Pod); ok {
+		return !podNeedsKubelet(p) || api.Deref(p.DeletionGracePeriodSeconds, 0) == 0
+	}
+	return true
+}
+
+// withStatusOf returns old with the status of obj.
+func withStatusOf(old, obj api.Object) api.Object {
+	out := api.Clone(old)
+	copyField(out, obj, "Status")
+	return out
+}
+
+func fieldOf(obj api.Object, name string) any {
+	f := reflect.ValueOf(obj).Elem().FieldByName(name)
+	if !f.IsValid() {
+		return nil
+	}
+	return f.Interface()
+}
+
+func copyField(dst, src api.Object, name string) {
+	d := reflect.ValueOf(dst).Elem().FieldByName(name)
+	if d.IsValid() {
+		d.Set(reflect.ValueOf(src).Elem().FieldByName(name))
+	}
+}

@@ -1,0 +1,86 @@
+package apiserver
+
+import (
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// strategy is what differs between resources on the write path, in the
+// manner of the API server's registry strategies.
+type strategy struct {
+	// prepareCreate sets defaults and clears what a client may not set.
+	prepareCreate func(s *Server, obj api.Object)
+	// prepareUpdate carries over fields an update may not change.
+	prepareUpdate  func(s *Server, obj, old api.Object)
+	validate       func(s *Server, obj api.Object) []FieldError
+	validateUpdate func(obj, old api.Object) []FieldError
+}
+
+func noPrepare(*Server, api.Object)                   {}
+func noPrepareUpdate(*Server, api.Object, api.Object) {}
+func noValidate(*Server, api.Object) []FieldError     { return nil }
+func noValidateUpdate(api.Object, api.Object) []FieldError {
+	return nil
+}
+
+var strategies = map[string]*strategy{
+	"Pod": {
+		prepareCreate:  preparePodCreate,
+		prepareUpdate:  preparePodUpdate,
+		validate:       validatePod,
+		validateUpdate: validatePodUpdate,
+	},
+	"Node": {
+		prepareCreate: prepareNodeCreate,
+		validate:      validateNode,
+	},
+	"Namespace": {
+		prepareCreate: prepareNamespaceCreate,
+		validate:      validateNamespace,
+	},
+	"Service": {
+		prepareCreate:  prepareServiceCreate,
+		prepareUpdate:  prepareServiceUpdate,
+		validate:       validateService,
+		validateUpdate: validateServiceUpdate,
+	},
+	"Deployment": {
+		prepareCreate:  prepareDeploymentCreate,
+		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultDeployment(obj.(*api.Deployment)) },
+		validate:       validateDeployment,
+		validateUpdate: validateDeploymentUpdate,
+	},
+	"ReplicaSet": {
+		prepareCreate:  prepareReplicaSetCreate,
+		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultReplicaSet(obj.(*api.ReplicaSet)) },
+		validate:       validateReplicaSet,
+		validateUpdate: validateReplicaSetUpdate,
+	},
+	"DaemonSet": {
+		prepareCreate:  prepareDaemonSetCreate,
+		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultDaemonSet(obj.(*api.DaemonSet)) },
+		validate:       validateDaemonSet,
+		validateUpdate: validateDaemonSetUpdate,
+	},
+}
+
+var genericStrategy = &strategy{}
+
+func strategyFor(r *api.ResourceInfo) *strategy {
+	st, ok := strategies[r.Kind]
+	if !ok {
+		st = genericStrategy
+	}
+	if st.prepareCreate == nil {
+		st.prepareCreate = noPrepare
+	}
+	if st.prepareUpdate == nil {
+		st.prepareUpdate = noPrepareUpdate
+	}
+	if st.validate == nil {
+		st.validate = noValidate
+	}
+	if st.validateUpdate == nil {
+		st.validateUpdate = noValidateUpdate
+	}
+	return st
+}

@@ -1,0 +1,117 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/store"
+)
+
+// Watch event types.
+const (
+	Added    = "ADDED"
+	Modified = "MODIFIED"
+	Deleted  = "DELETED"
+	Bookmark = "BOOKMARK"
+	Error    = "ERROR"
+)
+
+// WatchEvent is one event of a watch, as metav1.WatchEvent.
+type WatchEvent struct {
+	Type   string
+	Object api.Object
+}
+
+// Watch streams changes of the objects in ns that match opts to handler.
+// Events are delivered as tasks of the event loop, in revision order, never
+// during the write that caused them. With no resourceVersion (or "0") the
+// watch starts with an ADDED event for each current object; with one it
+// replays every change after it, or fails with 410 Gone if that history is
+// compacted. The returned stop ends the watch.
+func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
+	m, err := newMatcher(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	w := &watch{s: s, r: r, m: m, handler: handler}
+	from, err := s.watchStart(r, ns, opts.ResourceVersion, w)
+	if err != nil {
+		return nil, err
+	}
+	cancel, err := s.store.Watch(prefix(r, ns), from, w.sink)
+	if errors.Is(err, store.ErrCompacted) {
+		return nil, NewGone(fmt.Sprintf("too old resource version: %s (%d)", opts.ResourceVersion, s.store.CompactedRevision()))
+	}
+	if err != nil {
+		return nil, NewInternal(err)
+	}
+	return func() {
+		cancel()
+		w.stopped = true
+		w.pending = nil
+	}, nil
+}
+
+func (s *Server) watchStart(r *api.ResourceInfo, ns, rv string, w *watch) (int64, error) {
+	if rv != "" && rv != "0" {
+		from, err := strconv.ParseInt(rv, 10, 64)
+		if err != nil {
+			return 0, NewBadRequest(fmt.Sprintf("invalid resource version %q", rv))
+		}
+		return from, nil
+	}
+	kvs, rev := s.store.List(prefix(r, ns))
+	for _, kv := range kvs {
+		if w.m.matches(kv.Value) {
+			w.push(WatchEvent{Type: Added, Object: kv.Value})
+		}
+	}
+	return rev, nil
+}
+
+type watch struct {
+	s         *Server
+	r         *api.ResourceInfo
+	m         *matcher
+	handler   func(WatchEvent)
+	pending   []WatchEvent
+	scheduled bool
+	stopped   bool
+}
+
+// sink turns a store event into the watch event this watcher sees: an
+// object that starts matching is ADDED, one that stops matching is DELETED.
+func (w *watch) sink(ev store.Event) {
+	now := w.m.matches(ev.KV.Value)
+	before := ev.Prev != nil && w.m.matches(ev.Prev.Value)
+	switch {
+	case ev.Type == store.Delete && before:
+		w.push(WatchEvent{Type: Deleted, Object: ev.KV.Value})
+	case ev.Type == store.Delete:
+	case now && before:
+		w.push(WatchEvent{Type: Modified, Object: ev.KV.Value})
+	case now:
+		w.push(WatchEvent{Type: Added, Object: ev.KV.Value})
+	case before:
+		w.push(WatchEvent{Type: Deleted, Object: ev.KV.Value})
+	}
+}
+
+func (w *watch) push(ev WatchEvent) {
+	w.pending = append(w.pending, ev)
+	if !w.scheduled {
+		w.scheduled = true
+		w.s.loop.Post(w.deliver)
+	}
+}
+
+func (w *watch) deliver() {
+	w.scheduled = false
+	for len(w.pending) > 0 && !w.stopped {
+		ev := w.pending[0]
+		w.pending = w.pending[1:]
+		w.handler(ev)
+	}
+}

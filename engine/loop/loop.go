@@ -1,0 +1,165 @@
+// Package loop is the cluster's one event loop.
+//
+// Every component of the cluster runs as tasks of a Loop: watch deliveries,
+// reconciles, kubelet syncs and container slices. Exactly one task runs at a
+// time and tasks run in the order they were posted, so a run is a pure
+// function of its inputs and its seed. Time is the loop's virtual clock: the
+// driver (a test, the native shell, the browser's pacing timer) decides how
+// far it may advance.
+package loop
+
+import (
+	"sync"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/clock"
+)
+
+// Loop runs tasks and timers on a virtual clock.
+type Loop struct {
+	clock *clock.Clock
+
+	mu     sync.Mutex // guards the fields below: Post may come from a host goroutine
+	tasks  []func()
+	holds  int
+	notify func()
+}
+
+// New returns a loop whose clock starts at start.
+func New(start time.Time) *Loop {
+	return &Loop{clock: clock.New(start)}
+}
+
+// Clock returns the loop's virtual clock. Only tasks may use it.
+func (l *Loop) Clock() *clock.Clock { return l.clock }
+
+// Now returns the current virtual instant.
+func (l *Loop) Now() time.Time { return l.clock.Now() }
+
+// After runs f as a task once the clock reaches now+d.
+func (l *Loop) After(d time.Duration, f func()) *clock.Timer {
+	return l.clock.AfterFunc(d, f)
+}
+
+// OnPost sets a function called whenever a task is posted, so that a driver
+// that sleeps between bursts of work can wake up.
+func (l *Loop) OnPost(f func()) {
+	l.mu.Lock()
+	l.notify = f
+	l.mu.Unlock()
+}
+
+// Post queues f to run after the tasks already queued.
+func (l *Loop) Post(f func()) {
+	l.mu.Lock()
+	l.tasks = append(l.tasks, f)
+	notify := l.notify
+	l.mu.Unlock()
+	if notify != nil {
+		notify()
+	}
+}
+
+// Hold stops virtual time from advancing until the returned release is
+// called. The host holds the clock while it does work whose result the
+// cluster will observe at a later instant (fetching an image over the
+// network, say): time waits for the work, so the history does not depend on
+// how fast the host is. Release may be called from any goroutine, once.
+func (l *Loop) Hold() (release func()) {
+	l.mu.Lock()
+	l.holds++
+	l.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			l.holds--
+			notify := l.notify
+			l.mu.Unlock()
+			if notify != nil {
+				notify()
+			}
+		})
+	}
+}
+
+// Held reports whether some host work holds the clock.
+func (l *Loop) Held() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holds > 0
+}
+
+// Step runs one unit of work due now: the oldest task, or else the earliest
+// due timer. It reports whether it ran anything.
+func (l *Loop) Step() bool {
+	l.mu.Lock()
+	if len(l.tasks) > 0 {
+		f := l.tasks[0]
+		l.tasks[0] = nil
+		l.tasks = l.tasks[1:]
+		l.mu.Unlock()
+		f()
+		return true
+	}
+	l.mu.Unlock()
+	if f := l.clock.PopDue(); f != nil {
+		f()
+		return true
+	}
+	return false
+}
+
+// RunUntilIdle runs work until nothing is due at the current instant and
+// returns how many steps it took.
+func (l *Loop) RunUntilIdle() int {
+	n := 0
+	for l.Step() {
+		n++
+	}
+	return n
+}
+
+// AdvanceTo runs the cluster forward to virtual time t: it runs what is due,
+// moves the clock to each timer in turn, and finally to t itself. It stops
+// early, and returns false, when host work holds the clock.
+func (l *Loop) AdvanceTo(t time.Time) bool {
+	for {
+		l.RunUntilIdle()
+		if l.Held() {
+			return false
+		}
+		next, ok := l.clock.Next()
+		if !ok || next.After(t) {
+			break
+		}
+		l.clock.Set(next)
+	}
+	l.clock.Set(t)
+	l.RunUntilIdle()
+	return true
+}
+
+// AdvanceBy is AdvanceTo(Now()+d).
+func (l *Loop) AdvanceBy(d time.Duration) bool {
+	return l.AdvanceTo(l.clock.Now().Add(d))
+}
+
+// RunUntil advances timer by timer until cond holds or the clock would pass
+// limit. It reports whether cond held.
+func (l *Loop) RunUntil(cond func() bool, limit time.Time) bool {
+	for {
+		l.RunUntilIdle()
+		if cond() {
+			return true
+		}
+		if l.Held() {
+			return false
+		}
+		next, ok := l.clock.Next()
+		if !ok || next.After(limit) {
+			return false
+		}
+		l.clock.Set(next)
+	}
+}

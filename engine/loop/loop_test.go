@@ -1,0 +1,114 @@
+package loop
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestTasksRunInOrderBeforeTimers(t *testing.T) {
+	l := New(epoch)
+	var got []string
+	l.After(0, func() { got = append(got, "timer") })
+	l.Post(func() {
+		got = append(got, "a")
+		l.Post(func() { got = append(got, "c") })
+	})
+	l.Post(func() { got = append(got, "b") })
+	assert.Equal(t, 4, l.RunUntilIdle())
+	assert.Equal(t, []string{"a", "b", "c", "timer"}, got)
+}
+
+func TestAdvanceFiresTimersAtTheirInstant(t *testing.T) {
+	l := New(epoch)
+	var at []time.Duration
+	var tick func()
+	tick = func() {
+		at = append(at, l.Now().Sub(epoch))
+		l.After(10*time.Second, tick)
+	}
+	l.After(10*time.Second, tick)
+	require.True(t, l.AdvanceBy(35*time.Second))
+	assert.Equal(t, []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second}, at)
+	assert.Equal(t, epoch.Add(35*time.Second), l.Now())
+}
+
+func TestHoldStopsTime(t *testing.T) {
+	l := New(epoch)
+	fired := false
+	l.After(time.Second, func() { fired = true })
+	release := l.Hold()
+	assert.False(t, l.AdvanceBy(time.Minute))
+	assert.False(t, fired)
+	assert.Equal(t, epoch, l.Now())
+	release()
+	release() // twice is harmless
+	assert.True(t, l.AdvanceBy(time.Minute))
+	assert.True(t, fired)
+}
+
+func TestRunUntil(t *testing.T) {
+	l := New(epoch)
+	n := 0
+	var tick func()
+	tick = func() { n++; l.After(time.Second, tick) }
+	l.After(time.Second, tick)
+	assert.True(t, l.RunUntil(func() bool { return n == 5 }, epoch.Add(time.Hour)))
+	assert.Equal(t, epoch.Add(5*time.Second), l.Now())
+	assert.False(t, l.RunUntil(func() bool { return false }, epoch.Add(10*time.Second)))
+	assert.Equal(t, epoch.Add(10*time.Second), l.Now())
+}
+
+func TestQueueDeduplicatesAndRetries(t *testing.T) {
+	l := New(epoch)
+	var calls []string
+	fails := 3
+	q := NewQueue(l, func(key string) (Result, error) {
+		calls = append(calls, key+"@"+l.Now().Sub(epoch).String())
+		if key == "flaky" && fails > 0 {
+			fails--
+			return Result{}, errors.New("boom")
+		}
+		return Result{}, nil
+	})
+	q.Add("a")
+	q.Add("flaky")
+	q.Add("a")
+	l.AdvanceBy(time.Second)
+	assert.Equal(t, []string{"a@0s", "flaky@0s", "flaky@5ms", "flaky@15ms", "flaky@35ms"}, calls)
+}
+
+func TestQueueRequeueAfter(t *testing.T) {
+	l := New(epoch)
+	n := 0
+	q := NewQueue(l, func(string) (Result, error) {
+		n++
+		if n < 3 {
+			return Result{RequeueAfter: time.Minute}, nil
+		}
+		return Result{}, nil
+	})
+	q.Add("k")
+	l.AdvanceBy(time.Hour)
+	assert.Equal(t, 3, n)
+}
+
+func TestBackoffIsCapped(t *testing.T) {
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{1, 5 * time.Millisecond},
+		{2, 10 * time.Millisecond},
+		{10, 2560 * time.Millisecond},
+		{40, maxBackoff},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, backoff(tt.failures), "failures=%d", tt.failures)
+	}
+}

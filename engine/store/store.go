@@ -1,0 +1,249 @@
+// Package store is the cluster's etcd: a versioned key-value store with a
+// global revision, compare-and-swap writes, watches that replay history from
+// any revision still kept, and compaction.
+//
+// Values are api.Objects and are immutable once stored: the store hands out
+// the same pointer to every reader and watcher, so nothing is re-encoded on
+// the read path. Writers store a fresh object; they never modify one they got.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// KV is a stored key and its value.
+type KV struct {
+	Key            string
+	Value          api.Object
+	CreateRevision int64
+	ModRevision    int64
+}
+
+// EventType says what happened to a key.
+type EventType int
+
+// Event types.
+const (
+	Put EventType = iota
+	Delete
+)
+
+// Event is one change, as a watcher sees it.
+type Event struct {
+	Type     EventType
+	KV       KV  // the new value; for Delete, the last value with ModRevision = the deletion's revision
+	Prev     *KV // the value before, if any
+	Revision int64
+}
+
+// Errors returned by the store.
+var (
+	ErrNotFound  = errors.New("key not found")
+	ErrExists    = errors.New("key exists")
+	ErrConflict  = errors.New("revision mismatch")
+	ErrCompacted = errors.New("required revision has been compacted")
+	ErrFutureRev = errors.New("required revision is a future revision")
+)
+
+// Store is the key-value store. It is not safe for concurrent use; the event
+// loop owns it.
+type Store struct {
+	rev       int64
+	compacted int64
+	data      map[string]*KV
+	keys      []string // sorted
+	history   []Event
+	watchers  []*watcher
+	nextID    int
+}
+
+type watcher struct {
+	id     int
+	prefix string
+	sink   func(Event)
+}
+
+// New returns an empty store at revision 1, as a fresh etcd is.
+func New() *Store {
+	return &Store{rev: 1, data: map[string]*KV{}}
+}
+
+// Revision returns the current revision.
+func (s *Store) Revision() int64 { return s.rev }
+
+// CompactedRevision returns the revision up to which history is gone.
+func (s *Store) CompactedRevision() int64 { return s.compacted }
+
+// Get returns the value at key.
+func (s *Store) Get(key string) (KV, bool) {
+	kv, ok := s.data[key]
+	if !ok {
+		return KV{}, false
+	}
+	return *kv, true
+}
+
+// List returns the values under prefix, sorted by key, and the revision they were read at.
+func (s *Store) List(prefix string) ([]KV, int64) {
+	i := sort.SearchStrings(s.keys, prefix)
+	var out []KV
+	for ; i < len(s.keys) && strings.HasPrefix(s.keys[i], prefix); i++ {
+		out = append(out, *s.data[s.keys[i]])
+	}
+	return out, s.rev
+}
+
+// Count returns how many keys are under prefix.
+func (s *Store) Count(prefix string) int {
+	i := sort.SearchStrings(s.keys, prefix)
+	j := i
+	for j < len(s.keys) && strings.HasPrefix(s.keys[j], prefix) {
+		j++
+	}
+	return j - i
+}
+
+// Create stores obj at key if the key is absent. It stamps the object's
+// resourceVersion with the new revision.
+func (s *Store) Create(key string, obj api.Object) (KV, error) {
+	if _, ok := s.data[key]; ok {
+		return KV{}, ErrExists
+	}
+	s.rev++
+	stamp(obj, s.rev)
+	kv := &KV{Key: key, Value: obj, CreateRevision: s.rev, ModRevision: s.rev}
+	s.data[key] = kv
+	s.insertKey(key)
+	s.publish(Event{Type: Put, KV: *kv, Revision: s.rev})
+	return *kv, nil
+}
+
+// Update replaces the value at key if its ModRevision is expected (or
+// expected is 0, for an unconditional write).
+func (s *Store) Update(key string, obj api.Object, expected int64) (KV, error) {
+	cur, ok := s.data[key]
+	if !ok {
+		return KV{}, ErrNotFound
+	}
+	if expected != 0 && cur.ModRevision != expected {
+		return KV{}, ErrConflict
+	}
+	prev := *cur
+	s.rev++
+	stamp(obj, s.rev)
+	kv := &KV{Key: key, Value: obj, CreateRevision: cur.CreateRevision, ModRevision: s.rev}
+	s.data[key] = kv
+	s.publish(Event{Type: Put, KV: *kv, Prev: &prev, Revision: s.rev})
+	return *kv, nil
+}
+
+// Delete removes key if its ModRevision is expected (or expected is 0).
+func (s *Store) Delete(key string, expected int64) (KV, error) {
+	cur, ok := s.data[key]
+	if !ok {
+		return KV{}, ErrNotFound
+	}
+	if expected != 0 && cur.ModRevision != expected {
+		return KV{}, ErrConflict
+	}
+	prev := *cur
+	s.rev++
+	delete(s.data, key)
+	s.removeKey(key)
+	gone := KV{Key: key, Value: shallowCopy(prev.Value), CreateRevision: prev.CreateRevision, ModRevision: s.rev}
+	stamp(gone.Value, s.rev)
+	s.publish(Event{Type: Delete, KV: gone, Prev: &prev, Revision: s.rev})
+	return prev, nil
+}
+
+// shallowCopy copies the top level of obj, enough to give the copy its own
+// metadata scalars (the deletion's resourceVersion) without a deep copy.
+func shallowCopy(obj api.Object) api.Object {
+	v := reflect.ValueOf(obj).Elem()
+	c := reflect.New(v.Type())
+	c.Elem().Set(v)
+	return c.Interface().(api.Object)
+}
+
+func stamp(obj api.Object, rev int64) {
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(rev, 10)
+}
+
+func (s *Store) insertKey(key string) {
+	i := sort.SearchStrings(s.keys, key)
+	s.keys = append(s.keys, "")
+	copy(s.keys[i+1:], s.keys[i:])
+	s.keys[i] = key
+}
+
+func (s *Store) removeKey(key string) {
+	i := sort.SearchStrings(s.keys, key)
+	if i < len(s.keys) && s.keys[i] == key {
+		s.keys = append(s.keys[:i], s.keys[i+1:]...)
+	}
+}
+
+func (s *Store) publish(ev Event) {
+	s.history = append(s.history, ev)
+	for _, w := range s.watchers {
+		if strings.HasPrefix(ev.KV.Key, w.prefix) {
+			w.sink(ev)
+		}
+	}
+}
+
+// Watch calls sink, synchronously and in revision order, for every change
+// under prefix after revision from: first the changes still in history, then
+// each new one as it is committed. It fails with ErrCompacted when from is
+// older than the compacted revision.
+func (s *Store) Watch(prefix string, from int64, sink func(Event)) (cancel func(), err error) {
+	if from < s.compacted {
+		return nil, fmt.Errorf("%w: %d < %d", ErrCompacted, from, s.compacted)
+	}
+	if from > s.rev {
+		return nil, ErrFutureRev
+	}
+	i := sort.Search(len(s.history), func(i int) bool { return s.history[i].Revision > from })
+	for _, ev := range s.history[i:] {
+		if strings.HasPrefix(ev.KV.Key, prefix) {
+			sink(ev)
+		}
+	}
+	s.nextID++
+	w := &watcher{id: s.nextID, prefix: prefix, sink: sink}
+	s.watchers = append(s.watchers, w)
+	return func() { s.removeWatcher(w.id) }, nil
+}
+
+func (s *Store) removeWatcher(id int) {
+	for i, w := range s.watchers {
+		if w.id == id {
+			s.watchers = append(s.watchers[:i], s.watchers[i+1:]...)
+			return
+		}
+	}
+}
+
+// Watchers returns the number of open watches.
+func (s *Store) Watchers() int { return len(s.watchers) }
+
+// Compact forgets the history at and before rev. Watches from an older
+// revision fail afterwards.
+func (s *Store) Compact(rev int64) {
+	if rev > s.rev {
+		rev = s.rev
+	}
+	if rev <= s.compacted {
+		return
+	}
+	i := sort.Search(len(s.history), func(i int) bool { return s.history[i].Revision > rev })
+	s.history = append([]Event(nil), s.history[i:]...)
+	s.compacted = rev
+}

@@ -191,8 +191,8 @@ type LoadBalancerStatus struct {
 
 // LoadBalancerIngress is one address of a load balancer.
 type LoadBalancerIngress struct {
-	IP       string `json:"ip,omitempty"`
-	Hostname string `json:"hostname,omitempty"`
+	IP       string  `json:"ip,omitempty"`
+	Hostname string  `json:"hostname,omitempty"`
 	IPMode   *string `json:"ipMode,omitempty"`
 }
 
@@ -218,20 +218,20 @@ type ServiceAccount struct {
 type Event struct {
 	TypeMeta            `json:",inline"`
 	ObjectMeta          `json:"metadata"`
-	InvolvedObject      ObjectReference `json:"involvedObject"`
-	Reason              string          `json:"reason,omitempty"`
-	Message             string          `json:"message,omitempty"`
-	Source              EventSource     `json:"source,omitempty"`
-	FirstTimestamp      Time            `json:"firstTimestamp,omitempty"`
-	LastTimestamp       Time            `json:"lastTimestamp,omitempty"`
-	Count               int32           `json:"count,omitempty"`
-	Type                string          `json:"type,omitempty"`
-	EventTime           MicroTime       `json:"eventTime,omitempty"`
-	Series              *EventSeries    `json:"series,omitempty"`
-	Action              string          `json:"action,omitempty"`
+	InvolvedObject      ObjectReference  `json:"involvedObject"`
+	Reason              string           `json:"reason,omitempty"`
+	Message             string           `json:"message,omitempty"`
+	Source              EventSource      `json:"source,omitempty"`
+	FirstTimestamp      Time             `json:"firstTimestamp,omitempty"`
+	LastTimestamp       Time             `json:"lastTimestamp,omitempty"`
+	Count               int32            `json:"count,omitempty"`
+	Type                string           `json:"type,omitempty"`
+	EventTime           MicroTime        `json:"eventTime,omitempty"`
+	Series              *EventSeries     `json:"series,omitempty"`
+	Action              string           `json:"action,omitempty"`
 	Related             *ObjectReference `json:"related,omitempty"`
-	ReportingController string          `json:"reportingComponent"`
-	ReportingInstance   string          `json:"reportingInstance"`
+	ReportingController string           `json:"reportingComponent"`
+	ReportingInstance   string           `json:"reportingInstance"`
 }
 
 // EventSource names the component that reported an event.

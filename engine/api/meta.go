@@ -174,10 +174,10 @@ type Status struct {
 
 // StatusDetails names the object an error is about.
 type StatusDetails struct {
-	Name   string `json:"name,omitempty"`
-	Group  string `json:"group,omitempty"`
-	Kind   string `json:"kind,omitempty"`
-	UID    string `json:"uid,omitempty"`
+	Name   string        `json:"name,omitempty"`
+	Group  string        `json:"group,omitempty"`
+	Kind   string        `json:"kind,omitempty"`
+	UID    string        `json:"uid,omitempty"`
 	Causes []StatusCause `json:"causes,omitempty"`
 }
 

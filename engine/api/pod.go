@@ -10,72 +10,72 @@ type Pod struct {
 
 // PodSpec is the desired state of a pod.
 type PodSpec struct {
-	Volumes                       []Volume                  `json:"volumes,omitempty"`
-	InitContainers                []Container               `json:"initContainers,omitempty"`
-	Containers                    []Container               `json:"containers"`
-	EphemeralContainers           []EphemeralContainer      `json:"ephemeralContainers,omitempty"`
-	RestartPolicy                 string                    `json:"restartPolicy,omitempty"`
-	TerminationGracePeriodSeconds *int64                    `json:"terminationGracePeriodSeconds,omitempty"`
-	ActiveDeadlineSeconds         *int64                    `json:"activeDeadlineSeconds,omitempty"`
-	DNSPolicy                     string                    `json:"dnsPolicy,omitempty"`
-	NodeSelector                  map[string]string         `json:"nodeSelector,omitempty"`
-	ServiceAccountName            string                    `json:"serviceAccountName,omitempty"`
-	DeprecatedServiceAccount      string                    `json:"serviceAccount,omitempty"`
-	AutomountServiceAccountToken  *bool                     `json:"automountServiceAccountToken,omitempty"`
-	NodeName                      string                    `json:"nodeName,omitempty"`
-	HostNetwork                   bool                      `json:"hostNetwork,omitempty"`
-	HostPID                       bool                      `json:"hostPID,omitempty"`
-	HostIPC                       bool                      `json:"hostIPC,omitempty"`
-	ShareProcessNamespace         *bool                     `json:"shareProcessNamespace,omitempty"`
-	SecurityContext               *PodSecurityContext       `json:"securityContext,omitempty"`
-	ImagePullSecrets              []LocalObjectReference    `json:"imagePullSecrets,omitempty"`
-	Hostname                      string                    `json:"hostname,omitempty"`
-	Subdomain                     string                    `json:"subdomain,omitempty"`
-	Affinity                      *Affinity                 `json:"affinity,omitempty"`
-	SchedulerName                 string                    `json:"schedulerName,omitempty"`
-	Tolerations                   []Toleration              `json:"tolerations,omitempty"`
-	HostAliases                   []HostAlias               `json:"hostAliases,omitempty"`
-	PriorityClassName             string                    `json:"priorityClassName,omitempty"`
-	Priority                      *int32                    `json:"priority,omitempty"`
-	DNSConfig                     *PodDNSConfig             `json:"dnsConfig,omitempty"`
-	ReadinessGates                []PodReadinessGate        `json:"readinessGates,omitempty"`
-	RuntimeClassName              *string                   `json:"runtimeClassName,omitempty"`
-	EnableServiceLinks            *bool                     `json:"enableServiceLinks,omitempty"`
-	PreemptionPolicy              *string                   `json:"preemptionPolicy,omitempty"`
-	Overhead                      ResourceList              `json:"overhead,omitempty"`
+	Volumes                       []Volume                   `json:"volumes,omitempty"`
+	InitContainers                []Container                `json:"initContainers,omitempty"`
+	Containers                    []Container                `json:"containers"`
+	EphemeralContainers           []EphemeralContainer       `json:"ephemeralContainers,omitempty"`
+	RestartPolicy                 string                     `json:"restartPolicy,omitempty"`
+	TerminationGracePeriodSeconds *int64                     `json:"terminationGracePeriodSeconds,omitempty"`
+	ActiveDeadlineSeconds         *int64                     `json:"activeDeadlineSeconds,omitempty"`
+	DNSPolicy                     string                     `json:"dnsPolicy,omitempty"`
+	NodeSelector                  map[string]string          `json:"nodeSelector,omitempty"`
+	ServiceAccountName            string                     `json:"serviceAccountName,omitempty"`
+	DeprecatedServiceAccount      string                     `json:"serviceAccount,omitempty"`
+	AutomountServiceAccountToken  *bool                      `json:"automountServiceAccountToken,omitempty"`
+	NodeName                      string                     `json:"nodeName,omitempty"`
+	HostNetwork                   bool                       `json:"hostNetwork,omitempty"`
+	HostPID                       bool                       `json:"hostPID,omitempty"`
+	HostIPC                       bool                       `json:"hostIPC,omitempty"`
+	ShareProcessNamespace         *bool                      `json:"shareProcessNamespace,omitempty"`
+	SecurityContext               *PodSecurityContext        `json:"securityContext,omitempty"`
+	ImagePullSecrets              []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
+	Hostname                      string                     `json:"hostname,omitempty"`
+	Subdomain                     string                     `json:"subdomain,omitempty"`
+	Affinity                      *Affinity                  `json:"affinity,omitempty"`
+	SchedulerName                 string                     `json:"schedulerName,omitempty"`
+	Tolerations                   []Toleration               `json:"tolerations,omitempty"`
+	HostAliases                   []HostAlias                `json:"hostAliases,omitempty"`
+	PriorityClassName             string                     `json:"priorityClassName,omitempty"`
+	Priority                      *int32                     `json:"priority,omitempty"`
+	DNSConfig                     *PodDNSConfig              `json:"dnsConfig,omitempty"`
+	ReadinessGates                []PodReadinessGate         `json:"readinessGates,omitempty"`
+	RuntimeClassName              *string                    `json:"runtimeClassName,omitempty"`
+	EnableServiceLinks            *bool                      `json:"enableServiceLinks,omitempty"`
+	PreemptionPolicy              *string                    `json:"preemptionPolicy,omitempty"`
+	Overhead                      ResourceList               `json:"overhead,omitempty"`
 	TopologySpreadConstraints     []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
-	SetHostnameAsFQDN             *bool                     `json:"setHostnameAsFQDN,omitempty"`
-	OS                            *PodOS                    `json:"os,omitempty"`
-	HostUsers                     *bool                     `json:"hostUsers,omitempty"`
-	SchedulingGates               []PodSchedulingGate       `json:"schedulingGates,omitempty"`
+	SetHostnameAsFQDN             *bool                      `json:"setHostnameAsFQDN,omitempty"`
+	OS                            *PodOS                     `json:"os,omitempty"`
+	HostUsers                     *bool                      `json:"hostUsers,omitempty"`
+	SchedulingGates               []PodSchedulingGate        `json:"schedulingGates,omitempty"`
 }
 
 // Container is one container of a pod.
 type Container struct {
-	Name                     string                `json:"name"`
-	Image                    string                `json:"image,omitempty"`
-	Command                  []string              `json:"command,omitempty"`
-	Args                     []string              `json:"args,omitempty"`
-	WorkingDir               string                `json:"workingDir,omitempty"`
-	Ports                    []ContainerPort       `json:"ports,omitempty"`
-	EnvFrom                  []EnvFromSource       `json:"envFrom,omitempty"`
-	Env                      []EnvVar              `json:"env,omitempty"`
-	Resources                ResourceRequirements  `json:"resources,omitempty"`
+	Name                     string                  `json:"name"`
+	Image                    string                  `json:"image,omitempty"`
+	Command                  []string                `json:"command,omitempty"`
+	Args                     []string                `json:"args,omitempty"`
+	WorkingDir               string                  `json:"workingDir,omitempty"`
+	Ports                    []ContainerPort         `json:"ports,omitempty"`
+	EnvFrom                  []EnvFromSource         `json:"envFrom,omitempty"`
+	Env                      []EnvVar                `json:"env,omitempty"`
+	Resources                ResourceRequirements    `json:"resources,omitempty"`
 	ResizePolicy             []ContainerResizePolicy `json:"resizePolicy,omitempty"`
-	RestartPolicy            *string               `json:"restartPolicy,omitempty"`
-	VolumeMounts             []VolumeMount         `json:"volumeMounts,omitempty"`
-	VolumeDevices            []VolumeDevice        `json:"volumeDevices,omitempty"`
-	LivenessProbe            *Probe                `json:"livenessProbe,omitempty"`
-	ReadinessProbe           *Probe                `json:"readinessProbe,omitempty"`
-	StartupProbe             *Probe                `json:"startupProbe,omitempty"`
-	Lifecycle                *Lifecycle            `json:"lifecycle,omitempty"`
-	TerminationMessagePath   string                `json:"terminationMessagePath,omitempty"`
-	TerminationMessagePolicy string                `json:"terminationMessagePolicy,omitempty"`
-	ImagePullPolicy          string                `json:"imagePullPolicy,omitempty"`
-	SecurityContext          *SecurityContext      `json:"securityContext,omitempty"`
-	Stdin                    bool                  `json:"stdin,omitempty"`
-	StdinOnce                bool                  `json:"stdinOnce,omitempty"`
-	TTY                      bool                  `json:"tty,omitempty"`
+	RestartPolicy            *string                 `json:"restartPolicy,omitempty"`
+	VolumeMounts             []VolumeMount           `json:"volumeMounts,omitempty"`
+	VolumeDevices            []VolumeDevice          `json:"volumeDevices,omitempty"`
+	LivenessProbe            *Probe                  `json:"livenessProbe,omitempty"`
+	ReadinessProbe           *Probe                  `json:"readinessProbe,omitempty"`
+	StartupProbe             *Probe                  `json:"startupProbe,omitempty"`
+	Lifecycle                *Lifecycle              `json:"lifecycle,omitempty"`
+	TerminationMessagePath   string                  `json:"terminationMessagePath,omitempty"`
+	TerminationMessagePolicy string                  `json:"terminationMessagePolicy,omitempty"`
+	ImagePullPolicy          string                  `json:"imagePullPolicy,omitempty"`
+	SecurityContext          *SecurityContext        `json:"securityContext,omitempty"`
+	Stdin                    bool                    `json:"stdin,omitempty"`
+	StdinOnce                bool                    `json:"stdinOnce,omitempty"`
+	TTY                      bool                    `json:"tty,omitempty"`
 }
 
 // EphemeralContainer is a debugging container added to a running pod.
@@ -272,16 +272,16 @@ type SleepAction struct {
 // SecurityContext is a container's security settings. The playground keeps
 // them but has no Linux security model to apply them to.
 type SecurityContext struct {
-	Capabilities             *Capabilities   `json:"capabilities,omitempty"`
-	Privileged               *bool           `json:"privileged,omitempty"`
-	SELinuxOptions           *SELinuxOptions `json:"seLinuxOptions,omitempty"`
-	RunAsUser                *int64          `json:"runAsUser,omitempty"`
-	RunAsGroup               *int64          `json:"runAsGroup,omitempty"`
-	RunAsNonRoot             *bool           `json:"runAsNonRoot,omitempty"`
-	ReadOnlyRootFilesystem   *bool           `json:"readOnlyRootFilesystem,omitempty"`
-	AllowPrivilegeEscalation *bool           `json:"allowPrivilegeEscalation,omitempty"`
-	ProcMount                *string         `json:"procMount,omitempty"`
-	SeccompProfile           *SeccompProfile `json:"seccompProfile,omitempty"`
+	Capabilities             *Capabilities    `json:"capabilities,omitempty"`
+	Privileged               *bool            `json:"privileged,omitempty"`
+	SELinuxOptions           *SELinuxOptions  `json:"seLinuxOptions,omitempty"`
+	RunAsUser                *int64           `json:"runAsUser,omitempty"`
+	RunAsGroup               *int64           `json:"runAsGroup,omitempty"`
+	RunAsNonRoot             *bool            `json:"runAsNonRoot,omitempty"`
+	ReadOnlyRootFilesystem   *bool            `json:"readOnlyRootFilesystem,omitempty"`
+	AllowPrivilegeEscalation *bool            `json:"allowPrivilegeEscalation,omitempty"`
+	ProcMount                *string          `json:"procMount,omitempty"`
+	SeccompProfile           *SeccompProfile  `json:"seccompProfile,omitempty"`
 	AppArmorProfile          *AppArmorProfile `json:"appArmorProfile,omitempty"`
 }
 
@@ -376,21 +376,21 @@ type Toleration struct {
 
 // PodStatus is the observed state of a pod.
 type PodStatus struct {
-	ObservedGeneration         int64                   `json:"observedGeneration,omitempty"`
-	Phase                      string                  `json:"phase,omitempty"`
-	Conditions                 []PodCondition          `json:"conditions,omitempty"`
-	Message                    string                  `json:"message,omitempty"`
-	Reason                     string                  `json:"reason,omitempty"`
-	NominatedNodeName          string                  `json:"nominatedNodeName,omitempty"`
-	HostIP                     string                  `json:"hostIP,omitempty"`
-	HostIPs                    []HostIP                `json:"hostIPs,omitempty"`
-	PodIP                      string                  `json:"podIP,omitempty"`
-	PodIPs                     []PodIP                 `json:"podIPs,omitempty"`
-	StartTime                  *Time                   `json:"startTime,omitempty"`
-	InitContainerStatuses      []ContainerStatus       `json:"initContainerStatuses,omitempty"`
-	ContainerStatuses          []ContainerStatus       `json:"containerStatuses,omitempty"`
-	QOSClass                   string                  `json:"qosClass,omitempty"`
-	EphemeralContainerStatuses []ContainerStatus       `json:"ephemeralContainerStatuses,omitempty"`
+	ObservedGeneration         int64             `json:"observedGeneration,omitempty"`
+	Phase                      string            `json:"phase,omitempty"`
+	Conditions                 []PodCondition    `json:"conditions,omitempty"`
+	Message                    string            `json:"message,omitempty"`
+	Reason                     string            `json:"reason,omitempty"`
+	NominatedNodeName          string            `json:"nominatedNodeName,omitempty"`
+	HostIP                     string            `json:"hostIP,omitempty"`
+	HostIPs                    []HostIP          `json:"hostIPs,omitempty"`
+	PodIP                      string            `json:"podIP,omitempty"`
+	PodIPs                     []PodIP           `json:"podIPs,omitempty"`
+	StartTime                  *Time             `json:"startTime,omitempty"`
+	InitContainerStatuses      []ContainerStatus `json:"initContainerStatuses,omitempty"`
+	ContainerStatuses          []ContainerStatus `json:"containerStatuses,omitempty"`
+	QOSClass                   string            `json:"qosClass,omitempty"`
+	EphemeralContainerStatuses []ContainerStatus `json:"ephemeralContainerStatuses,omitempty"`
 }
 
 // HostIP is an address of the pod's node.
@@ -416,17 +416,17 @@ type PodCondition struct {
 
 // ContainerStatus is the observed state of one container.
 type ContainerStatus struct {
-	Name                 string              `json:"name"`
-	State                ContainerState      `json:"state,omitempty"`
-	LastTerminationState ContainerState      `json:"lastState,omitempty"`
-	Ready                bool                `json:"ready"`
-	RestartCount         int32               `json:"restartCount"`
-	Image                string              `json:"image"`
-	ImageID              string              `json:"imageID"`
-	ContainerID          string              `json:"containerID,omitempty"`
-	Started              *bool               `json:"started,omitempty"`
+	Name                 string                `json:"name"`
+	State                ContainerState        `json:"state,omitempty"`
+	LastTerminationState ContainerState        `json:"lastState,omitempty"`
+	Ready                bool                  `json:"ready"`
+	RestartCount         int32                 `json:"restartCount"`
+	Image                string                `json:"image"`
+	ImageID              string                `json:"imageID"`
+	ContainerID          string                `json:"containerID,omitempty"`
+	Started              *bool                 `json:"started,omitempty"`
 	Resources            *ResourceRequirements `json:"resources,omitempty"`
-	VolumeMounts         []VolumeMountStatus `json:"volumeMounts,omitempty"`
+	VolumeMounts         []VolumeMountStatus   `json:"volumeMounts,omitempty"`
 }
 
 // VolumeMountStatus is the observed state of a volume mount.
@@ -483,11 +483,11 @@ const (
 
 // Pod condition types.
 const (
-	PodScheduled           = "PodScheduled"
+	PodScheduled              = "PodScheduled"
 	PodReadyToStartContainers = "PodReadyToStartContainers"
-	PodInitialized         = "Initialized"
-	PodReady               = "Ready"
-	ContainersReady        = "ContainersReady"
+	PodInitialized            = "Initialized"
+	PodReady                  = "Ready"
+	ContainersReady           = "ContainersReady"
 )
 
 // Condition statuses.

@@ -23,11 +23,11 @@ type Queue struct {
 	loop      *Loop
 	reconcile Reconciler
 
-	order      []string
-	queued     map[string]bool
-	failures   map[string]int
-	timers     map[string]*timerRef
-	scheduled  bool
+	order     []string
+	queued    map[string]bool
+	failures  map[string]int
+	timers    map[string]*timerRef
+	scheduled bool
 }
 
 type timerRef struct{ stop func() bool }

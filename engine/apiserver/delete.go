@@ -49,7 +49,10 @@ func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions
 	if meta.DeletionTimestamp != nil {
 		return s.shortenGrace(r, key, obj, cur, grace, changed)
 	}
-	if grace == 0 && len(meta.Finalizers) == 0 {
+	if ns, ok := obj.(*api.Namespace); ok && immortalNamespaces[ns.Name] {
+		return nil, NewForbidden(r, name, errors.New("this namespace may not be deleted"))
+	}
+	if grace == 0 && !hasFinalizers(obj) {
 		return s.remove(r, key, cur)
 	}
 	now := s.Now()
@@ -87,13 +90,39 @@ func (s *Server) shortenGrace(r *api.ResourceInfo, key string, obj api.Object, c
 		meta.DeletionTimestamp = api.NewTimePtr(s.Now().Add(time.Duration(grace) * time.Second))
 		changed = true
 	}
-	if grace == 0 && len(meta.Finalizers) == 0 {
+	if grace == 0 && !hasFinalizers(obj) {
 		return s.remove(r, key, cur)
 	}
 	if !changed {
 		return cur.Value, nil
 	}
 	return s.commitUpdate(r, key, obj, cur.ModRevision)
+}
+
+// immortalNamespaces may not be deleted (the NamespaceLifecycle admission plugin).
+var immortalNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true}
+
+// hasFinalizers reports whether something must finish before obj may go: its
+// finalizers, or for a namespace the finalizers in its spec.
+func hasFinalizers(obj api.Object) bool {
+	if ns, ok := obj.(*api.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+		return true
+	}
+	return len(obj.GetObjectMeta().Finalizers) > 0
+}
+
+// FinalizeNamespace sets a namespace's spec.finalizers (the namespaces/finalize
+// subresource the namespace controller uses once the namespace is empty).
+func (s *Server) FinalizeNamespace(name string, finalizers []string) (api.Object, error) {
+	r := resourceOf("namespaces")
+	key := Key(r, "", name)
+	cur, ok := s.store.Get(key)
+	if !ok {
+		return nil, NewNotFound(r, name)
+	}
+	ns := api.Clone(cur.Value.(*api.Namespace))
+	ns.Spec.Finalizers = finalizers
+	return s.commitUpdate(r, key, ns, cur.ModRevision)
 }
 
 func (s *Server) gracePeriod(obj api.Object, opts DeleteOptions) int64 {

@@ -329,7 +329,7 @@ func (s *Server) prepareUpdate(r *api.ResourceInfo, obj, old api.Object) []Field
 
 func (s *Server) commitUpdate(r *api.ResourceInfo, key string, obj api.Object, rev int64) (api.Object, error) {
 	meta := obj.GetObjectMeta()
-	if meta.DeletionTimestamp != nil && len(meta.Finalizers) == 0 && s.readyToDelete(r, obj) {
+	if meta.DeletionTimestamp != nil && !hasFinalizers(obj) && s.readyToDelete(r, obj) {
 		return s.storeDelete(r, key, rev, meta.Name)
 	}
 	kv, err := s.store.Update(key, obj, rev)

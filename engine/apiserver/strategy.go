@@ -35,6 +35,15 @@ var strategies = map[string]*strategy{
 	},
 	"Namespace": {
 		prepareCreate: prepareNamespaceCreate,
+		prepareUpdate: func(s *Server, obj, old api.Object) {
+			// spec.finalizers change only through namespaces/finalize.
+			ns, o := obj.(*api.Namespace), old.(*api.Namespace)
+			ns.Spec.Finalizers = o.Spec.Finalizers
+			if ns.Labels == nil {
+				ns.Labels = map[string]string{}
+			}
+			ns.Labels["kubernetes.io/metadata.name"] = ns.Name
+		},
 		validate:      validateNamespace,
 	},
 	"Service": {

@@ -1,0 +1,217 @@
+// Package client is the only way a component touches the cluster: every
+// read and write of the scheduler, the controllers, the kubelets, kubectl
+// and the page goes through a Client to the API server. A Client names its
+// component, so the page can draw who asked what of whom.
+package client
+
+import (
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/loop"
+)
+
+// Request describes one API call, for observers.
+type Request struct {
+	Component   string
+	Verb        string // get, list, watch, create, update, patch, delete
+	Resource    *api.ResourceInfo
+	Subresource string
+	Namespace   string
+	Name        string
+	Err         error
+}
+
+// Client makes API requests on behalf of one component.
+type Client struct {
+	s         *apiserver.Server
+	component string
+	observe   func(Request)
+}
+
+// New returns a client for component (a user agent such as "kubelet/node01").
+func New(s *apiserver.Server, component string) *Client {
+	return &Client{s: s, component: component}
+}
+
+// WithObserver returns a copy of c that reports each request to f.
+func (c *Client) WithObserver(f func(Request)) *Client {
+	cp := *c
+	cp.observe = f
+	return &cp
+}
+
+// Component returns the name the client acts under.
+func (c *Client) Component() string { return c.component }
+
+// Now returns the cluster's virtual time.
+func (c *Client) Now() time.Time { return c.s.Now() }
+
+// Loop returns the event loop the cluster runs on.
+func (c *Client) Loop() *loop.Loop { return c.s.Loop() }
+
+func (c *Client) record(verb string, r *api.ResourceInfo, sub, ns, name string, err error) {
+	if c.observe != nil {
+		c.observe(Request{Component: c.component, Verb: verb, Resource: r, Subresource: sub, Namespace: ns, Name: name, Err: err})
+	}
+}
+
+// Get returns an object. The result is shared: clone it before changing it.
+func (c *Client) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
+	obj, err := c.s.Get(r, ns, name)
+	c.record("get", r, "", ns, name, err)
+	return obj, err
+}
+
+// List returns the matching objects (shared) and the revision read.
+func (c *Client) List(r *api.ResourceInfo, ns string, opts apiserver.ListOptions) (*apiserver.List, error) {
+	l, err := c.s.List(r, ns, opts)
+	c.record("list", r, "", ns, "", err)
+	return l, err
+}
+
+// Watch streams changes to handler as loop tasks.
+func (c *Client) Watch(r *api.ResourceInfo, ns string, opts apiserver.ListOptions, handler func(apiserver.WatchEvent)) (func(), error) {
+	stop, err := c.s.Watch(r, ns, opts, handler)
+	c.record("watch", r, "", ns, "", err)
+	return stop, err
+}
+
+// Create creates obj in ns (or obj's own namespace when ns is "").
+func (c *Client) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	if ns == "" {
+		ns = obj.GetObjectMeta().Namespace
+	}
+	out, err := c.s.Create(r, ns, obj)
+	c.record("create", r, "", ns, nameOf(obj, out), err)
+	return out, err
+}
+
+func nameOf(in, out api.Object) string {
+	if out != nil {
+		return out.GetObjectMeta().Name
+	}
+	return in.GetObjectMeta().Name
+}
+
+// Update replaces obj's spec and metadata.
+func (c *Client) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	out, err := c.s.Update(r, obj)
+	c.record("update", r, "", obj.GetObjectMeta().Namespace, obj.GetObjectMeta().Name, err)
+	return out, err
+}
+
+// UpdateStatus replaces obj's status.
+func (c *Client) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	out, err := c.s.UpdateStatus(r, obj)
+	c.record("update", r, "status", obj.GetObjectMeta().Namespace, obj.GetObjectMeta().Name, err)
+	return out, err
+}
+
+// Delete deletes an object.
+func (c *Client) Delete(r *api.ResourceInfo, ns, name string, opts apiserver.DeleteOptions) (api.Object, error) {
+	out, err := c.s.Delete(r, ns, name, opts)
+	c.record("delete", r, "", ns, name, err)
+	return out, err
+}
+
+// Bind binds a pod to a node.
+func (c *Client) Bind(ns string, b *api.Binding) error {
+	err := c.s.Bind(ns, b)
+	c.record("create", resource("pods"), "binding", ns, b.Name, err)
+	return err
+}
+
+// PodLogs reads a container's log through the API server.
+func (c *Client) PodLogs(ns, name, container string, opts apiserver.LogOptions) ([]byte, error) {
+	out, err := c.s.PodLogs(ns, name, container, opts)
+	c.record("get", resource("pods"), "log", ns, name, err)
+	return out, err
+}
+
+// RegisterKubelet connects a node's kubelet to the API server.
+func (c *Client) RegisterKubelet(node string, conn apiserver.KubeletConn) {
+	c.s.RegisterKubelet(node, conn)
+}
+
+func resource(name string) *api.ResourceInfo {
+	r, ok := api.LookupResource(name)
+	if !ok {
+		panic("client: unknown resource " + name)
+	}
+	return r
+}
+
+// Typed helpers.
+
+func resourceOf[T api.Object]() *api.ResourceInfo {
+	var zero T
+	return api.ResourceFor(zero)
+}
+
+// Get returns a typed object.
+func Get[T api.Object](c *Client, ns, name string) (T, error) {
+	obj, err := c.Get(resourceOf[T](), ns, name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return obj.(T), nil
+}
+
+// List returns typed objects.
+func List[T api.Object](c *Client, ns string, opts apiserver.ListOptions) ([]T, error) {
+	l, err := c.List(resourceOf[T](), ns, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, len(l.Items))
+	for i, o := range l.Items {
+		out[i] = o.(T)
+	}
+	return out, nil
+}
+
+// Create creates a typed object.
+func Create[T api.Object](c *Client, obj T) (T, error) {
+	out, err := c.Create(resourceOf[T](), obj.GetObjectMeta().Namespace, obj)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out.(T), nil
+}
+
+// Update updates a typed object.
+func Update[T api.Object](c *Client, obj T) (T, error) {
+	out, err := c.Update(resourceOf[T](), obj)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out.(T), nil
+}
+
+// UpdateStatus updates a typed object's status.
+func UpdateStatus[T api.Object](c *Client, obj T) (T, error) {
+	out, err := c.UpdateStatus(resourceOf[T](), obj)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out.(T), nil
+}
+
+// Delete deletes a typed object.
+func Delete[T api.Object](c *Client, ns, name string, opts apiserver.DeleteOptions) error {
+	_, err := c.Delete(resourceOf[T](), ns, name, opts)
+	return err
+}
+
+// FinalizeNamespace sets a namespace's spec.finalizers.
+func (c *Client) FinalizeNamespace(name string, finalizers []string) error {
+	_, err := c.s.FinalizeNamespace(name, finalizers)
+	c.record("update", resource("namespaces"), "finalize", "", name, err)
+	return err
+}

@@ -1,0 +1,136 @@
+// Package controller holds what kube-controller-manager's controllers share:
+// owner references, pods made from templates, expectations and pod health.
+// Each controller lives in its own package below and works the way
+// controller-runtime's do: a queue of keys and a Reconcile(key) that reads
+// current state and moves it one step toward the desired state.
+package controller
+
+import (
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// Controller is one control loop of the controller manager.
+type Controller interface {
+	Start() error
+}
+
+// ControllerRef returns the owner reference that controls obj, if any.
+func ControllerRef(obj api.Object) *api.OwnerReference {
+	for i, r := range obj.GetObjectMeta().OwnerReferences {
+		if api.Deref(r.Controller, false) {
+			return &obj.GetObjectMeta().OwnerReferences[i]
+		}
+	}
+	return nil
+}
+
+// NewControllerRef returns an owner reference marking owner as obj's controller.
+func NewControllerRef(owner api.Object) api.OwnerReference {
+	r := api.ResourceFor(owner)
+	m := owner.GetObjectMeta()
+	return api.OwnerReference{
+		APIVersion: r.APIVersion(), Kind: r.Kind, Name: m.Name, UID: m.UID,
+		Controller: api.Ptr(true), BlockOwnerDeletion: api.Ptr(true),
+	}
+}
+
+// PodFromTemplate returns a new pod for owner from a pod template.
+func PodFromTemplate(tmpl *api.PodTemplateSpec, owner api.Object, generateName string) *api.Pod {
+	t := api.Clone(tmpl)
+	p := &api.Pod{
+		ObjectMeta: api.ObjectMeta{
+			GenerateName:    generateName,
+			Namespace:       owner.GetObjectMeta().Namespace,
+			Labels:          t.Labels,
+			Annotations:     t.Annotations,
+			Finalizers:      t.Finalizers,
+			OwnerReferences: []api.OwnerReference{NewControllerRef(owner)},
+		},
+		Spec: t.Spec,
+	}
+	return p
+}
+
+// IsPodActive reports whether a pod is neither finished nor being deleted.
+func IsPodActive(p *api.Pod) bool {
+	return p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed && p.DeletionTimestamp == nil
+}
+
+// PodCondition returns the pod's condition of the given type, if present.
+func PodCondition(p *api.Pod, t string) *api.PodCondition {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == t {
+			return &p.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// IsPodReady reports whether the pod's Ready condition is True.
+func IsPodReady(p *api.Pod) bool {
+	c := PodCondition(p, api.PodReady)
+	return c != nil && c.Status == api.ConditionTrue
+}
+
+// IsPodAvailable reports whether the pod has been ready for minReadySeconds.
+func IsPodAvailable(p *api.Pod, minReadySeconds int32, now time.Time) bool {
+	c := PodCondition(p, api.PodReady)
+	if c == nil || c.Status != api.ConditionTrue {
+		return false
+	}
+	if minReadySeconds == 0 {
+		return true
+	}
+	return !c.LastTransitionTime.IsZero() && !c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).After(now)
+}
+
+// Expectations remember the creations and deletions a controller has asked
+// for and not yet seen in its informer, so that it does not act twice on a
+// stale cache (as kube-controller-manager's ControllerExpectations).
+type Expectations struct {
+	m map[string]*expectation
+}
+
+type expectation struct {
+	add, del int
+	at       time.Time
+}
+
+// expectationsTTL is how long unmet expectations are trusted.
+const expectationsTTL = 5 * time.Minute
+
+// NewExpectations returns empty expectations.
+func NewExpectations() *Expectations { return &Expectations{m: map[string]*expectation{}} }
+
+// Expect records that key will see add creations and del deletions.
+func (e *Expectations) Expect(key string, add, del int, now time.Time) {
+	e.m[key] = &expectation{add: add, del: del, at: now}
+}
+
+// Created records one observed creation for key.
+func (e *Expectations) Created(key string) {
+	if x, ok := e.m[key]; ok {
+		x.add--
+	}
+}
+
+// Deleted records one observed deletion for key.
+func (e *Expectations) Deleted(key string) {
+	if x, ok := e.m[key]; ok {
+		x.del--
+	}
+}
+
+// Satisfied reports whether key's expectations are met or expired.
+func (e *Expectations) Satisfied(key string, now time.Time) bool {
+	x, ok := e.m[key]
+	if !ok {
+		return true
+	}
+	return x.add <= 0 && x.del <= 0 || now.Sub(x.at) > expectationsTTL
+}
+
+// Forget drops key's expectations.
+func (e *Expectations) Forget(key string) { delete(e.m, key) }

@@ -1,0 +1,316 @@
+// Package kubelet is a node's kubelet: it registers the node and keeps its
+// lease and status fresh, runs the pods bound to the node through the
+// container runtime (pulling images, starting and restarting containers,
+// killing them on deletion), reports each pod's status, and serves
+// container logs to the API server.
+package kubelet
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+)
+
+// Upstream timings.
+const (
+	leaseDuration            = 40 * time.Second
+	leaseRenewInterval       = 10 * time.Second // a quarter of the lease duration
+	nodeStatusUpdateInterval = 10 * time.Second
+	nodeStatusReportInterval = 5 * time.Minute
+	resyncInterval           = time.Minute
+)
+
+// Config describes the node a kubelet runs.
+type Config struct {
+	NodeName string
+	Address  string // InternalIP
+	CPU      api.Quantity
+	Memory   api.Quantity
+	Pods     int64
+	Labels   map[string]string
+	Taints   []api.Taint
+	// StaticPods are the manifests in /etc/kubernetes/manifests: the
+	// kubelet runs them itself and mirrors them into the API.
+	StaticPods []*api.Pod
+	// Preload lists images already on the node's disk.
+	Preload []string
+}
+
+// Kubelet is one node's agent.
+type Kubelet struct {
+	cfg   Config
+	c     *client.Client
+	rec   *client.Recorder
+	loop  *loop.Loop
+	rand  *rand.Rand
+	rt    *runtime.Runtime
+	pods  *client.Informer[*api.Pod]
+	queue *loop.Queue
+
+	node       *api.Node
+	lastReport time.Time
+	bootID     string
+	states     map[string]*podState // by pod key
+	nextIP     int
+	stopped    bool
+	timers     []interface{ Stop() bool }
+}
+
+// New returns a kubelet for a node; engine runs the node's containers.
+func New(c *client.Client, cfg Config, engine *runtime.Engine, rng *rand.Rand) *Kubelet {
+	k := &Kubelet{
+		cfg:    cfg,
+		c:      c,
+		rec:    client.NewRecorder(c, "kubelet", cfg.NodeName),
+		loop:   c.Loop(),
+		rand:   rng,
+		states: map[string]*podState{},
+		nextIP: 2,
+	}
+	k.rt = runtime.New(cfg.NodeName, engine, k.loop, rng, k.containerExited)
+	k.queue = loop.NewQueue(k.loop, k.syncPod)
+	k.pods = client.NewInformer[*api.Pod](c, "", apiserver.ListOptions{FieldSelector: "spec.nodeName=" + cfg.NodeName})
+	return k
+}
+
+// Runtime returns the node's container runtime.
+func (k *Kubelet) Runtime() *runtime.Runtime { return k.rt }
+
+// Start registers the node and starts running its pods.
+func (k *Kubelet) Start() error {
+	for _, ref := range k.cfg.Preload {
+		if err := k.rt.Preload(ref); err != nil {
+			return fmt.Errorf("preload %s: %w", ref, err)
+		}
+	}
+	k.bootID = k.hex(16)
+	if err := k.register(); err != nil {
+		return err
+	}
+	k.c.RegisterKubelet(k.cfg.NodeName, k)
+	k.pods.AddHandler(client.Handler[*api.Pod]{
+		Add:    func(p *api.Pod) { k.queue.Add(client.KeyOf(p)) },
+		Update: func(_, p *api.Pod) { k.queue.Add(client.KeyOf(p)) },
+		Delete: func(p *api.Pod) {
+			k.queue.Add(client.KeyOf(p))
+			if isMirror(p) {
+				k.syncStaticPods()
+			}
+		},
+	})
+	if err := k.pods.Start(); err != nil {
+		return err
+	}
+	k.renewLease()
+	k.every(leaseRenewInterval, k.renewLease)
+	k.every(nodeStatusUpdateInterval, func() { k.updateNodeStatus(false) })
+	k.every(resyncInterval, k.resyncAll)
+	k.syncStaticPods()
+	return nil
+}
+
+// Stop halts the kubelet and its containers at once: the machine lost power.
+func (k *Kubelet) Stop() {
+	k.stopped = true
+	for _, t := range k.timers {
+		t.Stop()
+	}
+	k.pods.Stop()
+	k.rt.PowerOff()
+	k.c.RegisterKubelet(k.cfg.NodeName, nil)
+}
+
+func (k *Kubelet) every(d time.Duration, f func()) {
+	var tick func()
+	tick = func() {
+		if k.stopped {
+			return
+		}
+		f()
+		k.timers = append(k.timers[:0], k.loop.After(d, tick))
+	}
+	k.timers = append(k.timers, k.loop.After(d, tick))
+}
+
+func (k *Kubelet) hex(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(k.rand.UintN(256))
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+func (k *Kubelet) resyncAll() {
+	for _, p := range k.pods.List() {
+		k.queue.Add(client.KeyOf(p))
+	}
+}
+
+// register creates the Node object, or takes over an existing one.
+func (k *Kubelet) register() error {
+	node := k.initialNode()
+	out, err := client.Create(k.c, node)
+	if apiserver.IsAlreadyExists(err) {
+		cur, gerr := client.Get[*api.Node](k.c, "", k.cfg.NodeName)
+		if gerr != nil {
+			return gerr
+		}
+		upd := api.Clone(cur)
+		upd.Status = node.Status
+		out, err = client.UpdateStatus(k.c, upd)
+	}
+	if err != nil {
+		return fmt.Errorf("register node %s: %w", k.cfg.NodeName, err)
+	}
+	k.node = out
+	k.lastReport = k.c.Now()
+	k.rec.Event(out, api.EventNormal, "Starting", "Starting kubelet.")
+	k.rec.Eventf(out, api.EventNormal, "NodeHasSufficientMemory", "Node %s status is now: NodeHasSufficientMemory", k.cfg.NodeName)
+	k.rec.Eventf(out, api.EventNormal, "NodeHasNoDiskPressure", "Node %s status is now: NodeHasNoDiskPressure", k.cfg.NodeName)
+	k.rec.Eventf(out, api.EventNormal, "NodeHasSufficientPID", "Node %s status is now: NodeHasSufficientPID", k.cfg.NodeName)
+	k.rec.Event(out, api.EventNormal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
+	k.rec.Eventf(out, api.EventNormal, "NodeReady", "Node %s status is now: NodeReady", k.cfg.NodeName)
+	return nil
+}
+
+func (k *Kubelet) initialNode() *api.Node {
+	labels := map[string]string{
+		"beta.kubernetes.io/arch": "amd64",
+		"beta.kubernetes.io/os":   "linux",
+		"kubernetes.io/arch":      "amd64",
+		"kubernetes.io/hostname":  k.cfg.NodeName,
+		"kubernetes.io/os":        "linux",
+	}
+	for key, v := range k.cfg.Labels {
+		labels[key] = v
+	}
+	return &api.Node{
+		ObjectMeta: api.ObjectMeta{
+			Name:   k.cfg.NodeName,
+			Labels: labels,
+			Annotations: map[string]string{
+				"node.alpha.kubernetes.io/ttl":                           "0",
+				"volumes.kubernetes.io/controller-managed-attach-detach": "true",
+			},
+		},
+		Spec:   api.NodeSpec{Taints: k.cfg.Taints},
+		Status: k.nodeStatus(),
+	}
+}
+
+// Memory and storage the node keeps for itself, as kubeadm's default
+// eviction threshold (memory.available<100Mi) and nodefs reserve do.
+var (
+	evictionMemory   = api.MustParse("100Mi")
+	ephemeralStorage = api.MustParse("20Gi")
+	storageReserve   = api.MustParse("2Gi")
+)
+
+func (k *Kubelet) nodeStatus() api.NodeStatus {
+	now := api.NewTime(k.c.Now())
+	pods := api.NewQuantity(k.cfg.Pods, api.DecimalSI)
+	capacity := api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory, "pods": pods, "ephemeral-storage": ephemeralStorage}
+	allocatable := api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory.Sub(evictionMemory), "pods": pods, "ephemeral-storage": ephemeralStorage.Sub(storageReserve)}
+	return api.NodeStatus{
+		Capacity:    capacity,
+		Allocatable: allocatable,
+		Conditions: []api.NodeCondition{
+			{Type: "MemoryPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available"},
+			{Type: "DiskPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure"},
+			{Type: "PIDPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available"},
+			{Type: "Ready", Status: "True", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletReady", Message: "kubelet is posting ready status"},
+		},
+		Addresses:       []api.NodeAddress{{Type: "InternalIP", Address: k.cfg.Address}, {Type: "Hostname", Address: k.cfg.NodeName}},
+		DaemonEndpoints: api.NodeDaemonEndpoints{KubeletEndpoint: api.DaemonEndpoint{Port: 10250}},
+		NodeInfo: api.NodeSystemInfo{
+			MachineID:               k.hex(16),
+			SystemUUID:              k.hex(16),
+			BootID:                  k.bootID,
+			KernelVersion:           "6.1.0-kubeplay",
+			OSImage:                 "kubeplay WebAssembly node",
+			ContainerRuntimeVersion: runtime.Name + "://" + runtime.Version,
+			KubeletVersion:          apiserver.Version,
+			OperatingSystem:         "linux",
+			Architecture:            "amd64",
+		},
+		Images: k.nodeImages(),
+	}
+}
+
+// nodeImages lists the node's images, largest first, as the kubelet reports them.
+func (k *Kubelet) nodeImages() []api.ContainerImage {
+	var out []api.ContainerImage
+	for _, img := range k.rt.ListImages() {
+		out = append(out, api.ContainerImage{Names: []string{img.ID, img.Name}, SizeBytes: img.Size})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SizeBytes > out[j].SizeBytes })
+	return out
+}
+
+// updateNodeStatus posts the node's status when it changed, or every five
+// minutes as a heartbeat of its own.
+func (k *Kubelet) updateNodeStatus(force bool) {
+	cur, err := client.Get[*api.Node](k.c, "", k.cfg.NodeName)
+	if err != nil {
+		return
+	}
+	upd := api.Clone(cur)
+	now := api.NewTime(k.c.Now())
+	upd.Status.Images = k.nodeImages()
+	upd.Status.Addresses = []api.NodeAddress{{Type: "InternalIP", Address: k.cfg.Address}, {Type: "Hostname", Address: k.cfg.NodeName}}
+	changed := !reflect.DeepEqual(upd.Status.Images, cur.Status.Images)
+	report := force || changed || k.c.Now().Sub(k.lastReport) >= nodeStatusReportInterval
+	k.ensureReady(upd)
+	if !report && reflect.DeepEqual(upd.Status.Conditions, cur.Status.Conditions) {
+		return
+	}
+	for i := range upd.Status.Conditions {
+		upd.Status.Conditions[i].LastHeartbeatTime = now
+	}
+	if out, err := client.UpdateStatus(k.c, upd); err == nil {
+		k.node = out
+		k.lastReport = k.c.Now()
+	}
+}
+
+// ensureReady sets the node's own conditions back to healthy: another
+// component (the node lifecycle controller) may have marked them Unknown.
+func (k *Kubelet) ensureReady(n *api.Node) {
+	healthy := k.nodeStatus().Conditions
+	now := api.NewTime(k.c.Now())
+	for i, c := range n.Status.Conditions {
+		for _, h := range healthy {
+			if h.Type == c.Type && (h.Status != c.Status || h.Reason != c.Reason) {
+				h.LastTransitionTime = now
+				n.Status.Conditions[i] = h
+			}
+		}
+	}
+}
+
+func (k *Kubelet) renewLease() {
+	now := api.MicroTime{Time: k.c.Now()}
+	cur, err := client.Get[*api.Lease](k.c, "kube-node-lease", k.cfg.NodeName)
+	if apiserver.IsNotFound(err) {
+		owner := api.OwnerReference{APIVersion: "v1", Kind: "Node", Name: k.cfg.NodeName, UID: k.node.UID}
+		_, _ = client.Create(k.c, &api.Lease{
+			ObjectMeta: api.ObjectMeta{Name: k.cfg.NodeName, Namespace: "kube-node-lease", OwnerReferences: []api.OwnerReference{owner}},
+			Spec:       api.LeaseSpec{HolderIdentity: api.Ptr(k.cfg.NodeName), LeaseDurationSeconds: api.Ptr(int32(leaseDuration / time.Second)), RenewTime: &now},
+		})
+		return
+	}
+	if err != nil {
+		return
+	}
+	upd := api.Clone(cur)
+	upd.Spec.RenewTime = &now
+	_, _ = client.Update(k.c, upd)
+}

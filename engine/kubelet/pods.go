@@ -1,0 +1,334 @@
+package kubelet
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+)
+
+// podState is what the kubelet knows of a pod beyond the API: its sandbox,
+// its containers in the runtime, their restarts and backoffs.
+type podState struct {
+	uid        string
+	ip         string
+	started    time.Time
+	containers map[string]*containerState
+	sandbox    bool
+	killing    bool
+}
+
+// containerState tracks one container of a pod across restarts.
+type containerState struct {
+	name     string
+	id       string // current runtime container
+	lastID   string // the previous one, for lastState and logs --previous
+	restarts int32
+
+	pulling     bool
+	image       *runtime.Image // the image pulled for this container
+	pullErr     string         // ErrImagePull, ImagePullBackOff, ErrImageNeverPull
+	pullMsg     string
+	pullBackoff time.Duration
+	pullRetryAt time.Time
+
+	crashBackoff time.Duration
+	restartAt    time.Time
+	startErr     string
+}
+
+// Backoffs, as the kubelet's: 10 s doubling to 5 min.
+const (
+	initialBackoff = 10 * time.Second
+	maxBackoff     = 5 * time.Minute
+	// backoffReset is how long a container must run to forget its crashes.
+	backoffReset = 10 * time.Minute
+)
+
+func nextBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		return initialBackoff
+	}
+	return min(2*d, maxBackoff)
+}
+
+// syncPod brings one pod's containers in line with its spec and reports
+// its status. It is the pod worker of the kubelet.
+func (k *Kubelet) syncPod(key string) (loop.Result, error) {
+	if k.stopped {
+		return loop.Result{}, nil
+	}
+	ns, name := client.SplitKey(key)
+	p, ok := k.pods.Get(ns, name)
+	st := k.states[key]
+	if !ok || st != nil && st.uid != p.UID {
+		k.forgetPod(key)
+		if !ok {
+			return loop.Result{}, nil
+		}
+		st = nil
+	}
+	if st == nil {
+		st = &podState{uid: p.UID, containers: map[string]*containerState{}}
+		k.states[key] = st
+	}
+	if p.DeletionTimestamp != nil {
+		return k.terminatePod(key, p, st)
+	}
+	if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+		return loop.Result{}, nil
+	}
+	if !k.ensureSandbox(p, st) {
+		return loop.Result{RequeueAfter: time.Second}, k.updateStatus(p, st)
+	}
+	wake := k.runContainers(p, st)
+	if err := k.updateStatus(p, st); err != nil {
+		return loop.Result{}, err
+	}
+	return loop.Result{RequeueAfter: wake}, nil
+}
+
+// forgetPod kills whatever is left of a pod that is gone from the API.
+func (k *Kubelet) forgetPod(key string) {
+	st, ok := k.states[key]
+	if !ok {
+		return
+	}
+	for _, cs := range st.containers {
+		for _, id := range []string{cs.id, cs.lastID} {
+			if id != "" {
+				k.rt.RemoveContainer(id)
+			}
+		}
+	}
+	delete(k.states, key)
+}
+
+// ensureSandbox gives the pod its network identity: the node's address for
+// hostNetwork pods, else the next address of the node's pod CIDR.
+func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
+	if st.sandbox {
+		return true
+	}
+	if p.Spec.HostNetwork {
+		st.ip = k.cfg.Address
+	} else {
+		ip, ok := k.allocateIP()
+		if !ok {
+			return false
+		}
+		st.ip = ip
+	}
+	st.sandbox = true
+	st.started = k.c.Now()
+	return true
+}
+
+func (k *Kubelet) allocateIP() (string, bool) {
+	node, err := client.Get[*api.Node](k.c, "", k.cfg.NodeName)
+	if err != nil || node.Spec.PodCIDR == "" {
+		return "", false
+	}
+	var a, b, c, d, bits int
+	if _, err := fmt.Sscanf(node.Spec.PodCIDR, "%d.%d.%d.%d/%d", &a, &b, &c, &d, &bits); err != nil {
+		return "", false
+	}
+	ip := fmt.Sprintf("%d.%d.%d.%d", a, b, c, k.nextIP)
+	k.nextIP++
+	if k.nextIP > 254 {
+		k.nextIP = 2
+	}
+	return ip, true
+}
+
+// runContainers runs the init containers in order, then the regular ones.
+// It returns how soon it wants to look again (a backoff ending), or 0.
+func (k *Kubelet) runContainers(p *api.Pod, st *podState) time.Duration {
+	for _, c := range p.Spec.InitContainers {
+		cs := st.state(c.Name)
+		if k.initDone(cs) {
+			continue
+		}
+		if wake, blocked := k.ensureRunning(p, st, c, cs, true); blocked {
+			return wake
+		}
+	}
+	var wake time.Duration
+	for _, c := range p.Spec.Containers {
+		if w, _ := k.ensureRunning(p, st, c, st.state(c.Name), false); w > 0 && (wake == 0 || w < wake) {
+			wake = w
+		}
+	}
+	return wake
+}
+
+func (st *podState) state(name string) *containerState {
+	cs, ok := st.containers[name]
+	if !ok {
+		cs = &containerState{name: name}
+		st.containers[name] = cs
+	}
+	return cs
+}
+
+func (k *Kubelet) initDone(cs *containerState) bool {
+	s, ok := k.rt.ContainerStatus(cs.id)
+	return ok && s.State == runtime.Exited && s.ExitCode == 0
+}
+
+// ensureRunning starts, or restarts, one container as its pod's restart
+// policy says. For an init container, blocked reports that the containers
+// after it must wait.
+func (k *Kubelet) ensureRunning(p *api.Pod, st *podState, c api.Container, cs *containerState, init bool) (time.Duration, bool) {
+	status, exists := k.rt.ContainerStatus(cs.id)
+	if exists && status.State == runtime.Running {
+		k.noteHealthyRun(cs, status)
+		return 0, true
+	}
+	if exists && status.State == runtime.Exited {
+		if !shouldRestart(p, status.ExitCode, init) {
+			return 0, init // a failed init container under Never fails the pod
+		}
+		if now := k.c.Now(); now.Before(cs.restartAt) {
+			return cs.restartAt.Sub(now), true
+		}
+	}
+	if exists && status.State == runtime.Created {
+		return 0, true
+	}
+	img, wait := k.ensureImage(p, c, cs)
+	if img == nil {
+		return wait, true
+	}
+	k.startContainer(p, st, c, cs, *img)
+	return 0, true
+}
+
+// noteHealthyRun forgets a container's crash backoff once it has run long enough.
+func (k *Kubelet) noteHealthyRun(cs *containerState, s runtime.ContainerStatus) {
+	if cs.crashBackoff > 0 && k.c.Now().Sub(s.StartedAt) >= backoffReset {
+		cs.crashBackoff = 0
+	}
+}
+
+func shouldRestart(p *api.Pod, code int32, init bool) bool {
+	switch p.Spec.RestartPolicy {
+	case api.RestartAlways:
+		return true
+	case api.RestartOnFailure:
+		return code != 0
+	}
+	return false
+}
+
+func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *containerState, img runtime.Image) {
+	env, err := k.containerEnv(p, c, st)
+	if err != nil {
+		cs.startErr = "CreateContainerConfigError"
+		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: %v", err)
+		return
+	}
+	cfg := runtime.ContainerConfig{
+		PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Name: c.Name, Image: img,
+		Command: expandAll(c.Command, env), Args: expandAll(c.Args, env), Env: env,
+		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st),
+	}
+	id, err := k.rt.CreateContainer(cfg)
+	if err != nil {
+		cs.startErr = "CreateContainerError"
+		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: %v", err)
+		return
+	}
+	cs.startErr = ""
+	if cs.id != "" {
+		if cs.lastID != "" {
+			k.rt.RemoveContainer(cs.lastID)
+		}
+		cs.lastID = cs.id
+		cs.restarts++
+	}
+	cs.id = id
+	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Created", "Created container: %s", c.Name)
+	if err := k.rt.StartContainer(id); err != nil {
+		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: failed to start container %q: %v", c.Name, err)
+		return
+	}
+	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Started", "Started container %s", c.Name)
+}
+
+// containerExited is the runtime's lifecycle event: a container ended.
+func (k *Kubelet) containerExited(id string) {
+	for key, st := range k.states {
+		for _, cs := range st.containers {
+			if cs.id == id {
+				k.scheduleRestart(key, cs)
+				k.queue.Add(key)
+				return
+			}
+		}
+	}
+}
+
+// scheduleRestart sets the crash-loop backoff of a container that exited.
+func (k *Kubelet) scheduleRestart(key string, cs *containerState) {
+	ns, name := client.SplitKey(key)
+	p, ok := k.pods.Get(ns, name)
+	if !ok || p.DeletionTimestamp != nil {
+		return
+	}
+	s, _ := k.rt.ContainerStatus(cs.id)
+	if !shouldRestart(p, s.ExitCode, false) {
+		return
+	}
+	// The first restart is immediate, later ones back off, as the
+	// kubelet's backoff keyed by container does.
+	if cs.restarts == 0 && cs.crashBackoff == 0 {
+		cs.crashBackoff = initialBackoff / 2
+		cs.restartAt = k.c.Now()
+		return
+	}
+	cs.crashBackoff = nextBackoff(cs.crashBackoff)
+	cs.restartAt = k.c.Now().Add(cs.crashBackoff)
+}
+
+// terminatePod stops a pod being deleted; once its containers are gone it
+// reports their final state and removes the pod from the API.
+func (k *Kubelet) terminatePod(key string, p *api.Pod, st *podState) (loop.Result, error) {
+	running := false
+	grace := time.Duration(api.Deref(p.DeletionGracePeriodSeconds, 30)) * time.Second
+	for _, c := range allContainers(p) {
+		cs := st.containers[c.Name]
+		if cs == nil || cs.id == "" {
+			continue
+		}
+		s, ok := k.rt.ContainerStatus(cs.id)
+		if !ok || s.State != runtime.Running {
+			continue
+		}
+		running = true
+		if !st.killing {
+			k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Killing", "Stopping container %s", c.Name)
+		}
+		k.rt.StopContainer(cs.id, grace)
+	}
+	st.killing = true
+	if running {
+		return loop.Result{}, k.updateStatus(p, st)
+	}
+	if err := k.updateStatus(p, st); err != nil && !apiserver.IsNotFound(err) {
+		return loop.Result{}, err
+	}
+	err := client.Delete[*api.Pod](k.c, p.Namespace, p.Name, apiserver.DeleteOptions{GracePeriodSeconds: api.Ptr(int64(0)), PreconditionUID: p.UID})
+	if err != nil && !apiserver.IsNotFound(err) {
+		return loop.Result{}, err
+	}
+	return loop.Result{}, nil
+}
+
+func allContainers(p *api.Pod) []api.Container {
+	return append(append([]api.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...)
+}

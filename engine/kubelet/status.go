@@ -1,0 +1,227 @@
+package kubelet
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+)
+
+// updateStatus computes the pod's status from its containers and writes it
+// when it changed, as the kubelet's status manager does.
+func (k *Kubelet) updateStatus(p *api.Pod, st *podState) error {
+	status := k.podStatus(p, st)
+	if reflect.DeepEqual(status, p.Status) {
+		return nil
+	}
+	upd := api.Clone(p)
+	upd.Status = status
+	upd.ResourceVersion = ""
+	_, err := client.UpdateStatus(k.c, upd)
+	return err
+}
+
+func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
+	status := api.PodStatus{
+		ObservedGeneration: p.Generation,
+		QOSClass:           p.Status.QOSClass,
+		NominatedNodeName:  p.Status.NominatedNodeName,
+		HostIP:             k.cfg.Address,
+		HostIPs:            []api.HostIP{{IP: k.cfg.Address}},
+		StartTime:          p.Status.StartTime,
+	}
+	if st.sandbox {
+		status.PodIP = st.ip
+		status.PodIPs = []api.PodIP{{IP: st.ip}}
+		if status.StartTime == nil {
+			status.StartTime = api.NewTimePtr(st.started)
+		}
+	}
+	initRunning := false
+	for _, c := range p.Spec.InitContainers {
+		cs := k.containerStatus(p, st, c, false)
+		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
+		if !k.initDone(st.state(c.Name)) {
+			initRunning = true
+		}
+	}
+	for _, c := range p.Spec.Containers {
+		status.ContainerStatuses = append(status.ContainerStatuses, k.containerStatus(p, st, c, initRunning))
+	}
+	status.Phase = phase(p, status, initRunning)
+	status.Conditions = k.conditions(p, status, st, initRunning)
+	return status
+}
+
+// containerStatus reports one container: waiting (and why), running, or
+// terminated, with its previous run as lastState.
+func (k *Kubelet) containerStatus(p *api.Pod, st *podState, c api.Container, blocked bool) api.ContainerStatus {
+	cs := st.state(c.Name)
+	out := api.ContainerStatus{Name: c.Name, Image: c.Image, RestartCount: cs.restarts, Started: api.Ptr(false)}
+	if cs.image != nil {
+		out.Image, out.ImageID = cs.image.Name, cs.image.ID
+	}
+	if last, ok := k.rt.ContainerStatus(cs.lastID); ok && last.State == runtime.Exited {
+		out.LastTerminationState = api.ContainerState{Terminated: terminated(last)}
+	}
+	s, ok := k.rt.ContainerStatus(cs.id)
+	switch {
+	case !ok:
+		out.State = api.ContainerState{Waiting: k.waitingState(p, c, cs, blocked)}
+	case s.State == runtime.Running:
+		out.ContainerID = s.ID
+		out.State = api.ContainerState{Running: &api.ContainerStateRunning{StartedAt: api.NewTime(s.StartedAt)}}
+		out.Ready, out.Started = true, api.Ptr(true)
+	case s.State == runtime.Exited && k.willRestart(p, s, cs):
+		out.ContainerID = s.ID
+		out.LastTerminationState = api.ContainerState{Terminated: terminated(s)}
+		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{
+			Reason:  "CrashLoopBackOff",
+			Message: fmt.Sprintf("back-off %v restarting failed container=%s pod=%s_%s(%s)", cs.crashBackoff, c.Name, p.Name, p.Namespace, p.UID),
+		}}
+	case s.State == runtime.Exited:
+		out.ContainerID = s.ID
+		out.State = api.ContainerState{Terminated: terminated(s)}
+	default:
+		out.ContainerID = s.ID
+		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: "ContainerCreating"}}
+	}
+	return out
+}
+
+// willRestart reports whether an exited container is waiting out a backoff.
+func (k *Kubelet) willRestart(p *api.Pod, s runtime.ContainerStatus, cs *containerState) bool {
+	return p.DeletionTimestamp == nil && shouldRestart(p, s.ExitCode, false) && k.c.Now().Before(cs.restartAt)
+}
+
+func (k *Kubelet) waitingState(p *api.Pod, c api.Container, cs *containerState, blocked bool) *api.ContainerStateWaiting {
+	switch {
+	case cs.pullErr == "ImagePullBackOff":
+		return &api.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: fmt.Sprintf("Back-off pulling image %q: ErrImagePull: %s", c.Image, cs.pullMsg)}
+	case cs.pullErr != "":
+		return &api.ContainerStateWaiting{Reason: cs.pullErr, Message: cs.pullMsg}
+	case cs.startErr != "":
+		return &api.ContainerStateWaiting{Reason: cs.startErr}
+	case blocked:
+		return &api.ContainerStateWaiting{Reason: "PodInitializing"}
+	}
+	return &api.ContainerStateWaiting{Reason: "ContainerCreating"}
+}
+
+func terminated(s runtime.ContainerStatus) *api.ContainerStateTerminated {
+	return &api.ContainerStateTerminated{
+		ExitCode: s.ExitCode, Reason: s.Reason, Message: s.Message,
+		StartedAt: api.NewTime(s.StartedAt), FinishedAt: api.NewTime(s.FinishedAt), ContainerID: s.ID,
+	}
+}
+
+// phase is the kubelet's getPhase: Pending while initializing or while a
+// container has never run; Running while any runs or will be restarted;
+// Succeeded or Failed once all have stopped for good.
+func phase(p *api.Pod, status api.PodStatus, initRunning bool) string {
+	if initRunning {
+		for _, s := range status.InitContainerStatuses {
+			if t := s.State.Terminated; t != nil && t.ExitCode != 0 && p.Spec.RestartPolicy == api.RestartNever {
+				return api.PodFailed
+			}
+		}
+		return api.PodPending
+	}
+	var running, waiting, stopped, succeeded int
+	for _, s := range status.ContainerStatuses {
+		switch {
+		case s.State.Running != nil:
+			running++
+		case s.State.Terminated != nil:
+			stopped++
+			if s.State.Terminated.ExitCode == 0 {
+				succeeded++
+			}
+		case s.State.Waiting != nil && s.LastTerminationState.Terminated != nil:
+			stopped++
+		default:
+			waiting++
+		}
+	}
+	n := len(p.Spec.Containers)
+	switch {
+	case waiting > 0:
+		return api.PodPending
+	case running > 0:
+		return api.PodRunning
+	case stopped == n && p.Spec.RestartPolicy == api.RestartAlways:
+		return api.PodRunning
+	case stopped == n && succeeded == n:
+		return api.PodSucceeded
+	case stopped == n && p.Spec.RestartPolicy == api.RestartNever:
+		return api.PodFailed
+	case stopped == n:
+		return api.PodRunning
+	}
+	return api.PodPending
+}
+
+// conditions are the pod's conditions in the order the kubelet writes
+// them, with transition times kept while the status does not change.
+func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, initRunning bool) []api.PodCondition {
+	sandbox := cond(api.PodReadyToStartContainers, st.sandbox && !terminal(status.Phase), "", "")
+	initialized := cond(api.PodInitialized, true, "", "")
+	if initRunning {
+		initialized = cond(api.PodInitialized, false, "ContainersNotInitialized", unready("containers with incomplete status", status.InitContainerStatuses, true))
+	}
+	ready := cond(api.ContainersReady, true, "", "")
+	var notReady []string
+	for _, s := range status.ContainerStatuses {
+		if !s.Ready {
+			notReady = append(notReady, s.Name)
+		}
+	}
+	switch {
+	case terminal(status.Phase):
+		ready = cond(api.ContainersReady, false, "PodCompleted", "")
+	case len(notReady) > 0:
+		ready = cond(api.ContainersReady, false, "ContainersNotReady", "containers with unready status: ["+strings.Join(notReady, " ")+"]")
+	}
+	podReady := ready
+	podReady.Type = api.PodReady
+	out := []api.PodCondition{sandbox, initialized, podReady, ready}
+	for _, c := range p.Status.Conditions {
+		if c.Type == api.PodScheduled {
+			out = append(out, c)
+		}
+	}
+	now := api.NewTime(k.c.Now())
+	for i := range out {
+		out[i].ObservedGeneration = p.Generation
+		out[i].LastTransitionTime = now
+		for _, old := range p.Status.Conditions {
+			if old.Type == out[i].Type && old.Status == out[i].Status {
+				out[i].LastTransitionTime = old.LastTransitionTime
+			}
+		}
+	}
+	return out
+}
+
+func terminal(phase string) bool { return phase == api.PodSucceeded || phase == api.PodFailed }
+
+func cond(t string, ok bool, reason, msg string) api.PodCondition {
+	s := api.ConditionFalse
+	if ok {
+		s = api.ConditionTrue
+	}
+	return api.PodCondition{Type: t, Status: s, Reason: reason, Message: msg}
+}
+
+func unready(prefix string, statuses []api.ContainerStatus, init bool) string {
+	var names []string
+	for _, s := range statuses {
+		if s.State.Terminated == nil || s.State.Terminated.ExitCode != 0 {
+			names = append(names, s.Name)
+		}
+	}
+	return prefix + ": [" + strings.Join(names, " ") + "]"
+}

@@ -1,0 +1,265 @@
+// Package runtime is the container runtime of a node, behind a small
+// CRI-like interface: it pulls images (WASI modules), creates, starts and
+// stops containers, keeps their logs and reports their state.
+//
+// A container is a WASI module run by wazero as a coroutine of the cluster's
+// event loop: the guest runs until it sleeps or exits, then control returns
+// to the loop; a sleep wakes on the virtual clock. Exactly one thing runs at
+// a time, so containers are as deterministic as the rest of the cluster.
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/loop"
+)
+
+// Name and Version identify the runtime in the node's status.
+const (
+	Name    = "wasm"
+	Version = "wazero-1.12.0"
+)
+
+// ContainerConfig is what the kubelet asks to run.
+type ContainerConfig struct {
+	PodUID, PodNamespace, PodName string
+	Name                          string
+	Image                         Image
+	Command, Args                 []string
+	Env                           []string // "NAME=value"
+	WorkingDir                    string
+	Files                         map[string][]byte // files of the container's root, e.g. /etc/hosts
+}
+
+// State is a container's lifecycle state, as the CRI's.
+type State int
+
+// Container states.
+const (
+	Created State = iota
+	Running
+	Exited
+)
+
+// ContainerStatus is what the runtime reports about a container.
+type ContainerStatus struct {
+	ID         string // "wasm://<hex>"
+	Name       string
+	State      State
+	ExitCode   int32
+	Reason     string // for Exited: Completed, Error, OOMKilled, StartError
+	Message    string
+	CreatedAt  time.Time
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Image      Image
+}
+
+// Runtime is one node's container runtime.
+type Runtime struct {
+	node       string
+	engine     *Engine
+	loop       *loop.Loop
+	rand       *rand.Rand
+	images     map[string]Image
+	containers map[string]*container
+	onExit     func(id string)
+}
+
+// New returns a node's runtime. onExit is called, as a loop task, when a
+// container exits (the kubelet's lifecycle event generator listens).
+func New(node string, e *Engine, l *loop.Loop, rng *rand.Rand, onExit func(id string)) *Runtime {
+	return &Runtime{node: node, engine: e, loop: l, rand: rng, images: map[string]Image{}, containers: map[string]*container{}, onExit: onExit}
+}
+
+// Errors of the runtime.
+var (
+	ErrNotFound = errors.New("container not found")
+)
+
+// ImageStatus returns the image if it is present on the node.
+func (r *Runtime) ImageStatus(ref string) (Image, bool) {
+	img, ok := r.images[api.NormalizeImage(ref)]
+	return img, ok
+}
+
+// ListImages returns the node's images, sorted by name.
+func (r *Runtime) ListImages() []Image {
+	out := make([]Image, 0, len(r.images))
+	for _, img := range r.images {
+		out = append(out, img)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Preload makes an image present without a pull, as images baked into a
+// node's disk are (kubeadm pre-pulls the control plane's).
+func (r *Runtime) Preload(ref string) error {
+	img, err := r.resolve(ref)
+	if err != nil {
+		return err
+	}
+	if _, err := r.engine.load(img.Config.Module); err != nil {
+		return err
+	}
+	r.images[img.Name] = img
+	return nil
+}
+
+func (r *Runtime) resolve(ref string) (Image, error) {
+	cfg, ok := LookupImage(ref)
+	if !ok {
+		return Image{}, ErrImageNotFound{Ref: ref}
+	}
+	mod, ok := r.engine.Stat(cfg.Module)
+	if !ok {
+		return Image{}, fmt.Errorf("image %s: module %s is missing from this build", ref, cfg.Module)
+	}
+	name := api.NormalizeImage(ref)
+	return Image{Ref: ref, Name: name, ID: api.ImageRepository(ref) + "@" + mod.Digest, Size: mod.Size, Config: cfg}, nil
+}
+
+// PullImage pulls an image; done is called as a loop task once the modeled
+// transfer time has passed. The module is fetched and compiled at once.
+func (r *Runtime) PullImage(ref string, done func(Image, time.Duration, error)) {
+	img, err := r.resolve(ref)
+	if err == nil {
+		_, err = r.engine.load(img.Config.Module)
+	}
+	if err != nil {
+		// A registry answers "not found" quickly.
+		r.loop.After(200*time.Millisecond, func() { done(Image{}, 0, err) })
+		return
+	}
+	d := pullDuration(img.Size)
+	r.loop.After(d, func() {
+		r.images[img.Name] = img
+		done(img, d, nil)
+	})
+}
+
+// RemoveImage removes an image from the node.
+func (r *Runtime) RemoveImage(ref string) {
+	delete(r.images, api.NormalizeImage(ref))
+}
+
+// CreateContainer creates a container from an image present on the node.
+func (r *Runtime) CreateContainer(cfg ContainerConfig) (string, error) {
+	if _, ok := r.images[cfg.Image.Name]; !ok {
+		return "", fmt.Errorf("image %q not present on node", cfg.Image.Ref)
+	}
+	id := r.newID()
+	r.containers[id] = &container{id: id, cfg: cfg, state: Created, created: r.loop.Now(), log: &logBuffer{now: r.loop.Now}}
+	return id, nil
+}
+
+func (r *Runtime) newID() string {
+	var b [32]byte
+	for i := range b {
+		b[i] = byte(r.rand.UintN(256))
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+// ContainerStatus reports a container's state.
+func (r *Runtime) ContainerStatus(id string) (ContainerStatus, bool) {
+	c, ok := r.containers[id]
+	if !ok {
+		return ContainerStatus{}, false
+	}
+	return c.status(), true
+}
+
+// Logs returns a container's log lines.
+func (r *Runtime) Logs(id string) ([]LogLine, error) {
+	c, ok := r.containers[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return c.log.snapshot(), nil
+}
+
+// RemoveContainer forgets an exited container and its log.
+func (r *Runtime) RemoveContainer(id string) {
+	if c, ok := r.containers[id]; ok {
+		c.kill(137)
+		delete(r.containers, id)
+	}
+}
+
+// StopContainer stops a container: SIGTERM, then SIGKILL once grace has
+// passed. A container is PID 1 of its namespace, so a program that did not
+// ask for SIGTERM ignores it, as on Linux, and goes only at SIGKILL.
+func (r *Runtime) StopContainer(id string, grace time.Duration) {
+	c, ok := r.containers[id]
+	if !ok || c.state != Running {
+		return
+	}
+	if c.cfg.Image.Config.HandlesTerm() || grace <= 0 {
+		code := int32(137)
+		if grace > 0 {
+			code = 0
+		}
+		r.terminate(c, code)
+		return
+	}
+	if c.killTimer == nil {
+		c.killTimer = r.loop.After(grace, func() { r.terminate(c, 137) })
+	}
+}
+
+// PowerOff kills every container at once, without a word: the machine is gone.
+func (r *Runtime) PowerOff() {
+	for _, id := range sortedIDs(r.containers) {
+		c := r.containers[id]
+		if c.state == Running {
+			c.kill(137)
+			c.finish(137, "Error", "")
+		}
+	}
+	r.containers = map[string]*container{}
+}
+
+func sortedIDs(m map[string]*container) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (r *Runtime) terminate(c *container, code int32) {
+	if c.state != Running {
+		return
+	}
+	c.kill(code)
+	c.finish(code, exitReason(code), "")
+	r.notify(c)
+}
+
+func (r *Runtime) notify(c *container) {
+	if r.onExit != nil {
+		id := c.id
+		r.loop.Post(func() { r.onExit(id) })
+	}
+}
+
+func exitReason(code int32) string {
+	if code == 0 {
+		return "Completed"
+	}
+	return "Error"
+}
+
+// HandlesTerm reports whether the image's program exits on SIGTERM: pause
+// does, and so do the cluster's own components.
+func (c ImageConfig) HandlesTerm() bool {
+	return c.Module == "pause"
+}

@@ -44,7 +44,7 @@ var strategies = map[string]*strategy{
 			}
 			ns.Labels["kubernetes.io/metadata.name"] = ns.Name
 		},
-		validate:      validateNamespace,
+		validate: validateNamespace,
 	},
 	"Service": {
 		prepareCreate:  prepareServiceCreate,

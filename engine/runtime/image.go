@@ -27,14 +27,14 @@ type ImageConfig struct {
 // repository resolves to the same module: the playground cannot have every
 // release of every image, and says so in the docs.
 var catalog = map[string]ImageConfig{
-	"docker.io/library/busybox":                 {Module: "busybox", Cmd: []string{"sh"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
-	"registry.k8s.io/pause":                     {Module: "pause", Entrypoint: []string{"/pause"}},
-	"registry.k8s.io/etcd":                      {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
-	"registry.k8s.io/kube-apiserver":            {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
-	"registry.k8s.io/kube-controller-manager":   {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},
-	"registry.k8s.io/kube-scheduler":            {Module: "pause", Component: true, Entrypoint: []string{"kube-scheduler"}},
-	"registry.k8s.io/kube-proxy":                {Module: "pause", Component: true, Entrypoint: []string{"/usr/local/bin/kube-proxy"}},
-	"registry.k8s.io/coredns/coredns":           {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
+	"docker.io/library/busybox":               {Module: "busybox", Cmd: []string{"sh"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},
+	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
+	"registry.k8s.io/kube-apiserver":          {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
+	"registry.k8s.io/kube-controller-manager": {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},
+	"registry.k8s.io/kube-scheduler":          {Module: "pause", Component: true, Entrypoint: []string{"kube-scheduler"}},
+	"registry.k8s.io/kube-proxy":              {Module: "pause", Component: true, Entrypoint: []string{"/usr/local/bin/kube-proxy"}},
+	"registry.k8s.io/coredns/coredns":         {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
 }
 
 // LookupImage returns the config of an image reference.

@@ -22,7 +22,7 @@ func preparePodCreate(s *Server, obj api.Object) {
 	p.Spec.DeprecatedServiceAccount = p.Spec.ServiceAccountName
 	// Priority admission.
 	if p.Spec.Priority == nil {
-		p.Spec.Priority = api.Ptr(int32(0))
+		p.Spec.Priority = api.Ptr(systemPriorities[p.Spec.PriorityClassName])
 	}
 	if p.Spec.PreemptionPolicy == nil {
 		p.Spec.PreemptionPolicy = api.Ptr("PreemptLowerPriority")
@@ -33,6 +33,12 @@ func preparePodCreate(s *Server, obj api.Object) {
 
 func preparePodUpdate(s *Server, obj, old api.Object) {
 	defaultPodSpec(&obj.(*api.Pod).Spec)
+}
+
+// systemPriorities are the priority classes every cluster has.
+var systemPriorities = map[string]int32{
+	"system-node-critical":    2000001000,
+	"system-cluster-critical": 2000000000,
 }
 
 // addDefaultTolerations is the DefaultTolerationSeconds admission plugin:

@@ -99,7 +99,6 @@ func (c *container) kill(code int32) {
 
 func (c *container) finish(code int32, reason, msg string) {
 	c.state, c.code, c.reason, c.message = Exited, code, reason, msg
-	c.ended = time.Time{}
 	c.ended = c.log.now()
 }
 

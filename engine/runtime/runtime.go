@@ -188,7 +188,10 @@ func (r *Runtime) Logs(id string) ([]LogLine, error) {
 // RemoveContainer forgets an exited container and its log.
 func (r *Runtime) RemoveContainer(id string) {
 	if c, ok := r.containers[id]; ok {
-		c.kill(137)
+		if c.state == Running {
+			c.finish(137, "Error", "")
+			c.kill(137)
+		}
 		delete(r.containers, id)
 	}
 }
@@ -219,8 +222,8 @@ func (r *Runtime) PowerOff() {
 	for _, id := range sortedIDs(r.containers) {
 		c := r.containers[id]
 		if c.state == Running {
-			c.kill(137)
 			c.finish(137, "Error", "")
+			c.kill(137)
 		}
 	}
 	r.containers = map[string]*container{}
@@ -239,8 +242,8 @@ func (r *Runtime) terminate(c *container, code int32) {
 	if c.state != Running {
 		return
 	}
-	c.kill(code)
 	c.finish(code, exitReason(code), "")
+	c.kill(code)
 	r.notify(c)
 }
 

@@ -1,0 +1,232 @@
+// Package cluster wires a whole cluster together: the API server, the
+// controller manager, the scheduler and each node's kubelet and container
+// runtime, on one event loop and one seeded random source, and brings it up
+// the way kubeadm does.
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/controller"
+	"github.com/kubeplay/kubeplay/engine/controller/daemonset"
+	"github.com/kubeplay/kubeplay/engine/controller/deployment"
+	"github.com/kubeplay/kubeplay/engine/controller/garbagecollector"
+	"github.com/kubeplay/kubeplay/engine/controller/namespace"
+	"github.com/kubeplay/kubeplay/engine/controller/nodeipam"
+	"github.com/kubeplay/kubeplay/engine/controller/replicaset"
+	"github.com/kubeplay/kubeplay/engine/controller/serviceaccount"
+	"github.com/kubeplay/kubeplay/engine/kubelet"
+	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/engine/scheduler"
+)
+
+// DefaultStart is the virtual instant a cluster starts at unless told
+// otherwise; a fixed instant makes histories comparable across runs.
+var DefaultStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Config shapes a cluster.
+type Config struct {
+	Seed    uint64
+	Start   time.Time // zero means DefaultStart
+	Workers int       // worker nodes besides the control plane
+	// NodeCPU and NodeMemory size every node (2 CPUs and 4Gi by default).
+	NodeCPU    string
+	NodeMemory string
+	// Modules are the container images' WASI modules.
+	Modules runtime.ModuleSource
+}
+
+// Cluster is a running cluster.
+type Cluster struct {
+	cfg       Config
+	loop      *loop.Loop
+	api       *apiserver.Server
+	engine    *runtime.Engine
+	scheduler *scheduler.Scheduler
+	kubelets  map[string]*kubelet.Kubelet
+	nodeOrder []string
+	observer  func(client.Request)
+}
+
+// New builds a cluster and brings it up: the control plane first, then the
+// add-ons, then the workers join, and the loop runs until every node is
+// Ready and every system pod runs.
+func New(cfg Config) (*Cluster, error) {
+	if cfg.Start.IsZero() {
+		cfg.Start = DefaultStart
+	}
+	if cfg.NodeCPU == "" {
+		cfg.NodeCPU = "2"
+	}
+	if cfg.NodeMemory == "" {
+		cfg.NodeMemory = "4Gi"
+	}
+	if cfg.Modules == nil {
+		return nil, errors.New("cluster: no module source")
+	}
+	c := &Cluster{cfg: cfg, loop: loop.New(cfg.Start), kubelets: map[string]*kubelet.Kubelet{}}
+	c.api = apiserver.New(c.loop, c.rand("kube-apiserver"))
+	c.engine = runtime.NewEngine(cfg.Modules)
+	if err := c.bootstrap(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// rand returns the random source of one component, derived from the seed
+// and the component's name so that adding a component does not change what
+// the others draw.
+func (c *Cluster) rand(name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(c.cfg.Seed, h.Sum64()))
+}
+
+// Loop returns the cluster's event loop.
+func (c *Cluster) Loop() *loop.Loop { return c.loop }
+
+// API returns the API server.
+func (c *Cluster) API() *apiserver.Server { return c.api }
+
+// Client returns a client acting as component.
+func (c *Cluster) Client(component string) *client.Client {
+	cl := client.New(c.api, component)
+	if c.observer != nil {
+		cl = cl.WithObserver(c.observer)
+	}
+	return cl
+}
+
+// Observe reports every API request any component makes from now on.
+func (c *Cluster) Observe(f func(client.Request)) { c.observer = f }
+
+// Nodes returns the node names in the order they joined.
+func (c *Cluster) Nodes() []string { return append([]string(nil), c.nodeOrder...) }
+
+// Kubelet returns a node's kubelet.
+func (c *Cluster) Kubelet(node string) (*kubelet.Kubelet, bool) {
+	k, ok := c.kubelets[node]
+	return k, ok
+}
+
+// Close releases the container runtime.
+func (c *Cluster) Close() error { return c.engine.Close() }
+
+func (c *Cluster) bootstrap() error {
+	if err := c.startControllerManager(); err != nil {
+		return err
+	}
+	c.scheduler = scheduler.New(c.Client(scheduler.Name), c.rand(scheduler.Name))
+	if err := c.scheduler.Start(); err != nil {
+		return err
+	}
+	if err := c.addNode(controlPlaneNode(c.cfg)); err != nil {
+		return err
+	}
+	if err := applyAddons(c.Client("kubeadm")); err != nil {
+		return err
+	}
+	for i := 1; i <= c.cfg.Workers; i++ {
+		if err := c.addNode(workerNode(c.cfg, i)); err != nil {
+			return err
+		}
+	}
+	if !c.loop.RunUntil(c.settled, c.loop.Now().Add(5*time.Minute)) {
+		return fmt.Errorf("cluster: the system pods did not come up")
+	}
+	return nil
+}
+
+func (c *Cluster) startControllerManager() error {
+	cl := c.Client("kube-controller-manager")
+	nodes := client.NewInformer[*api.Node](cl, "", apiserver.ListOptions{})
+	pods := client.NewInformer[*api.Pod](cl, "", apiserver.ListOptions{})
+	rss := client.NewInformer[*api.ReplicaSet](cl, "", apiserver.ListOptions{})
+	nss := client.NewInformer[*api.Namespace](cl, "", apiserver.ListOptions{})
+	controllers := []controller.Controller{
+		nodeipam.New(cl, nodes),
+		replicaset.New(cl, pods),
+		deployment.New(cl, rss, pods),
+		daemonset.New(cl, nodes, pods),
+		garbagecollector.New(cl),
+		namespace.New(cl, nss),
+		serviceaccount.New(cl, nss),
+	}
+	for _, ctl := range controllers {
+		if err := ctl.Start(); err != nil {
+			return err
+		}
+	}
+	for _, start := range []func() error{nodes.Start, pods.Start, rss.Start, nss.Start} {
+		if err := start(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) addNode(cfg kubelet.Config) error {
+	k := kubelet.New(c.Client("kubelet/"+cfg.NodeName), cfg, c.engine, c.rand("kubelet/"+cfg.NodeName))
+	if err := k.Start(); err != nil {
+		return err
+	}
+	c.kubelets[cfg.NodeName] = k
+	c.nodeOrder = append(c.nodeOrder, cfg.NodeName)
+	return nil
+}
+
+// settled reports whether every node is Ready and every kube-system pod is
+// running and ready.
+func (c *Cluster) settled() bool {
+	nodes, _ := c.api.List(resource("nodes"), "", apiserver.ListOptions{})
+	if len(nodes.Items) != len(c.kubelets) {
+		return false
+	}
+	for _, o := range nodes.Items {
+		if !nodeReady(o.(*api.Node)) {
+			return false
+		}
+	}
+	pods, _ := c.api.List(resource("pods"), "kube-system", apiserver.ListOptions{})
+	want := 4 + 2 + len(c.kubelets) // static pods, coredns, kube-proxy per node
+	if len(pods.Items) < want {
+		return false
+	}
+	for _, o := range pods.Items {
+		if !controller.IsPodReady(o.(*api.Pod)) {
+			return false
+		}
+	}
+	return true
+}
+
+func nodeReady(n *api.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == "Ready" {
+			return c.Status == "True"
+		}
+	}
+	return false
+}
+
+func resource(name string) *api.ResourceInfo {
+	r, _ := api.LookupResource(name)
+	return r
+}
+
+// RunUntilIdle runs everything due at the current instant.
+func (c *Cluster) RunUntilIdle() { c.loop.RunUntilIdle() }
+
+// Advance runs the cluster forward by d of virtual time.
+func (c *Cluster) Advance(d time.Duration) { c.loop.AdvanceBy(d) }
+
+// Now returns the virtual time.
+func (c *Cluster) Now() time.Time { return c.loop.Now() }

@@ -372,3 +372,13 @@ func copyField(dst, src api.Object, name string) {
 		d.Set(reflect.ValueOf(src).Elem().FieldByName(name))
 	}
 }
+
+// Decode reads a request body (JSON) into an object of resource r,
+// strictly, failing with the API server's BadRequest wording.
+func (s *Server) Decode(r *api.ResourceInfo, body []byte) (api.Object, error) {
+	obj, err := api.DecodeInto(r, body)
+	if err != nil {
+		return nil, NewBadRequest(err.Error())
+	}
+	return obj, nil
+}

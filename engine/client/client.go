@@ -215,3 +215,8 @@ func (c *Client) FinalizeNamespace(name string, finalizers []string) error {
 	c.record("update", resource("namespaces"), "finalize", "", name, err)
 	return err
 }
+
+// Decode reads a manifest body into an object as the API server would.
+func (c *Client) Decode(r *api.ResourceInfo, body []byte) (api.Object, error) {
+	return c.s.Decode(r, body)
+}

@@ -105,7 +105,6 @@ func (c *container) finish(code int32, reason, msg string) {
 // run instantiates the module and runs its _start to the end; it returns
 // the exit code and, for a crash, a message.
 func (r *Runtime) run(c *container, compiled wazero.CompiledModule, seed uint64, yield func(time.Duration) bool) (int32, string) {
-	epoch := c.started
 	sleep := func(ns int64) {
 		if !yield(time.Duration(ns)) {
 			panic(sys.NewExitError(uint32(c.killCode)))
@@ -121,7 +120,7 @@ func (r *Runtime) run(c *container, compiled wazero.CompiledModule, seed uint64,
 			now := r.loop.Now()
 			return now.Unix(), int32(now.Nanosecond())
 		}, sys.ClockResolution(time.Microsecond)).
-		WithNanotime(func() int64 { return int64(r.loop.Now().Sub(epoch)) }, sys.ClockResolution(1)).
+		WithNanotime(func() int64 { return int64(r.loop.Now().Sub(r.boot)) }, sys.ClockResolution(1)).
 		WithNanosleep(sleep).
 		WithOsyield(func() { sleep(0) }).
 		WithRandSource(&seededReader{rand.New(rand.NewPCG(seed, seed>>1|1))}).

@@ -69,12 +69,16 @@ type Runtime struct {
 	images     map[string]Image
 	containers map[string]*container
 	onExit     func(id string)
+	boot       time.Time // the node's monotonic clock counts from here
 }
+
+// uptimeAtStart is how long a node has been up when its runtime starts.
+const uptimeAtStart = 30 * time.Second
 
 // New returns a node's runtime. onExit is called, as a loop task, when a
 // container exits (the kubelet's lifecycle event generator listens).
 func New(node string, e *Engine, l *loop.Loop, rng *rand.Rand, onExit func(id string)) *Runtime {
-	return &Runtime{node: node, engine: e, loop: l, rand: rng, images: map[string]Image{}, containers: map[string]*container{}, onExit: onExit}
+	return &Runtime{node: node, engine: e, loop: l, rand: rng, images: map[string]Image{}, containers: map[string]*container{}, onExit: onExit, boot: l.Now().Add(-uptimeAtStart)}
 }
 
 // Errors of the runtime.

@@ -1,0 +1,155 @@
+// Command kubeplay runs the playground's cluster natively: the same engine,
+// images and shell as the browser, for scripts, tests and documentation
+// authors.
+//
+//	kubeplay shell [--workers N] [--seed N]   read command lines from standard input
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+
+	hackos "github.com/hack-pad/hackpadfs/os"
+
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/engine/session"
+	"github.com/kubeplay/kubeplay/engine/shell"
+	"github.com/kubeplay/kubeplay/wasmworkloads"
+)
+
+const usage = `kubeplay runs a Kubernetes playground cluster.
+
+Usage:
+  kubeplay shell [--workers N] [--seed N]   run command lines from standard input
+
+Run 'kubeplay shell --help' for the flags of a command.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	switch args[0] {
+	case "shell":
+		return shellCmd(args[1:], stdin, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "kubeplay: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kubeplay shell", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	workers := fs.Int("workers", 2, "worker nodes besides the control plane")
+	seed := fs.Uint64("seed", 1, "seed of the cluster's random choices")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kubeplay shell: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *workers < 0 {
+		fmt.Fprintln(stderr, "kubeplay shell: --workers must not be negative")
+		return 2
+	}
+	if missing := wasmworkloads.Missing(); len(missing) > 0 {
+		fmt.Fprintf(stderr, "kubeplay: this binary was built without the container images (%s); run 'make build'\n", strings.Join(missing, ", "))
+		return 1
+	}
+	s, err := newSession(*workers, *seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
+		return 1
+	}
+	defer s.Close()
+	return repl(s, stdin, stdout, stderr)
+}
+
+func newSession(workers int, seed uint64) (*session.Session, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return session.New(session.Config{
+		Cluster: cluster.Config{Seed: seed, Workers: workers, Modules: runtime.NewFSSource(wasmworkloads.Modules())},
+		FS:      hackos.NewFS(),
+		Dir:     dir,
+		Env:     os.Environ(),
+	})
+}
+
+// repl runs each line of stdin through the shell; Ctrl-C stops the
+// running command, as in an interactive shell.
+func repl(s *session.Session, stdin io.Reader, stdout, stderr io.Writer) int {
+	interactive := isTerminal(stdin)
+	var mu sync.Mutex
+	var cancel context.CancelFunc
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		for range sig {
+			mu.Lock()
+			if cancel != nil {
+				cancel()
+			}
+			mu.Unlock()
+		}
+	}()
+	in := bufio.NewReader(stdin)
+	code, prompt := 0, "$ "
+	for {
+		if interactive {
+			fmt.Fprint(stdout, prompt)
+		}
+		line, err := in.ReadString('\n')
+		if line == "" && err != nil {
+			break
+		}
+		ctx, c := context.WithCancel(context.Background())
+		mu.Lock()
+		cancel = c
+		mu.Unlock()
+		status := s.Exec(ctx, strings.TrimSuffix(line, "\n"), stdout, stderr)
+		c()
+		if status == shell.Incomplete {
+			prompt = "> "
+			continue
+		}
+		code, prompt = status, "$ "
+		if s.Shell().Exited() {
+			return code
+		}
+	}
+	if prompt == "> " {
+		fmt.Fprintln(stderr, "kubeplay: syntax error: unexpected end of file")
+		return 2
+	}
+	return code
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+var _ = errors.New

@@ -1,0 +1,221 @@
+package kubectl
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// flagSet parses command-line flags with the rules of spf13/pflag, which
+// kubectl uses: --name=value, --name value, -n value, -nvalue, grouped
+// short booleans (-it), "--" to end flags, and flags anywhere among the
+// arguments.
+type flagSet struct {
+	cmd   string
+	flags []*flagDef
+	set   map[string]bool
+}
+
+type flagKind int
+
+const (
+	boolFlag flagKind = iota
+	stringFlag
+	intFlag
+	durationFlag
+	arrayFlag
+)
+
+type flagDef struct {
+	name, short string
+	kind        flagKind
+	b           *bool
+	s           *string
+	i           *int64
+	d           *time.Duration
+	a           *[]string
+	noOptValue  string // value of a non-bool flag given without one
+}
+
+func newFlagSet(cmd string) *flagSet { return &flagSet{cmd: cmd, set: map[string]bool{}} }
+
+func (f *flagSet) Bool(name, short string, def bool) *bool {
+	v := def
+	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: boolFlag, b: &v})
+	return &v
+}
+
+func (f *flagSet) String(name, short, def string) *string {
+	v := def
+	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: stringFlag, s: &v})
+	return &v
+}
+
+func (f *flagSet) Int(name, short string, def int64) *int64 {
+	v := def
+	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: intFlag, i: &v})
+	return &v
+}
+
+func (f *flagSet) Duration(name string, def time.Duration) *time.Duration {
+	v := def
+	f.flags = append(f.flags, &flagDef{name: name, kind: durationFlag, d: &v})
+	return &v
+}
+
+// Array is a repeatable flag; comma-separated values are split, as
+// pflag's StringSlice does, unless raw is set (StringArray).
+func (f *flagSet) Array(name, short string) *[]string {
+	var v []string
+	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: arrayFlag, a: &v})
+	return &v
+}
+
+// Changed reports whether a flag was given.
+func (f *flagSet) Changed(name string) bool { return f.set[name] }
+
+func (f *flagSet) lookup(name string) *flagDef {
+	for _, d := range f.flags {
+		if d.name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+func (f *flagSet) lookupShort(c string) *flagDef {
+	for _, d := range f.flags {
+		if d.short == c {
+			return d
+		}
+	}
+	return nil
+}
+
+// usageError is a command-line mistake; kubectl prints it with a hint.
+type usageError struct {
+	cmd, msg string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func (f *flagSet) errorf(format string, args ...any) error {
+	return &usageError{cmd: f.cmd, msg: fmt.Sprintf(format, args...)}
+}
+
+// Parse reads flags from args and returns the positional arguments and,
+// separately, those after "--".
+func (f *flagSet) Parse(args []string) (pos, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return pos, args[i+1:], nil
+		case strings.HasPrefix(a, "--"):
+			if i, err = f.parseLong(args, i); err != nil {
+				return nil, nil, err
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			if i, err = f.parseShort(args, i); err != nil {
+				return nil, nil, err
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return pos, nil, nil
+}
+
+func (f *flagSet) parseLong(args []string, i int) (int, error) {
+	name, value, hasValue := strings.Cut(args[i][2:], "=")
+	d := f.lookup(name)
+	if d == nil {
+		return i, f.errorf("unknown flag: --%s", name)
+	}
+	if d.kind == boolFlag {
+		if !hasValue {
+			value = "true"
+		}
+		return i, f.setValue(d, "--"+name, value)
+	}
+	if !hasValue {
+		if i+1 >= len(args) {
+			if d.noOptValue != "" {
+				return i, f.setValue(d, "--"+name, d.noOptValue)
+			}
+			return i, f.errorf("flag needs an argument: --%s", name)
+		}
+		i++
+		value = args[i]
+	}
+	return i, f.setValue(d, "--"+name, value)
+}
+
+func (f *flagSet) parseShort(args []string, i int) (int, error) {
+	shorts := args[i][1:]
+	for j := 0; j < len(shorts); j++ {
+		c := string(shorts[j])
+		d := f.lookupShort(c)
+		if d == nil {
+			return i, f.errorf("unknown shorthand flag: '%s' in -%s", c, shorts)
+		}
+		if d.kind == boolFlag {
+			value := "true"
+			if j+1 < len(shorts) && shorts[j+1] == '=' {
+				value = shorts[j+2:]
+				j = len(shorts)
+			}
+			if err := f.setValue(d, "-"+c, value); err != nil {
+				return i, err
+			}
+			continue
+		}
+		value := strings.TrimPrefix(shorts[j+1:], "=")
+		if value == "" {
+			if i+1 >= len(args) {
+				return i, f.errorf("flag needs an argument: '%s' in -%s", c, shorts)
+			}
+			i++
+			value = args[i]
+		}
+		return i, f.setValue(d, "-"+c, value)
+	}
+	return i, nil
+}
+
+func (f *flagSet) setValue(d *flagDef, spelled, value string) error {
+	f.set[d.name] = true
+	switch d.kind {
+	case boolFlag:
+		v, err := strconv.ParseBool(value)
+		if err != nil {
+			return f.errorf("invalid argument %q for %q flag: strconv.ParseBool: parsing %q: invalid syntax", value, spelledName(d), value)
+		}
+		*d.b = v
+	case stringFlag:
+		*d.s = value
+	case intFlag:
+		v, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return f.errorf("invalid argument %q for %q flag: strconv.ParseInt: parsing %q: invalid syntax", value, spelledName(d), value)
+		}
+		*d.i = v
+	case durationFlag:
+		v, err := time.ParseDuration(value)
+		if err != nil {
+			return f.errorf("invalid argument %q for %q flag: time: invalid duration %q", value, spelledName(d), value)
+		}
+		*d.d = v
+	case arrayFlag:
+		*d.a = append(*d.a, value)
+	}
+	return nil
+}
+
+func spelledName(d *flagDef) string {
+	if d.short != "" {
+		return "-" + d.short + ", --" + d.name
+	}
+	return "--" + d.name
+}

@@ -1,0 +1,219 @@
+// Package kubectl is the playground's kubectl: the same verbs, flags,
+// tables, YAML, error messages and exit codes as the real one, over the
+// cluster's API. It is shared by the browser terminal and the native shell;
+// only Host differs between them.
+package kubectl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+)
+
+// ClientVersion is the version kubectl reports.
+const ClientVersion = apiserver.Version
+
+// Host is what kubectl needs from the place it runs in.
+type Host interface {
+	// ReadFile reads a file named on the command line (-f FILE).
+	ReadFile(name string) ([]byte, error)
+	// Wait lets the cluster run until cond holds or timeout of virtual
+	// time passes (then it returns ErrTimeout), or ctx is cancelled.
+	Wait(ctx context.Context, timeout time.Duration, cond func() bool) error
+}
+
+// ErrTimeout is returned by Host.Wait when the time is up.
+var ErrTimeout = errors.New("timed out waiting for the condition")
+
+// IO is a command's standard streams.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Kubectl runs kubectl commands against a cluster.
+type Kubectl struct {
+	c         *client.Client
+	host      Host
+	namespace string // the current context's namespace
+}
+
+// New returns a kubectl acting through c.
+func New(c *client.Client, host Host) *Kubectl {
+	return &Kubectl{c: c, host: host, namespace: "default"}
+}
+
+// command is one kubectl verb.
+type command struct {
+	short string
+	run   func(k *Kubectl, ctx context.Context, io IO, args []string) error
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"get":           {"Display one or many resources", (*Kubectl).get},
+		"describe":      {"Show details of a specific resource or group of resources", (*Kubectl).describe},
+		"run":           {"Run a particular image on the cluster", (*Kubectl).runPod},
+		"logs":          {"Print the logs for a container in a pod", (*Kubectl).logs},
+		"apply":         {"Apply a configuration to a resource by file name or stdin", (*Kubectl).apply},
+		"create":        {"Create a resource from a file or from stdin", (*Kubectl).create},
+		"delete":        {"Delete resources by file names, stdin, resources and names, or by resources and label selector", (*Kubectl).delete},
+		"version":       {"Print the client and server version information", (*Kubectl).version},
+		"cluster-info":  {"Display cluster information", (*Kubectl).clusterInfo},
+		"api-resources": {"Print the supported API resources on the server", (*Kubectl).apiResources},
+	}
+}
+
+// Run runs one kubectl command line (without the leading "kubectl") and
+// returns its exit code.
+func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(io.Out, k.help())
+		return 0
+	}
+	name := args[0]
+	cmd, ok := commands[name]
+	if !ok {
+		return k.fail(io, unknownCommand(name))
+	}
+	if err := cmd.run(k, ctx, io, args[1:]); err != nil {
+		return k.fail(io, err)
+	}
+	return 0
+}
+
+// exitError carries an exit code without a message of its own.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func (k *Kubectl) fail(io IO, err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
+	fmt.Fprint(io.Err, errorMessage(err))
+	return 1
+}
+
+// errorMessage formats an error as kubectl's CheckErr does.
+func errorMessage(err error) string {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return fmt.Sprintf("error: %s\nSee 'kubectl %s --help' for usage.\n", ue.msg, ue.cmd)
+	}
+	var se *apiserver.StatusError
+	if errors.As(err, &se) {
+		return statusMessage(se)
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "error: ") || strings.HasPrefix(msg, "Error from server") {
+		return strings.TrimSuffix(msg, "\n") + "\n"
+	}
+	return "error: " + msg + "\n"
+}
+
+func statusMessage(se *apiserver.StatusError) string {
+	s := se.Status
+	if s.Reason == "Invalid" && s.Details != nil && len(s.Details.Causes) > 0 {
+		prefix := fmt.Sprintf("The %s %q is invalid: ", s.Details.Kind, s.Details.Name)
+		if len(s.Details.Causes) == 1 {
+			c := s.Details.Causes[0]
+			return prefix + c.Field + ": " + c.Message + "\n"
+		}
+		var b strings.Builder
+		b.WriteString(prefix + "\n")
+		for _, c := range s.Details.Causes {
+			b.WriteString("* " + c.Field + ": " + c.Message + "\n")
+		}
+		return b.String()
+	}
+	if s.Reason != "" {
+		return fmt.Sprintf("Error from server (%s): %s\n", s.Reason, se.Error())
+	}
+	return fmt.Sprintf("Error from server: %s\n", se.Error())
+}
+
+func unknownCommand(name string) error {
+	msg := fmt.Sprintf("unknown command %q for \"kubectl\"", name)
+	if s := suggest(name); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return errors.New("error: " + msg + "\nRun 'kubectl --help' for usage.")
+}
+
+// suggest returns commands within two edits of name, or that start with it,
+// as cobra's suggestions do.
+func suggest(name string) []string {
+	var out []string
+	for c := range commands {
+		if levenshtein(name, c) <= 2 || strings.HasPrefix(c, name) {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func (k *Kubectl) help() string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("kubectl controls the Kubernetes cluster manager.\n\n Find more information at: https://kubernetes.io/docs/reference/kubectl/\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-14s %s\n", n, commands[n].short)
+	}
+	b.WriteString("\nUsage:\n  kubectl [flags] [options]\n\nUse \"kubectl <command> --help\" for more information about a given command.\n")
+	return b.String()
+}
+
+// commonFlags adds the flags every command takes.
+func (k *Kubectl) commonFlags(fs *flagSet) *string {
+	fs.String("kubeconfig", "", "")
+	fs.String("context", "", "")
+	fs.String("v", "v", "0")
+	return fs.String("namespace", "n", "")
+}
+
+// ns returns the namespace a command works in.
+func (k *Kubectl) ns(flag *string) string {
+	if *flag != "" {
+		return *flag
+	}
+	return k.namespace
+}

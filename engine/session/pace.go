@@ -1,0 +1,111 @@
+package session
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/kubectl"
+)
+
+// Pacer moves virtual time with a wall clock, times a speed factor, the
+// way the browser runs the cluster. It never lets virtual time run ahead
+// of the work: a slow step makes virtual time slow down instead, so what
+// happens in the cluster does not depend on how fast the host is.
+type Pacer struct {
+	s       *Session
+	now     func() time.Time // the wall clock, from the host
+	speed   float64
+	wall    time.Time // wall time at the last step
+	maxStep time.Duration
+
+	mu    sync.Mutex // guards waits
+	waits []*pacedWait
+}
+
+type pacedWait struct {
+	cond     func() bool
+	deadline time.Time
+	done     chan error
+	ctx      context.Context
+}
+
+// Pace ties the session's time to the wall clock now (as the host reads
+// it) at the given speed (1 = real time). The host calls Step regularly.
+func (s *Session) Pace(now func() time.Time, speed float64) *Pacer {
+	p := &Pacer{s: s, now: now, speed: speed, wall: now(), maxStep: 2 * time.Second}
+	s.mu.Lock()
+	s.waiter = p
+	s.mu.Unlock()
+	return p
+}
+
+// SetSpeed changes the speed; 0 pauses.
+func (p *Pacer) SetSpeed(speed float64) {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	p.speed = speed
+}
+
+// Step advances the cluster by the wall time passed since the last step
+// (times the speed, and at most maxStep of virtual time) and wakes the
+// commands whose wait is over.
+func (p *Pacer) Step() {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	wall := p.now()
+	d := time.Duration(float64(wall.Sub(p.wall)) * p.speed)
+	p.wall = wall
+	if d > p.maxStep {
+		d = p.maxStep
+	}
+	l := p.s.cluster.Loop()
+	if d > 0 {
+		l.AdvanceBy(d)
+	} else {
+		l.RunUntilIdle()
+	}
+	p.wake()
+}
+
+// wake finishes the waits whose condition holds or whose time is up.
+func (p *Pacer) wake() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.s.cluster.Now()
+	kept := p.waits[:0]
+	for _, w := range p.waits {
+		switch {
+		case w.ctx.Err() != nil:
+			w.done <- context.Canceled
+		case w.cond():
+			w.done <- nil
+		case !now.Before(w.deadline):
+			w.done <- kubectl.ErrTimeout
+		default:
+			kept = append(kept, w)
+			continue
+		}
+	}
+	p.waits = kept
+}
+
+// Wait implements the shell's waiting: the caller holds the session lock,
+// which is released while the pacer runs the cluster.
+func (p *Pacer) Wait(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	if cond() {
+		return nil
+	}
+	w := &pacedWait{cond: cond, deadline: p.s.cluster.Now().Add(timeout), done: make(chan error, 1), ctx: ctx}
+	p.mu.Lock()
+	p.waits = append(p.waits, w)
+	p.mu.Unlock()
+	p.s.mu.Unlock()
+	defer p.s.mu.Lock()
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return context.Canceled
+	}
+}

@@ -1,0 +1,126 @@
+// Package session puts a cluster and a shell together and decides how
+// virtual time moves while the user works: natively it jumps ahead whenever
+// a command waits (so `sleep 60` returns at once), in the browser it is
+// paced by the wall clock times a speed factor.
+package session
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/kubectl"
+	"github.com/kubeplay/kubeplay/engine/shell"
+)
+
+// Config configures a session.
+type Config struct {
+	Cluster cluster.Config
+	FS      hackpadfs.FS // the shell's files
+	Dir     string       // the shell's working directory
+	Env     []string     // the shell's environment
+}
+
+// Session is a running cluster with a shell in front of it.
+type Session struct {
+	cluster *cluster.Cluster
+	shell   *shell.Shell
+	mu      sync.Mutex
+	waiter  waiter
+}
+
+// waiter decides how the cluster runs while a command waits.
+type waiter interface {
+	Wait(ctx context.Context, timeout time.Duration, cond func() bool) error
+}
+
+// New starts a cluster (it is up and settled when New returns) and a shell.
+// Time jumps ahead while commands wait, as in `kubeplay shell`; call Pace
+// to tie it to a wall clock instead.
+func New(cfg Config) (*Session, error) {
+	c, err := cluster.New(cfg.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{cluster: c}
+	s.waiter = &jumpWaiter{s: s}
+	sh, err := shell.New(shell.Config{
+		Client: c.Client("kubectl"),
+		Host:   hostFunc(func(ctx context.Context, d time.Duration, cond func() bool) error { return s.waiter.Wait(ctx, d, cond) }),
+		FS:     cfg.FS,
+		Dir:    cfg.Dir,
+		Env:    cfg.Env,
+		Lock:   s.mu.Lock,
+		Unlock: s.mu.Unlock,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.shell = sh
+	return s, nil
+}
+
+type hostFunc func(ctx context.Context, d time.Duration, cond func() bool) error
+
+func (f hostFunc) Wait(ctx context.Context, d time.Duration, cond func() bool) error {
+	return f(ctx, d, cond)
+}
+
+// Cluster returns the session's cluster. Use it under Lock.
+func (s *Session) Cluster() *cluster.Cluster { return s.cluster }
+
+// Shell returns the session's shell.
+func (s *Session) Shell() *shell.Shell { return s.shell }
+
+// Lock takes the cluster; commands take it while they use it.
+func (s *Session) Lock() { s.mu.Lock() }
+
+// Unlock releases the cluster.
+func (s *Session) Unlock() { s.mu.Unlock() }
+
+// Exec runs one line of input and returns its exit status, or
+// shell.Incomplete when the line continues a multi-line command. When time
+// jumps, whatever the command set off at the current instant has run by the
+// time Exec returns.
+func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Writer) int {
+	code := s.shell.Run(ctx, line, stdout, stderr)
+	if _, jumping := s.waiter.(*jumpWaiter); jumping {
+		s.mu.Lock()
+		s.cluster.RunUntilIdle()
+		s.mu.Unlock()
+	}
+	return code
+}
+
+// Close stops the cluster.
+func (s *Session) Close() error { return s.cluster.Close() }
+
+// jumpWaiter runs the cluster forward timer by timer while a command
+// waits, taking no real time: the caller holds the lock.
+type jumpWaiter struct{ s *Session }
+
+func (w *jumpWaiter) Wait(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	l := w.s.cluster.Loop()
+	limit := l.Now().Add(timeout)
+	stop := func() bool { return ctx.Err() != nil || cond() }
+	if l.RunUntil(stop, limit) {
+		return ctxOr(ctx, nil)
+	}
+	l.AdvanceTo(limit)
+	if cond() {
+		return nil
+	}
+	return ctxOr(ctx, kubectl.ErrTimeout)
+}
+
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Canceled
+	}
+	return err
+}
+

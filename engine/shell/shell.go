@@ -1,0 +1,140 @@
+// Package shell is the playground's shell: a real shell interpreter
+// (mvdan.cc/sh) whose commands are kubectl and a set of builtins, over a
+// file system that is the host's natively and a virtual one in the browser.
+// The same shell runs in the browser terminal and in `kubeplay shell`, so
+// both print the same thing for the same command line.
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/hack-pad/hackpadfs"
+
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/kubectl"
+)
+
+// Host is what the shell needs from where it runs: a way to let the
+// cluster run while a command waits (sleep, kubectl delete, logs -f).
+type Host interface {
+	Wait(ctx context.Context, timeout time.Duration, cond func() bool) error
+}
+
+// Config configures a shell.
+type Config struct {
+	Client *client.Client
+	Host   Host
+	// FS is the file system the shell's commands see; paths in it have no
+	// leading slash ("root/web.yaml" is /root/web.yaml).
+	FS hackpadfs.FS
+	// Dir is the initial working directory, absolute.
+	Dir string
+	// Env is the initial environment, "NAME=value".
+	Env []string
+	// Lock and Unlock guard the cluster: a command holds the lock while it
+	// uses the cluster, and Host.Wait releases it while waiting.
+	Lock, Unlock func()
+}
+
+// Shell runs command lines.
+type Shell struct {
+	cfg     Config
+	runner  *interp.Runner
+	kubectl *kubectl.Kubectl
+	parser  *syntax.Parser
+	pending string
+	history []string
+	out     io.Writer
+}
+
+// Incomplete is the status Run returns when a line needs more lines (an
+// open quote, a here-document, a loop without done).
+const Incomplete = -1
+
+// New returns a shell.
+func New(cfg Config) (*Shell, error) {
+	if cfg.Lock == nil {
+		cfg.Lock, cfg.Unlock = func() {}, func() {}
+	}
+	s := &Shell{cfg: cfg, parser: syntax.NewParser()}
+	s.kubectl = kubectl.New(cfg.Client, kubectlHost{s})
+	r, err := interp.New(
+		interp.Env(expand.ListEnviron(cfg.Env...)),
+		interp.ExecHandlers(s.execMiddleware),
+		interp.OpenHandler(s.open),
+		interp.ReadDirHandler2(s.readDir),
+		interp.StatHandler(s.stat),
+	)
+	if err != nil {
+		return nil, err
+	}
+	r.Dir = cfg.Dir
+	s.runner = r
+	return s, nil
+}
+
+// Dir returns the working directory.
+func (s *Shell) Dir() string { return s.runner.Dir }
+
+// Exited reports whether the shell ran `exit`.
+func (s *Shell) Exited() bool { return s.runner.Exited() }
+
+// History returns the command lines run so far.
+func (s *Shell) History() []string { return append([]string(nil), s.history...) }
+
+// Run runs one line of input. It returns the exit status, or Incomplete
+// when the line continues a command that needs more lines.
+func (s *Shell) Run(ctx context.Context, line string, stdout, stderr io.Writer) int {
+	src := s.pending + line + "\n"
+	file, err := s.parser.Parse(strings.NewReader(src), "")
+	if syntax.IsIncomplete(err) {
+		s.pending = src
+		return Incomplete
+	}
+	s.pending = ""
+	if strings.TrimSpace(src) != "" {
+		s.history = append(s.history, strings.TrimSuffix(src, "\n"))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
+		return 2
+	}
+	if err := interp.StdIO(nil, stdout, stderr)(s.runner); err != nil {
+		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
+		return 1
+	}
+	s.out = stdout
+	err = s.runner.Run(ctx, file)
+	if code, ok := interp.IsExitStatus(err); ok {
+		return int(code)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return 130
+		}
+		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// Reset discards a partly typed multi-line command (Ctrl-C at a "> " prompt).
+func (s *Shell) Reset() { s.pending = "" }
+
+// kubectlHost gives kubectl the shell's files and the host's waiting.
+type kubectlHost struct{ s *Shell }
+
+func (h kubectlHost) ReadFile(name string) ([]byte, error) { return h.s.ReadFile(name) }
+
+func (h kubectlHost) Wait(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	return h.s.cfg.Host.Wait(ctx, timeout, cond)
+}

@@ -123,4 +123,3 @@ func ctxOr(ctx context.Context, err error) error {
 	}
 	return err
 }
-

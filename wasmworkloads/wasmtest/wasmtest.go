@@ -4,6 +4,7 @@
 package wasmtest
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/kubeplay/kubeplay/wasmworkloads"
+	"github.com/kubeplay/kubeplay/wasmworkloads/internal/wasmbuild"
 )
 
 var (
@@ -48,13 +50,13 @@ func build() (fs.FS, error) {
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	for _, name := range wasmworkloads.Images {
 		out := filepath.Join(dir, name+".wasm")
-		var cmd *exec.Cmd
-		if name == "pause" {
-			cmd = exec.Command(goBin, "run", "./wasmworkloads/pause", "-o", out)
-		} else {
-			cmd = exec.Command(goBin, "build", "-trimpath", "-o", out, "./wasmworkloads/"+name)
-			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if name != "pause" {
+			if err := wasmbuild.Build(context.Background(), root, "./wasmworkloads/"+name, out); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			continue
 		}
+		cmd := exec.Command(goBin, "run", "./wasmworkloads/pause", "-o", out)
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("%s: %v\n%s", name, err, b)

@@ -1,0 +1,60 @@
+# kubeplay: `make serve` builds what is stale and serves the playground on
+# http://localhost:8080; `make test` runs every test, the browser's included.
+
+GO      ?= go
+ADDR    ?= localhost:8080
+GOFLAGS_BUILD := -trimpath
+
+ENGINE_SRC := go.mod go.sum $(shell find engine cmd/wasm -name '*.go' -not -name '*_test.go')
+IMAGE_NAMES := busybox pause
+IMAGES := $(IMAGE_NAMES:%=wasmworkloads/bin/%.wasm)
+WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
+
+.PHONY: all build images site serve test test-go test-web clean
+
+all: build
+
+build: site bin/kubeplay bin/serve
+
+images: $(IMAGES)
+
+# Go images are built by ./wasmworkloads/build: go build for wasip1, plus a
+# build-time fix so the busybox shell can make pipes (see wasmbuild).
+wasmworkloads/bin/busybox.wasm: go.mod go.sum $(shell find wasmworkloads/busybox wasmworkloads/build wasmworkloads/internal -name '*.go' -not -name '*_test.go')
+	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/busybox
+
+wasmworkloads/bin/pause.wasm: wasmworkloads/pause/main.go
+	$(GO) run ./wasmworkloads/pause -o $@
+
+build/engine.wasm: $(ENGINE_SRC)
+	@mkdir -p build
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_BUILD) -ldflags='-s -w' -o $@ ./cmd/wasm
+
+web/node_modules/.stamp: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+site: web/site/index.html
+
+web/site/index.html: build/engine.wasm $(IMAGES) $(WEB_SRC) web/node_modules/.stamp
+	node web/build.mjs
+
+bin/kubeplay: $(ENGINE_SRC) $(IMAGES) $(shell find cmd/kubeplay wasmworkloads -maxdepth 1 -name '*.go')
+	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/kubeplay
+
+bin/serve: web/site/index.html $(shell find cmd/serve web/static -name '*.go' -not -name '*_test.go') web/embed.go
+	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/serve
+
+serve: build
+	bin/serve -addr $(ADDR)
+
+test: build test-go test-web
+
+test-go:
+	KUBEPLAY_E2E=1 $(GO) test ./...
+
+test-web: web/node_modules/.stamp
+	cd web && npm test
+
+clean:
+	rm -rf bin build web/site/assets web/site/index.html web/site/*.svg $(IMAGES)

@@ -1,0 +1,141 @@
+//go:build js && wasm
+
+// Command wasm is the engine as it runs in the browser: inside a Web
+// Worker, it starts a cluster and a shell, paces virtual time by the wall
+// clock, and answers the page's commands through the bridge described in
+// docs/bridge.md. Only the JavaScript glue lives here; the cluster is the
+// same engine that `kubeplay shell` runs natively.
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"syscall/js"
+	"time"
+
+	"github.com/hack-pad/hackpadfs/mem"
+
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/session"
+)
+
+// tick is how often the pacer advances the cluster.
+const tick = 50 * time.Millisecond
+
+func main() {
+	host := js.Global().Get("kubeplayHost")
+	if err := start(host); err != nil {
+		host.Call("error", err.Error())
+		return
+	}
+	select {}
+}
+
+func start(host js.Value) error {
+	cfg := host.Get("config")
+	src, err := newFetchSource(cfg.Get("images"))
+	if err != nil {
+		return err
+	}
+	fsys, err := homeFS()
+	if err != nil {
+		return err
+	}
+	seed := uint64(1)
+	if v := cfg.Get("seed"); v.Type() == js.TypeNumber {
+		seed = uint64(v.Int())
+	}
+	s, err := session.New(session.Config{
+		Cluster: cluster.Config{Seed: seed, Workers: 2, Start: time.Now().UTC().Truncate(time.Second), Modules: src},
+		FS:      fsys,
+		Dir:     "/root",
+		Env: []string{
+			"HOME=/root", "USER=root", "HOSTNAME=" + cluster.ControlPlaneName, "TERM=xterm-256color",
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "PWD=/root",
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("the cluster did not start: %w", err)
+	}
+	pacer := s.Pace(time.Now, 1)
+	go func() {
+		for {
+			time.Sleep(tick)
+			pacer.Step()
+		}
+	}()
+	b := &bridge{host: host, s: s, running: map[int]context.CancelFunc{}}
+	js.Global().Set("kubeplayEngine", js.ValueOf(map[string]any{
+		"exec":      js.FuncOf(b.exec),
+		"interrupt": js.FuncOf(b.interrupt),
+	}))
+	host.Call("ready", js.ValueOf(map[string]any{"nodes": len(s.Cluster().Nodes()), "version": apiserver.Version}))
+	return nil
+}
+
+// homeFS is the shell's file system: an in-memory one with /root.
+func homeFS() (*mem.FS, error) {
+	fsys, err := mem.NewFS()
+	if err != nil {
+		return nil, err
+	}
+	if err := fsys.Mkdir("root", 0o755); err != nil {
+		return nil, err
+	}
+	return fsys, nil
+}
+
+// bridge runs the page's commands, one goroutine each: a js.Func must
+// return at once, and a command may wait on the cluster.
+type bridge struct {
+	host    js.Value
+	s       *session.Session
+	mu      sync.Mutex
+	running map[int]context.CancelFunc
+	queue   sync.Mutex // commands run one at a time, in order
+}
+
+func (b *bridge) exec(this js.Value, args []js.Value) any {
+	id, line := args[0].Int(), args[1].String()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.mu.Lock()
+	b.running[id] = cancel
+	b.mu.Unlock()
+	go func() {
+		b.queue.Lock()
+		defer b.queue.Unlock()
+		out := outputWriter{host: b.host, id: id}
+		code := b.s.Exec(ctx, line, out, out)
+		b.mu.Lock()
+		delete(b.running, id)
+		b.mu.Unlock()
+		cancel()
+		b.host.Call("exit", id, code)
+	}()
+	return nil
+}
+
+func (b *bridge) interrupt(this js.Value, args []js.Value) any {
+	id := args[0].Int()
+	b.mu.Lock()
+	cancel, ok := b.running[id]
+	b.mu.Unlock()
+	if ok {
+		cancel()
+	}
+	b.s.Shell().Reset()
+	return nil
+}
+
+// outputWriter sends a command's output to the page as it is written.
+type outputWriter struct {
+	host js.Value
+	id   int
+}
+
+func (w outputWriter) Write(p []byte) (int, error) {
+	w.host.Call("output", w.id, string(p))
+	return len(p), nil
+}

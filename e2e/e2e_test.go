@@ -1,0 +1,268 @@
+// Package e2e drives the built playground in headless Chromium: it starts
+// cmd/serve on a free port, opens the page, types commands into the
+// terminal and runs them through window.kubeplay.exec, and checks what real
+// kubectl would print.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// required reports whether missing prerequisites fail the test (make test
+// sets KUBEPLAY_E2E=1) rather than skip it.
+func required() bool { return os.Getenv("KUBEPLAY_E2E") == "1" }
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..")
+}
+
+func need(t *testing.T, ok bool, msg string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if required() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// startServer builds cmd/serve (with the built site embedded) and runs it
+// on a free port.
+func startServer(t *testing.T) string {
+	t.Helper()
+	root := repoRoot()
+	bin := filepath.Join(t.TempDir(), "serve")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/serve")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-quiet")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "kubeplay: serving "); ok {
+				addr <- u
+			}
+		}
+	}()
+	select {
+	case u := <-addr:
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	return ""
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	need(t, path != "", "chromium is not installed (apt-get install -y chromium)")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 800),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first run starts the browser; it must not carry a timeout.
+	require.NoError(t, chromedp.Do(ctx))
+	return ctx
+}
+
+type execResult struct {
+	Output   string `json:"output"`
+	ExitCode int    `json:"exitCode"`
+}
+
+// run runs a command line through window.kubeplay.exec.
+func run(t *testing.T, ctx context.Context, line string) execResult {
+	t.Helper()
+	js := fmt.Sprintf(`window.kubeplay.exec(%s)`, quoteJS(line))
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[execResult](js, chromedp.EvalAwaitPromise))
+	require.NoError(t, err, line)
+	return r
+}
+
+func quoteJS(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// terminalText returns what the terminal shows.
+func terminalText(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('.xterm-rows > div')).map(r => r.textContent.replace(/\s+$/, '')).join('\n')`))
+	require.NoError(t, err)
+	return strings.ReplaceAll(text, "\u00a0", " ")
+}
+
+// waitFor polls until f holds; the limit only guards against a hang.
+func waitFor(t *testing.T, ctx context.Context, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s; the terminal shows:\n%s", what, terminalText(t, ctx))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	dir := filepath.Join(repoRoot(), "build", "e2e")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+}
+
+var (
+	nodesTable = regexp.MustCompile(`(?m)^NAME +STATUS +ROLES +AGE +VERSION\n` +
+		`controlplane +Ready +control-plane +\d+s +v1\.\d+\.\d+\n` +
+		`node01 +Ready +<none> +\d+s +v1\.\d+\.\d+\n` +
+		`node02 +Ready +<none> +\d+s +v1\.\d+\.\d+`)
+	helloCompleted = regexp.MustCompile(`(?m)^hello +0/1 +Completed +0 +\d+s`)
+	systemPods     = []string{"coredns-", "etcd-controlplane", "kube-apiserver-controlplane", "kube-controller-manager-controlplane", "kube-proxy-", "kube-scheduler-controlplane"}
+)
+
+func TestPlayground(t *testing.T) {
+	_, err := os.Stat(filepath.Join(repoRoot(), "web", "site", "index.html"))
+	need(t, err == nil, "the site is not built (make build)")
+	url := startServer(t)
+	ctx := newBrowser(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`.xterm`)),
+	))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kubeplay.ready.then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+
+	t.Run("typed", func(t *testing.T) {
+		typeLine(t, ctx, "kubectl get nodes")
+		waitFor(t, ctx, "the nodes table", func() bool { return nodesTable.MatchString(terminalText(t, ctx)) })
+		typeLine(t, ctx, "kubectl run hello --image=busybox --restart=Never -- echo hello")
+		waitFor(t, ctx, "pod/hello created", func() bool { return strings.Contains(terminalText(t, ctx), "pod/hello created") })
+		waitFor(t, ctx, "hello to complete", func() bool {
+			typeLine(t, ctx, "kubectl get pods")
+			time.Sleep(time.Second)
+			return helloCompleted.MatchString(terminalText(t, ctx))
+		})
+		typeLine(t, ctx, "clear")
+		typeLine(t, ctx, "kubectl logs hello")
+		waitFor(t, ctx, "the log line", func() bool {
+			return regexp.MustCompile(`(?m)^\$ kubectl logs hello\nhello$`).MatchString(terminalText(t, ctx))
+		})
+		typeLine(t, ctx, "kubectl get pods -n kube-system")
+		waitFor(t, ctx, "the system pods", func() bool {
+			text := terminalText(t, ctx)
+			for _, p := range systemPods {
+				if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(p) + `\S* +1/1 +Running`).MatchString(text) {
+					return false
+				}
+			}
+			return true
+		})
+		screenshot(t, ctx, "terminal.png")
+	})
+
+	t.Run("exec", func(t *testing.T) {
+		r := run(t, ctx, "kubectl get nodes")
+		assert.Equal(t, 0, r.ExitCode)
+		assert.Regexp(t, nodesTable, r.Output)
+
+		r = run(t, ctx, "kubectl run hello2 --image=busybox --restart=Never -- echo hello")
+		assert.Equal(t, execResult{Output: "pod/hello2 created\n"}, r)
+		waitFor(t, ctx, "hello2 to complete", func() bool {
+			r := run(t, ctx, "kubectl get pods hello2")
+			return regexp.MustCompile(`(?m)^hello2 +0/1 +Completed +0 +\d+s$`).MatchString(r.Output)
+		})
+		assert.Equal(t, execResult{Output: "hello\n"}, run(t, ctx, "kubectl logs hello2"))
+
+		r = run(t, ctx, "kubectl get pods -n kube-system")
+		assert.Equal(t, 0, r.ExitCode)
+		for _, p := range systemPods {
+			assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(p)+`\S* +1/1 +Running +0 +\d+s$`, r.Output)
+		}
+		assert.Equal(t, execResult{Output: "Error from server (NotFound): pods \"nope\" not found\n", ExitCode: 1}, run(t, ctx, "kubectl get pod nope"))
+		screenshot(t, ctx, "exec.png")
+	})
+}
+
+// typeLine types a command into the terminal and presses Enter, key by
+// key as a keyboard does: a keyDown that carries the text (the browser
+// makes the keypress and input events from it) and a keyUp.
+func typeLine(t *testing.T, ctx context.Context, line string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.xterm-helper-textarea`))))
+	for _, r := range line {
+		press(t, ctx, input.DispatchKeyEventParams{Key: string(r), Text: string(r), UnmodifiedText: string(r)})
+	}
+	press(t, ctx, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", Text: "\r", UnmodifiedText: "\r", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13})
+}
+
+func press(t *testing.T, ctx context.Context, key input.DispatchKeyEventParams) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		down := key
+		down.Type = input.DispatchKeyEventTypeKeyDown
+		if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, down); err != nil {
+			return chromedp.Void{}, err
+		}
+		up := key
+		up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+		_, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, up)
+		return chromedp.Void{}, err
+	}))
+	require.NoError(t, err)
+}

@@ -1,0 +1,40 @@
+// Command build compiles a Go container image of kubeplay into a WASI
+// module (GOOS=wasip1 GOARCH=wasm):
+//
+//	go run ./wasmworkloads/build [-ldflags '-s -w'] -o wasmworkloads/bin/busybox.wasm ./wasmworkloads/busybox
+//
+// It is `go build -trimpath` plus a build-time fix that lets the busybox
+// image's shell make pipes under wasip1; see package wasmbuild. The pause
+// image is not a Go program and has its own generator (./wasmworkloads/pause).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/kubeplay/kubeplay/wasmworkloads/internal/wasmbuild"
+)
+
+func main() {
+	out := flag.String("o", "", "the module file to write")
+	ldflags := flag.String("ldflags", "", "go build's -ldflags, e.g. '-s -w'")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: build [-ldflags FLAGS] -o FILE.wasm PACKAGE")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if *out == "" || flag.NArg() != 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	var flags []string
+	if *ldflags != "" {
+		flags = append(flags, "-ldflags="+*ldflags)
+	}
+	if err := wasmbuild.Build(context.Background(), ".", flag.Arg(0), *out, flags...); err != nil {
+		fmt.Fprintln(os.Stderr, "build:", err)
+		os.Exit(1)
+	}
+}

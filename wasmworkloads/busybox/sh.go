@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// shInvocation is how sh was asked to run.
+type shInvocation struct {
+	options    []string // set options for interp.Params: -e, +x, -o pipefail...
+	command    string   // -c's script
+	hasCommand bool
+	file       string // the script file, if any
+	name       string // $0
+	params     []string
+}
+
+// shMain is the shell: mvdan.cc/sh's interpreter (Bash syntax, which is a
+// superset of what BusyBox's ash accepts in practice), with commands that
+// are not builtins or functions run as applets in this same process.
+// Pipeline stages run as goroutines joined by in-process pipes; under
+// wasip1 that needs the image to be built by ./wasmworkloads/build (see
+// package wasmbuild), as the interpreter otherwise asks for OS pipes.
+//
+//	sh [-eux...] [-o OPT] -c SCRIPT [ARG0 [ARG...]]
+//	sh [-eux...] FILE [ARG...]
+//	sh [-eux...] [-s] [ARG...]     (the script is standard input)
+func shMain(p *proc) int {
+	inv, err := parseShArgs(p.args[1:])
+	if err != nil {
+		p.errorf("%v", err)
+		return 2
+	}
+	var script io.Reader
+	switch {
+	case inv.hasCommand:
+		script = strings.NewReader(inv.command)
+	case inv.file != "":
+		f, err := p.open(inv.file)
+		if err != nil {
+			p.errorf("can't open '%s': %s", inv.file, errText(err))
+			return 2
+		}
+		defer f.Close()
+		script = f
+	default:
+		// Read it all first, as a script file: an interactive shell would
+		// read statement by statement, but there is no terminal here, and a
+		// container's stdin is normally empty.
+		script = p.stdinOrEmpty()
+		p = withStdin(p, strings.NewReader(""))
+	}
+	file, err := syntax.NewParser().Parse(script, inv.name)
+	if err != nil {
+		p.syntaxError(err)
+		return 2
+	}
+	runner, err := p.newRunner(inv)
+	if err != nil {
+		p.errorf("%v", err)
+		return 2
+	}
+	return p.shStatus(runner.Run(p.ctx, file))
+}
+
+// withStdin returns a copy of p reading from r.
+func withStdin(p *proc, r io.Reader) *proc {
+	c := *p
+	c.stdin = r
+	return &c
+}
+
+// parseShArgs reads sh's command line.
+func parseShArgs(args []string) (shInvocation, error) {
+	inv := shInvocation{name: "sh"}
+	readStdin := false
+	for len(args) > 0 {
+		arg := args[0]
+		if len(arg) < 2 || (arg[0] != '-' && arg[0] != '+') {
+			break
+		}
+		args = args[1:]
+		if arg == "--" || arg == "-" {
+			break
+		}
+		for _, c := range arg[1:] {
+			switch {
+			case c == 'c' && arg[0] == '-':
+				inv.hasCommand = true
+			case c == 's' && arg[0] == '-':
+				readStdin = true
+			case c == 'i' || c == 'l':
+				// interactive and login shells: nothing to do differently
+			case c == 'o':
+				if len(args) == 0 {
+					return inv, fmt.Errorf("%co requires an argument", arg[0])
+				}
+				inv.options = append(inv.options, arg[:1]+"o", args[0])
+				args = args[1:]
+			default:
+				inv.options = append(inv.options, arg[:1]+string(c))
+			}
+		}
+	}
+	switch {
+	case inv.hasCommand:
+		if len(args) == 0 {
+			return inv, errors.New("-c requires an argument")
+		}
+		inv.command, args = args[0], args[1:]
+		if len(args) > 0 {
+			inv.name, args = args[0], args[1:]
+		}
+	case !readStdin && len(args) > 0:
+		inv.file, inv.name, args = args[0], args[0], args[1:]
+	}
+	inv.params = args
+	return inv, nil
+}
+
+// newRunner sets up the interpreter for p. Its environment is the
+// applet's; the working directory is p's, set directly because
+// interp.Dir insists on stat'ing it, and a WASI module may have no
+// filesystem at all.
+func (p *proc) newRunner(inv shInvocation) (*interp.Runner, error) {
+	opts := []interp.RunnerOption{
+		interp.Env(expand.ListEnviron(p.env...)),
+		interp.StdIO(p.stdinOrEmpty(), p.stdout, p.stderr),
+		interp.ExecHandlers(p.appletExec),
+		interp.OpenHandler(p.openHandler),
+		interp.Params(inv.options...),
+	}
+	if len(inv.params) > 0 {
+		opts = append(opts, interp.Params(append([]string{"--"}, inv.params...)...))
+	}
+	r, err := interp.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if p.dir != "" {
+		r.Dir = p.dir
+	}
+	return r, nil
+}
+
+// appletExec is the interpreter's exec middleware. Commands that are not
+// builtins or functions run as applets, in-process: there are no processes
+// under WASI, so the next handler (which would start one) is never called.
+func (p *proc) appletExec(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
+	return func(ctx context.Context, args []string) error {
+		hc := interp.HandlerCtx(ctx)
+		child := &proc{
+			ctx:    ctx,
+			args:   args,
+			stdin:  hc.Stdin,
+			stdout: hc.Stdout,
+			stderr: hc.Stderr,
+			env:    exportedEnv(hc.Env),
+			dir:    hc.Dir,
+			now:    p.now,
+		}
+		if f, ok := child.stdin.(*os.File); ok && f == nil {
+			child.stdin = nil // a nil *os.File is not a usable reader
+		}
+		if code := child.runCommand(); code != 0 {
+			return interp.ExitStatus(uint8(code))
+		}
+		return nil
+	}
+}
+
+// runCommand runs an external command: an applet (by its name, or the
+// last element of a path such as /bin/sleep), else a script file run by a
+// new sh, as shells do with files that are not binaries.
+func (p *proc) runCommand() int {
+	name := p.args[0]
+	if _, ok := applets[baseName(name)]; ok || baseName(name) == "busybox" {
+		return dispatch(p)
+	}
+	if strings.Contains(name, "/") {
+		if fi, err := os.Stat(p.path(name)); err == nil && fi.Mode().IsRegular() {
+			p.args = append([]string{"sh", name}, p.args[1:]...)
+			return dispatch(p)
+		}
+	}
+	fmt.Fprintf(p.stderr, "sh: %s: not found\n", name)
+	return 127
+}
+
+// exportedEnv is the environment a command gets: the exported variables.
+func exportedEnv(env expand.Environ) []string {
+	var list []string
+	env.Each(func(name string, vr expand.Variable) bool {
+		if vr.Exported && vr.IsSet() {
+			list = append(list, name+"="+vr.String())
+		}
+		return true
+	})
+	return list
+}
+
+// openHandler opens redirection targets. The /dev files scripts rely on
+// (`> /dev/null`, `>&2`'s spelling `> /dev/stderr`) are provided here, since
+// the module's filesystem may have no /dev; everything else goes to the
+// default handler, which opens files relative to the shell's directory.
+func (p *proc) openHandler(ctx context.Context, path string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
+	hc := interp.HandlerCtx(ctx)
+	if dev, ok := openDevice(path, hc.Stdin, hc.Stdout, hc.Stderr); ok {
+		return dev, nil
+	}
+	return interp.DefaultOpenHandler()(ctx, path, flag, perm)
+}
+
+// syntaxError reports a parse error as "sh: line N: syntax error: ...".
+func (p *proc) syntaxError(err error) {
+	var pe syntax.ParseError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(p.stderr, "sh: line %d: syntax error: %s\n", pe.Pos.Line(), pe.Text)
+		return
+	}
+	fmt.Fprintf(p.stderr, "sh: %v\n", err)
+}
+
+// shStatus turns the interpreter's result into an exit status.
+func (p *proc) shStatus(err error) int {
+	var status interp.ExitStatus
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &status):
+		return int(status)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return 143 // as if terminated
+	case errors.Is(err, syscall.ENOSYS):
+		// A plain wasip1 build: the interpreter asked for an OS pipe.
+		p.errorf("%v (build this image with ./wasmworkloads/build, which gives the shell in-process pipes)", err)
+		return 2
+	}
+	p.errorf("%v", err)
+	return 2
+}

@@ -1,0 +1,256 @@
+// Package wasmbuild compiles kubeplay's Go container images into WASI
+// modules (GOOS=wasip1 GOARCH=wasm).
+//
+// It is more than `go build` for one reason: mvdan.cc/sh/v3's interpreter
+// (v3.14.1) makes its pipes with os.Pipe on every platform but js/wasm, and
+// os.Pipe always fails on wasip1 ("pipe: Not implemented on wasip1"). Under
+// a plain wasip1 build, `a | b`, here-documents and here-strings are fatal
+// errors in the busybox image's sh. The interpreter already has the answer
+// for js/wasm, which has no OS pipes either: in-process io.Pipes, and any
+// reader as standard input (interp/stdin_js.go). Nothing in that file is
+// specific to js, so Build makes wasip1 take the same path.
+//
+// The go command will not -overlay files in the module cache, so Build
+// copies the module once into a cache directory, flips two build
+// constraints (stdin_os.go: !js → !js && !wasip1; stdin_js.go: js → js ||
+// wasip1, renamed stdin_nopipe.go since a _js.go name alone restricts a
+// file to js), and compiles with a temporary copy of the go.mod in effect
+// (-modfile) that replaces mvdan.cc/sh/v3 with the patched copy. The
+// repository's go.mod and go.sum are never written. Should a release of
+// mvdan.cc/sh support wasip1 itself, the patch no longer applies and Build
+// says so.
+package wasmbuild
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// shModule is the module whose interpreter needs the patch.
+const shModule = "mvdan.cc/sh/v3"
+
+// patches are the build constraint changes, by file of the module; a file
+// may be renamed too (rename is then its new name).
+var patches = []struct{ file, rename, from, to string }{
+	{"interp/stdin_os.go", "", "//go:build !js\n", "//go:build !js && !wasip1\n"},
+	{"interp/stdin_js.go", "interp/stdin_nopipe.go", "//go:build js\n", "//go:build js || wasip1\n"},
+}
+
+// Build compiles pkg (an import path, or a ./path relative to dir, a
+// directory of the main module) for wasip1 into the file out. Any flags
+// go to go build too, such as -ldflags=-s -w.
+func Build(ctx context.Context, dir, pkg, out string, flags ...string) error {
+	goCmd, err := goTool()
+	if err != nil {
+		return err
+	}
+	run := func(env []string, args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, goCmd, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		b, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+		}
+		return b, nil
+	}
+
+	buildArgs := append([]string{"build", "-trimpath", "-o", out}, flags...)
+	if usesModule(run, shModule) {
+		modfile, cleanup, err := patchedModfile(run)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		buildArgs = append(buildArgs, "-modfile", modfile)
+	}
+	_, err = run([]string{"GOOS=wasip1", "GOARCH=wasm"}, append(buildArgs, pkg)...)
+	return err
+}
+
+// goTool finds the go command.
+func goTool() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go"), nil
+	}
+	return "", errors.New("the go command is not on PATH")
+}
+
+type runFunc func(env []string, args ...string) ([]byte, error)
+
+// usesModule reports whether the main module requires path.
+func usesModule(run runFunc, path string) bool {
+	_, err := run(nil, "list", "-m", path)
+	return err == nil
+}
+
+// patchedModfile writes a copy of the go.mod in effect, with the patched
+// interpreter replacing the module, beside a copy of its go.sum.
+func patchedModfile(run runFunc) (modfile string, cleanup func(), err error) {
+	b, err := run(nil, "mod", "download", "-json", shModule)
+	if err != nil {
+		return "", nil, err
+	}
+	var mod struct{ Path, Version, Dir string }
+	if err := json.Unmarshal(b, &mod); err != nil {
+		return "", nil, fmt.Errorf("go mod download: %v", err)
+	}
+	patched, err := patchedCopy(mod.Dir, mod.Version)
+	if err != nil {
+		return "", nil, err
+	}
+
+	b, err = run(nil, "list", "-m", "-f", "{{.GoMod}}")
+	if err != nil {
+		return "", nil, err
+	}
+	gomod := strings.TrimSpace(string(b))
+	tmp, err := os.MkdirTemp("", "kubeplay-wasmbuild-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", nil, err
+	}
+	data = fmt.Appendf(data, "\nreplace %s => %s\n", shModule, patched)
+	modfile = filepath.Join(tmp, "go.mod")
+	if err := os.WriteFile(modfile, data, 0o644); err != nil {
+		return "", nil, err
+	}
+	sum, err := os.ReadFile(strings.TrimSuffix(gomod, ".mod") + ".sum")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", nil, err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "go.sum"), sum, 0o644); err != nil {
+		return "", nil, err
+	}
+	return modfile, cleanup, nil
+}
+
+// patchedCopy returns a patched copy of the module source in src, made
+// once per version and patch in the user's cache directory (a stable path
+// lets the go command's build cache work across builds).
+func patchedCopy(src, version string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	h := sha256.New()
+	for _, p := range patches {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", p.file, p.rename, p.from, p.to)
+	}
+	dst := filepath.Join(base, "kubeplay", "wasmbuild",
+		fmt.Sprintf("sh-%s-wasip1-%s", version, hex.EncodeToString(h.Sum(nil))[:12]))
+	if _, err := os.Stat(filepath.Join(dst, "go.mod")); err == nil {
+		return dst, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	if err := copyTree(src, tmp); err != nil {
+		return "", err
+	}
+	for _, p := range patches {
+		if err := patchFile(filepath.Join(tmp, p.file), p.from, p.to); err != nil {
+			return "", fmt.Errorf("patching %s@%s: %w", shModule, version, err)
+		}
+		if p.rename != "" {
+			if err := os.Rename(filepath.Join(tmp, p.file), filepath.Join(tmp, p.rename)); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		// Another build may have won the race; its copy is as good.
+		if _, statErr := os.Stat(filepath.Join(dst, "go.mod")); statErr != nil {
+			return "", err
+		}
+	}
+	return dst, nil
+}
+
+// patchFile replaces the first line from with to, which must be there.
+func patchFile(name, from, to string) error {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	patched, err := Patch(data, from, to)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(name), err)
+	}
+	return os.WriteFile(name, patched, 0o644)
+}
+
+// Patch replaces the line from with to in data. It fails when the line is
+// absent, which means upstream changed the file: see whether the
+// interpreter now supports wasip1 and update or drop the patch.
+func Patch(data []byte, from, to string) ([]byte, error) {
+	i := bytes.Index(data, []byte(from))
+	if i < 0 || (i > 0 && data[i-1] != '\n') {
+		return nil, fmt.Errorf("line %q not found; has upstream changed?", strings.TrimSpace(from))
+	}
+	return append(append(data[:i:i], to...), data[i+len(from):]...), nil
+}
+
+// copyTree copies a directory tree of regular files, writable.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		outFile, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(outFile, in); err != nil {
+			outFile.Close()
+			return err
+		}
+		return outFile.Close()
+	})
+}

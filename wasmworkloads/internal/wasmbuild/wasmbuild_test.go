@@ -1,0 +1,29 @@
+package wasmbuild
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPatch(t *testing.T) {
+	src := "// Copyright\n\n//go:build !js\n\npackage interp\n"
+	got, err := Patch([]byte(src), "//go:build !js\n", "//go:build !js && !wasip1\n")
+	require.NoError(t, err)
+	assert.Equal(t, "// Copyright\n\n//go:build !js && !wasip1\n\npackage interp\n", string(got))
+
+	// Only whole lines match: "//go:build js" must not match "//go:build jsx".
+	_, err = Patch([]byte("//go:build jsx\n"), "//go:build js\n", "//go:build js || wasip1\n")
+	require.Error(t, err)
+	_, err = Patch([]byte("x //go:build js\n"), "//go:build js\n", "")
+	require.Error(t, err)
+}
+
+func TestPatchesMatchPairs(t *testing.T) {
+	// The two files must stay complementary: exactly one defines stdinFile
+	// on every platform.
+	require.Len(t, patches, 2)
+	assert.Equal(t, "//go:build !js && !wasip1\n", patches[0].to)
+	assert.Equal(t, "//go:build js || wasip1\n", patches[1].to)
+}

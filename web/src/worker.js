@@ -1,0 +1,193 @@
+// The Web Worker that runs the engine (Go compiled to js/wasm). It implements
+// the worker side of docs/bridge.md: it gives the engine globalThis.kubeplayHost,
+// forwards what the engine reports to the page, and passes the page's
+// exec/interrupt messages to globalThis.kubeplayEngine.
+//
+// This is a classic worker (importScripts is used for wasm_exec.js). The build
+// (web/build.mjs) defines:
+//   __ENGINE_URL__     "assets/engine-HASH.wasm"
+//   __WASM_EXEC_URL__  "assets/wasm_exec-HASH.js"
+//   __IMAGES__         {NAME: {url: "assets/images/NAME-HASH.wasm", size, sha256}}
+// All relative to the site root, which is the parent of this script's
+// directory (assets/). The engine is given absolute image URLs.
+
+/* global __ENGINE_URL__, __WASM_EXEC_URL__, __IMAGES__ */
+
+const siteRoot = new URL('../', self.location.href);
+const siteURL = (path) => new URL(path, siteRoot).href;
+
+let failed = false;
+const waiting = []; // page messages that arrived before kubeplayEngine existed
+
+function post(message) {
+  self.postMessage(message);
+}
+
+function describe(err) {
+  if (err instanceof Error) return err.message ? `${err.name === 'Error' ? '' : err.name + ': '}${err.message}` : String(err);
+  if (err && typeof err === 'object' && 'message' in err) return String(err.message);
+  return String(err);
+}
+
+// Report a failure to the page; only the first one (later ones are usually
+// consequences of it).
+function fail(err) {
+  if (failed) return;
+  failed = true;
+  const message = describe(err) || 'unknown error';
+  console.error('kubeplay:', err);
+  try {
+    post({ type: 'error', message });
+  } catch (e) {
+    console.error('kubeplay: could not report the error', e);
+  }
+}
+
+self.addEventListener('error', (event) => {
+  event.preventDefault();
+  fail(event.error ?? event.message);
+});
+self.addEventListener('unhandledrejection', (event) => {
+  event.preventDefault();
+  fail(event.reason);
+});
+
+// ---- page -> engine ----------------------------------------------------------
+
+self.addEventListener('message', (event) => {
+  const m = event.data;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'exec' && Number.isSafeInteger(m.id) && typeof m.line === 'string') {
+    waiting.push({ type: 'exec', id: m.id, line: m.line });
+  } else if (m.type === 'interrupt' && Number.isSafeInteger(m.id)) {
+    waiting.push({ type: 'interrupt', id: m.id });
+  } else {
+    console.warn('kubeplay: ignoring a message from the page', m);
+    return;
+  }
+  deliver();
+});
+
+// Pass waiting messages to the engine, in order, once it exists.
+function deliver() {
+  const engine = globalThis.kubeplayEngine;
+  if (!engine || failed) return;
+  while (waiting.length > 0) {
+    const m = waiting.shift();
+    try {
+      if (m.type === 'exec') engine.exec(m.id, m.line);
+      else engine.interrupt(m.id);
+    } catch (err) {
+      fail(new Error(`the engine failed to run a command: ${describe(err)}`));
+      return;
+    }
+  }
+}
+
+// ---- engine -> page ----------------------------------------------------------
+
+function plain(value) {
+  try {
+    return JSON.parse(JSON.stringify(value ?? {}));
+  } catch {
+    return {};
+  }
+}
+
+const images = {};
+for (const [name, image] of Object.entries(__IMAGES__)) {
+  images[name] = { url: siteURL(image.url), size: image.size, sha256: image.sha256 };
+}
+
+globalThis.kubeplayHost = {
+  config: { images },
+  ready(info) {
+    if (failed) return;
+    post({ type: 'ready', info: plain(info) });
+    deliver();
+    // The engine defines kubeplayEngine before it calls ready.
+    setTimeout(() => {
+      if (!globalThis.kubeplayEngine) fail(new Error('the engine is ready but did not define kubeplayEngine'));
+      else deliver();
+    }, 0);
+  },
+  output(id, text) {
+    post({ type: 'output', id: Number(id), data: String(text) });
+  },
+  exit(id, code) {
+    post({ type: 'exit', id: Number(id), code: Number(code) });
+  },
+  error(message) {
+    fail(String(message));
+  },
+};
+
+// ---- start -------------------------------------------------------------------
+
+// The last lines the Go program wrote to stdout/stderr (a panic, say), to
+// explain why it stopped.
+let consoleTail = '';
+
+function captureGoOutput() {
+  const fs = globalThis.fs;
+  if (!fs || typeof fs.writeSync !== 'function') return;
+  const writeSync = fs.writeSync;
+  const decoder = new TextDecoder('utf-8');
+  fs.writeSync = function (fd, buf) {
+    try {
+      consoleTail = (consoleTail + decoder.decode(buf, { stream: true })).slice(-4000);
+    } catch {
+      // keep going: this is only for the error message
+    }
+    return writeSync.call(this, fd, buf);
+  };
+}
+
+async function instantiate(url, importObject) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load the engine: HTTP ${response.status} for ${url}`);
+  const type = (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
+  if (typeof WebAssembly.instantiateStreaming === 'function' && type === 'application/wasm') {
+    try {
+      return (await WebAssembly.instantiateStreaming(response, importObject)).instance;
+    } catch (err) {
+      // A TypeError is about the response (e.g. its encoding), not the module: try again without streaming.
+      if (!(err instanceof TypeError)) throw err;
+      console.warn('kubeplay: streaming compilation failed, retrying without it:', err);
+      const retry = await fetch(url);
+      if (!retry.ok) throw new Error(`could not load the engine: HTTP ${retry.status} for ${url}`);
+      return (await WebAssembly.instantiate(await retry.arrayBuffer(), importObject)).instance;
+    }
+  }
+  return (await WebAssembly.instantiate(await response.arrayBuffer(), importObject)).instance;
+}
+
+async function start() {
+  const wasmExecURL = siteURL(__WASM_EXEC_URL__);
+  try {
+    importScripts(wasmExecURL);
+  } catch (err) {
+    throw new Error(`could not load ${wasmExecURL}: ${describe(err)}`);
+  }
+  if (typeof globalThis.Go !== 'function') throw new Error('wasm_exec.js did not define Go');
+  captureGoOutput();
+
+  const go = new globalThis.Go();
+  let exitCode = null;
+  const exit = go.exit;
+  go.exit = (code) => {
+    exitCode = code;
+    exit.call(go, code);
+  };
+
+  const instance = await instantiate(siteURL(__ENGINE_URL__), go.importObject);
+  // run resolves only when the Go program exits, which it should not.
+  await go.run(instance);
+  let message = 'the engine stopped';
+  if (exitCode !== null && exitCode !== 0) message += ` (exit code ${exitCode})`;
+  const tail = consoleTail.trimEnd().split('\n').slice(-8).join('\n').trim();
+  if (tail) message += `:\n${tail}`;
+  throw new Error(message);
+}
+
+start().catch(fail);

@@ -1,0 +1,127 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hack-pad/hackpadfs/mem"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/engine/shell"
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.txt")
+
+// TestScripts runs the scripts in testdata: each "$ command" line is run
+// in a fresh cluster's shell, in order, and what it prints (stdout and
+// stderr together) must be the lines that follow it, then "[exit N]" if it
+// failed. Lines starting with "#" before a command are comments. With
+// -rewrite the expected output is regenerated from what the commands print.
+func TestScripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	require.NoError(t, err)
+	modules := wasmtest.Modules(t)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			runScript(t, file, runtime.NewFSSource(modules))
+		})
+	}
+}
+
+type step struct {
+	comments []string
+	command  string
+	want     string
+}
+
+// parseScript reads a script. A "#" line is a comment when it starts the
+// file or follows a blank line.
+func parseScript(data string) []step {
+	var steps []step
+	var cur *step
+	var comments []string
+	prevBlank := true
+	for _, line := range strings.SplitAfter(data, "\n") {
+		switch {
+		case strings.HasPrefix(line, "$ "):
+			steps = append(steps, step{comments: comments, command: strings.TrimSuffix(line[2:], "\n")})
+			cur, comments = &steps[len(steps)-1], nil
+		case strings.HasPrefix(line, "#") && (prevBlank || len(comments) > 0):
+			comments = append(comments, line)
+		case cur != nil:
+			cur.want += line
+		}
+		prevBlank = strings.TrimSpace(line) == ""
+	}
+	for i := range steps {
+		steps[i].want = strings.TrimSuffix(steps[i].want, "\n\n") + "\n"
+		if strings.TrimSpace(steps[i].want) == "" {
+			steps[i].want = ""
+		}
+	}
+	return steps
+}
+
+func newTestSession(t *testing.T, modules runtime.ModuleSource) *Session {
+	t.Helper()
+	fsys, err := mem.NewFS()
+	require.NoError(t, err)
+	require.NoError(t, fsys.Mkdir("root", 0o755))
+	s, err := New(Config{
+		Cluster: cluster.Config{Seed: 1, Workers: 2, Modules: modules},
+		FS:      fsys,
+		Dir:     "/root",
+		Env:     []string{"HOME=/root", "PATH=/usr/bin:/bin"},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func runScript(t *testing.T, file string, modules runtime.ModuleSource) {
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	s := newTestSession(t, modules)
+	var out strings.Builder
+	for _, st := range parseScript(string(data)) {
+		got := execLines(s, st.command)
+		for _, c := range st.comments {
+			out.WriteString(c)
+		}
+		out.WriteString("$ " + st.command + "\n" + got)
+		if got != "" {
+			out.WriteString("\n")
+		}
+		if !*rewrite && got != st.want {
+			t.Errorf("%s: $ %s\n--- want\n%s--- got\n%s", file, st.command, st.want, got)
+		}
+	}
+	if *rewrite {
+		require.NoError(t, os.WriteFile(file, []byte(strings.TrimSuffix(out.String(), "\n")+"\n"), 0o644))
+	}
+}
+
+// execLines runs a command (its continuation lines separated by "\n").
+func execLines(s *Session, command string) string {
+	var buf bytes.Buffer
+	code := 0
+	for _, line := range strings.Split(command, "\\n") {
+		code = s.Exec(context.Background(), line, &buf, &buf)
+	}
+	out := buf.String()
+	if code == shell.Incomplete {
+		out += "[incomplete]\n"
+	} else if code != 0 {
+		out += fmt.Sprintf("[exit %d]\n", code)
+	}
+	return out
+}

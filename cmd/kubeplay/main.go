@@ -8,7 +8,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,6 +32,12 @@ Usage:
 
 Run 'kubeplay shell --help' for the flags of a command.
 `
+
+// The container images' modules; tests may swap them.
+var (
+	modules        = wasmworkloads.Modules
+	missingModules = wasmworkloads.Missing
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -67,7 +72,7 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubeplay shell: --workers must not be negative")
 		return 2
 	}
-	if missing := wasmworkloads.Missing(); len(missing) > 0 {
+	if missing := missingModules(); len(missing) > 0 {
 		fmt.Fprintf(stderr, "kubeplay: this binary was built without the container images (%s); run 'make build'\n", strings.Join(missing, ", "))
 		return 1
 	}
@@ -86,7 +91,7 @@ func newSession(workers int, seed uint64) (*session.Session, error) {
 		return nil, err
 	}
 	return session.New(session.Config{
-		Cluster: cluster.Config{Seed: seed, Workers: workers, Modules: runtime.NewFSSource(wasmworkloads.Modules())},
+		Cluster: cluster.Config{Seed: seed, Workers: workers, Modules: runtime.NewFSSource(modules())},
 		FS:      hackos.NewFS(),
 		Dir:     dir,
 		Env:     os.Environ(),
@@ -151,5 +156,3 @@ func isTerminal(r io.Reader) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
-
-var _ = errors.New

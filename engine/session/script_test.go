@@ -73,11 +73,16 @@ func parseScript(data string) []step {
 
 func newTestSession(t *testing.T, modules runtime.ModuleSource) *Session {
 	t.Helper()
+	return newSeededSession(t, modules, 1)
+}
+
+func newSeededSession(t *testing.T, modules runtime.ModuleSource, seed uint64) *Session {
+	t.Helper()
 	fsys, err := mem.NewFS()
 	require.NoError(t, err)
 	require.NoError(t, fsys.Mkdir("root", 0o755))
 	s, err := New(Config{
-		Cluster: cluster.Config{Seed: 1, Workers: 2, Modules: modules},
+		Cluster: cluster.Config{Seed: seed, Workers: 2, Modules: modules},
 		FS:      fsys,
 		Dir:     "/root",
 		Env:     []string{"HOME=/root", "PATH=/usr/bin:/bin"},

@@ -247,3 +247,9 @@ func (s *Store) Compact(rev int64) {
 	s.history = append([]Event(nil), s.history[i:]...)
 	s.compacted = rev
 }
+
+// History returns the retained changes after revision from, in order.
+func (s *Store) History(from int64) []Event {
+	i := sort.Search(len(s.history), func(i int) bool { return s.history[i].Revision > from })
+	return append([]Event(nil), s.history[i:]...)
+}

@@ -1,0 +1,80 @@
+package kubelet
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+func st(state string, code int32, restarted bool) api.ContainerStatus {
+	s := api.ContainerStatus{}
+	switch state {
+	case "running":
+		s.State.Running = &api.ContainerStateRunning{}
+	case "waiting":
+		s.State.Waiting = &api.ContainerStateWaiting{Reason: "ContainerCreating"}
+	case "terminated":
+		s.State.Terminated = &api.ContainerStateTerminated{ExitCode: code}
+	}
+	if restarted {
+		s.LastTerminationState.Terminated = &api.ContainerStateTerminated{ExitCode: 1}
+	}
+	return s
+}
+
+func TestPhase(t *testing.T) {
+	tests := []struct {
+		name     string
+		policy   string
+		statuses []api.ContainerStatus
+		initRun  bool
+		want     string
+	}{
+		{"initializing", "Always", []api.ContainerStatus{st("waiting", 0, false)}, true, "Pending"},
+		{"creating", "Always", []api.ContainerStatus{st("waiting", 0, false)}, false, "Pending"},
+		{"running", "Always", []api.ContainerStatus{st("running", 0, false)}, false, "Running"},
+		{"one runs one creating", "Always", []api.ContainerStatus{st("running", 0, false), st("waiting", 0, false)}, false, "Pending"},
+		{"crash looping", "Always", []api.ContainerStatus{st("waiting", 0, true)}, false, "Running"},
+		{"done, always", "Always", []api.ContainerStatus{st("terminated", 0, false)}, false, "Running"},
+		{"succeeded", "Never", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 0, false)}, false, "Succeeded"},
+		{"failed", "Never", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 2, false)}, false, "Failed"},
+		{"on failure retries", "OnFailure", []api.ContainerStatus{st("terminated", 2, false)}, false, "Running"},
+		{"on failure succeeded", "OnFailure", []api.ContainerStatus{st("terminated", 0, false)}, false, "Succeeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &api.Pod{Spec: api.PodSpec{RestartPolicy: tt.policy}}
+			for range tt.statuses {
+				p.Spec.Containers = append(p.Spec.Containers, api.Container{})
+			}
+			assert.Equal(t, tt.want, phase(p, api.PodStatus{ContainerStatuses: tt.statuses}, tt.initRun))
+		})
+	}
+}
+
+func TestExpand(t *testing.T) {
+	vars := map[string]string{"NAME": "web", "PORT": "80"}
+	tests := []struct{ in, want string }{
+		{"$(NAME):$(PORT)", "web:80"},
+		{"$(MISSING)", "$(MISSING)"},
+		{"$$(NAME)", "$(NAME)"},
+		{"cost $5", "cost $5"},
+		{"$(UNCLOSED", "$(UNCLOSED"},
+		{"trailing $", "trailing $"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, expand(tt.in, vars), tt.in)
+	}
+}
+
+func TestNextBackoff(t *testing.T) {
+	var got []string
+	d := nextBackoff(0)
+	for range 7 {
+		got = append(got, d.String())
+		d = nextBackoff(d)
+	}
+	assert.Equal(t, []string{"10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"}, got)
+}

@@ -94,11 +94,11 @@ func TestPodStatusColumn(t *testing.T) {
 	crash.RestartCount = 4
 	crash.LastTerminationState = api.ContainerState{Terminated: &api.ContainerStateTerminated{ExitCode: 1, FinishedAt: api.NewTime(now.Add(-30 * time.Second))}}
 	tests := []struct {
-		name                      string
-		phase                     string
-		init, statuses            []api.ContainerStatus
-		initSpec                  int
-		deleting                  bool
+		name                    string
+		phase                   string
+		init, statuses          []api.ContainerStatus
+		initSpec                int
+		deleting                bool
 		ready, status, restarts string
 	}{
 		{name: "pending", phase: "Pending", ready: "0/1", status: "Pending", restarts: "0"},

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,7 +121,7 @@ func unknownFields(t reflect.Type, raw any, path string) []string {
 func unknownInMap(t reflect.Type, m map[string]any, path string) []string {
 	if t.Kind() == reflect.Map {
 		var out []string
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			out = append(out, unknownFields(t.Elem(), m[k], joinPath(path, k))...)
 		}
 		return out
@@ -129,7 +131,7 @@ func unknownInMap(t reflect.Type, m map[string]any, path string) []string {
 	}
 	fields := jsonFields(t)
 	var out []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		ft, ok := fields[k]
 		if !ok {
 			out = append(out, joinPath(path, k))
@@ -234,7 +236,7 @@ func toJSONValue(v any) any {
 		return m
 	case map[string]any:
 		m := make(orderedObject, 0, len(v))
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			m = append(m, keyValue{k, toJSONValue(v[k])})
 		}
 		return m

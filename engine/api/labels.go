@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,7 +31,7 @@ func Nothing() Selector { return Selector{nothing: true} }
 // SelectorFromSet returns a selector requiring each key=value of set.
 func SelectorFromSet(set map[string]string) Selector {
 	var s Selector
-	for _, k := range sortedKeys(set) {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		s.reqs = append(s.reqs, Requirement{Key: k, Operator: "=", Values: []string{set[k]}})
 	}
 	return s
@@ -287,13 +288,4 @@ func validateLabelKeyForSelector(key string) error {
 		return fmt.Errorf("key: Invalid value: %q: %s", key, strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

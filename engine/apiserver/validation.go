@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,7 +22,7 @@ func validateMeta(r *api.ResourceInfo, meta *api.ObjectMeta) []FieldError {
 		}
 	}
 	errs = append(errs, validateLabels(meta.Labels, "metadata.labels")...)
-	for _, k := range sortedKeys(meta.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(meta.Annotations)) {
 		for _, msg := range api.ValidateQualifiedName(strings.ToLower(k)) {
 			errs = append(errs, Invalid("metadata.annotations", k, msg))
 		}
@@ -50,7 +51,7 @@ func isDNS1035Label(v string) []string {
 
 func validateLabels(labels map[string]string, path string) []FieldError {
 	var errs []FieldError
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		for _, msg := range api.ValidateQualifiedName(k) {
 			errs = append(errs, Invalid(path, k, msg))
 		}
@@ -59,15 +60,6 @@ func validateLabels(labels map[string]string, path string) []FieldError {
 		}
 	}
 	return errs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func validatePod(s *Server, obj api.Object) []FieldError {

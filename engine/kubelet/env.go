@@ -2,7 +2,8 @@ package kubelet
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -64,12 +65,7 @@ func (k *Kubelet) envFrom(ns string, from api.EnvFromSource, set func(string, st
 			}
 			return fmt.Errorf("configmap %q not found", from.ConfigMapRef.Name)
 		}
-		keys := make([]string, 0, len(cm.Data))
-		for key := range cm.Data {
-			keys = append(keys, key)
-		}
-		sort.Strings(keys)
-		for _, key := range keys {
+		for _, key := range slices.Sorted(maps.Keys(cm.Data)) {
 			set(from.Prefix+key, cm.Data[key])
 		}
 	case from.SecretRef != nil:

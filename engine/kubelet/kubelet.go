@@ -61,7 +61,6 @@ type Kubelet struct {
 	states     map[string]*podState // by pod key
 	nextIP     int
 	stopped    bool
-	timers     []interface{ Stop() bool }
 }
 
 // New returns a kubelet for a node; engine runs the node's containers.
@@ -120,14 +119,12 @@ func (k *Kubelet) Start() error {
 // Stop halts the kubelet and its containers at once: the machine lost power.
 func (k *Kubelet) Stop() {
 	k.stopped = true
-	for _, t := range k.timers {
-		t.Stop()
-	}
 	k.pods.Stop()
 	k.rt.PowerOff()
 	k.c.RegisterKubelet(k.cfg.NodeName, nil)
 }
 
+// every runs f every d of virtual time until the kubelet stops.
 func (k *Kubelet) every(d time.Duration, f func()) {
 	var tick func()
 	tick = func() {
@@ -135,9 +132,9 @@ func (k *Kubelet) every(d time.Duration, f func()) {
 			return
 		}
 		f()
-		k.timers = append(k.timers[:0], k.loop.After(d, tick))
+		k.loop.After(d, tick)
 	}
-	k.timers = append(k.timers, k.loop.After(d, tick))
+	k.loop.After(d, tick)
 }
 
 func (k *Kubelet) hex(n int) string {

@@ -11,7 +11,9 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -223,7 +225,7 @@ func (r *Runtime) StopContainer(id string, grace time.Duration) {
 
 // PowerOff kills every container at once, without a word: the machine is gone.
 func (r *Runtime) PowerOff() {
-	for _, id := range sortedIDs(r.containers) {
+	for _, id := range slices.Sorted(maps.Keys(r.containers)) {
 		c := r.containers[id]
 		if c.state == Running {
 			c.finish(137, "Error", "")
@@ -231,15 +233,6 @@ func (r *Runtime) PowerOff() {
 		}
 	}
 	r.containers = map[string]*container{}
-}
-
-func sortedIDs(m map[string]*container) []string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 func (r *Runtime) terminate(c *container, code int32) {

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -241,7 +242,7 @@ func (nodeResourcesFit) Filter(p *api.Pod, n *NodeInfo) *Status {
 	if req.EphemeralStorage > 0 && n.Requested.EphemeralStorage+req.EphemeralStorage > alloc.EphemeralStorage {
 		reasons = append(reasons, "Insufficient ephemeral-storage")
 	}
-	for _, name := range sortedScalars(req.Scalar) {
+	for _, name := range slices.Sorted(maps.Keys(req.Scalar)) {
 		if req.Scalar[name] > 0 && n.Requested.Scalar[name]+req.Scalar[name] > alloc.Scalar[name] {
 			reasons = append(reasons, "Insufficient "+name)
 		}
@@ -308,13 +309,4 @@ func (imageLocality) Score(p *api.Pod, n *NodeInfo) int64 {
 		sum = hi
 	}
 	return (sum - lo) * 100 / (hi - lo)
-}
-
-func sortedScalars(m map[string]int64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

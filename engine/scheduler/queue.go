@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -126,7 +128,7 @@ func (q *queue) toBackoff(qp *queuedPod) {
 // moveAll is called when the cluster changed in a way that may let
 // unschedulable pods fit: they go back through their backoff.
 func (q *queue) moveAll() {
-	for _, key := range sortedKeys(q.unschedulable) {
+	for _, key := range slices.Sorted(maps.Keys(q.unschedulable)) {
 		qp := q.unschedulable[key]
 		delete(q.unschedulable, key)
 		q.toBackoff(qp)
@@ -136,7 +138,7 @@ func (q *queue) moveAll() {
 // flush retries pods that have been unschedulable for too long.
 func (q *queue) flush() {
 	now := q.loop.Now()
-	for _, key := range sortedKeys(q.unschedulable) {
+	for _, key := range slices.Sorted(maps.Keys(q.unschedulable)) {
 		qp := q.unschedulable[key]
 		if now.Sub(qp.since) >= maxUnschedulable {
 			delete(q.unschedulable, key)
@@ -150,13 +152,4 @@ func (q *queue) onActive() {
 	if q.activeHook != nil {
 		q.activeHook()
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

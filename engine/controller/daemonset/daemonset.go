@@ -6,6 +6,7 @@ package daemonset
 import (
 	"encoding/json"
 	"hash/fnv"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -168,7 +169,7 @@ func (ctl *Controller) manage(key string, ds *api.DaemonSet, byNode map[string][
 			}
 		}
 	}
-	for _, node := range sortedKeys(byNode) {
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
 		if !wanted[node] {
 			remove = append(remove, byNode[node]...)
 		}
@@ -327,13 +328,4 @@ func (ctl *Controller) updateStatus(ds *api.DaemonSet, byNode map[string][]*api.
 	upd.Status = st
 	_, err := client.UpdateStatus(ctl.c, upd)
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

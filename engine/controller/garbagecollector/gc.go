@@ -5,6 +5,7 @@
 package garbagecollector
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -116,13 +117,7 @@ func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) {
 }
 
 func (ctl *Controller) enqueueDependents(uid string) {
-	deps := ctl.dependents[uid]
-	keys := make([]string, 0, len(deps))
-	for k := range deps {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range ctl.sortedDependents(uid) {
 		ctl.queue.Add(k)
 	}
 }
@@ -283,12 +278,7 @@ func (ctl *Controller) deleteDependentsFirst(r *api.ResourceInfo, owner api.Obje
 }
 
 func (ctl *Controller) sortedDependents(uid string) []string {
-	keys := make([]string, 0, len(ctl.dependents[uid]))
-	for k := range ctl.dependents[uid] {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(ctl.dependents[uid]))
 }
 
 func (ctl *Controller) removeFinalizer(r *api.ResourceInfo, obj api.Object, f string) error {

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	hackos "github.com/hack-pad/hackpadfs/os"
+	"golang.org/x/term"
 
 	"github.com/kubeplay/kubeplay/engine/cluster"
 	"github.com/kubeplay/kubeplay/engine/runtime"
@@ -150,9 +151,5 @@ func repl(s *session.Session, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -76,14 +76,25 @@ func newTestSession(t *testing.T, modules runtime.ModuleSource) *Session {
 	return newSeededSession(t, modules, 1)
 }
 
+func clusterConfig(modules runtime.ModuleSource) cluster.Config {
+	return cluster.Config{Seed: 1, Workers: 2, Modules: modules}
+}
+
+func memFS(tb testing.TB) *mem.FS {
+	tb.Helper()
+	fsys, err := mem.NewFS()
+	require.NoError(tb, err)
+	require.NoError(tb, fsys.Mkdir("root", 0o755))
+	return fsys
+}
+
 func newSeededSession(t *testing.T, modules runtime.ModuleSource, seed uint64) *Session {
 	t.Helper()
-	fsys, err := mem.NewFS()
-	require.NoError(t, err)
-	require.NoError(t, fsys.Mkdir("root", 0o755))
+	cfg := clusterConfig(modules)
+	cfg.Seed = seed
 	s, err := New(Config{
-		Cluster: cluster.Config{Seed: seed, Workers: 2, Modules: modules},
-		FS:      fsys,
+		Cluster: cfg,
+		FS:      memFS(t),
 		Dir:     "/root",
 		Env:     []string{"HOME=/root", "PATH=/usr/bin:/bin"},
 	})

@@ -2,7 +2,7 @@
 // images and shell as the browser, for scripts, tests and documentation
 // authors.
 //
-//	kubeplay shell [--workers N] [--seed N]   read command lines from standard input
+//	kubeplay shell [--workers N] [--seed N] [--data DIR]   read command lines from standard input
 package main
 
 import (
@@ -13,9 +13,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/hack-pad/hackpadfs"
 	hackos "github.com/hack-pad/hackpadfs/os"
 	"golang.org/x/term"
 
@@ -29,7 +31,9 @@ import (
 const usage = `kubeplay runs a Kubernetes playground cluster.
 
 Usage:
-  kubeplay shell [--workers N] [--seed N]   run command lines from standard input
+  kubeplay shell [--workers N] [--seed N] [--data DIR]
+                      run command lines from standard input; with --data the
+                      cluster is kept in DIR and the next run carries on
 
 Run 'kubeplay shell --help' for the flags of a command.
 `
@@ -62,6 +66,7 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	workers := fs.Int("workers", 2, "worker nodes besides the control plane")
 	seed := fs.Uint64("seed", 1, "seed of the cluster's random choices")
+	data := fs.String("data", "", "keep the cluster in this directory; a later run with the same directory carries on")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -77,26 +82,42 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kubeplay: this binary was built without the container images (%s); run 'make build'\n", strings.Join(missing, ", "))
 		return 1
 	}
-	s, err := newSession(*workers, *seed)
+	s, err := newSession(*workers, *seed, *data)
 	if err != nil {
 		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
 		return 1
 	}
 	defer s.Close()
+	for _, d := range s.Cluster().Restored().Dropped {
+		fmt.Fprintf(stderr, "kubeplay: warning: %s\n", d)
+	}
 	return repl(s, stdin, stdout, stderr)
 }
 
-func newSession(workers int, seed uint64) (*session.Session, error) {
+func newSession(workers int, seed uint64, data string) (*session.Session, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	return session.New(session.Config{
-		Cluster: cluster.Config{Seed: seed, Workers: workers, Modules: runtime.NewFSSource(modules())},
-		FS:      hackos.NewFS(),
-		Dir:     dir,
-		Env:     os.Environ(),
-	})
+	cfg := cluster.Config{Seed: seed, Workers: workers, Modules: runtime.NewFSSource(modules())}
+	if data != "" {
+		if cfg.Data, err = dataDir(data); err != nil {
+			return nil, err
+		}
+	}
+	return session.New(session.Config{Cluster: cfg, FS: hackos.NewFS(), Dir: dir, Env: os.Environ()})
+}
+
+// dataDir opens a host directory as the cluster's data file system.
+func dataDir(dir string) (hackpadfs.FS, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	return hackos.NewFS().Sub(strings.TrimPrefix(filepath.ToSlash(abs), "/"))
 }
 
 // repl runs each line of stdin through the shell; Ctrl-C stops the

@@ -14,8 +14,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/hack-pad/hackpadfs/mem"
-
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/cluster"
 	"github.com/kubeplay/kubeplay/engine/session"
@@ -39,17 +37,14 @@ func start(host js.Value) error {
 	if err != nil {
 		return err
 	}
-	fsys, err := homeFS()
-	if err != nil {
-		return err
-	}
+	store := openStorage()
 	seed := uint64(1)
 	if v := cfg.Get("seed"); v.Type() == js.TypeNumber {
 		seed = uint64(v.Int())
 	}
 	s, err := session.New(session.Config{
-		Cluster: cluster.Config{Seed: seed, Workers: 2, Start: time.Now().UTC().Truncate(time.Second), Modules: src},
-		FS:      fsys,
+		Cluster: cluster.Config{Seed: seed, Workers: 2, Start: time.Now().UTC().Truncate(time.Second), Modules: src, Data: store.cluster, DataDir: "."},
+		FS:      store.home,
 		Dir:     "/root",
 		Env: []string{
 			"HOME=/root", "USER=root", "HOSTNAME=" + cluster.ControlPlaneName, "TERM=xterm-256color",
@@ -71,20 +66,24 @@ func start(host js.Value) error {
 		"exec":      js.FuncOf(b.exec),
 		"interrupt": js.FuncOf(b.interrupt),
 	}))
-	host.Call("ready", js.ValueOf(map[string]any{"nodes": len(s.Cluster().Nodes()), "version": apiserver.Version}))
+	rep := s.Cluster().Restored()
+	warnings := append(store.warnings, rep.Dropped...)
+	ready := map[string]any{
+		"nodes":    len(s.Cluster().Nodes()),
+		"version":  apiserver.Version,
+		"restored": rep.Restored,
+		"warnings": toJS(warnings),
+	}
+	host.Call("ready", js.ValueOf(ready))
 	return nil
 }
 
-// homeFS is the shell's file system: an in-memory one with /root.
-func homeFS() (*mem.FS, error) {
-	fsys, err := mem.NewFS()
-	if err != nil {
-		return nil, err
+func toJS(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
 	}
-	if err := fsys.Mkdir("root", 0o755); err != nil {
-		return nil, err
-	}
-	return fsys, nil
+	return out
 }
 
 // bridge runs the page's commands, one goroutine each: a js.Func must

@@ -101,6 +101,18 @@ func (a *ipam) allocateClusterIP(rng *rand.Rand, svc *api.Service) []FieldError 
 	return []FieldError{Invalid("spec.clusterIPs", nil, "failed to allocate IP: range is full")}
 }
 
+// reserve marks the addresses of an existing service as taken.
+func (a *ipam) reserve(svc *api.Service) {
+	if ip, err := netip.ParseAddr(svc.Spec.ClusterIP); err == nil {
+		a.clusterIP[ip] = true
+	}
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort != 0 {
+			a.nodePorts[p.NodePort] = true
+		}
+	}
+}
+
 // release returns svc's addresses to the pools.
 func (a *ipam) release(svc *api.Service) {
 	if ip, err := netip.ParseAddr(svc.Spec.ClusterIP); err == nil {

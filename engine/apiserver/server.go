@@ -39,12 +39,23 @@ type Server struct {
 // New returns an API server over an empty store, with the namespaces and
 // objects a fresh kube-apiserver creates for itself.
 func New(l *loop.Loop, rng *rand.Rand) *Server {
+	return NewWithStore(l, rng, store.New())
+}
+
+// NewWithStore returns an API server over a store that may already hold a
+// cluster (restored from disk): it takes back the addresses its Services
+// hold and creates only the bootstrap objects that are missing.
+func NewWithStore(l *loop.Loop, rng *rand.Rand, st *store.Store) *Server {
 	s := &Server{
 		loop:     l,
-		store:    store.New(),
+		store:    st,
 		rand:     rng,
 		kubelets: map[string]KubeletConn{},
 		ipam:     newIPAM(),
+	}
+	kvs, _ := st.List(prefix(resourceOf("services"), ""))
+	for _, kv := range kvs {
+		s.ipam.reserve(kv.Value.(*api.Service))
 	}
 	s.bootstrap()
 	return s
@@ -62,9 +73,12 @@ func (s *Server) Store() *store.Store { return s.store }
 func (s *Server) bootstrap() {
 	for _, ns := range []string{"default", "kube-node-lease", "kube-public", "kube-system"} {
 		_, err := s.Create(resourceOf("namespaces"), "", &api.Namespace{ObjectMeta: api.ObjectMeta{Name: ns}})
-		if err != nil {
+		if err != nil && !IsAlreadyExists(err) {
 			panic(err)
 		}
+	}
+	if _, err := s.Get(resourceOf("services"), "default", "kubernetes"); err == nil {
+		return
 	}
 	svc := &api.Service{
 		ObjectMeta: api.ObjectMeta{Name: "kubernetes", Namespace: "default", Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},

@@ -11,6 +11,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hack-pad/hackpadfs"
+
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
@@ -26,6 +28,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/loop"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 	"github.com/kubeplay/kubeplay/engine/scheduler"
+	"github.com/kubeplay/kubeplay/engine/store"
 )
 
 // DefaultStart is the virtual instant a cluster starts at unless told
@@ -42,6 +45,11 @@ type Config struct {
 	NodeMemory string
 	// Modules are the container images' WASI modules.
 	Modules runtime.ModuleSource
+	// Data, if set, keeps the cluster's store in DataDir of this file
+	// system, so that a new Cluster over the same directory carries on
+	// where the last one stopped.
+	Data    hackpadfs.FS
+	DataDir string
 }
 
 // Cluster is a running cluster.
@@ -54,6 +62,8 @@ type Cluster struct {
 	kubelets  map[string]*kubelet.Kubelet
 	nodeOrder []string
 	observer  func(client.Request)
+	persister *store.Persister
+	restored  store.Report
 }
 
 // New builds a cluster and brings it up: the control plane first, then the
@@ -72,21 +82,65 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.Modules == nil {
 		return nil, errors.New("cluster: no module source")
 	}
-	c := &Cluster{cfg: cfg, loop: loop.New(cfg.Start), kubelets: map[string]*kubelet.Kubelet{}}
-	c.api = apiserver.New(c.loop, c.rand("kube-apiserver"))
+	c := &Cluster{cfg: cfg, kubelets: map[string]*kubelet.Kubelet{}}
+	st, err := c.openStore()
+	if err != nil {
+		return nil, err
+	}
+	start := cfg.Start
+	if c.restored.Restored && c.restored.Time.After(start) {
+		start = c.restored.Time
+	}
+	c.loop = loop.New(start)
+	c.api = apiserver.NewWithStore(c.loop, c.rand("kube-apiserver"), st)
 	c.engine = runtime.NewEngine(cfg.Modules)
 	if err := c.bootstrap(); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return c, c.Flush()
+}
+
+// openStore opens the kept store, or makes an empty one.
+func (c *Cluster) openStore() (*store.Store, error) {
+	if c.cfg.Data == nil {
+		return store.New(), nil
+	}
+	dir := c.cfg.DataDir
+	if dir == "" {
+		dir = "."
+	}
+	st, p, rep, err := store.Open(c.cfg.Data, dir, func() time.Time { return c.loop.Now() })
+	if err != nil {
+		return nil, err
+	}
+	c.persister, c.restored = p, rep
+	return st, nil
+}
+
+// Restored reports what was found in the data directory.
+func (c *Cluster) Restored() store.Report { return c.restored }
+
+// Flush makes every change so far durable; without a data directory it
+// does nothing.
+func (c *Cluster) Flush() error {
+	if c.persister == nil {
+		return nil
+	}
+	return c.persister.Flush()
 }
 
 // rand returns the random source of one component, derived from the seed
 // and the component's name so that adding a component does not change what
 // the others draw.
+//
+// A restored cluster mixes in the revision it was restored at, so that it
+// does not draw again the names and UIDs it drew before.
 func (c *Cluster) rand(name string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(name))
+	if c.restored.Restored {
+		fmt.Fprintf(h, "/%d", c.restored.Revision)
+	}
 	return rand.New(rand.NewPCG(c.cfg.Seed, h.Sum64()))
 }
 
@@ -117,8 +171,15 @@ func (c *Cluster) Kubelet(node string) (*kubelet.Kubelet, bool) {
 	return k, ok
 }
 
-// Close releases the container runtime.
-func (c *Cluster) Close() error { return c.engine.Close() }
+// Close saves the cluster (when it has a data directory) and releases the
+// container runtime.
+func (c *Cluster) Close() error {
+	var err error
+	if c.persister != nil {
+		err = c.persister.Close()
+	}
+	return errors.Join(err, c.engine.Close())
+}
 
 func (c *Cluster) bootstrap() error {
 	if err := c.startControllerManager(); err != nil {
@@ -128,14 +189,24 @@ func (c *Cluster) bootstrap() error {
 	if err := c.scheduler.Start(); err != nil {
 		return err
 	}
-	if err := c.addNode(controlPlaneNode(c.cfg)); err != nil {
+	nodes, err := c.keptNodes()
+	if err != nil {
+		return err
+	}
+	if len(nodes) == 0 {
+		nodes = append(nodes, controlPlaneNode(c.cfg))
+		for i := 1; i <= c.cfg.Workers; i++ {
+			nodes = append(nodes, workerNode(c.cfg, i))
+		}
+	}
+	if err := c.addNode(nodes[0]); err != nil {
 		return err
 	}
 	if err := applyAddons(c.Client("kubeadm")); err != nil {
 		return err
 	}
-	for i := 1; i <= c.cfg.Workers; i++ {
-		if err := c.addNode(workerNode(c.cfg, i)); err != nil {
+	for _, n := range nodes[1:] {
+		if err := c.addNode(n); err != nil {
 			return err
 		}
 	}

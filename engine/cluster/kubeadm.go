@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -125,7 +126,12 @@ func applyAddons(c *client.Client) error {
 		kubeDNSService(),
 	}
 	for _, o := range objs {
-		if _, err := c.Create(api.ResourceFor(o), "kube-system", o); err != nil {
+		r := api.ResourceFor(o)
+		if _, err := c.Get(r, "kube-system", o.GetObjectMeta().Name); err == nil {
+			continue // a restored cluster has it already
+		}
+		_, err := c.Create(r, "kube-system", o)
+		if err != nil && !apiserver.IsAlreadyExists(err) {
 			return fmt.Errorf("kubeadm: create %s: %w", o.GetObjectMeta().Name, err)
 		}
 	}
@@ -239,4 +245,49 @@ func kubeDNSService() *api.Service {
 			},
 		},
 	}
+}
+
+// keptNodes returns the machines of a restored cluster: one per Node
+// object, in the order they joined, with the shape their Node records.
+func (c *Cluster) keptNodes() ([]kubelet.Config, error) {
+	l, err := c.api.List(resource("nodes"), "", apiserver.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*api.Node, len(l.Items))
+	for i, o := range l.Items {
+		nodes[i] = o.(*api.Node)
+	}
+	sort.SliceStable(nodes, func(i, j int) bool {
+		if !nodes[i].CreationTimestamp.Equal(nodes[j].CreationTimestamp.Time) {
+			return nodes[i].CreationTimestamp.Before(nodes[j].CreationTimestamp.Time)
+		}
+		return nodes[i].Name < nodes[j].Name
+	})
+	var out []kubelet.Config
+	for _, n := range nodes {
+		out = append(out, keptNode(n))
+	}
+	return out, nil
+}
+
+func keptNode(n *api.Node) kubelet.Config {
+	cfg := kubelet.Config{
+		NodeName: n.Name,
+		CPU:      n.Status.Capacity["cpu"],
+		Memory:   n.Status.Capacity["memory"],
+		Pods:     n.Status.Capacity["pods"].Value(),
+		Taints:   n.Spec.Taints,
+		Preload:  []string{imageProxy, imageCoreDNS, imagePause},
+	}
+	for _, a := range n.Status.Addresses {
+		if a.Type == "InternalIP" {
+			cfg.Address = a.Address
+		}
+	}
+	if _, ok := n.Labels["node-role.kubernetes.io/control-plane"]; ok {
+		cfg.StaticPods = staticPods(cfg.Address)
+		cfg.Preload = append(cfg.Preload, imageAPIServer, imageController, imageScheduler, imageEtcd)
+	}
+	return cfg
 }

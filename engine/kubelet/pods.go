@@ -39,6 +39,8 @@ type containerState struct {
 	crashBackoff time.Duration
 	restartAt    time.Time
 	startErr     string
+	ranBefore    bool                          // a container of this name ran before the kubelet restarted
+	lost         *api.ContainerStateTerminated // how it ended then: unknown
 }
 
 // Backoffs, as the kubelet's: 10 s doubling to 5 min.
@@ -73,7 +75,7 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 		st = nil
 	}
 	if st == nil {
-		st = &podState{uid: p.UID, containers: map[string]*containerState{}}
+		st = newPodState(p, k.c.Now())
 		k.states[key] = st
 	}
 	if p.DeletionTimestamp != nil {
@@ -166,6 +168,25 @@ func (k *Kubelet) runContainers(p *api.Pod, st *podState) time.Duration {
 	return wake
 }
 
+// newPodState starts tracking a pod. A pod that ran before this kubelet
+// started (the node restarted) keeps its restart counts; each of its
+// containers that was running counts one restart more when it starts
+// again, and its last state says it ended unknown (exit code 255), as a
+// real kubelet reports containers lost in a reboot.
+func newPodState(p *api.Pod, now time.Time) *podState {
+	st := &podState{uid: p.UID, containers: map[string]*containerState{}}
+	for _, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for _, cs := range list {
+			c := &containerState{name: cs.Name, restarts: cs.RestartCount, ranBefore: cs.ContainerID != ""}
+			if r := cs.State.Running; r != nil {
+				c.lost = &api.ContainerStateTerminated{ExitCode: 255, Reason: "Unknown", StartedAt: r.StartedAt, FinishedAt: api.NewTime(now), ContainerID: cs.ContainerID}
+			}
+			st.containers[cs.Name] = c
+		}
+	}
+	return st
+}
+
 func (st *podState) state(name string) *containerState {
 	cs, ok := st.containers[name]
 	if !ok {
@@ -244,12 +265,13 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		return
 	}
 	cs.startErr = ""
-	if cs.id != "" {
+	if cs.id != "" || cs.ranBefore {
 		if cs.lastID != "" {
 			k.rt.RemoveContainer(cs.lastID)
 		}
 		cs.lastID = cs.id
 		cs.restarts++
+		cs.ranBefore = false
 	}
 	cs.id = id
 	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Created", "Created container: %s", c.Name)

@@ -66,6 +66,8 @@ func (k *Kubelet) containerStatus(p *api.Pod, st *podState, c api.Container, blo
 	}
 	if last, ok := k.rt.ContainerStatus(cs.lastID); ok && last.State == runtime.Exited {
 		out.LastTerminationState = api.ContainerState{Terminated: terminated(last)}
+	} else if cs.lost != nil {
+		out.LastTerminationState = api.ContainerState{Terminated: cs.lost}
 	}
 	s, ok := k.rt.ContainerStatus(cs.id)
 	switch {

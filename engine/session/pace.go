@@ -21,6 +21,7 @@ type Pacer struct {
 
 	mu    sync.Mutex // guards waits
 	waits []*pacedWait
+	err   error
 }
 
 type pacedWait struct {
@@ -66,6 +67,14 @@ func (p *Pacer) Step() {
 		l.RunUntilIdle()
 	}
 	p.wake()
+	p.err = p.s.cluster.Flush()
+}
+
+// Err returns the last error saving the cluster, if any.
+func (p *Pacer) Err() error {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	return p.err
 }
 
 // wake finishes the waits whose condition holds or whose time is up.

@@ -6,6 +6,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -88,10 +89,13 @@ func (s *Session) Unlock() { s.mu.Unlock() }
 // time Exec returns.
 func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Writer) int {
 	code := s.shell.Run(ctx, line, stdout, stderr)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, jumping := s.waiter.(*jumpWaiter); jumping {
-		s.mu.Lock()
 		s.cluster.RunUntilIdle()
-		s.mu.Unlock()
+	}
+	if err := s.cluster.Flush(); err != nil {
+		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
 	}
 	return code
 }

@@ -17,6 +17,7 @@ installCspStyleShim();
 const siteRoot = new URL('../', import.meta.url);
 
 const RED = '\x1b[1;31m';
+const YELLOW = '\x1b[33m';
 const BOLD = '\x1b[1m';
 const RESET = '\x1b[0m';
 
@@ -309,8 +310,11 @@ function onReady(info) {
   const what = `a Kubernetes${version ? ' ' + version : ''} cluster${nodesText ? ' with ' + nodesText : ''}`;
   write(
     `\r\x1b[2K${BOLD}kubeplay${RESET}: ${what}, running entirely in this browser tab.\r\n` +
+      (info?.restored ? 'Your cluster and files were restored from this browser.\r\n' : '') +
       `Try ${BOLD}kubectl get nodes${RESET}.\r\n\x1b[?25h`,
   );
+  const warnings = Array.isArray(info?.warnings) ? info.warnings : [];
+  for (const w of warnings) write(`${YELLOW}Warning: ${clean(String(w))}${RESET}\r\n`);
   write(editor.prompt());
   resolveReady(info);
   pump();

@@ -1,0 +1,59 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/indexeddb"
+	"github.com/hack-pad/hackpadfs/mem"
+)
+
+// Database names in IndexedDB: the cluster's store and the shell's files.
+const (
+	clusterDB = "kubeplay-cluster"
+	homeDB    = "kubeplay-home"
+)
+
+// storage is where the tab keeps the cluster and the user's files: in
+// IndexedDB, so a reload finds them again, or in memory when the browser
+// refuses IndexedDB (private windows, some embedded contexts), saying so.
+type storage struct {
+	cluster, home hackpadfs.FS
+	warnings      []string
+}
+
+func openStorage() *storage {
+	s := &storage{}
+	var err error
+	s.cluster, err = openDB(clusterDB)
+	if err == nil {
+		s.home, err = openDB(homeDB)
+	}
+	if err != nil {
+		s.warnings = append(s.warnings, fmt.Sprintf("this browser does not let the page keep data (%v): the cluster and your files last until the tab closes", err))
+		s.cluster, s.home = memFS(), memFS()
+	}
+	if err := hackpadfs.MkdirAll(s.home, "root", 0o755); err != nil && !errors.Is(err, hackpadfs.ErrExist) {
+		s.warnings = append(s.warnings, fmt.Sprintf("your home directory could not be created: %v", err))
+	}
+	return s
+}
+
+func openDB(name string) (hackpadfs.FS, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return indexeddb.NewFS(ctx, name, indexeddb.Options{})
+}
+
+func memFS() hackpadfs.FS {
+	fs, err := mem.NewFS()
+	if err != nil {
+		panic(err) // mem.NewFS cannot fail
+	}
+	return fs
+}

@@ -1,0 +1,450 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// Persistence keeps a store in a directory of a hackpadfs file system (in
+// memory for tests, an OS directory natively, IndexedDB in the browser):
+//
+//	DIR/snapshot.json   the whole store at one revision, with its checksum
+//	DIR/snapshot.prev   the snapshot before, kept until the next one is safe
+//	DIR/wal/REV.log     the changes after the snapshot, one file per flush
+//
+// Every change is a line "crc32 length json". On opening, a record that
+// is torn (a crash during a write) or corrupt ends the replay of its file
+// and is reported; everything before it is kept, and nothing flushed
+// before it is lost. Writing a file per flush, never appending, suits
+// key-value file systems where a file is one value.
+
+// Format is the version of the on-disk layout.
+const Format = 1
+
+// snapshotEvery is how many changes the log collects before a snapshot.
+const snapshotEvery = 2000
+
+// Persister writes a store's changes to its directory.
+type Persister struct {
+	fs      hackpadfs.FS
+	dir     string
+	s       *Store
+	now     func() time.Time
+	pending [][]byte
+	first   int64 // revision of the first pending record
+	logged  int   // records since the last snapshot
+	err     error // the first write error, reported by Flush
+}
+
+// Report says what opening a directory found.
+type Report struct {
+	Restored bool      // an earlier store was found
+	Revision int64     // the revision it was restored to
+	Time     time.Time // the virtual time of its last change
+	Dropped  []string  // what could not be read, in words
+	SetAside string    // where an unreadable store was moved
+}
+
+// A record with revision 0 changes nothing: it notes the virtual time at a
+// flush, so a restored cluster's clock carries on from there.
+type record struct {
+	Rev       int64           `json:"rev"`
+	Time      time.Time       `json:"time"`
+	Delete    bool            `json:"delete,omitempty"`
+	Key       string          `json:"key"`
+	CreateRev int64           `json:"createRev,omitempty"`
+	Value     json.RawMessage `json:"value,omitempty"`
+}
+
+type snapshot struct {
+	Format    int       `json:"format"`
+	Revision  int64     `json:"revision"`
+	Compacted int64     `json:"compacted"`
+	Time      time.Time `json:"time"`
+	Entries   []record  `json:"entries"`
+}
+
+// Open restores the store kept in dir (creating dir if needed) and returns
+// it with a persister that records its changes from now on. now gives the
+// virtual time to stamp changes with.
+func Open(fsys hackpadfs.FS, dir string, now func() time.Time) (*Store, *Persister, Report, error) {
+	if err := hackpadfs.MkdirAll(fsys, path.Join(dir, "wal"), 0o755); err != nil {
+		return nil, nil, Report{}, fmt.Errorf("store: %w", err)
+	}
+	s, rep, err := load(fsys, dir)
+	if err != nil {
+		return nil, nil, rep, err
+	}
+	p := &Persister{fs: fsys, dir: dir, s: s, now: now}
+	if _, err := s.Watch("", s.Revision(), p.record); err != nil {
+		return nil, nil, rep, err
+	}
+	return s, p, rep, nil
+}
+
+func load(fsys hackpadfs.FS, dir string) (*Store, Report, error) {
+	var rep Report
+	snap, dropped, err := readSnapshot(fsys, dir)
+	rep.Dropped = append(rep.Dropped, dropped...)
+	if errors.Is(err, errFormat) {
+		return setAside(fsys, dir, err)
+	}
+	s := New()
+	if snap != nil {
+		rep.Restored = true
+		if err := s.restore(snap, &rep); err != nil {
+			return setAside(fsys, dir, err)
+		}
+		rep.Time = snap.Time
+	}
+	if err := replayLog(fsys, dir, s, &rep); err != nil {
+		return nil, rep, err
+	}
+	rep.Revision = s.Revision()
+	return s, rep, nil
+}
+
+var errFormat = errors.New("store written by another version of kubeplay")
+
+// setAside moves an unreadable directory away and starts afresh, so a
+// cluster from another build never breaks the page.
+func setAside(fsys hackpadfs.FS, dir string, cause error) (*Store, Report, error) {
+	for i := 1; ; i++ {
+		dest := fmt.Sprintf("%s.old-%d", dir, i)
+		if _, err := hackpadfs.Stat(fsys, dest); err == nil {
+			continue
+		}
+		if err := hackpadfs.Rename(fsys, dir, dest); err != nil {
+			return nil, Report{}, fmt.Errorf("store: cannot set aside %s: %w", dir, err)
+		}
+		if err := hackpadfs.MkdirAll(fsys, path.Join(dir, "wal"), 0o755); err != nil {
+			return nil, Report{}, fmt.Errorf("store: %w", err)
+		}
+		return New(), Report{SetAside: dest, Dropped: []string{fmt.Sprintf("the stored cluster could not be read (%v); it was moved to %s", cause, dest)}}, nil
+	}
+}
+
+// readSnapshot reads snapshot.json, or snapshot.prev if that is damaged.
+func readSnapshot(fsys hackpadfs.FS, dir string) (*snapshot, []string, error) {
+	var dropped []string
+	for _, name := range []string{"snapshot.json", "snapshot.prev"} {
+		snap, err := readSnapshotFile(fsys, path.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if errors.Is(err, errFormat) {
+			return nil, dropped, err
+		}
+		if err != nil {
+			dropped = append(dropped, fmt.Sprintf("%s is damaged (%v) and was ignored", name, err))
+			continue
+		}
+		return snap, dropped, nil
+	}
+	return nil, dropped, nil
+}
+
+// A snapshot file is a header line with the body's checksum, then the body.
+func readSnapshotFile(fsys hackpadfs.FS, name string) (*snapshot, error) {
+	data, err := hackpadfs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	header, body, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return nil, errors.New("no header")
+	}
+	var h struct {
+		Format int    `json:"format"`
+		SHA256 string `json:"sha256"`
+	}
+	if err := json.Unmarshal(header, &h); err != nil {
+		return nil, fmt.Errorf("bad header: %w", err)
+	}
+	if h.Format != Format {
+		return nil, fmt.Errorf("%w (format %d, this build reads %d)", errFormat, h.Format, Format)
+	}
+	sum := sha256.Sum256(body)
+	if hex.EncodeToString(sum[:]) != h.SHA256 {
+		return nil, errors.New("checksum mismatch")
+	}
+	var snap snapshot
+	if err := json.Unmarshal(body, &snap); err != nil {
+		return nil, err
+	}
+	return &snap, nil
+}
+
+func (s *Store) restore(snap *snapshot, rep *Report) error {
+	for _, r := range snap.Entries {
+		obj, err := decodeObject(r.Value)
+		if err != nil {
+			rep.Dropped = append(rep.Dropped, fmt.Sprintf("%s: %v", r.Key, err))
+			continue
+		}
+		s.data[r.Key] = &KV{Key: r.Key, Value: obj, CreateRevision: r.CreateRev, ModRevision: r.Rev}
+		s.keys = append(s.keys, r.Key)
+	}
+	slices.Sort(s.keys)
+	s.rev, s.compacted = snap.Revision, snap.Compacted
+	return nil
+}
+
+// decodeObject turns a stored object back into its Go type.
+func decodeObject(data []byte) (api.Object, error) {
+	tm, err := api.TypeOf(data)
+	if err != nil {
+		return nil, err
+	}
+	r, err := api.LookupKind(tm.APIVersion, tm.Kind)
+	if err != nil {
+		return nil, err
+	}
+	obj := r.New()
+	if err := json.Unmarshal(data, obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// replayLog applies the log files after the snapshot's revision, in order.
+func replayLog(fsys hackpadfs.FS, dir string, s *Store, rep *Report) error {
+	entries, err := hackpadfs.ReadDir(fsys, path.Join(dir, "wal"))
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".log") {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		data, err := hackpadfs.ReadFile(fsys, path.Join(dir, "wal", name))
+		if err != nil {
+			rep.Dropped = append(rep.Dropped, fmt.Sprintf("log file %s could not be read: %v", name, err))
+			continue
+		}
+		replayFile(s, name, data, rep)
+	}
+	return nil
+}
+
+func replayFile(s *Store, name string, data []byte, rep *Report) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 64<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		r, err := parseRecord(sc.Bytes())
+		if err != nil {
+			rep.Dropped = append(rep.Dropped, fmt.Sprintf("log file %s: record %d is damaged (%v); it and the rest of the file were dropped", name, n, err))
+			return
+		}
+		if r.Rev == 0 {
+			if r.Time.After(rep.Time) {
+				rep.Time = r.Time
+			}
+			continue
+		}
+		if r.Rev <= s.rev {
+			continue // already in the snapshot
+		}
+		if err := s.apply(r); err != nil {
+			rep.Dropped = append(rep.Dropped, fmt.Sprintf("log file %s: record %d (%s): %v", name, n, r.Key, err))
+			continue
+		}
+		rep.Restored = true
+		if r.Time.After(rep.Time) {
+			rep.Time = r.Time
+		}
+	}
+}
+
+func parseRecord(line []byte) (record, error) {
+	var r record
+	parts := bytes.SplitN(line, []byte(" "), 3)
+	if len(parts) != 3 {
+		return r, errors.New("torn record")
+	}
+	sum, err1 := strconv.ParseUint(string(parts[0]), 16, 32)
+	n, err2 := strconv.Atoi(string(parts[1]))
+	if err1 != nil || err2 != nil || n != len(parts[2]) {
+		return r, errors.New("torn record")
+	}
+	if uint32(sum) != crc32.ChecksumIEEE(parts[2]) {
+		return r, errors.New("checksum mismatch")
+	}
+	return r, json.Unmarshal(parts[2], &r)
+}
+
+// apply replays one change at its recorded revision.
+func (s *Store) apply(r record) error {
+	if r.Delete {
+		if _, ok := s.data[r.Key]; ok {
+			delete(s.data, r.Key)
+			s.removeKey(r.Key)
+		}
+		s.rev = r.Rev
+		return nil
+	}
+	obj, err := decodeObject(r.Value)
+	if err != nil {
+		s.rev = r.Rev
+		return err
+	}
+	if _, ok := s.data[r.Key]; !ok {
+		s.insertKey(r.Key)
+	}
+	s.data[r.Key] = &KV{Key: r.Key, Value: obj, CreateRevision: r.CreateRev, ModRevision: r.Rev}
+	s.rev = r.Rev
+	return nil
+}
+
+func (p *Persister) record(ev Event) {
+	r := record{Rev: ev.Revision, Time: p.now().UTC(), Key: ev.KV.Key, Delete: ev.Type == Delete}
+	if !r.Delete {
+		r.CreateRev = ev.KV.CreateRevision
+		v, err := json.Marshal(ev.KV.Value)
+		if err != nil {
+			p.fail(err)
+			return
+		}
+		r.Value = v
+	}
+	if len(p.pending) == 0 {
+		p.first = ev.Revision
+	}
+	p.append(r)
+}
+
+func (p *Persister) append(r record) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	line := fmt.Appendf(nil, "%08x %d %s\n", crc32.ChecksumIEEE(body), len(body), body)
+	p.pending = append(p.pending, line)
+}
+
+func (p *Persister) fail(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}
+
+// Flush writes the changes recorded since the last flush, as one new log
+// file, and takes a snapshot when the log has grown long.
+func (p *Persister) Flush() error {
+	if p.err != nil {
+		return p.err
+	}
+	if len(p.pending) == 0 {
+		return nil
+	}
+	return p.write()
+}
+
+// write writes the pending records, and the time, as one log file.
+func (p *Persister) write() error {
+	p.append(record{Time: p.now().UTC()})
+	name := path.Join(p.dir, "wal", fmt.Sprintf("%016d.log", p.first))
+	if err := hackpadfs.WriteFullFile(p.fs, name, bytes.Join(p.pending, nil), 0o644); err != nil {
+		return fmt.Errorf("store: write %s: %w", name, err)
+	}
+	p.logged += len(p.pending)
+	p.pending = nil
+	if p.logged >= snapshotEvery {
+		return p.Snapshot()
+	}
+	return nil
+}
+
+// Close flushes, and notes the time even when nothing changed since the
+// last flush, so the next start resumes the clock exactly.
+func (p *Persister) Close() error {
+	if p.err != nil {
+		return p.err
+	}
+	if len(p.pending) == 0 {
+		p.first = p.s.rev + 1 // a later flush replaces this file
+	}
+	return p.write()
+}
+
+// Snapshot writes the whole store and drops the log it replaces.
+func (p *Persister) Snapshot() error {
+	snap := snapshot{Format: Format, Revision: p.s.rev, Compacted: p.s.compacted, Time: p.now().UTC()}
+	for _, key := range p.s.keys {
+		kv := p.s.data[key]
+		v, err := json.Marshal(kv.Value)
+		if err != nil {
+			return err
+		}
+		snap.Entries = append(snap.Entries, record{Rev: kv.ModRevision, Key: key, CreateRev: kv.CreateRevision, Value: v})
+	}
+	body, err := json.Marshal(snap)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	header, _ := json.Marshal(map[string]any{"format": Format, "sha256": hex.EncodeToString(sum[:])})
+	data := append(append(header, '\n'), body...)
+	if err := p.replaceSnapshot(data); err != nil {
+		return err
+	}
+	p.logged, p.pending = 0, nil // what was pending is in the snapshot
+	return p.dropLog(snap.Revision)
+}
+
+// replaceSnapshot writes the new snapshot beside the old one and swaps
+// them, so one complete snapshot exists at every moment.
+func (p *Persister) replaceSnapshot(data []byte) error {
+	cur, prev, tmp := path.Join(p.dir, "snapshot.json"), path.Join(p.dir, "snapshot.prev"), path.Join(p.dir, "snapshot.tmp")
+	if err := hackpadfs.WriteFullFile(p.fs, tmp, data, 0o644); err != nil {
+		return fmt.Errorf("store: write snapshot: %w", err)
+	}
+	if _, err := hackpadfs.Stat(p.fs, cur); err == nil {
+		_ = hackpadfs.Remove(p.fs, prev)
+		if err := hackpadfs.Rename(p.fs, cur, prev); err != nil {
+			return fmt.Errorf("store: keep previous snapshot: %w", err)
+		}
+	}
+	if err := hackpadfs.Rename(p.fs, tmp, cur); err != nil {
+		return fmt.Errorf("store: install snapshot: %w", err)
+	}
+	return nil
+}
+
+// dropLog removes the log files wholly covered by a snapshot at rev.
+func (p *Persister) dropLog(rev int64) error {
+	entries, err := hackpadfs.ReadDir(p.fs, path.Join(p.dir, "wal"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		start, err := strconv.ParseInt(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
+		if err == nil && start <= rev {
+			_ = hackpadfs.Remove(p.fs, path.Join(p.dir, "wal", e.Name()))
+		}
+	}
+	return nil
+}

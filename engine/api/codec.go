@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/goccy/go-yaml"
+	"sigs.k8s.io/yaml"
 )
 
 // Clone returns a deep copy of v, which may be a pointer or an interface
@@ -92,7 +90,11 @@ func DecodeInto(r *ResourceInfo, data []byte) (Object, error) {
 func typeErrorText(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("json: cannot unmarshal %s into Go struct field %s of type %s", te.Value, te.Field, te.Type)
+		typ := strings.ReplaceAll(te.Type.String(), "api.", "v1.")
+		if te.Struct == "" {
+			return fmt.Sprintf("json: cannot unmarshal %s into Go value of type %s", te.Value, typ)
+		}
+		return fmt.Sprintf("json: cannot unmarshal %s into Go struct field %s.%s of type %s", te.Value, te.Struct, te.Field, typ)
 	}
 	return err.Error()
 }
@@ -188,93 +190,69 @@ type Document struct {
 	Line int // first line of the document in its file, from 1
 }
 
-// SplitYAML reads the documents of a YAML or JSON stream and converts each to
-// JSON. Empty documents are skipped; a `kind: List` is expanded into its items.
+// SplitYAML reads the documents of a YAML or JSON stream and converts each
+// to JSON, as kubectl does: documents are separated by "---" lines, each is
+// converted by sigs.k8s.io/yaml (the YAML 1.1 parser kubectl uses, so
+// quirks and error messages match), empty documents are skipped and a
+// `kind: List` is expanded into its items.
 func SplitYAML(data []byte) ([]Document, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.UseOrderedMap())
 	var docs []Document
-	for {
-		var v any
-		err := dec.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, yamlError(err)
-		}
-		if v == nil {
+	for _, chunk := range splitDocuments(data) {
+		if isBlank(chunk.text) {
 			continue
 		}
-		j, err := json.Marshal(toJSONValue(v))
+		j, err := yaml.YAMLToJSON(chunk.text)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("error converting YAML to JSON: %w", err)
+		}
+		if string(j) == "null" {
+			continue
 		}
 		items, err := expandList(j)
 		if err != nil {
 			return nil, err
 		}
 		for _, it := range items {
-			docs = append(docs, Document{JSON: it})
+			docs = append(docs, Document{JSON: it, Line: chunk.line})
 		}
 	}
 	return docs, nil
 }
 
-func yamlError(err error) error {
-	return fmt.Errorf("error converting YAML to JSON: %s", strings.TrimSpace(yaml.FormatError(err, false, false)))
+type chunk struct {
+	text []byte
+	line int
 }
 
-// toJSONValue turns the decoder's values into ones encoding/json can write,
-// keeping the key order of the source.
-func toJSONValue(v any) any {
-	switch v := v.(type) {
-	case yaml.MapSlice:
-		m := make(orderedObject, 0, len(v))
-		for _, item := range v {
-			m = append(m, keyValue{fmt.Sprint(item.Key), toJSONValue(item.Value)})
+// splitDocuments splits at lines that start with "---" followed by nothing
+// but space or a comment, as apimachinery's YAMLReader does.
+func splitDocuments(data []byte) []chunk {
+	var out []chunk
+	cur := chunk{line: 1}
+	lineNo := 0
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		lineNo++
+		if rest, ok := bytes.CutPrefix(line, []byte("---")); ok {
+			if t := strings.TrimSpace(string(rest)); t == "" || strings.HasPrefix(t, "#") {
+				out = append(out, cur)
+				cur = chunk{line: lineNo + 1}
+				continue
+			}
 		}
-		return m
-	case map[string]any:
-		m := make(orderedObject, 0, len(v))
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			m = append(m, keyValue{k, toJSONValue(v[k])})
-		}
-		return m
-	case []any:
-		out := make([]any, len(v))
-		for i := range v {
-			out[i] = toJSONValue(v[i])
-		}
-		return out
+		cur.text = append(cur.text, line...)
 	}
-	return v
+	return append(out, cur)
 }
 
-type keyValue struct {
-	key   string
-	value any
-}
-
-type orderedObject []keyValue
-
-func (o orderedObject) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, kv := range o {
-		if i > 0 {
-			b.WriteByte(',')
+// isBlank reports whether a document holds only space and comments.
+func isBlank(doc []byte) bool {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && t[0] != '#' {
+			return false
 		}
-		k, _ := json.Marshal(kv.key)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(kv.value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return true
 }
 
 func expandList(j []byte) ([][]byte, error) {
@@ -292,46 +270,8 @@ func expandList(j []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// ToYAML renders a JSON-encodable value as YAML with keys sorted, as kubectl
-// does (it converts through JSON, which sorts map keys).
+// ToYAML renders a JSON-encodable value as YAML exactly as kubectl does:
+// through JSON (so keys are sorted) and sigs.k8s.io/yaml.
 func ToYAML(v any) ([]byte, error) {
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var generic any
-	dec := json.NewDecoder(bytes.NewReader(j))
-	dec.UseNumber()
-	if err := dec.Decode(&generic); err != nil {
-		return nil, err
-	}
-	return yaml.MarshalWithOptions(sortedYAML(generic), yaml.IndentSequence(false), yaml.UseLiteralStyleIfMultiline(true))
-}
-
-func sortedYAML(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		ms := make(yaml.MapSlice, len(keys))
-		for i, k := range keys {
-			ms[i] = yaml.MapItem{Key: k, Value: sortedYAML(v[k])}
-		}
-		return ms
-	case []any:
-		for i := range v {
-			v[i] = sortedYAML(v[i])
-		}
-		return v
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return i
-		}
-		f, _ := v.Float64()
-		return f
-	}
-	return v
+	return yaml.Marshal(v)
 }

@@ -93,6 +93,7 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	c.loop = loop.New(start)
 	c.api = apiserver.NewWithStore(c.loop, c.rand("kube-apiserver"), st)
+	c.api.StartHousekeeping()
 	c.engine = runtime.NewEngine(cfg.Modules)
 	if err := c.bootstrap(); err != nil {
 		return nil, err

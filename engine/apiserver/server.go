@@ -141,6 +141,10 @@ type ListOptions struct {
 	LabelSelector   string
 	FieldSelector   string
 	ResourceVersion string
+	// AllowWatchBookmarks asks a watch for BOOKMARK events: an object of
+	// the kind carrying only the current resourceVersion, so a client can
+	// resume from there after a break.
+	AllowWatchBookmarks bool
 }
 
 // List is the result of a list: shared objects and the revision read.

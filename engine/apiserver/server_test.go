@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -308,4 +309,21 @@ func TestFieldSelectors(t *testing.T) {
 	require.Len(t, list.Items, 1)
 	_, err = s.List(pods, "", ListOptions{FieldSelector: "spec.color=red"})
 	assert.EqualError(t, err, "field label not supported: spec.color")
+}
+
+func TestWatchBookmarks(t *testing.T) {
+	s := newServer()
+	var got []string
+	stop, err := s.Watch(pods, "", ListOptions{AllowWatchBookmarks: true}, func(ev WatchEvent) {
+		got = append(got, ev.Type+" "+ev.Object.GetObjectMeta().ResourceVersion)
+	})
+	require.NoError(t, err)
+	s.loop.AdvanceBy(61 * time.Second)
+	_, err = s.Create(pods, "default", busybox("a"))
+	require.NoError(t, err)
+	s.loop.AdvanceBy(60 * time.Second)
+	stop()
+	s.loop.AdvanceBy(5 * time.Minute)
+	rv := s.store.Revision()
+	assert.Equal(t, []string{"BOOKMARK " + fmt.Sprint(rv-1), "ADDED " + fmt.Sprint(rv), "BOOKMARK " + fmt.Sprint(rv)}, got)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/store"
@@ -47,11 +48,31 @@ func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler
 	if err != nil {
 		return nil, NewInternal(err)
 	}
+	if opts.AllowWatchBookmarks {
+		w.bookmarks()
+	}
 	return func() {
 		cancel()
 		w.stopped = true
 		w.pending = nil
 	}, nil
+}
+
+// bookmarkInterval is how often a watch that allows bookmarks gets one,
+// as the API server's watch cache sends them about every minute.
+const bookmarkInterval = time.Minute
+
+func (w *watch) bookmarks() {
+	w.s.loop.After(bookmarkInterval, func() {
+		if w.stopped {
+			return
+		}
+		obj := w.r.New()
+		api.SetTypeMeta(obj)
+		obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(w.s.store.Revision(), 10)
+		w.push(WatchEvent{Type: Bookmark, Object: obj})
+		w.bookmarks()
+	})
 }
 
 func (s *Server) watchStart(r *api.ResourceInfo, ns, rv string, w *watch) (int64, error) {

@@ -10,7 +10,7 @@ IMAGE_NAMES := busybox pause
 IMAGES := $(IMAGE_NAMES:%=wasmworkloads/bin/%.wasm)
 WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
-.PHONY: all build images site serve test test-go test-web clean
+.PHONY: all build images site serve test test-go test-web clean apigen apigen-check
 
 all: build
 
@@ -55,6 +55,15 @@ test-go:
 
 test-web: web/node_modules/.stamp
 	cd web && npm test
+
+# engine/api's resource types are generated from k8s.io/api by tools/apigen,
+# a module of its own so that k8s.io never enters the engine's go.mod.
+apigen:
+	cd tools/apigen && $(GO) run . -out ../../engine/api
+
+# apigen-check fails if the generated files differ from what apigen writes.
+apigen-check:
+	cd tools/apigen && $(GO) run . -out ../../engine/api -check
 
 clean:
 	rm -rf bin build web/site/assets web/site/index.html web/site/*.svg $(IMAGES)

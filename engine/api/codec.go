@@ -14,8 +14,40 @@ import (
 )
 
 // Clone returns a deep copy of v, which may be a pointer or an interface
-// holding one.
+// holding one. Generated types copy themselves with their DeepCopy methods;
+// anything else goes through a JSON round trip, which is slower and loses
+// what JSON does not carry.
 func Clone[T any](v T) T {
+	if out, ok := deepCopy(v); ok {
+		return out
+	}
+	return cloneJSON(v)
+}
+
+// deepCopy copies v with generated code when its type has some: a pointer
+// with DeepCopy (a *Pod, a *PodTemplateSpec), an Object interface holding
+// one, or a struct value whose pointer has DeepCopy.
+func deepCopy[T any](v T) (T, bool) {
+	switch c := any(v).(type) {
+	case interface{ DeepCopy() T }:
+		return c.DeepCopy(), true
+	case interface{ DeepCopyObject() Object }:
+		// T is an interface type the copy also satisfies; a typed nil
+		// pointer copies to a nil Object, so it is returned as is.
+		out, ok := c.DeepCopyObject().(T)
+		if !ok {
+			return v, true
+		}
+		return out, true
+	}
+	if c, ok := any(&v).(interface{ DeepCopy() *T }); ok {
+		return *c.DeepCopy(), true
+	}
+	return v, false
+}
+
+// cloneJSON copies v through JSON.
+func cloneJSON[T any](v T) T {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("api: clone %T: %v", v, err))

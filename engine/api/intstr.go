@@ -17,7 +17,7 @@ type IntOrString struct {
 }
 
 // IntOrStringType says which of the two an IntOrString holds.
-type IntOrStringType int
+type IntOrStringType int64
 
 // IntOrString kinds.
 const (

@@ -2,6 +2,13 @@
 // version, kind, Go field names and JSON field names, so that manifests from
 // kubernetes.io decode unchanged and objects print as a real cluster prints
 // them. It has no dependency on k8s.io modules, to keep the browser build small.
+//
+// Most types are generated from k8s.io/api by tools/apigen into the
+// zz_generated.*.go files: run `make apigen` to regenerate them, and never
+// edit them by hand. The types with behaviour of their own (metadata, times,
+// quantities, int-or-string, selectors) stay hand-written here and in
+// quantity.go and intstr.go; apigen checks them field by field against
+// k8s.io/apimachinery and fails when they drift.
 package api
 
 import (
@@ -33,14 +40,16 @@ type ObjectMeta struct {
 	UID                        string            `json:"uid,omitempty"`
 	ResourceVersion            string            `json:"resourceVersion,omitempty"`
 	Generation                 int64             `json:"generation,omitempty"`
-	CreationTimestamp          Time              `json:"creationTimestamp"`
+	CreationTimestamp          Time              `json:"creationTimestamp,omitempty,omitzero"`
 	DeletionTimestamp          *Time             `json:"deletionTimestamp,omitempty"`
 	DeletionGracePeriodSeconds *int64            `json:"deletionGracePeriodSeconds,omitempty"`
 	Labels                     map[string]string `json:"labels,omitempty"`
 	Annotations                map[string]string `json:"annotations,omitempty"`
 	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty"`
 	Finalizers                 []string          `json:"finalizers,omitempty"`
-	ManagedFields              []json.RawMessage `json:"managedFields,omitempty"`
+	// ManagedFields are kept as opaque JSON: the playground has no
+	// server-side apply to read them.
+	ManagedFields []json.RawMessage `json:"managedFields,omitempty"`
 }
 
 // GetObjectMeta implements Object.
@@ -58,10 +67,17 @@ type OwnerReference struct {
 
 // ListMeta is the metadata of a list.
 type ListMeta struct {
-	SelfLink           string `json:"selfLink,omitempty"`
-	ResourceVersion    string `json:"resourceVersion,omitempty"`
-	Continue           string `json:"continue,omitempty"`
-	RemainingItemCount *int64 `json:"remainingItemCount,omitempty"`
+	SelfLink           string     `json:"selfLink,omitempty"`
+	ResourceVersion    string     `json:"resourceVersion,omitempty"`
+	Continue           string     `json:"continue,omitempty"`
+	RemainingItemCount *int64     `json:"remainingItemCount,omitempty"`
+	ShardInfo          *ShardInfo `json:"shardInfo,omitempty"`
+}
+
+// ShardInfo names the shard selector a list was filtered by; a list that has
+// it is a subset of the collection.
+type ShardInfo struct {
+	Selector string `json:"selector"`
 }
 
 // Time is a timestamp that encodes as RFC 3339 with second precision, and as
@@ -138,6 +154,32 @@ func (t *MicroTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Duration is a length of time that encodes as a Go duration string such
+// as "1h30m", as metav1.Duration. Generated types use it wherever k8s.io/api
+// has a metav1.Duration field.
+type Duration struct {
+	time.Duration
+}
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(d.Duration.String())
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	p, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	d.Duration = p
+	return nil
+}
+
 // LabelSelector selects objects by their labels.
 type LabelSelector struct {
 	MatchLabels      map[string]string          `json:"matchLabels,omitempty"`
@@ -163,8 +205,8 @@ type Condition struct {
 
 // Status is the body of an error response, as metav1.Status.
 type Status struct {
-	TypeMeta `json:",inline"`
-	ListMeta `json:"metadata"`
+	TypeMeta `json:""`
+	ListMeta `json:"metadata,omitempty"`
 	Status   string         `json:"status,omitempty"`
 	Message  string         `json:"message,omitempty"`
 	Reason   string         `json:"reason,omitempty"`
@@ -179,6 +221,9 @@ type StatusDetails struct {
 	Kind   string        `json:"kind,omitempty"`
 	UID    string        `json:"uid,omitempty"`
 	Causes []StatusCause `json:"causes,omitempty"`
+	// RetryAfterSeconds is how long the client should wait before
+	// retrying, when the server says so.
+	RetryAfterSeconds int32 `json:"retryAfterSeconds,omitempty"`
 }
 
 // StatusCause is one reason for an error.

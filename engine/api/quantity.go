@@ -358,3 +358,8 @@ func (q *Quantity) UnmarshalJSON(b []byte) error {
 	*q = p
 	return nil
 }
+
+// ResourceList maps a resource name ("cpu", "memory") to a quantity, as
+// core/v1 ResourceList. It stays hand-written, and generated types use it,
+// so that code can range over requests and limits with string keys.
+type ResourceList map[string]Quantity

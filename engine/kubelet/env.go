@@ -144,8 +144,8 @@ func resourceField(c api.Container, ref *api.ResourceFieldSelector) string {
 		return "0"
 	}
 	div := api.MustParse("1")
-	if ref.Divisor != nil && !ref.Divisor.IsZero() {
-		div = *ref.Divisor
+	if !ref.Divisor.IsZero() {
+		div = ref.Divisor
 	}
 	if name == "cpu" {
 		milli := (q.MilliValue() + div.MilliValue() - 1) / div.MilliValue()

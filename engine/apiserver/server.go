@@ -34,6 +34,8 @@ type Server struct {
 
 	// observers see every committed change; the page draws from them.
 	observers []func(store.Event)
+
+	warnings []string // warnings of the current request
 }
 
 // New returns an API server over an empty store, with the namespaces and
@@ -195,6 +197,7 @@ func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 	}
 	s.stampNew(meta)
 	api.SetTypeMeta(obj)
+	s.noteUnsimulated(obj)
 	kv, err := s.store.Create(Key(r, meta.Namespace, meta.Name), obj)
 	if errors.Is(err, store.ErrExists) {
 		if svc, ok := obj.(*api.Service); ok {

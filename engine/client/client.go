@@ -28,11 +28,12 @@ type Client struct {
 	s         *apiserver.Server
 	component string
 	observe   func(Request)
+	warnings  *warningsOf
 }
 
 // New returns a client for component (a user agent such as "kubelet/node01").
 func New(s *apiserver.Server, component string) *Client {
-	return &Client{s: s, component: component}
+	return &Client{s: s, component: component, warnings: &warningsOf{}}
 }
 
 // WithObserver returns a copy of c that reports each request to f.
@@ -52,6 +53,7 @@ func (c *Client) Now() time.Time { return c.s.Now() }
 func (c *Client) Loop() *loop.Loop { return c.s.Loop() }
 
 func (c *Client) record(verb string, r *api.ResourceInfo, sub, ns, name string, err error) {
+	c.takeWarnings()
 	if c.observe != nil {
 		c.observe(Request{Component: c.component, Verb: verb, Resource: r, Subresource: sub, Namespace: ns, Name: name, Err: err})
 	}
@@ -219,4 +221,32 @@ func (c *Client) FinalizeNamespace(name string, finalizers []string) error {
 // Decode reads a manifest body into an object as the API server would.
 func (c *Client) Decode(r *api.ResourceInfo, body []byte) (api.Object, error) {
 	return c.s.Decode(r, body)
+}
+
+// Warnings returns the API server's warnings about the requests made since
+// the last call (kubectl prints them as "Warning: ..."), each at most once
+// in the client's life.
+func (c *Client) Warnings() []string {
+	w := c.warnings.pending
+	c.warnings.pending = nil
+	return w
+}
+
+// warningsOf keeps the server's warnings for a client.
+type warningsOf struct {
+	seen    map[string]bool
+	pending []string
+}
+
+// takeWarnings collects the warnings of the request just made.
+func (c *Client) takeWarnings() {
+	for _, w := range c.s.TakeWarnings() {
+		if c.warnings.seen == nil {
+			c.warnings.seen = map[string]bool{}
+		}
+		if !c.warnings.seen[w] {
+			c.warnings.seen[w] = true
+			c.warnings.pending = append(c.warnings.pending, w)
+		}
+	}
 }

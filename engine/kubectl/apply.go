@@ -150,6 +150,7 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 			fmt.Fprintln(io.Out, kindName(m.r, m.name))
 			continue
 		}
+		k.printWarnings(io)
 		fmt.Fprintf(io.Out, "%s %s\n", kindName(m.r, m.name), msg)
 	}
 	if failed {
@@ -313,6 +314,7 @@ func (k *Kubectl) create(ctx context.Context, io IO, args []string) error {
 			fmt.Fprintln(io.Out, kindName(m.r, m.name))
 			continue
 		}
+		k.printWarnings(io)
 		fmt.Fprintf(io.Out, "%s created\n", kindName(m.r, obj.GetObjectMeta().Name))
 	}
 	if failed {

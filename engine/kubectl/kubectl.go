@@ -85,10 +85,20 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	if !ok {
 		return k.fail(io, unknownCommand(name))
 	}
-	if err := cmd.run(k, ctx, io, args[1:]); err != nil {
+	err := cmd.run(k, ctx, io, args[1:])
+	k.printWarnings(io)
+	if err != nil {
 		return k.fail(io, err)
 	}
 	return 0
+}
+
+// printWarnings prints what the API server warned about, as kubectl
+// prints the Warning headers of responses.
+func (k *Kubectl) printWarnings(io IO) {
+	for _, w := range k.c.Warnings() {
+		fmt.Fprintf(io.Err, "Warning: %s\n", w)
+	}
 }
 
 // exitError carries an exit code without a message of its own.

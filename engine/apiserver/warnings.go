@@ -1,0 +1,86 @@
+package apiserver
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// The playground keeps every field Kubernetes accepts, but it does not act
+// on all of them yet. When an object uses such a field, the API server says
+// so with a warning, as kube-apiserver sends deprecation warnings (kubectl
+// prints them as "Warning: ..."); kubectl says each one once a session.
+
+// unsimulated lists, per feature, the check that finds it in a pod spec.
+var unsimulated = []struct {
+	feature string
+	uses    func(*api.PodSpec) bool
+}{
+	{"liveness, readiness and startup probes are kept but not run yet: containers count as ready once started", func(s *api.PodSpec) bool {
+		return anyContainer(s, func(c *api.Container) bool {
+			return c.LivenessProbe != nil || c.ReadinessProbe != nil || c.StartupProbe != nil
+		})
+	}},
+	{"volumes are kept but not mounted yet: containers see only /etc/hosts, /etc/hostname and /etc/resolv.conf", func(s *api.PodSpec) bool {
+		return len(s.Volumes) > 0 || anyContainer(s, func(c *api.Container) bool { return len(c.VolumeMounts) > 0 })
+	}},
+	{"lifecycle hooks (postStart, preStop) are kept but not run yet", func(s *api.PodSpec) bool {
+		return anyContainer(s, func(c *api.Container) bool { return c.Lifecycle != nil })
+	}},
+	{"resource limits are kept but not enforced yet: a container may use more memory and CPU than its limits", func(s *api.PodSpec) bool {
+		return anyContainer(s, func(c *api.Container) bool { return len(c.Resources.Limits) > 0 })
+	}},
+	{"securityContext is kept but has no effect: containers are WebAssembly modules, not Linux processes", func(s *api.PodSpec) bool {
+		return s.SecurityContext != nil && !reflect.DeepEqual(*s.SecurityContext, api.PodSecurityContext{}) ||
+			anyContainer(s, func(c *api.Container) bool { return c.SecurityContext != nil })
+	}},
+}
+
+func anyContainer(s *api.PodSpec, f func(*api.Container) bool) bool {
+	for _, list := range [][]api.Container{s.InitContainers, s.Containers} {
+		for i := range list {
+			if f(&list[i]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// podSpecOf returns the pod spec an object carries, if any.
+func podSpecOf(obj api.Object) *api.PodSpec {
+	switch o := obj.(type) {
+	case *api.Pod:
+		return &o.Spec
+	case *api.Deployment:
+		return &o.Spec.Template.Spec
+	case *api.ReplicaSet:
+		return &o.Spec.Template.Spec
+	case *api.DaemonSet:
+		return &o.Spec.Template.Spec
+	}
+	return nil
+}
+
+// noteUnsimulated queues a warning for each feature obj uses that the
+// playground does not simulate. Clients decide how often to repeat them.
+func (s *Server) noteUnsimulated(obj api.Object) {
+	spec := podSpecOf(obj)
+	if spec == nil {
+		return
+	}
+	for _, u := range unsimulated {
+		if u.uses(spec) {
+			s.warnings = append(s.warnings, fmt.Sprintf("kubeplay: %s", u.feature))
+		}
+	}
+}
+
+// TakeWarnings returns the warnings of the request just made, as
+// kube-apiserver returns them in Warning headers.
+func (s *Server) TakeWarnings() []string {
+	w := s.warnings
+	s.warnings = nil
+	return w
+}

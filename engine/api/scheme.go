@@ -18,7 +18,17 @@ type ResourceInfo struct {
 	ShortNames []string
 	Categories []string
 	New        func() Object
+
+	// A resource served by converting another's objects (see convert.go).
+	storage     *ResourceInfo
+	toStorage   func(Object) Object
+	fromStorage func(Object) Object
 }
+
+// Alternate reports whether r is a second view of another resource's
+// objects: discovery lists it, but kubectl prefers the other, and
+// controllers that walk every resource skip it.
+func (r *ResourceInfo) Alternate() bool { return r.storage != nil }
 
 // APIVersion returns "group/version", or "version" for the core group.
 func (r *ResourceInfo) APIVersion() string {

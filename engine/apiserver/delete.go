@@ -29,11 +29,7 @@ type DeleteOptions struct {
 	PreconditionUID    string
 }
 
-// Delete deletes an object. A pod running on a node is deleted gracefully:
-// it gets a deletionTimestamp and stays until its kubelet has stopped it. An
-// object with finalizers stays until they are removed. The returned object is
-// the deleted one, or the one now marked for deletion.
-func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
+func (s *Server) deleteStored(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
 	key := Key(r, ns, name)
 	cur, ok := s.store.Get(key)
 	if !ok {

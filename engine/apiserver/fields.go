@@ -88,7 +88,7 @@ func fieldValue(r *api.ResourceInfo, obj api.Object, field string) (string, bool
 			return metaField(obj, func(m *api.ObjectMeta) string { return m.Namespace }), true
 		}
 	}
-	if f, ok := selectableFields[r.Kind][field]; ok {
+	if f, ok := selectableFields[r.GroupKind()][field]; ok {
 		if obj == nil {
 			return "", true
 		}
@@ -136,4 +136,34 @@ var selectableFields = map[string]map[string]func(api.Object) string{
 		"source":                         func(o api.Object) string { return o.(*api.Event).Source.Component },
 		"type":                           func(o api.Object) string { return o.(*api.Event).Type },
 	},
+}
+
+// eventsFieldNames maps the field selectors of events.k8s.io Events to
+// the core Event fields they are stored as, as the API server does.
+var eventsFieldNames = map[string]string{
+	"regarding.kind":            "involvedObject.kind",
+	"regarding.namespace":       "involvedObject.namespace",
+	"regarding.name":            "involvedObject.name",
+	"regarding.uid":             "involvedObject.uid",
+	"regarding.apiVersion":      "involvedObject.apiVersion",
+	"regarding.resourceVersion": "involvedObject.resourceVersion",
+	"regarding.fieldPath":       "involvedObject.fieldPath",
+	"reportingController":       "reportingComponent",
+	"deprecatedSource":          "source",
+}
+
+// storedFieldSelector rewrites a field selector for the stored version.
+func storedFieldSelector(r *api.ResourceInfo, sel string) string {
+	if r.Group != "events.k8s.io" || sel == "" {
+		return sel
+	}
+	reqs := strings.Split(sel, ",")
+	for i, req := range reqs {
+		for from, to := range eventsFieldNames {
+			if strings.HasPrefix(req, from+"=") || strings.HasPrefix(req, from+"!=") || strings.HasPrefix(req, from+"==") {
+				reqs[i] = to + strings.TrimPrefix(req, from)
+			}
+		}
+	}
+	return strings.Join(reqs, ",")
 }

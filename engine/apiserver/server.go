@@ -129,8 +129,9 @@ func (s *Server) Observe(f func(store.Event)) {
 	s.observers = append(s.observers, f)
 }
 
-// Get returns the object, shared: callers must not modify it.
-func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
+// getStored, listStored, createStored and the like serve the stored
+// version of a resource; their exported forms in versions.go convert.
+func (s *Server) getStored(r *api.ResourceInfo, ns, name string) (api.Object, error) {
 	kv, ok := s.store.Get(Key(r, ns, name))
 	if !ok {
 		return nil, NewNotFound(r, name)
@@ -155,8 +156,7 @@ type List struct {
 	ResourceVersion string
 }
 
-// List returns the objects in ns (every namespace when ns is "") that match opts.
-func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
+func (s *Server) listStored(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
 	m, err := newMatcher(r, opts)
 	if err != nil {
 		return nil, err
@@ -171,9 +171,7 @@ func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, 
 	return out, nil
 }
 
-// Create stores a new object. The object becomes the server's; the caller
-// must not use it afterwards. The stored object is returned.
-func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
 	obj = api.Clone(obj)
 	meta := obj.GetObjectMeta()
 	if err := s.checkNamespace(r, ns, meta); err != nil {
@@ -195,7 +193,7 @@ func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 			return nil, NewInvalid(r, meta.Name, errs)
 		}
 	}
-	s.stampNew(meta)
+	s.stampNew(r, meta)
 	api.SetTypeMeta(obj)
 	s.noteUnsimulated(obj)
 	kv, err := s.store.Create(Key(r, meta.Namespace, meta.Name), obj)
@@ -245,10 +243,22 @@ func (s *Server) admitCreate(r *api.ResourceInfo, obj api.Object) error {
 	return nil
 }
 
-func (s *Server) stampNew(meta *api.ObjectMeta) {
+// generational kinds count changes of their spec in metadata.generation,
+// as their registry strategies do; other kinds leave it unset.
+var generational = map[string]bool{
+	"Pod": true, "ReplicationController": true, "Deployment.apps": true, "ReplicaSet.apps": true,
+	"DaemonSet.apps": true, "StatefulSet.apps": true, "Job.batch": true, "CronJob.batch": true,
+	"HorizontalPodAutoscaler.autoscaling": true, "PodDisruptionBudget.policy": true,
+	"Ingress.networking.k8s.io": true, "IngressClass.networking.k8s.io": true, "EndpointSlice.discovery.k8s.io": true,
+}
+
+func (s *Server) stampNew(r *api.ResourceInfo, meta *api.ObjectMeta) {
 	meta.UID = s.newUID()
 	meta.CreationTimestamp = api.NewTime(s.Now())
-	meta.Generation = 1
+	meta.Generation = 0
+	if generational[r.GroupKind()] {
+		meta.Generation = 1
+	}
 	meta.DeletionTimestamp = nil
 	meta.DeletionGracePeriodSeconds = nil
 	meta.ResourceVersion = ""
@@ -285,18 +295,6 @@ func (s *Server) generateName(base string) string {
 		base = base[:maxGeneratedNameLength]
 	}
 	return base + s.RandomSuffix(5)
-}
-
-// Update replaces an object's spec and metadata; its status is kept. A
-// resourceVersion in obj must match the stored one.
-func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
-	return s.update(r, obj, false)
-}
-
-// UpdateStatus replaces an object's status (the status subresource); its
-// spec and metadata are kept.
-func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
-	return s.update(r, obj, true)
 }
 
 func (s *Server) update(r *api.ResourceInfo, obj api.Object, status bool) (api.Object, error) {
@@ -339,7 +337,7 @@ func (s *Server) prepareUpdate(r *api.ResourceInfo, obj, old api.Object) []Field
 	copyField(obj, old, "Status")
 	st := strategyFor(r)
 	st.prepareUpdate(s, obj, old)
-	if !reflect.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
+	if generational[r.GroupKind()] && !reflect.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
 		meta.Generation++
 	}
 	api.SetTypeMeta(obj)

@@ -25,13 +25,7 @@ type WatchEvent struct {
 	Object api.Object
 }
 
-// Watch streams changes of the objects in ns that match opts to handler.
-// Events are delivered as tasks of the event loop, in revision order, never
-// during the write that caused them. With no resourceVersion (or "0") the
-// watch starts with an ADDED event for each current object; with one it
-// replays every change after it, or fails with 410 Gone if that history is
-// compacted. The returned stop ends the watch.
-func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
+func (s *Server) watchStored(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
 	m, err := newMatcher(r, opts)
 	if err != nil {
 		return nil, err

@@ -82,6 +82,9 @@ func (k *Kubectl) apiResources(ctx context.Context, io IO, args []string) error 
 		fmt.Fprintln(tw, "NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND")
 	}
 	for _, r := range sortedResources() {
+		if r.Alternate() && r.Group == r.Stored().Group {
+			continue // another version of a group: kubectl lists the preferred one
+		}
 		if *namespaced != "" && fmt.Sprint(r.Namespaced) != *namespaced {
 			continue
 		}

@@ -20,17 +20,17 @@ type columns struct {
 }
 
 var tables = map[string]columns{
-	"Pod":            {[]string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}, []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}, podRow},
-	"Node":           {[]string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}, []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}, nodeRow},
-	"Namespace":      {[]string{"NAME", "STATUS", "AGE"}, nil, namespaceRow},
-	"Service":        {[]string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}, []string{"SELECTOR"}, serviceRow},
-	"Deployment":     {[]string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, deploymentRow},
-	"ReplicaSet":     {[]string{"NAME", "DESIRED", "CURRENT", "READY", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, replicaSetRow},
-	"DaemonSet":      {[]string{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, daemonSetRow},
-	"ConfigMap":      {[]string{"NAME", "DATA", "AGE"}, nil, configMapRow},
-	"ServiceAccount": {[]string{"NAME", "SECRETS", "AGE"}, nil, serviceAccountRow},
-	"Event":          {[]string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}, []string{"SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME"}, eventRow},
-	"Lease":          {[]string{"NAME", "HOLDER", "AGE"}, nil, leaseRow},
+	"Pod":                       {[]string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}, []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}, podRow},
+	"Node":                      {[]string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}, []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}, nodeRow},
+	"Namespace":                 {[]string{"NAME", "STATUS", "AGE"}, nil, namespaceRow},
+	"Service":                   {[]string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}, []string{"SELECTOR"}, serviceRow},
+	"Deployment.apps":           {[]string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, deploymentRow},
+	"ReplicaSet.apps":           {[]string{"NAME", "DESIRED", "CURRENT", "READY", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, replicaSetRow},
+	"DaemonSet.apps":            {[]string{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, daemonSetRow},
+	"ConfigMap":                 {[]string{"NAME", "DATA", "AGE"}, nil, configMapRow},
+	"ServiceAccount":            {[]string{"NAME", "SECRETS", "AGE"}, nil, serviceAccountRow},
+	"Event":                     {[]string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}, []string{"SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME"}, eventRow},
+	"Lease.coordination.k8s.io": {[]string{"NAME", "HOLDER", "AGE"}, nil, leaseRow},
 }
 
 func defaultRow(obj api.Object, now time.Time) ([]string, []string) {
@@ -38,8 +38,8 @@ func defaultRow(obj api.Object, now time.Time) ([]string, []string) {
 	return []string{m.Name, age(m.CreationTimestamp.Time, now)}, nil
 }
 
-func tableFor(kind string) columns {
-	if t, ok := tables[kind]; ok {
+func tableFor(groupKind string) columns {
+	if t, ok := tables[groupKind]; ok {
 		return t
 	}
 	return columns{headers: []string{"NAME", "AGE"}, row: defaultRow}
@@ -53,7 +53,15 @@ type printOptions struct {
 // printTable writes objects of one kind as kubectl's table, aligned with
 // the tabwriter settings kubectl uses.
 func printTable(w io.Writer, r *api.ResourceInfo, objs []api.Object, now time.Time, o printOptions) {
-	t := tableFor(r.Kind)
+	if r.Alternate() {
+		// A second view of stored objects prints as the stored kind does.
+		conv := make([]api.Object, len(objs))
+		for i, obj := range objs {
+			conv[i] = r.ToStorage(obj)
+		}
+		objs = conv
+	}
+	t := tableFor(r.Stored().GroupKind())
 	tw := tabwriter.NewWriter(w, 6, 4, 3, ' ', 0)
 	if !o.noHeaders {
 		h := t.headers

@@ -49,7 +49,7 @@ func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 	}
 	remaining := 0
 	for _, r := range api.Resources {
-		if !r.Namespaced {
+		if !r.Namespaced || r.Alternate() {
 			continue
 		}
 		n, err := ctl.deleteAll(r, name)

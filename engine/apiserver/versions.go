@@ -1,0 +1,76 @@
+package apiserver
+
+import (
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// The exported verbs serve any version of a resource: a resource that is
+// another's second view (events.k8s.io Events, autoscaling/v1
+// HorizontalPodAutoscalers) is stored as that other and converted on the
+// way in and out, so both views always agree.
+
+// Get returns the object, shared: callers must not modify it.
+func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
+	obj, err := s.getStored(r.Stored(), ns, name)
+	return r.FromStorage(obj), err
+}
+
+// List returns the objects in ns (every namespace when ns is "") that match opts.
+func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
+	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
+	l, err := s.listStored(r.Stored(), ns, opts)
+	if err != nil || !r.Alternate() {
+		return l, err
+	}
+	for i, o := range l.Items {
+		l.Items[i] = r.FromStorage(o)
+	}
+	return l, nil
+}
+
+// Create stores a new object. The object becomes the server's; the caller
+// must not use it afterwards. The stored object is returned.
+func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj))
+	return r.FromStorage(out), err
+}
+
+// Update replaces an object's spec and metadata; its status is kept. A
+// resourceVersion in obj must match the stored one.
+func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	out, err := s.update(r.Stored(), r.ToStorage(obj), false)
+	return r.FromStorage(out), err
+}
+
+// UpdateStatus replaces an object's status (the status subresource); its
+// spec and metadata are kept.
+func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	out, err := s.update(r.Stored(), r.ToStorage(obj), true)
+	return r.FromStorage(out), err
+}
+
+// Delete deletes an object. A pod running on a node is deleted gracefully:
+// it gets a deletionTimestamp and stays until its kubelet has stopped it. An
+// object with finalizers stays until they are removed. The returned object is
+// the deleted one, or the one now marked for deletion.
+func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
+	out, err := s.deleteStored(r.Stored(), ns, name, opts)
+	return r.FromStorage(out), err
+}
+
+// Watch streams changes of the objects in ns that match opts to handler.
+// Events are delivered as tasks of the event loop, in revision order, never
+// during the write that caused them. With no resourceVersion (or "0") the
+// watch starts with an ADDED event for each current object; with one it
+// replays every change after it, or fails with 410 Gone if that history is
+// compacted. The returned stop ends the watch.
+func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
+	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
+	if !r.Alternate() {
+		return s.watchStored(r, ns, opts, handler)
+	}
+	return s.watchStored(r.Stored(), ns, opts, func(ev WatchEvent) {
+		ev.Object = r.FromStorage(ev.Object)
+		handler(ev)
+	})
+}

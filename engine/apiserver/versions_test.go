@@ -1,0 +1,61 @@
+package apiserver
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+func TestEventsAreOneStorageInTwoGroups(t *testing.T) {
+	s := newServer()
+	core, _ := api.LookupKind("v1", "Event")
+	v1, _ := api.LookupKind("events.k8s.io/v1", "Event")
+	_, err := s.Create(core, "default", &api.Event{ObjectMeta: api.ObjectMeta{Name: "a"}, Reason: "Started", Message: "hello",
+		InvolvedObject: api.ObjectReference{Kind: "Pod", Name: "web"}})
+	require.NoError(t, err)
+	obj, err := s.Get(v1, "default", "a")
+	require.NoError(t, err)
+	ev := obj.(*api.EventsV1Event)
+	assert.Equal(t, "hello", ev.Note)
+	assert.Equal(t, "web", ev.Regarding.Name)
+	assert.Equal(t, "events.k8s.io/v1", ev.APIVersion)
+
+	_, err = s.Create(v1, "default", &api.EventsV1Event{ObjectMeta: api.ObjectMeta{Name: "b"}, Reason: "Scheduled", Note: "placed",
+		Regarding: api.ObjectReference{Kind: "Pod", Name: "web"}})
+	require.NoError(t, err)
+	obj, err = s.Get(core, "default", "b")
+	require.NoError(t, err)
+	assert.Equal(t, "placed", obj.(*api.Event).Message)
+
+	l, err := s.List(v1, "default", ListOptions{FieldSelector: "regarding.name=web,reason=Scheduled"})
+	require.NoError(t, err)
+	require.Len(t, l.Items, 1)
+	assert.Equal(t, "b", l.Items[0].GetObjectMeta().Name)
+}
+
+func TestAutoscalerV1IsStoredAsV2(t *testing.T) {
+	s := newServer()
+	v1, _ := api.LookupKind("autoscaling/v1", "HorizontalPodAutoscaler")
+	v2, _ := api.LookupKind("autoscaling/v2", "HorizontalPodAutoscaler")
+	h := &api.AutoscalingV1HorizontalPodAutoscaler{
+		ObjectMeta: api.ObjectMeta{Name: "web"},
+		Spec: api.AutoscalingV1HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: api.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"},
+			MaxReplicas:    5, TargetCPUUtilizationPercentage: api.Ptr(int32(50)),
+		},
+	}
+	_, err := s.Create(v1, "default", h)
+	require.NoError(t, err)
+	obj, err := s.Get(v2, "default", "web")
+	require.NoError(t, err)
+	got := obj.(*api.HorizontalPodAutoscaler)
+	require.Len(t, got.Spec.Metrics, 1)
+	assert.Equal(t, int32(50), *got.Spec.Metrics[0].Resource.Target.AverageUtilization)
+	back, err := s.Get(v1, "default", "web")
+	require.NoError(t, err)
+	assert.Equal(t, int32(50), *back.(*api.AutoscalingV1HorizontalPodAutoscaler).Spec.TargetCPUUtilizationPercentage)
+	assert.Equal(t, "autoscaling/v1", back.GetTypeMeta().APIVersion)
+}

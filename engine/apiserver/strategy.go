@@ -52,19 +52,19 @@ var strategies = map[string]*strategy{
 		validate:       validateService,
 		validateUpdate: validateServiceUpdate,
 	},
-	"Deployment": {
+	"Deployment.apps": {
 		prepareCreate:  prepareDeploymentCreate,
 		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultDeployment(obj.(*api.Deployment)) },
 		validate:       validateDeployment,
 		validateUpdate: validateDeploymentUpdate,
 	},
-	"ReplicaSet": {
+	"ReplicaSet.apps": {
 		prepareCreate:  prepareReplicaSetCreate,
 		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultReplicaSet(obj.(*api.ReplicaSet)) },
 		validate:       validateReplicaSet,
 		validateUpdate: validateReplicaSetUpdate,
 	},
-	"DaemonSet": {
+	"DaemonSet.apps": {
 		prepareCreate:  prepareDaemonSetCreate,
 		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultDaemonSet(obj.(*api.DaemonSet)) },
 		validate:       validateDaemonSet,
@@ -75,7 +75,7 @@ var strategies = map[string]*strategy{
 var genericStrategy = &strategy{}
 
 func strategyFor(r *api.ResourceInfo) *strategy {
-	st, ok := strategies[r.Kind]
+	st, ok := strategies[r.GroupKind()]
 	if !ok {
 		st = genericStrategy
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hack-pad/hackpadfs"
+	"mvdan.cc/sh/v3/interp"
 )
 
 // fsPath turns an absolute shell path into a path of the FS.
@@ -47,6 +48,7 @@ func (f fileRW) Write(p []byte) (int, error) {
 }
 
 func (s *Shell) open(ctx context.Context, p string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
+	p = abs(interp.HandlerCtx(ctx).Dir, p) // the interpreter passes paths as written
 	if p == "/dev/null" {
 		return discard{}, nil
 	}
@@ -58,6 +60,7 @@ func (s *Shell) open(ctx context.Context, p string, flag int, perm os.FileMode) 
 }
 
 func (s *Shell) readDir(ctx context.Context, p string) ([]fs.DirEntry, error) {
+	p = abs(interp.HandlerCtx(ctx).Dir, p) // the interpreter passes paths as written
 	entries, err := hackpadfs.ReadDir(s.cfg.FS, fsPath(p))
 	if err != nil {
 		return nil, rename(err, p)
@@ -66,6 +69,7 @@ func (s *Shell) readDir(ctx context.Context, p string) ([]fs.DirEntry, error) {
 }
 
 func (s *Shell) stat(ctx context.Context, p string, followSymlinks bool) (fs.FileInfo, error) {
+	p = abs(interp.HandlerCtx(ctx).Dir, p) // the interpreter passes paths as written
 	if followSymlinks {
 		info, err := hackpadfs.Stat(s.cfg.FS, fsPath(p))
 		return info, rename(err, p)

@@ -9,36 +9,15 @@ import (
 // Defaults, as the API server's defaulting functions and admission plugins
 // set them, so that `kubectl get -o yaml` shows what a real cluster shows.
 
-const defaultServiceAccount = "default"
-
 func preparePodCreate(s *Server, obj api.Object) {
 	p := obj.(*api.Pod)
 	p.Status = api.PodStatus{Phase: api.PodPending}
 	defaultPodSpec(&p.Spec)
-	// ServiceAccount admission.
-	if p.Spec.ServiceAccountName == "" {
-		p.Spec.ServiceAccountName = defaultServiceAccount
-	}
-	p.Spec.DeprecatedServiceAccount = p.Spec.ServiceAccountName
-	// Priority admission.
-	if p.Spec.Priority == nil {
-		p.Spec.Priority = api.Ptr(systemPriorities[p.Spec.PriorityClassName])
-	}
-	if p.Spec.PreemptionPolicy == nil {
-		p.Spec.PreemptionPolicy = api.Ptr("PreemptLowerPriority")
-	}
-	addDefaultTolerations(&p.Spec)
 	p.Status.QOSClass = qosClass(&p.Spec)
 }
 
 func preparePodUpdate(s *Server, obj, old api.Object) {
 	defaultPodSpec(&obj.(*api.Pod).Spec)
-}
-
-// systemPriorities are the priority classes every cluster has.
-var systemPriorities = map[string]int32{
-	"system-node-critical":    2000001000,
-	"system-cluster-critical": 2000000000,
 }
 
 // addDefaultTolerations is the DefaultTolerationSeconds admission plugin:

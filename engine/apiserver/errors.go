@@ -199,3 +199,6 @@ func IsAlreadyExists(err error) bool { return ReasonOf(err) == "AlreadyExists" }
 
 // IsConflict reports whether err is a Conflict API error.
 func IsConflict(err error) bool { return ReasonOf(err) == "Conflict" }
+
+// IsForbidden reports whether err is a Forbidden API error.
+func IsForbidden(err error) bool { return ReasonOf(err) == "Forbidden" }

@@ -79,6 +79,11 @@ func (s *Server) bootstrap() {
 			panic(err)
 		}
 	}
+	for _, pc := range systemPriorityClasses() {
+		if _, err := s.Create(resourceOf("priorityclasses"), "", pc); err != nil && !IsAlreadyExists(err) {
+			panic(err)
+		}
+	}
 	if _, err := s.Get(resourceOf("services"), "default", "kubernetes"); err == nil {
 		return
 	}
@@ -182,11 +187,11 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	}
 	st := strategyFor(r)
 	st.prepareCreate(s, obj)
-	if errs := append(validateMeta(r, meta), st.validate(s, obj)...); len(errs) > 0 {
-		return nil, NewInvalid(r, meta.Name, errs)
-	}
 	if err := s.admitCreate(r, obj); err != nil {
 		return nil, err
+	}
+	if errs := append(validateMeta(r, meta), st.validate(s, obj)...); len(errs) > 0 {
+		return nil, NewInvalid(r, meta.Name, errs)
 	}
 	if svc, ok := obj.(*api.Service); ok {
 		if errs := s.ipam.allocate(s.rand, svc); len(errs) > 0 {
@@ -226,12 +231,13 @@ func (s *Server) checkNamespace(r *api.ResourceInfo, ns string, meta *api.Object
 	return nil
 }
 
-// admitCreate plays the admission plugins that guard creation: the
-// NamespaceLifecycle plugin refuses objects in missing or terminating namespaces.
+// admitCreate plays the admission plugins that run before validation, in
+// kube-apiserver's order: NamespaceLifecycle refuses objects in missing or
+// terminating namespaces, then the pod plugins (admission.go) run.
 func (s *Server) admitCreate(r *api.ResourceInfo, obj api.Object) error {
 	meta := obj.GetObjectMeta()
 	if !r.Namespaced {
-		return nil
+		return s.admitPriorityClass(obj)
 	}
 	nsObj, err := s.Get(resourceOf("namespaces"), "", meta.Namespace)
 	if err != nil {
@@ -239,6 +245,9 @@ func (s *Server) admitCreate(r *api.ResourceInfo, obj api.Object) error {
 	}
 	if nsObj.GetObjectMeta().DeletionTimestamp != nil {
 		return NewForbidden(r, meta.Name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", meta.Namespace))
+	}
+	if p, ok := obj.(*api.Pod); ok {
+		return s.admitPod(r, p)
 	}
 	return nil
 }

@@ -15,8 +15,14 @@ import (
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// newServer starts an API server with the default namespace's service
+// account in place, as the service account controller would make it.
 func newServer() *Server {
-	return New(loop.New(epoch), rand.New(rand.NewPCG(1, 2)))
+	s := New(loop.New(epoch), rand.New(rand.NewPCG(1, 2)))
+	if _, err := s.Create(resourceOf("serviceaccounts"), "default", &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default"}}); err != nil {
+		panic(err)
+	}
+	return s
 }
 
 var (

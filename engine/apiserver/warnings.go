@@ -3,6 +3,8 @@ package apiserver
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -23,7 +25,12 @@ var unsimulated = []struct {
 		})
 	}},
 	{"volumes are kept but not mounted yet: containers see only /etc/hosts, /etc/hostname and /etc/resolv.conf", func(s *api.PodSpec) bool {
-		return len(s.Volumes) > 0 || anyContainer(s, func(c *api.Container) bool { return len(c.VolumeMounts) > 0 })
+		// The service account token volume that admission adds is the
+		// cluster's doing, not the user's: it does not count.
+		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool { return !strings.HasPrefix(v.Name, "kube-api-access-") }) ||
+			anyContainer(s, func(c *api.Container) bool {
+				return slices.ContainsFunc(c.VolumeMounts, func(m api.VolumeMount) bool { return m.MountPath != tokenMountPath })
+			})
 	}},
 	{"lifecycle hooks (postStart, preStop) are kept but not run yet", func(s *api.PodSpec) bool {
 		return anyContainer(s, func(c *api.Container) bool { return c.Lifecycle != nil })

@@ -23,9 +23,11 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/namespace"
 	"github.com/kubeplay/kubeplay/engine/controller/nodeipam"
 	"github.com/kubeplay/kubeplay/engine/controller/replicaset"
+	"github.com/kubeplay/kubeplay/engine/controller/rootcacert"
 	"github.com/kubeplay/kubeplay/engine/controller/serviceaccount"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/pki"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 	"github.com/kubeplay/kubeplay/engine/scheduler"
 	"github.com/kubeplay/kubeplay/engine/store"
@@ -62,6 +64,7 @@ type Cluster struct {
 	kubelets  map[string]*kubelet.Kubelet
 	nodeOrder []string
 	observer  func(client.Request)
+	ca        *pki.CA
 	persister *store.Persister
 	restored  store.Report
 }
@@ -83,6 +86,11 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, errors.New("cluster: no module source")
 	}
 	c := &Cluster{cfg: cfg, kubelets: map[string]*kubelet.Kubelet{}}
+	ca, err := pki.NewCA(cfg.Seed, cfg.Start)
+	if err != nil {
+		return nil, err
+	}
+	c.ca = ca
 	st, err := c.openStore()
 	if err != nil {
 		return nil, err
@@ -231,6 +239,7 @@ func (c *Cluster) startControllerManager() error {
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),
 		serviceaccount.New(cl, nss),
+		rootcacert.New(cl, nss, c.ca.PEM),
 	}
 	for _, ctl := range controllers {
 		if err := ctl.Start(); err != nil {

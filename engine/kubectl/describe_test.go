@@ -37,7 +37,13 @@ type describeFixture struct {
 func newDescribeFixture(t *testing.T) *describeFixture {
 	l := loop.New(describeEpoch)
 	s := apiserver.New(l, rand.New(rand.NewPCG(1, 1)))
-	return &describeFixture{t: t, l: l, s: s, c: client.New(s, "test")}
+	f := &describeFixture{t: t, l: l, s: s, c: client.New(s, "test")}
+	// What the service account controller would make: pods need it.
+	for _, ns := range []string{"default", "kube-system"} {
+		create(f, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default", Namespace: ns}}, nil)
+	}
+	create(f, &api.PriorityClass{ObjectMeta: api.ObjectMeta{Name: "high"}, Value: 1000}, nil)
+	return f
 }
 
 // create creates obj and then, if it has one, writes its status.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -44,6 +45,13 @@ func (k *Kubelet) mirrorPod(manifest *api.Pod, name string) *api.Pod {
 	p.Annotations[configMirrorAnnotation] = hash
 	p.Annotations[configSeenAnnotation] = k.c.Now().UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
 	p.Annotations[configSourceAnnotation] = "file"
+	// The kubelet lets static pods tolerate every NoExecute taint, so
+	// that node problems never evict them.
+	if !slices.ContainsFunc(p.Spec.Tolerations, func(t api.Toleration) bool {
+		return t.Key == "" && t.Operator == "Exists" && t.Effect == "NoExecute"
+	}) {
+		p.Spec.Tolerations = append(p.Spec.Tolerations, api.Toleration{Operator: "Exists", Effect: "NoExecute"})
+	}
 	p.OwnerReferences = []api.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: k.cfg.NodeName, UID: k.node.UID, Controller: api.Ptr(true)}}
 	return p
 }

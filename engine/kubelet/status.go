@@ -189,12 +189,15 @@ func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, ini
 	}
 	podReady := ready
 	podReady.Type = api.PodReady
-	out := []api.PodCondition{sandbox, initialized, podReady, ready}
+	// PodScheduled is the scheduler's to set; the kubelet reports it true
+	// for pods the scheduler never saw, such as static pods' mirrors.
+	scheduled := cond(api.PodScheduled, true, "", "")
 	for _, c := range p.Status.Conditions {
 		if c.Type == api.PodScheduled {
-			out = append(out, c)
+			scheduled = c
 		}
 	}
+	out := []api.PodCondition{sandbox, initialized, podReady, ready, scheduled}
 	now := api.NewTime(k.c.Now())
 	for i := range out {
 		out[i].ObservedGeneration = p.Generation

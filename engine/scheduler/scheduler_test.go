@@ -27,6 +27,7 @@ func newFixture(t *testing.T, nodes ...*api.Node) *fixture {
 	l := loop.New(epoch)
 	s := apiserver.New(l, rand.New(rand.NewPCG(1, 1)))
 	c := client.New(s, "test")
+	defaultServiceAccount(t, c)
 	for _, n := range nodes {
 		_, err := client.Create(c, n)
 		require.NoError(t, err)
@@ -34,6 +35,13 @@ func newFixture(t *testing.T, nodes ...*api.Node) *fixture {
 	sched := New(client.New(s, Name), rand.New(rand.NewPCG(2, 2)))
 	require.NoError(t, sched.Start())
 	return &fixture{l: l, c: c}
+}
+
+// defaultServiceAccount makes what the service account controller would:
+// pods need their account to pass admission.
+func defaultServiceAccount(t *testing.T, c *client.Client) {
+	_, err := client.Create(c, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default", Namespace: "default"}})
+	require.NoError(t, err)
 }
 
 func node(name, cpu, mem string, taints ...api.Taint) *api.Node {
@@ -107,6 +115,7 @@ func TestNeverOvercommits(t *testing.T) {
 		l := loop.New(epoch)
 		s := apiserver.New(l, rand.New(rand.NewPCG(seed, 1)))
 		c := client.New(s, "test")
+		defaultServiceAccount(t, c)
 		r := rand.New(rand.NewPCG(seed, 2))
 		for i := range 3 {
 			_, err := client.Create(c, node([]string{"a", "b", "c"}[i], "2", "4Gi"))

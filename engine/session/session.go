@@ -56,7 +56,7 @@ func New(cfg Config) (*Session, error) {
 		Dir:    cfg.Dir,
 		Env:    cfg.Env,
 		Lock:   s.mu.Lock,
-		Unlock: s.mu.Unlock,
+		Unlock: s.settle,
 	})
 	if err != nil {
 		return nil, err
@@ -98,6 +98,15 @@ func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
 	}
 	return code
+}
+
+// settle lets the cluster react to a command before the next one runs,
+// then releases it. A real cluster takes the few milliseconds between two
+// kubectl invocations to do so: `kubectl create ns x && kubectl run -n x`
+// finds the namespace's service account ready. No virtual time passes.
+func (s *Session) settle() {
+	s.cluster.RunUntilIdle()
+	s.mu.Unlock()
 }
 
 // Close stops the cluster.

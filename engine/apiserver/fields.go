@@ -123,6 +123,22 @@ var selectableFields = map[string]map[string]func(api.Object) string{
 	"Namespace": {
 		"status.phase": func(o api.Object) string { return o.(*api.Namespace).Status.Phase },
 	},
+	"Secret": {
+		"type": func(o api.Object) string { return o.(*api.Secret).Type },
+	},
+	"Service": {
+		"spec.clusterIP": func(o api.Object) string { return o.(*api.Service).Spec.ClusterIP },
+		"spec.type":      func(o api.Object) string { return o.(*api.Service).Spec.Type },
+	},
+	"ReplicationController": {
+		"status.replicas": func(o api.Object) string { return strconv.Itoa(int(o.(*api.ReplicationController).Status.Replicas)) },
+	},
+	"ReplicaSet.apps": {
+		"status.replicas": func(o api.Object) string { return strconv.Itoa(int(o.(*api.ReplicaSet).Status.Replicas)) },
+	},
+	"Job.batch": {
+		"status.successful": func(o api.Object) string { return strconv.Itoa(int(o.(*api.Job).Status.Succeeded)) },
+	},
 	"Event": {
 		"involvedObject.kind":            func(o api.Object) string { return o.(*api.Event).InvolvedObject.Kind },
 		"involvedObject.namespace":       func(o api.Object) string { return o.(*api.Event).InvolvedObject.Namespace },

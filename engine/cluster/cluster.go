@@ -239,6 +239,7 @@ func (c *Cluster) startControllerManager() error {
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),
 		serviceaccount.New(cl, nss),
+		serviceaccount.NewTokens(cl, pki.ServiceAccountKey(c.cfg.Seed), c.ca.PEM),
 		rootcacert.New(cl, nss, c.ca.PEM),
 	}
 	for _, ctl := range controllers {

@@ -8,7 +8,9 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -31,11 +33,7 @@ const caValidity = 10 * 365 * 24 * time.Hour
 // same bytes every time.
 func NewCA(seed uint64, start time.Time) (*CA, error) {
 	r := rand.New(rand.NewPCG(seed, 0x6b75626570_6b69)) // "kubepki"
-	keySeed := make([]byte, ed25519.SeedSize)
-	for i := 0; i < len(keySeed); i += 8 {
-		binary.LittleEndian.PutUint64(keySeed[i:], r.Uint64())
-	}
-	key := ed25519.NewKeyFromSeed(keySeed)
+	key := newKey(r)
 	serial := new(big.Int).SetUint64(r.Uint64() >> 1)
 	start = start.UTC().Truncate(time.Second)
 	tmpl := &x509.Certificate{
@@ -56,4 +54,35 @@ func NewCA(seed uint64, start time.Time) (*CA, error) {
 		return nil, fmt.Errorf("pki: reading the cluster CA: %w", err)
 	}
 	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+}
+
+func newKey(r *rand.Rand) ed25519.PrivateKey {
+	seed := make([]byte, ed25519.SeedSize)
+	for i := 0; i < len(seed); i += 8 {
+		binary.LittleEndian.PutUint64(seed[i:], r.Uint64())
+	}
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+// ServiceAccountKey is the key that signs service account tokens, as
+// kubeadm's /etc/kubernetes/pki/sa.key (which is RSA there).
+func ServiceAccountKey(seed uint64) ed25519.PrivateKey {
+	return newKey(rand.New(rand.NewPCG(seed, 0x7361_6b6579))) // "sakey"
+}
+
+// SignJWT returns a JSON Web Token carrying claims, signed with key
+// (EdDSA). The key ID is derived from the public key, as kube-apiserver
+// derives it from the signing key.
+func SignJWT(key ed25519.PrivateKey, claims any) (string, error) {
+	pub := key.Public().(ed25519.PublicKey)
+	header, err := json.Marshal(map[string]string{"alg": "EdDSA", "kid": base64.RawURLEncoding.EncodeToString(pub[:16])})
+	if err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("pki: token claims: %w", err)
+	}
+	signed := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(body)
+	return signed + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(signed))), nil
 }

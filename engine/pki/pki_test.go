@@ -1,8 +1,12 @@
 package pki
 
 import (
+	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,4 +46,25 @@ func TestCAIsAValidSelfSignedAuthority(t *testing.T) {
 		_, err = cert.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: start.Add(time.Hour)})
 		require.NoError(t, err)
 	}
+}
+
+func TestSignJWT(t *testing.T) {
+	key := ServiceAccountKey(7)
+	assert.Equal(t, key, ServiceAccountKey(7))
+	assert.NotEqual(t, key, ServiceAccountKey(8))
+	tok, err := SignJWT(key, map[string]string{"sub": "system:serviceaccount:default:app"})
+	require.NoError(t, err)
+	parts := strings.Split(tok, ".")
+	require.Len(t, parts, 3)
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	require.NoError(t, err)
+	var h map[string]string
+	require.NoError(t, json.Unmarshal(header, &h))
+	assert.Equal(t, "EdDSA", h["alg"])
+	body, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"sub":"system:serviceaccount:default:app"}`, string(body))
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	require.NoError(t, err)
+	assert.True(t, ed25519.Verify(key.Public().(ed25519.PublicKey), []byte(parts[0]+"."+parts[1]), sig))
 }

@@ -126,6 +126,10 @@ type MicroTime struct {
 	time.Time
 }
 
+// NewMicroTime returns t as a MicroTime, truncated to microseconds as the
+// API server stores it.
+func NewMicroTime(t time.Time) MicroTime { return MicroTime{t.UTC().Truncate(time.Microsecond)} }
+
 const microTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
 // MarshalJSON implements json.Marshaler.

@@ -1,25 +1,63 @@
 package client
 
 import (
+	"container/list"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
-// Recorder records events about objects, as client-go's event recorder
-// does: an event repeated with the same reason and message is counted on
-// the existing Event instead of creating another.
+// Recorder records core/v1 events about objects, as client-go's legacy
+// event recorder (tools/record) does, with its EventCorrelator:
+//
+//   - an event repeated with the same source, object, type, reason and
+//     message counts on the existing Event (count, lastTimestamp);
+//   - when ten events that differ only by message come within ten minutes,
+//     the next ones are combined into one "(combined from similar events)"
+//     event;
+//   - a source may burst 25 events about one object, then one every five
+//     minutes: the rest are dropped.
+//
+// The kubelet and most controllers record this way; the scheduler uses
+// EventRecorder (events.k8s.io) instead, as kube-scheduler does.
 type Recorder struct {
 	c         *Client
 	component string
 	host      string
-	seen      map[string]string // correlation key -> event name
+	logs      *lru[eventLog]        // dedup: full event key -> last observation
+	aggs      *lru[aggregateRecord] // aggregation: key without message -> messages seen
+	spam      *lru[*tokenBucket]    // spam filter: source and object -> budget
+}
+
+// The EventCorrelator's defaults.
+const (
+	lruEntries         = 4096
+	aggregateMaxEvents = 10
+	aggregateInterval  = 600 * time.Second
+	spamBurst          = 25
+	spamRefill         = 300 * time.Second // one token every five minutes
+)
+
+type eventLog struct {
+	count int32
+	first api.Time
+	name  string
+}
+
+type aggregateRecord struct {
+	messages map[string]bool
+	last     time.Time
 }
 
 // NewRecorder returns a recorder for component (e.g. "kubelet") on host
 // (a node name, or "" for control-plane components).
 func NewRecorder(c *Client, component, host string) *Recorder {
-	return &Recorder{c: c, component: component, host: host, seen: map[string]string{}}
+	return &Recorder{
+		c: c, component: component, host: host,
+		logs: newLRU[eventLog](lruEntries), aggs: newLRU[aggregateRecord](lruEntries), spam: newLRU[*tokenBucket](lruEntries),
+	}
 }
 
 // Event records an event about obj.
@@ -57,33 +95,48 @@ func Reference(obj api.Object, fieldPath string) api.ObjectReference {
 	}
 }
 
+// eventName is the name client-go gives an event: the object's name and
+// the time in hexadecimal nanoseconds.
+func eventName(object string, t time.Time) string {
+	return fmt.Sprintf("%s.%x", object, t.UnixNano())
+}
+
 func (r *Recorder) record(ref api.ObjectReference, eventType, reason, message string) {
 	ns := ref.Namespace
 	if ns == "" {
 		ns = "default"
 	}
-	key := fmt.Sprintf("%s/%s/%s/%s/%s/%s/%s/%s/%s", r.component, r.host, ref.Kind, ns, ref.Name, ref.UID, ref.FieldPath, reason, message)
-	if name, ok := r.seen[key]; ok && r.bump(ns, name) {
-		return
-	}
-	now := api.NewTime(r.c.Now())
+	now := r.c.Now()
 	ev := &api.Event{
-		ObjectMeta:          api.ObjectMeta{Name: fmt.Sprintf("%s.%x", ref.Name, r.c.Now().UnixNano()), Namespace: ns},
+		ObjectMeta:          api.ObjectMeta{Name: eventName(ref.Name, now), Namespace: ns},
 		InvolvedObject:      ref,
 		Reason:              reason,
 		Message:             message,
 		Source:              api.EventSource{Component: r.component, Host: r.host},
-		FirstTimestamp:      now,
-		LastTimestamp:       now,
+		FirstTimestamp:      api.NewTime(now),
+		LastTimestamp:       api.NewTime(now),
 		Count:               1,
 		Type:                eventType,
 		ReportingController: r.component,
 		ReportingInstance:   r.host,
 	}
+	ev, key := r.aggregate(ev, now)
+	last, seen := r.logs.get(key)
+	if seen {
+		ev.Name, ev.FirstTimestamp, ev.Count = last.name, last.first, last.count+1
+	}
+	r.logs.add(key, eventLog{count: ev.Count, first: ev.FirstTimestamp, name: ev.Name})
+	if r.spammed(ev, now) {
+		return
+	}
+	if seen && r.bump(ev) {
+		return
+	}
+	// A new event, or one whose earlier record has expired: create it.
 	for {
 		out, err := Create(r.c, ev)
 		if err == nil {
-			r.seen[key] = out.Name
+			r.logs.add(key, eventLog{count: out.Count, first: out.FirstTimestamp, name: out.Name})
 			return
 		}
 		// Two events in the same nanosecond of virtual time: nudge the name.
@@ -94,15 +147,126 @@ func (r *Recorder) record(ref api.ObjectReference, eventType, reason, message st
 	}
 }
 
-// bump counts one more occurrence of an existing event.
-func (r *Recorder) bump(ns, name string) bool {
-	ev, err := Get[*api.Event](r.c, ns, name)
+// aggregate is the EventAggregator: it returns the event to record and
+// its correlation key.
+func (r *Recorder) aggregate(ev *api.Event, now time.Time) (*api.Event, string) {
+	o := ev.InvolvedObject
+	aggKey := strings.Join([]string{ev.Source.Component, ev.Source.Host, o.Kind, o.Namespace, o.Name, o.UID, o.APIVersion,
+		ev.Type, ev.Reason, ev.ReportingController, ev.ReportingInstance}, "")
+	fullKey := strings.Join([]string{ev.Source.Component, ev.Source.Host, o.Kind, o.Namespace, o.Name, o.FieldPath, o.UID, o.APIVersion,
+		ev.Type, ev.Reason, ev.Message}, "")
+	rec, _ := r.aggs.get(aggKey)
+	if now.Sub(rec.last) > aggregateInterval || rec.messages == nil {
+		rec = aggregateRecord{messages: map[string]bool{}}
+	}
+	rec.messages[ev.Message] = true
+	rec.last = now
+	r.aggs.add(aggKey, rec)
+	if len(rec.messages) < aggregateMaxEvents {
+		return ev, fullKey
+	}
+	// Keep the set from growing: forget one message (upstream pops any;
+	// the smallest keeps this deterministic).
+	smallest := ""
+	for m := range rec.messages {
+		if smallest == "" || m < smallest {
+			smallest = m
+		}
+	}
+	delete(rec.messages, smallest)
+	return &api.Event{
+		ObjectMeta:     api.ObjectMeta{Name: eventName(o.Name, now), Namespace: ev.Namespace},
+		Count:          1,
+		FirstTimestamp: api.NewTime(now),
+		LastTimestamp:  api.NewTime(now),
+		InvolvedObject: o,
+		Message:        "(combined from similar events): " + ev.Message,
+		Type:           ev.Type,
+		Reason:         ev.Reason,
+		Source:         ev.Source,
+	}, aggKey
+}
+
+// spammed is the EventSourceObjectSpamFilter: it reports whether the
+// source has spent its budget of events about the object.
+func (r *Recorder) spammed(ev *api.Event, now time.Time) bool {
+	o := ev.InvolvedObject
+	key := strings.Join([]string{ev.Source.Component, ev.Source.Host, o.Kind, o.Namespace, o.Name, o.UID, o.APIVersion}, "")
+	b, ok := r.spam.get(key)
+	if !ok {
+		b = &tokenBucket{tokens: spamBurst, last: now}
+	}
+	r.spam.add(key, b)
+	return !b.take(now)
+}
+
+// bump writes the new count and last timestamp on the existing event; it
+// fails when that event is gone (events expire after an hour).
+func (r *Recorder) bump(ev *api.Event) bool {
+	cur, err := Get[*api.Event](r.c, ev.Namespace, ev.Name)
 	if err != nil {
 		return false
 	}
-	ev = api.Clone(ev)
-	ev.Count++
-	ev.LastTimestamp = api.NewTime(r.c.Now())
-	_, err = Update(r.c, ev)
+	cur = api.Clone(cur)
+	cur.Count = ev.Count
+	cur.LastTimestamp = ev.LastTimestamp
+	cur.Message = ev.Message
+	_, err = Update(r.c, cur)
 	return err == nil
+}
+
+// tokenBucket is a token bucket rate limiter on the virtual clock.
+type tokenBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (b *tokenBucket) take(now time.Time) bool {
+	b.tokens = min(spamBurst, b.tokens+now.Sub(b.last).Seconds()/spamRefill.Seconds())
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// lru is a least-recently-used cache of bounded size, as the correlator's
+// caches are.
+type lru[V any] struct {
+	max   int
+	order *list.List // of *lruEntry[V], most recent first
+	items map[string]*list.Element
+}
+
+type lruEntry[V any] struct {
+	key   string
+	value V
+}
+
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *lru[V]) get(key string) (V, bool) {
+	if e, ok := c.items[key]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*lruEntry[V]).value, true
+	}
+	var zero V
+	return zero, false
+}
+
+func (c *lru[V]) add(key string, v V) {
+	if e, ok := c.items[key]; ok {
+		e.Value.(*lruEntry[V]).value = v
+		c.order.MoveToFront(e)
+		return
+	}
+	c.items[key] = c.order.PushFront(&lruEntry[V]{key: key, value: v})
+	if c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*lruEntry[V]).key)
+	}
 }

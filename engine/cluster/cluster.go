@@ -194,7 +194,7 @@ func (c *Cluster) bootstrap() error {
 	if err := c.startControllerManager(); err != nil {
 		return err
 	}
-	c.scheduler = scheduler.New(c.Client(scheduler.Name), c.rand(scheduler.Name))
+	c.scheduler = scheduler.New(c.Client(scheduler.Name), ControlPlaneName, c.rand(scheduler.Name))
 	if err := c.scheduler.Start(); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ const Name = "default-scheduler"
 // Scheduler assigns pods to nodes.
 type Scheduler struct {
 	c     *client.Client
-	rec   *client.Recorder
+	rec   *client.EventRecorder
 	rand  *rand.Rand
 	loop  *loop.Loop
 	nodes *client.Informer[*api.Node]
@@ -34,12 +34,13 @@ type Scheduler struct {
 	stopped   bool
 }
 
-// New returns a scheduler acting through c; rng breaks ties between equally
-// good nodes, as kube-scheduler does at random.
-func New(c *client.Client, rng *rand.Rand) *Scheduler {
+// New returns a scheduler acting through c from host (the machine it runs
+// on, which names its events' reporting instance); rng breaks ties between
+// equally good nodes, as kube-scheduler does at random.
+func New(c *client.Client, host string, rng *rand.Rand) *Scheduler {
 	s := &Scheduler{
 		c:     c,
-		rec:   client.NewRecorder(c, Name, ""),
+		rec:   client.NewEventRecorder(c, Name, host),
 		rand:  rng,
 		loop:  c.Loop(),
 		nodes: client.NewInformer[*api.Node](c, "", apiserver.ListOptions{}),
@@ -262,19 +263,19 @@ func (s *Scheduler) bind(p *api.Pod, qp *queuedPod, node string) {
 			s.queue.forget(qp.key)
 			return
 		}
-		s.rec.Eventf(p, api.EventWarning, "FailedScheduling", "Binding rejected: %v", err)
+		s.rec.Eventf(p, nil, api.EventWarning, "FailedScheduling", "Scheduling", "Binding rejected: %v", err)
 		s.queue.retry(qp)
 		return
 	}
 	s.queue.forget(qp.key)
-	s.rec.Eventf(p, api.EventNormal, "Scheduled", "Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
+	s.rec.Eventf(p, nil, api.EventNormal, "Scheduled", "Binding", "Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
 }
 
 // fail records why a pod did not fit, on the pod's status and as an event,
 // and parks it until the cluster changes.
 func (s *Scheduler) fail(p *api.Pod, qp *queuedPod, res result) {
 	msg := fitError(res)
-	s.rec.Event(p, api.EventWarning, "FailedScheduling", msg)
+	s.rec.Eventf(p, nil, api.EventWarning, "FailedScheduling", "Scheduling", "%s", msg)
 	s.setUnschedulable(p, msg)
 	s.queue.failed(qp)
 }

@@ -32,7 +32,7 @@ func newFixture(t *testing.T, nodes ...*api.Node) *fixture {
 		_, err := client.Create(c, n)
 		require.NoError(t, err)
 	}
-	sched := New(client.New(s, Name), rand.New(rand.NewPCG(2, 2)))
+	sched := New(client.New(s, Name), "controlplane", rand.New(rand.NewPCG(2, 2)))
 	require.NoError(t, sched.Start())
 	return &fixture{l: l, c: c}
 }
@@ -121,7 +121,7 @@ func TestNeverOvercommits(t *testing.T) {
 			_, err := client.Create(c, node([]string{"a", "b", "c"}[i], "2", "4Gi"))
 			require.NoError(t, err)
 		}
-		require.NoError(t, New(client.New(s, Name), rand.New(rand.NewPCG(seed, 3))).Start())
+		require.NoError(t, New(client.New(s, Name), "controlplane", rand.New(rand.NewPCG(seed, 3))).Start())
 		for i := range 30 {
 			_, err := client.Create(c, pod(fmt.Sprintf("p%d", i), []string{"100m", "250m", "500m", "1"}[r.IntN(4)]))
 			require.NoError(t, err)

@@ -23,11 +23,16 @@ type ImageConfig struct {
 	Component bool
 }
 
+var busybox = ImageConfig{Module: "busybox", Cmd: []string{"sh"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
+
 // catalog maps image repositories to their configs. Any tag of a known
 // repository resolves to the same module: the playground cannot have every
 // release of every image, and says so in the docs.
 var catalog = map[string]ImageConfig{
-	"docker.io/library/busybox":               {Module: "busybox", Cmd: []string{"sh"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+	"docker.io/library/busybox":               busybox,
+	"registry.k8s.io/busybox":                 busybox, // the documentation's examples use these
+	"k8s.gcr.io/busybox":                      busybox,
+	"gcr.io/google-containers/busybox":        busybox,
 	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},
 	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
 	"registry.k8s.io/kube-apiserver":          {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},

@@ -4,7 +4,10 @@
 package namespace
 
 import (
+	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -41,24 +44,26 @@ func (ctl *Controller) Start() error {
 	return nil
 }
 
-// Reconcile empties a terminating namespace, then finalizes it.
+// Reconcile empties a terminating namespace, reports what is left in its
+// conditions, then finalizes it.
 func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 	ns, ok := ctl.nss.Get("", name)
 	if !ok || ns.DeletionTimestamp == nil {
 		return loop.Result{}, nil
 	}
-	remaining := 0
+	var left remaining
 	for _, r := range api.Resources {
 		if !r.Namespaced || r.Alternate() {
 			continue
 		}
-		n, err := ctl.deleteAll(r, name)
-		if err != nil {
+		if err := ctl.deleteAll(r, name, &left); err != nil {
 			return loop.Result{}, err
 		}
-		remaining += n
 	}
-	if remaining > 0 {
+	if err := ctl.updateConditions(ns, &left); err != nil {
+		return loop.Result{}, err
+	}
+	if len(left.resources) > 0 {
 		return loop.Result{RequeueAfter: recheck}, nil
 	}
 	if !slices.Contains(ns.Spec.Finalizers, "kubernetes") {
@@ -68,30 +73,105 @@ func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 	return loop.Result{}, ignoreNotFound(ctl.c.FinalizeNamespace(name, rest))
 }
 
-// deleteAll deletes every object of r in ns and returns how many are left.
-func (ctl *Controller) deleteAll(r *api.ResourceInfo, ns string) (int, error) {
+// remaining counts what is left in a namespace after a round of deletes:
+// instances by "resource.group", and instances by finalizer.
+type remaining struct {
+	resources  map[string]int
+	finalizers map[string]int
+}
+
+func (r *remaining) add(res *api.ResourceInfo, o api.Object) {
+	if r.resources == nil {
+		r.resources, r.finalizers = map[string]int{}, map[string]int{}
+	}
+	r.resources[res.Resource+"."+res.Group]++
+	for _, f := range o.GetObjectMeta().Finalizers {
+		r.finalizers[f]++
+	}
+}
+
+// deleteAll deletes every object of r in ns and counts what is left.
+func (ctl *Controller) deleteAll(r *api.ResourceInfo, ns string, left *remaining) error {
 	l, err := ctl.c.List(r, ns, apiserver.ListOptions{})
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, o := range l.Items {
 		if o.GetObjectMeta().DeletionTimestamp != nil {
 			continue
 		}
 		if _, err := ctl.c.Delete(r, ns, o.GetObjectMeta().Name, apiserver.DeleteOptions{}); ignoreNotFound(err) != nil {
-			return 0, err
+			return err
 		}
 	}
 	l, err = ctl.c.List(r, ns, apiserver.ListOptions{})
 	if err != nil {
-		return 0, err
+		return err
 	}
-	return len(l.Items), nil
+	for _, o := range l.Items {
+		left.add(r, o)
+	}
+	return nil
+}
+
+// The namespace's deletion conditions, in the controller's order, with
+// the reason and message each has when all is well.
+var conditionTypes = []struct{ typ, okReason, okMessage string }{
+	{"NamespaceDeletionDiscoveryFailure", "ResourcesDiscovered", "All resources successfully discovered"},
+	{"NamespaceDeletionGroupVersionParsingFailure", "ParsedGroupVersions", "All legacy kube types successfully parsed"},
+	{"NamespaceDeletionContentFailure", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"},
+	{"NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"},
+	{"NamespaceFinalizersRemaining", "ContentHasNoFinalizers", "All content-preserving finalizers finished"},
+}
+
+// updateConditions writes the conditions the namespace controller keeps
+// on a terminating namespace; a condition's time changes only with it.
+func (ctl *Controller) updateConditions(ns *api.Namespace, left *remaining) error {
+	failing := map[string]api.NamespaceCondition{}
+	if len(left.resources) > 0 {
+		var parts []string
+		for _, res := range slices.Sorted(maps.Keys(left.resources)) {
+			parts = append(parts, fmt.Sprintf("%s has %d resource instances", res, left.resources[res]))
+		}
+		failing["NamespaceContentRemaining"] = api.NamespaceCondition{Reason: "SomeResourcesRemain",
+			Message: "Some resources are remaining: " + strings.Join(parts, ", ")}
+	}
+	if len(left.finalizers) > 0 {
+		var parts []string
+		for _, f := range slices.Sorted(maps.Keys(left.finalizers)) {
+			parts = append(parts, fmt.Sprintf("%s in %d resource instances", f, left.finalizers[f]))
+		}
+		failing["NamespaceFinalizersRemaining"] = api.NamespaceCondition{Reason: "SomeFinalizersRemain",
+			Message: "Some content in the namespace has finalizers remaining: " + strings.Join(parts, ", ")}
+	}
+	upd := api.Clone(ns)
+	now := api.NewTime(ctl.c.Now())
+	changed := false
+	for _, ct := range conditionTypes {
+		want := api.NamespaceCondition{Type: ct.typ, Status: api.ConditionFalse, LastTransitionTime: now, Reason: ct.okReason, Message: ct.okMessage}
+		if f, ok := failing[ct.typ]; ok {
+			want.Status, want.Reason, want.Message = api.ConditionTrue, f.Reason, f.Message
+		}
+		i := slices.IndexFunc(upd.Status.Conditions, func(c api.NamespaceCondition) bool { return c.Type == ct.typ })
+		switch {
+		case i < 0:
+			upd.Status.Conditions = append(upd.Status.Conditions, want)
+			changed = true
+		case upd.Status.Conditions[i].Status != want.Status || upd.Status.Conditions[i].Reason != want.Reason || upd.Status.Conditions[i].Message != want.Message:
+			upd.Status.Conditions[i] = want
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	_, err := ctl.c.UpdateStatus(api.ResourceFor(upd), upd)
+	return ignoreNotFound(err)
 }
 
 func ignoreNotFound(err error) error {
-	if apiserver.IsNotFound(err) {
-		return nil
+	if apiserver.IsNotFound(err) || apiserver.IsConflict(err) {
+		return nil // a newer namespace is on its way through the informer
 	}
 	return err
 }

@@ -154,7 +154,12 @@ func TestParseTargets(t *testing.T) {
 
 	ts, err = parseTargets([]string{"all"})
 	require.NoError(t, err)
-	assert.Len(t, ts, 5)
+	var all []string
+	for _, tg := range ts {
+		all = append(all, tg.r.GroupResource())
+	}
+	assert.Equal(t, []string{"pods", "replicationcontrollers", "services", "daemonsets.apps", "deployments.apps", "replicasets.apps",
+		"statefulsets.apps", "horizontalpodautoscalers.autoscaling", "cronjobs.batch", "jobs.batch"}, all)
 
 	_, err = parseTargets([]string{"widgets"})
 	assert.EqualError(t, err, `the server doesn't have a resource type "widgets"`)

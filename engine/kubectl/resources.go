@@ -2,6 +2,7 @@ package kubectl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -13,9 +14,16 @@ type target struct {
 	names []string
 }
 
-// categories expand to several resource types, as "kubectl get all" does.
-var categories = map[string][]string{
-	"all": {"pods", "services", "daemonsets", "deployments", "replicasets"},
+// category lists the resources in a category ("all"), as discovery
+// lists them: the types "kubectl get all" expands to.
+func category(name string) []*api.ResourceInfo {
+	var out []*api.ResourceInfo
+	for _, r := range api.Resources {
+		if !r.Alternate() && slices.Contains(r.Categories, name) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // parseTargets reads the resource arguments of get, describe and delete:
@@ -70,13 +78,8 @@ func slashTargets(args []string) ([]target, error) {
 }
 
 func lookupType(name string) ([]*api.ResourceInfo, error) {
-	if cat, ok := categories[strings.ToLower(name)]; ok {
-		var out []*api.ResourceInfo
-		for _, n := range cat {
-			r, _ := api.LookupResource(n)
-			out = append(out, r)
-		}
-		return out, nil
+	if rs := category(strings.ToLower(name)); len(rs) > 0 {
+		return rs, nil
 	}
 	r, ok := api.LookupResource(name)
 	if !ok {

@@ -115,11 +115,11 @@ func (d *describer) serviceEndpoints(s *api.Service) func(port string) string {
 	}
 	if r, ok := api.LookupResource("endpoints"); ok {
 		obj, err := d.k.c.Get(r, s.Namespace, s.Name)
-		var ep endpointsObject
-		if err != nil || !asJSON(obj, &ep) {
+		if err != nil {
 			return none
 		}
-		return func(port string) string { return formatEndpoints(ep, port) }
+		ep := obj.(*api.Endpoints)
+		return func(port string) string { return formatEndpoints(ep, func(name string) bool { return name == port }) }
 	}
 	return none
 }
@@ -185,61 +185,6 @@ func formatEndpointSlices(slices []endpointSlice, port string) string {
 					list = append(list, net.JoinHostPort(e.Addresses[0], strconv.Itoa(int(api.Deref(p.Port, 0)))))
 				}
 				count++
-			}
-		}
-	}
-	ret := strings.Join(list, ",")
-	if more {
-		return fmt.Sprintf("%s + %d more...", ret, count-max)
-	}
-	return ret
-}
-
-// endpointsObject is the part of a core/v1 Endpoints that describe reads.
-type endpointsObject struct {
-	Subsets []struct {
-		Addresses []struct {
-			IP string `json:"ip"`
-		} `json:"addresses"`
-		Ports []struct {
-			Name string `json:"name"`
-			Port int32  `json:"port"`
-		} `json:"ports"`
-	} `json:"subsets"`
-}
-
-// formatEndpoints lists up to three addresses of an Endpoints object
-// serving a port, as kubectl did before EndpointSlices.
-func formatEndpoints(ep endpointsObject, port string) string {
-	if len(ep.Subsets) == 0 {
-		return "<none>"
-	}
-	const max = 3
-	var list []string
-	more, count := false, 0
-	for _, ss := range ep.Subsets {
-		if len(ss.Ports) == 0 {
-			count += len(ss.Addresses)
-			for _, a := range ss.Addresses {
-				if len(list) == max {
-					more = true
-					break
-				}
-				list = append(list, a.IP)
-			}
-			continue
-		}
-		for _, p := range ss.Ports {
-			if p.Name != port {
-				continue
-			}
-			count += len(ss.Addresses)
-			for _, a := range ss.Addresses {
-				if len(list) == max {
-					more = true
-					break
-				}
-				list = append(list, net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
 			}
 		}
 	}

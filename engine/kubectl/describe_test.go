@@ -84,9 +84,15 @@ func (f *describeFixture) event(obj api.Object, typ, reason, msg, component, fie
 // run runs kubectl describe and returns what it printed, stderr after
 // stdout, and the exit code.
 func (f *describeFixture) run(stdin string, args ...string) string {
+	return f.kubectl(stdin, append([]string{"describe"}, args...)...)
+}
+
+// kubectl runs a kubectl command line and returns what it printed, stderr
+// after stdout, and the exit code.
+func (f *describeFixture) kubectl(stdin string, args ...string) string {
 	var out, errOut bytes.Buffer
 	k := New(client.New(f.s, "kubectl"), nil)
-	code := k.Run(context.Background(), IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut}, append([]string{"describe"}, args...))
+	code := k.Run(context.Background(), IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut}, args)
 	s := out.String()
 	if errOut.Len() > 0 {
 		s += "--- stderr\n" + errOut.String()

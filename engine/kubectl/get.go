@@ -85,14 +85,20 @@ func (g *getter) run(targets []target) error {
 	return nil
 }
 
-// fetch gets the named objects or lists them.
+// fetch gets the named objects or lists them. A table shows the objects
+// as stored: kube-apiserver converts what it stores, not the version asked
+// for, to a table, so an autoscaling/v1 autoscaler shows its v2 metrics.
 func (g *getter) fetch(t target) ([]api.Object, []error) {
 	ns := g.ns
 	if !t.r.Namespaced {
 		ns = ""
 	}
+	r := t.r
+	if g.output == "" || g.output == "wide" {
+		r = t.r.Stored()
+	}
 	if len(t.names) == 0 {
-		l, err := g.k.c.List(t.r, ns, g.opts)
+		l, err := g.k.c.List(r, ns, g.opts)
 		if err != nil {
 			return nil, []error{err}
 		}
@@ -104,7 +110,11 @@ func (g *getter) fetch(t target) ([]api.Object, []error) {
 		if ns == "" && t.r.Namespaced {
 			ns = g.k.namespace
 		}
+		// The error, if any, names the resource asked for.
 		obj, err := g.k.c.Get(t.r, ns, name)
+		if err == nil && r != t.r {
+			obj, err = g.k.c.Get(r, ns, name)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -3,6 +3,7 @@ package kubectl
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -11,38 +12,112 @@ import (
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
+// column is one of the columns kube-apiserver defines for a kind's table:
+// its header as kubectl prints it, and whether it is a priority column,
+// which kubectl prints only with -o wide.
+type column struct {
+	header string
+	wide   bool
+}
+
 // columns describes the table kubectl prints for a kind: the server-side
-// printer columns of k8s.io/kubernetes/pkg/printers/internalversion.
+// printer of k8s.io/kubernetes/pkg/printers/internalversion. As there, row
+// returns a cell for every column, the wide ones too, and kubectl drops the
+// priority columns unless asked for -o wide.
 type columns struct {
-	headers []string
-	wide    []string
-	row     func(obj api.Object, now time.Time) (cells, wide []string)
+	cols []column
+	row  func(obj api.Object, now time.Time) []string
 }
 
+// table is the columns of a kind whose priority columns come last, as
+// most kinds' do.
+func table(headers, wide []string, row func(api.Object, time.Time) []string) columns {
+	cols := make([]column, 0, len(headers)+len(wide))
+	for _, h := range headers {
+		cols = append(cols, column{header: h})
+	}
+	for _, h := range wide {
+		cols = append(cols, column{header: h, wide: true})
+	}
+	return columns{cols: cols, row: row}
+}
+
+// split is table for a row function that returns the default and the wide
+// cells apart.
+func split(headers, wide []string, row func(api.Object, time.Time) ([]string, []string)) columns {
+	return table(headers, wide, func(obj api.Object, now time.Time) []string {
+		cells, w := row(obj, now)
+		return append(cells, w...)
+	})
+}
+
+// tables holds the columns of each kind by group and kind ("Deployment.apps");
+// the print_*.go files add theirs from init functions.
 var tables = map[string]columns{
-	"Pod":                       {[]string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}, []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}, podRow},
-	"Node":                      {[]string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}, []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}, nodeRow},
-	"Namespace":                 {[]string{"NAME", "STATUS", "AGE"}, nil, namespaceRow},
-	"Service":                   {[]string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}, []string{"SELECTOR"}, serviceRow},
-	"Deployment.apps":           {[]string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, deploymentRow},
-	"ReplicaSet.apps":           {[]string{"NAME", "DESIRED", "CURRENT", "READY", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, replicaSetRow},
-	"DaemonSet.apps":            {[]string{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, daemonSetRow},
-	"ConfigMap":                 {[]string{"NAME", "DATA", "AGE"}, nil, configMapRow},
-	"ServiceAccount":            {[]string{"NAME", "SECRETS", "AGE"}, nil, serviceAccountRow},
-	"Event":                     {[]string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}, []string{"SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME"}, eventRow},
-	"Lease.coordination.k8s.io": {[]string{"NAME", "HOLDER", "AGE"}, nil, leaseRow},
+	"Pod":                       split([]string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}, []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}, podRow),
+	"Node":                      split([]string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}, []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}, nodeRow),
+	"Namespace":                 split([]string{"NAME", "STATUS", "AGE"}, nil, namespaceRow),
+	"Service":                   split([]string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}, []string{"SELECTOR"}, serviceRow),
+	"Deployment.apps":           split([]string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, deploymentRow),
+	"ReplicaSet.apps":           split([]string{"NAME", "DESIRED", "CURRENT", "READY", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, replicaSetRow),
+	"DaemonSet.apps":            split([]string{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"}, []string{"CONTAINERS", "IMAGES", "SELECTOR"}, daemonSetRow),
+	"ConfigMap":                 split([]string{"NAME", "DATA", "AGE"}, nil, configMapRow),
+	"ServiceAccount":            split([]string{"NAME", "SECRETS", "AGE"}, nil, serviceAccountRow),
+	"Lease.coordination.k8s.io": split([]string{"NAME", "HOLDER", "AGE"}, nil, leaseRow),
 }
 
-func defaultRow(obj api.Object, now time.Time) ([]string, []string) {
+// defaultTable is what kube-apiserver's default table convertor prints for
+// a kind without a printer of its own: the name and the creation time, in
+// RFC 3339 rather than as an age.
+var defaultTable = table([]string{"NAME", "CREATED AT"}, nil, func(obj api.Object, _ time.Time) []string {
 	m := obj.GetObjectMeta()
-	return []string{m.Name, age(m.CreationTimestamp.Time, now)}, nil
-}
+	return []string{m.Name, m.CreationTimestamp.UTC().Format(time.RFC3339)}
+})
 
 func tableFor(groupKind string) columns {
 	if t, ok := tables[groupKind]; ok {
 		return t
 	}
-	return columns{headers: []string{"NAME", "AGE"}, row: defaultRow}
+	return defaultTable
+}
+
+// visible returns the cells of the columns kubectl prints.
+func (t columns) visible(cells []string, wide bool) []string {
+	out := make([]string, 0, len(cells))
+	for i, c := range t.cols {
+		if i < len(cells) && (wide || !c.wide) {
+			out = append(out, cellText(cells[i]))
+		}
+	}
+	return out
+}
+
+func (t columns) headers() []string {
+	h := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		h[i] = c.header
+	}
+	return h
+}
+
+// nameColumn is the index of the column --show-kind prefixes with the kind,
+// the first NAME column (the last, wide, one for events), or -1.
+func (t columns) nameColumn() int {
+	for i, c := range t.cols {
+		if c.header == "NAME" {
+			return i
+		}
+	}
+	return -1
+}
+
+// cellText is a cell as kubectl prints it: cut at the first line break,
+// with "..." to say so, and with terminal escapes made harmless.
+func cellText(s string) string {
+	if i := strings.IndexAny(s, "\f\n\r"); i >= 0 {
+		s = s[:i] + "..."
+	}
+	return strings.ReplaceAll(s, "\x1b", "^[")
 }
 
 // printOptions shape a table.
@@ -51,23 +126,13 @@ type printOptions struct {
 }
 
 // printTable writes objects of one kind as kubectl's table, aligned with
-// the tabwriter settings kubectl uses.
+// the tabwriter settings kubectl uses. The objects are as stored: a second
+// view of stored objects (events.k8s.io Events) prints as the stored kind.
 func printTable(w io.Writer, r *api.ResourceInfo, objs []api.Object, now time.Time, o printOptions) {
-	if r.Alternate() {
-		// A second view of stored objects prints as the stored kind does.
-		conv := make([]api.Object, len(objs))
-		for i, obj := range objs {
-			conv[i] = r.ToStorage(obj)
-		}
-		objs = conv
-	}
 	t := tableFor(r.Stored().GroupKind())
 	tw := tabwriter.NewWriter(w, 6, 4, 3, ' ', 0)
 	if !o.noHeaders {
-		h := t.headers
-		if o.wide {
-			h = append(append([]string(nil), h...), t.wide...)
-		}
+		h := t.visible(t.headers(), o.wide)
 		if o.withNamespace {
 			h = append([]string{"NAMESPACE"}, h...)
 		}
@@ -76,14 +141,13 @@ func printTable(w io.Writer, r *api.ResourceInfo, objs []api.Object, now time.Ti
 		}
 		fmt.Fprintln(tw, strings.Join(h, "\t"))
 	}
+	name := t.nameColumn()
 	for _, obj := range objs {
-		cells, wide := t.row(obj, now)
-		if o.withKind && r.Kind != "Event" {
-			cells[0] = kindName(r, cells[0])
+		cells := t.row(obj, now)
+		if o.withKind && name >= 0 {
+			cells[name] = kindName(r, cells[name])
 		}
-		if o.wide {
-			cells = append(cells, wide...)
-		}
+		cells = t.visible(cells, o.wide)
 		if o.withNamespace {
 			cells = append([]string{obj.GetObjectMeta().Namespace}, cells...)
 		}
@@ -134,7 +198,8 @@ func nodeRow(obj api.Object, now time.Time) ([]string, []string) {
 		roles = "<none>"
 	}
 	cells := []string{n.Name, strings.Join(status, ","), roles, age(n.CreationTimestamp.Time, now), n.Status.NodeInfo.KubeletVersion}
-	wide := []string{address(n, "InternalIP"), address(n, "ExternalIP"), orNone(n.Status.NodeInfo.OSImage), orNone(n.Status.NodeInfo.KernelVersion), orNone(n.Status.NodeInfo.ContainerRuntimeVersion)}
+	info := n.Status.NodeInfo
+	wide := []string{address(n, "InternalIP"), address(n, "ExternalIP"), orUnknown(info.OSImage), orUnknown(info.KernelVersion), orUnknown(info.ContainerRuntimeVersion)}
 	return cells, wide
 }
 
@@ -175,6 +240,13 @@ func orNone(s string) string {
 	return s
 }
 
+func orUnknown(s string) string {
+	if s == "" {
+		return "<unknown>"
+	}
+	return s
+}
+
 func namespaceRow(obj api.Object, now time.Time) ([]string, []string) {
 	ns := obj.(*api.Namespace)
 	return []string{ns.Name, ns.Status.Phase, age(ns.CreationTimestamp.Time, now)}, nil
@@ -182,9 +254,9 @@ func namespaceRow(obj api.Object, now time.Time) ([]string, []string) {
 
 func serviceRow(obj api.Object, now time.Time) ([]string, []string) {
 	s := obj.(*api.Service)
-	ip := s.Spec.ClusterIP
-	if ip == "" {
-		ip = "<none>"
+	ip := "<none>"
+	if len(s.Spec.ClusterIPs) > 0 {
+		ip = s.Spec.ClusterIPs[0]
 	}
 	cells := []string{s.Name, s.Spec.Type, ip, externalIP(s), servicePorts(s), age(s.CreationTimestamp.Time, now)}
 	sel := "<none>"
@@ -194,29 +266,47 @@ func serviceRow(obj api.Object, now time.Time) ([]string, []string) {
 	return cells, []string{sel}
 }
 
+// externalIP is getServiceExternalIP: a load balancer's addresses, then
+// the service's external IPs.
 func externalIP(s *api.Service) string {
-	var ips []string
-	for _, in := range s.Status.LoadBalancer.Ingress {
-		if in.IP != "" {
-			ips = append(ips, in.IP)
-		} else if in.Hostname != "" {
-			ips = append(ips, in.Hostname)
-		}
-	}
 	switch s.Spec.Type {
-	case "ExternalName":
-		return s.Spec.ExternalName
+	case "ClusterIP", "NodePort":
+		if len(s.Spec.ExternalIPs) > 0 {
+			return strings.Join(s.Spec.ExternalIPs, ",")
+		}
+		return "<none>"
 	case "LoadBalancer":
+		ips := loadBalancerAddresses(len(s.Status.LoadBalancer.Ingress), func(i int) (string, string) {
+			in := s.Status.LoadBalancer.Ingress[i]
+			return in.IP, in.Hostname
+		})
 		ips = append(ips, s.Spec.ExternalIPs...)
 		if len(ips) == 0 {
 			return "<pending>"
 		}
 		return strings.Join(ips, ",")
+	case "ExternalName":
+		return s.Spec.ExternalName
 	}
-	if len(s.Spec.ExternalIPs) > 0 {
-		return strings.Join(s.Spec.ExternalIPs, ",")
+	return "<unknown>"
+}
+
+// loadBalancerAddresses lists the IP, or else the hostname, of each of n
+// load balancer ingress points, sorted and without repeats, as kubectl's
+// loadBalancerStatusStringer does (the server prints wide: no clipping).
+func loadBalancerAddresses(n int, point func(i int) (ip, hostname string)) []string {
+	var out []string
+	for i := range n {
+		ip, host := point(i)
+		if ip == "" {
+			ip = host
+		}
+		if ip != "" {
+			out = append(out, ip)
+		}
 	}
-	return "<none>"
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 func servicePorts(s *api.Service) string {
@@ -243,30 +333,28 @@ func containersAndImages(spec *api.PodSpec) (string, string) {
 	return strings.Join(names, ","), strings.Join(images, ",")
 }
 
-func selectorString(sel *api.LabelSelector) string {
-	s, err := api.SelectorFromLabelSelector(sel)
-	if err != nil || sel == nil {
-		return "<none>"
-	}
-	if s.Empty() {
-		return "<none>"
-	}
-	return s.String()
-}
-
 func deploymentRow(obj api.Object, now time.Time) ([]string, []string) {
 	d := obj.(*api.Deployment)
 	cells := []string{d.Name, fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, api.Deref(d.Spec.Replicas, 1)),
 		fmt.Sprint(d.Status.UpdatedReplicas), fmt.Sprint(d.Status.AvailableReplicas), age(d.CreationTimestamp.Time, now)}
 	names, images := containersAndImages(&d.Spec.Template.Spec)
-	return cells, []string{names, images, selectorString(d.Spec.Selector)}
+	return cells, []string{names, images, deploymentSelector(d.Spec.Selector)}
+}
+
+// deploymentSelector is the selector as printDeployment shows it: with no
+// <none> for an empty one, unlike the other workloads.
+func deploymentSelector(sel *api.LabelSelector) string {
+	if _, err := api.SelectorFromLabelSelector(sel); err != nil {
+		return "<invalid>"
+	}
+	return labelSelector(sel)
 }
 
 func replicaSetRow(obj api.Object, now time.Time) ([]string, []string) {
 	rs := obj.(*api.ReplicaSet)
 	cells := []string{rs.Name, fmt.Sprint(api.Deref(rs.Spec.Replicas, 1)), fmt.Sprint(rs.Status.Replicas), fmt.Sprint(rs.Status.ReadyReplicas), age(rs.CreationTimestamp.Time, now)}
 	names, images := containersAndImages(&rs.Spec.Template.Spec)
-	return cells, []string{names, images, selectorString(rs.Spec.Selector)}
+	return cells, []string{names, images, formatLabelSelector(rs.Spec.Selector)}
 }
 
 func daemonSetRow(obj api.Object, now time.Time) ([]string, []string) {
@@ -279,7 +367,7 @@ func daemonSetRow(obj api.Object, now time.Time) ([]string, []string) {
 	cells := []string{ds.Name, fmt.Sprint(st.DesiredNumberScheduled), fmt.Sprint(st.CurrentNumberScheduled), fmt.Sprint(st.NumberReady),
 		fmt.Sprint(st.UpdatedNumberScheduled), fmt.Sprint(st.NumberAvailable), sel, age(ds.CreationTimestamp.Time, now)}
 	names, images := containersAndImages(&ds.Spec.Template.Spec)
-	return cells, []string{names, images, selectorString(ds.Spec.Selector)}
+	return cells, []string{names, images, formatLabelSelector(ds.Spec.Selector)}
 }
 
 func configMapRow(obj api.Object, now time.Time) ([]string, []string) {
@@ -295,27 +383,4 @@ func serviceAccountRow(obj api.Object, now time.Time) ([]string, []string) {
 func leaseRow(obj api.Object, now time.Time) ([]string, []string) {
 	l := obj.(*api.Lease)
 	return []string{l.Name, api.Deref(l.Spec.HolderIdentity, ""), age(l.CreationTimestamp.Time, now)}, nil
-}
-
-func eventRow(obj api.Object, now time.Time) ([]string, []string) {
-	e := obj.(*api.Event)
-	last := e.LastTimestamp.Time
-	if last.IsZero() {
-		last = e.EventTime.Time
-	}
-	first := e.FirstTimestamp.Time
-	if first.IsZero() {
-		first = e.EventTime.Time
-	}
-	lastSeen := age(last, now)
-	if e.Count > 1 {
-		lastSeen = fmt.Sprintf("%s (x%d over %s)", age(last, now), e.Count, age(first, now))
-	}
-	obj2 := strings.ToLower(e.InvolvedObject.Kind) + "/" + e.InvolvedObject.Name
-	source := e.Source.Component
-	if e.Source.Host != "" {
-		source += ", " + e.Source.Host
-	}
-	cells := []string{lastSeen, e.Type, e.Reason, obj2, strings.TrimSpace(e.Message)}
-	return cells, []string{e.InvolvedObject.FieldPath, source, age(first, now), fmt.Sprint(e.Count), e.Name}
 }

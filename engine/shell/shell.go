@@ -85,6 +85,9 @@ func New(cfg Config) (*Shell, error) {
 // Dir returns the working directory.
 func (s *Shell) Dir() string { return s.runner.Dir }
 
+// FS returns the file system the shell works in.
+func (s *Shell) FS() hackpadfs.FS { return s.cfg.FS }
+
 // Exited reports whether the shell ran `exit`.
 func (s *Shell) Exited() bool { return s.runner.Exited() }
 

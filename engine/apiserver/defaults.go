@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -12,12 +14,48 @@ import (
 func preparePodCreate(s *Server, obj api.Object) {
 	p := obj.(*api.Pod)
 	p.Status = api.PodStatus{Phase: api.PodPending}
-	defaultPodSpec(&p.Spec)
+	defaultPod(p)
 	p.Status.QOSClass = qosClass(&p.Spec)
 }
 
 func preparePodUpdate(s *Server, obj, old api.Object) {
-	defaultPodSpec(&obj.(*api.Pod).Spec)
+	defaultPod(obj.(*api.Pod))
+}
+
+// defaultPod is SetDefaults_Pod: on top of the pod spec's defaults, what
+// only a Pod gets and a pod template does not, so that a Deployment's
+// template reads back as written.
+func defaultPod(p *api.Pod) {
+	defaultPodSpec(&p.Spec)
+	// Requests default to limits.
+	for _, list := range [][]api.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for i := range list {
+			c := &list[i]
+			for name, q := range c.Resources.Limits {
+				if _, ok := c.Resources.Requests[name]; !ok {
+					if c.Resources.Requests == nil {
+						c.Resources.Requests = api.ResourceList{}
+					}
+					c.Resources.Requests[name] = q
+				}
+			}
+		}
+	}
+	if p.Spec.EnableServiceLinks == nil {
+		p.Spec.EnableServiceLinks = api.Ptr(true)
+	}
+	// With the host's network, container ports are host ports.
+	if p.Spec.HostNetwork {
+		for _, list := range [][]api.Container{p.Spec.InitContainers, p.Spec.Containers} {
+			for i := range list {
+				for j := range list[i].Ports {
+					if list[i].Ports[j].HostPort == 0 {
+						list[i].Ports[j].HostPort = list[i].Ports[j].ContainerPort
+					}
+				}
+			}
+		}
+	}
 }
 
 // addDefaultTolerations is the DefaultTolerationSeconds admission plugin:
@@ -58,9 +96,6 @@ func defaultPodSpec(spec *api.PodSpec) {
 	if spec.SchedulerName == "" {
 		spec.SchedulerName = "default-scheduler"
 	}
-	if spec.EnableServiceLinks == nil {
-		spec.EnableServiceLinks = api.Ptr(true)
-	}
 	for i := range spec.InitContainers {
 		defaultContainer(&spec.InitContainers[i])
 	}
@@ -90,14 +125,6 @@ func defaultContainer(c *api.Container) {
 	for i := range c.Env {
 		if f := c.Env[i].ValueFrom; f != nil && f.FieldRef != nil && f.FieldRef.APIVersion == "" {
 			f.FieldRef.APIVersion = "v1"
-		}
-	}
-	for name, q := range c.Resources.Limits {
-		if _, ok := c.Resources.Requests[name]; !ok {
-			if c.Resources.Requests == nil {
-				c.Resources.Requests = api.ResourceList{}
-			}
-			c.Resources.Requests[name] = q
 		}
 	}
 	for _, p := range []*api.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
@@ -145,6 +172,10 @@ func defaultProbe(p *api.Probe) {
 }
 
 func defaultVolume(v *api.Volume) {
+	// A volume that names no source is an emptyDir.
+	if reflect.ValueOf(v.VolumeSource).IsZero() {
+		v.EmptyDir = &api.EmptyDirVolumeSource{}
+	}
 	mode := api.Ptr(int32(0o644))
 	switch {
 	case v.ConfigMap != nil && v.ConfigMap.DefaultMode == nil:
@@ -282,52 +313,93 @@ func prepareServiceCreate(s *Server, obj api.Object) {
 	svc := obj.(*api.Service)
 	svc.Status = api.ServiceStatus{}
 	defaultServiceSpec(&svc.Spec)
-	if svc.Spec.Type != "ExternalName" {
-		svc.Spec.IPFamilies = []string{"IPv4"}
-		svc.Spec.IPFamilyPolicy = api.Ptr("SingleStack")
-		svc.Spec.InternalTrafficPolicy = api.Ptr("Cluster")
+	spec := &svc.Spec
+	// NormalizeClusterIPs: an old client's clusterIP is the first of clusterIPs.
+	if spec.ClusterIP != "" && len(spec.ClusterIPs) == 0 {
+		spec.ClusterIPs = []string{spec.ClusterIP}
+	}
+	// The allocator's IP family defaults, on this single-stack IPv4 cluster.
+	if spec.Type != "ExternalName" {
+		if len(spec.IPFamilies) == 0 {
+			spec.IPFamilies = []string{"IPv4"}
+		}
+		if spec.IPFamilyPolicy == nil {
+			spec.IPFamilyPolicy = api.Ptr("SingleStack")
+		}
 	}
 }
 
+// prepareServiceUpdate keeps what a client that omits them means to keep:
+// the allocated cluster IPs and node ports (matched by port name), and the
+// IP families (patchAllocatedValues and NormalizeClusterIPs).
 func prepareServiceUpdate(s *Server, obj, old api.Object) {
 	svc, o := obj.(*api.Service), old.(*api.Service)
 	defaultServiceSpec(&svc.Spec)
-	if svc.Spec.ClusterIP == "" {
-		svc.Spec.ClusterIP, svc.Spec.ClusterIPs = o.Spec.ClusterIP, o.Spec.ClusterIPs
+	spec, prev := &svc.Spec, &o.Spec
+	if spec.Type != "ExternalName" && prev.Type != "ExternalName" {
+		if spec.ClusterIP == "" {
+			spec.ClusterIP = prev.ClusterIP
+		}
+		if len(spec.ClusterIPs) == 0 && len(prev.ClusterIPs) > 0 {
+			spec.ClusterIPs = prev.ClusterIPs
+		}
+		if len(spec.IPFamilies) == 0 {
+			spec.IPFamilies = prev.IPFamilies
+		}
+		if spec.IPFamilyPolicy == nil {
+			spec.IPFamilyPolicy = prev.IPFamilyPolicy
+		}
 	}
-	if svc.Spec.IPFamilies == nil {
-		svc.Spec.IPFamilies, svc.Spec.IPFamilyPolicy = o.Spec.IPFamilies, o.Spec.IPFamilyPolicy
+	if spec.ClusterIP != prev.ClusterIP && spec.ClusterIP != "" && slices.Equal(spec.ClusterIPs, prev.ClusterIPs) {
+		spec.ClusterIPs = []string{spec.ClusterIP}
 	}
-	if svc.Spec.InternalTrafficPolicy == nil {
-		svc.Spec.InternalTrafficPolicy = o.Spec.InternalTrafficPolicy
-	}
-	for i := range svc.Spec.Ports {
-		for _, op := range o.Spec.Ports {
-			if svc.Spec.Ports[i].NodePort == 0 && op.Port == svc.Spec.Ports[i].Port && needsNodePort(svc.Spec.Type) {
-				svc.Spec.Ports[i].NodePort = op.NodePort
+	if needsNodePort(spec.Type) && needsNodePort(prev.Type) {
+		used := map[int32]bool{}
+		for _, p := range spec.Ports {
+			used[p.NodePort] = true
+		}
+		byName := map[string]int32{}
+		for _, p := range prev.Ports {
+			byName[p.Name] = p.NodePort
+		}
+		for i := range spec.Ports {
+			if p := &spec.Ports[i]; p.NodePort == 0 && !used[byName[p.Name]] {
+				p.NodePort = byName[p.Name]
 			}
 		}
 	}
 }
 
+// defaultServiceSpec is SetDefaults_Service.
 func defaultServiceSpec(spec *api.ServiceSpec) {
-	if spec.Type == "" {
-		spec.Type = "ClusterIP"
-	}
 	if spec.SessionAffinity == "" {
 		spec.SessionAffinity = "None"
+	}
+	if spec.SessionAffinity == "None" {
+		spec.SessionAffinityConfig = nil
+	}
+	if spec.SessionAffinity == "ClientIP" {
+		if c := spec.SessionAffinityConfig; c == nil || c.ClientIP == nil || c.ClientIP.TimeoutSeconds == nil {
+			spec.SessionAffinityConfig = &api.SessionAffinityConfig{ClientIP: &api.ClientIPConfig{TimeoutSeconds: api.Ptr(int32(10800))}}
+		}
+	}
+	if spec.Type == "" {
+		spec.Type = "ClusterIP"
 	}
 	for i := range spec.Ports {
 		p := &spec.Ports[i]
 		if p.Protocol == "" {
 			p.Protocol = "TCP"
 		}
-		if p.TargetPort.IsZero() {
+		if p.TargetPort.IsZero() || p.TargetPort.Type == api.String && p.TargetPort.StrVal == "" {
 			p.TargetPort = api.FromInt(p.Port)
 		}
 	}
-	if needsNodePort(spec.Type) && spec.ExternalTrafficPolicy == "" {
+	if externallyAccessible(spec) && spec.ExternalTrafficPolicy == "" {
 		spec.ExternalTrafficPolicy = "Cluster"
+	}
+	if spec.InternalTrafficPolicy == nil && (spec.Type == "ClusterIP" || needsNodePort(spec.Type)) {
+		spec.InternalTrafficPolicy = api.Ptr("Cluster")
 	}
 	if spec.Type == "LoadBalancer" && spec.AllocateLoadBalancerNodePorts == nil {
 		spec.AllocateLoadBalancerNodePorts = api.Ptr(true)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -168,10 +169,14 @@ var causeReasons = map[string]string{
 // NewInvalid returns the 422 for a failed validation, with one cause per
 // field error, in the API server's words.
 func NewInvalid(r *api.ResourceInfo, name string, errs []FieldError) *StatusError {
-	msgs := make([]string, len(errs))
+	// The message lists each error once, as field.ErrorList.ToAggregate
+	// does; the causes keep them all.
+	var msgs []string
 	causes := make([]api.StatusCause, len(errs))
 	for i, e := range errs {
-		msgs[i] = e.String()
+		if !slices.Contains(msgs, e.String()) {
+			msgs = append(msgs, e.String())
+		}
 		causes[i] = api.StatusCause{Type: causeReasons[e.Type], Message: strings.TrimPrefix(e.String(), e.Field+": "), Field: e.Field}
 	}
 	agg := msgs[0]

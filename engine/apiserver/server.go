@@ -185,6 +185,10 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	if meta.Name == "" && meta.GenerateName != "" {
 		meta.Name = s.generateName(meta.GenerateName)
 	}
+	// The server sets uid and creationTimestamp; a strategy may draw the
+	// uid early (a Job's generated selector names it), and validation tells
+	// a create from an update by the missing timestamp.
+	meta.UID, meta.CreationTimestamp = "", api.Time{}
 	st := strategyFor(r)
 	st.prepareCreate(s, obj)
 	if err := s.admitCreate(r, obj); err != nil {
@@ -262,7 +266,9 @@ var generational = map[string]bool{
 }
 
 func (s *Server) stampNew(r *api.ResourceInfo, meta *api.ObjectMeta) {
-	meta.UID = s.newUID()
+	if meta.UID == "" {
+		meta.UID = s.newUID()
+	}
 	meta.CreationTimestamp = api.NewTime(s.Now())
 	meta.Generation = 0
 	if generational[r.GroupKind()] {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -31,22 +32,29 @@ func validateMeta(r *api.ResourceInfo, meta *api.ObjectMeta) []FieldError {
 }
 
 // nameRule returns the name check for a kind: most are DNS subdomains;
-// namespaces are DNS labels; services are DNS-1035 labels.
+// namespaces and StatefulSets (whose pods take their name) are DNS labels;
+// services are DNS-1035 labels.
 func nameRule(r *api.ResourceInfo) func(string) []string {
-	switch r.Kind {
-	case "Namespace":
-		return api.IsDNS1123Label
+	switch r.GroupKind() {
+	case "Namespace", "StatefulSet.apps":
+		return dnsLabelErrors
 	case "Service":
 		return isDNS1035Label
 	}
 	return api.IsDNS1123Subdomain
 }
 
+var dns1035LabelRe = regexp.MustCompile("^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
 func isDNS1035Label(v string) []string {
-	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' || strings.Contains(v, ".") || len(api.IsDNS1123Label(v)) > 0 {
-		return []string{"a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"}
+	var errs []string
+	if len(v) > 63 {
+		errs = append(errs, maxLenError(63))
 	}
-	return nil
+	if !dns1035LabelRe.MatchString(v) {
+		errs = append(errs, regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", "[a-z]([-a-z0-9]*[a-z0-9])?", "my-name", "abc-123"))
+	}
+	return errs
 }
 
 func validateLabels(labels map[string]string, path string) []FieldError {
@@ -162,85 +170,416 @@ func validateNode(s *Server, obj api.Object) []FieldError { return nil }
 
 func validateNamespace(s *Server, obj api.Object) []FieldError { return nil }
 
+var (
+	serviceTypes            = []string{"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"}
+	sessionAffinities       = []string{"ClientIP", "None"}
+	ipFamilyPolicies        = []string{"PreferDualStack", "RequireDualStack", "SingleStack"}
+	trafficPolicies         = []string{"Cluster", "Local"}
+	trafficDistributions    = []string{"PreferClose", "PreferSameZone", "PreferSameNode"}
+	maxClientIPAffinityTime = int32(86400)
+)
+
+func isHeadless(svc *api.Service) bool {
+	return len(svc.Spec.ClusterIPs) == 1 && svc.Spec.ClusterIPs[0] == "None"
+}
+
+// externallyAccessible is service.ExternallyAccessible: node ports, load
+// balancers, or external IPs.
+func externallyAccessible(spec *api.ServiceSpec) bool {
+	return needsNodePort(spec.Type) || spec.Type == "ClusterIP" && len(spec.ExternalIPs) > 0
+}
+
+// validateService is ValidateService. An update's own checks come first
+// (validateServiceUpdate), so updates are validated there in full.
 func validateService(s *Server, obj api.Object) []FieldError {
-	svc := obj.(*api.Service)
-	var errs []FieldError
-	switch svc.Spec.Type {
-	case "ClusterIP", "NodePort", "LoadBalancer", "ExternalName":
-	default:
-		errs = append(errs, NotSupported("spec.type", svc.Spec.Type, []string{"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"}))
+	if !creating(obj) {
+		return nil
 	}
-	if len(svc.Spec.Ports) == 0 && svc.Spec.ClusterIP != "None" && svc.Spec.Type != "ExternalName" {
+	return validateServiceSpec(obj.(*api.Service))
+}
+
+func validateServiceSpec(svc *api.Service) []FieldError {
+	spec := &svc.Spec
+	var errs []FieldError
+	if len(spec.Ports) == 0 && !isHeadless(svc) && spec.Type != "ExternalName" {
 		errs = append(errs, Required("spec.ports", ""))
 	}
-	for i, p := range svc.Spec.Ports {
-		if p.Port < 1 || p.Port > 65535 {
-			errs = append(errs, Invalid(fmt.Sprintf("spec.ports[%d].port", i), p.Port, "must be between 1 and 65535, inclusive"))
+	switch spec.Type {
+	case "LoadBalancer", "NodePort":
+		if isHeadless(svc) {
+			errs = append(errs, Invalid("spec.clusterIPs[0]", spec.ClusterIPs[0], "may not be set to 'None' for "+spec.Type+" services"))
 		}
-		if len(svc.Spec.Ports) > 1 && p.Name == "" {
-			errs = append(errs, Required(fmt.Sprintf("spec.ports[%d].name", i), ""))
+	case "ExternalName":
+		if len(spec.ClusterIPs) > 0 {
+			errs = append(errs, Forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
+		}
+		if len(spec.IPFamilies) > 0 {
+			errs = append(errs, Forbidden("spec.ipFamilies", "may not be set for ExternalName services"))
+		}
+		if spec.IPFamilyPolicy != nil {
+			errs = append(errs, Forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services"))
+		}
+		// A CNAME may end with a dot, fully qualified.
+		if cname := strings.TrimSuffix(spec.ExternalName, "."); cname != "" {
+			errs = append(errs, dnsSubdomain("spec.externalName", cname)...)
+		} else {
+			errs = append(errs, Required("spec.externalName", ""))
+		}
+	}
+	names := map[string]bool{}
+	for i := range spec.Ports {
+		errs = append(errs, validateServicePort(&spec.Ports[i], len(spec.Ports) > 1, names, fmt.Sprintf("spec.ports[%d]", i))...)
+	}
+	if spec.Selector != nil {
+		errs = append(errs, validateLabels(spec.Selector, "spec.selector")...)
+	}
+	switch {
+	case spec.SessionAffinity == "":
+		errs = append(errs, Required("spec.sessionAffinity", ""))
+	case !slices.Contains(sessionAffinities, spec.SessionAffinity):
+		errs = append(errs, NotSupported("spec.sessionAffinity", spec.SessionAffinity, sessionAffinities))
+	}
+	if spec.SessionAffinity == "ClientIP" {
+		const p, when = "spec.sessionAffinityConfig", "when session affinity type is ClientIP"
+		switch c := spec.SessionAffinityConfig; {
+		case c == nil:
+			errs = append(errs, Required(p, when))
+		case c.ClientIP == nil:
+			errs = append(errs, Required(p+".clientIP", when))
+		case c.ClientIP.TimeoutSeconds == nil:
+			errs = append(errs, Required(p+".clientIP.timeoutSeconds", when))
+		case *c.ClientIP.TimeoutSeconds <= 0 || *c.ClientIP.TimeoutSeconds > maxClientIPAffinityTime:
+			errs = append(errs, Invalid(p+".clientIP.timeoutSeconds", *c.ClientIP.TimeoutSeconds, fmt.Sprintf("must be greater than 0 and less than %d", maxClientIPAffinityTime)))
+		}
+	} else if spec.SessionAffinity == "None" && spec.SessionAffinityConfig != nil {
+		errs = append(errs, Forbidden("spec.sessionAffinityConfig", "must not be set when session affinity is None"))
+	}
+	errs = append(errs, validateClusterIPFields(svc)...)
+	for i, ip := range spec.ExternalIPs {
+		f := fmt.Sprintf("spec.externalIPs[%d]", i)
+		if e := ipErrors(f, ip); len(e) > 0 {
+			errs = append(errs, e...)
+		} else {
+			errs = append(errs, nonSpecialIP(f, ip)...)
+		}
+	}
+	switch {
+	case spec.Type == "":
+		errs = append(errs, Required("spec.type", ""))
+	case !slices.Contains(serviceTypes, spec.Type):
+		errs = append(errs, NotSupported("spec.type", spec.Type, serviceTypes))
+	}
+	if spec.Type == "ClusterIP" {
+		for i, p := range spec.Ports {
+			if p.NodePort != 0 {
+				errs = append(errs, Forbidden(fmt.Sprintf("spec.ports[%d].nodePort", i), "may not be used when `type` is 'ClusterIP'"))
+			}
+		}
+	}
+	type protoPort struct {
+		protocol string
+		port     int32
+	}
+	nodePorts, ports := map[protoPort]bool{}, map[protoPort]bool{}
+	for i, p := range spec.Ports {
+		if p.NodePort != 0 {
+			if key := (protoPort{p.Protocol, p.NodePort}); nodePorts[key] {
+				errs = append(errs, Duplicate(fmt.Sprintf("spec.ports[%d].nodePort", i), p.NodePort))
+			} else {
+				nodePorts[key] = true
+			}
+		}
+	}
+	for i, p := range spec.Ports {
+		if key := (protoPort{p.Protocol, p.Port}); ports[key] {
+			errs = append(errs, Duplicate(fmt.Sprintf("spec.ports[%d]", i), goSyntax(fmt.Sprintf(`core.ServicePort{Name:"", Protocol:%q, AppProtocol:(*string)(nil), Port:%d, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`, p.Protocol, p.Port))))
+		} else {
+			ports[key] = true
+		}
+	}
+	if len(spec.LoadBalancerSourceRanges) > 0 {
+		// The field path is capitalized so in kube-apiserver.
+		const p = "spec.LoadBalancerSourceRanges"
+		if spec.Type != "LoadBalancer" {
+			errs = append(errs, Forbidden(p, "may only be used when `type` is 'LoadBalancer'"))
+		}
+		for i, r := range spec.LoadBalancerSourceRanges {
+			errs = append(errs, cidrErrors(fmt.Sprintf("%s[%d]", p, i), strings.TrimSpace(r))...)
+		}
+	}
+	if spec.AllocateLoadBalancerNodePorts != nil && spec.Type != "LoadBalancer" {
+		errs = append(errs, Forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"))
+	}
+	if c := spec.LoadBalancerClass; c != nil {
+		if spec.Type != "LoadBalancer" {
+			errs = append(errs, Forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'"))
+		} else {
+			errs = append(errs, qualifiedName("spec.loadBalancerClass", *c)...)
+		}
+	}
+	if !externallyAccessible(spec) {
+		if spec.ExternalTrafficPolicy != "" {
+			errs = append(errs, Invalid("spec.externalTrafficPolicy", spec.ExternalTrafficPolicy, "may only be set for externally-accessible services"))
+		}
+	} else if spec.ExternalTrafficPolicy == "" {
+		errs = append(errs, Required("spec.externalTrafficPolicy", ""))
+	} else if !slices.Contains(trafficPolicies, spec.ExternalTrafficPolicy) {
+		errs = append(errs, NotSupported("spec.externalTrafficPolicy", spec.ExternalTrafficPolicy, trafficPolicies))
+	}
+	if spec.HealthCheckNodePort != 0 && !(spec.Type == "LoadBalancer" && spec.ExternalTrafficPolicy == "Local") {
+		errs = append(errs, Invalid("spec.healthCheckNodePort", spec.HealthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+	}
+	if itp := spec.InternalTrafficPolicy; itp == nil {
+		if spec.Type != "ExternalName" {
+			errs = append(errs, Required("spec.internalTrafficPolicy", ""))
+		}
+	} else if !slices.Contains(trafficPolicies, *itp) {
+		errs = append(errs, NotSupported("spec.internalTrafficPolicy", *itp, trafficPolicies))
+	}
+	if td := spec.TrafficDistribution; td != nil && !slices.Contains(trafficDistributions, *td) {
+		errs = append(errs, NotSupported("spec.trafficDistribution", *td, trafficDistributions))
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	// The allocators' words, once the service is valid: this cluster is
+	// single-stack IPv4, its node ports 30000-32767.
+	if p := spec.IPFamilyPolicy; p != nil && *p == "RequireDualStack" {
+		errs = append(errs, Invalid("spec.ipFamilyPolicy", *p, "this cluster is not configured for dual-stack services"))
+	}
+	for i, f := range spec.IPFamilies {
+		if f == "IPv6" {
+			errs = append(errs, Invalid(fmt.Sprintf("spec.ipFamilies[%d]", i), f, "not configured on this cluster"))
+		}
+	}
+	if needsNodePort(spec.Type) {
+		for i, p := range spec.Ports {
+			if p.NodePort != 0 && (p.NodePort < nodePortMin || p.NodePort > nodePortMax) {
+				errs = append(errs, Invalid(fmt.Sprintf("spec.ports[%d].nodePort", i), p.NodePort, fmt.Sprintf("provided port is not in the valid range. The range of valid ports is %d-%d", nodePortMin, nodePortMax)))
+			}
 		}
 	}
 	return errs
 }
 
+func validateServicePort(sp *api.ServicePort, requireName bool, names map[string]bool, p string) []FieldError {
+	var errs []FieldError
+	if requireName && sp.Name == "" {
+		errs = append(errs, Required(p+".name", ""))
+	} else if sp.Name != "" {
+		errs = append(errs, dnsLabel(p+".name", sp.Name)...)
+		if names[sp.Name] {
+			errs = append(errs, Duplicate(p+".name", sp.Name))
+		}
+		names[sp.Name] = true
+	}
+	for _, msg := range portNumErrors(int(sp.Port)) {
+		errs = append(errs, Invalid(p+".port", sp.Port, msg))
+	}
+	errs = append(errs, protocolErrors(p+".protocol", sp.Protocol)...)
+	errs = append(errs, portNumOrName(p+".targetPort", sp.TargetPort)...)
+	if sp.AppProtocol != nil {
+		errs = append(errs, qualifiedName(p+".appProtocol", *sp.AppProtocol)...)
+	}
+	return errs
+}
+
+// validateClusterIPFields is ValidateServiceClusterIPsRelatedFields.
+func validateClusterIPFields(svc *api.Service) []FieldError {
+	spec := &svc.Spec
+	if spec.Type == "ExternalName" {
+		return nil
+	}
+	var errs []FieldError
+	const ipsField = "spec.clusterIPs"
+	if spec.ClusterIP != "" {
+		if len(spec.ClusterIPs) == 0 {
+			errs = append(errs, Required(ipsField, ""))
+		} else if spec.ClusterIPs[0] != spec.ClusterIP {
+			errs = append(errs, Invalid(ipsField, spec.ClusterIPs, "first value must match `clusterIP`"))
+		}
+	} else if len(spec.ClusterIPs) != 0 {
+		errs = append(errs, Invalid(ipsField, spec.ClusterIPs, "must be empty when `clusterIP` is not specified"))
+	}
+	seen := map[string]bool{}
+	for i, f := range spec.IPFamilies {
+		if f != "IPv4" && f != "IPv6" {
+			errs = append(errs, NotSupported(fmt.Sprintf("spec.ipFamilies[%d]", i), f, []string{"IPv4", "IPv6"}))
+		}
+		if seen[f] {
+			errs = append(errs, Duplicate(fmt.Sprintf("spec.ipFamilies[%d]", i), f))
+		}
+		seen[f] = true
+	}
+	if p := spec.IPFamilyPolicy; p != nil && !slices.Contains(ipFamilyPolicies, *p) {
+		errs = append(errs, NotSupported("spec.ipFamilyPolicy", *p, ipFamilyPolicies))
+	}
+	for i, ip := range spec.ClusterIPs {
+		if i == 0 && ip == "None" {
+			if len(spec.ClusterIPs) > 1 {
+				errs = append(errs, Invalid(ipsField, spec.ClusterIPs, "'None' must be the first and only value"))
+			}
+			continue
+		}
+		errs = append(errs, ipErrors(fmt.Sprintf("%s[%d]", ipsField, i), ip)...)
+	}
+	if len(spec.ClusterIPs) > 2 {
+		errs = append(errs, Invalid(ipsField, spec.ClusterIPs, "may only hold up to 2 values"))
+	}
+	return errs
+}
+
+// validateServiceUpdate is ValidateServiceUpdate: a cluster IP may not
+// change (unless to or from ExternalName), nor the health check node port,
+// nor a load balancer's class; then the service is validated.
 func validateServiceUpdate(obj, old api.Object) []FieldError {
 	svc, o := obj.(*api.Service), old.(*api.Service)
-	if svc.Spec.ClusterIP != o.Spec.ClusterIP && o.Spec.ClusterIP != "" && svc.Spec.Type != "ExternalName" {
-		return []FieldError{Invalid("spec.clusterIPs[0]", svc.Spec.ClusterIP, "may not change once set")}
+	var errs []FieldError
+	if svc.Spec.Type != "ExternalName" && o.Spec.Type != "ExternalName" && !(isHeadless(svc) && isHeadless(o)) {
+		ips, oldIPs := svc.Spec.ClusterIPs, o.Spec.ClusterIPs
+		switch {
+		case len(oldIPs) == len(ips):
+			for i := range oldIPs {
+				if oldIPs[i] != ips[i] {
+					errs = append(errs, Invalid(fmt.Sprintf("spec.clusterIPs[%d]", i), ips, "may not change once set"))
+				}
+			}
+		case len(oldIPs) > len(ips):
+			if len(ips) == 0 {
+				errs = append(errs, Invalid("spec.clusterIPs[0]", ips, "primary clusterIP can not be unset"))
+			} else if ips[0] != oldIPs[0] {
+				errs = append(errs, Invalid("spec.clusterIPs[0]", ips, "may not change once set"))
+			}
+		case len(oldIPs) > 0 && ips[0] != oldIPs[0]:
+			errs = append(errs, Invalid("spec.clusterIPs[0]", ips, "may not change once set"))
+		}
+	}
+	if o.Spec.Type == "LoadBalancer" && svc.Spec.Type == "LoadBalancer" && !equalPtr(o.Spec.LoadBalancerClass, svc.Spec.LoadBalancerClass) {
+		errs = append(errs, Invalid("spec.loadBalancerClass", svc.Spec.LoadBalancerClass, "may not change once set"))
+	}
+	needsHealthCheck := func(s *api.Service) bool {
+		return s.Spec.Type == "LoadBalancer" && s.Spec.ExternalTrafficPolicy == "Local"
+	}
+	if needsHealthCheck(o) && needsHealthCheck(svc) && svc.Spec.HealthCheckNodePort != o.Spec.HealthCheckNodePort {
+		errs = append(errs, Forbidden("spec.healthCheckNodePort", "field is immutable"))
+	}
+	return append(errs, validateServiceSpec(svc)...)
+}
+
+// validateReplicaSetTemplate is ValidatePodTemplateSpecForReplicaSet, which
+// Deployments use too (their pods' messages name ReplicaSets).
+func validateReplicaSetTemplate(sel *api.LabelSelector, tmpl *api.PodTemplateSpec) []FieldError {
+	s, err := api.SelectorFromLabelSelector(sel)
+	if err != nil {
+		return []FieldError{Invalid("spec.selector", sel, "invalid label selector")}
+	}
+	var errs []FieldError
+	if !s.Empty() && !s.Matches(tmpl.Labels) {
+		errs = append(errs, Invalid("spec.template.metadata.labels", tmpl.Labels, "`selector` does not match template `labels`"))
+	}
+	errs = append(errs, validatePodTemplateSpec(tmpl, "spec.template")...)
+	return append(errs, alwaysRestart(&tmpl.Spec, "spec.template.spec", "ReplicaSet")...)
+}
+
+// validateDeployment is ValidateDeploymentSpec.
+func validateDeployment(s *Server, obj api.Object) []FieldError {
+	spec := &obj.(*api.Deployment).Spec
+	errs := nonNegative("spec.replicas", int64(api.Deref(spec.Replicas, 1)))
+	errs = append(errs, validateWorkloadSelector(spec.Selector, "deployment", true)...)
+	errs = append(errs, validateReplicaSetTemplate(spec.Selector, &spec.Template)...)
+	errs = append(errs, validateDeploymentStrategy(&spec.Strategy)...)
+	errs = append(errs, nonNegative("spec.minReadySeconds", int64(spec.MinReadySeconds))...)
+	if l := spec.RevisionHistoryLimit; l != nil {
+		errs = append(errs, nonNegative("spec.revisionHistoryLimit", int64(*l))...)
+	}
+	if pds := spec.ProgressDeadlineSeconds; pds != nil {
+		errs = append(errs, nonNegative("spec.progressDeadlineSeconds", int64(*pds))...)
+		if *pds <= spec.MinReadySeconds {
+			errs = append(errs, Invalid("spec.progressDeadlineSeconds", *pds, "must be greater than minReadySeconds"))
+		}
+	}
+	return errs
+}
+
+func validateDeploymentStrategy(st *api.DeploymentStrategy) []FieldError {
+	const p = "spec.strategy"
+	switch st.Type {
+	case "Recreate":
+		if st.RollingUpdate != nil {
+			return []FieldError{Forbidden(p+".rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")}
+		}
+	case "RollingUpdate":
+		ru := st.RollingUpdate
+		if ru == nil {
+			return []FieldError{Required(p+".rollingUpdate", "this should be defaulted and never be nil")}
+		}
+		mu, ms := api.Deref(ru.MaxUnavailable, api.FromInt(0)), api.Deref(ru.MaxSurge, api.FromInt(0))
+		errs := validateIntOrPercent(mu, p+".rollingUpdate.maxUnavailable")
+		errs = append(errs, validateIntOrPercent(ms, p+".rollingUpdate.maxSurge")...)
+		if intOrPercent(mu) == 0 && intOrPercent(ms) == 0 {
+			errs = append(errs, Invalid(p+".rollingUpdate.maxUnavailable", intstrValue(mu), "may not be 0 when `maxSurge` is 0"))
+		}
+		return append(errs, notMoreThan100Percent(mu, p+".rollingUpdate.maxUnavailable")...)
+	default:
+		return []FieldError{NotSupported(p, internal("apps", st), []string{"Recreate", "RollingUpdate"})}
 	}
 	return nil
 }
 
-// validateTemplateWorkload checks what Deployments, ReplicaSets and
-// DaemonSets share: a selector that matches the template's labels, and a
-// template whose pods restart always.
-func validateTemplateWorkload(sel *api.LabelSelector, tmpl *api.PodTemplateSpec, replicas *int32) []FieldError {
-	var errs []FieldError
-	if replicas != nil && *replicas < 0 {
-		errs = append(errs, Invalid("spec.replicas", *replicas, "must be greater than or equal to 0"))
+// validateReplicaSet is ValidateReplicaSetSpec (whose empty selector is
+// "invalid for deployment", as kube-apiserver words it).
+func validateReplicaSet(s *Server, obj api.Object) []FieldError {
+	spec := &obj.(*api.ReplicaSet).Spec
+	errs := nonNegative("spec.replicas", int64(api.Deref(spec.Replicas, 1)))
+	errs = append(errs, nonNegative("spec.minReadySeconds", int64(spec.MinReadySeconds))...)
+	errs = append(errs, validateWorkloadSelector(spec.Selector, "deployment", true)...)
+	return append(errs, validateReplicaSetTemplate(spec.Selector, &spec.Template)...)
+}
+
+// validateDaemonSet is ValidateDaemonSetSpec. A missing selector is
+// reported only as one that does not match the template.
+func validateDaemonSet(s *Server, obj api.Object) []FieldError {
+	spec := &obj.(*api.DaemonSet).Spec
+	errs := validateLabelSelector(spec.Selector, "spec.selector")
+	if sel, err := api.SelectorFromLabelSelector(spec.Selector); err == nil && !sel.Matches(spec.Template.Labels) {
+		errs = append(errs, Invalid("spec.template.metadata.labels", spec.Template.Labels, "`selector` does not match template `labels`"))
 	}
-	if sel == nil {
-		errs = append(errs, Required("spec.selector", ""))
-	} else {
-		s, err := api.SelectorFromLabelSelector(sel)
-		switch {
-		case err != nil:
-			errs = append(errs, Invalid("spec.selector", sel, err.Error()))
-		case len(sel.MatchLabels)+len(sel.MatchExpressions) == 0:
-			errs = append(errs, Invalid("spec.selector", sel, "empty selector is invalid for deployment"))
-		case !s.Matches(tmpl.Labels):
-			errs = append(errs, Invalid("spec.template.metadata.labels", tmpl.Labels, "`selector` does not match template `labels`"))
+	if spec.Selector != nil && len(spec.Selector.MatchLabels)+len(spec.Selector.MatchExpressions) == 0 {
+		errs = append(errs, Invalid("spec.selector", spec.Selector, "empty selector is invalid for daemonset"))
+	}
+	errs = append(errs, validatePodTemplateSpec(&spec.Template, "spec.template")...)
+	errs = append(errs, alwaysRestart(&spec.Template.Spec, "spec.template.spec", "DaemonSet")...)
+	errs = append(errs, nonNegative("spec.minReadySeconds", int64(spec.MinReadySeconds))...)
+	const p = "spec.updateStrategy"
+	switch st := &spec.UpdateStrategy; st.Type {
+	case "OnDelete":
+	case "RollingUpdate":
+		if st.RollingUpdate == nil {
+			errs = append(errs, Required(p+".rollingUpdate", ""))
+			break
 		}
+		mu, ms := api.Deref(st.RollingUpdate.MaxUnavailable, api.FromInt(0)), api.Deref(st.RollingUpdate.MaxSurge, api.FromInt(0))
+		errs = append(errs, validateIntOrPercent(mu, p+".rollingUpdate.maxUnavailable")...)
+		errs = append(errs, validateIntOrPercent(ms, p+".rollingUpdate.maxSurge")...)
+		errs = append(errs, notMoreThan100Percent(mu, p+".rollingUpdate.maxUnavailable")...)
+		errs = append(errs, notMoreThan100Percent(ms, p+".rollingUpdate.maxSurge")...)
+		switch hasU, hasS := intOrPercent(mu) != 0, intOrPercent(ms) != 0; {
+		case hasU && hasS:
+			errs = append(errs, Invalid(p+".rollingUpdate.maxSurge", intstrValue(ms), "may not be set when maxUnavailable is non-zero"))
+		case !hasU && !hasS:
+			errs = append(errs, Required(p+".rollingUpdate.maxUnavailable", "cannot be 0 when maxSurge is 0"))
+		}
+	default:
+		errs = append(errs, NotSupported(p, internal("apps", st), []string{"RollingUpdate", "OnDelete"}))
 	}
-	errs = append(errs, validateLabels(tmpl.Labels, "spec.template.metadata.labels")...)
-	errs = append(errs, validatePodSpec(&tmpl.Spec, "spec.template.spec")...)
-	if tmpl.Spec.RestartPolicy != api.RestartAlways && tmpl.Spec.RestartPolicy != "" {
-		errs = append(errs, NotSupported("spec.template.spec.restartPolicy", tmpl.Spec.RestartPolicy, []string{api.RestartAlways}))
+	if l := spec.RevisionHistoryLimit; l != nil {
+		errs = append(errs, nonNegative("spec.revisionHistoryLimit", int64(*l))...)
 	}
 	return errs
 }
 
-func validateDeployment(s *Server, obj api.Object) []FieldError {
-	d := obj.(*api.Deployment)
-	return validateTemplateWorkload(d.Spec.Selector, &d.Spec.Template, d.Spec.Replicas)
-}
-
-func validateReplicaSet(s *Server, obj api.Object) []FieldError {
-	rs := obj.(*api.ReplicaSet)
-	return validateTemplateWorkload(rs.Spec.Selector, &rs.Spec.Template, rs.Spec.Replicas)
-}
-
-func validateDaemonSet(s *Server, obj api.Object) []FieldError {
-	ds := obj.(*api.DaemonSet)
-	return validateTemplateWorkload(ds.Spec.Selector, &ds.Spec.Template, nil)
-}
-
 func immutableSelector(sel, old *api.LabelSelector) []FieldError {
-	if reflect.DeepEqual(sel, old) {
-		return nil
-	}
-	return []FieldError{Invalid("spec.selector", sel, "field is immutable")}
+	return immutable("spec.selector", sel, old)
 }
 
 func validateDeploymentUpdate(obj, old api.Object) []FieldError {

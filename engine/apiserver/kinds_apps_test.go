@@ -148,7 +148,10 @@ func TestStatefulSetRevisionHistoryWarning(t *testing.T) {
 	s := newServer()
 	_, err := apply(t, s, strings.Replace(webStatefulSet, "  replicas: 2\n", "  replicas: 2\n  revisionHistoryLimit: -1\n", 1))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended"}, s.TakeWarnings())
+	assert.Equal(t, []string{
+		"spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended",
+		"kubeplay: volumes are kept but not mounted yet: containers see only /etc/hosts, /etc/hostname and /etc/resolv.conf",
+	}, s.TakeWarnings())
 }
 
 func TestStatefulSetUpdate(t *testing.T) {

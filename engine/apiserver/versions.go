@@ -1,6 +1,9 @@
 package apiserver
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
@@ -12,7 +15,7 @@ import (
 // Get returns the object, shared: callers must not modify it.
 func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
 	obj, err := s.getStored(r.Stored(), ns, name)
-	return r.FromStorage(obj), err
+	return r.FromStorage(obj), served(r, err)
 }
 
 // List returns the objects in ns (every namespace when ns is "") that match opts.
@@ -20,7 +23,7 @@ func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, 
 	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
 	l, err := s.listStored(r.Stored(), ns, opts)
 	if err != nil || !r.Alternate() {
-		return l, err
+		return l, served(r, err)
 	}
 	for i, o := range l.Items {
 		l.Items[i] = r.FromStorage(o)
@@ -32,21 +35,21 @@ func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, 
 // must not use it afterwards. The stored object is returned.
 func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
 	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj))
-	return r.FromStorage(out), err
+	return r.FromStorage(out), served(r, err)
 }
 
 // Update replaces an object's spec and metadata; its status is kept. A
 // resourceVersion in obj must match the stored one.
 func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
 	out, err := s.update(r.Stored(), r.ToStorage(obj), false)
-	return r.FromStorage(out), err
+	return r.FromStorage(out), served(r, err)
 }
 
 // UpdateStatus replaces an object's status (the status subresource); its
 // spec and metadata are kept.
 func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
 	out, err := s.update(r.Stored(), r.ToStorage(obj), true)
-	return r.FromStorage(out), err
+	return r.FromStorage(out), served(r, err)
 }
 
 // Delete deletes an object. A pod running on a node is deleted gracefully:
@@ -55,7 +58,7 @@ func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, 
 // the deleted one, or the one now marked for deletion.
 func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
 	out, err := s.deleteStored(r.Stored(), ns, name, opts)
-	return r.FromStorage(out), err
+	return r.FromStorage(out), served(r, err)
 }
 
 // Watch streams changes of the objects in ns that match opts to handler.
@@ -73,4 +76,31 @@ func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler
 		ev.Object = r.FromStorage(ev.Object)
 		handler(ev)
 	})
+}
+
+// served words an error about the stored resource as one about the
+// resource the client asked for: `events.events.k8s.io "x" not found`.
+func served(r *api.ResourceInfo, err error) error {
+	var se *StatusError
+	if !r.Alternate() || !errors.As(err, &se) {
+		return err
+	}
+	st := r.Stored()
+	out := *se
+	if se.Status.Reason == "Invalid" {
+		out.Status.Message = strings.Replace(out.Status.Message, st.GroupKind()+" ", r.GroupKind()+" ", 1)
+	} else {
+		out.Status.Message = strings.Replace(out.Status.Message, st.GroupResource()+" ", r.GroupResource()+" ", 1)
+	}
+	if d := se.Status.Details; d != nil {
+		dc := *d
+		dc.Group = r.Group
+		if dc.Kind == st.Resource {
+			dc.Kind = r.Resource
+		} else if dc.Kind == st.Kind {
+			dc.Kind = r.Kind
+		}
+		out.Status.Details = &dc
+	}
+	return &out
 }

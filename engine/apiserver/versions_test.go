@@ -59,3 +59,13 @@ func TestAutoscalerV1IsStoredAsV2(t *testing.T) {
 	assert.Equal(t, int32(50), *back.(*api.AutoscalingV1HorizontalPodAutoscaler).Spec.TargetCPUUtilizationPercentage)
 	assert.Equal(t, "autoscaling/v1", back.GetTypeMeta().APIVersion)
 }
+
+func TestErrorsNameTheServedResource(t *testing.T) {
+	s := newServer()
+	events := resourceOf("events.events.k8s.io")
+	_, err := s.Get(events, "default", "nope")
+	require.EqualError(t, err, `events.events.k8s.io "nope" not found`)
+	assert.Equal(t, "events.k8s.io", err.(*StatusError).Status.Details.Group)
+	_, err = s.Get(resourceOf("events"), "default", "nope")
+	require.EqualError(t, err, `events "nope" not found`)
+}

@@ -66,6 +66,18 @@ func podSpecOf(obj api.Object) *api.PodSpec {
 		return &o.Spec.Template.Spec
 	case *api.DaemonSet:
 		return &o.Spec.Template.Spec
+	case *api.StatefulSet:
+		return &o.Spec.Template.Spec
+	case *api.ReplicationController:
+		if o.Spec.Template != nil {
+			return &o.Spec.Template.Spec
+		}
+	case *api.Job:
+		return &o.Spec.Template.Spec
+	case *api.CronJob:
+		return &o.Spec.JobTemplate.Spec.Template.Spec
+	case *api.PodTemplate:
+		return &o.Template.Spec
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -154,7 +155,21 @@ func formatBadValue(v any) string {
 	case fmt.Stringer:
 		return t.String()
 	}
-	return strings.ReplaceAll(fmt.Sprintf("%#v", v), "api.", "v1.")
+	return strings.ReplaceAll(goSharp(v), "api.", "v1.")
+}
+
+// pointerAddr matches the address %#v prints for a pointer field.
+var pointerAddr = regexp.MustCompile(`\)\(0x[0-9a-f]+\)`)
+
+// goSharp is fmt's %#v, as the API server prints a bad value, except that
+// pointer fields, whose addresses differ from run to run, get stand-in
+// addresses in the order they appear, so a message is the same every time.
+func goSharp(v any) string {
+	n := 0
+	return pointerAddr.ReplaceAllStringFunc(fmt.Sprintf("%#v", v), func(string) string {
+		n++
+		return fmt.Sprintf(")(0xc000%06x)", 0x10000+8*n)
+	})
 }
 
 var causeReasons = map[string]string{

@@ -132,7 +132,7 @@ func internal(pkg string, v any) goSyntax {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
 		v = rv.Elem().Interface()
 	}
-	return goSyntax(strings.ReplaceAll(fmt.Sprintf("%#v", v), "api.", pkg+"."))
+	return goSyntax(strings.ReplaceAll(goSharp(v), "api.", pkg+"."))
 }
 
 // intstrValue prints v as the API server prints an intstr.IntOrString.
@@ -843,7 +843,7 @@ func diffValue(v any) string {
 	if s, ok := v.(fmt.Stringer); ok {
 		return s.String()
 	}
-	return strings.ReplaceAll(fmt.Sprintf("%#v", v), "api.", "core.")
+	return strings.ReplaceAll(goSharp(v), "api.", "core.")
 }
 
 // --- PersistentVolumeClaim ---

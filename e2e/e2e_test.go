@@ -237,6 +237,27 @@ func TestPlayground(t *testing.T) {
 		assert.Equal(t, execResult{Output: "Error from server (NotFound): pods \"nope\" not found\n", ExitCode: 1}, run(t, ctx, "kubectl get pod nope"))
 		screenshot(t, ctx, "exec.png")
 	})
+
+	// A reloaded tab finds its cluster and files as it left them (IndexedDB).
+	t.Run("reload", func(t *testing.T) {
+		r := run(t, ctx, `printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\ndata:\n  colour: blue\n' | kubectl apply -f -`)
+		require.Equal(t, execResult{Output: "configmap/kept created\n"}, r)
+		require.Equal(t, 0, run(t, ctx, "echo remember me > note.txt").ExitCode)
+		before := run(t, ctx, "kubectl get pods -A -o name").Output
+
+		require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
+		info, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`window.kubeplay.ready`, chromedp.EvalAwaitPromise))
+		require.NoError(t, err)
+		assert.Equal(t, true, info["restored"], "ready says the cluster was restored")
+		waitFor(t, ctx, "the restored banner", func() bool {
+			return strings.Contains(terminalText(t, ctx), "Your cluster and files were restored from this browser.")
+		})
+
+		assert.Equal(t, execResult{Output: "  colour: blue\n"}, run(t, ctx, "kubectl get configmap kept -o yaml | grep '^  colour'"))
+		assert.Equal(t, execResult{Output: "remember me\n"}, run(t, ctx, "cat note.txt"))
+		assert.Equal(t, before, run(t, ctx, "kubectl get pods -A -o name").Output, "the same pods")
+		assert.Regexp(t, `(?m)^hello2 +0/1 +Completed +0 +\d+s$`, run(t, ctx, "kubectl get pod hello2").Output)
+	})
 }
 
 // typeLine types a command into the terminal and presses Enter, key by

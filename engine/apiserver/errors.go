@@ -76,6 +76,12 @@ func NewGone(msg string) *StatusError {
 	return newStatus(http.StatusGone, "Expired", msg, nil)
 }
 
+// NewTooManyRequests returns a 429: the client should try again after
+// retryAfter seconds.
+func NewTooManyRequests(msg string, retryAfter int32) *StatusError {
+	return newStatus(http.StatusTooManyRequests, "TooManyRequests", msg, &api.StatusDetails{RetryAfterSeconds: retryAfter})
+}
+
 // NewInternal returns a 500.
 func NewInternal(err error) *StatusError {
 	return newStatus(http.StatusInternalServerError, "InternalError", fmt.Sprintf("Internal error occurred: %v", err), nil)
@@ -219,6 +225,9 @@ func IsAlreadyExists(err error) bool { return ReasonOf(err) == "AlreadyExists" }
 
 // IsConflict reports whether err is a Conflict API error.
 func IsConflict(err error) bool { return ReasonOf(err) == "Conflict" }
+
+// IsTooManyRequests reports whether err is a TooManyRequests API error.
+func IsTooManyRequests(err error) bool { return ReasonOf(err) == "TooManyRequests" }
 
 // IsForbidden reports whether err is a Forbidden API error.
 func IsForbidden(err error) bool { return ReasonOf(err) == "Forbidden" }

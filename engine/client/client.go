@@ -125,6 +125,16 @@ func (c *Client) Bind(ns string, b *api.Binding) error {
 	return err
 }
 
+// Evict evicts a pod through the pods/eviction subresource: it is deleted
+// with opts (which may be nil) unless a PodDisruptionBudget forbids it,
+// which fails with 429 TooManyRequests.
+func (c *Client) Evict(ns, name string, opts *api.DeleteOptions) error {
+	ev := &api.Eviction{ObjectMeta: api.ObjectMeta{Name: name, Namespace: ns}, DeleteOptions: opts}
+	err := c.s.Evict(ns, name, ev)
+	c.record("create", resource("pods"), "eviction", ns, name, err)
+	return err
+}
+
 // PodLogs reads a container's log through the API server.
 func (c *Client) PodLogs(ns, name, container string, opts apiserver.LogOptions) ([]byte, error) {
 	out, err := c.s.PodLogs(ns, name, container, opts)

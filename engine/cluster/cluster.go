@@ -19,6 +19,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller"
 	"github.com/kubeplay/kubeplay/engine/controller/daemonset"
 	"github.com/kubeplay/kubeplay/engine/controller/deployment"
+	"github.com/kubeplay/kubeplay/engine/controller/disruption"
 	"github.com/kubeplay/kubeplay/engine/controller/garbagecollector"
 	"github.com/kubeplay/kubeplay/engine/controller/namespace"
 	"github.com/kubeplay/kubeplay/engine/controller/nodeipam"
@@ -236,6 +237,7 @@ func (c *Cluster) startControllerManager() error {
 		replicaset.New(cl, pods),
 		deployment.New(cl, rss, pods),
 		daemonset.New(cl, nodes, pods),
+		disruption.New(cl, pods, rss),
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),
 		serviceaccount.New(cl, nss),

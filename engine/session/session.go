@@ -57,6 +57,7 @@ func New(cfg Config) (*Session, error) {
 		Env:    cfg.Env,
 		Lock:   s.mu.Lock,
 		Unlock: s.settle,
+		Now:    c.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/hack-pad/hackpadfs"
 	"mvdan.cc/sh/v3/interp"
@@ -36,15 +37,31 @@ func (discard) Read([]byte) (int, error)    { return 0, io.EOF }
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func (discard) Close() error                { return nil }
 
-// fileRW adapts a hackpadfs file to what the interpreter expects.
-type fileRW struct{ hackpadfs.File }
+// fileRW adapts a hackpadfs file to what the interpreter expects. A file
+// written to, created or truncated gets the cluster's time when closed.
+type fileRW struct {
+	hackpadfs.File
+	s       *Shell
+	name    string // the FS path
+	changed bool
+	created bool
+}
 
-func (f fileRW) Write(p []byte) (int, error) {
+func (f *fileRW) Write(p []byte) (int, error) {
 	w, ok := f.File.(io.Writer)
 	if !ok {
 		return 0, errors.New("file is not writable")
 	}
+	f.changed = f.changed || len(p) > 0
 	return w.Write(p)
+}
+
+func (f *fileRW) Close() error {
+	err := f.File.Close()
+	if f.changed || f.created {
+		f.s.stamp(f.name, f.created)
+	}
+	return err
 }
 
 func (s *Shell) open(ctx context.Context, p string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
@@ -52,11 +69,57 @@ func (s *Shell) open(ctx context.Context, p string, flag int, perm os.FileMode) 
 	if p == "/dev/null" {
 		return discard{}, nil
 	}
-	f, err := hackpadfs.OpenFile(s.cfg.FS, fsPath(p), flag, perm)
+	f, err := s.openFile(fsPath(p), flag, perm)
 	if err != nil {
 		return nil, rename(err, p)
 	}
-	return fileRW{f}, nil
+	return f, nil
+}
+
+// openFile opens a file of the FS (an FS path) that gets the cluster's
+// time when closed if it was written to, created or truncated.
+func (s *Shell) openFile(name string, flag int, perm os.FileMode) (*fileRW, error) {
+	created := false
+	if flag&os.O_CREATE != 0 {
+		_, err := hackpadfs.Stat(s.cfg.FS, name)
+		created = errors.Is(err, fs.ErrNotExist)
+	}
+	f, err := hackpadfs.OpenFile(s.cfg.FS, name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &fileRW{File: f, s: s, name: name, changed: flag&os.O_TRUNC != 0, created: created}, nil
+}
+
+// writeFile replaces a file's contents (an FS path).
+func (s *Shell) writeFile(name string, data []byte, perm os.FileMode) error {
+	f, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// now reads the cluster's clock. Never call it holding the cluster.
+func (s *Shell) now() time.Time {
+	s.cfg.Lock()
+	defer s.cfg.Unlock()
+	return s.cfg.Now()
+}
+
+// stamp gives a file the cluster's time as its modification time, and
+// its directory too when the file was created or removed, as a real file
+// system does: `ls -l` then shows the same times every run.
+func (s *Shell) stamp(name string, dirToo bool) {
+	t := s.now()
+	_ = hackpadfs.Chtimes(s.cfg.FS, name, t, t)
+	if dirToo {
+		_ = hackpadfs.Chtimes(s.cfg.FS, fsPath(path.Dir("/"+name)), t, t)
+	}
 }
 
 func (s *Shell) readDir(ctx context.Context, p string) ([]fs.DirEntry, error) {
@@ -76,6 +139,19 @@ func (s *Shell) stat(ctx context.Context, p string, followSymlinks bool) (fs.Fil
 	}
 	info, err := hackpadfs.LstatOrStat(s.cfg.FS, fsPath(p))
 	return info, rename(err, p)
+}
+
+// access checks a path as root would: everything is allowed but running
+// a file that has no execute bit. cd and test -r/-w/-x ask.
+func (s *Shell) access(ctx context.Context, p string, mode interp.AccessMode) error {
+	info, err := hackpadfs.Stat(s.cfg.FS, fsPath(p))
+	if err != nil {
+		return rename(err, p)
+	}
+	if mode&interp.AccessExec != 0 && !info.IsDir() && info.Mode()&0o111 == 0 {
+		return &fs.PathError{Op: "access", Path: p, Err: fs.ErrPermission}
+	}
+	return nil
 }
 
 // rename makes a path error name the shell's path, not the FS's.

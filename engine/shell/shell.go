@@ -43,6 +43,10 @@ type Config struct {
 	// Lock and Unlock guard the cluster: a command holds the lock while it
 	// uses the cluster, and Host.Wait releases it while waiting.
 	Lock, Unlock func()
+	// Now reads the cluster's virtual clock; the shell calls it holding
+	// the lock. It dates files, `date`, `ls -l` and `watch`. Nil means a
+	// clock stopped at the Unix epoch.
+	Now func() time.Time
 }
 
 // Shell runs command lines.
@@ -65,21 +69,36 @@ func New(cfg Config) (*Shell, error) {
 	if cfg.Lock == nil {
 		cfg.Lock, cfg.Unlock = func() {}, func() {}
 	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Unix(0, 0).UTC() }
+	}
 	s := &Shell{cfg: cfg, parser: syntax.NewParser()}
 	s.kubectl = kubectl.New(cfg.Client, kubectlHost{s})
-	r, err := interp.New(
-		interp.Env(expand.ListEnviron(cfg.Env...)),
+	r, err := s.newRunner(expand.ListEnviron(cfg.Env...), cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	s.runner = r
+	return s, nil
+}
+
+// newRunner returns an interpreter whose commands are the shell's.
+func (s *Shell) newRunner(env expand.Environ, dir string, opts ...interp.RunnerOption) (*interp.Runner, error) {
+	opts = append([]interp.RunnerOption{
+		interp.Env(env),
+		interp.CallHandler(s.callHandler),
 		interp.ExecHandlers(s.execMiddleware),
 		interp.OpenHandler(s.open),
 		interp.ReadDirHandler2(s.readDir),
 		interp.StatHandler(s.stat),
-	)
+		interp.AccessHandler(s.access),
+	}, opts...)
+	r, err := interp.New(opts...)
 	if err != nil {
 		return nil, err
 	}
-	r.Dir = cfg.Dir
-	s.runner = r
-	return s, nil
+	r.Dir = dir
+	return r, nil
 }
 
 // Dir returns the working directory.
@@ -139,5 +158,5 @@ type kubectlHost struct{ s *Shell }
 func (h kubectlHost) ReadFile(name string) ([]byte, error) { return h.s.ReadFile(name) }
 
 func (h kubectlHost) Wait(ctx context.Context, timeout time.Duration, cond func() bool) error {
-	return h.s.cfg.Host.Wait(ctx, timeout, cond)
+	return h.s.wait(ctx, timeout, cond)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/client"
 )
 
 // Controller is one control loop of the controller manager.
@@ -36,6 +37,14 @@ func NewControllerRef(owner api.Object) api.OwnerReference {
 	}
 }
 
+// Adopt makes owner the controller of an orphan.
+func Adopt[T api.Object](c *client.Client, obj T, owner api.Object) (T, error) {
+	upd := api.Clone(obj)
+	m := upd.GetObjectMeta()
+	m.OwnerReferences = append(m.OwnerReferences, NewControllerRef(owner))
+	return client.Update(c, upd)
+}
+
 // PodFromTemplate returns a new pod for owner from a pod template.
 func PodFromTemplate(tmpl *api.PodTemplateSpec, owner api.Object, generateName string) *api.Pod {
 	t := api.Clone(tmpl)
@@ -51,6 +60,18 @@ func PodFromTemplate(tmpl *api.PodTemplateSpec, owner api.Object, generateName s
 		Spec: t.Spec,
 	}
 	return p
+}
+
+// SafeEncode respells s with an alphabet of consonants and digits that
+// cannot spell words, as apimachinery's rand.SafeEncodeString does for the
+// hashes in pod-template-hash labels and ControllerRevision names.
+func SafeEncode(s string) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := []byte(s)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
 // IsPodActive reports whether a pod is neither finished nor being deleted.

@@ -279,12 +279,7 @@ func templateHash(t *api.PodTemplateSpec) string {
 	h := fnv.New32a()
 	b, _ := json.Marshal(t)
 	h.Write(b)
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	s := []byte(strconv.FormatUint(uint64(h.Sum32()), 10))
-	for i := range s {
-		s[i] = alphabet[int(s[i])%len(alphabet)]
-	}
-	return string(s)
+	return controller.SafeEncode(strconv.FormatUint(uint64(h.Sum32()), 10))
 }
 
 func (ctl *Controller) updateStatus(ds *api.DaemonSet, byNode map[string][]*api.Pod) error {

@@ -107,9 +107,7 @@ func (ctl *Controller) claimReplicaSets(d *api.Deployment) ([]*api.ReplicaSet, e
 		case ref != nil && ref.UID == d.UID:
 			out = append(out, rs)
 		case ref == nil && sel.Matches(rs.Labels) && d.DeletionTimestamp == nil:
-			upd := api.Clone(rs)
-			upd.OwnerReferences = append(upd.OwnerReferences, controller.NewControllerRef(d))
-			adopted, err := client.Update(ctl.c, upd)
+			adopted, err := controller.Adopt(ctl.c, rs, d)
 			if err != nil {
 				return nil, err
 			}
@@ -129,16 +127,7 @@ func TemplateHash(t *api.PodTemplateSpec, collisionCount *int32) string {
 	if collisionCount != nil {
 		h.Write([]byte(strconv.Itoa(int(*collisionCount))))
 	}
-	return safeEncode(strconv.FormatUint(uint64(h.Sum32()), 10))
-}
-
-func safeEncode(s string) string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	b := []byte(s)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return controller.SafeEncode(strconv.FormatUint(uint64(h.Sum32()), 10))
 }
 
 // equalIgnoreHash compares two templates, ignoring the pod-template-hash label.

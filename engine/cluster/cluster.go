@@ -27,6 +27,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/rootcacert"
 	"github.com/kubeplay/kubeplay/engine/controller/serviceaccount"
 	"github.com/kubeplay/kubeplay/engine/controller/statefulset"
+	"github.com/kubeplay/kubeplay/engine/controller/volume"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/loop"
 	"github.com/kubeplay/kubeplay/engine/pki"
@@ -239,6 +240,7 @@ func (c *Cluster) startControllerManager() error {
 		deployment.New(cl, rss, pods),
 		daemonset.New(cl, nodes, pods),
 		statefulset.New(cl, pods),
+		volume.New(cl, pods),
 		disruption.New(cl, pods, rss),
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),

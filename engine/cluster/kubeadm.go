@@ -7,6 +7,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/controller/volume"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 )
 
@@ -124,6 +125,7 @@ func applyAddons(c *client.Client) error {
 		kubeProxyDaemonSet(),
 		coreDNSDeployment(),
 		kubeDNSService(),
+		volume.DefaultStorageClass(), // kind installs it after kubeadm
 	}
 	for _, o := range objs {
 		r := api.ResourceFor(o)

@@ -29,6 +29,7 @@ func init() {
 	builtins = map[string]builtin{
 		"kubectl":  {"control the cluster", (*Shell).kubectlCmd},
 		"k":        {"alias of kubectl", (*Shell).kubectlCmd},
+		"awk":      {"pattern scanning and processing language", (*Shell).awk},
 		"base64":   {"encode or decode base64 (-d, -w)", (*Shell).base64},
 		"basename": {"strip directory and suffix from names", (*Shell).basename},
 		"cat":      {"print files (-n, -A, ...)", (*Shell).cat},
@@ -45,6 +46,7 @@ func init() {
 		"mkdir":    {"make directories (-p)", (*Shell).mkdir},
 		"rm":       {"remove files (-r, -f)", (*Shell).rm},
 		"rmdir":    {"remove empty directories", (*Shell).rmdir},
+		"sed":      {"stream editor (s///, d, p, addresses, -n, -i, -E)", (*Shell).sed},
 		"seq":      {"print a sequence of numbers", (*Shell).seq},
 		"sh":       {"run a command string (sh -c '...')", (*Shell).sh},
 		"sleep":    {"wait, in cluster time", (*Shell).sleep},

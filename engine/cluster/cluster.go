@@ -21,6 +21,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/deployment"
 	"github.com/kubeplay/kubeplay/engine/controller/disruption"
 	"github.com/kubeplay/kubeplay/engine/controller/garbagecollector"
+	"github.com/kubeplay/kubeplay/engine/controller/job"
 	"github.com/kubeplay/kubeplay/engine/controller/namespace"
 	"github.com/kubeplay/kubeplay/engine/controller/nodeipam"
 	"github.com/kubeplay/kubeplay/engine/controller/replicaset"
@@ -234,6 +235,7 @@ func (c *Cluster) startControllerManager() error {
 	pods := client.NewInformer[*api.Pod](cl, "", apiserver.ListOptions{})
 	rss := client.NewInformer[*api.ReplicaSet](cl, "", apiserver.ListOptions{})
 	nss := client.NewInformer[*api.Namespace](cl, "", apiserver.ListOptions{})
+	jobs := client.NewInformer[*api.Job](cl, "", apiserver.ListOptions{})
 	controllers := []controller.Controller{
 		nodeipam.New(cl, nodes),
 		replicaset.New(cl, pods),
@@ -241,6 +243,7 @@ func (c *Cluster) startControllerManager() error {
 		daemonset.New(cl, nodes, pods),
 		statefulset.New(cl, pods),
 		volume.New(cl, pods),
+		job.New(cl, jobs, pods),
 		disruption.New(cl, pods, rss),
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),
@@ -253,7 +256,7 @@ func (c *Cluster) startControllerManager() error {
 			return err
 		}
 	}
-	for _, start := range []func() error{nodes.Start, pods.Start, rss.Start, nss.Start} {
+	for _, start := range []func() error{nodes.Start, pods.Start, rss.Start, nss.Start, jobs.Start} {
 		if err := start(); err != nil {
 			return err
 		}

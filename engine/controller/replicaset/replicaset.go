@@ -140,7 +140,7 @@ func (ctl *Controller) claimPods(rs *api.ReplicaSet, sel api.Selector) ([]*api.P
 		ref := controller.ControllerRef(p)
 		switch {
 		case ref != nil && ref.UID == rs.UID && !sel.Matches(p.Labels):
-			if err := ctl.release(p, rs); err != nil {
+			if err := controller.Release(ctl.c, p, rs.UID); err != nil {
 				return nil, err
 			}
 		case ref != nil && ref.UID == rs.UID:

@@ -17,6 +17,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/controller"
+	"github.com/kubeplay/kubeplay/engine/controller/cronjob"
 	"github.com/kubeplay/kubeplay/engine/controller/daemonset"
 	"github.com/kubeplay/kubeplay/engine/controller/deployment"
 	"github.com/kubeplay/kubeplay/engine/controller/disruption"
@@ -28,6 +29,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/rootcacert"
 	"github.com/kubeplay/kubeplay/engine/controller/serviceaccount"
 	"github.com/kubeplay/kubeplay/engine/controller/statefulset"
+	"github.com/kubeplay/kubeplay/engine/controller/ttlafterfinished"
 	"github.com/kubeplay/kubeplay/engine/controller/volume"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/loop"
@@ -244,6 +246,8 @@ func (c *Cluster) startControllerManager() error {
 		statefulset.New(cl, pods),
 		volume.New(cl, pods),
 		job.New(cl, jobs, pods),
+		cronjob.New(cl, jobs),
+		ttlafterfinished.New(cl, jobs),
 		disruption.New(cl, pods, rss),
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),

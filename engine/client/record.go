@@ -70,6 +70,13 @@ func (r *Recorder) Eventf(obj api.Object, eventType, reason, format string, args
 	r.Event(obj, eventType, reason, fmt.Sprintf(format, args...))
 }
 
+// EventRef records an event about the object ref names, for components
+// that refer to an object by hand as upstream does (a node by name and
+// UID, a pod by name only).
+func (r *Recorder) EventRef(ref api.ObjectReference, eventType, reason, format string, args ...any) {
+	r.record(ref, eventType, reason, fmt.Sprintf(format, args...))
+}
+
 // ContainerEventf records an event about one container of a pod; its
 // involvedObject.fieldPath names the container, as the kubelet's events do.
 func (r *Recorder) ContainerEventf(p *api.Pod, container, eventType, reason, format string, args ...any) {

@@ -25,10 +25,13 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/job"
 	"github.com/kubeplay/kubeplay/engine/controller/namespace"
 	"github.com/kubeplay/kubeplay/engine/controller/nodeipam"
+	"github.com/kubeplay/kubeplay/engine/controller/nodelifecycle"
+	"github.com/kubeplay/kubeplay/engine/controller/podgc"
 	"github.com/kubeplay/kubeplay/engine/controller/replicaset"
 	"github.com/kubeplay/kubeplay/engine/controller/rootcacert"
 	"github.com/kubeplay/kubeplay/engine/controller/serviceaccount"
 	"github.com/kubeplay/kubeplay/engine/controller/statefulset"
+	"github.com/kubeplay/kubeplay/engine/controller/tainteviction"
 	"github.com/kubeplay/kubeplay/engine/controller/ttlafterfinished"
 	"github.com/kubeplay/kubeplay/engine/controller/volume"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
@@ -243,6 +246,9 @@ func (c *Cluster) startControllerManager() error {
 		replicaset.New(cl, pods),
 		deployment.New(cl, rss, pods),
 		daemonset.New(cl, nodes, pods),
+		nodelifecycle.New(cl, nodes, pods),
+		tainteviction.New(cl, nodes, pods),
+		podgc.New(cl, nodes, pods),
 		statefulset.New(cl, pods),
 		volume.New(cl, pods),
 		job.New(cl, jobs, pods),

@@ -41,6 +41,29 @@ func (l *Loop) After(d time.Duration, f func()) *clock.Timer {
 	return l.clock.AfterFunc(d, f)
 }
 
+// Every runs f every d of virtual time, the first time d from now, until
+// the returned stop is called; a component's periodic work (a kubelet's
+// heartbeat, a controller's monitor pass) is a chain of such timers.
+func (l *Loop) Every(d time.Duration, f func()) (stop func()) {
+	stopped := false
+	var t *clock.Timer
+	var tick func()
+	tick = func() {
+		if stopped {
+			return
+		}
+		f()
+		if !stopped {
+			t = l.After(d, tick)
+		}
+	}
+	t = l.After(d, tick)
+	return func() {
+		stopped = true
+		t.Stop()
+	}
+}
+
 // OnPost sets a function called whenever a task is posted, so that a driver
 // that sleeps between bursts of work can wake up.
 func (l *Loop) OnPost(f func()) {

@@ -112,3 +112,17 @@ func TestBackoffIsCapped(t *testing.T) {
 		assert.Equal(t, tt.want, backoff(tt.failures), "failures=%d", tt.failures)
 	}
 }
+
+func TestEvery(t *testing.T) {
+	l := New(time.Unix(0, 0))
+	var at []time.Duration
+	var stop func()
+	stop = l.Every(10*time.Second, func() {
+		at = append(at, l.Now().Sub(time.Unix(0, 0)))
+		if len(at) == 3 {
+			stop()
+		}
+	})
+	l.AdvanceBy(time.Minute)
+	assert.Equal(t, []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second}, at)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/cloud"
 	"github.com/kubeplay/kubeplay/engine/controller"
 	"github.com/kubeplay/kubeplay/engine/controller/cronjob"
 	"github.com/kubeplay/kubeplay/engine/controller/daemonset"
@@ -54,6 +55,9 @@ type Config struct {
 	// NodeCPU and NodeMemory size every node (2 CPUs and 4Gi by default).
 	NodeCPU    string
 	NodeMemory string
+	// Zones are the cloud's zones (zone-a and zone-b by default): the
+	// control plane is in the first, the workers go round them.
+	Zones []string
 	// Modules are the container images' WASI modules.
 	Modules runtime.ModuleSource
 	// Data, if set, keeps the cluster's store in DataDir of this file
@@ -71,7 +75,7 @@ type Cluster struct {
 	engine    *runtime.Engine
 	scheduler *scheduler.Scheduler
 	kubelets  map[string]*kubelet.Kubelet
-	nodeOrder []string
+	cloud     *cloud.Cloud
 	observer  func(client.Request)
 	ca        *pki.CA
 	persister *store.Persister
@@ -90,6 +94,9 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	if cfg.NodeMemory == "" {
 		cfg.NodeMemory = "4Gi"
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	if cfg.Modules == nil {
 		return nil, errors.New("cluster: no module source")
@@ -144,6 +151,9 @@ func (c *Cluster) Flush() error {
 	if c.persister == nil {
 		return nil
 	}
+	if err := c.saveCloud(); err != nil {
+		return err
+	}
 	return c.persister.Flush()
 }
 
@@ -180,8 +190,15 @@ func (c *Cluster) Client(component string) *client.Client {
 // Observe reports every API request any component makes from now on.
 func (c *Cluster) Observe(f func(client.Request)) { c.observer = f }
 
-// Nodes returns the node names in the order they joined.
-func (c *Cluster) Nodes() []string { return append([]string(nil), c.nodeOrder...) }
+// Nodes returns the names of the cluster's machines, in the order they
+// were created.
+func (c *Cluster) Nodes() []string {
+	var out []string
+	for _, in := range c.cloud.Instances() {
+		out = append(out, in.Name)
+	}
+	return out
+}
 
 // Kubelet returns a node's kubelet.
 func (c *Cluster) Kubelet(node string) (*kubelet.Kubelet, bool) {
@@ -207,24 +224,18 @@ func (c *Cluster) bootstrap() error {
 	if err := c.scheduler.Start(); err != nil {
 		return err
 	}
-	nodes, err := c.keptNodes()
-	if err != nil {
+	if err := c.startCloud(); err != nil {
 		return err
 	}
-	if len(nodes) == 0 {
-		nodes = append(nodes, controlPlaneNode(c.cfg))
-		for i := 1; i <= c.cfg.Workers; i++ {
-			nodes = append(nodes, workerNode(c.cfg, i))
-		}
-	}
-	if err := c.addNode(nodes[0]); err != nil {
+	first, rest := c.bootOrder()
+	if err := c.boot(first); err != nil {
 		return err
 	}
 	if err := applyAddons(c.Client("kubeadm")); err != nil {
 		return err
 	}
-	for _, n := range nodes[1:] {
-		if err := c.addNode(n); err != nil {
+	for _, in := range rest {
+		if err := c.boot(in); err != nil {
 			return err
 		}
 	}
@@ -274,35 +285,58 @@ func (c *Cluster) startControllerManager() error {
 	return nil
 }
 
-func (c *Cluster) addNode(cfg kubelet.Config) error {
-	k := kubelet.New(c.Client("kubelet/"+cfg.NodeName), cfg, c.engine, c.rand("kubelet/"+cfg.NodeName))
-	if err := k.Start(); err != nil {
+// startCloud brings up the cloud, kept or new, and its controller manager.
+func (c *Cluster) startCloud() error {
+	cl, err := c.loadCloud()
+	if err != nil {
 		return err
 	}
-	c.kubelets[cfg.NodeName] = k
-	c.nodeOrder = append(c.nodeOrder, cfg.NodeName)
-	return nil
+	c.cloud = cl
+	return cloud.NewManager(c.Client(cloud.Component), cl).Start()
 }
 
-// settled reports whether every node is Ready and every kube-system pod is
-// running and ready.
-func (c *Cluster) settled() bool {
-	nodes, _ := c.api.List(resource("nodes"), "", apiserver.ListOptions{})
-	if len(nodes.Items) != len(c.kubelets) {
-		return false
-	}
-	for _, o := range nodes.Items {
-		if !nodeReady(o.(*api.Node)) {
-			return false
+// bootOrder returns the control plane's machine, then the other running
+// machines in the order they were created.
+func (c *Cluster) bootOrder() (cloud.Instance, []cloud.Instance) {
+	var first cloud.Instance
+	var rest []cloud.Instance
+	for _, in := range c.cloud.Instances() {
+		switch {
+		case in.ControlPlane && first.Name == "":
+			first = in
+		case in.State == cloud.Running:
+			rest = append(rest, in)
 		}
 	}
+	return first, rest
+}
+
+// settled reports whether the node of every running machine is Ready, and
+// every kube-system pod is there and, unless its node is down, running and
+// ready.
+func (c *Cluster) settled() bool {
+	nodes, _ := c.api.List(resource("nodes"), "", apiserver.ListOptions{})
+	up := 0
+	for _, o := range nodes.Items {
+		n := o.(*api.Node)
+		if _, running := c.kubelets[n.Name]; running {
+			if !nodeReady(n) {
+				return false
+			}
+			up++
+		}
+	}
+	if up != len(c.kubelets) {
+		return false
+	}
 	pods, _ := c.api.List(resource("pods"), "kube-system", apiserver.ListOptions{})
-	want := 4 + 2 + len(c.kubelets) // static pods, coredns, kube-proxy per node
+	want := 4 + 2 + len(nodes.Items) // static pods, coredns, kube-proxy per node
 	if len(pods.Items) < want {
 		return false
 	}
 	for _, o := range pods.Items {
-		if !controller.IsPodReady(o.(*api.Pod)) {
+		p := o.(*api.Pod)
+		if _, running := c.kubelets[p.Spec.NodeName]; (running || p.Spec.NodeName == "") && !controller.IsPodReady(p) {
 			return false
 		}
 	}

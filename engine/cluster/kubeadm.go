@@ -2,13 +2,11 @@ package cluster
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/controller/volume"
-	"github.com/kubeplay/kubeplay/engine/kubelet"
 )
 
 // What kubeadm would set up: the images of this Kubernetes release, the
@@ -27,44 +25,6 @@ var (
 
 // ControlPlaneName is the name of the control-plane node.
 const ControlPlaneName = "controlplane"
-
-// Addresses of the nodes, on a network like kind's.
-func nodeAddress(i int) string { return fmt.Sprintf("172.18.0.%d", i+2) }
-
-func nodeResources(cfg Config) (api.Quantity, api.Quantity) {
-	return api.MustParse(cfg.NodeCPU), api.MustParse(cfg.NodeMemory)
-}
-
-func controlPlaneNode(cfg Config) kubelet.Config {
-	cpu, mem := nodeResources(cfg)
-	addr := nodeAddress(0)
-	return kubelet.Config{
-		NodeName: ControlPlaneName,
-		Address:  addr,
-		CPU:      cpu,
-		Memory:   mem,
-		Pods:     110,
-		Labels: map[string]string{
-			"node-role.kubernetes.io/control-plane":                   "",
-			"node.kubernetes.io/exclude-from-external-load-balancers": "",
-		},
-		Taints:     []api.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: api.TaintNoSchedule}},
-		StaticPods: staticPods(addr),
-		Preload:    []string{imageAPIServer, imageController, imageScheduler, imageProxy, imageEtcd, imageCoreDNS, imagePause},
-	}
-}
-
-func workerNode(cfg Config, i int) kubelet.Config {
-	cpu, mem := nodeResources(cfg)
-	return kubelet.Config{
-		NodeName: fmt.Sprintf("node%02d", i),
-		Address:  nodeAddress(i),
-		CPU:      cpu,
-		Memory:   mem,
-		Pods:     110,
-		Preload:  []string{imageProxy, imageCoreDNS, imagePause},
-	}
-}
 
 func staticPod(name string, requests api.ResourceList, image string, command []string, annotations map[string]string) *api.Pod {
 	return &api.Pod{
@@ -247,49 +207,4 @@ func kubeDNSService() *api.Service {
 			},
 		},
 	}
-}
-
-// keptNodes returns the machines of a restored cluster: one per Node
-// object, in the order they joined, with the shape their Node records.
-func (c *Cluster) keptNodes() ([]kubelet.Config, error) {
-	l, err := c.api.List(resource("nodes"), "", apiserver.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	nodes := make([]*api.Node, len(l.Items))
-	for i, o := range l.Items {
-		nodes[i] = o.(*api.Node)
-	}
-	sort.SliceStable(nodes, func(i, j int) bool {
-		if !nodes[i].CreationTimestamp.Equal(nodes[j].CreationTimestamp.Time) {
-			return nodes[i].CreationTimestamp.Before(nodes[j].CreationTimestamp.Time)
-		}
-		return nodes[i].Name < nodes[j].Name
-	})
-	var out []kubelet.Config
-	for _, n := range nodes {
-		out = append(out, keptNode(n))
-	}
-	return out, nil
-}
-
-func keptNode(n *api.Node) kubelet.Config {
-	cfg := kubelet.Config{
-		NodeName: n.Name,
-		CPU:      n.Status.Capacity["cpu"],
-		Memory:   n.Status.Capacity["memory"],
-		Pods:     n.Status.Capacity["pods"].Value(),
-		Taints:   n.Spec.Taints,
-		Preload:  []string{imageProxy, imageCoreDNS, imagePause},
-	}
-	for _, a := range n.Status.Addresses {
-		if a.Type == "InternalIP" {
-			cfg.Address = a.Address
-		}
-	}
-	if _, ok := n.Labels["node-role.kubernetes.io/control-plane"]; ok {
-		cfg.StaticPods = staticPods(cfg.Address)
-		cfg.Preload = append(cfg.Preload, imageAPIServer, imageController, imageScheduler, imageEtcd)
-	}
-	return cfg
 }

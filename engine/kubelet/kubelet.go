@@ -37,6 +37,11 @@ type Config struct {
 	Pods     int64
 	Labels   map[string]string
 	Taints   []api.Taint
+	// CloudProvider "external" (--cloud-provider=external) leaves the
+	// node's cloud identity to the cloud controller manager: the node
+	// registers with the uninitialized taint, and its addresses are the
+	// cloud's once the manager has set them.
+	CloudProvider string
 	// StaticPods are the manifests in /etc/kubernetes/manifests: the
 	// kubelet runs them itself and mirrors them into the API.
 	StaticPods []*api.Pod
@@ -58,9 +63,12 @@ type Kubelet struct {
 	node       *api.Node
 	lastReport time.Time
 	bootID     string
+	machineID  string
+	systemUUID string
 	states     map[string]*podState // by pod key
 	nextIP     int
 	stopped    bool
+	stops      []func()
 }
 
 // New returns a kubelet for a node; engine runs the node's containers.
@@ -91,6 +99,7 @@ func (k *Kubelet) Start() error {
 		}
 	}
 	k.bootID = k.hex(16)
+	k.machineID, k.systemUUID = k.hex(16), k.hex(16)
 	if err := k.register(); err != nil {
 		return err
 	}
@@ -116,9 +125,13 @@ func (k *Kubelet) Start() error {
 	return nil
 }
 
-// Stop halts the kubelet and its containers at once: the machine lost power.
+// Stop halts the kubelet and its containers at once: the machine lost
+// power. Its heartbeats stop with it.
 func (k *Kubelet) Stop() {
 	k.stopped = true
+	for _, stop := range k.stops {
+		stop()
+	}
 	k.pods.Stop()
 	k.rt.PowerOff()
 	k.c.RegisterKubelet(k.cfg.NodeName, nil)
@@ -126,15 +139,7 @@ func (k *Kubelet) Stop() {
 
 // every runs f every d of virtual time until the kubelet stops.
 func (k *Kubelet) every(d time.Duration, f func()) {
-	var tick func()
-	tick = func() {
-		if k.stopped {
-			return
-		}
-		f()
-		k.loop.After(d, tick)
-	}
-	k.loop.After(d, tick)
+	k.stops = append(k.stops, k.loop.Every(d, f))
 }
 
 func (k *Kubelet) hex(n int) string {
@@ -151,18 +156,20 @@ func (k *Kubelet) resyncAll() {
 	}
 }
 
-// register creates the Node object, or takes over an existing one.
+// register creates the Node object, or takes over an existing one: the
+// node of a machine that rebooted, whose identity (machine ID, system
+// UUID, the addresses the cloud gave it) stays and whose boot ID changes.
 func (k *Kubelet) register() error {
 	node := k.initialNode()
 	out, err := client.Create(k.c, node)
+	var rebooted bool
 	if apiserver.IsAlreadyExists(err) {
-		cur, gerr := client.Get[*api.Node](k.c, "", k.cfg.NodeName)
-		if gerr != nil {
-			return gerr
+		var cur *api.Node
+		cur, err = client.Get[*api.Node](k.c, "", k.cfg.NodeName)
+		if err != nil {
+			return err
 		}
-		upd := api.Clone(cur)
-		upd.Status = node.Status
-		out, err = client.UpdateStatus(k.c, upd)
+		out, rebooted, err = k.takeOver(cur, node.Status)
 	}
 	if err != nil {
 		return fmt.Errorf("register node %s: %w", k.cfg.NodeName, err)
@@ -170,6 +177,9 @@ func (k *Kubelet) register() error {
 	k.node = out
 	k.lastReport = k.c.Now()
 	k.rec.Event(out, api.EventNormal, "Starting", "Starting kubelet.")
+	if rebooted {
+		k.rec.Eventf(out, api.EventWarning, "Rebooted", "Node %s has been rebooted, boot id: %s", k.cfg.NodeName, k.bootID)
+	}
 	k.rec.Eventf(out, api.EventNormal, "NodeHasSufficientMemory", "Node %s status is now: NodeHasSufficientMemory", k.cfg.NodeName)
 	k.rec.Eventf(out, api.EventNormal, "NodeHasNoDiskPressure", "Node %s status is now: NodeHasNoDiskPressure", k.cfg.NodeName)
 	k.rec.Eventf(out, api.EventNormal, "NodeHasSufficientPID", "Node %s status is now: NodeHasSufficientPID", k.cfg.NodeName)
@@ -177,6 +187,25 @@ func (k *Kubelet) register() error {
 	k.rec.Eventf(out, api.EventNormal, "NodeReady", "Node %s status is now: NodeReady", k.cfg.NodeName)
 	return nil
 }
+
+// takeOver posts a fresh status on an existing Node, keeping what
+// survives a reboot.
+func (k *Kubelet) takeOver(cur *api.Node, status api.NodeStatus) (*api.Node, bool, error) {
+	info := cur.Status.NodeInfo
+	if info.MachineID != "" {
+		k.machineID, k.systemUUID = info.MachineID, info.SystemUUID
+		status.NodeInfo.MachineID, status.NodeInfo.SystemUUID = info.MachineID, info.SystemUUID
+	}
+	if k.external() && len(cur.Status.Addresses) > 0 {
+		status.Addresses = cur.Status.Addresses
+	}
+	upd := api.Clone(cur)
+	upd.Status = status
+	out, err := client.UpdateStatus(k.c, upd)
+	return out, info.BootID != "" && info.BootID != k.bootID, err
+}
+
+func (k *Kubelet) external() bool { return k.cfg.CloudProvider == "external" }
 
 func (k *Kubelet) initialNode() *api.Node {
 	labels := map[string]string{
@@ -189,17 +218,19 @@ func (k *Kubelet) initialNode() *api.Node {
 	for key, v := range k.cfg.Labels {
 		labels[key] = v
 	}
+	annotations := map[string]string{
+		"node.alpha.kubernetes.io/ttl":                           "0",
+		"volumes.kubernetes.io/controller-managed-attach-detach": "true",
+	}
+	taints := append([]api.Taint(nil), k.cfg.Taints...)
+	if k.external() {
+		annotations["alpha.kubernetes.io/provided-node-ip"] = k.cfg.Address
+		taints = append(taints, api.Taint{Key: "node.cloudprovider.kubernetes.io/uninitialized", Value: "true", Effect: api.TaintNoSchedule})
+	}
 	return &api.Node{
-		ObjectMeta: api.ObjectMeta{
-			Name:   k.cfg.NodeName,
-			Labels: labels,
-			Annotations: map[string]string{
-				"node.alpha.kubernetes.io/ttl":                           "0",
-				"volumes.kubernetes.io/controller-managed-attach-detach": "true",
-			},
-		},
-		Spec:   api.NodeSpec{Taints: k.cfg.Taints},
-		Status: k.nodeStatus(),
+		ObjectMeta: api.ObjectMeta{Name: k.cfg.NodeName, Labels: labels, Annotations: annotations},
+		Spec:       api.NodeSpec{Taints: taints},
+		Status:     k.nodeStatus(),
 	}
 }
 
@@ -217,19 +248,14 @@ func (k *Kubelet) nodeStatus() api.NodeStatus {
 	capacity := api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory, "pods": pods, "ephemeral-storage": ephemeralStorage}
 	allocatable := api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory.Sub(evictionMemory), "pods": pods, "ephemeral-storage": ephemeralStorage.Sub(storageReserve)}
 	return api.NodeStatus{
-		Capacity:    capacity,
-		Allocatable: allocatable,
-		Conditions: []api.NodeCondition{
-			{Type: "MemoryPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available"},
-			{Type: "DiskPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure"},
-			{Type: "PIDPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available"},
-			{Type: "Ready", Status: "True", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletReady", Message: "kubelet is posting ready status"},
-		},
-		Addresses:       []api.NodeAddress{{Type: "InternalIP", Address: k.cfg.Address}, {Type: "Hostname", Address: k.cfg.NodeName}},
+		Capacity:        capacity,
+		Allocatable:     allocatable,
+		Conditions:      healthyConditions(now),
+		Addresses:       k.addresses(),
 		DaemonEndpoints: api.NodeDaemonEndpoints{KubeletEndpoint: api.DaemonEndpoint{Port: 10250}},
 		NodeInfo: api.NodeSystemInfo{
-			MachineID:               k.hex(16),
-			SystemUUID:              k.hex(16),
+			MachineID:               k.machineID,
+			SystemUUID:              k.systemUUID,
 			BootID:                  k.bootID,
 			KernelVersion:           "6.1.0-kubeplay",
 			OSImage:                 "kubeplay WebAssembly node",
@@ -240,6 +266,22 @@ func (k *Kubelet) nodeStatus() api.NodeStatus {
 		},
 		Images: k.nodeImages(),
 	}
+}
+
+// healthyConditions are the kubelet's conditions of a healthy node.
+func healthyConditions(now api.Time) []api.NodeCondition {
+	return []api.NodeCondition{
+		{Type: "MemoryPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available"},
+		{Type: "DiskPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure"},
+		{Type: "PIDPressure", Status: "False", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available"},
+		{Type: "Ready", Status: "True", LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletReady", Message: "kubelet is posting ready status"},
+	}
+}
+
+// addresses are the node's addresses as the kubelet reports them: the
+// address it was given and its hostname.
+func (k *Kubelet) addresses() []api.NodeAddress {
+	return []api.NodeAddress{{Type: "InternalIP", Address: k.cfg.Address}, {Type: "Hostname", Address: k.cfg.NodeName}}
 }
 
 // nodeImages lists the node's images, largest first, as the kubelet reports them.
@@ -262,7 +304,10 @@ func (k *Kubelet) updateNodeStatus(force bool) {
 	upd := api.Clone(cur)
 	now := api.NewTime(k.c.Now())
 	upd.Status.Images = k.nodeImages()
-	upd.Status.Addresses = []api.NodeAddress{{Type: "InternalIP", Address: k.cfg.Address}, {Type: "Hostname", Address: k.cfg.NodeName}}
+	if !k.external() || len(upd.Status.Addresses) == 0 {
+		// With an external cloud provider the cloud's addresses win.
+		upd.Status.Addresses = k.addresses()
+	}
 	changed := !reflect.DeepEqual(upd.Status.Images, cur.Status.Images)
 	report := force || changed || k.c.Now().Sub(k.lastReport) >= nodeStatusReportInterval
 	k.ensureReady(upd)
@@ -281,8 +326,8 @@ func (k *Kubelet) updateNodeStatus(force bool) {
 // ensureReady sets the node's own conditions back to healthy: another
 // component (the node lifecycle controller) may have marked them Unknown.
 func (k *Kubelet) ensureReady(n *api.Node) {
-	healthy := k.nodeStatus().Conditions
 	now := api.NewTime(k.c.Now())
+	healthy := healthyConditions(now)
 	for i, c := range n.Status.Conditions {
 		for _, h := range healthy {
 			if h.Type == c.Type && (h.Status != c.Status || h.Reason != c.Reason) {
@@ -297,11 +342,16 @@ func (k *Kubelet) renewLease() {
 	now := api.MicroTime{Time: k.c.Now()}
 	cur, err := client.Get[*api.Lease](k.c, "kube-node-lease", k.cfg.NodeName)
 	if apiserver.IsNotFound(err) {
-		owner := api.OwnerReference{APIVersion: "v1", Kind: "Node", Name: k.cfg.NodeName, UID: k.node.UID}
-		_, _ = client.Create(k.c, &api.Lease{
-			ObjectMeta: api.ObjectMeta{Name: k.cfg.NodeName, Namespace: "kube-node-lease", OwnerReferences: []api.OwnerReference{owner}},
+		lease := &api.Lease{
+			ObjectMeta: api.ObjectMeta{Name: k.cfg.NodeName, Namespace: "kube-node-lease"},
 			Spec:       api.LeaseSpec{HolderIdentity: api.Ptr(k.cfg.NodeName), LeaseDurationSeconds: api.Ptr(int32(leaseDuration / time.Second)), RenewTime: &now},
-		})
+		}
+		// The lease belongs to the node, when there is one: a node
+		// deleted under a running kubelet leaves its lease unowned.
+		if node, err := client.Get[*api.Node](k.c, "", k.cfg.NodeName); err == nil {
+			lease.OwnerReferences = []api.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}}
+		}
+		_, _ = client.Create(k.c, lease)
 		return
 	}
 	if err != nil {

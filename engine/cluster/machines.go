@@ -1,0 +1,205 @@
+package cluster
+
+import (
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/hack-pad/hackpadfs"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/cloud"
+	"github.com/kubeplay/kubeplay/engine/kubelet"
+)
+
+// The cluster's machines are the instances of its cloud (engine/cloud).
+// A new cluster has the control plane and the workers its Config asks
+// for; a restored one has the instances the cloud kept, or, for a store
+// kept before the cloud was, one machine per kept Node object.
+
+// Addresses of the nodes, on a network like kind's.
+func nodeAddress(i int) string { return fmt.Sprintf("172.18.0.%d", i+2) }
+
+// initialInstances are the machines of a new cluster. The control plane
+// is in the first zone; the workers go round the zones.
+func initialInstances(cfg Config) []cloud.Instance {
+	zones := cfg.zones()
+	out := []cloud.Instance{newInstance(ControlPlaneName, zones[0], cfg.NodeCPU, cfg.NodeMemory, nodeAddress(0))}
+	out[0].ControlPlane = true
+	for i := 1; i <= cfg.Workers; i++ {
+		out = append(out, newInstance(fmt.Sprintf("node%02d", i), zones[(i-1)%len(zones)], cfg.NodeCPU, cfg.NodeMemory, nodeAddress(i)))
+	}
+	return out
+}
+
+func newInstance(name, zone, cpu, memory, address string) cloud.Instance {
+	return cloud.Instance{
+		Name: name, Zone: zone, CPU: cpu, Memory: memory, Address: address, State: cloud.Running, Boots: 1,
+		Type: cloud.InstanceType(api.MustParse(cpu), api.MustParse(memory)),
+	}
+}
+
+// keptInstances are the machines of a restored cluster whose cloud was
+// not kept: one per Node object, in the order they joined, with the shape,
+// address and zone the Node records.
+func (c *Cluster) keptInstances() ([]cloud.Instance, error) {
+	l, err := c.api.List(resource("nodes"), "", apiserver.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*api.Node, len(l.Items))
+	for i, o := range l.Items {
+		nodes[i] = o.(*api.Node)
+	}
+	sort.SliceStable(nodes, func(i, j int) bool {
+		if !nodes[i].CreationTimestamp.Equal(nodes[j].CreationTimestamp.Time) {
+			return nodes[i].CreationTimestamp.Before(nodes[j].CreationTimestamp.Time)
+		}
+		return nodes[i].Name < nodes[j].Name
+	})
+	zones := c.cfg.zones()
+	var out []cloud.Instance
+	for i, n := range nodes {
+		zone := n.Labels["topology.kubernetes.io/zone"]
+		if zone == "" {
+			zone = zones[max(i-1, 0)%len(zones)]
+		}
+		cpu, mem := n.Status.Capacity["cpu"], n.Status.Capacity["memory"]
+		in := newInstance(n.Name, zone, cpu.String(), mem.String(), internalIP(n))
+		_, in.ControlPlane = n.Labels["node-role.kubernetes.io/control-plane"]
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+func internalIP(n *api.Node) string {
+	for _, a := range n.Status.Addresses {
+		if a.Type == "InternalIP" {
+			return a.Address
+		}
+	}
+	return ""
+}
+
+// kubeletConfig is how an instance's kubelet runs: with an external cloud
+// provider, the instance's labels and taints, kubeadm's control-plane
+// label, taint and static pods on the control plane, and the images its
+// disk holds.
+func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
+	cfg := kubelet.Config{
+		NodeName:      in.Name,
+		Address:       in.Address,
+		CPU:           api.MustParse(in.CPU),
+		Memory:        api.MustParse(in.Memory),
+		Pods:          110,
+		Labels:        in.Labels,
+		Taints:        in.Taints,
+		CloudProvider: "external",
+		Preload:       []string{imageProxy, imageCoreDNS, imagePause},
+	}
+	if in.ControlPlane {
+		cfg.Labels = map[string]string{
+			"node-role.kubernetes.io/control-plane":                   "",
+			"node.kubernetes.io/exclude-from-external-load-balancers": "",
+		}
+		for k, v := range in.Labels {
+			cfg.Labels[k] = v
+		}
+		cfg.Taints = append([]api.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: api.TaintNoSchedule}}, in.Taints...)
+		cfg.StaticPods = staticPods(in.Address)
+		cfg.Preload = append(cfg.Preload, imageAPIServer, imageController, imageScheduler, imageEtcd)
+	}
+	cfg.Preload = append(cfg.Preload, c.diskImages(in.Name)...)
+	return cfg
+}
+
+// diskImages are the images a node last reported: a machine that boots
+// again, or a restored cluster's, finds them on its disk.
+func (c *Cluster) diskImages(node string) []string {
+	o, err := c.api.Get(resource("nodes"), "", node)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, img := range o.(*api.Node).Status.Images {
+		if len(img.Names) > 0 {
+			out = append(out, img.Names[len(img.Names)-1])
+		}
+	}
+	return out
+}
+
+// cloudFile keeps the cloud's state beside the store.
+const cloudFile = "cloud.json"
+
+// loadCloud returns the cloud a restored cluster kept, or the machines its
+// Node objects tell of, or a new cluster's.
+func (c *Cluster) loadCloud() (*cloud.Cloud, error) {
+	if c.restored.Restored {
+		if cl, ok := c.readCloud(); ok {
+			return cl, nil
+		}
+		kept, err := c.keptInstances()
+		if err != nil {
+			return nil, err
+		}
+		if len(kept) > 0 {
+			return newCloud(c.cfg, kept), nil
+		}
+	}
+	return newCloud(c.cfg, initialInstances(c.cfg)), nil
+}
+
+func newCloud(cfg Config, instances []cloud.Instance) *cloud.Cloud {
+	cl := cloud.New(cfg.zones())
+	for _, in := range instances {
+		_ = cl.Create(in)
+	}
+	return cl
+}
+
+// readCloud reads the kept cloud; one it cannot read is reported and left
+// for the Node objects to stand in for.
+func (c *Cluster) readCloud() (*cloud.Cloud, bool) {
+	for _, name := range []string{cloudFile, cloudFile + ".tmp"} {
+		data, err := hackpadfs.ReadFile(c.cfg.Data, path.Join(c.dataDir(), name))
+		if err != nil {
+			continue
+		}
+		cl, err := cloud.Unmarshal(data)
+		if err != nil {
+			c.restored.Dropped = append(c.restored.Dropped, fmt.Sprintf("%s: %v; the machines are those of the kept Node objects", name, err))
+			return nil, false
+		}
+		return cl, true
+	}
+	return nil, false
+}
+
+// saveCloud writes the cloud's state when it changed.
+func (c *Cluster) saveCloud() error {
+	if c.cfg.Data == nil || c.cloud == nil || !c.cloud.Changed() {
+		return nil
+	}
+	data, err := c.cloud.Marshal()
+	if err != nil {
+		return err
+	}
+	name := path.Join(c.dataDir(), cloudFile)
+	if err := hackpadfs.WriteFullFile(c.cfg.Data, name+".tmp", data, 0o644); err != nil {
+		return fmt.Errorf("cloud: %w", err)
+	}
+	_ = hackpadfs.Remove(c.cfg.Data, name)
+	if err := hackpadfs.Rename(c.cfg.Data, name+".tmp", name); err != nil {
+		return fmt.Errorf("cloud: %w", err)
+	}
+	return nil
+}
+
+func (c *Cluster) dataDir() string {
+	if c.cfg.DataDir == "" {
+		return "."
+	}
+	return c.cfg.DataDir
+}

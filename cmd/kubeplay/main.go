@@ -2,7 +2,9 @@
 // images and shell as the browser, for scripts, tests and documentation
 // authors.
 //
-//	kubeplay shell [--workers N] [--seed N] [--data DIR]   read command lines from standard input
+//	kubeplay shell [--workers N] [--zones Z,...] [--node-cpu CPUS] [--node-memory Q] [--seed N] [--data DIR]
+//
+// reads command lines from standard input.
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	hackos "github.com/hack-pad/hackpadfs/os"
 	"golang.org/x/term"
 
+	"github.com/kubeplay/kubeplay/engine/cloud"
 	"github.com/kubeplay/kubeplay/engine/cluster"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 	"github.com/kubeplay/kubeplay/engine/session"
@@ -31,7 +34,8 @@ import (
 const usage = `kubeplay runs a Kubernetes playground cluster.
 
 Usage:
-  kubeplay shell [--workers N] [--seed N] [--data DIR]
+  kubeplay shell [--workers N] [--zones Z,...] [--node-cpu CPUS] [--node-memory Q]
+                 [--seed N] [--data DIR]
                       run command lines from standard input; with --data the
                       cluster is kept in DIR and the next run carries on
 
@@ -64,7 +68,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kubeplay shell", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	workers := fs.Int("workers", 2, "worker nodes besides the control plane")
+	var shape cluster.Config
+	fs.IntVar(&shape.Workers, "workers", 2, "worker nodes besides the control plane")
+	zones := fs.String("zones", strings.Join(cloud.DefaultZones, ","), "the cloud's zones; the control plane is in the first, the workers go round them")
+	fs.StringVar(&shape.NodeCPU, "node-cpu", "2", "CPUs of each node")
+	fs.StringVar(&shape.NodeMemory, "node-memory", "4Gi", "memory of each node")
 	seed := fs.Uint64("seed", 1, "seed of the cluster's random choices")
 	data := fs.String("data", "", "keep the cluster in this directory; a later run with the same directory carries on")
 	if err := fs.Parse(args); err != nil {
@@ -74,7 +82,7 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kubeplay shell: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if *workers < 0 {
+	if shape.Workers < 0 {
 		fmt.Fprintln(stderr, "kubeplay shell: --workers must not be negative")
 		return 2
 	}
@@ -82,7 +90,11 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kubeplay: this binary was built without the container images (%s); run 'make build'\n", strings.Join(missing, ", "))
 		return 1
 	}
-	s, err := newSession(*workers, *seed, *data)
+	if *zones != "" {
+		shape.Zones = strings.Split(*zones, ",")
+	}
+	shape.Seed = *seed
+	s, err := newSession(shape, *data)
 	if err != nil {
 		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
 		return 1
@@ -94,12 +106,13 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return repl(s, stdin, stdout, stderr)
 }
 
-func newSession(workers int, seed uint64, data string) (*session.Session, error) {
+// newSession starts a cluster of the given shape, kept in data if set.
+func newSession(cfg cluster.Config, data string) (*session.Session, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	cfg := cluster.Config{Seed: seed, Workers: workers, Modules: runtime.NewFSSource(modules())}
+	cfg.Modules = runtime.NewFSSource(modules())
 	if data != "" {
 		if cfg.Data, err = dataDir(data); err != nil {
 			return nil, err

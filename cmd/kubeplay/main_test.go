@@ -84,6 +84,24 @@ func TestFlags(t *testing.T) {
 	assert.Contains(t, stdout.String(), "kubeplay shell")
 }
 
+func TestShape(t *testing.T) {
+	useTestModules(t)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"shell", "--workers", "3", "--zones", "east,west", "--node-cpu", "4", "--node-memory", "8Gi"}, strings.NewReader("kubeplay node list\n"), &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Equal(t, `NAME           STATE     ZONE   TYPE            CPU   MEMORY   INTERNAL-IP
+controlplane   running   east   custom-4-8192   4     8Gi      172.18.0.2
+node01         running   east   custom-4-8192   4     8Gi      172.18.0.3
+node02         running   west   custom-4-8192   4     8Gi      172.18.0.4
+node03         running   east   custom-4-8192   4     8Gi      172.18.0.5
+`, stdout.String())
+
+	stdout.Reset()
+	stderr.Reset()
+	assert.Equal(t, 1, run([]string{"shell", "--node-memory", "lots"}, strings.NewReader(""), &stdout, &stderr))
+	assert.Contains(t, stderr.String(), `kubeplay: cluster: invalid memory "lots": quantities must match`)
+}
+
 func TestApplyReadsHostFiles(t *testing.T) {
 	useTestModules(t)
 	dir := t.TempDir()

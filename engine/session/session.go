@@ -58,6 +58,7 @@ func New(cfg Config) (*Session, error) {
 		Lock:   s.mu.Lock,
 		Unlock: s.settle,
 		Now:    c.Now,
+		Cloud:  cloud{c},
 	})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,8 @@ type Config struct {
 	// the lock. It dates files, `date`, `ls -l` and `watch`. Nil means a
 	// clock stopped at the Unix epoch.
 	Now func() time.Time
+	// Cloud is what the kubeplay command drives; nil leaves it without.
+	Cloud Cloud
 }
 
 // Shell runs command lines.

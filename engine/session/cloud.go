@@ -1,0 +1,25 @@
+package session
+
+import (
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/shell"
+)
+
+// cloud lets the shell's kubeplay command drive the cluster's machines.
+type cloud struct{ c *cluster.Cluster }
+
+func (c cloud) AddNode(o shell.NodeOptions) (string, error) {
+	return c.c.AddNode(cluster.NodeOptions(o))
+}
+
+func (c cloud) StopNode(name string) error   { return c.c.StopNode(name) }
+func (c cloud) StartNode(name string) error  { return c.c.StartNode(name) }
+func (c cloud) DeleteNode(name string) error { return c.c.DeleteNode(name) }
+
+func (c cloud) Machines() []shell.Machine {
+	var out []shell.Machine
+	for _, in := range c.c.Machines() {
+		out = append(out, shell.Machine{Name: in.Name, State: in.State, Zone: in.Zone, Type: in.Type, CPU: in.CPU, Memory: in.Memory, Address: in.Address})
+	}
+	return out
+}

@@ -90,9 +90,14 @@ func (f *describeFixture) run(stdin string, args ...string) string {
 // kubectl runs a kubectl command line and returns what it printed, stderr
 // after stdout, and the exit code.
 func (f *describeFixture) kubectl(stdin string, args ...string) string {
+	return f.kubectlOn(context.Background(), nil, stdin, args...)
+}
+
+// kubectlOn is kubectl with a context and a host to wait through.
+func (f *describeFixture) kubectlOn(ctx context.Context, host Host, stdin string, args ...string) string {
 	var out, errOut bytes.Buffer
-	k := New(client.New(f.s, "kubectl"), nil)
-	code := k.Run(context.Background(), IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut}, args)
+	k := New(client.New(f.s, "kubectl"), host)
+	code := k.Run(ctx, IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut}, args)
 	s := out.String()
 	if errOut.Len() > 0 {
 		s += "--- stderr\n" + errOut.String()

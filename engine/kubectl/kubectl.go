@@ -70,6 +70,10 @@ func init() {
 		"version":       {"Print the client and server version information", (*Kubectl).version},
 		"cluster-info":  {"Display cluster information", (*Kubectl).clusterInfo},
 		"api-resources": {"Print the supported API resources on the server", (*Kubectl).apiResources},
+		"cordon":        {"Mark node as unschedulable", (*Kubectl).cordon},
+		"uncordon":      {"Mark node as schedulable", (*Kubectl).uncordon},
+		"drain":         {"Drain node in preparation for maintenance", (*Kubectl).drain},
+		"taint":         {"Update the taints on one or more nodes", (*Kubectl).taint},
 	}
 }
 

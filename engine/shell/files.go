@@ -104,11 +104,17 @@ func (s *Shell) writeFile(name string, data []byte, perm os.FileMode) error {
 	return err
 }
 
-// now reads the cluster's clock. Never call it holding the cluster.
-func (s *Shell) now() time.Time {
-	s.cfg.Lock()
-	defer s.cfg.Unlock()
-	return s.cfg.Now()
+// now is the cluster's time as the shell last read it: when the command
+// line started, and after each wait, the only places where time moves
+// in a way a command can see. Reading it takes no lock, so that a
+// command writing a file in a pipeline never waits for the kubectl
+// feeding it, which holds the cluster while it writes.
+func (s *Shell) now() time.Time { return *s.clock.Load() }
+
+// readClock reads the cluster's clock; the caller holds the cluster.
+func (s *Shell) readClock() {
+	t := s.cfg.Now()
+	s.clock.Store(&t)
 }
 
 // stamp gives a file the cluster's time as its modification time, and

@@ -176,3 +176,16 @@ func TestWatchUntilInterrupted(t *testing.T) {
 	assert.Equal(t, "\x1b[H\x1b[2J00:00:00\n\x1b[H\x1b[2J00:00:02\n\x1b[H\x1b[2J00:00:04\n", out)
 	assert.Equal(t, start.Add(5*time.Second), ts.host.now)
 }
+
+// TestWritingFilesDoesNotTakeTheCluster checks that only the start of a
+// command line takes the cluster to read its clock: a command writing a
+// file in a pipeline must not wait for the kubectl feeding it, which
+// holds the cluster while it writes into the pipe.
+func TestWritingFilesDoesNotTakeTheCluster(t *testing.T) {
+	ts := newTestShell(t, nil)
+	locks := 0
+	ts.cfg.Lock = func() { locks++ }
+	_, code := ts.run("echo a > f; echo b | tee g >> f; touch h; mkdir d; sort -o s f; date; ls -l >/dev/null")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 1, locks)
+}

@@ -114,6 +114,7 @@ func deadlineOf(ctx context.Context) *deadline {
 // wait is the host's wait, ended by an enclosing timeout's deadline.
 // The caller holds the cluster.
 func (s *Shell) wait(ctx context.Context, d time.Duration, cond func() bool) error {
+	defer s.readClock()
 	dl := deadlineOf(ctx)
 	if dl == nil {
 		return s.cfg.Host.Wait(ctx, d, cond)

@@ -3,6 +3,18 @@
 // file system that is the host's natively and a virtual one in the browser.
 // The same shell runs in the browser terminal and in `kubeplay shell`, so
 // both print the same thing for the same command line.
+//
+// The builtins are the tools that the Kubernetes documentation pipes
+// kubectl into (grep, sed, awk, cut, sort, xargs, watch, ...), and they
+// answer as GNU's do: options parsed as getopt_long parses them, glibc's
+// and each tool's words and exit statuses for mistakes, GNU's output
+// formats. Where they must differ it is on purpose and said in --help:
+// strings sort and compare byte by byte (the C locale, the same everywhere);
+// regular expressions are POSIX's translated to RE2, so back-references
+// are refused rather than misread; time is the cluster's (date, sleep,
+// watch, timeout, and the times of the files the shell writes, so that
+// ls -l prints the same every run); and what needs other processes
+// (tail -f, awk's pipes and system()) says it is not available.
 package shell
 
 import (
@@ -11,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"mvdan.cc/sh/v3/expand"
@@ -60,6 +73,7 @@ type Shell struct {
 	pending string
 	history []string
 	out     io.Writer
+	clock   atomic.Pointer[time.Time] // the cluster's time, as last read
 }
 
 // Incomplete is the status Run returns when a line needs more lines (an
@@ -75,6 +89,7 @@ func New(cfg Config) (*Shell, error) {
 		cfg.Now = func() time.Time { return time.Unix(0, 0).UTC() }
 	}
 	s := &Shell{cfg: cfg, parser: syntax.NewParser()}
+	s.readClock()
 	s.kubectl = kubectl.New(cfg.Client, kubectlHost{s})
 	r, err := s.newRunner(expand.ListEnviron(cfg.Env...), cfg.Dir)
 	if err != nil {
@@ -125,6 +140,9 @@ func (s *Shell) Run(ctx context.Context, line string, stdout, stderr io.Writer) 
 		return Incomplete
 	}
 	s.pending = ""
+	s.cfg.Lock()
+	s.readClock()
+	s.cfg.Unlock()
 	if strings.TrimSpace(src) != "" {
 		s.history = append(s.history, strings.TrimSuffix(src, "\n"))
 	}

@@ -273,14 +273,12 @@ func (ctl *Controller) staleDisruption(p *api.Pod) (bool, time.Duration) {
 	if p.DeletionTimestamp != nil || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
 		return false, 0
 	}
-	c := controller.PodCondition(p, disruptionTarget)
+	c := controller.PodCondition(p, controller.DisruptionTarget)
 	if c == nil || c.Status != api.ConditionTrue || c.Reason == "TerminationByKubelet" {
 		return false, 0
 	}
 	return true, max(stalePodDisruptionTimeout-ctl.c.Now().Sub(c.LastTransitionTime.Time), 0)
 }
-
-const disruptionTarget = "DisruptionTarget"
 
 // ReconcilePod sets a pod's stale DisruptionTarget condition to False.
 func (ctl *Controller) ReconcilePod(key string) (loop.Result, error) {
@@ -297,8 +295,8 @@ func (ctl *Controller) ReconcilePod(key string) (loop.Result, error) {
 		return loop.Result{RequeueAfter: after}, nil
 	}
 	upd := api.Clone(p)
-	c := controller.PodCondition(upd, disruptionTarget)
-	*c = api.PodCondition{Type: disruptionTarget, Status: api.ConditionFalse, LastTransitionTime: api.NewTime(ctl.c.Now())}
+	c := controller.PodCondition(upd, controller.DisruptionTarget)
+	*c = api.PodCondition{Type: controller.DisruptionTarget, Status: api.ConditionFalse, LastTransitionTime: api.NewTime(ctl.c.Now())}
 	_, err := client.UpdateStatus(ctl.c, upd)
 	return loop.Result{}, err
 }

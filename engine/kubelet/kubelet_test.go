@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -77,4 +78,55 @@ func TestNextBackoff(t *testing.T) {
 		d = nextBackoff(d)
 	}
 	assert.Equal(t, []string{"10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"}, got)
+}
+
+func TestReadinessGates(t *testing.T) {
+	ready := api.PodCondition{Type: api.PodReady, Status: api.ConditionTrue}
+	tests := []struct {
+		name       string
+		gates      []string
+		conditions []api.PodCondition
+		status     string
+		message    string
+	}{
+		{name: "no gates", status: "True"},
+		{name: "gate true", gates: []string{"example.com/lb"}, conditions: []api.PodCondition{{Type: "example.com/lb", Status: "True"}}, status: "True"},
+		{name: "gate missing", gates: []string{"example.com/lb"}, status: "False",
+			message: `corresponding condition of pod readiness gate "example.com/lb" does not exist.`},
+		{name: "gate false and missing", gates: []string{"example.com/lb", "example.com/dns"},
+			conditions: []api.PodCondition{{Type: "example.com/lb", Status: "False"}}, status: "False",
+			message: `the status of pod readiness gate "example.com/lb" is not "True", but False, corresponding condition of pod readiness gate "example.com/dns" does not exist.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &api.Pod{Status: api.PodStatus{Conditions: tt.conditions}}
+			for _, g := range tt.gates {
+				p.Spec.ReadinessGates = append(p.Spec.ReadinessGates, api.PodReadinessGate{ConditionType: g})
+			}
+			got := readinessGates(p, ready)
+			assert.Equal(t, tt.status, got.Status)
+			assert.Equal(t, tt.message, got.Message)
+			if tt.message != "" {
+				assert.Equal(t, "ReadinessGatesNotReady", got.Reason)
+			}
+		})
+	}
+}
+
+func TestMergeKeepsOthersConditions(t *testing.T) {
+	then := api.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	now := api.NewTime(then.Add(time.Minute))
+	p := &api.Pod{Status: api.PodStatus{Conditions: []api.PodCondition{
+		{Type: api.PodReady, Status: "True", LastTransitionTime: then},
+		{Type: "DisruptionTarget", Status: "True", Reason: "EvictionByEvictionAPI", LastTransitionTime: then},
+	}}}
+	got := mergeConditions(p, []api.PodCondition{
+		{Type: api.PodReady, Status: "True"},
+		{Type: api.ContainersReady, Status: "False"},
+	}, now)
+	assert.Equal(t, []api.PodCondition{
+		{Type: "DisruptionTarget", Status: "True", Reason: "EvictionByEvictionAPI", LastTransitionTime: then},
+		{Type: api.PodReady, Status: "True", LastTransitionTime: then},
+		{Type: api.ContainersReady, Status: "False", LastTransitionTime: now},
+	}, got)
 }

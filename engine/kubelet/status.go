@@ -3,6 +3,7 @@ package kubelet
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -189,6 +190,9 @@ func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, ini
 	}
 	podReady := ready
 	podReady.Type = api.PodReady
+	if ready.Status == api.ConditionTrue {
+		podReady = readinessGates(p, podReady)
+	}
 	// PodScheduled is the scheduler's to set; the kubelet reports it true
 	// for pods the scheduler never saw, such as static pods' mirrors.
 	scheduled := cond(api.PodScheduled, true, "", "")
@@ -197,18 +201,57 @@ func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, ini
 			scheduled = c
 		}
 	}
-	out := []api.PodCondition{sandbox, initialized, podReady, ready, scheduled}
-	now := api.NewTime(k.c.Now())
-	for i := range out {
-		out[i].ObservedGeneration = p.Generation
-		out[i].LastTransitionTime = now
-		for _, old := range p.Status.Conditions {
-			if old.Type == out[i].Type && old.Status == out[i].Status {
-				out[i].LastTransitionTime = old.LastTransitionTime
-			}
+	return mergeConditions(p, []api.PodCondition{sandbox, initialized, podReady, ready, scheduled}, api.NewTime(k.c.Now()))
+}
+
+// mergeConditions is the status manager's merge: conditions others own
+// (DisruptionTarget from an eviction, a readiness gate's) are kept ahead
+// of the kubelet's own, whose transition times stay while their status
+// does not change.
+func mergeConditions(p *api.Pod, own []api.PodCondition, now api.Time) []api.PodCondition {
+	var out []api.PodCondition
+	for _, c := range p.Status.Conditions {
+		if !kubeletOwned[c.Type] {
+			out = append(out, c)
 		}
 	}
+	for _, c := range own {
+		c.ObservedGeneration = p.Generation
+		c.LastTransitionTime = now
+		for _, old := range p.Status.Conditions {
+			if old.Type == c.Type && old.Status == c.Status {
+				c.LastTransitionTime = old.LastTransitionTime
+			}
+		}
+		out = append(out, c)
+	}
 	return out
+}
+
+// kubeletOwned are the pod conditions the kubelet writes.
+var kubeletOwned = map[string]bool{
+	api.PodReadyToStartContainers: true, api.PodInitialized: true, api.PodReady: true,
+	api.ContainersReady: true, api.PodScheduled: true,
+}
+
+// readinessGates is the last check of GeneratePodReadyCondition: a pod
+// with ready containers is ready only when every readiness gate's
+// condition is True.
+func readinessGates(p *api.Pod, ready api.PodCondition) api.PodCondition {
+	var msgs []string
+	for _, g := range p.Spec.ReadinessGates {
+		i := slices.IndexFunc(p.Status.Conditions, func(c api.PodCondition) bool { return c.Type == g.ConditionType })
+		switch {
+		case i < 0:
+			msgs = append(msgs, fmt.Sprintf("corresponding condition of pod readiness gate %q does not exist.", g.ConditionType))
+		case p.Status.Conditions[i].Status != api.ConditionTrue:
+			msgs = append(msgs, fmt.Sprintf("the status of pod readiness gate %q is not \"True\", but %v", g.ConditionType, p.Status.Conditions[i].Status))
+		}
+	}
+	if len(msgs) > 0 {
+		ready.Status, ready.Reason, ready.Message = api.ConditionFalse, "ReadinessGatesNotReady", strings.Join(msgs, ", ")
+	}
+	return ready
 }
 
 func terminal(phase string) bool { return phase == api.PodSucceeded || phase == api.PodFailed }

@@ -135,7 +135,7 @@ func (s *Shell) History() []string { return append([]string(nil), s.history...) 
 func (s *Shell) Run(ctx context.Context, line string, stdout, stderr io.Writer) int {
 	src := s.pending + line + "\n"
 	file, err := s.parser.Parse(strings.NewReader(src), "")
-	if syntax.IsIncomplete(err) {
+	if syntax.IsIncomplete(err) || unclosedHeredoc(err) {
 		s.pending = src
 		return Incomplete
 	}
@@ -167,6 +167,15 @@ func (s *Shell) Run(ctx context.Context, line string, stdout, stderr io.Writer) 
 		return 1
 	}
 	return 0
+}
+
+// unclosedHeredoc reports a here-document whose body has not ended yet.
+// The parser marks an unquoted one (<<EOF) incomplete but not a quoted one
+// (<<'EOF', <<"EOF"), which the documentation uses as often; bash waits for
+// the delimiter either way.
+func unclosedHeredoc(err error) bool {
+	var perr syntax.ParseError
+	return errors.As(err, &perr) && strings.HasPrefix(perr.Text, "unclosed here-document")
 }
 
 // Reset discards a partly typed multi-line command (Ctrl-C at a "> " prompt).

@@ -132,3 +132,28 @@ func runCases(t *testing.T, cases []scriptCase) {
 		})
 	}
 }
+
+func TestHeredocsWaitForTheirDelimiter(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines []string
+		want  string
+	}{
+		{"unquoted", []string{"cat <<EOF", "home is $HOME", "EOF"}, "home is /root\n"},
+		{"single-quoted", []string{"cat <<'EOF'", "home is $HOME", "EOF"}, "home is $HOME\n"},
+		{"double-quoted", []string{`cat <<"EOF" | wc -l`, "a", "b", "EOF"}, "2\n"},
+		{"tab-stripping", []string{"cat <<-'EOF'", "\tindented", "\tEOF"}, "indented\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestShell(t, nil)
+			for _, l := range tt.lines[:len(tt.lines)-1] {
+				_, code := ts.run(l)
+				require.Equal(t, Incomplete, code, "after %q", l)
+			}
+			out, code := ts.run(tt.lines[len(tt.lines)-1])
+			require.Equal(t, 0, code)
+			require.Equal(t, tt.want, out)
+		})
+	}
+}

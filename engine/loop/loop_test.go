@@ -126,3 +126,18 @@ func TestEvery(t *testing.T) {
 	l.AdvanceBy(time.Minute)
 	assert.Equal(t, []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second}, at)
 }
+
+func TestAddAfterKeepsTheSoonerTime(t *testing.T) {
+	l := New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	var at []time.Duration
+	start := l.Now()
+	q := NewQueue(l, func(string) (Result, error) {
+		at = append(at, l.Now().Sub(start))
+		return Result{}, nil
+	})
+	q.AddAfter("a", 10*time.Second)
+	q.AddAfter("a", 30*time.Second) // later: ignored
+	q.AddAfter("a", 5*time.Second)  // sooner: wins
+	l.AdvanceBy(time.Minute)
+	assert.Equal(t, []time.Duration{5 * time.Second}, at)
+}

@@ -30,7 +30,10 @@ type Queue struct {
 	scheduled bool
 }
 
-type timerRef struct{ stop func() bool }
+type timerRef struct {
+	at   time.Time
+	stop func() bool
+}
 
 // Backoff bounds, as client-go's DefaultControllerRateLimiter.
 const (
@@ -59,21 +62,25 @@ func (q *Queue) Add(key string) {
 	q.schedule()
 }
 
-// AddAfter queues key once d of virtual time has passed. An earlier pending
-// AddAfter of the same key wins.
+// AddAfter queues key once d of virtual time has passed. As client-go's
+// delaying queue, a key already waiting keeps the sooner of its two times.
 func (q *Queue) AddAfter(key string, d time.Duration) {
 	if d <= 0 {
 		q.Add(key)
 		return
 	}
+	at := q.loop.Now().Add(d)
 	if ref, ok := q.timers[key]; ok {
+		if !at.Before(ref.at) {
+			return
+		}
 		ref.stop()
 	}
 	t := q.loop.After(d, func() {
 		delete(q.timers, key)
 		q.Add(key)
 	})
-	q.timers[key] = &timerRef{stop: t.Stop}
+	q.timers[key] = &timerRef{at: at, stop: t.Stop}
 }
 
 // Len returns the number of keys waiting.

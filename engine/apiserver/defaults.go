@@ -16,6 +16,19 @@ func preparePodCreate(s *Server, obj api.Object) {
 	p.Status = api.PodStatus{Phase: api.PodPending}
 	defaultPod(p)
 	p.Status.QOSClass = qosClass(&p.Spec)
+	applySchedulingGatedCondition(p)
+}
+
+// applySchedulingGatedCondition tells, on a pod created with scheduling
+// gates, why the scheduler leaves it alone, as the pod strategy does.
+func applySchedulingGatedCondition(p *api.Pod) {
+	if len(p.Spec.SchedulingGates) == 0 {
+		return
+	}
+	p.Status.Conditions = append(p.Status.Conditions, api.PodCondition{
+		Type: api.PodScheduled, Status: api.ConditionFalse, Reason: "SchedulingGated",
+		Message: "Scheduling is blocked due to non-empty scheduling gates",
+	})
 }
 
 func preparePodUpdate(s *Server, obj, old api.Object) {

@@ -1,118 +1,263 @@
 package scheduler
 
 import (
-	"sort"
-
 	"github.com/kubeplay/kubeplay/engine/api"
-	"github.com/kubeplay/kubeplay/engine/client"
 )
 
 // cache is the scheduler's view of where pods run: each node with the pods
 // counted on it, kept current from the informers and from the scheduler's
-// own assumptions (a pod it has just bound, before the watch confirms it).
+// own assumptions (a pod it has bound, before the watch confirms it), as
+// kube-scheduler's cache. Cycles run one at a time on the loop, so the
+// cache itself is the snapshot a cycle reads.
 type cache struct {
-	nodes   map[string]*NodeInfo
-	podNode map[string]string // pod key -> node it is counted on
-	podReq  map[string][2]Resource
+	nodes  map[string]*nodeInfo
+	tree   nodeTree
+	list   []*nodeInfo // the nodes in the tree's order
+	stale  bool        // list needs rebuilding
+	pods   map[string]*podState
+	images map[string]*imageSummary
+
+	affinityPods int // pods with inter-pod affinity, anywhere
+	antiPods     int // pods with required anti-affinity, anywhere
+}
+
+type podState struct {
+	info    *podInfo
+	node    string
+	assumed bool // bound by us, not yet seen bound through the watch
 }
 
 func newCache() *cache {
-	return &cache{nodes: map[string]*NodeInfo{}, podNode: map[string]string{}, podReq: map[string][2]Resource{}}
+	return &cache{nodes: map[string]*nodeInfo{}, pods: map[string]*podState{}, images: map[string]*imageSummary{}, tree: newNodeTree()}
 }
 
-func (c *cache) setNode(n *api.Node) {
-	info, ok := c.nodes[n.Name]
+// nodeInfoOf returns the node's info, creating a placeholder for a node not
+// seen yet (its pods are counted until it arrives).
+func (c *cache) nodeInfoOf(name string) *nodeInfo {
+	n, ok := c.nodes[name]
 	if !ok {
-		info = &NodeInfo{}
-		c.nodes[n.Name] = info
+		n = newNodeInfo()
+		c.nodes[name] = n
 	}
-	info.Node = n
-	info.Images = map[string]int64{}
-	for _, img := range n.Status.Images {
-		for _, name := range img.Names {
-			info.Images[name] = img.SizeBytes
-		}
+	return n
+}
+
+func (c *cache) addNode(node *api.Node) {
+	n := c.nodeInfoOf(node.Name)
+	if n.node != nil {
+		c.tree.update(n.node, node)
+		c.removeImages(n)
+	} else {
+		c.tree.add(node)
 	}
+	n.setNode(node)
+	c.addImages(n)
+	c.stale = true
 }
 
 func (c *cache) removeNode(name string) {
-	info, ok := c.nodes[name]
-	if !ok {
+	n, ok := c.nodes[name]
+	if !ok || n.node == nil {
 		return
 	}
-	if len(info.Pods) == 0 {
+	c.tree.remove(n.node)
+	c.removeImages(n)
+	c.stale = true
+	if len(n.pods) == 0 {
 		delete(c.nodes, name)
 		return
 	}
-	info.Node = nil // pods still counted until they go
+	n.node = nil // its pods count until they go
 }
 
-// counts reports whether a pod occupies resources on its node.
-func counts(p *api.Pod) bool {
-	return p.Spec.NodeName != "" && p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed
-}
-
-// setPod counts p on node, replacing any earlier accounting of it.
-func (c *cache) setPod(p *api.Pod, node string) {
-	key := client.KeyOf(p)
-	c.removePod(key)
-	info, ok := c.nodes[node]
-	if !ok {
-		info = &NodeInfo{Images: map[string]int64{}}
-		c.nodes[node] = info
+// addImages records the node's images by every name it reports, as the
+// cache's imageStates.
+func (c *cache) addImages(n *nodeInfo) {
+	n.images = map[string]*imageSummary{}
+	for _, img := range n.node.Status.Images {
+		for _, name := range img.Names {
+			s, ok := c.images[name]
+			if !ok {
+				s = &imageSummary{size: img.SizeBytes, nodes: map[string]bool{}}
+				c.images[name] = s
+			}
+			s.nodes[n.node.Name] = true
+			n.images[name] = s
+		}
 	}
-	req := [2]Resource{podRequests(p, false), podRequests(p, true)}
-	info.Pods = append(info.Pods, p)
-	info.Requested.add(req[0])
-	info.NonZero.add(req[1])
-	c.podNode[key] = node
-	c.podReq[key] = req
 }
 
-func (c *cache) removePod(key string) {
-	node, ok := c.podNode[key]
+func (c *cache) removeImages(n *nodeInfo) {
+	for name, s := range n.images {
+		delete(s.nodes, n.node.Name)
+		if len(s.nodes) == 0 {
+			delete(c.images, name)
+		}
+	}
+	n.images = nil
+}
+
+// nodeList returns the nodes that exist, in the node tree's order: zones
+// taken in turn, as the snapshot lists them.
+func (c *cache) nodeList() []*nodeInfo {
+	if c.stale {
+		names := c.tree.list()
+		c.list = make([]*nodeInfo, len(names))
+		for i, name := range names {
+			c.list[i] = c.nodes[name]
+		}
+		c.stale = false
+	}
+	return c.list
+}
+
+// node returns an existing node's info.
+func (c *cache) node(name string) (*nodeInfo, bool) {
+	n, ok := c.nodes[name]
+	if !ok || n.node == nil {
+		return nil, false
+	}
+	return n, true
+}
+
+// addPod counts pi on node, replacing any earlier accounting of the pod.
+func (c *cache) addPod(pi *podInfo, node string, assumed bool) {
+	c.removePod(pi.key)
+	c.nodeInfoOf(node).addPod(pi)
+	c.pods[pi.key] = &podState{info: pi, node: node, assumed: assumed}
+	c.countAffinity(pi, 1)
+}
+
+// removePod forgets a pod; it reports whether it was counted.
+func (c *cache) removePod(key string) bool {
+	st, ok := c.pods[key]
 	if !ok {
+		return false
+	}
+	delete(c.pods, key)
+	n := c.nodes[st.node]
+	n.removePod(key)
+	c.countAffinity(st.info, -1)
+	if n.node == nil && len(n.pods) == 0 {
+		delete(c.nodes, st.node)
+	}
+	return true
+}
+
+func (c *cache) countAffinity(pi *podInfo, sign int) {
+	if pi.hasAffinity() {
+		c.affinityPods += sign
+	}
+	if pi.hasRequiredAntiAffinity() {
+		c.antiPods += sign
+	}
+}
+
+func (c *cache) isAssumed(key string) bool {
+	st, ok := c.pods[key]
+	return ok && st.assumed
+}
+
+// podNode returns the node a pod is counted on.
+func (c *cache) podNode(key string) (string, bool) {
+	st, ok := c.pods[key]
+	if !ok {
+		return "", false
+	}
+	return st.node, true
+}
+
+// claimInUse reports whether any counted pod uses the claim, as the
+// snapshot's StorageInfos().IsPVCUsedByPods.
+func (c *cache) claimInUse(claim string) bool {
+	for _, n := range c.nodes {
+		if n.claimRefs[claim] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeTree lists nodes zone by zone in turn, so that the first nodes a
+// cycle looks at are spread across zones, as kube-scheduler's nodeTree.
+type nodeTree struct {
+	zones []string
+	tree  map[string][]string
+	count int
+}
+
+func newNodeTree() nodeTree { return nodeTree{tree: map[string][]string{}} }
+
+// zoneKey is utilnode.GetZoneKey: region and zone, from the stable labels
+// or else the beta ones.
+func zoneKey(n *api.Node) string {
+	zone, ok := n.Labels["topology.kubernetes.io/zone"]
+	if !ok {
+		zone = n.Labels["failure-domain.beta.kubernetes.io/zone"]
+	}
+	region, ok := n.Labels["topology.kubernetes.io/region"]
+	if !ok {
+		region = n.Labels["failure-domain.beta.kubernetes.io/region"]
+	}
+	if region == "" && zone == "" {
+		return ""
+	}
+	return region + ":\x00:" + zone
+}
+
+func (t *nodeTree) add(n *api.Node) {
+	zone := zoneKey(n)
+	names, ok := t.tree[zone]
+	if !ok {
+		t.zones = append(t.zones, zone)
+	}
+	t.tree[zone] = append(names, n.Name)
+	t.count++
+}
+
+func (t *nodeTree) remove(n *api.Node) {
+	zone := zoneKey(n)
+	names := t.tree[zone]
+	for i, name := range names {
+		if name != n.Name {
+			continue
+		}
+		t.tree[zone] = append(names[:i:i], names[i+1:]...)
+		t.count--
+		if len(t.tree[zone]) == 0 {
+			t.removeZone(zone)
+		}
 		return
 	}
-	info := c.nodes[node]
-	req := c.podReq[key]
-	for i, p := range info.Pods {
-		if client.KeyOf(p) == key {
-			info.Pods = append(info.Pods[:i], info.Pods[i+1:]...)
-			break
+}
+
+func (t *nodeTree) removeZone(zone string) {
+	delete(t.tree, zone)
+	for i, z := range t.zones {
+		if z == zone {
+			t.zones = append(t.zones[:i:i], t.zones[i+1:]...)
+			return
 		}
-	}
-	info.Requested.sub(req[0])
-	info.NonZero.sub(req[1])
-	delete(c.podNode, key)
-	delete(c.podReq, key)
-	if info.Node == nil && len(info.Pods) == 0 {
-		delete(c.nodes, node)
 	}
 }
 
-// nodeList returns the nodes that exist, sorted by name.
-func (c *cache) nodeList() []*NodeInfo {
-	names := make([]string, 0, len(c.nodes))
-	for name, info := range c.nodes {
-		if info.Node != nil {
-			names = append(names, name)
-		}
+func (t *nodeTree) update(old, n *api.Node) {
+	if zoneKey(old) == zoneKey(n) {
+		return
 	}
-	sort.Strings(names)
-	out := make([]*NodeInfo, len(names))
-	for i, n := range names {
-		out[i] = c.nodes[n]
+	t.remove(old)
+	t.add(n)
+}
+
+// list takes one node of each zone in turn until all are listed.
+func (t *nodeTree) list() []string {
+	out := make([]string, 0, t.count)
+	for i := 0; len(out) < t.count; i++ {
+		for _, zone := range t.zones {
+			if names := t.tree[zone]; i < len(names) {
+				out = append(out, names[i])
+			}
+		}
 	}
 	return out
-}
-
-func (r *Resource) sub(o Resource) {
-	r.MilliCPU -= o.MilliCPU
-	r.Memory -= o.Memory
-	r.EphemeralStorage -= o.EphemeralStorage
-	r.Pods -= o.Pods
-	for k, v := range o.Scalar {
-		r.Scalar[k] -= v
-	}
 }

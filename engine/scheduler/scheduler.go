@@ -1,14 +1,20 @@
-// Package scheduler is the cluster's kube-scheduler: it watches for pods
-// without a node, filters and scores the nodes with plugins that carry
-// kube-scheduler's names and rules, binds each pod through the API, and
-// explains a failure in kube-scheduler's own words.
+// Package scheduler is the cluster's kube-scheduler: a scheduling queue
+// (active, backoff and unschedulable pods, woken by queueing hints), the
+// default profile's plugins with kube-scheduler's names, rules, weights
+// and messages, preemption, and binding through the API. Explain shows,
+// for any pod, what each plugin says of each node.
+//
+// It runs as tasks of the cluster's loop: a cycle is one task, so nothing
+// changes under it, and the scheduler's cache is the cycle's snapshot.
+// Where kube-scheduler works in parallel (filtering, scoring), this
+// scheduler works in order, and what upstream leaves to chance (ties
+// between nodes, the start of preemption's search) comes from the
+// scheduler's seeded random source.
 package scheduler
 
 import (
-	"fmt"
+	"maps"
 	"math/rand/v2"
-	"sort"
-	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -21,57 +27,63 @@ const Name = "default-scheduler"
 
 // Scheduler assigns pods to nodes.
 type Scheduler struct {
-	c     *client.Client
-	rec   *client.EventRecorder
-	rand  *rand.Rand
-	loop  *loop.Loop
-	nodes *client.Informer[*api.Node]
-	pods  *client.Informer[*api.Pod]
-	cache *cache
-	queue *queue
+	c       *client.Client
+	rec     *client.EventRecorder
+	rand    *rand.Rand
+	loop    *loop.Loop
+	nodes   *client.Informer[*api.Node]
+	pods    *client.Informer[*api.Pod]
+	cache   *cache
+	queue   *queue
+	h       *handle
+	profile *profile
+	fw      *framework
 
-	scheduled bool // a cycle task is posted
+	nextStart int                 // nextStartNodeIndex
+	feasible  []*nodeInfo         // scratch for filterNodes
+	waiting   map[string]*binding // bindings waiting for volumes
+	cycles    map[string]*CycleRecord
+	posted    bool // a cycle task is posted
 	stopped   bool
+
+	onPreempt func(preemptor, victim *api.Pod) // for tests
 }
 
 // New returns a scheduler acting through c from host (the machine it runs
 // on, which names its events' reporting instance); rng breaks ties between
-// equally good nodes, as kube-scheduler does at random.
+// equally good nodes and picks where preemption starts looking, as
+// kube-scheduler does at random.
 func New(c *client.Client, host string, rng *rand.Rand) *Scheduler {
+	all := apiserver.ListOptions{}
 	s := &Scheduler{
-		c:     c,
-		rec:   client.NewEventRecorder(c, Name, host),
-		rand:  rng,
-		loop:  c.Loop(),
-		nodes: client.NewInformer[*api.Node](c, "", apiserver.ListOptions{}),
-		pods:  client.NewInformer[*api.Pod](c, "", apiserver.ListOptions{}),
-		cache: newCache(),
+		c: c, rec: client.NewEventRecorder(c, Name, host), rand: rng, loop: c.Loop(),
+		nodes:   client.NewInformer[*api.Node](c, "", all),
+		pods:    client.NewInformer[*api.Pod](c, "", all),
+		cache:   newCache(),
+		waiting: map[string]*binding{},
+		cycles:  map[string]*CycleRecord{},
 	}
-	s.queue = newQueue(s.loop)
-	s.queue.activeHook = s.kick
+	s.h = newHandle(c, s.cache)
+	s.profile = newProfile(s.h)
+	s.fw = &framework{profile: s.profile, h: s.h}
+	s.queue = newQueue(s.loop, s.profile)
+	s.queue.onWork = s.kick
+	s.h.nominator = s.queue.nominator
 	return s
 }
 
 // Start begins watching and scheduling.
 func (s *Scheduler) Start() error {
-	s.nodes.AddHandler(client.Handler[*api.Node]{
-		Add:    func(n *api.Node) { s.cache.setNode(n); s.queue.moveAll() },
-		Update: func(_, n *api.Node) { s.cache.setNode(n); s.queue.moveAll() },
-		Delete: func(n *api.Node) { s.cache.removeNode(n.Name) },
-	})
-	s.pods.AddHandler(client.Handler[*api.Pod]{
-		Add:    s.onPod,
-		Update: func(_, p *api.Pod) { s.onPod(p) },
-		Delete: s.onPodDelete,
-	})
+	s.addHandlers()
+	for _, inf := range s.h.informers() {
+		if err := inf.Start(); err != nil {
+			return err
+		}
+	}
 	if err := s.nodes.Start(); err != nil {
 		return err
 	}
-	if err := s.pods.Start(); err != nil {
-		return err
-	}
-	s.flushLoop()
-	return nil
+	return s.pods.Start()
 }
 
 // Stop stops scheduling, as when the scheduler's machine goes down.
@@ -79,262 +91,154 @@ func (s *Scheduler) Stop() {
 	s.stopped = true
 	s.nodes.Stop()
 	s.pods.Stop()
+	for _, inf := range s.h.informers() {
+		inf.Stop()
+	}
 }
 
-func (s *Scheduler) flushLoop() {
-	s.loop.After(flushInterval, func() {
-		if s.stopped {
-			return
-		}
-		s.queue.flush()
-		s.kick()
-		s.flushLoop()
+// kick posts one scheduling cycle, if none is pending and a pod waits.
+func (s *Scheduler) kick() {
+	if s.posted || s.stopped || !s.queue.hasWork() {
+		return
+	}
+	s.posted = true
+	s.loop.Post(s.scheduleOne)
+}
+
+func (s *Scheduler) addHandlers() {
+	s.nodes.AddHandler(client.Handler[*api.Node]{Add: s.addNode, Update: s.updateNode, Delete: s.deleteNode})
+	s.pods.AddHandler(client.Handler[*api.Pod]{Add: s.onPodAdd, Update: s.onPodUpdate, Delete: s.onPodDelete})
+	s.h.claims.AddHandler(client.Handler[*api.PersistentVolumeClaim]{
+		Add:    func(o *api.PersistentVolumeClaim) { s.volumeEvent(resClaim, actAdd, nil, o) },
+		Update: func(old, o *api.PersistentVolumeClaim) { s.volumeEvent(resClaim, actUpdate, old, o) },
+	})
+	s.h.volumes.AddHandler(client.Handler[*api.PersistentVolume]{
+		Add:    func(o *api.PersistentVolume) { s.volumeEvent(resVolume, actAdd, nil, o) },
+		Update: func(old, o *api.PersistentVolume) { s.volumeEvent(resVolume, actUpdate, old, o) },
+	})
+	s.h.classes.AddHandler(client.Handler[*api.StorageClass]{
+		Add:    func(o *api.StorageClass) { s.volumeEvent(resStorageClass, actAdd, nil, o) },
+		Update: func(old, o *api.StorageClass) { s.volumeEvent(resStorageClass, actUpdate, old, o) },
 	})
 }
 
-func (s *Scheduler) onPod(p *api.Pod) {
+func (s *Scheduler) addNode(n *api.Node) {
+	s.cache.addNode(n)
+	s.queue.moveAll(clusterEvent{resource: resNode, action: actAdd}, nil, n, nil)
+}
+
+func (s *Scheduler) updateNode(old, n *api.Node) {
+	s.cache.addNode(n)
+	if a := nodeChanges(old, n); a != 0 {
+		s.queue.moveAll(clusterEvent{resource: resNode, action: a}, old, n, nil)
+	}
+}
+
+func (s *Scheduler) deleteNode(n *api.Node) {
+	s.queue.moveAll(clusterEvent{resource: resNode, action: actDelete}, n, nil, nil)
+	s.cache.removeNode(n.Name)
+}
+
+func (s *Scheduler) volumeEvent(r resource, a action, old, obj any) {
+	s.recheckWaiting()
+	s.queue.moveAll(clusterEvent{resource: r, action: a}, old, obj, nil)
+}
+
+// assigned reports whether a pod takes room on a node: bound and not
+// finished (kube-scheduler's informer leaves out terminal pods).
+func assigned(p *api.Pod) bool {
+	return p.Spec.NodeName != "" && !terminal(p)
+}
+
+func terminal(p *api.Pod) bool {
+	return p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed
+}
+
+// responsibleFor reports whether the pod waits for this scheduler.
+func responsibleFor(p *api.Pod) bool {
+	return p.Spec.SchedulerName == Name && p.Spec.NodeName == "" && !terminal(p)
+}
+
+func (s *Scheduler) onPodAdd(p *api.Pod) {
+	switch {
+	case assigned(p):
+		s.addAssigned(p)
+	case responsibleFor(p):
+		s.queue.add(p)
+	}
+}
+
+func (s *Scheduler) onPodUpdate(old, p *api.Pod) {
 	key := client.KeyOf(p)
 	switch {
-	case counts(p):
-		s.cache.setPod(p, p.Spec.NodeName)
-		s.queue.forget(key)
-	case p.Spec.NodeName != "":
-		// Finished: it no longer takes room on its node.
-		s.cache.removePod(key)
-		s.queue.forget(key)
-		s.queue.moveAll()
-	case s.responsibleFor(p):
-		s.queue.add(key, p)
-		s.kick()
+	case assigned(p) && assigned(old):
+		s.cache.addPod(s.infoFor(p), p.Spec.NodeName, false)
+		s.queue.moveAll(clusterEvent{resource: resAssignedPod, action: podChanges(old, p)}, old, p, nil)
+	case assigned(p):
+		s.queue.delete(key)
+		s.addAssigned(p)
+	case assigned(old):
+		s.removeAssigned(old)
+	case responsibleFor(p) && !s.cache.isAssumed(key):
+		s.queue.update(old, p)
+		if old.Status.NominatedNodeName != p.Status.NominatedNodeName {
+			s.queue.moveAll(clusterEvent{resource: resAssignedPod, action: actDelete}, old, nil, lowerOrEqual(podPriority(old)))
+		}
+	case !responsibleFor(p):
+		s.queue.delete(key)
 	}
 }
 
 func (s *Scheduler) onPodDelete(p *api.Pod) {
 	key := client.KeyOf(p)
-	s.queue.forget(key)
-	if _, ok := s.cache.podNode[key]; ok {
-		s.cache.removePod(key)
-		s.queue.moveAll()
-	}
-}
-
-func (s *Scheduler) responsibleFor(p *api.Pod) bool {
-	return p.Spec.SchedulerName == Name && p.DeletionTimestamp == nil &&
-		p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed && len(p.Spec.SchedulingGates) == 0
-}
-
-// kick posts one scheduling cycle, if none is pending.
-func (s *Scheduler) kick() {
-	if s.scheduled || s.stopped || len(s.queue.active) == 0 {
+	delete(s.cycles, key)
+	if assigned(p) {
+		s.removeAssigned(p)
 		return
 	}
-	s.scheduled = true
-	s.loop.Post(s.scheduleOne)
-}
-
-// scheduleOne runs one scheduling cycle for the next pod.
-func (s *Scheduler) scheduleOne() {
-	s.scheduled = false
-	defer s.kick()
-	qp, ok := s.queue.pop()
-	if !ok {
-		return
-	}
-	ns, name := client.SplitKey(qp.key)
-	p, ok := s.pods.Get(ns, name)
-	if !ok || !s.responsibleFor(p) || p.Spec.NodeName != "" {
-		s.queue.forget(qp.key)
-		return
-	}
-	result := s.schedule(p)
-	if result.node == "" {
-		s.fail(p, qp, result)
-		return
-	}
-	s.bind(p, qp, result.node)
-}
-
-type result struct {
-	node     string
-	statuses map[string]*Status // node -> why it was filtered out
-	total    int
-}
-
-// schedule finds the best node for p, or says why there is none.
-func (s *Scheduler) schedule(p *api.Pod) result {
-	nodes := s.cache.nodeList()
-	res := result{statuses: map[string]*Status{}, total: len(nodes)}
-	var feasible []*NodeInfo
-	for _, n := range nodes {
-		if st := runFilters(p, n); st != nil {
-			res.statuses[n.Node.Name] = st
-			continue
-		}
-		feasible = append(feasible, n)
-	}
-	if len(feasible) == 0 {
-		return res
-	}
-	res.node = s.selectHost(feasible, scoreNodes(p, feasible))
-	return res
-}
-
-func runFilters(p *api.Pod, n *NodeInfo) *Status {
-	for _, f := range defaultFilters {
-		if st := f.Filter(p, n); st != nil {
-			st.Plugin = f.Name()
-			return st
-		}
-	}
-	return nil
-}
-
-// scoreNodes sums the weighted, normalized plugin scores of each node.
-func scoreNodes(p *api.Pod, nodes []*NodeInfo) []int64 {
-	total := make([]int64, len(nodes))
-	raw := make([]int64, len(nodes))
-	for _, pl := range defaultScores {
-		for i, n := range nodes {
-			raw[i] = pl.Score(p, n)
-		}
-		switch pl.Name() {
-		case "TaintToleration":
-			normalize(raw, true)
-		case "NodeAffinity":
-			normalize(raw, false)
-		}
-		for i := range nodes {
-			total[i] += raw[i] * pl.Weight()
-		}
-	}
-	return total
-}
-
-// normalize scales scores to 0..100 by the highest, reversed if asked, as
-// the framework's DefaultNormalizeScore.
-func normalize(scores []int64, reverse bool) {
-	var maxScore int64
-	for _, s := range scores {
-		maxScore = max(maxScore, s)
-	}
-	for i := range scores {
-		switch {
-		case maxScore == 0 && reverse:
-			scores[i] = 100
-		case maxScore == 0:
-			scores[i] = 0
-		case reverse:
-			scores[i] = 100 - scores[i]*100/maxScore
-		default:
-			scores[i] = scores[i] * 100 / maxScore
-		}
+	s.abandonWaiting(key)
+	s.queue.delete(key)
+	if p.Status.NominatedNodeName != "" {
+		s.queue.moveAll(clusterEvent{resource: resAssignedPod, action: actDelete}, p, nil, lowerOrEqual(podPriority(p)))
 	}
 }
 
-// selectHost picks the highest score, breaking ties at random with
-// reservoir sampling, as kube-scheduler does.
-func (s *Scheduler) selectHost(nodes []*NodeInfo, scores []int64) string {
-	best, count := 0, 0
-	for i := range nodes {
-		switch {
-		case scores[i] > scores[best]:
-			best, count = i, 1
-		case scores[i] == scores[best]:
-			count++
-			if s.rand.IntN(count) == 0 {
-				best = i
-			}
-		}
-	}
-	return nodes[best].Node.Name
+// addAssigned counts a bound pod (confirming it if it was assumed), which
+// may help pods that want to be near it.
+func (s *Scheduler) addAssigned(p *api.Pod) {
+	s.abandonWaiting(client.KeyOf(p))
+	s.cache.addPod(s.infoFor(p), p.Spec.NodeName, false)
+	s.queue.moveAll(clusterEvent{resource: resAssignedPod, action: actAdd}, nil, p, nil)
 }
 
-func (s *Scheduler) bind(p *api.Pod, qp *queuedPod, node string) {
-	assumed := api.Clone(p)
-	assumed.Spec.NodeName = node
-	s.cache.setPod(assumed, node)
-	err := s.c.Bind(p.Namespace, &api.Binding{
-		ObjectMeta: api.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID},
-		Target:     api.ObjectReference{Kind: "Node", Name: node},
-	})
-	if err != nil {
-		s.cache.removePod(qp.key)
-		if apiserver.IsNotFound(err) {
-			s.queue.forget(qp.key)
-			return
+// infoFor returns the parsed pod, reusing what the cache has for it when
+// neither its spec (its generation) nor its labels changed.
+func (s *Scheduler) infoFor(p *api.Pod) *podInfo {
+	if st, ok := s.cache.pods[client.KeyOf(p)]; ok {
+		old := st.info.pod
+		if old.UID == p.UID && old.Generation == p.Generation && maps.Equal(old.Labels, p.Labels) {
+			return st.info.withPod(p)
 		}
-		s.rec.Eventf(p, nil, api.EventWarning, "FailedScheduling", "Scheduling", "Binding rejected: %v", err)
-		s.queue.retry(qp)
-		return
 	}
-	s.queue.forget(qp.key)
-	s.rec.Eventf(p, nil, api.EventNormal, "Scheduled", "Binding", "Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
+	return newPodInfo(p)
 }
 
-// fail records why a pod did not fit, on the pod's status and as an event,
-// and parks it until the cluster changes.
-func (s *Scheduler) fail(p *api.Pod, qp *queuedPod, res result) {
-	msg := fitError(res)
-	s.rec.Eventf(p, nil, api.EventWarning, "FailedScheduling", "Scheduling", "%s", msg)
-	s.setUnschedulable(p, msg)
-	s.queue.failed(qp)
+// removeAssigned forgets a pod that left its node, which may make room.
+func (s *Scheduler) removeAssigned(p *api.Pod) {
+	s.cache.removePod(client.KeyOf(p))
+	s.queue.moveAll(clusterEvent{resource: resAssignedPod, action: actDelete}, p, nil, nil)
 }
 
-func (s *Scheduler) setUnschedulable(p *api.Pod, msg string) {
-	for _, c := range p.Status.Conditions {
-		if c.Type == api.PodScheduled && c.Status == api.ConditionFalse && c.Message == msg {
-			return
-		}
-	}
-	upd := api.Clone(p)
-	cond := api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: "Unschedulable", Message: msg, LastTransitionTime: api.NewTime(s.c.Now())}
-	replaced := false
-	for i := range upd.Status.Conditions {
-		if upd.Status.Conditions[i].Type == api.PodScheduled {
-			upd.Status.Conditions[i] = cond
-			replaced = true
-		}
-	}
-	if !replaced {
-		upd.Status.Conditions = append(upd.Status.Conditions, cond)
-	}
-	upd.ResourceVersion = ""
-	_, _ = client.UpdateStatus(s.c, upd)
+// lowerOrEqual is getLEPriorityPreCheck.
+func lowerOrEqual(prio int32) func(*queuedPod) bool {
+	return func(qp *queuedPod) bool { return qp.info.priority <= prio }
 }
 
-// fitError is the FitError message, followed by what preemption found:
-// "0/3 nodes are available: 1 node(s) had untolerated taint {...}, 2
-// Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not
-// helpful for scheduling, 2 No preemption victims found for incoming pod."
-func fitError(res result) string {
-	reasons := map[string]int{}
-	preempt := map[string]int{}
-	for _, st := range res.statuses {
-		for _, r := range st.Reasons {
-			reasons[r]++
-		}
-		if st.Code == UnschedulableAndUnresolvable {
-			preempt["Preemption is not helpful for scheduling"]++
-		} else {
-			preempt["No preemption victims found for incoming pod"]++
-		}
+// deletePod deletes a preemption victim with its own grace period.
+func (s *Scheduler) deletePod(p *api.Pod) error {
+	err := client.Delete[*api.Pod](s.c, p.Namespace, p.Name, apiserver.DeleteOptions{})
+	if apiserver.IsNotFound(err) {
+		return nil
 	}
-	msg := fmt.Sprintf("0/%d nodes are available", res.total)
-	if len(reasons) > 0 {
-		msg += ": " + histogram(reasons)
-	}
-	msg += "."
-	if len(preempt) > 0 {
-		msg += fmt.Sprintf(" preemption: 0/%d nodes are available: %s.", res.total, histogram(preempt))
-	}
-	return msg
-}
-
-func histogram(m map[string]int) string {
-	var parts []string
-	for r, n := range m {
-		parts = append(parts, fmt.Sprintf("%d %s", n, r))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ", ")
+	return err
 }

@@ -1,0 +1,393 @@
+package scheduler
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// The plugins that judge a node by itself: SchedulingGates,
+// NodeUnschedulable, NodeName, TaintToleration and NodeAffinity.
+
+const schedulingGatesName = "SchedulingGates"
+
+// schedulingGates keeps a pod with scheduling gates out of the queue.
+type schedulingGates struct{}
+
+func (schedulingGates) Name() string { return schedulingGatesName }
+
+func (schedulingGates) PreEnqueue(p *api.Pod) *Status {
+	if len(p.Spec.SchedulingGates) == 0 {
+		return nil
+	}
+	gates := make([]string, len(p.Spec.SchedulingGates))
+	for i, g := range p.Spec.SchedulingGates {
+		gates[i] = g.Name
+	}
+	return newStatus(UnschedulableAndUnresolvable, fmt.Sprintf("waiting for scheduling gates: %v", gates))
+}
+
+func (schedulingGates) Events() []eventHint {
+	return []eventHint{{resource: resUnscheduled, actions: actUpdatePodGatesEliminated}}
+}
+
+type nodeUnschedulable struct{}
+
+func (nodeUnschedulable) Name() string { return "NodeUnschedulable" }
+
+var unschedulableTaint = api.Taint{Key: "node.kubernetes.io/unschedulable", Effect: api.TaintNoSchedule}
+
+// Filter rejects a cordoned node unless the pod tolerates its taint.
+func (nodeUnschedulable) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
+	if !n.node.Spec.Unschedulable || tolerates(p.Spec.Tolerations, &unschedulableTaint) {
+		return nil
+	}
+	return newStatus(UnschedulableAndUnresolvable, "node(s) were unschedulable")
+}
+
+func (nodeUnschedulable) Events() []eventHint {
+	return []eventHint{
+		{resource: resNode, actions: actAdd | actUpdateNodeTaint, hint: func(_ *api.Pod, old, new any) bool {
+			o, n := asNodes(old, new)
+			return n != nil && !n.Spec.Unschedulable && (o == nil || o.Spec.Unschedulable)
+		}},
+		{resource: resUnscheduled, actions: actUpdatePodToleration},
+	}
+}
+
+type nodeName struct{}
+
+func (nodeName) Name() string { return "NodeName" }
+
+func (nodeName) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
+	if p.Spec.NodeName == "" || p.Spec.NodeName == n.node.Name {
+		return nil
+	}
+	return newStatus(UnschedulableAndUnresolvable, "node(s) didn't match the requested node name")
+}
+
+func (nodeName) Events() []eventHint {
+	return []eventHint{{resource: resNode, actions: actAdd, hint: func(p *api.Pod, _, new any) bool {
+		_, n := asNodes(nil, new)
+		return n != nil && (p.Spec.NodeName == "" || p.Spec.NodeName == n.Name)
+	}}}
+}
+
+type taintToleration struct{}
+
+func (taintToleration) Name() string { return "TaintToleration" }
+
+// Filter rejects a node with a NoSchedule or NoExecute taint the pod does
+// not tolerate, naming the first such taint.
+func (taintToleration) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
+	t, ok := untoleratedTaint(n.node.Spec.Taints, p.Spec.Tolerations)
+	if !ok {
+		return nil
+	}
+	return newStatus(UnschedulableAndUnresolvable, fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value))
+}
+
+// untoleratedTaint is FindMatchingUntoleratedTaint with
+// DoNotScheduleTaintsFilterFunc.
+func untoleratedTaint(taints []api.Taint, tolerations []api.Toleration) (api.Taint, bool) {
+	for i := range taints {
+		t := &taints[i]
+		if (t.Effect == api.TaintNoSchedule || t.Effect == api.TaintNoExecute) && !tolerates(tolerations, t) {
+			return *t, true
+		}
+	}
+	return api.Taint{}, false
+}
+
+// PreScore keeps the tolerations that can tolerate PreferNoSchedule taints.
+func (taintToleration) PreScore(s *cycleState, p *api.Pod, _ []*nodeInfo) *Status {
+	s.preferNoSchedule = nil
+	for _, t := range p.Spec.Tolerations {
+		if t.Effect == "" || t.Effect == api.TaintPreferNoSchedule {
+			s.preferNoSchedule = append(s.preferNoSchedule, t)
+		}
+	}
+	return nil
+}
+
+// Score counts the PreferNoSchedule taints the pod does not tolerate.
+func (taintToleration) Score(s *cycleState, _ *api.Pod, n *nodeInfo) int64 {
+	var c int64
+	for i := range n.node.Spec.Taints {
+		t := &n.node.Spec.Taints[i]
+		if t.Effect == api.TaintPreferNoSchedule && !tolerates(s.preferNoSchedule, t) {
+			c++
+		}
+	}
+	return c
+}
+
+// Normalize reverses: fewer intolerable taints is better.
+func (taintToleration) Normalize(_ *cycleState, _ *api.Pod, _ []*nodeInfo, scores []int64) {
+	defaultNormalize(scores, true)
+}
+
+func (taintToleration) Events() []eventHint {
+	return []eventHint{
+		{resource: resNode, actions: actAdd | actUpdateNodeTaint, hint: func(p *api.Pod, old, new any) bool {
+			o, n := asNodes(old, new)
+			if n == nil {
+				return false
+			}
+			_, now := untoleratedTaint(n.Spec.Taints, p.Spec.Tolerations)
+			was := true
+			if o != nil {
+				_, was = untoleratedTaint(o.Spec.Taints, p.Spec.Tolerations)
+			}
+			return was && !now
+		}},
+		{resource: resUnscheduled, actions: actUpdatePodToleration},
+	}
+}
+
+func tolerates(ts []api.Toleration, taint *api.Taint) bool {
+	for i := range ts {
+		if toleratesTaint(&ts[i], taint) {
+			return true
+		}
+	}
+	return false
+}
+
+// toleratesTaint is Toleration.ToleratesTaint.
+func toleratesTaint(t *api.Toleration, taint *api.Taint) bool {
+	if t.Effect != "" && t.Effect != taint.Effect {
+		return false
+	}
+	if t.Key != "" && t.Key != taint.Key {
+		return false
+	}
+	switch t.Operator {
+	case "", "Equal":
+		return t.Value == taint.Value
+	case "Exists":
+		return true
+	}
+	return false
+}
+
+// defaultNormalize is helper.DefaultNormalizeScore: scale to 0..100 by the
+// highest score, reversed if asked.
+func defaultNormalize(scores []int64, reverse bool) {
+	var maxCount int64
+	for _, s := range scores {
+		maxCount = max(maxCount, s)
+	}
+	if maxCount == 0 {
+		if reverse {
+			for i := range scores {
+				scores[i] = MaxNodeScore
+			}
+		}
+		return
+	}
+	for i, s := range scores {
+		s = MaxNodeScore * s / maxCount
+		if reverse {
+			s = MaxNodeScore - s
+		}
+		scores[i] = s
+	}
+}
+
+type nodeAffinity struct{}
+
+func (nodeAffinity) Name() string { return "NodeAffinity" }
+
+// nodeSelector is RequiredNodeAffinity: the pod's nodeSelector and its
+// required node affinity terms, both of which must match.
+type nodeSelector struct {
+	labels map[string]string
+	terms  []api.NodeSelectorTerm
+	any    bool // there are required terms (none of which may match)
+}
+
+func requiredNodeAffinity(p *api.Pod) nodeSelector {
+	ns := nodeSelector{labels: p.Spec.NodeSelector}
+	if a := p.Spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
+		ns.terms, ns.any = a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms, true
+	}
+	return ns
+}
+
+func (ns nodeSelector) matches(n *api.Node) bool {
+	for k, v := range ns.labels {
+		if got, ok := n.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return !ns.any || matchesSomeTerm(ns.terms, n)
+}
+
+func (nodeAffinity) PreFilter(s *cycleState, p *api.Pod) (*preFilterResult, *Status) {
+	s.required = requiredNodeAffinity(p)
+	if len(s.required.labels) == 0 && !s.required.any {
+		return nil, newStatus(Skip)
+	}
+	return nodeNamesOfTerms(s.required.terms)
+}
+
+// nodeNamesOfTerms narrows the nodes to those the terms name by
+// metadata.name, when every term names some; terms that name none
+// between them conflict.
+func nodeNamesOfTerms(terms []api.NodeSelectorTerm) (*preFilterResult, *Status) {
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	names := map[string]bool{}
+	for _, t := range terms {
+		termNames := termNodeNames(t)
+		if termNames == nil {
+			return nil, nil
+		}
+		for n := range termNames {
+			names[n] = true
+		}
+	}
+	if len(names) == 0 {
+		return nil, newStatus(UnschedulableAndUnresolvable, "pod affinity terms conflict")
+	}
+	return &preFilterResult{nodes: names}, nil
+}
+
+// termNodeNames intersects the term's metadata.name In requirements; nil
+// when it has none.
+func termNodeNames(t api.NodeSelectorTerm) map[string]bool {
+	var names map[string]bool
+	for _, r := range t.MatchFields {
+		if r.Key != "metadata.name" || r.Operator != "In" {
+			continue
+		}
+		set := map[string]bool{}
+		for _, v := range r.Values {
+			if names == nil || names[v] {
+				set[v] = true
+			}
+		}
+		names = set
+	}
+	return names
+}
+
+func (nodeAffinity) Filter(s *cycleState, _ *api.Pod, n *nodeInfo) *Status {
+	if s.required.matches(n.node) {
+		return nil
+	}
+	return newStatus(UnschedulableAndUnresolvable, "node(s) didn't match Pod's node affinity/selector")
+}
+
+// preferredTerm is a preferred scheduling term with its weight.
+type preferredTerm struct {
+	term   api.NodeSelectorTerm
+	weight int64
+}
+
+func (nodeAffinity) PreScore(s *cycleState, p *api.Pod, _ []*nodeInfo) *Status {
+	s.preferred = nil
+	if a := p.Spec.Affinity; a != nil && a.NodeAffinity != nil {
+		for _, t := range a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			if t.Weight != 0 {
+				s.preferred = append(s.preferred, preferredTerm{term: t.Preference, weight: int64(t.Weight)})
+			}
+		}
+	}
+	if s.preferred == nil {
+		return newStatus(Skip)
+	}
+	return nil
+}
+
+// Score sums the weights of the preferred terms the node matches.
+func (nodeAffinity) Score(s *cycleState, _ *api.Pod, n *nodeInfo) int64 {
+	var sum int64
+	for _, t := range s.preferred {
+		if matchesTerm(t.term, n.node) {
+			sum += t.weight
+		}
+	}
+	return sum
+}
+
+func (nodeAffinity) Normalize(_ *cycleState, _ *api.Pod, _ []*nodeInfo, scores []int64) {
+	defaultNormalize(scores, false)
+}
+
+func (nodeAffinity) Events() []eventHint {
+	return []eventHint{{resource: resNode, actions: actAdd | actUpdateNodeLabel, hint: func(p *api.Pod, old, new any) bool {
+		o, n := asNodes(old, new)
+		req := requiredNodeAffinity(p)
+		return n != nil && req.matches(n) && (o == nil || !req.matches(o))
+	}}}
+}
+
+func matchesSomeTerm(terms []api.NodeSelectorTerm, n *api.Node) bool {
+	for _, t := range terms {
+		if matchesTerm(t, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchesTerm is a node selector term's match: an empty term matches
+// nothing; expressions are on labels, fields on metadata.name.
+func matchesTerm(t api.NodeSelectorTerm, n *api.Node) bool {
+	if len(t.MatchExpressions)+len(t.MatchFields) == 0 {
+		return false
+	}
+	for _, r := range t.MatchExpressions {
+		v, ok := n.Labels[r.Key]
+		if !matchRequirement(r, v, ok) {
+			return false
+		}
+	}
+	for _, r := range t.MatchFields {
+		if r.Key != "metadata.name" || (r.Operator != "In" && r.Operator != "NotIn") || !matchRequirement(r, n.Name, true) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchRequirement(r api.NodeSelectorRequirement, v string, ok bool) bool {
+	switch r.Operator {
+	case "In":
+		return ok && contains(r.Values, v)
+	case "NotIn":
+		return !ok || !contains(r.Values, v)
+	case "Exists":
+		return ok
+	case "DoesNotExist":
+		return !ok
+	case "Gt", "Lt":
+		return ok && compareInt(r, v)
+	}
+	return false
+}
+
+func compareInt(r api.NodeSelectorRequirement, v string) bool {
+	if len(r.Values) != 1 {
+		return false
+	}
+	have, err1 := strconv.ParseInt(v, 10, 64)
+	want, err2 := strconv.ParseInt(r.Values[0], 10, 64)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return r.Operator == "Gt" && have > want || r.Operator == "Lt" && have < want
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

@@ -34,7 +34,7 @@ func (s *Scheduler) assumeAndBind(qp *queuedPod, state *cycleState, res schedule
 	s.cache.addPod(qp.info.withPod(assumed), res.node, true)
 	s.queue.nominator.delete(qp.key())
 	b := &binding{qp: qp, pod: assumed, state: state, node: res.node}
-	s.record(qp, res, "", "")
+	s.record(qp, res, nil, "")
 	if st := s.profile.volumes.reserve(state, res.node); !st.IsSuccess() {
 		s.bindingFailed(b, st)
 		return
@@ -57,7 +57,7 @@ func (s *Scheduler) preBind(b *binding) {
 	}
 	s.waiting[b.qp.key()] = b
 	b.timer = s.loop.After(bindTimeout, func() {
-		if s.waiting[b.qp.key()] == b {
+		if !s.stopped && s.waiting[b.qp.key()] == b {
 			delete(s.waiting, b.qp.key())
 			s.bindingFailed(b, prebindError(fmt.Errorf("binding volumes: context deadline exceeded")))
 		}

@@ -44,15 +44,19 @@ func (c *cache) nodeInfoOf(name string) *nodeInfo {
 
 func (c *cache) addNode(node *api.Node) {
 	n := c.nodeInfoOf(node.Name)
-	if n.node != nil {
-		c.tree.update(n.node, node)
-		c.removeImages(n)
-	} else {
+	switch {
+	case n.node == nil:
 		c.tree.add(node)
+		c.stale = true
+	case zoneKey(n.node) != zoneKey(node):
+		c.tree.update(n.node, node)
+		c.stale = true
+	}
+	if n.node != nil {
+		c.removeImages(n)
 	}
 	n.setNode(node)
 	c.addImages(n)
-	c.stale = true
 }
 
 func (c *cache) removeNode(name string) {
@@ -241,10 +245,8 @@ func (t *nodeTree) removeZone(zone string) {
 	}
 }
 
+// update moves a node whose zone changed to the end of its new zone.
 func (t *nodeTree) update(old, n *api.Node) {
-	if zoneKey(old) == zoneKey(n) {
-		return
-	}
 	t.remove(old)
 	t.add(n)
 }

@@ -29,6 +29,9 @@ type scheduleResult struct {
 // scheduleOne pops the next pod and runs its scheduling cycle.
 func (s *Scheduler) scheduleOne() {
 	s.posted = false
+	if s.stopped {
+		return
+	}
 	defer s.kick()
 	qp, ok := s.queue.pop()
 	if !ok {
@@ -63,14 +66,15 @@ func (s *Scheduler) schedulingCycle(qp *queuedPod) {
 		if !errors.Is(err, errNoNodesAvailable) {
 			st.Code = Error
 		}
-		s.record(qp, res, st.Message(), "")
+		s.record(qp, res, st, "")
 		s.handleFailure(qp, st, nil, clearNomination)
 		return
 	}
 	nominating, msg := s.postFilter(state, p, fe.diag)
 	fe.diag.postFilterMsg = msg
-	s.record(qp, res, fe.Error(), nominating.node)
-	s.handleFailure(qp, newStatus(Unschedulable, fe.Error()), fe, nominating)
+	st := newStatus(Unschedulable, fe.Error())
+	s.record(qp, res, st, nominating.node)
+	s.handleFailure(qp, st, fe, nominating)
 }
 
 // schedulePod is SchedulePod: filter, then score when more than one node

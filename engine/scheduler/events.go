@@ -67,8 +67,6 @@ func (h eventHint) matches(ev clusterEvent) bool {
 	return ev.resource == resWildCard || h.resource == ev.resource && h.actions&ev.action != 0
 }
 
-func queueAlways(*api.Pod, any, any) bool { return true }
-
 // nodeChanges is NodeSchedulingPropertiesChange: what changed between two
 // versions of a node, as far as scheduling is concerned.
 func nodeChanges(old, n *api.Node) action {

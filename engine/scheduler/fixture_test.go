@@ -244,11 +244,3 @@ func nodeInfoFor(n *api.Node, pods ...*api.Pod) *nodeInfo {
 	}
 	return ni
 }
-
-func names(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("%s%d", prefix, i)
-	}
-	return out
-}

@@ -95,8 +95,8 @@ func TestFailedSchedulingMessages(t *testing.T) {
 		{
 			name: "unbound immediate claim", nodes: three(),
 			setup: []api.Object{claim("data", "")},
-			pod:  pod("p", claimVolume("data")),
-			want: "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+			pod:   pod("p", claimVolume("data")),
+			want:  "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "no nodes", pod: pod("p"),

@@ -207,7 +207,6 @@ type queueingStrategy int
 const (
 	queueSkip queueingStrategy = iota
 	queueAfterBackoff
-	queueImmediately
 )
 
 // moveAll is MoveAllToActiveOrBackoffQueue: each unschedulable pod that
@@ -249,7 +248,8 @@ func (q *queue) worth(qp *queuedPod, ev clusterEvent, old, new any) queueingStra
 	return queueSkip
 }
 
-// requeue is requeuePodWithQueueingStrategy.
+// requeue is requeuePodWithQueueingStrategy. (Upstream's third strategy,
+// queueImmediately, is for plugins that say Pending; none here do.)
 func (q *queue) requeue(qp *queuedPod, s queueingStrategy) {
 	switch {
 	case s == queueSkip:

@@ -32,17 +32,17 @@ type NodeFilterState struct {
 	Reason []string `json:"reasons,omitempty"`
 }
 
-// record keeps what a cycle found.
-func (s *Scheduler) record(qp *queuedPod, res scheduleResult, msg, nominated string) {
+// record keeps what a cycle found: the node, or the status that says why
+// there is none.
+func (s *Scheduler) record(qp *queuedPod, res scheduleResult, st *Status, nominated string) {
 	r := &CycleRecord{
-		Time: s.c.Now(), Attempt: qp.attempts, Node: res.node, NominatedNode: nominated, Message: msg,
+		Time: s.c.Now(), Attempt: qp.attempts, Node: res.node, NominatedNode: nominated, Message: st.Message(),
 		EvaluatedNodes: res.evaluated, FeasibleNodes: res.feasible, Result: "Scheduled",
 	}
 	switch {
-	case res.node != "":
-	case res.diag != nil:
+	case st.IsRejected():
 		r.Result = "Unschedulable"
-	default:
+	case !st.IsSuccess():
 		r.Result = "Error"
 	}
 	if res.diag != nil && len(res.diag.statuses) > 0 {

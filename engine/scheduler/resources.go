@@ -26,7 +26,6 @@ const (
 )
 
 func (r *Resource) add(o Resource) { r.addSigned(o, 1) }
-func (r *Resource) sub(o Resource) { r.addSigned(o, -1) }
 
 func (r *Resource) addSigned(o Resource, sign int64) {
 	r.MilliCPU += sign * o.MilliCPU

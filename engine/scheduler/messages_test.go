@@ -36,6 +36,14 @@ func TestFailedSchedulingMessages(t *testing.T) {
 				"preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.",
 		},
 		{
+			name:  "one node full of pods as important, one too small",
+			nodes: []*api.Node{node("controlplane", "2", "4Gi", controlPlaneTaint), node("node01", "2", "4Gi"), node("node02", "500m", "4Gi")},
+			setup: []api.Object{pod("a", onNode("node01"), requests("1500m", ""))},
+			pod:   pod("p", requests("1", "")),
+			want: "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. " +
+				"preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
+		},
+		{
 			name: "preemptionPolicy Never", nodes: three(),
 			setup: []api.Object{pod("a", onNode("node01"), requests("1500m", "")), pod("b", onNode("node02"), requests("1500m", ""))},
 			pod:   pod("p", requests("1", ""), priority(1000), func(p *api.Pod) { p.Spec.PreemptionPolicy = api.Ptr("Never") }),
@@ -99,6 +107,29 @@ func TestFailedSchedulingMessages(t *testing.T) {
 			want:  "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
 		},
 		{
+			name: "a pod pinned to a node, as a DaemonSet's", nodes: three(),
+			setup: []api.Object{pod("a", onNode("node01"), requests("1500m", ""))},
+			pod: pod("p", requests("1", ""), nodeAffinityTerms(api.NodeSelectorTerm{MatchFields: []api.NodeSelectorRequirement{
+				{Key: "metadata.name", Operator: "In", Values: []string{"node01"}},
+			}})),
+			want: "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. " +
+				"preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "volume node affinity", nodes: []*api.Node{node("node01", "2", "4Gi")},
+			setup: []api.Object{pinnedVolume("pv", "node09", "ReadWriteOnce"), boundClaim("data", "pv", "ReadWriteOnce")},
+			pod:   pod("p", claimVolume("data")),
+			want: "0/1 nodes are available: 1 node(s) had volume node affinity conflict. " +
+				"preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "ReadWriteOncePod claim in use", nodes: []*api.Node{node("node01", "2", "4Gi")},
+			setup: []api.Object{pinnedVolume("pv", "node01", "ReadWriteOncePod"), boundClaim("data", "pv", "ReadWriteOncePod"), pod("a", onNode("node01"), claimVolume("data"))},
+			pod:   pod("p", claimVolume("data")),
+			want: "0/1 nodes are available: 1 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode. " +
+				"preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+		},
+		{
 			name: "no nodes", pod: pod("p"),
 			want: "no nodes available to schedule pods",
 		},
@@ -120,6 +151,30 @@ func TestFailedSchedulingMessages(t *testing.T) {
 			assert.Equal(t, api.ConditionFalse, c.Status)
 		})
 	}
+}
+
+// pinnedVolume is a volume that only the node can use.
+func pinnedVolume(name, nodeName, mode string) *api.PersistentVolume {
+	return &api.PersistentVolume{
+		ObjectMeta: api.ObjectMeta{Name: name},
+		Spec: api.PersistentVolumeSpec{
+			Capacity:               api.ResourceList{"storage": api.MustParse("1Gi")},
+			AccessModes:            []string{mode},
+			PersistentVolumeSource: api.PersistentVolumeSource{HostPath: &api.HostPathVolumeSource{Path: "/data"}},
+			NodeAffinity: &api.VolumeNodeAffinity{Required: &api.NodeSelector{NodeSelectorTerms: []api.NodeSelectorTerm{
+				expr("kubernetes.io/hostname", "In", nodeName),
+			}}},
+		},
+	}
+}
+
+// boundClaim is a claim the volume controller has bound to the volume.
+func boundClaim(name, volume, mode string) *api.PersistentVolumeClaim {
+	c := claim(name, "")
+	c.Spec.AccessModes = []string{mode}
+	c.Spec.VolumeName = volume
+	c.Annotations = map[string]string{annBindCompleted: "yes"}
+	return c
 }
 
 func TestSchedulesWhenRoomAppears(t *testing.T) {

@@ -35,10 +35,15 @@ func TestPreemption(t *testing.T) {
 	assert.Equal(t, "default-scheduler: preempting to accommodate a higher priority pod", cond.Message)
 	assert.Equal(t, []string{"Preempted by pod " + high.UID + " on node node01"}, f.events("low", "Preempted"))
 
-	// Still terminating: no second preemption, and the pod waits.
+	// Still terminating: no second preemption, and the pod waits. A new
+	// node that is big enough but cordoned makes it try again.
 	r, ok := f.sched.LastCycle("default", "high")
 	require.True(t, ok)
 	assert.Equal(t, "node01", r.NominatedNode)
+	f.create(node("node02", "4", "8Gi", cordoned))
+	f.settle()
+	assert.Equal(t, "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. "+
+		"preemption: not eligible due to a terminating pod on the nominated node.", f.condition("high").Message)
 
 	// The kubelet would finish the victim; without one, delete it now.
 	require.NoError(t, client.Delete[*api.Pod](f.c, "default", "low", apiserver.DeleteOptions{GracePeriodSeconds: api.Ptr(int64(0))}))

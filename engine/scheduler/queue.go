@@ -214,7 +214,7 @@ const (
 // may help moves to the backoff or active queue. Gated pods wait for their
 // own update.
 func (q *queue) moveAll(ev clusterEvent, old, new any, pre func(*queuedPod) bool) {
-	if len(q.unsched) == 0 {
+	if len(q.unsched) == 0 || !q.interested(ev) {
 		return
 	}
 	for _, key := range slices.Sorted(maps.Keys(q.unsched)) {
@@ -226,6 +226,21 @@ func (q *queue) moveAll(ev clusterEvent, old, new any, pre func(*queuedPod) bool
 			q.requeue(qp, s)
 		}
 	}
+}
+
+// interested is isEventOfInterest: some plugin registered the event.
+func (q *queue) interested(ev clusterEvent) bool {
+	if ev.resource == resWildCard {
+		return true
+	}
+	for _, hints := range q.profile.hints {
+		for _, h := range hints {
+			if h.matches(ev) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // worth is isPodWorthRequeuing: a pod rejected by no plugin, or any event

@@ -27,6 +27,8 @@ type DeleteOptions struct {
 	GracePeriodSeconds *int64
 	PropagationPolicy  string
 	PreconditionUID    string
+	// DryRun checks and shows the deletion without making it.
+	DryRun bool
 }
 
 func (s *Server) deleteStored(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
@@ -66,6 +68,10 @@ func (s *Server) remove(r *api.ResourceInfo, key string, cur store.KV) (api.Obje
 
 // storeDelete removes key from the store and releases what the object held.
 func (s *Server) storeDelete(r *api.ResourceInfo, key string, rev int64, name string) (api.Object, error) {
+	if s.dryRun {
+		kv, _ := s.store.Get(key)
+		return kv.Value, nil
+	}
 	kv, err := s.store.Delete(key, rev)
 	if err != nil {
 		return nil, NewConflict(r, name, errModified)

@@ -36,6 +36,7 @@ type Server struct {
 	observers []func(store.Event)
 
 	warnings []string // warnings of the current request
+	dryRun   bool     // the current request is a dry run (dryrun.go)
 }
 
 // New returns an API server over an empty store, with the namespaces and
@@ -204,6 +205,9 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	}
 	s.stampNew(r, meta)
 	api.SetTypeMeta(obj)
+	if s.dryRun {
+		return s.dryRunCreate(r, obj)
+	}
 	s.noteUnsimulated(obj)
 	kv, err := s.store.Create(Key(r, meta.Namespace, meta.Name), obj)
 	if errors.Is(err, store.ErrExists) {
@@ -365,6 +369,9 @@ func (s *Server) commitUpdate(r *api.ResourceInfo, key string, obj api.Object, r
 	meta := obj.GetObjectMeta()
 	if meta.DeletionTimestamp != nil && !hasFinalizers(obj) && s.readyToDelete(r, obj) {
 		return s.storeDelete(r, key, rev, meta.Name)
+	}
+	if s.dryRun {
+		return obj, nil
 	}
 	kv, err := s.store.Update(key, obj, rev)
 	if errors.Is(err, store.ErrConflict) {

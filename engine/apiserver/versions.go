@@ -57,6 +57,7 @@ func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, 
 // object with finalizers stays until they are removed. The returned object is
 // the deleted one, or the one now marked for deletion.
 func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
+	defer s.startDryRun(opts.DryRun)()
 	out, err := s.deleteStored(r.Stored(), ns, name, opts)
 	return r.FromStorage(out), served(r, err)
 }

@@ -29,6 +29,7 @@ type Client struct {
 	component string
 	observe   func(Request)
 	warnings  *warningsOf
+	dryRun    bool
 }
 
 // New returns a client for component (a user agent such as "kubelet/node01").
@@ -85,7 +86,11 @@ func (c *Client) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 	if ns == "" {
 		ns = obj.GetObjectMeta().Namespace
 	}
-	out, err := c.s.Create(r, ns, obj)
+	create := c.s.Create
+	if c.dryRun {
+		create = c.s.CreateDryRun
+	}
+	out, err := create(r, ns, obj)
 	c.record("create", r, "", ns, nameOf(obj, out), err)
 	return out, err
 }
@@ -99,7 +104,11 @@ func nameOf(in, out api.Object) string {
 
 // Update replaces obj's spec and metadata.
 func (c *Client) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
-	out, err := c.s.Update(r, obj)
+	update := c.s.Update
+	if c.dryRun {
+		update = c.s.UpdateDryRun
+	}
+	out, err := update(r, obj)
 	c.record("update", r, "", obj.GetObjectMeta().Namespace, obj.GetObjectMeta().Name, err)
 	return out, err
 }
@@ -113,6 +122,7 @@ func (c *Client) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, 
 
 // Delete deletes an object.
 func (c *Client) Delete(r *api.ResourceInfo, ns, name string, opts apiserver.DeleteOptions) (api.Object, error) {
+	opts.DryRun = opts.DryRun || c.dryRun
 	out, err := c.s.Delete(r, ns, name, opts)
 	c.record("delete", r, "", ns, name, err)
 	return out, err

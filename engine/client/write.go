@@ -1,0 +1,35 @@
+package client
+
+import (
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/patch"
+)
+
+// DryRun returns a copy of c whose writes are server-side dry runs
+// (dryRun=All): validated, defaulted and admitted, never stored.
+func (c *Client) DryRun() *Client {
+	cp := *c
+	cp.dryRun = true
+	return &cp
+}
+
+// Patch applies a patch of type pt to an object.
+func (c *Client) Patch(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte) (api.Object, error) {
+	out, err := c.s.Patch(r, ns, name, pt, data, c.dryRun)
+	c.record("patch", r, "", ns, name, err)
+	return out, err
+}
+
+// GetScale reads an object's scale subresource.
+func (c *Client) GetScale(r *api.ResourceInfo, ns, name string) (*api.Scale, error) {
+	out, err := c.s.GetScale(r, ns, name)
+	c.record("get", r, "scale", ns, name, err)
+	return out, err
+}
+
+// UpdateScale writes an object's scale subresource.
+func (c *Client) UpdateScale(r *api.ResourceInfo, ns, name string, sc *api.Scale) (*api.Scale, error) {
+	out, err := c.s.UpdateScale(r, ns, name, sc, c.dryRun)
+	c.record("update", r, "scale", ns, name, err)
+	return out, err
+}

@@ -10,6 +10,14 @@
 // scheduler works in order, and what upstream leaves to chance (ties
 // between nodes, the start of preemption's search) comes from the
 // scheduler's seeded random source.
+//
+// Left out, for want of what they act on: the plugins for in-tree and CSI
+// volume limits (NodeVolumeLimits), volume zones (VolumeZone), dynamic
+// resources (DRA) and the legacy disk conflicts of VolumeRestrictions;
+// extenders, other profiles, gang scheduling and opportunistic batching.
+// A cycle is one loop task, so the queue needs no in-flight events; a
+// binding that waits for its volumes is re-checked on claim and volume
+// events rather than polled every second.
 package scheduler
 
 import (

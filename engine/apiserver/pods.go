@@ -7,7 +7,8 @@ import (
 )
 
 // Bind assigns a pod to a node: the pods/binding subresource the scheduler
-// uses. It fails if the pod is already bound.
+// uses. It fails if the pod is already bound or still gated; it clears the
+// pod's nominatedNodeName (ClearingNominatedNodeNameAfterBinding).
 func (s *Server) Bind(ns string, b *api.Binding) error {
 	r := resourceOf("pods")
 	key := Key(r, ns, b.Name)
@@ -25,10 +26,14 @@ func (s *Server) Bind(ns string, b *api.Binding) error {
 	if p.Spec.NodeName != "" {
 		return NewConflict(r, b.Name, fmt.Errorf("pod %s is already assigned to node %q", b.Name, p.Spec.NodeName))
 	}
+	if len(p.Spec.SchedulingGates) != 0 {
+		return NewConflict(r, b.Name, fmt.Errorf("pod %s has non-empty .spec.schedulingGates", b.Name))
+	}
 	if b.Target.Kind != "" && b.Target.Kind != "Node" {
 		return NewBadRequest("Binding target kind must be Node")
 	}
 	p.Spec.NodeName = b.Target.Name
+	p.Status.NominatedNodeName = ""
 	setPodCondition(&p.Status, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(s.Now())})
 	_, err := s.commitUpdate(r, key, p, cur.ModRevision)
 	return err

@@ -74,6 +74,11 @@ func (pl *volumeBinding) unreserve(s *cycleState) {
 	vs.reserved = nil
 }
 
+// hasWork is PreBindPreFlight: whether PreBind will bind volumes.
+func (pl *volumeBinding) hasWork(s *cycleState) bool {
+	return s.volumes != nil && !s.volumes.allBound
+}
+
 // preBind is BindPodVolumes: write the volumes and claims; the claims are
 // not bound until the volume controller says so, so the caller waits.
 func (pl *volumeBinding) preBind(s *cycleState, _ *api.Pod, node string) (bool, *Status) {

@@ -44,8 +44,12 @@ func (s *Scheduler) assumeAndBind(qp *queuedPod, state *cycleState, res schedule
 
 // preBind writes the volume bindings and waits for them, as
 // VolumeBinding's PreBind; the wait ends on a claim or volume event, or
-// after bindTimeout.
+// after bindTimeout. When there is such work, the pod is first nominated
+// to its node, to say where it is going (NominatedNodeNameForExpectation).
 func (s *Scheduler) preBind(b *binding) {
+	if s.profile.volumes.hasWork(b.state) {
+		s.updatePod(b.qp.info.pod, nil, nominating{override: true, node: b.node})
+	}
 	done, st := s.profile.volumes.preBind(b.state, b.pod, b.node)
 	if !st.IsSuccess() {
 		s.bindingFailed(b, st)

@@ -182,6 +182,7 @@ func TestVolumeBindingWaitsForFirstConsumer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "node02", pvc.Annotations[annSelectedNode])
 	assert.Empty(t, f.pod("db").Spec.NodeName)
+	assert.Equal(t, "node02", f.pod("db").Status.NominatedNodeName)
 
 	// The volume controller binds the claim: the pod is bound.
 	pvc = api.Clone(pvc)
@@ -191,6 +192,7 @@ func TestVolumeBindingWaitsForFirstConsumer(t *testing.T) {
 	require.NoError(t, err)
 	f.settle()
 	assert.Equal(t, "node02", f.pod("db").Spec.NodeName)
+	assert.Empty(t, f.pod("db").Status.NominatedNodeName)
 }
 
 func TestVolumeBindingFilter(t *testing.T) {

@@ -49,6 +49,7 @@ func TestPreemption(t *testing.T) {
 	require.NoError(t, client.Delete[*api.Pod](f.c, "default", "low", apiserver.DeleteOptions{GracePeriodSeconds: api.Ptr(int64(0))}))
 	f.settle()
 	assert.Equal(t, "node01", f.pod("high").Spec.NodeName)
+	assert.Empty(t, f.pod("high").Status.NominatedNodeName, "the binding clears the nomination")
 }
 
 // Preemption never touches a pod of equal or higher priority.

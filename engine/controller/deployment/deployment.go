@@ -7,8 +7,10 @@ package deployment
 import (
 	"encoding/json"
 	"hash/fnv"
+	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -86,6 +88,18 @@ func (ctl *Controller) Reconcile(key string) (loop.Result, error) {
 	}
 	if d.DeletionTimestamp != nil {
 		return loop.Result{}, ctl.syncStatus(d, rsList, nil)
+	}
+	if d, err = ctl.checkPausedConditions(d); err != nil {
+		return loop.Result{}, err
+	}
+	if d.Spec.Paused {
+		return loop.Result{}, ctl.sync(d, rsList)
+	}
+	if to := rollbackTo(d); to != nil {
+		return loop.Result{}, ctl.rollback(d, rsList, *to)
+	}
+	if isScalingEvent(d, rsList) {
+		return loop.Result{}, ctl.sync(d, rsList)
 	}
 	if d.Spec.Strategy.Type == "Recreate" {
 		return loop.Result{}, ctl.rolloutRecreate(d, rsList)
@@ -198,12 +212,20 @@ func (ctl *Controller) getNewReplicaSet(d *api.Deployment, rsList, oldRSs []*api
 	existing := findNewReplicaSet(d, rsList)
 	newRevision := strconv.FormatInt(maxRevision(oldRSs)+1, 10)
 	if existing != nil {
-		if existing.Annotations[RevisionAnnotation] == newRevision && existing.Annotations[DesiredReplicasAnnotation] == strconv.Itoa(int(replicas(d))) {
-			return existing, nil
-		}
 		upd := api.Clone(existing)
 		ctl.setReplicaSetAnnotations(d, upd, newRevision)
-		return client.Update(ctl.c, upd)
+		// The replica annotations change when the ReplicaSet is scaled:
+		// proportional scaling reads the size it had before.
+		for _, k := range []string{DesiredReplicasAnnotation, MaxReplicasAnnotation} {
+			if v, ok := existing.Annotations[k]; ok {
+				upd.Annotations[k] = v
+			}
+		}
+		upd.Spec.MinReadySeconds = d.Spec.MinReadySeconds
+		if !reflect.DeepEqual(upd, existing) {
+			return client.Update(ctl.c, upd)
+		}
+		return existing, ctl.setDeploymentRevision(d, existing.Annotations[RevisionAnnotation])
 	}
 	if !create {
 		return nil, nil
@@ -245,15 +267,39 @@ func (ctl *Controller) setReplicaSetAnnotations(d *api.Deployment, rs *api.Repli
 		rs.Annotations = map[string]string{}
 	}
 	for k, v := range d.Annotations {
-		if k != RevisionAnnotation && k != "kubectl.kubernetes.io/last-applied-configuration" {
+		if !annotationsToSkip[k] {
 			rs.Annotations[k] = v
 		}
 	}
-	if revision(rs) < mustAtoi(rev) {
+	if old := revision(rs); old < mustAtoi(rev) {
+		if old > 0 {
+			recordRevisionHistory(rs, rs.Annotations[RevisionAnnotation])
+		}
 		rs.Annotations[RevisionAnnotation] = rev
 	}
 	rs.Annotations[DesiredReplicasAnnotation] = strconv.Itoa(int(replicas(d)))
 	rs.Annotations[MaxReplicasAnnotation] = strconv.Itoa(int(replicas(d)) + maxSurge(d))
+}
+
+// recordRevisionHistory keeps the revisions a ReplicaSet had before in
+// the revision-history annotation, within upstream's 2000 characters.
+func recordRevisionHistory(rs *api.ReplicaSet, old string) {
+	const limit = 2000
+	hist := rs.Annotations[RevisionHistoryAnnotation]
+	if hist == "" {
+		rs.Annotations[RevisionHistoryAnnotation] = old
+		return
+	}
+	revs := strings.Split(hist, ",")
+	total := len(hist) + len(old) + 1
+	start := 0
+	for total > limit && start < len(revs) {
+		total -= len(revs[start]) + 1
+		start++
+	}
+	if total <= limit {
+		rs.Annotations[RevisionHistoryAnnotation] = strings.Join(append(revs[start:], old), ",")
+	}
 }
 
 func mustAtoi(s string) int64 {

@@ -1,7 +1,6 @@
 package deployment
 
 import (
-	"fmt"
 	"reflect"
 	"sort"
 
@@ -21,17 +20,17 @@ func (ctl *Controller) rolloutRolling(d *api.Deployment, rsList []*api.ReplicaSe
 	}
 	all := append(append([]*api.ReplicaSet(nil), oldRSs...), newRS)
 	if scaled, err := ctl.reconcileNewReplicaSet(d, all, newRS); err != nil || scaled {
-		return firstErr(err, ctl.syncStatus(d, rsList, newRS))
+		return firstErr(err, ctl.syncRolloutStatus(d, rsList, newRS))
 	}
 	if scaled, err := ctl.reconcileOldReplicaSets(d, all, activeReplicaSets(oldRSs), newRS); err != nil || scaled {
-		return firstErr(err, ctl.syncStatus(d, rsList, newRS))
+		return firstErr(err, ctl.syncRolloutStatus(d, rsList, newRS))
 	}
 	if complete(d, ctl.status(d, all, newRS)) {
 		if err := ctl.cleanup(d, oldRSs); err != nil {
 			return err
 		}
 	}
-	return ctl.syncStatus(d, rsList, newRS)
+	return ctl.syncRolloutStatus(d, rsList, newRS)
 }
 
 func firstErr(errs ...error) error {
@@ -149,7 +148,7 @@ func (ctl *Controller) rolloutRecreate(d *api.Deployment, rsList []*api.ReplicaS
 		scaledDown = true
 	}
 	if scaledDown || ctl.oldPodsRunning(oldRSs) {
-		return ctl.syncStatus(d, rsList, newRS)
+		return ctl.syncRolloutStatus(d, rsList, newRS)
 	}
 	if newRS == nil {
 		if newRS, err = ctl.getNewReplicaSet(d, rsList, oldRSs, true); err != nil {
@@ -164,7 +163,7 @@ func (ctl *Controller) rolloutRecreate(d *api.Deployment, rsList []*api.ReplicaS
 			return err
 		}
 	}
-	return ctl.syncStatus(d, rsList, newRS)
+	return ctl.syncRolloutStatus(d, rsList, newRS)
 }
 
 func (ctl *Controller) oldPodsRunning(oldRSs []*api.ReplicaSet) bool {
@@ -196,26 +195,20 @@ func (ctl *Controller) status(d *api.Deployment, all []*api.ReplicaSet, newRS *a
 		st.UpdatedReplicas = newRS.Status.Replicas
 	}
 	st.UnavailableReplicas = max(replicas(d)-st.AvailableReplicas, 0)
-	st.Conditions = ctl.conditions(d, st, newRS)
+	st.Conditions = ctl.availableCondition(d, st)
 	return st
 }
 
-func (ctl *Controller) conditions(d *api.Deployment, st api.DeploymentStatus, newRS *api.ReplicaSet) []api.DeploymentCondition {
+// availableCondition returns the Deployment's conditions with Available
+// updated; the others stay as they are.
+func (ctl *Controller) availableCondition(d *api.Deployment, st api.DeploymentStatus) []api.DeploymentCondition {
 	now := api.NewTime(ctl.c.Now())
 	conds := append([]api.DeploymentCondition(nil), d.Status.Conditions...)
 	avail := api.DeploymentCondition{Type: "Available", Status: "True", Reason: "MinimumReplicasAvailable", Message: "Deployment has minimum availability."}
 	if int(st.AvailableReplicas) < int(replicas(d))-maxUnavailable(d) {
 		avail = api.DeploymentCondition{Type: "Available", Status: "False", Reason: "MinimumReplicasUnavailable", Message: "Deployment does not have minimum availability."}
 	}
-	conds = setCondition(conds, avail, now)
-	if newRS != nil {
-		prog := api.DeploymentCondition{Type: "Progressing", Status: "True", Reason: "ReplicaSetUpdated", Message: fmt.Sprintf("ReplicaSet %q is progressing.", newRS.Name)}
-		if complete(d, st) {
-			prog.Reason, prog.Message = "NewReplicaSetAvailable", fmt.Sprintf("ReplicaSet %q has successfully progressed.", newRS.Name)
-		}
-		conds = setCondition(conds, prog, now)
-	}
-	return conds
+	return setCondition(conds, avail, now)
 }
 
 // setCondition replaces or adds c; the transition time moves only when the
@@ -239,7 +232,18 @@ func setCondition(conds []api.DeploymentCondition, c api.DeploymentCondition, no
 	return append(conds, c)
 }
 
+// syncStatus writes the Deployment's counts and Available condition.
 func (ctl *Controller) syncStatus(d *api.Deployment, rsList []*api.ReplicaSet, newRS *api.ReplicaSet) error {
+	return ctl.writeStatus(d, rsList, newRS, false)
+}
+
+// syncRolloutStatus is syncStatus for a sync that rolled out: the
+// Progressing condition follows the rollout too.
+func (ctl *Controller) syncRolloutStatus(d *api.Deployment, rsList []*api.ReplicaSet, newRS *api.ReplicaSet) error {
+	return ctl.writeStatus(d, rsList, newRS, true)
+}
+
+func (ctl *Controller) writeStatus(d *api.Deployment, rsList []*api.ReplicaSet, newRS *api.ReplicaSet, rollout bool) error {
 	// Read the ReplicaSets again: this sync may have changed them.
 	var all []*api.ReplicaSet
 	for _, rs := range rsList {
@@ -256,6 +260,9 @@ func (ctl *Controller) syncStatus(d *api.Deployment, rsList []*api.ReplicaSet, n
 		}
 	}
 	st := ctl.status(d, all, newRS)
+	if rollout {
+		ctl.progressCondition(d, &st, newRS)
+	}
 	if reflect.DeepEqual(st, d.Status) {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
 )
 
 // EventRecorder records events.k8s.io/v1 events, as client-go's
@@ -100,8 +101,17 @@ func (r *EventRecorder) write(key eventsKey, ev *api.EventsV1Event) {
 	}
 	out := api.Clone(ev)
 	out.ResourceVersion = ""
-	if _, err := Create(r.c, out); err != nil {
-		return // as upstream, a rejected event is not retried
+	for {
+		_, err := Create(r.c, out)
+		if !apiserver.IsAlreadyExists(err) || ev.Series != nil || len(out.Name) > 250 {
+			// As upstream, a rejected event is not retried.
+			break
+		}
+		// Another event about the object in the same nanosecond of
+		// virtual time (a wall clock would have moved on): nudge the
+		// name, and remember it for the series.
+		out.Name += "0"
+		ev.Name = out.Name
 	}
 }
 

@@ -176,3 +176,20 @@ func TestEventRecorderRefreshesLongSeries(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, int32(30), evs[0].Series.Count, "written at the 30-minute refresh")
 }
+
+func TestEventRecorderKeepsEventsOfTheSameInstant(t *testing.T) {
+	_, c, p := newTestClient(t)
+	r := NewEventRecorder(c, "default-scheduler", "controlplane")
+	r.Eventf(p, nil, api.EventWarning, "FailedScheduling", "Scheduling", "0/3 nodes are available")
+	r.Eventf(p, nil, api.EventNormal, "Scheduled", "Binding", "Successfully assigned default/web to node01")
+	r.Eventf(p, nil, api.EventWarning, "FailedScheduling", "Scheduling", "again")
+	evs, err := List[*api.EventsV1Event](c, "default", apiserver.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, evs, 2, "both events are kept")
+	byReason := map[string]*api.EventsV1Event{}
+	for _, e := range evs {
+		byReason[e.Reason] = e
+	}
+	require.NotNil(t, byReason["FailedScheduling"].Series, "the series finds its event")
+	assert.Equal(t, int32(2), byReason["FailedScheduling"].Series.Count)
+}

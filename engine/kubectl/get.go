@@ -14,21 +14,24 @@ import (
 func (k *Kubectl) get(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("get")
 	nsFlag := k.commonFlags(fs)
-	output := fs.String("output", "o", "")
+	pf := addPrinterFlags(fs)
 	all := fs.Bool("all-namespaces", "A", false)
 	selector := fs.String("selector", "l", "")
 	fieldSel := fs.String("field-selector", "", "")
 	showLabels := fs.Bool("show-labels", "", false)
-	noHeaders := fs.Bool("no-headers", "", false)
 	showKind := fs.Bool("show-kind", "", false)
 	watch := fs.Bool("watch", "w", false)
-	fs.Bool("ignore-not-found", "", false)
+	wf := addWatchFlags(fs)
+	labelCols := fs.Array("label-columns", "L")
+	sortByFlag := fs.String("sort-by", "", "")
+	ignoreNotFound := fs.Bool("ignore-not-found", "", false)
+	fs.Int("chunk-size", "", 500)
 	pos, _, err := fs.Parse(args)
 	if err != nil {
 		return err
 	}
-	if *watch {
-		return errors.New("watch (-w) is not available in this playground yet; use `watch kubectl get ...` or repeat the command")
+	if err := validateGet(*pf.output, *showLabels, *watch || *wf.only, *wf.events); err != nil {
+		return err
 	}
 	if len(pos) == 0 {
 		return errors.New("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples")
@@ -37,27 +40,35 @@ func (k *Kubectl) get(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch *output {
-	case "", "wide", "yaml", "json", "name":
-	default:
-		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", *output)
-	}
+	spec, specErr := k.parseOutput(pf)
 	ns := k.ns(nsFlag)
 	if *all {
 		ns = ""
 	}
-	g := &getter{k: k, io: io, ns: ns, opts: apiserver.ListOptions{LabelSelector: *selector, FieldSelector: *fieldSel}, output: *output,
-		print: printOptions{wide: *output == "wide", noHeaders: *noHeaders, showLabels: *showLabels, withNamespace: *all, withKind: *showKind || len(targets) > 1}}
-	return g.run(targets)
+	g := &getter{k: k, io: io, ns: ns, opts: apiserver.ListOptions{LabelSelector: *selector, FieldSelector: *fieldSel}, output: spec.format,
+		spec: spec, specErr: specErr, sortBy: *sortByFlag, ignoreNotFound: *ignoreNotFound,
+		print: printOptions{wide: spec.format == "wide", noHeaders: *pf.noHeaders, showLabels: *showLabels, withNamespace: *all, withKind: *showKind || len(targets) > 1,
+			labelColumns: splitList(*labelCols)}}
+	if *watch || *wf.only {
+		return g.watch(ctx, targets, wf)
+	}
+	if specErr == nil && spec.table() {
+		return g.run(targets)
+	}
+	return g.runGeneric(targets)
 }
 
 type getter struct {
-	k      *Kubectl
-	io     IO
-	ns     string
-	opts   apiserver.ListOptions
-	output string
-	print  printOptions
+	k              *Kubectl
+	io             IO
+	ns             string
+	opts           apiserver.ListOptions
+	output         string
+	print          printOptions
+	spec           outputSpec
+	specErr        error // a printer kubectl could not make, reported after fetching
+	sortBy         string
+	ignoreNotFound bool
 }
 
 type result struct {
@@ -74,6 +85,9 @@ func (g *getter) run(targets []target) error {
 		if len(objs) > 0 || len(t.names) == 0 {
 			results = append(results, result{r: t.r, objs: objs})
 		}
+	}
+	if err := g.sortResults(results); err != nil {
+		return err
 	}
 	g.emit(results, targets)
 	for _, err := range errs {
@@ -116,7 +130,9 @@ func (g *getter) fetch(t target) ([]api.Object, []error) {
 			obj, err = g.k.c.Get(r, ns, name)
 		}
 		if err != nil {
-			errs = append(errs, err)
+			if !(g.ignoreNotFound && apiserver.IsNotFound(err)) {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		out = append(out, obj)
@@ -125,18 +141,6 @@ func (g *getter) fetch(t target) ([]api.Object, []error) {
 }
 
 func (g *getter) emit(results []result, targets []target) {
-	switch g.output {
-	case "yaml", "json":
-		g.emitStructured(results, targets)
-		return
-	case "name":
-		for _, res := range results {
-			for _, o := range res.objs {
-				fmt.Fprintln(g.io.Out, kindName(res.r, o.GetObjectMeta().Name))
-			}
-		}
-		return
-	}
 	printed := 0
 	total := 0
 	for _, res := range results {
@@ -144,13 +148,13 @@ func (g *getter) emit(results []result, targets []target) {
 		if len(res.objs) == 0 {
 			continue
 		}
-		if printed > 0 {
+		if printed > 0 && !g.print.noHeaders {
 			fmt.Fprintln(g.io.Out)
 		}
 		printTable(g.io.Out, res.r, res.objs, g.k.c.Now(), g.print)
 		printed++
 	}
-	if total == 0 && anyList(targets) {
+	if total == 0 && anyList(targets) && !g.ignoreNotFound {
 		g.noResources(results)
 	}
 }
@@ -174,31 +178,6 @@ func (g *getter) noResources(results []result) {
 		return
 	}
 	fmt.Fprintln(g.io.Err, "No resources found")
-}
-
-// emitStructured prints one object as itself, or several as a List.
-func (g *getter) emitStructured(results []result, targets []target) {
-	var objs []api.Object
-	for _, res := range results {
-		objs = append(objs, res.objs...)
-	}
-	single := len(targets) == 1 && len(targets[0].names) == 1 && len(objs) == 1
-	var v any
-	if single {
-		v = objs[0]
-	} else {
-		items := make([]any, len(objs))
-		for i, o := range objs {
-			items[i] = o
-		}
-		v = map[string]any{"apiVersion": "v1", "kind": "List", "items": items, "metadata": map[string]any{"resourceVersion": ""}}
-	}
-	out, err := render(v, g.output)
-	if err != nil {
-		fmt.Fprint(g.io.Err, errorMessage(err))
-		return
-	}
-	g.io.Out.Write(out)
 }
 
 // render prints v as kubectl's YAML or JSON printers do.

@@ -136,7 +136,7 @@ func errorMessage(err error) string {
 	if strings.HasPrefix(msg, "error: ") || strings.HasPrefix(msg, "Error from server") {
 		return strings.TrimSuffix(msg, "\n") + "\n"
 	}
-	return "error: " + msg + "\n"
+	return "error: " + strings.TrimSuffix(msg, "\n") + "\n"
 }
 
 func statusMessage(se *apiserver.StatusError) string {

@@ -123,23 +123,35 @@ func cellText(s string) string {
 // printOptions shape a table.
 type printOptions struct {
 	wide, noHeaders, showLabels, withNamespace, withKind bool
+	labelColumns                                         []string // -L: a column for each of these labels
 }
 
 // printTable writes objects of one kind as kubectl's table, aligned with
 // the tabwriter settings kubectl uses. The objects are as stored: a second
 // view of stored objects (events.k8s.io Events) prints as the stored kind.
 func printTable(w io.Writer, r *api.ResourceInfo, objs []api.Object, now time.Time, o printOptions) {
-	t := tableFor(r.Stored().GroupKind())
 	tw := tabwriter.NewWriter(w, 6, 4, 3, ' ', 0)
+	for _, row := range tableRows(r, objs, now, o) {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+}
+
+// tableRows returns the cells of a table: the headers unless o.noHeaders,
+// then a row for each object.
+func tableRows(r *api.ResourceInfo, objs []api.Object, now time.Time, o printOptions) [][]string {
+	t := tableFor(r.Stored().GroupKind())
+	var rows [][]string
 	if !o.noHeaders {
 		h := t.visible(t.headers(), o.wide)
 		if o.withNamespace {
 			h = append([]string{"NAMESPACE"}, h...)
 		}
+		h = append(h, labelColumnHeaders(o.labelColumns)...)
 		if o.showLabels {
 			h = append(h, "LABELS")
 		}
-		fmt.Fprintln(tw, strings.Join(h, "\t"))
+		rows = append(rows, h)
 	}
 	name := t.nameColumn()
 	for _, obj := range objs {
@@ -148,15 +160,29 @@ func printTable(w io.Writer, r *api.ResourceInfo, objs []api.Object, now time.Ti
 			cells[name] = kindName(r, cells[name])
 		}
 		cells = t.visible(cells, o.wide)
+		labels := obj.GetObjectMeta().Labels
 		if o.withNamespace {
 			cells = append([]string{obj.GetObjectMeta().Namespace}, cells...)
 		}
-		if o.showLabels {
-			cells = append(cells, labelsString(obj.GetObjectMeta().Labels))
+		for _, l := range o.labelColumns {
+			cells = append(cells, labels[l])
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		if o.showLabels {
+			cells = append(cells, labelsString(labels))
+		}
+		rows = append(rows, cells)
 	}
-	tw.Flush()
+	return rows
+}
+
+// labelColumnHeaders are the headers of -L columns: each label's name
+// without its prefix, in upper case.
+func labelColumnHeaders(labels []string) []string {
+	out := make([]string, len(labels))
+	for i, l := range labels {
+		out[i] = strings.ToUpper(l[strings.LastIndex(l, "/")+1:])
+	}
+	return out
 }
 
 func labelsString(l map[string]string) string {

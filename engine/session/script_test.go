@@ -126,12 +126,14 @@ func runScript(t *testing.T, file string, modules runtime.ModuleSource) {
 	}
 }
 
-// execLines runs a command (its continuation lines separated by "\n").
+// execLines runs a command (its continuation lines separated by "\n";
+// "\\n" stands for a "\n" in the line itself, as in a jsonpath template).
 func execLines(s *Session, command string) string {
 	var buf bytes.Buffer
 	code := 0
+	command = strings.ReplaceAll(command, `\\n`, "\x00")
 	for _, line := range strings.Split(command, "\\n") {
-		code = s.Exec(context.Background(), line, &buf, &buf)
+		code = s.Exec(context.Background(), strings.ReplaceAll(line, "\x00", `\n`), &buf, &buf)
 	}
 	out := buf.String()
 	if code == shell.Incomplete {

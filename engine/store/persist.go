@@ -199,9 +199,8 @@ func (s *Store) restore(snap *snapshot, rep *Report) error {
 			continue
 		}
 		s.data[r.Key] = &KV{Key: r.Key, Value: obj, CreateRevision: r.CreateRev, ModRevision: r.Rev}
-		s.keys = append(s.keys, r.Key)
+		s.insertKey(r.Key)
 	}
-	slices.Sort(s.keys)
 	s.rev, s.compacted = snap.Revision, snap.Compacted
 	return nil
 }
@@ -393,7 +392,9 @@ func (p *Persister) Close() error {
 // Snapshot writes the whole store and drops the log it replaces.
 func (p *Persister) Snapshot() error {
 	snap := snapshot{Format: Format, Revision: p.s.rev, Compacted: p.s.compacted, Time: p.now().UTC()}
-	for _, key := range p.s.keys {
+	var entries []string
+	p.s.ascend("", func(key string) { entries = append(entries, key) })
+	for _, key := range entries {
 		kv := p.s.data[key]
 		v, err := json.Marshal(kv.Value)
 		if err != nil {

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/btree"
+
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
@@ -58,7 +60,7 @@ type Store struct {
 	rev       int64
 	compacted int64
 	data      map[string]*KV
-	keys      []string // sorted
+	keys      *btree.BTreeG[string] // the keys in order, for prefix ranges
 	history   []Event
 	watchers  []*watcher
 	nextID    int
@@ -72,7 +74,7 @@ type watcher struct {
 
 // New returns an empty store at revision 1, as a fresh etcd is.
 func New() *Store {
-	return &Store{rev: 1, data: map[string]*KV{}}
+	return &Store{rev: 1, data: map[string]*KV{}, keys: newKeys()}
 }
 
 // Revision returns the current revision.
@@ -92,22 +94,34 @@ func (s *Store) Get(key string) (KV, bool) {
 
 // List returns the values under prefix, sorted by key, and the revision they were read at.
 func (s *Store) List(prefix string) ([]KV, int64) {
-	i := sort.SearchStrings(s.keys, prefix)
 	var out []KV
-	for ; i < len(s.keys) && strings.HasPrefix(s.keys[i], prefix); i++ {
-		out = append(out, *s.data[s.keys[i]])
-	}
+	s.ascend(prefix, func(key string) { out = append(out, *s.data[key]) })
 	return out, s.rev
 }
 
 // Count returns how many keys are under prefix.
 func (s *Store) Count(prefix string) int {
-	i := sort.SearchStrings(s.keys, prefix)
-	j := i
-	for j < len(s.keys) && strings.HasPrefix(s.keys[j], prefix) {
-		j++
-	}
-	return j - i
+	n := 0
+	s.ascend(prefix, func(string) { n++ })
+	return n
+}
+
+// ascend calls f for each key under prefix, in order.
+func (s *Store) ascend(prefix string, f func(key string)) {
+	s.keys.AscendGreaterOrEqual(prefix, func(key string) bool {
+		if !strings.HasPrefix(key, prefix) {
+			return false
+		}
+		f(key)
+		return true
+	})
+}
+
+// newKeys returns an empty ordered key set. A B-tree keeps inserts and
+// deletes logarithmic: a sorted slice costs a copy of every later key,
+// which at tens of thousands of objects dominated creating events.
+func newKeys() *btree.BTreeG[string] {
+	return btree.NewOrderedG[string](32)
 }
 
 // Create stores obj at key if the key is absent. It stamps the object's
@@ -176,19 +190,9 @@ func stamp(obj api.Object, rev int64) {
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(rev, 10)
 }
 
-func (s *Store) insertKey(key string) {
-	i := sort.SearchStrings(s.keys, key)
-	s.keys = append(s.keys, "")
-	copy(s.keys[i+1:], s.keys[i:])
-	s.keys[i] = key
-}
+func (s *Store) insertKey(key string) { s.keys.ReplaceOrInsert(key) }
 
-func (s *Store) removeKey(key string) {
-	i := sort.SearchStrings(s.keys, key)
-	if i < len(s.keys) && s.keys[i] == key {
-		s.keys = append(s.keys[:i], s.keys[i+1:]...)
-	}
-}
+func (s *Store) removeKey(key string) { s.keys.Delete(key) }
 
 func (s *Store) publish(ev Event) {
 	s.history = append(s.history, ev)

@@ -34,7 +34,15 @@ func (s *Server) Bind(ns string, b *api.Binding) error {
 	}
 	p.Spec.NodeName = b.Target.Name
 	p.Status.NominatedNodeName = ""
-	setPodCondition(&p.Status, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(s.Now())})
+	// The binding's annotations join the pod's, as setPodNodeAndMetadata.
+	for k, v := range b.Annotations {
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		p.Annotations[k] = v
+	}
+	setPodCondition(&p.Status, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue,
+		LastTransitionTime: api.NewTime(s.Now()), ObservedGeneration: p.Generation})
 	_, err := s.commitUpdate(r, key, p, cur.ModRevision)
 	return err
 }

@@ -333,3 +333,20 @@ func TestWatchBookmarks(t *testing.T) {
 	rv := s.store.Revision()
 	assert.Equal(t, []string{"BOOKMARK " + fmt.Sprint(rv-1), "ADDED " + fmt.Sprint(rv), "BOOKMARK " + fmt.Sprint(rv)}, got)
 }
+
+func TestBindCopiesAnnotationsAndSetsScheduled(t *testing.T) {
+	s := newServer()
+	_, err := s.Create(pods, "default", busybox("hello"))
+	require.NoError(t, err)
+	require.NoError(t, s.Bind("default", &api.Binding{
+		ObjectMeta: api.ObjectMeta{Name: "hello", Annotations: map[string]string{"example.com/placed-by": "test"}},
+		Target:     api.ObjectReference{Kind: "Node", Name: "node01"},
+	}))
+	obj, err := s.Get(pods, "default", "hello")
+	require.NoError(t, err)
+	p := obj.(*api.Pod)
+	assert.Equal(t, "node01", p.Spec.NodeName)
+	assert.Equal(t, "test", p.Annotations["example.com/placed-by"])
+	require.Len(t, p.Status.Conditions, 1)
+	assert.Equal(t, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(epoch), ObservedGeneration: p.Generation}, p.Status.Conditions[0])
+}

@@ -216,6 +216,30 @@ func (d *describer) describeObject(r *api.ResourceInfo, obj api.Object) (string,
 	case *api.ServiceAccount:
 		return d.serviceAccount(o), nil
 	}
+	return d.describeMore(r, obj)
+}
+
+// describeMore describes the kinds of the describe_*.go files added after
+// the first ones, or generically.
+func (d *describer) describeMore(r *api.ResourceInfo, obj api.Object) (string, error) {
+	switch o := obj.(type) {
+	case *api.Job:
+		return d.job(o), nil
+	case *api.CronJob:
+		return d.cronJob(o), nil
+	case *api.PersistentVolume:
+		return d.persistentVolume(o), nil
+	case *api.PersistentVolumeClaim:
+		return d.persistentVolumeClaim(o), nil
+	case *api.StorageClass:
+		return d.storageClass(o), nil
+	case *api.Secret:
+		return d.secret(o), nil
+	case *api.LimitRange:
+		return d.limitRange(o), nil
+	case *api.ResourceQuota:
+		return d.resourceQuota(o), nil
+	}
 	return d.generic(r, obj)
 }
 

@@ -297,31 +297,37 @@ func describeLimitRanges(w *prefixWriter, ranges []map[string]any) {
 	w.write(0, "Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n")
 	w.write(0, " ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n")
 	for _, lr := range ranges {
-		items, _ := jsonPath(lr, "spec", "limits").([]any)
-		for _, it := range items {
-			item, _ := it.(map[string]any)
-			cols := []string{"min", "max", "defaultRequest", "default", "maxLimitRequestRatio"}
-			names := map[string]bool{}
+		limitRangeRows(w, lr, " ")
+	}
+}
+
+// limitRangeRows writes a row for each resource of each of a limit
+// range's items, the resources sorted, "-" for a value not set.
+func limitRangeRows(w *prefixWriter, lr map[string]any, prefix string) {
+	items, _ := jsonPath(lr, "spec", "limits").([]any)
+	cols := []string{"min", "max", "defaultRequest", "default", "maxLimitRequestRatio"}
+	for _, it := range items {
+		item, _ := it.(map[string]any)
+		names := map[string]bool{}
+		for _, c := range cols {
+			m, _ := item[c].(map[string]any)
+			for k := range m {
+				names[k] = true
+			}
+		}
+		for _, res := range sortedKeys(names) {
+			vals := make([]any, 0, len(cols)+3)
+			vals = append(vals, prefix, item["type"], res)
 			for _, c := range cols {
-				m, _ := item[c].(map[string]any)
-				for k := range m {
-					names[k] = true
-				}
-			}
-			for _, res := range sortedKeys(names) {
-				vals := make([]any, 0, len(cols)+3)
-				vals = append(vals, " ", item["type"], res)
-				for _, c := range cols {
-					v := "-"
-					if m, ok := item[c].(map[string]any); ok {
-						if q, ok := m[res]; ok {
-							v = quantityText(q)
-						}
+				v := "-"
+				if m, ok := item[c].(map[string]any); ok {
+					if q, ok := m[res]; ok {
+						v = quantityText(q)
 					}
-					vals = append(vals, v)
 				}
-				w.write(0, "%s%s\t%v\t%v\t%v\t%v\t%v\t%v\n", vals...)
+				vals = append(vals, v)
 			}
+			w.write(0, "%s%s\t%v\t%v\t%v\t%v\t%v\t%v\n", vals...)
 		}
 	}
 }

@@ -230,7 +230,7 @@ func (j *jsonTemplate) array(cur []any, a *jpArray) ([]any, error) {
 		}
 		list, ok := v.([]any)
 		if !ok {
-			return cur, fmt.Errorf("%s is not array or slice", goTypeName(v))
+			return cur, fmt.Errorf("%s is not array or slice", jsonTypeName(v))
 		}
 		start, end, step, err := a.bounds(len(list))
 		if err != nil {
@@ -500,7 +500,7 @@ func jpLess(a, b any) (bool, error) {
 	return false, errBadComparisonType
 }
 
-// goTypeName names a JSON value's Go type as reflect prints it.
-func goTypeName(v any) string {
+// jsonTypeName names a JSON value's Go type as reflect prints it.
+func jsonTypeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }

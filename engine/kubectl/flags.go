@@ -15,6 +15,7 @@ type flagSet struct {
 	cmd   string
 	flags []*flagDef
 	set   map[string]bool
+	given []string // "--name=value" of each flag, in the order given (for --record)
 }
 
 type flagKind int
@@ -186,6 +187,7 @@ func (f *flagSet) parseShort(args []string, i int) (int, error) {
 
 func (f *flagSet) setValue(d *flagDef, spelled, value string) error {
 	f.set[d.name] = true
+	f.given = append(f.given, "--"+d.name+"="+value)
 	switch d.kind {
 	case boolFlag:
 		v, err := strconv.ParseBool(value)

@@ -74,6 +74,9 @@ func init() {
 		"uncordon":      {"Mark node as schedulable", (*Kubectl).uncordon},
 		"drain":         {"Drain node in preparation for maintenance", (*Kubectl).drain},
 		"taint":         {"Update the taints on one or more nodes", (*Kubectl).taint},
+		"rollout":       {"Manage the rollout of a resource", (*Kubectl).rollout},
+		"scale":         {"Set a new size for a deployment, replica set, or replication controller", (*Kubectl).scale},
+		"set":           {"Set specific features on objects", (*Kubectl).set},
 	}
 }
 

@@ -26,25 +26,6 @@ const (
 // a pod for reasons of its own (an eviction, a taint, a lost node).
 const DisruptionTarget = "DisruptionTarget"
 
-// Tolerates reports whether toleration t tolerates taint, as
-// core/v1 Toleration.ToleratesTaint: an empty effect matches every effect,
-// an empty key (with Exists) every key.
-func Tolerates(t api.Toleration, taint api.Taint) bool {
-	if t.Effect != "" && t.Effect != taint.Effect {
-		return false
-	}
-	if t.Key != "" && t.Key != taint.Key {
-		return false
-	}
-	switch t.Operator {
-	case "", "Equal":
-		return t.Value == taint.Value
-	case "Exists":
-		return true
-	}
-	return false
-}
-
 // TaintExists reports whether taints hold a taint with t's key and effect.
 func TaintExists(taints []api.Taint, t api.Taint) bool {
 	for _, have := range taints {

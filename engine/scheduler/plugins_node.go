@@ -40,7 +40,7 @@ var unschedulableTaint = api.Taint{Key: "node.kubernetes.io/unschedulable", Effe
 
 // Filter rejects a cordoned node unless the pod tolerates its taint.
 func (nodeUnschedulable) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
-	if !n.node.Spec.Unschedulable || tolerates(p.Spec.Tolerations, &unschedulableTaint) {
+	if !n.node.Spec.Unschedulable || api.TolerationsTolerateTaint(p.Spec.Tolerations, &unschedulableTaint) {
 		return nil
 	}
 	return newStatus(UnschedulableAndUnresolvable, "node(s) were unschedulable")
@@ -93,7 +93,7 @@ func (taintToleration) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
 func untoleratedTaint(taints []api.Taint, tolerations []api.Toleration) (api.Taint, bool) {
 	for i := range taints {
 		t := &taints[i]
-		if (t.Effect == api.TaintNoSchedule || t.Effect == api.TaintNoExecute) && !tolerates(tolerations, t) {
+		if (t.Effect == api.TaintNoSchedule || t.Effect == api.TaintNoExecute) && !api.TolerationsTolerateTaint(tolerations, t) {
 			return *t, true
 		}
 	}
@@ -116,7 +116,7 @@ func (taintToleration) Score(s *cycleState, _ *api.Pod, n *nodeInfo) int64 {
 	var c int64
 	for i := range n.node.Spec.Taints {
 		t := &n.node.Spec.Taints[i]
-		if t.Effect == api.TaintPreferNoSchedule && !tolerates(s.preferNoSchedule, t) {
+		if t.Effect == api.TaintPreferNoSchedule && !api.TolerationsTolerateTaint(s.preferNoSchedule, t) {
 			c++
 		}
 	}
@@ -144,32 +144,6 @@ func (taintToleration) Events() []eventHint {
 		}},
 		{resource: resUnscheduled, actions: actUpdatePodToleration},
 	}
-}
-
-func tolerates(ts []api.Toleration, taint *api.Taint) bool {
-	for i := range ts {
-		if toleratesTaint(&ts[i], taint) {
-			return true
-		}
-	}
-	return false
-}
-
-// toleratesTaint is Toleration.ToleratesTaint.
-func toleratesTaint(t *api.Toleration, taint *api.Taint) bool {
-	if t.Effect != "" && t.Effect != taint.Effect {
-		return false
-	}
-	if t.Key != "" && t.Key != taint.Key {
-		return false
-	}
-	switch t.Operator {
-	case "", "Equal":
-		return t.Value == taint.Value
-	case "Exists":
-		return true
-	}
-	return false
 }
 
 // defaultNormalize is helper.DefaultNormalizeScore: scale to 0..100 by the

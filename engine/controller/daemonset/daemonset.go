@@ -258,21 +258,11 @@ func ShouldRun(ds *api.DaemonSet, n *api.Node) bool {
 		if t.Effect == api.TaintPreferNoSchedule {
 			continue
 		}
-		if !slices.ContainsFunc(spec.Tolerations, func(tol api.Toleration) bool { return tolerates(tol, t) }) {
+		if !slices.ContainsFunc(spec.Tolerations, func(tol api.Toleration) bool { return tol.ToleratesTaint(&t) }) {
 			return false
 		}
 	}
 	return true
-}
-
-func tolerates(t api.Toleration, taint api.Taint) bool {
-	if t.Effect != "" && t.Effect != taint.Effect {
-		return false
-	}
-	if t.Key != "" && t.Key != taint.Key {
-		return false
-	}
-	return t.Operator == "Exists" || t.Key != "" && t.Value == taint.Value
 }
 
 func templateHash(t *api.PodTemplateSpec) string {

@@ -162,7 +162,7 @@ func matchingTolerations(taints []api.Taint, tolerations []api.Toleration) ([]ap
 	for _, t := range taints {
 		found := false
 		for _, tol := range tolerations {
-			if controller.Tolerates(tol, t) {
+			if tol.ToleratesTaint(&t) {
 				used = append(used, tol)
 				found = true
 				break

@@ -42,7 +42,7 @@ func envMain(p *proc) int {
 		}
 		return 0
 	}
-	if _, ok := applets[baseName(args[0])]; !ok && baseName(args[0]) != "busybox" {
+	if _, ok := lookupApplet(baseName(args[0])); !ok && baseName(args[0]) != "busybox" {
 		p.errorf("can't execute '%s': No such file or directory", args[0])
 		return 127
 	}

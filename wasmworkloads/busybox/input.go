@@ -16,6 +16,9 @@ import (
 func errText(err error) string {
 	var errno syscall.Errno
 	switch {
+	case errors.As(err, &errno) && errno != syscall.ENOENT && errno != syscall.EEXIST && errno != syscall.EACCES:
+		// The errno's own words: ENOTEMPTY is also an fs.ErrExist.
+		err = errno
 	case errors.Is(err, fs.ErrNotExist):
 		return "No such file or directory"
 	case errors.Is(err, fs.ErrExist):

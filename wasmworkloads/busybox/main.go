@@ -34,6 +34,7 @@ func main() {
 		env:    os.Environ(),
 		dir:    workingDir(),
 		now:    time.Now,
+		pid:    1,
 	}))
 }
 

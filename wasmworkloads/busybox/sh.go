@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -35,10 +37,54 @@ type shInvocation struct {
 //	sh [-eux...] FILE [ARG...]
 //	sh [-eux...] [-s] [ARG...]     (the script is standard input)
 func shMain(p *proc) int {
+	return p.runShell(shellSh)
+}
+
+// shell is how a shell presents itself: sh is BusyBox's ash, bash is GNU
+// bash as the bash image has it. Both are the same interpreter, whose
+// language is Bash's (arrays, [[ ]]), a superset of what ash accepts.
+type shell struct {
+	name     string
+	notFound string // the format of "command not found"
+	vars     map[string]string
+}
+
+var (
+	shellSh   = shell{name: "sh", notFound: "%s: %s: not found\n"}
+	shellBash = shell{name: "bash", notFound: "%s: %s: command not found\n", vars: map[string]string{
+		"BASH":          "/usr/local/bin/bash",
+		"BASH_VERSION":  bashVersion,
+		"BASH_VERSINFO": "5",
+	}}
+)
+
+// bashVersion is the version the bash image's bash reports, that of the
+// docker.io/library/bash image's latest tag.
+const bashVersion = "5.3.3(1)-release"
+
+// bashMain is bash, present in the bash image only.
+func bashMain(p *proc) int {
+	if len(p.args) == 2 && p.args[1] == "--version" {
+		p.printf("GNU bash, version %s (x86_64-pc-linux-musl)\n"+
+			"Copyright (C) 2025 Free Software Foundation, Inc.\n"+
+			"License GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>\n\n"+
+			"This is free software; you are free to change and redistribute it.\n"+
+			"There is NO WARRANTY, to the extent permitted by law.\n", bashVersion)
+		return 0
+	}
+	return p.runShell(shellBash)
+}
+
+// runShell runs sh's or bash's command line.
+func (p *proc) runShell(sh shell) int {
+	p.shell = sh.name
 	inv, err := parseShArgs(p.args[1:])
 	if err != nil {
 		p.errorf("%v", err)
 		return 2
+	}
+	if inv.name == "sh" {
+		inv.name = sh.name
 	}
 	var script io.Reader
 	switch {
@@ -61,10 +107,10 @@ func shMain(p *proc) int {
 	}
 	file, err := syntax.NewParser().Parse(script, inv.name)
 	if err != nil {
-		p.syntaxError(err)
+		p.syntaxError(err, inv)
 		return 2
 	}
-	runner, err := p.newRunner(inv)
+	runner, err := p.newRunner(inv, sh)
 	if err != nil {
 		p.errorf("%v", err)
 		return 2
@@ -131,9 +177,9 @@ func parseShArgs(args []string) (shInvocation, error) {
 // applet's; the working directory is p's, set directly because
 // interp.Dir insists on stat'ing it, and a WASI module may have no
 // filesystem at all.
-func (p *proc) newRunner(inv shInvocation) (*interp.Runner, error) {
+func (p *proc) newRunner(inv shInvocation, sh shell) (*interp.Runner, error) {
 	opts := []interp.RunnerOption{
-		interp.Env(expand.ListEnviron(p.env...)),
+		interp.Env(shellEnviron{expand.ListEnviron(p.env...), sh.vars}),
 		interp.StdIO(p.stdinOrEmpty(), p.stdout, p.stderr),
 		interp.ExecHandlers(p.appletExec),
 		interp.OpenHandler(p.openHandler),
@@ -167,6 +213,8 @@ func (p *proc) appletExec(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 			env:    exportedEnv(hc.Env),
 			dir:    hc.Dir,
 			now:    p.now,
+			pid:    newPID(),
+			shell:  p.shell,
 		}
 		if f, ok := child.stdin.(*os.File); ok && f == nil {
 			child.stdin = nil // a nil *os.File is not a usable reader
@@ -183,17 +231,57 @@ func (p *proc) appletExec(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 // new sh, as shells do with files that are not binaries.
 func (p *proc) runCommand() int {
 	name := p.args[0]
-	if _, ok := applets[baseName(name)]; ok || baseName(name) == "busybox" {
+	if _, ok := lookupApplet(baseName(name)); ok || baseName(name) == "busybox" {
 		return dispatch(p)
 	}
 	if strings.Contains(name, "/") {
 		if fi, err := os.Stat(p.path(name)); err == nil && fi.Mode().IsRegular() {
-			p.args = append([]string{"sh", name}, p.args[1:]...)
+			p.args = append([]string{p.shellName(), name}, p.args[1:]...)
 			return dispatch(p)
 		}
 	}
-	fmt.Fprintf(p.stderr, "sh: %s: not found\n", name)
+	sh := shellSh
+	if p.shell == shellBash.name {
+		sh = shellBash
+	}
+	fmt.Fprintf(p.stderr, sh.notFound, sh.name, name)
 	return 127
+}
+
+// shellName is the shell that runs p's scripts.
+func (p *proc) shellName() string {
+	if p.shell == "" {
+		return "sh"
+	}
+	return p.shell
+}
+
+// shellEnviron adds a shell's own variables (not exported) to the
+// environment it starts with.
+type shellEnviron struct {
+	expand.Environ
+	vars map[string]string
+}
+
+func (e shellEnviron) Get(name string) expand.Variable {
+	if v, ok := e.vars[name]; ok {
+		return expand.Variable{Set: true, Kind: expand.String, Str: v}
+	}
+	return e.Environ.Get(name)
+}
+
+func (e shellEnviron) Each(fn func(name string, vr expand.Variable) bool) {
+	for _, name := range slices.Sorted(maps.Keys(e.vars)) {
+		if !fn(name, e.Get(name)) {
+			return
+		}
+	}
+	e.Environ.Each(func(name string, vr expand.Variable) bool {
+		if _, ok := e.vars[name]; ok {
+			return true
+		}
+		return fn(name, vr)
+	})
 }
 
 // exportedEnv is the environment a command gets: the exported variables.
@@ -220,14 +308,23 @@ func (p *proc) openHandler(ctx context.Context, path string, flag int, perm os.F
 	return interp.DefaultOpenHandler()(ctx, path, flag, perm)
 }
 
-// syntaxError reports a parse error as "sh: line N: syntax error: ...".
-func (p *proc) syntaxError(err error) {
+// syntaxError reports a parse error as "sh: line N: syntax error: ..."
+// (bash: "bash: -c: line N: ...", or the script's name for a file).
+func (p *proc) syntaxError(err error, inv shInvocation) {
+	prefix := p.shellName() + ": "
+	if p.shell == shellBash.name {
+		if inv.hasCommand {
+			prefix += "-c: "
+		} else if inv.file != "" {
+			prefix += inv.file + ": "
+		}
+	}
 	var pe syntax.ParseError
 	if errors.As(err, &pe) {
-		fmt.Fprintf(p.stderr, "sh: line %d: syntax error: %s\n", pe.Pos.Line(), pe.Text)
+		fmt.Fprintf(p.stderr, "%sline %d: syntax error: %s\n", prefix, pe.Pos.Line(), pe.Text)
 		return
 	}
-	fmt.Fprintf(p.stderr, "sh: %v\n", err)
+	fmt.Fprintf(p.stderr, "%s%v\n", prefix, err)
 }
 
 // shStatus turns the interpreter's result into an exit status.

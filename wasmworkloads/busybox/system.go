@@ -2,19 +2,28 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
 // The identity applets describe the container as kubeplay runs it: a Linux
-// machine (that is what Kubernetes users expect to see) of architecture
-// wasm32, named after the pod, where everything runs as root.
+// machine of the node's architecture (kubeplay's nodes say linux/amd64, so
+// that manifests selecting on it schedule), named after the pod, where
+// everything runs as root. The kernel says what it really is, as the
+// node's status does (nodeInfo.kernelVersion).
 
-// kernelRelease is what `uname -r` reports: plausible for Linux, and
-// saying where it really runs.
+// kernelRelease is what `uname -r` reports: the node's kernelVersion.
 const kernelRelease = "6.1.0-kubeplay"
 
-// kernelVersion is `uname -v`.
-const kernelVersion = "#1 SMP kubeplay wasip1"
+// kernelVersion is `uname -v`: the build of a kernel, here the truth.
+const kernelVersion = "#1 SMP kubeplay WebAssembly (wasip1 on wazero)"
+
+// machine is `uname -m`: what amd64 nodes print.
+const machine = "x86_64"
+
+// hostnameFile is where the kubelet writes the container's host name; a
+// variable so that tests running natively do not read the host's.
+var hostnameFile = "/etc/hostname"
 
 func trueMain(p *proc) int  { return 0 }
 func falseMain(p *proc) int { return 1 }
@@ -25,9 +34,15 @@ func pwdMain(p *proc) int {
 	return 0
 }
 
-// hostname is the pod's name, which the kubelet puts in $HOSTNAME as a
-// container runtime sets the UTS name; WASI has no host name of its own.
+// hostname is the container's host name: WASI has no UTS name, so it is
+// what the kubelet writes in /etc/hostname (the pod's name, or
+// spec.hostname), else $HOSTNAME, which the kubelet sets alike.
 func (p *proc) hostname() string {
+	if b, err := os.ReadFile(hostnameFile); err == nil {
+		if h := strings.TrimSpace(string(b)); h != "" {
+			return h
+		}
+	}
 	if h, ok := p.getenv("HOSTNAME"); ok && h != "" {
 		return h
 	}
@@ -96,7 +111,7 @@ func unameMain(p *proc) int {
 		{'n', p.hostname()},
 		{'r', kernelRelease},
 		{'v', kernelVersion},
-		{'m', "wasm32"},
+		{'m', machine},
 		{'p', "unknown"},
 		{'i', "unknown"},
 		{'o', "GNU/Linux"},

@@ -155,17 +155,29 @@ func TestWasm(t *testing.T) {
 			stdout: "waited\n", slept: 30 * time.Second},
 		{name: "pipes", argv: []string{"sh", "-c", "echo hello | tr a-z A-Z; yes | head -n 2; yes | cat | head -n 1; seq 3 | sort -r | tr '\\n' ' '"}, stdout: "HELLO\ny\ny\ny\n3 2 1 "},
 		{name: "here-document and read", argv: []string{"sh", "-c", "cat <<EOF | while read k v; do echo \"$v=$k\"; done\na 1\nb $GREETING\nEOF"}, stdout: "1=a\nhi=b\n"},
-		{name: "command substitution", argv: []string{"sh", "-c", `echo "pod $(hostname) on $(uname -m)"`}, stdout: "pod hello-7d4b9 on wasm32\n"},
+		{name: "command substitution", argv: []string{"sh", "-c", `echo "pod $(hostname) on $(uname -m)"`}, stdout: "pod hello-7d4b9 on x86_64\n"},
 		{name: "exit code", argv: []string{"sh", "-c", "exit 7"}, code: 7},
 		{name: "failing command", argv: []string{"sh", "-c", "grep -q x /dev/null"}, code: 1},
 		{name: "unknown applet", argv: []string{"nosuch"}, stderr: "nosuch: applet not found", code: 127},
 		{name: "unknown command", argv: []string{"sh", "-c", "nosuch"}, stderr: "sh: nosuch: not found", code: 127},
 		{name: "sh reads empty stdin", argv: []string{"sh"}},
 		{name: "hostname", argv: []string{"hostname"}, stdout: "hello-7d4b9\n"},
-		{name: "uname", argv: []string{"uname", "-a"}, stdout: "Linux hello-7d4b9 6.1.0-kubeplay #1 SMP kubeplay wasip1 wasm32 GNU/Linux\n"},
+		{name: "uname", argv: []string{"uname", "-a"}, stdout: "Linux hello-7d4b9 6.1.0-kubeplay #1 SMP kubeplay WebAssembly (wasip1 on wazero) x86_64 GNU/Linux\n"},
 		{name: "dev files", argv: []string{"sh", "-c", "echo gone > /dev/null; cat /dev/null; echo err > /dev/stderr; head -c 4 /dev/zero | wc -c"}, stdout: "4\n", stderr: "err\n"},
 		{name: "no filesystem", argv: []string{"ls", "/"}, stderr: "ls: /: ", code: 1},
-		{name: "wget", argv: []string{"wget", "http://example.com/"}, stderr: "wget: network is not available in this image yet", code: 1},
+		{name: "wget", argv: []string{"wget", "http://example.com/"}, stderr: "wget: bad address 'example.com'\n", code: 1},
+		{name: "wget an address", argv: []string{"wget", "-qO-", "10.96.0.1"}, stderr: "wget: can't connect to remote host (10.96.0.1): Network is unreachable\n", code: 1},
+		{name: "init container's wait", argv: []string{"sh", "-c", "until nslookup myservice; do echo waiting for myservice; sleep 2; done"},
+			stdout: strings.Repeat("Server:    127.0.0.1\nAddress 1: 127.0.0.1\n\nwaiting for myservice\n", 5), stderr: "nslookup: can't resolve 'myservice'\n",
+			code: 137, slept: 10 * time.Second, limit: 10 * time.Second},
+		{name: "nproc", argv: []string{"nproc"}, stdout: "1\n"},
+		{name: "free", argv: []string{"sh", "-c", "free | head -n 2 | tail -n 1 | cut -c 1-19"}, stdout: "Mem:        4194304\n"},
+		{name: "ps", argv: []string{"ps"}, stdout: "PID   USER     TIME  COMMAND\n    1 root      0:00 ps\n"},
+		{name: "ps in sh", argv: []string{"sh", "-c", "echo start; ps"}, stdout: "start\nPID   USER     TIME  COMMAND\n    1 root      0:00 sh -c echo start; ps\n    2 root      0:00 ps\n"},
+		{name: "sed and awk", argv: []string{"sh", "-c", "seq 5 | sed -n '2,4p' | awk '{s+=$1} END {print s}'"}, stdout: "9\n"},
+		{name: "timeout", argv: []string{"timeout", "5", "sleep", "60"}, code: 143, slept: 5 * time.Second},
+		{name: "no bash in busybox", argv: []string{"sh", "-c", "bash"}, stderr: "sh: bash: not found\n", code: 127},
+		{name: "dd from /dev/zero", argv: []string{"sh", "-c", "dd if=/dev/zero bs=1M count=4 2>/dev/null | wc -c"}, stdout: "4194304\n"},
 		{name: "busybox applet", argv: []string{"busybox", "printf", "%s-%d\n", "x", "5"}, stdout: "x-5\n"},
 		{name: "sleep infinity until stopped", argv: []string{"sleep", "infinity"}, code: 137, slept: 48 * time.Hour, limit: 48 * time.Hour},
 	} {
@@ -203,6 +215,65 @@ func TestWasm(t *testing.T) {
 		entries, err := os.ReadDir(root)
 		require.NoError(t, err)
 		assert.Empty(t, entries)
+	})
+
+	t.Run("the bash image", func(t *testing.T) {
+		// The bash image is this module with the environment of
+		// docker.io/library/bash, whose _BASH_VERSION gives it bash.
+		bashEnv := append([]string{"_BASH_VERSION=5.3.3"}, env...)
+		for _, tc := range []struct {
+			argv           []string
+			stdout, stderr string
+			code           int
+		}{
+			{argv: []string{"bash", "-c", `a=(one two three); for i in "${!a[@]}"; do echo "$i=${a[$i]}"; done; [[ $HOSTNAME == hello-* ]] && echo match`},
+				stdout: "0=one\n1=two\n2=three\nmatch\n"},
+			{argv: []string{"bash", "-c", "echo $0 ${BASH_VERSION}; seq 3 | rev | tr '\\n' ,"}, stdout: "bash 5.3.3(1)-release\n1,2,3,"},
+			{argv: []string{"bash", "-c", "nosuch"}, stderr: "bash: nosuch: command not found\n", code: 127},
+			{argv: []string{"sh", "-c", "env -i bash -c 'echo ok'"}, stdout: "ok\n"},
+		} {
+			var stdout, stderr bytes.Buffer
+			code := img.run(t, &fakeClock{}, &stdout, &stderr, bashEnv, tc.argv...)
+			assert.Equal(t, tc.stdout, stdout.String(), "%q", tc.argv)
+			assert.Equal(t, tc.stderr, stderr.String(), "%q", tc.argv)
+			assert.Equal(t, tc.code, code, "%q", tc.argv)
+		}
+	})
+
+	t.Run("files the kubelet writes", func(t *testing.T) {
+		// hostname reads /etc/hostname; nslookup, /etc/resolv.conf's
+		// server and /etc/hosts.
+		root := t.TempDir()
+		require.NoError(t, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, "etc/hostname"), []byte("web-0\n"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(root, "etc/hosts"), []byte("127.0.0.1\tlocalhost\n10.244.1.7\tweb-0\n"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(root, "etc/resolv.conf"), []byte("search default.svc.cluster.local\nnameserver 10.96.0.10\n"), 0o644))
+		var stdout, stderr bytes.Buffer
+		config := wazero.NewModuleConfig().WithName("").
+			WithArgs("sh", "-c", "hostname; uname -n; nslookup web-0; nslookup db || echo $?").
+			WithEnv("HOSTNAME", "other").WithStdout(&stdout).WithStderr(&stderr).
+			WithFSConfig(wazero.NewFSConfig().WithDirMount(root, "/"))
+		_, err := img.runtime.InstantiateModule(ctx, img.compiled, config)
+		require.NoError(t, err, stderr.String())
+		assert.Equal(t, "web-0\nweb-0\nServer:    10.96.0.10\nAddress 1: 10.96.0.10\n\nName:      web-0\nAddress 1: 10.244.1.7\n"+
+			"Server:    10.96.0.10\nAddress 1: 10.96.0.10\n\n1\n", stdout.String())
+		assert.Equal(t, "nslookup: can't resolve 'db'\n", stderr.String())
+	})
+
+	t.Run("/dev/urandom is the seeded source", func(t *testing.T) {
+		read := func(seed string) string {
+			var stdout, stderr bytes.Buffer
+			config := wazero.NewModuleConfig().WithName("").
+				WithArgs("sh", "-c", "head -c 16 /dev/urandom | od -A n -t x1; dd if=/dev/random bs=4 count=1 status=none | od -A n -t x1").
+				WithStdout(&stdout).WithStderr(&stderr).WithRandSource(strings.NewReader(strings.Repeat(seed, 4096)))
+			_, err := img.runtime.InstantiateModule(ctx, img.compiled, config)
+			require.NoError(t, err, stderr.String())
+			return stdout.String()
+		}
+		a := read("a")
+		assert.Equal(t, a, read("a"), "the same seed gives the same bytes")
+		assert.NotEqual(t, a, read("b"))
+		assert.Len(t, strings.Split(strings.TrimSpace(a), "\n"), 2)
 	})
 
 	t.Run("yes stops when its output fails", func(t *testing.T) {

@@ -13,8 +13,8 @@ type wcCounts struct{ lines, words, bytes, maxLine int64 }
 
 // wcMain counts lines, words and bytes (-l -w -c, all three by default;
 // -L the longest line). Its layout is BusyBox's: columns of width 9 after
-// the first, the name last; reading stdin with a single column prints the
-// bare number, so `echo hi | wc -l` says 1.
+// the first, the name last; a single column of a single input prints the
+// bare number, so `echo hi | wc -l` says 1 and `wc -l f` says "1 f".
 func wcMain(p *proc) int {
 	o, err := getopt(p.args[1:], "lwcmL")
 	if err != nil {
@@ -42,7 +42,7 @@ func wcMain(p *proc) int {
 		total.words += c.words
 		total.bytes += c.bytes
 		total.maxLine = max(total.maxLine, c.maxLine)
-		p.wcPrint(c, show, name, len(o.args) == 0 && columns == 1)
+		p.wcPrint(c, show, name, len(o.args) <= 1 && columns == 1)
 		return nil
 	})
 	if files > 1 {

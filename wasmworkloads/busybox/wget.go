@@ -1,0 +1,382 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// wgetOptions are wget's flags once parsed.
+type wgetOptions struct {
+	quiet, spider, headers bool
+	output                 string // -O; "-" is stdout
+	dir                    string // -P
+	userAgent              string
+	extra                  []string // --header lines
+	urls                   []string
+}
+
+// wgetMain fetches URLs over HTTP/1.1 through guestNetwork, with BusyBox's
+// messages: "Connecting to ...", "bad address", "can't connect to remote
+// host", "server returned error". Redirects are followed.
+func wgetMain(p *proc) int {
+	w, status := parseWget(p)
+	if status >= 0 {
+		return status
+	}
+	for _, u := range w.urls {
+		if code := p.wget(w, u); code != 0 {
+			return code
+		}
+	}
+	return 0
+}
+
+// parseWget reads wget's options, long ones included; a status >= 0 ends
+// it.
+func parseWget(p *proc) (wgetOptions, int) {
+	w := wgetOptions{userAgent: "Wget"}
+	args := p.args[1:]
+	withValue := map[string]bool{"-O": true, "-o": true, "-P": true, "-U": true, "-T": true, "-Y": true, "-t": true,
+		"--output-document": true, "--header": true, "--user-agent": true, "--timeout": true, "--directory-prefix": true,
+		"--post-data": true, "--post-file": true, "--tries": true}
+	for len(args) > 0 {
+		a := args[0]
+		args = args[1:]
+		if a == "--" {
+			w.urls = append(w.urls, args...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			w.urls = append(w.urls, a)
+			continue
+		}
+		var opts [][2]string // name, value
+		if strings.HasPrefix(a, "--") {
+			name, val, hasVal := strings.Cut(a, "=")
+			if withValue[name] && !hasVal {
+				if len(args) == 0 {
+					return w, p.usageError("option '%s' requires an argument", name)
+				}
+				val, args = args[0], args[1:]
+			}
+			opts = append(opts, [2]string{name, val})
+		} else {
+			// Short options bundle (-qO-): a letter taking a value ends
+			// the bundle, its value attached or the next word.
+			for i := 1; i < len(a); i++ {
+				name := "-" + a[i:i+1]
+				if !withValue[name] {
+					opts = append(opts, [2]string{name, ""})
+					continue
+				}
+				val := a[i+1:]
+				if val == "" {
+					if len(args) == 0 {
+						return w, p.usageError("option requires an argument -- '%c'", a[i])
+					}
+					val, args = args[0], args[1:]
+				}
+				opts = append(opts, [2]string{name, val})
+				break
+			}
+		}
+		for _, o := range opts {
+			if !w.set(o[0], o[1]) {
+				return w, p.usageError("unrecognized option '%s'", o[0])
+			}
+		}
+	}
+	if len(w.urls) == 0 {
+		return w, p.showUsage()
+	}
+	return w, -1
+}
+
+// set applies one option, reporting whether wget knows it.
+func (w *wgetOptions) set(name, val string) bool {
+	switch name {
+	case "-q", "--quiet":
+		w.quiet = true
+	case "-S", "--server-response":
+		w.headers = true
+	case "--spider":
+		w.spider = true
+	case "-O", "--output-document":
+		w.output = val
+	case "-P", "--directory-prefix":
+		w.dir = val
+	case "-U", "--user-agent":
+		w.userAgent = val
+	case "--header":
+		w.extra = append(w.extra, val)
+	case "-c", "--continue", "-o", "-T", "--timeout", "-Y", "-t", "--tries", "--no-check-certificate",
+		"--post-data", "--post-file", "-s", "--no-verbose", "-nv":
+	default:
+		return false
+	}
+	return true
+}
+
+// wgetURL is a parsed URL.
+type wgetURL struct {
+	scheme, host, port, path string
+}
+
+func parseURL(raw string) (wgetURL, bool) {
+	u := wgetURL{scheme: "http", port: "80"}
+	rest := raw
+	if scheme, after, ok := strings.Cut(raw, "://"); ok {
+		u.scheme, rest = strings.ToLower(scheme), after
+	}
+	switch u.scheme {
+	case "http":
+	case "https":
+		u.port = "443"
+	default:
+		return u, false
+	}
+	hostport, p, _ := strings.Cut(rest, "/")
+	u.path = "/" + p
+	if i := strings.LastIndexByte(hostport, '@'); i >= 0 {
+		hostport = hostport[i+1:]
+	}
+	u.host = hostport
+	if h, port, ok := strings.Cut(hostport, ":"); ok && !strings.Contains(port, ":") {
+		u.host, u.port = h, port
+	}
+	u.host = strings.Trim(u.host, "[]")
+	return u, u.host != ""
+}
+
+// wget fetches one URL.
+func (p *proc) wget(w wgetOptions, raw string) int {
+	for redirects := 0; redirects < 20; redirects++ {
+		u, ok := parseURL(raw)
+		if !ok {
+			p.errorf("not an http or ftp url: %s", raw)
+			return 1
+		}
+		resp, code := p.httpGet(w, u)
+		if code != 0 {
+			return code
+		}
+		defer resp.body.Close()
+		if resp.status >= 300 && resp.status < 400 && resp.location != "" {
+			raw = resolveLocation(u, resp.location)
+			continue
+		}
+		if resp.status != 200 && resp.status != 204 && resp.status != 206 {
+			p.errorf("server returned error: %s", resp.statusLine)
+			return 1
+		}
+		if w.spider {
+			if !w.quiet {
+				fmt.Fprintln(p.stderr, "remote file exists")
+			}
+			return 0
+		}
+		return p.saveBody(w, u, resp)
+	}
+	p.errorf("too many redirections")
+	return 1
+}
+
+func resolveLocation(base wgetURL, loc string) string {
+	if strings.Contains(loc, "://") {
+		return loc
+	}
+	if !strings.HasPrefix(loc, "/") {
+		loc = path.Join(path.Dir(base.path), loc)
+	}
+	return base.scheme + "://" + netJoin(base.host, base.port) + loc
+}
+
+func netJoin(host, port string) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]:" + port
+	}
+	return host + ":" + port
+}
+
+// httpResponse is what a server answered.
+type httpResponse struct {
+	status     int
+	statusLine string
+	location   string
+	length     int64 // -1 when unknown
+	body       io.ReadCloser
+}
+
+// httpGet resolves, connects and sends the request.
+func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
+	addrs, err := guestNetwork.LookupHost(p.ctx, u.host)
+	if err != nil || len(addrs) == 0 {
+		p.errorf("bad address '%s'", u.host)
+		return nil, 1
+	}
+	addr := netJoin(addrs[0], u.port)
+	if ip, err := netip.ParseAddr(addrs[0]); err == nil && ip.Is6() {
+		addr = "[" + addrs[0] + "]:" + u.port
+	}
+	if !w.quiet {
+		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, addr)
+	}
+	conn, err := guestNetwork.Dial(p.ctx, addr)
+	if err != nil {
+		p.errorf("can't connect to remote host (%s): %s", addrs[0], errText(err))
+		return nil, 1
+	}
+	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n", u.path, u.host, w.userAgent)
+	for _, h := range w.extra {
+		req += h + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		conn.Close()
+		p.errorf("error writing to %s: %s", addr, errText(err))
+		return nil, 1
+	}
+	resp, err := readResponse(conn, w, p)
+	if err != nil {
+		conn.Close()
+		p.errorf("%v", err)
+		return nil, 1
+	}
+	return resp, 0
+}
+
+// readResponse reads the status line and headers; the body follows.
+func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, error) {
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("error getting response: %s", errText(err))
+	}
+	resp := &httpResponse{statusLine: strings.TrimRight(line, "\r\n"), length: -1}
+	fields := strings.Fields(resp.statusLine)
+	if len(fields) < 2 {
+		return nil, fmt.Errorf("server returned error: %s", resp.statusLine)
+	}
+	resp.status, _ = strconv.Atoi(fields[1])
+	if w.headers {
+		fmt.Fprintf(p.stderr, "  %s\n", resp.statusLine)
+	}
+	chunked := false
+	for {
+		h, err := br.ReadString('\n')
+		h = strings.TrimRight(h, "\r\n")
+		if err != nil || h == "" {
+			break
+		}
+		if w.headers {
+			fmt.Fprintf(p.stderr, "  %s\n", h)
+		}
+		name, val, _ := strings.Cut(h, ":")
+		val = strings.TrimSpace(val)
+		switch strings.ToLower(name) {
+		case "location":
+			resp.location = val
+		case "content-length":
+			resp.length, _ = strconv.ParseInt(val, 10, 64)
+		case "transfer-encoding":
+			chunked = strings.EqualFold(val, "chunked")
+		}
+	}
+	var body io.Reader = br
+	switch {
+	case chunked:
+		body = &chunkedReader{r: br}
+	case resp.length >= 0:
+		body = io.LimitReader(br, resp.length)
+	}
+	resp.body = struct {
+		io.Reader
+		io.Closer
+	}{body, conn}
+	return resp, nil
+}
+
+// saveBody writes the body to -O's file, the URL's file name, or stdout.
+func (p *proc) saveBody(w wgetOptions, u wgetURL, resp *httpResponse) int {
+	name := w.output
+	if name == "" {
+		name = path.Base(u.path)
+		if name == "/" || name == "." || strings.HasSuffix(u.path, "/") {
+			name = "index.html"
+		}
+		if w.dir != "" {
+			name = path.Join(w.dir, name)
+		}
+	}
+	var out io.Writer = p.stdout
+	shown := "stdout"
+	if name != "-" {
+		f, err := os.OpenFile(p.path(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			p.errorf("can't open '%s': %s", name, errText(err))
+			return 1
+		}
+		defer f.Close()
+		out, shown = f, "'"+name+"'"
+	}
+	if !w.quiet {
+		if name == "-" {
+			fmt.Fprintln(p.stderr, "writing to stdout")
+		} else {
+			fmt.Fprintf(p.stderr, "saving to %s\n", shown)
+		}
+	}
+	n, err := io.Copy(out, resp.body)
+	if err != nil {
+		p.errorf("error getting response: %s", errText(err))
+		return 1
+	}
+	if !w.quiet {
+		label := path.Base(name)
+		fmt.Fprintf(p.stderr, "%-20.20s 100%% |%s| %s  0:00:00 ETA\n", label, strings.Repeat("*", 31), humanReadable(n))
+		if name == "-" {
+			fmt.Fprintln(p.stderr, "written to stdout")
+		} else {
+			fmt.Fprintf(p.stderr, "%s saved\n", shown)
+		}
+	}
+	return 0
+}
+
+// chunkedReader decodes HTTP/1.1's chunked transfer coding.
+type chunkedReader struct {
+	r    *bufio.Reader
+	left int64
+	done bool
+}
+
+func (c *chunkedReader) Read(b []byte) (int, error) {
+	if c.done {
+		return 0, io.EOF
+	}
+	if c.left == 0 {
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return 0, err
+		}
+		size, _, _ := strings.Cut(strings.TrimSpace(line), ";")
+		if c.left, err = strconv.ParseInt(size, 16, 64); err != nil {
+			return 0, fmt.Errorf("bad chunk size %q", size)
+		}
+		if c.left == 0 {
+			c.done = true
+			return 0, io.EOF
+		}
+	}
+	n, err := c.r.Read(b[:min(int64(len(b)), c.left)])
+	c.left -= int64(n)
+	if c.left == 0 && err == nil {
+		_, err = c.r.ReadString('\n') // the CRLF after the chunk
+	}
+	return n, err
+}

@@ -280,6 +280,9 @@ func merge3(orig, mod, cur map[string]any) map[string]any {
 
 // create is `kubectl create -f`.
 func (k *Kubectl) create(ctx context.Context, io IO, args []string) error {
+	if ok, err := k.runGenerator(io, args); ok {
+		return err
+	}
 	fs := newFlagSet("create")
 	nsFlag := k.commonFlags(fs)
 	files := fs.Array("filename", "f")

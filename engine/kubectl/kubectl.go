@@ -77,6 +77,11 @@ func init() {
 		"rollout":       {"Manage the rollout of a resource", (*Kubectl).rollout},
 		"scale":         {"Set a new size for a deployment, replica set, or replication controller", (*Kubectl).scale},
 		"set":           {"Set specific features on objects", (*Kubectl).set},
+		"patch":         {"Update fields of a resource", (*Kubectl).patchCmd},
+		"label":         {"Update the labels on a resource", (*Kubectl).label},
+		"annotate":      {"Update the annotations on a resource", (*Kubectl).annotate},
+		"expose":        {"Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service", (*Kubectl).expose},
+		"autoscale":     {"Auto-scale a deployment, replica set, stateful set, or replication controller", (*Kubectl).autoscale},
 	}
 }
 
@@ -144,6 +149,9 @@ func errorMessage(err error) string {
 
 func statusMessage(se *apiserver.StatusError) string {
 	s := se.Status
+	if s.Reason == "Invalid" && (s.Details == nil || s.Details.Kind == "" && s.Details.Name == "" && len(s.Details.Causes) == 0) {
+		return "The request is invalid: " + s.Message + "\n"
+	}
 	if s.Reason == "Invalid" && s.Details != nil && len(s.Details.Causes) > 0 {
 		prefix := fmt.Sprintf("The %s %q is invalid: ", s.Details.Kind, s.Details.Name)
 		if len(s.Details.Causes) == 1 {

@@ -27,6 +27,7 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 	tty := fs.Bool("tty", "t", false)
 	rm := fs.Bool("rm", "", false)
 	attach := fs.Bool("attach", "", false)
+	extra := runFlags(fs)
 	fs.lookup("dry-run").noOptValue = "unchanged"
 	pos, rest, err := fs.Parse(args)
 	if err != nil {
@@ -53,21 +54,8 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	pod.Namespace = k.ns(nsFlag)
-	if *dryRun == "client" {
-		return k.printDryRun(io, pod, *output)
-	}
-	if *dryRun != "none" && *dryRun != "server" {
-		return fmt.Errorf(`Invalid dry-run value (%s). Must be "none", "server", or "client".`, *dryRun)
-	}
-	out, err := k.c.Create(api.ResourceFor(pod), pod.Namespace, pod)
-	if err != nil {
-		return err
-	}
-	if *output != "" {
-		return k.printObject(io, out, *output)
-	}
-	fmt.Fprintf(io.Out, "pod/%s created\n", out.GetObjectMeta().Name)
-	return nil
+	extra.dryRun, extra.output, extra.port, extra.labels = *dryRun, *output, *port, *labels
+	return k.createRun(io, fs, pod, extra)
 }
 
 func podForRun(name, image, restart, labels, port, pullPolicy string, env, args []string, command bool) (*api.Pod, error) {
@@ -107,18 +95,6 @@ func podForRun(name, image, restart, labels, port, pullPolicy string, env, args 
 		ObjectMeta: api.ObjectMeta{Name: name, Labels: l},
 		Spec:       api.PodSpec{Containers: []api.Container{c}, RestartPolicy: restart, DNSPolicy: "ClusterFirst"},
 	}, nil
-}
-
-// printDryRun shows the object kubectl would send.
-func (k *Kubectl) printDryRun(io IO, obj api.Object, output string) error {
-	if output == "" {
-		r := api.ResourceFor(obj)
-		fmt.Fprintf(io.Out, "%s created (dry run)\n", kindName(r, obj.GetObjectMeta().Name))
-		return nil
-	}
-	clean := api.Clone(obj)
-	clean.GetObjectMeta().Namespace = ""
-	return k.printObject(io, clean, output)
 }
 
 func (k *Kubectl) printObject(io IO, obj api.Object, output string) error {

@@ -8,6 +8,7 @@ require (
 	github.com/google/btree v1.1.3
 	github.com/hack-pad/hackpadfs v0.2.4
 	github.com/stretchr/testify v1.12.1
+	github.com/tetratelabs/wabin v0.0.0-20230304001439-f6f874872834
 	github.com/tetratelabs/wazero v1.12.0
 	golang.org/x/term v0.45.0
 	mvdan.cc/sh/v3 v3.14.1

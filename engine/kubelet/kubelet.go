@@ -56,7 +56,7 @@ type Kubelet struct {
 	rec   *client.Recorder
 	loop  *loop.Loop
 	rand  *rand.Rand
-	rt    *runtime.Runtime
+	rt    runtime.ContainerRuntime
 	pods  *client.Informer[*api.Pod]
 	queue *loop.Queue
 
@@ -71,8 +71,9 @@ type Kubelet struct {
 	stops      []func()
 }
 
-// New returns a kubelet for a node; engine runs the node's containers.
-func New(c *client.Client, cfg Config, engine *runtime.Engine, rng *rand.Rand) *Kubelet {
+// New returns a kubelet for a node; engine makes the node's container
+// runtime (a *runtime.Engine makes wazero's).
+func New(c *client.Client, cfg Config, engine runtime.Factory, rng *rand.Rand) *Kubelet {
 	k := &Kubelet{
 		cfg:    cfg,
 		c:      c,
@@ -82,14 +83,14 @@ func New(c *client.Client, cfg Config, engine *runtime.Engine, rng *rand.Rand) *
 		states: map[string]*podState{},
 		nextIP: 2,
 	}
-	k.rt = runtime.New(cfg.NodeName, engine, k.loop, rng, k.containerExited)
+	k.rt = engine.NewRuntime(cfg.NodeName, k.loop, rng, k.containerExited)
 	k.queue = loop.NewQueue(k.loop, k.syncPod)
 	k.pods = client.NewInformer[*api.Pod](c, "", apiserver.ListOptions{FieldSelector: "spec.nodeName=" + cfg.NodeName})
 	return k
 }
 
 // Runtime returns the node's container runtime.
-func (k *Kubelet) Runtime() *runtime.Runtime { return k.rt }
+func (k *Kubelet) Runtime() runtime.ContainerRuntime { return k.rt }
 
 // Start registers the node and starts running its pods.
 func (k *Kubelet) Start() error {

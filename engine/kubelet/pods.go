@@ -257,6 +257,7 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Name: c.Name, Image: img,
 		Command: expandAll(c.Command, env), Args: expandAll(c.Args, env), Env: env,
 		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st),
+		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID},
 	}
 	id, err := k.rt.CreateContainer(cfg)
 	if err != nil {
@@ -353,4 +354,16 @@ func (k *Kubelet) terminatePod(key string, p *api.Pod, st *podState) (loop.Resul
 
 func allContainers(p *api.Pod) []api.Container {
 	return append(append([]api.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...)
+}
+
+// containerResources are the limits the runtime enforces.
+func containerResources(c api.Container) runtime.Resources {
+	var r runtime.Resources
+	if q, ok := c.Resources.Limits["cpu"]; ok {
+		r.CPUMillis = q.MilliValue()
+	}
+	if q, ok := c.Resources.Limits["memory"]; ok {
+		r.MemoryBytes = q.Value()
+	}
+	return r
 }

@@ -1,23 +1,15 @@
 package runtime
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"iter"
-	"math/rand/v2"
-	"path"
-	"strings"
-	"testing/fstest"
 	"time"
 
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/sys"
+	"github.com/kubeplay/kubeplay/engine/clock"
 )
 
-// container is a running or finished module instance.
+// container is a created, running or exited container.
 type container struct {
+	r       *Runtime
 	id      string
 	cfg     ContainerConfig
 	state   State
@@ -27,13 +19,20 @@ type container struct {
 	code    int32
 	reason  string
 	message string
-	log     *logBuffer
+	log     *containerLog
+	root    *rootFS
 
-	next      func() (time.Duration, bool)
-	stop      func()
-	wake      interface{ Stop() bool }
-	killTimer interface{ Stop() bool }
-	killCode  int32
+	main      *process
+	procs     []*process // live processes: the container's own, then execs
+	killTimer *clock.Timer
+
+	cpu        int64 // fuel used by all its processes: CPU nanoseconds
+	lastSample struct {
+		at  time.Time
+		cpu int64
+		// rate is the last rate computed, for a second look at the same instant.
+		rate uint64
+	}
 }
 
 func (c *container) status() ContainerStatus {
@@ -44,7 +43,8 @@ func (c *container) status() ContainerStatus {
 }
 
 // StartContainer starts a created container. The module runs as a
-// coroutine: it gets the loop until it sleeps or exits.
+// coroutine: it gets the loop until it sleeps, runs out of its slice or
+// exits.
 func (r *Runtime) StartContainer(id string) error {
 	c, ok := r.containers[id]
 	if !ok {
@@ -58,121 +58,111 @@ func (r *Runtime) StartContainer(id string) error {
 		return err
 	}
 	c.state, c.started = Running, r.loop.Now()
-	seed := r.rand.Uint64()
-	c.next, c.stop = iter.Pull(func(yield func(time.Duration) bool) {
-		code, msg := r.run(c, compiled, seed, yield)
-		if c.state == Running {
-			c.finish(code, exitReason(code), msg)
-			r.notify(c)
+	c.main = c.newProcess(argv(c.cfg), c.env(), nil, c.log.stream(0), c.log.stream(1))
+	c.main.exited = func(code int32, msg string) {
+		c.drop(c.main)
+		if c.state != Running {
+			return // killed: the killer has set the end
 		}
-	})
-	r.loop.Post(func() { r.resume(c) })
+		reason := exitReason(code)
+		if c.main.oom {
+			code, reason = 137, "OOMKilled"
+		}
+		c.finish(code, reason, msg)
+		c.killAll()
+		r.notify(c)
+	}
+	c.lastSample.at = c.started
+	c.main.start(compiled)
 	return nil
 }
 
-// resume gives the container the loop until it sleeps again or exits.
-func (r *Runtime) resume(c *container) {
-	if c.state != Running {
-		return
-	}
-	d, ok := c.next()
-	if !ok {
-		return
-	}
-	c.wake = r.loop.After(d, func() { r.resume(c) })
+func (c *container) newProcess(args, env []string, stdin interface{ Read([]byte) (int, error) }, stdout, stderr interface{ Write([]byte) (int, error) }) *process {
+	p := &process{r: c.r, c: c, args: args, env: env, stdin: stdin, stdout: stdout, stderr: stderr}
+	c.procs = append(c.procs, p)
+	return p
 }
 
-// kill ends a running module: a sleeping guest's sleep fails with an exit
-// of the given code.
-func (c *container) kill(code int32) {
-	c.killCode = code
-	if c.wake != nil {
-		c.wake.Stop()
+// drop forgets an ended process.
+func (c *container) drop(p *process) {
+	for i, q := range c.procs {
+		if q == p {
+			c.procs = append(c.procs[:i], c.procs[i+1:]...)
+			return
+		}
 	}
+}
+
+// env is the container's environment: the kubelet's, plus PWD for the
+// working directory (a wasip1 guest's os.Getwd reads it).
+func (c *container) env() []string {
+	env := append([]string(nil), c.cfg.Env...)
+	wd := c.cfg.WorkingDir
+	if wd == "" {
+		wd = c.cfg.Image.Config.WorkingDir
+	}
+	if wd != "" {
+		env = append(env, "PWD="+wd)
+	}
+	return env
+}
+
+// kill ends a running container's processes; the caller has set how it
+// ended.
+func (c *container) kill() {
 	if c.killTimer != nil {
 		c.killTimer.Stop()
 	}
-	if c.stop != nil {
-		c.stop()
+	c.killAll()
+}
+
+// killAll ends every live process, execs first.
+func (c *container) killAll() {
+	for len(c.procs) > 0 {
+		p := c.procs[len(c.procs)-1]
+		c.drop(p)
+		p.kill(137, errContainerStopped)
 	}
 }
 
 func (c *container) finish(code int32, reason, msg string) {
 	c.state, c.code, c.reason, c.message = Exited, code, reason, msg
-	c.ended = c.log.now()
+	c.ended = c.r.loop.Now()
+	if c.main != nil {
+		c.ended = c.main.now()
+	}
+	c.log.close()
 }
 
-// run instantiates the module and runs its _start to the end; it returns
-// the exit code and, for a crash, a message.
-func (r *Runtime) run(c *container, compiled wazero.CompiledModule, seed uint64, yield func(time.Duration) bool) (int32, string) {
-	sleep := func(ns int64) {
-		if !yield(time.Duration(ns)) {
-			panic(sys.NewExitError(uint32(c.killCode)))
+// clock is the container's time for its log: its main process's clock
+// while it runs.
+func (c *container) clock() time.Time {
+	if c.main != nil && !c.main.done {
+		return c.main.now()
+	}
+	return c.r.loop.Now()
+}
+
+// workTime is the virtual time fuel takes at the container's CPU share: a
+// core, or its CPU limit if lower. A guest is one thread, so it never uses
+// more than a core.
+func (c *container) workTime(fuel int64) time.Duration {
+	milli := int64(1000)
+	if l := c.cfg.Resources.CPUMillis; l > 0 && l < milli {
+		milli = l
+	}
+	return time.Duration(fuel * int64(time.Second) / fuelPerSecond * 1000 / milli)
+}
+
+// stats reports the container's usage; the CPU rate is over the time
+// since the previous look, as cAdvisor's is over its sampling window.
+func (c *container) stats(now time.Time) ContainerStats {
+	s := &c.lastSample
+	if now.After(s.at) {
+		if !s.at.IsZero() {
+			s.rate = uint64((c.cpu - s.cpu) * int64(time.Second) / int64(now.Sub(s.at)))
 		}
+		s.at, s.cpu = now, c.cpu
 	}
-	cfg := wazero.NewModuleConfig().
-		WithName("").
-		WithArgs(argv(c.cfg)...).
-		WithStdout(streamWriter{c.log, 0}).
-		WithStderr(streamWriter{c.log, 1}).
-		WithStdin(strings.NewReader("")).
-		WithWalltime(func() (int64, int32) {
-			now := r.loop.Now()
-			return now.Unix(), int32(now.Nanosecond())
-		}, sys.ClockResolution(time.Microsecond)).
-		WithNanotime(func() int64 { return int64(r.loop.Now().Sub(r.boot)) }, sys.ClockResolution(1)).
-		WithNanosleep(sleep).
-		WithOsyield(func() { sleep(0) }).
-		WithRandSource(&seededReader{rand.New(rand.NewPCG(seed, seed>>1|1))}).
-		WithFSConfig(wazero.NewFSConfig().WithFSMount(rootFS(c.cfg), "/")).
-		WithStartFunctions("_start")
-	for _, kv := range c.cfg.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		cfg = cfg.WithEnv(k, v)
-	}
-	mod, err := r.engine.rt.InstantiateModule(context.Background(), compiled, cfg)
-	if mod != nil {
-		defer mod.Close(context.Background())
-	}
-	var exit *sys.ExitError
-	switch {
-	case err == nil:
-		return 0, ""
-	case errors.As(err, &exit):
-		return int32(exit.ExitCode()), ""
-	}
-	fmt.Fprintf(streamWriter{c.log, 1}, "%v\n", err)
-	return 139, err.Error()
-}
-
-// argv resolves the command line as Docker does: the pod's command replaces
-// the image's entrypoint (and drops its cmd), the pod's args replace the cmd.
-func argv(cfg ContainerConfig) []string {
-	img := cfg.Image.Config
-	entry, cmd := img.Entrypoint, img.Cmd
-	if len(cfg.Command) > 0 {
-		entry, cmd = cfg.Command, nil
-	}
-	if len(cfg.Args) > 0 {
-		cmd = cfg.Args
-	}
-	return append(append([]string(nil), entry...), cmd...)
-}
-
-// rootFS is the container's file system: the files the kubelet provides.
-func rootFS(cfg ContainerConfig) fs.FS {
-	m := fstest.MapFS{}
-	for name, data := range cfg.Files {
-		m[strings.TrimPrefix(path.Clean(name), "/")] = &fstest.MapFile{Data: data, Mode: 0o644}
-	}
-	return m
-}
-
-type seededReader struct{ r *rand.Rand }
-
-func (s *seededReader) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(s.r.UintN(256))
-	}
-	return len(p), nil
+	return ContainerStats{Timestamp: now, UsageCoreNanoSeconds: uint64(c.cpu), UsageNanoCores: s.rate, WorkingSetBytes: c.memoryUsed()}
 }

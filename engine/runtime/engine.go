@@ -7,28 +7,76 @@ import (
 	"fmt"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/kubeplay/kubeplay/engine/runtime/internal/meter"
 )
 
 // Engine compiles WASI modules and instantiates them. One Engine serves
-// every node of a cluster: a module is fetched and compiled once, however
-// many nodes pull the image (each node still models its own pull).
+// every node of a cluster: a module is fetched, metered and compiled once,
+// however many nodes pull the image (each node still models its own pull).
 type Engine struct {
 	ctx      context.Context
 	rt       wazero.Runtime
 	src      ModuleSource
+	opts     Options
 	compiled map[string]wazero.CompiledModule
-	digests  map[string]string
+	hosts    []hostModule
+}
+
+// Options tune an engine. The zero value of a field is its default.
+type Options struct {
+	// SliceFuel is how much work (in metered instructions) a guest does
+	// before it hands the loop back: smaller keeps the page more
+	// responsive, larger costs fewer switches. Default 250 000, a quarter
+	// of a millisecond of virtual CPU.
+	SliceFuel int64
+	// MaxMemory caps a container's memory when it has no limit, as a
+	// node's memory would; default 1 GiB.
+	MaxMemory int64
+	// LogMaxSize and LogMaxFiles are the kubelet's containerLogMaxSize
+	// (10 MiB) and containerLogMaxFiles (5).
+	LogMaxSize  int
+	LogMaxFiles int
+	// HostModules are extra host modules guests may import (the network's
+	// kubeplay_net); see HostModule.
+	HostModules []HostModule
+}
+
+func (o Options) withDefaults() Options {
+	if o.SliceFuel <= 0 {
+		o.SliceFuel = 250_000
+	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = 1 << 30
+	}
+	if o.LogMaxSize <= 0 {
+		o.LogMaxSize = 10 << 20
+	}
+	if o.LogMaxFiles <= 0 {
+		o.LogMaxFiles = 5
+	}
+	return o
 }
 
 // NewEngine returns an engine using wazero's interpreter, which works the
 // same natively and in the browser (where no compiler is available).
-func NewEngine(src ModuleSource) *Engine {
+func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	ctx := context.Background()
 	cfg := wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(true)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	return &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]wazero.CompiledModule{}, digests: map[string]string{}}
+	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]wazero.CompiledModule{}}
+	if len(opts) > 0 {
+		e.opts = opts[0]
+	}
+	e.opts = e.opts.withDefaults()
+	e.mustInstantiateMeter()
+	for _, h := range e.opts.HostModules {
+		e.mustCompileHost(h)
+	}
+	return e
 }
 
 // Close releases every compiled module.
@@ -37,8 +85,20 @@ func (e *Engine) Close() error { return e.rt.Close(e.ctx) }
 // Stat describes a module.
 func (e *Engine) Stat(name string) (Module, bool) { return e.src.Stat(name) }
 
-// load fetches and compiles a module, once. It runs on the event loop and
-// blocks it while the host fetches and compiles: the virtual clock does not
+// mustInstantiateMeter provides the metered modules' yield: the guest
+// used its fuel; the process decides whether to hand the loop back.
+func (e *Engine) mustInstantiateMeter() {
+	_, err := e.rt.NewHostModuleBuilder(meter.ImportModule).NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, _ []uint64) {
+			processFrom(ctx).outOfFuel()
+		}), nil, nil).Export(meter.ImportYield).Instantiate(e.ctx)
+	if err != nil {
+		panic(err)
+	}
+}
+
+// load fetches, meters and compiles a module, once. It runs on the event
+// loop and blocks it while the host works: the virtual clock does not
 // move meanwhile, so the history does not depend on the host's speed.
 func (e *Engine) load(name string) (wazero.CompiledModule, error) {
 	if m, ok := e.compiled[name]; ok {
@@ -54,7 +114,11 @@ func (e *Engine) load(name string) (wazero.CompiledModule, error) {
 			return nil, fmt.Errorf("module %s: digest %s does not match %s", name, got, want.Digest)
 		}
 	}
-	m, err := e.rt.CompileModule(e.ctx, bin)
+	metered, err := meter.Instrument(bin)
+	if err != nil {
+		return nil, fmt.Errorf("meter module %s: %w", name, err)
+	}
+	m, err := e.rt.CompileModule(e.ctx, metered)
 	if err != nil {
 		return nil, fmt.Errorf("compile module %s: %w", name, err)
 	}

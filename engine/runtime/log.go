@@ -1,18 +1,31 @@
 package runtime
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"time"
 )
 
-// logBuffer is a container's log: lines with the virtual time they were
-// written, from stdout and stderr in the order written, as the CRI log
-// format keeps them.
-type logBuffer struct {
-	lines   []LogLine
-	partial [2]*LogLine
-	now     func() time.Time
-	bytes   int
+// containerLog is a container's log as the CRI keeps it: files of lines
+// "TIMESTAMP STREAM TAG TEXT", stdout and stderr interleaved in the order
+// written, each line stamped with the guest's time. The kubelet's log
+// rotation applies: once the current file reaches containerLogMaxSize it
+// is rotated (compressed, as the kubelet compresses all but the newest
+// rotated file — here all of them, to keep the page small) and at most
+// containerLogMaxFiles files are kept. Logs reads only the current file,
+// as `kubectl logs` does on a real node. A line longer than 16 KiB is
+// split into partial ("P") entries, as containerd splits it, so a guest
+// that writes without newlines cannot grow a line without bound.
+type containerLog struct {
+	now      func() time.Time
+	maxSize  int
+	maxFiles int
+	current  []byte
+	rotated  [][]byte // compressed, oldest first
+	partial  [2][]byte
+	since    [2]time.Time // when each partial line began
+	closed   bool
 }
 
 // LogLine is one line of a container's log.
@@ -20,64 +33,126 @@ type LogLine struct {
 	Time   time.Time
 	Stream string // "stdout" or "stderr"
 	Text   string // without the newline
-	Final  bool   // the line ended with a newline
+	Final  bool   // the line ended with a newline ("F"); else a part ("P")
 }
 
-// maxLogBytes bounds a container's log, as the kubelet's log rotation
-// (containerLogMaxSize, 10 MiB) does; the oldest lines go first.
-const maxLogBytes = 10 << 20
-
-type streamWriter struct {
-	b      *logBuffer
-	stream int
-}
-
-func (w streamWriter) Write(p []byte) (int, error) {
-	w.b.write(w.stream, p)
-	return len(p), nil
-}
+// maxLineSize is containerd's limit on a log line; longer lines are split.
+const maxLineSize = 16 << 10
 
 var streamNames = [2]string{"stdout", "stderr"}
 
-func (b *logBuffer) write(stream int, p []byte) {
+func newContainerLog(maxSize, maxFiles int, now func() time.Time) *containerLog {
+	return &containerLog{now: now, maxSize: maxSize, maxFiles: maxFiles}
+}
+
+type logStream struct {
+	l      *containerLog
+	stream int
+}
+
+func (l *containerLog) stream(i int) logStream { return logStream{l, i} }
+
+func (w logStream) Write(p []byte) (int, error) {
+	w.l.write(w.stream, p)
+	return len(p), nil
+}
+
+func (l *containerLog) write(stream int, p []byte) {
+	if l.closed {
+		return
+	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		chunk := p
 		if i >= 0 {
 			chunk = p[:i]
 		}
-		line := b.partial[stream]
-		if line == nil {
-			line = &LogLine{Time: b.now(), Stream: streamNames[stream]}
+		if len(l.partial[stream]) == 0 {
+			l.since[stream] = l.now()
 		}
-		line.Text += string(chunk)
+		part := append(l.partial[stream], chunk...)
+		for len(part) >= maxLineSize {
+			l.append(stream, part[:maxLineSize], false)
+			part = part[maxLineSize:]
+		}
+		l.partial[stream] = append(l.partial[stream][:0], part...)
 		if i < 0 {
-			b.partial[stream] = line
 			return
 		}
-		line.Final = true
-		b.partial[stream] = nil
-		b.append(*line)
+		l.append(stream, l.partial[stream], true)
+		l.partial[stream] = l.partial[stream][:0]
 		p = p[i+1:]
 	}
 }
 
-func (b *logBuffer) append(l LogLine) {
-	b.lines = append(b.lines, l)
-	b.bytes += len(l.Text) + 1
-	for b.bytes > maxLogBytes && len(b.lines) > 1 {
-		b.bytes -= len(b.lines[0].Text) + 1
-		b.lines = b.lines[1:]
+// close writes what is left of unterminated lines, as containerd does
+// when the container's streams close.
+func (l *containerLog) close() {
+	for i, p := range l.partial {
+		if len(p) > 0 {
+			l.append(i, p, false)
+			l.partial[i] = nil
+		}
 	}
+	l.closed = true
 }
 
-// snapshot returns the complete lines and any unterminated ones.
-func (b *logBuffer) snapshot() []LogLine {
-	out := append([]LogLine(nil), b.lines...)
-	for _, p := range b.partial {
-		if p != nil {
-			out = append(out, *p)
+func (l *containerLog) append(stream int, text []byte, final bool) {
+	tag := byte('P')
+	if final {
+		tag = 'F'
+	}
+	entry := l.now().UTC().AppendFormat(nil, time.RFC3339Nano)
+	entry = append(append(append(entry, ' '), streamNames[stream]...), ' ', tag, ' ')
+	entry = append(append(entry, text...), '\n')
+	if len(l.current) > 0 && len(l.current)+len(entry) > l.maxSize {
+		l.rotate()
+	}
+	l.current = append(l.current, entry...)
+}
+
+func (l *containerLog) rotate() {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestSpeed)
+	_, _ = w.Write(l.current)
+	_ = w.Close()
+	l.rotated = append(l.rotated, b.Bytes())
+	if len(l.rotated) > l.maxFiles-1 {
+		l.rotated = l.rotated[1:]
+	}
+	l.current = nil
+}
+
+// lines parses the current file, plus any unterminated line.
+func (l *containerLog) lines() []LogLine {
+	var out []LogLine
+	s := bufio.NewScanner(bytes.NewReader(l.current))
+	s.Buffer(nil, maxLineSize+256)
+	for s.Scan() {
+		if line, ok := parseLogLine(s.Bytes()); ok {
+			out = append(out, line)
+		}
+	}
+	for i, p := range l.partial {
+		if len(p) > 0 {
+			out = append(out, LogLine{Time: l.since[i], Stream: streamNames[i], Text: string(p)})
 		}
 	}
 	return out
+}
+
+func parseLogLine(b []byte) (LogLine, bool) {
+	fields := bytes.SplitN(b, []byte(" "), 4)
+	if len(fields) < 3 {
+		return LogLine{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(fields[0]))
+	if err != nil {
+		return LogLine{}, false
+	}
+	line := LogLine{Time: t, Stream: string(fields[1]), Final: string(fields[2]) == "F"}
+	if len(fields) == 4 {
+		line.Text = string(fields[3])
+	}
+	return line, true
 }

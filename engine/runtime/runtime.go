@@ -27,17 +27,6 @@ const (
 	Version = "wazero-1.12.0"
 )
 
-// ContainerConfig is what the kubelet asks to run.
-type ContainerConfig struct {
-	PodUID, PodNamespace, PodName string
-	Name                          string
-	Image                         Image
-	Command, Args                 []string
-	Env                           []string // "NAME=value"
-	WorkingDir                    string
-	Files                         map[string][]byte // files of the container's root, e.g. /etc/hosts
-}
-
 // State is a container's lifecycle state, as the CRI's.
 type State int
 
@@ -62,7 +51,7 @@ type ContainerStatus struct {
 	Image      Image
 }
 
-// Runtime is one node's container runtime.
+// Runtime is one node's container runtime, on wazero.
 type Runtime struct {
 	node       string
 	engine     *Engine
@@ -77,6 +66,8 @@ type Runtime struct {
 // uptimeAtStart is how long a node has been up when its runtime starts.
 const uptimeAtStart = 30 * time.Second
 
+var _ ContainerRuntime = (*Runtime)(nil)
+
 // New returns a node's runtime. onExit is called, as a loop task, when a
 // container exits (the kubelet's lifecycle event generator listens).
 func New(node string, e *Engine, l *loop.Loop, rng *rand.Rand, onExit func(id string)) *Runtime {
@@ -85,7 +76,10 @@ func New(node string, e *Engine, l *loop.Loop, rng *rand.Rand, onExit func(id st
 
 // Errors of the runtime.
 var (
-	ErrNotFound = errors.New("container not found")
+	ErrNotFound         = errors.New("container not found")
+	ErrNotRunning       = errors.New("container is not running")
+	ErrExecTimeout      = errors.New("command timed out")
+	errContainerStopped = errors.New("container stopped")
 )
 
 // ImageStatus returns the image if it is present on the node.
@@ -161,7 +155,14 @@ func (r *Runtime) CreateContainer(cfg ContainerConfig) (string, error) {
 		return "", fmt.Errorf("image %q not present on node", cfg.Image.Ref)
 	}
 	id := r.newID()
-	r.containers[id] = &container{id: id, cfg: cfg, state: Created, created: r.loop.Now(), log: &logBuffer{now: r.loop.Now}}
+	c := &container{r: r, id: id, cfg: cfg, state: Created, created: r.loop.Now()}
+	c.log = newContainerLog(r.engine.opts.LogMaxSize, r.engine.opts.LogMaxFiles, c.clock)
+	root, err := newRootFS(cfg)
+	if err != nil {
+		return "", fmt.Errorf("create container %s: %w", cfg.Name, err)
+	}
+	c.root = root
+	r.containers[id] = c
 	return id, nil
 }
 
@@ -182,13 +183,23 @@ func (r *Runtime) ContainerStatus(id string) (ContainerStatus, bool) {
 	return c.status(), true
 }
 
-// Logs returns a container's log lines.
+// ContainerStats reports a container's resource usage.
+func (r *Runtime) ContainerStats(id string) (ContainerStats, bool) {
+	c, ok := r.containers[id]
+	if !ok {
+		return ContainerStats{}, false
+	}
+	return c.stats(r.loop.Now()), true
+}
+
+// Logs returns the lines of a container's current log file; rotated
+// files are not read, as the kubelet does not read them either.
 func (r *Runtime) Logs(id string) ([]LogLine, error) {
 	c, ok := r.containers[id]
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return c.log.snapshot(), nil
+	return c.log.lines(), nil
 }
 
 // RemoveContainer forgets an exited container and its log.
@@ -196,7 +207,7 @@ func (r *Runtime) RemoveContainer(id string) {
 	if c, ok := r.containers[id]; ok {
 		if c.state == Running {
 			c.finish(137, "Error", "")
-			c.kill(137)
+			c.kill()
 		}
 		delete(r.containers, id)
 	}
@@ -229,7 +240,7 @@ func (r *Runtime) PowerOff() {
 		c := r.containers[id]
 		if c.state == Running {
 			c.finish(137, "Error", "")
-			c.kill(137)
+			c.kill()
 		}
 	}
 	r.containers = map[string]*container{}
@@ -240,7 +251,7 @@ func (r *Runtime) terminate(c *container, code int32) {
 		return
 	}
 	c.finish(code, exitReason(code), "")
-	c.kill(code)
+	c.kill()
 	r.notify(c)
 }
 

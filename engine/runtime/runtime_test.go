@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"io/fs"
 	"math/rand/v2"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -20,23 +22,45 @@ type fixture struct {
 	exited []string
 }
 
+// testLogMax is the fixture's containerLogMaxSize.
+const testLogMax = 64 << 10
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{loop: loop.New(epoch)}
-	e := NewEngine(NewFSSource(wasmtest.Modules(t)))
+	e := NewEngine(NewFSSource(testModules(t)), Options{LogMaxSize: testLogMax, LogMaxFiles: 3, MaxMemory: 256 << 20})
 	t.Cleanup(func() { _ = e.Close() })
 	f.rt = New("node01", e, f.loop, rand.New(rand.NewPCG(1, 1)), func(id string) { f.exited = append(f.exited, id) })
 	return f
 }
 
+// testModules are the images' modules and the test guests.
+func testModules(t *testing.T) fs.FS {
+	m := fstest.MapFS{}
+	for name, bin := range wasmtest.TestModules() {
+		m[name+".wasm"] = &fstest.MapFile{Data: bin}
+	}
+	for _, name := range []string{"busybox", "pause"} {
+		bin, err := fs.ReadFile(wasmtest.Modules(t), name+".wasm")
+		require.NoError(t, err)
+		m[name+".wasm"] = &fstest.MapFile{Data: bin}
+	}
+	return m
+}
+
 func (f *fixture) run(t *testing.T, ref string, args ...string) string {
 	t.Helper()
-	var img Image
+	return f.start(t, ContainerConfig{Name: "c", Args: args, Env: []string{"GREETING=hello"}}, ref)
+}
+
+// start pulls the image and starts a container of it.
+func (f *fixture) start(t *testing.T, cfg ContainerConfig, ref string) string {
+	t.Helper()
 	var pullErr error
-	f.rt.PullImage(ref, func(i Image, _ time.Duration, err error) { img, pullErr = i, err })
+	f.rt.PullImage(ref, func(i Image, _ time.Duration, err error) { cfg.Image, pullErr = i, err })
 	f.loop.AdvanceBy(10 * time.Second)
 	require.NoError(t, pullErr)
-	id, err := f.rt.CreateContainer(ContainerConfig{Name: "c", Image: img, Args: args})
+	id, err := f.rt.CreateContainer(cfg)
 	require.NoError(t, err)
 	require.NoError(t, f.rt.StartContainer(id))
 	return id

@@ -1,0 +1,111 @@
+package meter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+// host runs metered modules, giving each slice of fuel and stopping the
+// guest after a number of yields.
+type host struct {
+	rt     wazero.Runtime
+	slice  int64
+	yields int
+	limit  int
+	used   int64
+}
+
+func newHost(t testing.TB, slice int64, limit int) *host {
+	ctx := context.Background()
+	h := &host{rt: wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter()), slice: slice, limit: limit}
+	t.Cleanup(func() { _ = h.rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, h.rt)
+	_, err := h.rt.NewHostModuleBuilder(ImportModule).NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, _ []uint64) {
+			g := m.ExportedGlobal(FuelExport).(api.MutableGlobal)
+			h.used += h.slice - int64(g.Get())
+			h.yields++
+			if h.limit > 0 && h.yields >= h.limit {
+				panic(sys.NewExitError(137))
+			}
+			g.Set(uint64(h.slice))
+		}), nil, nil).Export(ImportYield).Instantiate(ctx)
+	require.NoError(t, err)
+	return h
+}
+
+// run instruments and runs a module; it returns its output and exit code.
+func (h *host) run(t testing.TB, bin []byte, metered bool, args ...string) (string, uint32) {
+	ctx := context.Background()
+	if metered {
+		var err error
+		bin, err = Instrument(bin)
+		require.NoError(t, err)
+	}
+	compiled, err := h.rt.CompileModule(ctx, bin)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	cfg := wazero.NewModuleConfig().WithName("").WithArgs(args...).WithStdout(&out).WithStderr(&out).WithStartFunctions()
+	mod, err := h.rt.InstantiateModule(ctx, compiled, cfg)
+	require.NoError(t, err)
+	defer mod.Close(ctx)
+	if metered {
+		mod.ExportedGlobal(FuelExport).(api.MutableGlobal).Set(uint64(h.slice))
+	}
+	_, err = mod.ExportedFunction("_start").Call(ctx)
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return out.String(), exit.ExitCode()
+	}
+	require.NoError(t, err)
+	return out.String(), 0
+}
+
+func busybox(t testing.TB) []byte {
+	b, err := fs.ReadFile(wasmtest.Modules(t), "busybox.wasm")
+	require.NoError(t, err)
+	return b
+}
+
+func TestSpinnerYields(t *testing.T) {
+	h := newHost(t, 1000, 5)
+	_, code := h.run(t, wasmtest.Spin, true)
+	assert.Equal(t, uint32(137), code)
+	assert.Equal(t, 5, h.yields)
+	assert.InDelta(t, 5000, h.used, 10, "a loop of one br costs one a turn")
+}
+
+func TestBusyboxRunsTheSameMetered(t *testing.T) {
+	script := `i=0; while [ $i -lt 200 ]; do i=$((i+1)); done; echo $i; echo hi | wc -c`
+	plain, code := newHost(t, 0, 0).run(t, busybox(t), false, "sh", "-c", script)
+	require.Equal(t, uint32(0), code, plain)
+	h := newHost(t, 100_000, 0)
+	metered, code := h.run(t, busybox(t), true, "sh", "-c", script)
+	assert.Equal(t, uint32(0), code)
+	assert.Equal(t, plain, metered)
+	assert.Equal(t, "200\n3\n", metered)
+	assert.Greater(t, h.yields, 10)
+	t.Logf("fuel used: %d in %d yields", h.used, h.yields)
+}
+
+func TestInstrumentIsDeterministic(t *testing.T) {
+	a, err := Instrument(busybox(t))
+	require.NoError(t, err)
+	b, err := Instrument(busybox(t))
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	_, err = Instrument(a)
+	assert.ErrorContains(t, err, "already metered")
+}

@@ -1,0 +1,178 @@
+package runtime
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Test images for the test guests of wasmtest: the runtime's tests add
+// them to the catalog.
+func init() {
+	catalog["kubeplay.test/spin"] = ImageConfig{Module: "spin"}
+	catalog["kubeplay.test/hog"] = ImageConfig{Module: "hog"}
+	catalog["kubeplay.test/logger"] = ImageConfig{Module: "logger"}
+}
+
+func TestRunawayGuests(t *testing.T) {
+	tests := []struct {
+		name      string
+		image     string
+		resources Resources
+		check     func(t *testing.T, f *fixture, id string)
+	}{
+		{
+			name: "a spinner keeps running, throttled, and timers still fire", image: "kubeplay.test/spin",
+			resources: Resources{CPUMillis: 200},
+			check: func(t *testing.T, f *fixture, id string) {
+				var fired []time.Duration
+				start := f.loop.Now()
+				f.loop.Every(10*time.Millisecond, func() { fired = append(fired, f.loop.Now().Sub(start)) })
+				f.loop.AdvanceBy(50 * time.Millisecond)
+				s, _ := f.rt.ContainerStatus(id)
+				assert.Equal(t, Running, s.State)
+				assert.Equal(t, []time.Duration{10e6, 20e6, 30e6, 40e6, 50e6}, fired, "other timers fire on time")
+				st, _ := f.rt.ContainerStats(id)
+				assert.InDelta(t, 10e6, float64(st.UsageCoreNanoSeconds), 0.3e6, "a fifth of a core for 50 ms")
+				assert.InDelta(t, 0.2e9, float64(st.UsageNanoCores), 0.01e9)
+			},
+		},
+		{
+			name: "an allocator without bound is OOMKilled", image: "kubeplay.test/hog",
+			resources: Resources{MemoryBytes: 64 << 20},
+			check: func(t *testing.T, f *fixture, id string) {
+				f.loop.AdvanceBy(time.Second)
+				s, _ := f.rt.ContainerStatus(id)
+				assert.Equal(t, Exited, s.State)
+				assert.Equal(t, int32(137), s.ExitCode)
+				assert.Equal(t, "OOMKilled", s.Reason)
+				assert.Equal(t, []string{id}, f.exited)
+			},
+		},
+		{
+			name: "without a limit the engine's cap ends it", image: "kubeplay.test/hog",
+			check: func(t *testing.T, f *fixture, id string) {
+				f.loop.AdvanceBy(time.Second)
+				s, _ := f.rt.ContainerStatus(id)
+				assert.Equal(t, "OOMKilled", s.Reason)
+			},
+		},
+		{
+			name: "a logger without end keeps a bounded log", image: "kubeplay.test/logger",
+			check: func(t *testing.T, f *fixture, id string) {
+				f.loop.AdvanceBy(2 * time.Second)
+				c := f.rt.containers[id]
+				assert.Equal(t, Running, c.state)
+				assert.LessOrEqual(t, len(c.log.current), testLogMax)
+				assert.Len(t, c.log.rotated, 2, "at most three files")
+				lines, err := f.rt.Logs(id)
+				require.NoError(t, err)
+				require.NotEmpty(t, lines)
+				assert.Equal(t, "all work and no play makes jack a dull boy", lines[0].Text)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			id := f.start(t, ContainerConfig{Name: "c", Resources: tt.resources}, tt.image)
+			tt.check(t, f, id)
+		})
+	}
+}
+
+func TestCPULimitSetsThePace(t *testing.T) {
+	for _, milli := range []int64{0, 1000, 250} {
+		f := newFixture(t)
+		id := f.start(t, ContainerConfig{Name: "c", Resources: Resources{CPUMillis: milli}}, "kubeplay.test/spin")
+		f.loop.AdvanceBy(20 * time.Millisecond)
+		st, _ := f.rt.ContainerStats(id)
+		want := 20e6
+		if milli > 0 {
+			want = float64(milli) * 20e3
+		}
+		assert.InDelta(t, want, float64(st.UsageCoreNanoSeconds), 0.3e6, "limit %dm", milli)
+	}
+}
+
+func TestBusyboxClockAndSleep(t *testing.T) {
+	f := newFixture(t)
+	id := f.run(t, "busybox", "sh", "-c", "echo start; sleep 10; echo done")
+	f.loop.AdvanceBy(5 * time.Second)
+	lines, _ := f.rt.Logs(id)
+	require.Len(t, lines, 1)
+	assert.Equal(t, "start", lines[0].Text)
+	st, _ := f.rt.ContainerStats(id)
+	assert.Greater(t, st.UsageCoreNanoSeconds, uint64(time.Millisecond), "the shell's work counts")
+	assert.Greater(t, st.WorkingSetBytes, uint64(1<<20))
+	t.Logf("busybox sh: %v of CPU to its first sleep, %d MiB", time.Duration(st.UsageCoreNanoSeconds), st.WorkingSetBytes>>20)
+	f.loop.AdvanceBy(10 * time.Second)
+	s, _ := f.rt.ContainerStatus(id)
+	require.Equal(t, Exited, s.State)
+	assert.Equal(t, "Completed", s.Reason)
+	lines, _ = f.rt.Logs(id)
+	require.Len(t, lines, 2)
+	took := lines[1].Time.Sub(lines[0].Time)
+	assert.True(t, took >= 10*time.Second && took < 10*time.Second+50*time.Millisecond, "slept %v", took)
+}
+
+func TestExec(t *testing.T) {
+	f := newFixture(t)
+	id := f.run(t, "busybox", "sh", "-c", "echo hi > /tmp/x; sleep 3600")
+	f.loop.AdvanceBy(time.Second)
+	tests := []struct {
+		name    string
+		cmd     []string
+		stdin   string
+		timeout time.Duration
+		code    int32
+		out     string
+		err     error
+	}{
+		{name: "output and exit code", cmd: []string{"sh", "-c", "echo out; echo err >&2; exit 3"}, code: 3, out: "out\n"},
+		{name: "stdin", cmd: []string{"cat"}, stdin: "piped\n", out: "piped\n"},
+		{name: "environment", cmd: []string{"printenv", "GREETING"}, out: "hello\n"},
+		{name: "timeout", cmd: []string{"sleep", "60"}, timeout: 2 * time.Second, code: 137, err: ErrExecTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			var res *ExecResult
+			err := f.rt.ExecSync(context.Background(), id, ExecRequest{
+				Cmd: tt.cmd, Stdin: strings.NewReader(tt.stdin), Stdout: &out, Timeout: tt.timeout,
+				Done: func(r ExecResult) { res = &r },
+			})
+			require.NoError(t, err)
+			f.loop.AdvanceBy(5 * time.Second)
+			require.NotNil(t, res, "exec finished")
+			assert.Equal(t, tt.code, res.ExitCode)
+			assert.Equal(t, tt.err, res.Err)
+			assert.Equal(t, tt.out, out.String())
+		})
+	}
+	t.Run("canceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var res *ExecResult
+		require.NoError(t, f.rt.ExecSync(ctx, id, ExecRequest{Cmd: []string{"sleep", "60"}, Done: func(r ExecResult) { res = &r }}))
+		f.loop.AdvanceBy(time.Second)
+		cancel()
+		f.loop.AdvanceBy(time.Minute)
+		require.NotNil(t, res)
+		assert.ErrorIs(t, res.Err, context.Canceled)
+	})
+	t.Run("stopped container", func(t *testing.T) {
+		var res *ExecResult
+		require.NoError(t, f.rt.ExecSync(context.Background(), id, ExecRequest{Cmd: []string{"sleep", "60"}, Done: func(r ExecResult) { res = &r }}))
+		f.loop.AdvanceBy(time.Second)
+		f.rt.StopContainer(id, 0)
+		f.loop.RunUntilIdle()
+		require.NotNil(t, res)
+		assert.Equal(t, errContainerStopped, res.Err)
+		err := f.rt.ExecSync(context.Background(), id, ExecRequest{Cmd: []string{"true"}})
+		assert.Equal(t, ErrNotRunning, err)
+	})
+}

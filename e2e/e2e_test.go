@@ -238,6 +238,26 @@ func TestPlayground(t *testing.T) {
 		screenshot(t, ctx, "exec.png")
 	})
 
+	// The user is the cloud: a machine joins, the scheduler explains a pod
+	// that fits nowhere, and kubectl cordons a node.
+	t.Run("nodes", func(t *testing.T) {
+		r := run(t, ctx, "kubeplay node add --cpu 4 --memory 8Gi")
+		require.Equal(t, 0, r.ExitCode, r.Output)
+		waitFor(t, ctx, "node03 to be Ready", func() bool {
+			return regexp.MustCompile(`(?m)^node03 +Ready +<none>`).MatchString(run(t, ctx, "kubectl get node node03").Output)
+		})
+		r = run(t, ctx, `printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: huge\nspec:\n  containers:\n  - name: c\n    image: busybox\n    resources:\n      requests:\n        cpu: "64"\n' | kubectl apply -f -`)
+		require.Equal(t, execResult{Output: "pod/huge created\n"}, r)
+		waitFor(t, ctx, "the scheduler's explanation", func() bool {
+			out := run(t, ctx, "kubectl describe pod huge").Output
+			return strings.Contains(out, "FailedScheduling") && strings.Contains(out, "0/4 nodes are available:") &&
+				strings.Contains(out, "Insufficient cpu")
+		})
+		assert.Equal(t, execResult{Output: "node/node03 cordoned\n"}, run(t, ctx, "kubectl cordon node03"))
+		assert.Regexp(t, `(?m)^node03 +Ready,SchedulingDisabled +<none>`, run(t, ctx, "kubectl get node node03").Output)
+		assert.Equal(t, 0, run(t, ctx, "kubectl delete pod huge --wait=false").ExitCode)
+	})
+
 	// A reloaded tab finds its cluster and files as it left them (IndexedDB).
 	t.Run("reload", func(t *testing.T) {
 		r := run(t, ctx, `printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\ndata:\n  colour: blue\n' | kubectl apply -f -`)

@@ -124,7 +124,7 @@ func sourceErr(verb, source string, err error) error {
 func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("apply")
 	nsFlag := k.commonFlags(fs)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	output := fs.String("output", "o", "")
 	fs.Bool("recursive", "R", false)
 	fs.Bool("validate", "", true)
@@ -285,7 +285,7 @@ func (k *Kubectl) create(ctx context.Context, io IO, args []string) error {
 	}
 	fs := newFlagSet("create")
 	nsFlag := k.commonFlags(fs)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	output := fs.String("output", "o", "")
 	fs.Bool("save-config", "", false)
 	pos, _, err := fs.Parse(args)

@@ -58,7 +58,7 @@ type dataSources struct {
 }
 
 func addDataSources(fs *flagSet) dataSources {
-	return dataSources{literals: fs.Array("from-literal", ""), files: fs.Array("from-file", ""), envFiles: fs.Array("from-env-file", "")}
+	return dataSources{literals: fs.Array("from-literal", ""), files: fs.Slice("from-file", ""), envFiles: fs.Slice("from-env-file", "")}
 }
 
 // read gathers the key/value pairs, failing on a repeated key as
@@ -271,7 +271,7 @@ func (k *Kubectl) createService(io IO, args []string) error {
 		return helpError("create service", "unknown command %q", args[0])
 	}
 	g := k.newGenerator(io, "service "+args[0])
-	tcp := g.fs.Array("tcp", "")
+	tcp := g.fs.Slice("tcp", "")
 	clusterIP := g.fs.String("clusterip", "", "")
 	nodePort := g.fs.Int("node-port", "", 0)
 	external := g.fs.String("external-name", "", "")

@@ -138,7 +138,7 @@ const nameAlphabet = "bcdfghjklmnpqrstvwxz2456789"
 // createDeployment is `kubectl create deployment NAME --image=IMAGE [-- COMMAND]`.
 func (k *Kubectl) createDeployment(io IO, args []string) error {
 	g := k.newGenerator(io, "deployment")
-	images := g.fs.Array("image", "")
+	images := g.fs.Slice("image", "")
 	replicas := g.fs.Int("replicas", "r", 1)
 	port := g.fs.Int("port", "", -1)
 	name, command, err := g.parse(args)

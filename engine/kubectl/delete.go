@@ -15,7 +15,7 @@ import (
 func (k *Kubectl) delete(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("delete")
 	nsFlag := k.commonFlags(fs)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	selector := fs.String("selector", "l", "")
 	all := fs.Bool("all", "", false)
 	allNS := fs.Bool("all-namespaces", "A", false)

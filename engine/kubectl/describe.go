@@ -23,7 +23,7 @@ func (k *Kubectl) describe(ctx context.Context, io IO, args []string) error {
 	selector := fs.String("selector", "l", "")
 	allNS := fs.Bool("all-namespaces", "A", false)
 	showEvents := fs.Bool("show-events", "", true)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	fs.Bool("recursive", "R", false)
 	fs.Int("chunk-size", "", 500)
 	pos, _, err := fs.Parse(args)

@@ -17,7 +17,7 @@ func (k *Kubectl) expose(ctx context.Context, io IO, args []string) error {
 	g := k.newGenerator(io, "expose")
 	g.cmd = "expose"
 	g.fs.cmd = "expose"
-	files := g.fs.Array("filename", "f")
+	files := g.fs.Slice("filename", "f")
 	o := exposeOptions{
 		port: g.fs.String("port", "", ""), targetPort: g.fs.String("target-port", "", ""), name: g.fs.String("name", "", ""),
 		typ: g.fs.String("type", "", ""), protocol: g.fs.String("protocol", "", ""), selector: g.fs.String("selector", "", ""),
@@ -208,7 +208,7 @@ func (g *generator) createOp(obj api.Object, op string) error {
 func (k *Kubectl) autoscale(ctx context.Context, io IO, args []string) error {
 	g := k.newGenerator(io, "autoscale")
 	g.cmd, g.fs.cmd = "autoscale", "autoscale"
-	files := g.fs.Array("filename", "f")
+	files := g.fs.Slice("filename", "f")
 	minR := g.fs.Int("min", "", -1)
 	maxR := g.fs.Int("max", "", -1)
 	cpuPercent := g.fs.Int("cpu-percent", "", -1)

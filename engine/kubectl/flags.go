@@ -1,6 +1,7 @@
 package kubectl
 
 import (
+	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ const (
 	intFlag
 	durationFlag
 	arrayFlag
+	sliceFlag
 )
 
 type flagDef struct {
@@ -65,11 +67,20 @@ func (f *flagSet) Duration(name string, def time.Duration) *time.Duration {
 	return &v
 }
 
-// Array is a repeatable flag; comma-separated values are split, as
-// pflag's StringSlice does, unless raw is set (StringArray).
+// Array is a repeatable flag that keeps each value whole, as pflag's
+// StringArray: --env=A=1,B=2 is one value.
 func (f *flagSet) Array(name, short string) *[]string {
 	var v []string
 	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: arrayFlag, a: &v})
+	return &v
+}
+
+// Slice is a repeatable flag whose values are also comma-separated lists,
+// read as a line of CSV, as pflag's StringSlice: -f a.yaml,b.yaml is two
+// values, -f '"a,b.yaml"' one, and an empty value adds none.
+func (f *flagSet) Slice(name, short string) *[]string {
+	var v []string
+	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: sliceFlag, a: &v})
 	return &v
 }
 
@@ -211,6 +222,15 @@ func (f *flagSet) setValue(d *flagDef, spelled, value string) error {
 		*d.d = v
 	case arrayFlag:
 		*d.a = append(*d.a, value)
+	case sliceFlag:
+		if value == "" {
+			return nil
+		}
+		v, err := csv.NewReader(strings.NewReader(value)).Read()
+		if err != nil {
+			return f.errorf("invalid argument %q for %q flag: %v", value, spelledName(d), err)
+		}
+		*d.a = append(*d.a, v...)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func (k *Kubectl) get(ctx context.Context, io IO, args []string) error {
 	showKind := fs.Bool("show-kind", "", false)
 	watch := fs.Bool("watch", "w", false)
 	wf := addWatchFlags(fs)
-	labelCols := fs.Array("label-columns", "L")
+	labelCols := fs.Slice("label-columns", "L")
 	sortByFlag := fs.String("sort-by", "", "")
 	ignoreNotFound := fs.Bool("ignore-not-found", "", false)
 	fs.Int("chunk-size", "", 500)
@@ -48,7 +48,7 @@ func (k *Kubectl) get(ctx context.Context, io IO, args []string) error {
 	g := &getter{k: k, io: io, ns: ns, opts: apiserver.ListOptions{LabelSelector: *selector, FieldSelector: *fieldSel}, output: spec.format,
 		spec: spec, specErr: specErr, sortBy: *sortByFlag, ignoreNotFound: *ignoreNotFound,
 		print: printOptions{wide: spec.format == "wide", noHeaders: *pf.noHeaders, showLabels: *showLabels, withNamespace: *all, withKind: *showKind || len(targets) > 1,
-			labelColumns: splitList(*labelCols)}}
+			labelColumns: *labelCols}}
 	if *watch || *wf.only {
 		return g.watch(ctx, targets, wf)
 	}

@@ -3,7 +3,6 @@ package kubectl
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -18,16 +17,6 @@ func validateGet(output string, showLabels, watching, watchEvents bool) error {
 		return errors.New("--output-watch-events option can only be used with --watch or --watch-only")
 	}
 	return nil
-}
-
-// splitList splits the values of a repeatable flag that also takes
-// comma-separated lists, as pflag's StringSlice.
-func splitList(values []string) []string {
-	var out []string
-	for _, v := range values {
-		out = append(out, strings.Split(v, ",")...)
-	}
-	return out
 }
 
 // singleItemImplied reports whether the arguments name one object, which

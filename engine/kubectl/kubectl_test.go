@@ -172,3 +172,32 @@ func TestMerge3(t *testing.T) {
 	got := merge3(orig, mod, cur)
 	assert.Equal(t, map[string]any{"a": "1", "c": "3", "d": "server", "m": map[string]any{"x": "9", "z": "server"}}, got)
 }
+
+// TestFlagSliceAndArray checks the two repeatable flags against pflag's
+// StringSlice (CSV, so quotes keep a comma) and StringArray (whole).
+func TestFlagSliceAndArray(t *testing.T) {
+	tests := []struct {
+		args         []string
+		slice, array []string
+		err          string
+	}{
+		{args: []string{"-f", "a.yaml,b.yaml", "-f", "c.yaml"}, slice: []string{"a.yaml", "b.yaml", "c.yaml"}},
+		{args: []string{`--filename="a,b.yaml",c`}, slice: []string{"a,b.yaml", "c"}},
+		{args: []string{"-f", ""}},
+		{args: []string{"--env=A=1,B=2", "--env", "C=3"}, array: []string{"A=1,B=2", "C=3"}},
+		{args: []string{`-f`, `a"b`}, err: `invalid argument "a\"b" for "-f, --filename" flag: parse error on line 1, column 2: bare " in non-quoted-field`},
+	}
+	for _, tt := range tests {
+		fs := newFlagSet("test")
+		slice := fs.Slice("filename", "f")
+		array := fs.Array("env", "")
+		_, _, err := fs.Parse(tt.args)
+		if tt.err != "" {
+			assert.EqualError(t, err, tt.err)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tt.slice, *slice, tt.args)
+		assert.Equal(t, tt.array, *array, tt.args)
+	}
+}

@@ -39,7 +39,7 @@ func (k *Kubectl) annotate(ctx context.Context, io IO, args []string) error {
 func (k *Kubectl) editMeta(io IO, cmd string, args []string, field func(api.Object) *map[string]string) error {
 	fs := newFlagSet(cmd)
 	nsFlag := k.commonFlags(fs)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	selector := fs.String("selector", "l", "")
 	fieldSel := fs.String("field-selector", "", "")
 	all := fs.Bool("all", "", false)

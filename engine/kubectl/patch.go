@@ -21,7 +21,7 @@ var patchTypes = map[string]patch.Type{"json": patch.JSON, "merge": patch.Merge,
 func (k *Kubectl) patchCmd(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("patch")
 	nsFlag := k.commonFlags(fs)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	patchText := fs.String("patch", "p", "")
 	patchFile := fs.String("patch-file", "", "")
 	typ := fs.String("type", "", "strategic")

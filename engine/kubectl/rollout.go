@@ -76,7 +76,7 @@ type rolloutFlags struct {
 
 func (k *Kubectl) newRolloutFlags(sub string) rolloutFlags {
 	fs := newFlagSet("rollout " + sub)
-	f := rolloutFlags{fs: fs, ns: k.commonFlags(fs), files: fs.Array("filename", "f"), selector: fs.String("selector", "l", "")}
+	f := rolloutFlags{fs: fs, ns: k.commonFlags(fs), files: fs.Slice("filename", "f"), selector: fs.String("selector", "l", "")}
 	fs.Bool("recursive", "R", false)
 	fs.String("kustomize", "k", "")
 	return f

@@ -19,7 +19,7 @@ import (
 func (k *Kubectl) scale(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("scale")
 	nsFlag := k.commonFlags(fs)
-	files := fs.Array("filename", "f")
+	files := fs.Slice("filename", "f")
 	selector := fs.String("selector", "l", "")
 	all := fs.Bool("all", "", false)
 	replicas := fs.Int("replicas", "", -1)

@@ -68,7 +68,7 @@ type setCommand struct {
 
 func (k *Kubectl) newSetCommand(io IO, sub, op string) *setCommand {
 	fs := newFlagSet("set " + sub)
-	c := &setCommand{k: k, io: io, fs: fs, op: op, ns: k.commonFlags(fs), files: fs.Array("filename", "f"),
+	c := &setCommand{k: k, io: io, fs: fs, op: op, ns: k.commonFlags(fs), files: fs.Slice("filename", "f"),
 		selector: fs.String("selector", "l", ""), all: fs.Bool("all", "", false), local: fs.Bool("local", "", false),
 		output: fs.String("output", "o", ""), dryRun: dryRunFlag(fs), record: recordFlag(fs)}
 	fs.Bool("recursive", "R", false)

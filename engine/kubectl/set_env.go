@@ -17,7 +17,7 @@ func (k *Kubectl) setEnv(io IO, args []string) error {
 	containers := c.fs.String("containers", "c", "*")
 	from := c.fs.String("from", "", "")
 	prefix := c.fs.String("prefix", "", "")
-	keys := c.fs.Array("keys", "")
+	keys := c.fs.Slice("keys", "")
 	list := c.fs.Bool("list", "", false)
 	c.fs.Bool("resolve", "", false)
 	overwrite := c.fs.Bool("overwrite", "", true)

@@ -6,9 +6,11 @@ ADDR    ?= localhost:8080
 GOFLAGS_BUILD := -trimpath
 
 ENGINE_SRC := go.mod go.sum $(shell find engine cmd/wasm -name '*.go' -not -name '*_test.go')
-IMAGE_NAMES := busybox pause
+IMAGE_NAMES := busybox hello-world pause perl stress
 IMAGES := $(IMAGE_NAMES:%=wasmworkloads/bin/%.wasm)
 WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
+
+.SECONDEXPANSION:
 
 .PHONY: all build images site serve test test-go test-web clean apigen apigen-check
 
@@ -20,11 +22,19 @@ images: $(IMAGES)
 
 # Go images are built by ./wasmworkloads/build: go build for wasip1, plus a
 # build-time fix so the busybox shell can make pipes (see wasmbuild).
-wasmworkloads/bin/busybox.wasm: go.mod go.sum $(shell find wasmworkloads/busybox wasmworkloads/build wasmworkloads/internal -name '*.go' -not -name '*_test.go')
+# busybox's awk is engine/shell/awk's interpreter.
+IMAGE_TOOLS := go.mod go.sum $(shell find wasmworkloads/build wasmworkloads/internal -name '*.go' -not -name '*_test.go')
+
+wasmworkloads/bin/busybox.wasm: $(IMAGE_TOOLS) $(shell find wasmworkloads/busybox engine/shell/awk -name '*.go' -not -name '*_test.go')
 	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/busybox
 
-wasmworkloads/bin/pause.wasm: wasmworkloads/pause/main.go
-	$(GO) run ./wasmworkloads/pause -o $@
+wasmworkloads/bin/perl.wasm wasmworkloads/bin/stress.wasm: wasmworkloads/bin/%.wasm: $(IMAGE_TOOLS) $$(filter-out %_test.go,$$(wildcard wasmworkloads/$$*/*.go))
+	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/$*
+
+# pause and hello-world are a few hundred bytes of WebAssembly that a Go
+# program writes.
+wasmworkloads/bin/pause.wasm wasmworkloads/bin/hello-world.wasm: wasmworkloads/bin/%.wasm: wasmworkloads/%/main.go wasmworkloads/internal/wasmenc/wasmenc.go
+	$(GO) run ./wasmworkloads/$* -o $@
 
 build/engine.wasm: $(ENGINE_SRC)
 	@mkdir -p build

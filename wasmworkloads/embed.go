@@ -13,7 +13,12 @@ import (
 var bin embed.FS
 
 // Images lists the modules a build produces.
-var Images = []string{"busybox", "pause"}
+var Images = []string{"busybox", "hello-world", "pause", "perl", "stress"}
+
+// Generated lists the images that are not Go programs built for wasip1
+// but modules a Go program in their directory writes (go run ./NAME -o
+// FILE), being a few hundred bytes of hand-assembled WebAssembly.
+var Generated = []string{"hello-world", "pause"}
 
 // Modules returns the embedded modules as NAME.wasm files.
 func Modules() fs.FS {

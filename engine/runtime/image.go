@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -23,7 +24,20 @@ type ImageConfig struct {
 	Component bool
 }
 
-var busybox = ImageConfig{Module: "busybox", Cmd: []string{"sh"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
+// pathEnv is the PATH of the images built on Alpine and Debian.
+const pathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+var (
+	busybox = ImageConfig{Module: "busybox", Cmd: []string{"sh"}, Env: []string{pathEnv}}
+	alpine  = ImageConfig{Module: "busybox", Cmd: []string{"/bin/sh"}, Env: []string{pathEnv}}
+	// bash is docker.io/library/bash: Alpine's BusyBox with GNU bash. Its
+	// _BASH_VERSION, which the real image sets too, is what tells the
+	// busybox module it runs as this image and has bash.
+	bash = ImageConfig{Module: "busybox", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"bash"},
+		Env: []string{pathEnv, "_BASH_VERSION=5.3.3", "_BASH_BASELINE=5.3"}}
+	perl   = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv}}
+	stress = ImageConfig{Module: "stress", Cmd: []string{"/usr/local/bin/stress"}, Env: []string{pathEnv}}
+)
 
 // catalog maps image repositories to their configs. Any tag of a known
 // repository resolves to the same module: the playground cannot have every
@@ -33,6 +47,12 @@ var catalog = map[string]ImageConfig{
 	"registry.k8s.io/busybox":                 busybox, // the documentation's examples use these
 	"k8s.gcr.io/busybox":                      busybox,
 	"gcr.io/google-containers/busybox":        busybox,
+	"docker.io/library/alpine":                alpine,
+	"docker.io/library/bash":                  bash,
+	"docker.io/library/perl":                  perl,
+	"docker.io/polinux/stress":                stress,
+	"docker.io/progrium/stress":               {Module: "stress", Entrypoint: []string{"/usr/bin/stress", "--verbose"}, Env: []string{pathEnv}},
+	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}},
 	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},
 	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
 	"registry.k8s.io/kube-apiserver":          {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
@@ -42,7 +62,9 @@ var catalog = map[string]ImageConfig{
 	"registry.k8s.io/coredns/coredns":         {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
 }
 
-// LookupImage returns the config of an image reference.
+// LookupImage returns the config of an image reference in the built-in
+// catalog. A cluster's registry (Registry) also knows what its users
+// tagged and loaded; the runtime asks it through Engine.LookupImage.
 func LookupImage(ref string) (ImageConfig, bool) {
 	cfg, ok := catalog[api.ImageRepository(ref)]
 	return cfg, ok
@@ -56,6 +78,26 @@ func KnownRepositories() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// LookupImage resolves an image reference with the engine's registry:
+// what users tagged and loaded, then the catalog. An engine over a plain
+// module source knows the catalog only.
+func (e *Engine) LookupImage(ref string) (ImageConfig, bool) {
+	if reg, ok := e.src.(*Registry); ok {
+		return reg.Lookup(ref)
+	}
+	return LookupImage(ref)
+}
+
+// ImageNotFound is the pull error for an image the engine's registry does
+// not hold, naming those it does.
+func (e *Engine) ImageNotFound(ref string) error {
+	err := ErrImageNotFound{Ref: ref}
+	if reg, ok := e.src.(*Registry); ok {
+		err.Holds = reg.Names()
+	}
+	return err
 }
 
 // Module is a WASI module as the registry serves it.
@@ -94,10 +136,44 @@ func pullDuration(size int64) time.Duration {
 }
 
 // ErrImageNotFound is returned for an image the registry does not have,
-// with containerd's wording.
-type ErrImageNotFound struct{ Ref string }
+// with containerd's wording, then what kubeplay's registry holds instead:
+// the playground has no internet to pull from.
+type ErrImageNotFound struct {
+	Ref   string
+	Holds []string // the registry's images, by familiar name; nil: the catalog's
+}
 
 func (e ErrImageNotFound) Error() string {
 	n := api.NormalizeImage(e.Ref)
-	return fmt.Sprintf("rpc error: code = NotFound desc = failed to pull and unpack image %q: failed to resolve reference %q: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed", n, n)
+	holds := e.Holds
+	if holds == nil {
+		holds = catalogNames(nil)
+	}
+	return fmt.Sprintf("rpc error: code = NotFound desc = failed to pull and unpack image %q: failed to resolve reference %q: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"+
+		" (kubeplay: the registry holds: %s; see kubeplay image ls)", n, n, strings.Join(holds, ", "))
+}
+
+// catalogNames are the catalog's images users run, by familiar name: the
+// cluster's components are left out, being the engine's own, and so are
+// images whose module has (when has is not nil) is not in the build.
+func catalogNames(has func(module string) bool) []string {
+	var out []string
+	for _, repo := range KnownRepositories() {
+		cfg := catalog[repo]
+		if !cfg.Component && (has == nil || has(cfg.Module)) {
+			out = append(out, FamiliarName(repo))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FamiliarName is how docker shows a repository: without docker.io/ and
+// library/.
+func FamiliarName(repo string) string {
+	repo = strings.TrimPrefix(repo, "docker.io/")
+	if rest, ok := strings.CutPrefix(repo, "library/"); ok && !strings.Contains(rest, "/") {
+		return rest
+	}
+	return repo
 }

@@ -139,10 +139,14 @@ func dispatch(p *proc) int {
 // once, from the program's own environment, so that `env -i bash` works.
 var bashImage = os.Getenv("_BASH_VERSION") != ""
 
-// lookupApplet finds an applet: BusyBox's, or bash in the bash image.
+// lookupApplet finds an applet: BusyBox's, or bash and the image's
+// entrypoint in the bash image.
 func lookupApplet(name string) (applet, bool) {
-	if name == "bash" && bashImage {
+	switch {
+	case name == "bash" && bashImage:
 		return applet{bashMain, "[-ceux] [-o OPT] [-c 'SCRIPT' [ARG0 ARGS] | FILE ARGS]\nGNU bash, the Bourne-again shell"}, true
+	case name == "docker-entrypoint.sh" && bashImage:
+		return applet{entrypointMain, "[ARGS]\nThe bash image's entrypoint: bash ARGS if they start with an option, else ARGS"}, true
 	}
 	a, ok := applets[name]
 	return a, ok

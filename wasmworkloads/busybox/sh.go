@@ -75,6 +75,25 @@ func bashMain(p *proc) int {
 	return p.runShell(shellBash)
 }
 
+// entrypointMain is the bash image's docker-entrypoint.sh: with no
+// arguments, or options first (`docker run bash -c 'echo hi'`), it runs
+// bash with them; else it runs the command they name.
+func entrypointMain(p *proc) int {
+	args := p.args[1:]
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		p.args = append([]string{"bash"}, args...)
+		return dispatch(p)
+	}
+	child := *p
+	child.args = args
+	child.shell = shellBash.name
+	if _, ok := lookupApplet(baseName(args[0])); !ok && baseName(args[0]) != "busybox" && !strings.Contains(args[0], "/") {
+		fmt.Fprintf(p.stderr, "/usr/local/bin/docker-entrypoint.sh: line 11: exec: %s: not found\n", args[0])
+		return 127
+	}
+	return child.runCommand()
+}
+
 // runShell runs sh's or bash's command line.
 func (p *proc) runShell(sh shell) int {
 	p.shell = sh.name

@@ -323,6 +323,10 @@ func TestBash(t *testing.T) {
 			"This is free software; you are free to change and redistribute it.\nThere is NO WARRANTY, to the extent permitted by law.\n"},
 		{name: "applets", argv: []string{"bash", "-c", "seq 3 | rev | sort -r | tr -d '\\n'"}, stdout: "321"},
 		{name: "sh is there too", argv: []string{"sh", "-c", "bash -c 'echo $0'"}, stdout: "bash\n"},
+		{name: "entrypoint: bash", argv: []string{"docker-entrypoint.sh", "bash"}, stdin: "echo $0\n", stdout: "bash\n"},
+		{name: "entrypoint: options", argv: []string{"docker-entrypoint.sh", "-c", "echo hi"}, stdout: "hi\n"},
+		{name: "entrypoint: a command", argv: []string{"docker-entrypoint.sh", "echo", "hi"}, stdout: "hi\n"},
+		{name: "entrypoint: not found", argv: []string{"docker-entrypoint.sh", "nosuch"}, stderr: "/usr/local/bin/docker-entrypoint.sh: line 11: exec: nosuch: not found\n", code: 127},
 	})
 	bashImage = false
 	check(t, "/", []appletCase{

@@ -47,6 +47,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+
+	w "github.com/kubeplay/kubeplay/wasmworkloads/internal/wasmenc"
 )
 
 func main() {
@@ -81,73 +83,45 @@ const (
 	neventsAddr      = 96 // the u32 count of events written
 )
 
-// WebAssembly constants used below; see the binary format in the
-// WebAssembly core specification, chapter 5.
-const (
-	sectionType     = 1
-	sectionImport   = 2
-	sectionFunction = 3
-	sectionMemory   = 5
-	sectionExport   = 7
-	sectionCode     = 10
-	sectionData     = 11
-
-	valI32     = 0x7f
-	funcType   = 0x60
-	kindFunc   = 0x00
-	kindMemory = 0x02
-	limitsMin  = 0x00 // limits with a minimum only
-
-	opUnreachable = 0x00
-	opLoop        = 0x03
-	opBrIf        = 0x0d
-	opEnd         = 0x0b
-	opCall        = 0x10
-	opI32Const    = 0x41
-	opI32Eqz      = 0x45
-	blockEmpty    = 0x40 // a block type with no results
-)
-
 // Module returns the pause module's bytes.
 func Module() []byte {
-	i32x4 := []byte{valI32, valI32, valI32, valI32}
-	types := vector(
-		concat([]byte{funcType}, vector(splitBytes(i32x4)...), vector([]byte{valI32})), // 0: poll_oneoff
-		concat([]byte{funcType}, vector(), vector()),                                   // 1: _start
+	i32x4 := []byte{w.ValI32, w.ValI32, w.ValI32, w.ValI32}
+	types := w.Vector(
+		w.Concat([]byte{w.FuncType}, w.Vector(w.Bytes(i32x4)...), w.Vector([]byte{w.ValI32})), // 0: poll_oneoff
+		w.Concat([]byte{w.FuncType}, w.Vector(), w.Vector()),                                  // 1: _start
 	)
-	imports := vector(
-		concat(name("wasi_snapshot_preview1"), name("poll_oneoff"), []byte{kindFunc}, uleb(0)),
+	imports := w.Vector(
+		w.Concat(w.Name("wasi_snapshot_preview1"), w.Name("poll_oneoff"), []byte{w.KindFunc}, w.ULEB(0)),
 	)
-	functions := vector(uleb(1)) // function 1 (_start) has type 1
-	memories := vector(concat([]byte{limitsMin}, uleb(1)))
-	exports := vector(
-		concat(name("memory"), []byte{kindMemory}, uleb(0)),
-		concat(name("_start"), []byte{kindFunc}, uleb(1)),
+	functions := w.Vector(w.ULEB(1)) // function 1 (_start) has type 1
+	memories := w.Vector(w.Concat([]byte{w.LimitsMin}, w.ULEB(1)))
+	exports := w.Vector(
+		w.Concat(w.Name("memory"), []byte{w.KindMemory}, w.ULEB(0)),
+		w.Concat(w.Name("_start"), []byte{w.KindFunc}, w.ULEB(1)),
 	)
-	code := vector(function(concat(
-		[]byte{opLoop, blockEmpty},
-		i32Const(subscriptionAddr),
-		i32Const(eventAddr),
-		i32Const(1),
-		i32Const(neventsAddr),
-		[]byte{opCall}, uleb(0),
-		[]byte{opI32Eqz},
-		[]byte{opBrIf}, uleb(0), // back to the loop's start
-		[]byte{opEnd},
-		[]byte{opUnreachable},
+	code := w.Vector(w.Function(w.Concat(
+		[]byte{w.OpLoop, w.BlockEmpty},
+		w.I32Const(subscriptionAddr),
+		w.I32Const(eventAddr),
+		w.I32Const(1),
+		w.I32Const(neventsAddr),
+		[]byte{w.OpCall}, w.ULEB(0),
+		[]byte{w.OpI32Eqz},
+		[]byte{w.OpBrIf}, w.ULEB(0), // back to the loop's start
+		[]byte{w.OpEnd},
+		[]byte{w.OpUnreachable},
 	)))
-	data := vector(activeData(16, clockFields()))
+	data := w.Vector(w.ActiveData(16, clockFields()))
 
-	return concat(
-		[]byte{0x00, 'a', 's', 'm'},    // magic
-		[]byte{0x01, 0x00, 0x00, 0x00}, // version 1
-		section(sectionType, types),
-		section(sectionImport, imports),
-		section(sectionFunction, functions),
-		section(sectionMemory, memories),
-		section(sectionExport, exports),
-		section(sectionCode, code),
-		section(sectionData, data),
+	return w.Concat(
+		w.Header,
+		w.Section(w.SectionType, types),
+		w.Section(w.SectionImport, imports),
+		w.Section(w.SectionFunction, functions),
+		w.Section(w.SectionMemory, memories),
+		w.Section(w.SectionExport, exports),
+		w.Section(w.SectionCode, code),
+		w.Section(w.SectionData, data),
 	)
 }
 
@@ -159,82 +133,4 @@ func clockFields() []byte {
 	binary.LittleEndian.PutUint32(b[0:], 1) // CLOCKID_MONOTONIC
 	binary.LittleEndian.PutUint64(b[8:], SleepNanos)
 	return b
-}
-
-// section frames a section body with its id and byte length.
-func section(id byte, body []byte) []byte {
-	return concat([]byte{id}, uleb(uint64(len(body))), body)
-}
-
-// vector encodes a vector: its element count, then the elements.
-func vector(items ...[]byte) []byte {
-	return concat(append([][]byte{uleb(uint64(len(items)))}, items...)...)
-}
-
-// name encodes a UTF-8 name: its byte length, then the bytes.
-func name(s string) []byte {
-	return concat(uleb(uint64(len(s))), []byte(s))
-}
-
-// function encodes a code entry without locals: its size, an empty local
-// declaration vector, then the instructions, closed by end.
-func function(instructions []byte) []byte {
-	body := concat(vector(), instructions, []byte{opEnd})
-	return concat(uleb(uint64(len(body))), body)
-}
-
-// activeData encodes a data segment for memory 0 placed at offset.
-func activeData(offset int32, bytes []byte) []byte {
-	return concat(uleb(0), i32Const(offset), []byte{opEnd}, uleb(uint64(len(bytes))), bytes)
-}
-
-// i32Const encodes the i32.const instruction.
-func i32Const(v int32) []byte {
-	return concat([]byte{opI32Const}, sleb(int64(v)))
-}
-
-// uleb encodes v as unsigned LEB128: seven bits a byte, low bits first,
-// the high bit set on every byte but the last.
-func uleb(v uint64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v == 0 {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-// sleb encodes v as signed LEB128: like uleb, but it stops once the rest
-// is all sign bits and the last byte's bit 6 carries the sign.
-func sleb(v int64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7 // arithmetic shift keeps the sign
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-// splitBytes turns each byte into a one-byte slice, for vector.
-func splitBytes(bs []byte) [][]byte {
-	out := make([][]byte, len(bs))
-	for i := range bs {
-		out[i] = bs[i : i+1]
-	}
-	return out
-}
-
-// concat joins byte slices.
-func concat(parts ...[]byte) []byte {
-	var out []byte
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
 }

@@ -14,29 +14,6 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-func TestLEB128(t *testing.T) {
-	for _, tc := range []struct {
-		v    int64
-		uleb []byte
-		sleb []byte
-	}{
-		{0, []byte{0x00}, []byte{0x00}},
-		{1, []byte{0x01}, []byte{0x01}},
-		{63, []byte{0x3f}, []byte{0x3f}},
-		{64, []byte{0x40}, []byte{0xc0, 0x00}},
-		{96, []byte{0x60}, []byte{0xe0, 0x00}},
-		{127, []byte{0x7f}, []byte{0xff, 0x00}},
-		{128, []byte{0x80, 0x01}, []byte{0x80, 0x01}},
-		{624485, []byte{0xe5, 0x8e, 0x26}, []byte{0xe5, 0x8e, 0x26}},
-	} {
-		assert.Equal(t, tc.uleb, uleb(uint64(tc.v)), "uleb(%d)", tc.v)
-		assert.Equal(t, tc.sleb, sleb(tc.v), "sleb(%d)", tc.v)
-	}
-	assert.Equal(t, []byte{0x7f}, sleb(-1))
-	assert.Equal(t, []byte{0x40}, sleb(-64))
-	assert.Equal(t, []byte{0xbf, 0x7f}, sleb(-65))
-}
-
 func TestModuleIsTiny(t *testing.T) {
 	m := Module()
 	t.Logf("pause module: %d bytes", len(m))

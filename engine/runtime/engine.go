@@ -62,9 +62,11 @@ func (o Options) withDefaults() Options {
 
 // NewEngine returns an engine using wazero's interpreter, which works the
 // same natively and in the browser (where no compiler is available).
+// Metering is what stops guests, so wazero's own termination check at
+// every loop header (WithCloseOnContextDone) is left off.
 func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	ctx := context.Background()
-	cfg := wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(true)
+	cfg := wazero.NewRuntimeConfigInterpreter()
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]wazero.CompiledModule{}}

@@ -1,27 +1,116 @@
 package runtime
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
 	"testing/fstest"
+	"time"
 
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
+
+	"github.com/kubeplay/kubeplay/engine/runtime/internal/vfs"
 )
 
-// rootFS is a container's root file system.
+// Each container has its own writable root: its image's files as a
+// read-only lower layer, and an upper layer in memory (hackpadfs's mem)
+// that takes its writes, copy on write, as overlayfs does. The kubelet's
+// files (/etc/hosts, /etc/hostname, /etc/resolv.conf) are written into
+// the upper layer when the container is created; its mounts (volumes) are
+// placed over the tree at their paths. Execs see the same tree.
+
+// rootFS is a container's file system.
 type rootFS struct {
-	fsys fs.FS
+	fs *vfs.FS
 }
 
-func newRootFS(cfg ContainerConfig) (*rootFS, error) {
-	m := fstest.MapFS{}
-	for name, data := range cfg.Files {
-		m[strings.TrimPrefix(path.Clean(name), "/")] = &fstest.MapFile{Data: data, Mode: 0o644}
+// imageFiles is an image's file system, the lower layer of its
+// containers' roots. Every image has the directories of a Linux root and
+// the root user.
+func imageFiles(ImageConfig) fs.FS { return baseImage }
+
+var baseImage = func() fstest.MapFS {
+	m := fstest.MapFS{
+		"etc/passwd":   {Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n"), Mode: 0o644},
+		"etc/group":    {Data: []byte("root:x:0:\nnobody:x:65534:\n"), Mode: 0o644},
+		"etc/hostname": {Data: []byte("localhost\n"), Mode: 0o644},
 	}
-	return &rootFS{fsys: m}, nil
+	for _, d := range []string{"bin", "dev", "etc", "home", "proc", "root", "sys", "usr", "usr/bin", "usr/local", "var", "var/log"} {
+		m[d] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+	}
+	m["tmp"] = &fstest.MapFile{Mode: fs.ModeDir | fs.ModeSticky | 0o777}
+	return m
+}()
+
+func newRootFS(cfg ContainerConfig, now func() time.Time) (*rootFS, error) {
+	upper, err := mem.NewFS()
+	if err != nil {
+		return nil, err
+	}
+	root := vfs.NewOverlay(imageFiles(cfg.Image.Config), upper, now)
+	for name, data := range cfg.Files {
+		if err := writeFile(root, strings.TrimPrefix(path.Clean("/"+name), "/"), data, now()); err != nil {
+			return nil, fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	mounts := []vfs.Mount{{Path: "/", FS: root}}
+	for _, m := range cfg.Mounts {
+		vm, err := placeMount(root, m, now())
+		if err != nil {
+			return nil, fmt.Errorf("mount %s: %w", m.ContainerPath, err)
+		}
+		mounts = append(mounts, vm)
+	}
+	return &rootFS{fs: vfs.New(mounts, now)}, nil
+}
+
+func writeFile(fsys hackpadfs.FS, name string, data []byte, at time.Time) error {
+	if err := hackpadfs.MkdirAll(fsys, path.Dir(name), 0o755); err != nil {
+		return err
+	}
+	if err := hackpadfs.WriteFullFile(fsys, name, data, 0o644); err != nil {
+		return err
+	}
+	return hackpadfs.Chtimes(fsys, name, at, at)
+}
+
+// placeMount checks a mount's source and makes its mount point in the
+// root: a directory, or an empty file for a file mounted by subPath.
+func placeMount(root hackpadfs.FS, m Mount, at time.Time) (vfs.Mount, error) {
+	dir := path.Clean("/" + m.SubPath)[1:]
+	if dir == "" {
+		dir = "."
+	}
+	fi, err := hackpadfs.Stat(m.Source, dir)
+	if err != nil && !m.ReadOnly && dir != "." {
+		// The kubelet makes a missing subPath in a writable volume.
+		err = hackpadfs.MkdirAll(m.Source, dir, 0o755)
+		if err == nil {
+			fi, err = hackpadfs.Stat(m.Source, dir)
+		}
+	}
+	if err != nil {
+		return vfs.Mount{}, err
+	}
+	point := strings.TrimPrefix(path.Clean("/"+m.ContainerPath), "/")
+	if point == "" {
+		return vfs.Mount{}, fmt.Errorf("cannot mount over /")
+	}
+	if fi.IsDir() {
+		err = hackpadfs.MkdirAll(root, point, 0o755)
+	} else if _, statErr := hackpadfs.Stat(root, point); statErr != nil {
+		err = writeFile(root, point, nil, at)
+	}
+	if err != nil {
+		return vfs.Mount{}, err
+	}
+	return vfs.Mount{Path: "/" + point, FS: m.Source, Dir: dir, ReadOnly: m.ReadOnly}, nil
 }
 
 func (c *container) fsConfig() wazero.FSConfig {
-	return wazero.NewFSConfig().WithFSMount(c.root.fsys, "/")
+	return wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(c.root.fs, "/")
 }

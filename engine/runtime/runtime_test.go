@@ -25,7 +25,7 @@ type fixture struct {
 // testLogMax is the fixture's containerLogMaxSize.
 const testLogMax = 64 << 10
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{loop: loop.New(epoch)}
 	e := NewEngine(NewFSSource(testModules(t)), Options{LogMaxSize: testLogMax, LogMaxFiles: 3, MaxMemory: 256 << 20})
@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // testModules are the images' modules and the test guests.
-func testModules(t *testing.T) fs.FS {
+func testModules(t testing.TB) fs.FS {
 	m := fstest.MapFS{}
 	for name, bin := range wasmtest.TestModules() {
 		m[name+".wasm"] = &fstest.MapFile{Data: bin}
@@ -54,7 +54,7 @@ func (f *fixture) run(t *testing.T, ref string, args ...string) string {
 }
 
 // start pulls the image and starts a container of it.
-func (f *fixture) start(t *testing.T, cfg ContainerConfig, ref string) string {
+func (f *fixture) start(t testing.TB, cfg ContainerConfig, ref string) string {
 	t.Helper()
 	var pullErr error
 	f.rt.PullImage(ref, func(i Image, _ time.Duration, err error) { cfg.Image, pullErr = i, err })

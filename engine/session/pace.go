@@ -18,6 +18,10 @@ type Pacer struct {
 	speed   float64
 	wall    time.Time // wall time at the last step
 	maxStep time.Duration
+	// budget is how much wall time one step may take: past it, the step
+	// stops at the virtual instant it reached, so guests that compute slow
+	// virtual time down instead of holding the host's thread.
+	budget time.Duration
 
 	mu    sync.Mutex // guards waits
 	waits []*pacedWait
@@ -34,7 +38,7 @@ type pacedWait struct {
 // Pace ties the session's time to the wall clock now (as the host reads
 // it) at the given speed (1 = real time). The host calls Step regularly.
 func (s *Session) Pace(now func() time.Time, speed float64) *Pacer {
-	p := &Pacer{s: s, now: now, speed: speed, wall: now(), maxStep: 2 * time.Second}
+	p := &Pacer{s: s, now: now, speed: speed, wall: now(), maxStep: 2 * time.Second, budget: 50 * time.Millisecond}
 	s.mu.Lock()
 	s.waiter = p
 	s.mu.Unlock()
@@ -60,14 +64,30 @@ func (p *Pacer) Step() {
 	if d > p.maxStep {
 		d = p.maxStep
 	}
-	l := p.s.cluster.Loop()
-	if d > 0 {
-		l.AdvanceBy(d)
-	} else {
-		l.RunUntilIdle()
-	}
+	p.advance(d)
 	p.wake()
 	p.err = p.s.cluster.Flush()
+}
+
+// advance runs the cluster up to d ahead, timer by timer, until the step
+// has taken its budget of wall time.
+func (p *Pacer) advance(d time.Duration) {
+	l := p.s.cluster.Loop()
+	start := p.now()
+	target := l.Now().Add(max(d, 0))
+	for {
+		l.RunUntilIdle()
+		if l.Held() || p.now().Sub(start) > p.budget {
+			return
+		}
+		next, ok := l.Clock().Next()
+		if !ok || next.After(target) {
+			break
+		}
+		l.Clock().Set(next)
+	}
+	l.Clock().Set(target)
+	l.RunUntilIdle()
 }
 
 // Err returns the last error saving the cluster, if any.

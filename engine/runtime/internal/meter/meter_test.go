@@ -28,8 +28,12 @@ type host struct {
 }
 
 func newHost(t testing.TB, slice int64, limit int) *host {
+	return newHostConfig(t, slice, limit, wazero.NewRuntimeConfigInterpreter())
+}
+
+func newHostConfig(t testing.TB, slice int64, limit int, cfg wazero.RuntimeConfig) *host {
 	ctx := context.Background()
-	h := &host{rt: wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter()), slice: slice, limit: limit}
+	h := &host{rt: wazero.NewRuntimeWithConfig(ctx, cfg), slice: slice, limit: limit}
 	t.Cleanup(func() { _ = h.rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, h.rt)
 	_, err := h.rt.NewHostModuleBuilder(ImportModule).NewFunctionBuilder().

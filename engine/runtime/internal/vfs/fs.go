@@ -1,0 +1,297 @@
+// Package vfs is a container's file system as a guest sees it: one tree
+// made of a root (a copy-on-write Overlay of the image) and mounts at
+// paths (hackpadfs directory trees the kubelet provides), served to wazero
+// as an experimental sys.FS preopened at "/".
+//
+// Paths are resolved to the mount with the longest matching prefix, so a
+// guest lists, opens and walks across mount points as on Linux; a rename
+// between mounts fails (ENOTSUP: WASI has no EXDEV) and any write to a read-only mount with
+// EROFS. File times come from the guest's virtual clock.
+package vfs
+
+import (
+	"errors"
+	"hash/fnv"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// Mount is a tree placed at a path.
+type Mount struct {
+	Path     string // absolute, "/" for the root
+	FS       hackpadfs.FS
+	Dir      string // the directory of FS mounted, "." for its root
+	ReadOnly bool
+}
+
+// FS is a container's file system.
+type FS struct {
+	experimentalsys.UnimplementedFS
+	mounts []Mount // longest path first
+	now    func() time.Time
+}
+
+// New returns a file system of the mounts; one must be the root "/".
+func New(mounts []Mount, now func() time.Time) *FS {
+	ms := append([]Mount(nil), mounts...)
+	for i := range ms {
+		ms[i].Path = path.Clean("/" + ms[i].Path)
+		if ms[i].Dir == "" {
+			ms[i].Dir = "."
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b Mount) int { return len(b.Path) - len(a.Path) })
+	return &FS{mounts: ms, now: now}
+}
+
+// resolve finds the mount of a guest path and the path inside its FS.
+func (f *FS) resolve(p string) (*Mount, string) {
+	p = path.Clean("/" + p)
+	for i := range f.mounts {
+		m := &f.mounts[i]
+		if rest, ok := strings.CutPrefix(p, m.Path); ok && (m.Path == "/" || rest == "" || rest[0] == '/') {
+			return m, path.Join(m.Dir, strings.TrimPrefix(rest, "/"))
+		}
+	}
+	return nil, ""
+}
+
+func (f *FS) writable(p string) (*Mount, string, experimentalsys.Errno) {
+	m, rel := f.resolve(p)
+	if m == nil {
+		return nil, "", experimentalsys.ENOENT
+	}
+	if m.ReadOnly {
+		return nil, "", experimentalsys.EROFS
+	}
+	return m, rel, 0
+}
+
+const writeFlags = experimentalsys.O_WRONLY | experimentalsys.O_RDWR | experimentalsys.O_CREAT | experimentalsys.O_TRUNC | experimentalsys.O_APPEND
+
+// OpenFile implements sys.FS.
+func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
+	m, rel := f.resolve(p)
+	if m == nil {
+		return nil, experimentalsys.ENOENT
+	}
+	write := flag&writeFlags != 0
+	if write && m.ReadOnly {
+		if _, err := hackpadfs.Stat(m.FS, rel); err == nil || flag&experimentalsys.O_CREAT != 0 {
+			return nil, experimentalsys.EROFS
+		}
+	}
+	guest := path.Clean("/" + p)
+	fi, statErr := hackpadfs.Stat(m.FS, rel)
+	if statErr == nil && fi.IsDir() {
+		if write {
+			return nil, experimentalsys.EISDIR
+		}
+		return adapt(rel, func() (fs.File, error) {
+			entries, err := hackpadfs.ReadDir(m.FS, rel)
+			if err != nil {
+				return nil, err
+			}
+			return &dirFile{info: info{fi, stat(guest, fi)}, entries: entries}, nil
+		})
+	}
+	if flag&experimentalsys.O_DIRECTORY != 0 {
+		if statErr != nil {
+			return nil, errno(statErr)
+		}
+		return nil, experimentalsys.ENOTDIR
+	}
+	if statErr == nil && flag&experimentalsys.O_CREAT != 0 && flag&experimentalsys.O_EXCL != 0 {
+		return nil, experimentalsys.EEXIST
+	}
+	hf, err := hackpadfs.OpenFile(m.FS, rel, osFlags(flag), perm)
+	if err != nil {
+		return nil, errno(err)
+	}
+	out := &file{fs: f, m: m, rel: rel, guest: guest, f: hf, append: flag&experimentalsys.O_APPEND != 0, written: write && statErr != nil}
+	if out.written {
+		out.touch()
+	}
+	opened := false
+	return adapt(rel, func() (fs.File, error) {
+		if opened {
+			return nil, errNotSupported
+		}
+		opened = true
+		return out, nil
+	})
+}
+
+func osFlags(flag experimentalsys.Oflag) int {
+	var out int
+	switch {
+	case flag&experimentalsys.O_RDWR != 0:
+		out = hackpadfs.FlagReadWrite
+	case flag&experimentalsys.O_WRONLY != 0:
+		out = hackpadfs.FlagWriteOnly
+	}
+	for _, f := range []struct {
+		from experimentalsys.Oflag
+		to   int
+	}{{experimentalsys.O_CREAT, hackpadfs.FlagCreate}, {experimentalsys.O_TRUNC, hackpadfs.FlagTruncate}, {experimentalsys.O_EXCL, hackpadfs.FlagExclusive}} {
+		if flag&f.from != 0 {
+			out |= f.to
+		}
+	}
+	return out
+}
+
+// Stat implements sys.FS.
+func (f *FS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) {
+	m, rel := f.resolve(p)
+	if m == nil {
+		return sys.Stat_t{}, experimentalsys.ENOENT
+	}
+	fi, err := hackpadfs.Stat(m.FS, rel)
+	if err != nil {
+		return sys.Stat_t{}, errno(err)
+	}
+	return stat(path.Clean("/"+p), fi), 0
+}
+
+// Lstat implements sys.FS; there are no symbolic links.
+func (f *FS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) { return f.Stat(p) }
+
+// Mkdir implements sys.FS.
+func (f *FS) Mkdir(p string, perm fs.FileMode) experimentalsys.Errno {
+	m, rel, e := f.writable(p)
+	if e != 0 {
+		return e
+	}
+	if err := hackpadfs.Mkdir(m.FS, rel, perm); err != nil {
+		return errno(err)
+	}
+	now := f.now()
+	return errno(hackpadfs.Chtimes(m.FS, rel, now, now))
+}
+
+// Chmod implements sys.FS.
+func (f *FS) Chmod(p string, perm fs.FileMode) experimentalsys.Errno {
+	m, rel, e := f.writable(p)
+	if e != 0 {
+		return e
+	}
+	return errno(hackpadfs.Chmod(m.FS, rel, perm))
+}
+
+// Rename implements sys.FS.
+func (f *FS) Rename(from, to string) experimentalsys.Errno {
+	m1, rel1, e := f.writable(from)
+	if e != 0 {
+		return e
+	}
+	m2, rel2, e := f.writable(to)
+	if e != 0 {
+		return e
+	}
+	if m1 != m2 {
+		return experimentalsys.ENOTSUP // Linux says EXDEV, which WASI lacks
+	}
+	if fi, err := hackpadfs.Stat(m1.FS, rel2); err == nil && !fi.IsDir() {
+		_ = hackpadfs.Remove(m1.FS, rel2) // rename replaces a file
+	}
+	return errno(hackpadfs.Rename(m1.FS, rel1, rel2))
+}
+
+// Rmdir implements sys.FS.
+func (f *FS) Rmdir(p string) experimentalsys.Errno { return f.remove(p, true) }
+
+// Unlink implements sys.FS.
+func (f *FS) Unlink(p string) experimentalsys.Errno { return f.remove(p, false) }
+
+func (f *FS) remove(p string, isDir bool) experimentalsys.Errno {
+	m, rel, e := f.writable(p)
+	if e != 0 {
+		return e
+	}
+	fi, err := hackpadfs.Stat(m.FS, rel)
+	if err != nil {
+		return errno(err)
+	}
+	switch {
+	case isDir && !fi.IsDir():
+		return experimentalsys.ENOTDIR
+	case !isDir && fi.IsDir():
+		return experimentalsys.EISDIR
+	case rel == m.Dir:
+		return experimentalsys.EPERM // a mount point: Linux says EBUSY, which WASI lacks
+	}
+	return errno(hackpadfs.Remove(m.FS, rel))
+}
+
+// Utimens implements sys.FS.
+func (f *FS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
+	m, rel, e := f.writable(p)
+	if e != 0 {
+		return e
+	}
+	return errno(chtimes(m.FS, rel, atim, mtim, f.now()))
+}
+
+// Readlink implements sys.FS: nothing is a link.
+func (f *FS) Readlink(string) (string, experimentalsys.Errno) { return "", experimentalsys.EINVAL }
+
+func chtimes(fsys hackpadfs.FS, rel string, atim, mtim int64, now time.Time) error {
+	fi, err := hackpadfs.Stat(fsys, rel)
+	if err != nil {
+		return err
+	}
+	pick := func(ns int64, old time.Time) time.Time {
+		switch ns {
+		case experimentalsys.UTIME_OMIT:
+			return old
+		}
+		return time.Unix(0, ns)
+	}
+	return hackpadfs.Chtimes(fsys, rel, pick(atim, fi.ModTime()), pick(mtim, fi.ModTime()))
+}
+
+// stat converts file info; the inode is a hash of the guest path, so it
+// is the same on every run.
+func stat(p string, fi fs.FileInfo) sys.Stat_t {
+	t := fi.ModTime().UnixNano()
+	return sys.Stat_t{Dev: 1, Ino: inode(p), Mode: fi.Mode(), Nlink: 1, Size: fi.Size(), Atim: t, Mtim: t, Ctim: t}
+}
+
+func inode(p string) sys.Inode {
+	h := fnv.New64a()
+	h.Write([]byte(p))
+	return h.Sum64()
+}
+
+// errno maps hackpadfs's errors to WASI's.
+func errno(err error) experimentalsys.Errno {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, fs.ErrNotExist):
+		return experimentalsys.ENOENT
+	case errors.Is(err, fs.ErrExist):
+		return experimentalsys.EEXIST
+	case errors.Is(err, hackpadfs.ErrIsDir):
+		return experimentalsys.EISDIR
+	case errors.Is(err, hackpadfs.ErrNotDir):
+		return experimentalsys.ENOTDIR
+	case errors.Is(err, hackpadfs.ErrNotEmpty):
+		return experimentalsys.ENOTEMPTY
+	case errors.Is(err, fs.ErrPermission):
+		return experimentalsys.EPERM
+	case errors.Is(err, hackpadfs.ErrNotImplemented), errors.Is(err, errNotSupported):
+		return experimentalsys.ENOSYS
+	case errors.Is(err, fs.ErrInvalid):
+		return experimentalsys.EINVAL
+	}
+	return experimentalsys.EIO
+}

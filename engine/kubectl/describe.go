@@ -240,6 +240,39 @@ func (d *describer) describeMore(r *api.ResourceInfo, obj api.Object) (string, e
 	case *api.ResourceQuota:
 		return d.resourceQuota(o), nil
 	}
+	return d.describeNetworkAndPolicy(r, obj)
+}
+
+// describeNetworkAndPolicy describes the kinds of describe_workloads.go
+// and describe_network.go, or generically.
+func (d *describer) describeNetworkAndPolicy(r *api.ResourceInfo, obj api.Object) (string, error) {
+	switch o := obj.(type) {
+	case *api.StatefulSet:
+		return d.statefulSet(o)
+	case *api.ReplicationController:
+		return d.replicationController(o)
+	case *api.HorizontalPodAutoscaler:
+		return d.horizontalPodAutoscaler(o), nil
+	case *api.AutoscalingV1HorizontalPodAutoscaler:
+		// kubectl describes an HPA as autoscaling/v2 whatever it was read as.
+		v2, err := d.k.c.Get(api.ResourceFor(&api.HorizontalPodAutoscaler{}), o.Namespace, o.Name)
+		if err != nil {
+			return "", err
+		}
+		return d.horizontalPodAutoscaler(v2.(*api.HorizontalPodAutoscaler)), nil
+	case *api.PodDisruptionBudget:
+		return d.podDisruptionBudget(o), nil
+	case *api.PriorityClass:
+		return d.priorityClass(o), nil
+	case *api.Endpoints:
+		return d.endpoints(o), nil
+	case *api.EndpointSlice:
+		return d.endpointSlice(o), nil
+	case *api.Ingress:
+		return d.ingress(o), nil
+	case *api.IngressClass:
+		return d.ingressClass(o), nil
+	}
 	return d.generic(r, obj)
 }
 

@@ -99,17 +99,10 @@ func (d *describer) service(s *api.Service) string {
 // that describe works whichever discovery types the API package declares.
 func (d *describer) serviceEndpoints(s *api.Service) func(port string) string {
 	none := func(string) string { return "<none>" }
-	if r, ok := api.LookupResource("endpointslices.discovery.k8s.io"); ok {
-		l, err := d.k.c.List(r, s.Namespace, apiserver.ListOptions{LabelSelector: "kubernetes.io/service-name=" + s.Name})
-		if err != nil || len(l.Items) == 0 {
+	if _, ok := api.LookupResource("endpointslices.discovery.k8s.io"); ok {
+		slices, err := d.serviceSlices(s.Namespace, s.Name)
+		if err != nil || len(slices) == 0 {
 			return none
-		}
-		var slices []endpointSlice
-		for _, o := range l.Items {
-			var es endpointSlice
-			if asJSON(o, &es) {
-				slices = append(slices, es)
-			}
 		}
 		return func(port string) string { return formatEndpointSlices(slices, port) }
 	}

@@ -95,7 +95,11 @@ func (d *describer) events(w *prefixWriter, evs []*api.Event) {
 		if source == "" {
 			source = e.ReportingController
 		}
-		w.write(1, "%v\t%v\t%s\t%v\t%v\n", e.Type, e.Reason, interval, source, strings.TrimSpace(e.Message))
+		msg := strings.TrimSpace(e.Message)
+		if e.InvolvedObject.FieldPath != "" {
+			msg = e.InvolvedObject.FieldPath + ": " + msg
+		}
+		w.write(1, "%v\t%v\t%s\t%v\t%v\n", e.Type, e.Reason, interval, source, msg)
 	}
 }
 

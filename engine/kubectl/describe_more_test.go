@@ -1,13 +1,8 @@
 package kubectl
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -16,11 +11,7 @@ import (
 // describe_storage.go and describe_config.go, with the objects the get
 // tests make, against goldens in testdata/describe.
 func TestDescribeMore(t *testing.T) {
-	tests := []struct {
-		name  string
-		setup func(f *describeFixture)
-		args  []string
-	}{
+	runDescribeGoldens(t, []describeCase{
 		{"job-complete", setupJobs, []string{"job", "pi"}},
 		{"job-running", setupJobs, []string{"job/queue"}},
 		{"job-indexed", setupIndexedJob, []string{"job", "sample"}},
@@ -33,22 +24,7 @@ func TestDescribeMore(t *testing.T) {
 		{"secret", setupSecrets, []string{"secret", "db-user-pass"}},
 		{"resourcequota", setupQuotas, []string{"quota", "compute-resources"}},
 		{"limitrange", setupLimitRange, []string{"limits"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newDescribeFixture(t)
-			tt.setup(f)
-			got := f.run("", tt.args...)
-			file := filepath.Join("testdata", "describe", tt.name+".golden")
-			if *update {
-				require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
-				return
-			}
-			want, err := os.ReadFile(file)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), got)
-		})
-	}
+	})
 }
 
 // setupIndexedJob is the Indexed Job of kubernetes.io's "Indexed Job for

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,11 +107,7 @@ func (f *describeFixture) kubectlOn(ctx context.Context, host Host, stdin string
 }
 
 func TestDescribe(t *testing.T) {
-	tests := []struct {
-		name  string
-		setup func(f *describeFixture)
-		args  []string
-	}{
+	runDescribeGoldens(t, []describeCase{
 		{"pod-running", setupBusyPod, []string{"pod", "web-0"}},
 		{"pod-terminating", setupTerminatingPod, []string{"pod", "stuck"}},
 		{"pod-unschedulable", setupUnschedulablePod, []string{"pods/big"}},
@@ -142,25 +136,7 @@ func TestDescribe(t *testing.T) {
 		{"serviceaccount", setupServiceAccount, []string{"sa", "builder"}},
 		{"event", setupUnschedulablePod, []string{"events"}},
 		{"lease", setupNode, []string{"lease", "node01", "-n", "kube-node-lease"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newDescribeFixture(t)
-			if tt.setup != nil {
-				tt.setup(f)
-			}
-			got := f.run("", tt.args...)
-			file := filepath.Join("testdata", "describe", tt.name+".golden")
-			if *update {
-				require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
-				require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
-				return
-			}
-			want, err := os.ReadFile(file)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), got)
-		})
-	}
+	})
 }
 
 // TestDescribeFile describes the objects a manifest names, and says which

@@ -73,6 +73,7 @@ type Cluster struct {
 	loop      *loop.Loop
 	api       *apiserver.Server
 	engine    *runtime.Engine
+	registry  *runtime.Registry
 	scheduler *scheduler.Scheduler
 	kubelets  map[string]*kubelet.Kubelet
 	cloud     *cloud.Cloud
@@ -118,7 +119,9 @@ func New(cfg Config) (*Cluster, error) {
 	c.loop = loop.New(start)
 	c.api = apiserver.NewWithStore(c.loop, c.rand("kube-apiserver"), st)
 	c.api.StartHousekeeping()
-	c.engine = runtime.NewEngine(cfg.Modules)
+	c.registry = runtime.NewRegistry(cfg.Modules)
+	c.restoreImages()
+	c.engine = runtime.NewEngine(c.registry)
 	if err := c.bootstrap(); err != nil {
 		return nil, err
 	}
@@ -152,6 +155,9 @@ func (c *Cluster) Flush() error {
 		return nil
 	}
 	if err := c.saveCloud(); err != nil {
+		return err
+	}
+	if err := c.saveImages(); err != nil {
 		return err
 	}
 	return c.persister.Flush()

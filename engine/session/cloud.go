@@ -23,3 +23,19 @@ func (c cloud) Machines() []shell.Machine {
 	}
 	return out
 }
+
+// The cloud's image registry, for the shell's kubeplay image.
+
+func (c cloud) Images() []shell.RegistryImage {
+	var out []shell.RegistryImage
+	for _, img := range c.c.Images() {
+		out = append(out, shell.RegistryImage{Repository: img.Repository, Tag: img.Tag, Digest: img.Module.Digest, Size: img.Module.Size, Component: img.Component})
+	}
+	return out
+}
+
+func (c cloud) TagImage(source, target string) error { return c.c.TagImage(source, target) }
+
+func (c cloud) LoadImage(name string, module []byte, from string) (string, error) {
+	return c.c.LoadImage(name, module, from)
+}

@@ -29,7 +29,7 @@ func init() {
 	builtins = map[string]builtin{
 		"kubectl":  {"control the cluster", (*Shell).kubectlCmd},
 		"k":        {"alias of kubectl", (*Shell).kubectlCmd},
-		"kubeplay": {"be the cluster's cloud: add, stop, start, delete nodes", (*Shell).kubeplayCmd},
+		"kubeplay": {"be the cluster's cloud: add, stop, start, delete nodes; push to its image registry", (*Shell).kubeplayCmd},
 		"awk":      {"pattern scanning and processing language", (*Shell).awk},
 		"base64":   {"encode or decode base64 (-d, -w)", (*Shell).base64},
 		"basename": {"strip directory and suffix from names", (*Shell).basename},

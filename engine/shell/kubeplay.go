@@ -46,12 +46,17 @@ var kubeplayTool = &tool{
 		"kubeplay node stop NAME",
 		"kubeplay node start NAME",
 		"kubeplay node delete NAME",
+		"kubeplay image ls [REPOSITORY[:TAG]]",
+		"kubeplay image tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+		"kubeplay image load FILE NAME[:TAG]",
 	},
 	about: `Be the playground cluster's cloud: list its machines, add one (its kubelet joins
 the cluster), stop one (it loses power: its kubelet and containers stop at once),
 start one again (its node recovers and its pods restart), or delete one (the cloud
 controller manager deletes its Node once it is found unreachable).
-Run 'kubeplay node add --help' for the options of add.`,
+Run 'kubeplay node add --help' for the options of add.
+Push to its image registry: list the images it holds, tag one under another name
+(as docker tag and push), or load a WASI module of your own as an image.`,
 	inOrder: true,
 	status:  1,
 }
@@ -91,6 +96,8 @@ func (s *Shell) kubeplayCmd(ctx context.Context, hc interp.HandlerContext, args 
 	switch {
 	case len(p.args) == 0:
 		return kubeplayTool.usageError(hc.Stderr, "missing command")
+	case p.args[0] == "image":
+		return s.kubeplayImage(hc, p.args[1:])
 	case p.args[0] != "node":
 		return kubeplayTool.usageError(hc.Stderr, "unknown command '%s'", p.args[0])
 	case len(p.args) == 1:

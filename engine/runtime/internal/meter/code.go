@@ -50,6 +50,9 @@ type writer struct {
 	dead bool   // the current segment follows an unconditional branch
 
 	frames []frame // the open blocks, loops, ifs, innermost last
+
+	calls     bool   // the function calls others
+	entryTest [2]int // where the entry's fuel test is in out, if any
 }
 
 // frame is an open structured instruction.
@@ -71,6 +74,7 @@ func (w *writer) body(body []byte) ([]byte, error) {
 	w.out = w.out[:0]
 	w.seg, w.cost, w.test, w.dead = w.seg[:0], 0, true, false
 	w.frames = append(w.frames[:0], frame{op: opBlock, from: -1})
+	w.calls, w.entryTest = false, [2]int{-1, -1}
 	for r.Len() > 0 {
 		start := len(body) - r.Len()
 		op, _ := r.ReadByte()
@@ -79,7 +83,13 @@ func (w *writer) body(body []byte) ([]byte, error) {
 		}
 	}
 	w.flush()
-	return append([]byte(nil), w.out...), nil
+	out := w.out
+	if !w.calls && w.entryTest[0] >= 0 {
+		// A function that calls none cannot recurse: the test at its
+		// entry is not needed to bound its work.
+		out = append(append([]byte(nil), out[:w.entryTest[0]]...), out[w.entryTest[1]:]...)
+	}
+	return append([]byte(nil), out...), nil
 }
 
 // instruction copies one instruction, renumbering function references,
@@ -125,6 +135,7 @@ func (w *writer) instruction(op byte, r *bytes.Reader) error {
 		w.out = append(w.out, op)
 		return w.copyU32(r, &w.out)
 	case opCall, opReturnCall, opRefFunc:
+		w.calls = w.calls || op != opRefFunc
 		idx, _, err := leb128.DecodeUint32(r)
 		if err != nil {
 			return err
@@ -184,11 +195,15 @@ func (w *writer) flush() {
 		w.out = append(w.out, leb128.EncodeUint32(w.fuel)...)
 	}
 	if w.test {
+		start := len(w.out)
 		w.out = append(w.out, opGlobalGet)
 		w.out = append(w.out, leb128.EncodeUint32(w.fuel)...)
 		w.out = append(w.out, opI64Const, 0, opI64LtS, opIf, blockVoid, opCall)
 		w.out = append(w.out, leb128.EncodeUint32(w.yield)...)
 		w.out = append(w.out, opEnd)
+		if w.id == 0 {
+			w.entryTest = [2]int{start, len(w.out)}
+		}
 	}
 	w.out = append(w.out, w.seg...)
 	w.seg, w.cost, w.test, w.dead = w.seg[:0], 0, false, false

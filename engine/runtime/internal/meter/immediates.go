@@ -26,6 +26,7 @@ func (w *writer) copyImmediates(op byte, r *bytes.Reader) error {
 		}
 		return nil
 	case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect: type, table
+		w.calls = true
 		return w.copyU32s(r, 2)
 	case op == 0x1c: // select with types
 		n, err := w.copyU32Value(r)

@@ -334,3 +334,14 @@ func TestBash(t *testing.T) {
 		{name: "busybox bash", argv: []string{"bash"}, stderr: "bash: applet not found\n", code: 127},
 	})
 }
+
+func TestWatch(t *testing.T) {
+	got := runIn(t, "/", "", testEnv, "timeout", "0.05", "watch", "-n", "0.02", "echo", "hi")
+	assert.Equal(t, 143, got.code)
+	screens := strings.Split(got.stdout, "\033[H\033[J")
+	require.GreaterOrEqual(t, len(screens), 3, "it runs again and again")
+	assert.Empty(t, screens[0])
+	assert.Equal(t, "Every 0.02s: echo hi"+strings.Repeat(" ", 41)+"2026-01-01 00:00:00\n\nhi\n", screens[1])
+	got = runIn(t, "/", "", testEnv, "timeout", "0.03", "watch", "-t", "-n", "0.02", "date", "+%Y")
+	assert.Equal(t, "\033[H\033[J2026\n", strings.SplitAfter(got.stdout, "2026\n")[0])
+}

@@ -95,16 +95,27 @@ func (g *getter) watch(ctx context.Context, targets []target, wf watchFlags) err
 
 // watchLoop waits for events and prints them as they come.
 func (g *getter) watchLoop(ctx context.Context, timeout time.Duration, queue *[]apiserver.WatchEvent, out *watchOutput) error {
-	deadline := g.k.c.Now().Add(timeout)
-	for {
-		left := deadline.Sub(g.k.c.Now())
-		err := g.k.host.Wait(ctx, left, func() bool { return len(*queue) > 0 })
+	return g.k.watchUntil(ctx, timeout, func() bool { return len(*queue) > 0 }, func() error {
 		events := *queue
 		*queue = nil
 		for _, e := range events {
-			if perr := out.print(e.Type, []api.Object{e.Object}); perr != nil {
-				return perr
+			if err := out.print(e.Type, []api.Object{e.Object}); err != nil {
+				return err
 			}
+		}
+		return nil
+	})
+}
+
+// watchUntil lets the cluster run until pending holds, then drains what
+// came, again and again until timeout of virtual time passes (which ends
+// the watch without an error) or ctx is cancelled.
+func (k *Kubectl) watchUntil(ctx context.Context, timeout time.Duration, pending func() bool, drain func() error) error {
+	deadline := k.c.Now().Add(timeout)
+	for {
+		err := k.host.Wait(ctx, deadline.Sub(k.c.Now()), pending)
+		if derr := drain(); derr != nil {
+			return derr
 		}
 		switch {
 		case errors.Is(err, ErrTimeout):

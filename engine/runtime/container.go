@@ -121,7 +121,7 @@ func (c *container) killAll() {
 	for len(c.procs) > 0 {
 		p := c.procs[len(c.procs)-1]
 		c.drop(p)
-		p.kill(137, errContainerStopped)
+		p.kill(137, ErrContainerStopped)
 	}
 }
 

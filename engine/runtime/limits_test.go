@@ -54,6 +54,16 @@ func TestRunawayGuests(t *testing.T) {
 			},
 		},
 		{
+			name: "a Go guest whose runtime needs more than its limit is OOMKilled", image: "busybox",
+			resources: Resources{MemoryBytes: 4 << 20},
+			check: func(t *testing.T, f *fixture, id string) {
+				f.loop.AdvanceBy(time.Second)
+				s, _ := f.rt.ContainerStatus(id)
+				assert.Equal(t, "OOMKilled", s.Reason)
+				assert.Equal(t, int32(137), s.ExitCode)
+			},
+		},
+		{
 			name: "without a limit the engine's cap ends it", image: "kubeplay.test/hog",
 			check: func(t *testing.T, f *fixture, id string) {
 				f.loop.AdvanceBy(time.Second)
@@ -171,7 +181,7 @@ func TestExec(t *testing.T) {
 		f.rt.StopContainer(id, 0)
 		f.loop.RunUntilIdle()
 		require.NotNil(t, res)
-		assert.Equal(t, errContainerStopped, res.Err)
+		assert.Equal(t, ErrContainerStopped, res.Err)
 		err := f.rt.ExecSync(context.Background(), id, ExecRequest{Cmd: []string{"true"}})
 		assert.Equal(t, ErrNotRunning, err)
 	})

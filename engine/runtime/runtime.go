@@ -79,7 +79,7 @@ var (
 	ErrNotFound         = errors.New("container not found")
 	ErrNotRunning       = errors.New("container is not running")
 	ErrExecTimeout      = errors.New("command timed out")
-	errContainerStopped = errors.New("container stopped")
+	ErrContainerStopped = errors.New("container stopped")
 )
 
 // ImageStatus returns the image if it is present on the node.

@@ -1,6 +1,9 @@
 package wasmtest
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // The test guests: tiny modules assembled here, as the pause image is, for
 // the behaviours a Go program would hide behind its runtime.
@@ -23,9 +26,18 @@ var (
 
 const asmDullBoy = "all work and no play makes jack a dull boy\n"
 
+// Waiter calls kubeplay_test.wait, then writes "woken\n" and exits:
+//
+//	(func $_start (call $wait) (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+var Waiter = asmModule(
+	[]string{"fd_write", "kubeplay_test.wait"},
+	asmConcat([]byte{asmOpCall, 1}, asmI32(1), asmI32(0), asmI32(1), asmI32(8), []byte{asmOpCall, 0, asmOpDrop}),
+	asmConcat(asmIovec(16, 6), make([]byte, 8), []byte("woken\n")),
+)
+
 // TestModules are the test guests by module name.
 func TestModules() map[string][]byte {
-	return map[string][]byte{"spin": Spin, "hog": Hog, "logger": Logger}
+	return map[string][]byte{"spin": Spin, "hog": Hog, "logger": Logger, "waiter": Waiter}
 }
 
 const (
@@ -60,6 +72,10 @@ func asmModule(imports []string, code, data []byte) []byte {
 	)
 	var imps [][]byte
 	for _, name := range imports {
+		if mod, fn, ok := strings.Cut(name, "."); ok {
+			imps = append(imps, asmConcat(asmName(mod), asmName(fn), []byte{0x00, 1}))
+			continue
+		}
 		imps = append(imps, asmConcat(asmName("wasi_snapshot_preview1"), asmName(name), []byte{0x00, 0}))
 	}
 	start := len(imports)

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -286,6 +287,40 @@ func prepareDaemonSetCreate(s *Server, obj api.Object) {
 	ds := obj.(*api.DaemonSet)
 	ds.Status = api.DaemonSetStatus{}
 	defaultDaemonSet(ds)
+	setTemplateGeneration(ds, max(templateGeneration(ds), 1))
+}
+
+// templateGenerationAnnotation carries the internal spec.templateGeneration
+// of a DaemonSet in apps/v1, as the v1 conversion writes it.
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation"
+
+// prepareDaemonSetUpdate counts changes of the template in the template
+// generation, as the DaemonSet strategy's PrepareForUpdate; otherwise the
+// client's value stands.
+func prepareDaemonSetUpdate(s *Server, obj, old api.Object) {
+	ds, o := obj.(*api.DaemonSet), old.(*api.DaemonSet)
+	defaultDaemonSet(ds)
+	if !reflect.DeepEqual(ds.Spec.Template, o.Spec.Template) {
+		setTemplateGeneration(ds, templateGeneration(o)+1)
+		return
+	}
+	setTemplateGeneration(ds, templateGeneration(ds))
+}
+
+func templateGeneration(ds *api.DaemonSet) int64 {
+	g, _ := strconv.ParseInt(ds.Annotations[templateGenerationAnnotation], 10, 64)
+	return g
+}
+
+func setTemplateGeneration(ds *api.DaemonSet, g int64) {
+	if g == 0 {
+		delete(ds.Annotations, templateGenerationAnnotation)
+		return
+	}
+	if ds.Annotations == nil {
+		ds.Annotations = map[string]string{}
+	}
+	ds.Annotations[templateGenerationAnnotation] = strconv.FormatInt(g, 10)
 }
 
 func defaultDaemonSet(ds *api.DaemonSet) {

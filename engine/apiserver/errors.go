@@ -229,5 +229,24 @@ func IsConflict(err error) bool { return ReasonOf(err) == "Conflict" }
 // IsTooManyRequests reports whether err is a TooManyRequests API error.
 func IsTooManyRequests(err error) bool { return ReasonOf(err) == "TooManyRequests" }
 
+// NamespaceTerminatingCause is the cause of a Forbidden error for a
+// create in a namespace being deleted, as core/v1's.
+const NamespaceTerminatingCause = "NamespaceTerminating"
+
+// IsNamespaceTerminating reports whether err refused a create because its
+// namespace is being deleted (HasStatusCause(err, NamespaceTerminatingCause)).
+func IsNamespaceTerminating(err error) bool {
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status.Details == nil {
+		return false
+	}
+	for _, c := range se.Status.Details.Causes {
+		if c.Type == NamespaceTerminatingCause {
+			return true
+		}
+	}
+	return false
+}
+
 // IsForbidden reports whether err is a Forbidden API error.
 func IsForbidden(err error) bool { return ReasonOf(err) == "Forbidden" }

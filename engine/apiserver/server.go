@@ -252,7 +252,11 @@ func (s *Server) admitCreate(r *api.ResourceInfo, obj api.Object) error {
 		return NewNotFound(resourceOf("namespaces"), meta.Namespace)
 	}
 	if nsObj.GetObjectMeta().DeletionTimestamp != nil {
-		return NewForbidden(r, meta.Name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", meta.Namespace))
+		err := NewForbidden(r, meta.Name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", meta.Namespace))
+		err.Status.Details.Causes = append(err.Status.Details.Causes, api.StatusCause{
+			Type: NamespaceTerminatingCause, Message: fmt.Sprintf("namespace %s is being terminated", meta.Namespace), Field: "metadata.namespace",
+		})
+		return err
 	}
 	if p, ok := obj.(*api.Pod); ok {
 		return s.admitPod(r, p)

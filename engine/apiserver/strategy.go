@@ -66,7 +66,7 @@ var strategies = map[string]*strategy{
 	},
 	"DaemonSet.apps": {
 		prepareCreate:  prepareDaemonSetCreate,
-		prepareUpdate:  func(s *Server, obj, _ api.Object) { defaultDaemonSet(obj.(*api.DaemonSet)) },
+		prepareUpdate:  prepareDaemonSetUpdate,
 		validate:       validateDaemonSet,
 		validateUpdate: validateDaemonSetUpdate,
 	},

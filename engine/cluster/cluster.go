@@ -261,6 +261,7 @@ func (c *Cluster) startControllerManager() error {
 	controllers := []controller.Controller{
 		nodeipam.New(cl, nodes),
 		replicaset.New(cl, pods),
+		replicaset.NewReplicationManager(cl, pods),
 		deployment.New(cl, rss, pods),
 		daemonset.New(cl, nodes, pods),
 		nodelifecycle.New(cl, nodes, pods),

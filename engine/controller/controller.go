@@ -6,6 +6,10 @@
 package controller
 
 import (
+	"encoding/binary"
+	"hash/fnv"
+	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -74,6 +78,46 @@ func SafeEncode(s string) string {
 	return string(b)
 }
 
+// ComputeHash is kube-controller-manager's controller.ComputeHash: FNV-32a
+// of the template as it prints for hashing (api.AppendForHash) and of the
+// collision count, if any, spelled with the safe alphabet. It names a
+// Deployment's ReplicaSets (pod-template-hash) and a DaemonSet's
+// ControllerRevisions (controller-revision-hash).
+func ComputeHash(t *api.PodTemplateSpec, collisionCount *int32) string {
+	h := fnv.New32a()
+	h.Write(api.AppendForHash(nil, t))
+	if collisionCount != nil {
+		var b [8]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(*collisionCount))
+		h.Write(b[:])
+	}
+	return SafeEncode(strconv.FormatUint(uint64(h.Sum32()), 10))
+}
+
+// AddOrReplace returns list with item put in place of every element same
+// says it replaces, or appended if there is none, as core/v1's helpers
+// add or update a taint or a toleration; it reports whether anything
+// changed (an equal element stays as it is).
+func AddOrReplace[T any](list []T, item T, same func(have, item T) bool) ([]T, bool) {
+	out := make([]T, 0, len(list)+1)
+	replaced := false
+	for _, have := range list {
+		if !same(have, item) {
+			out = append(out, have)
+			continue
+		}
+		if reflect.DeepEqual(have, item) {
+			return list, false
+		}
+		out = append(out, item)
+		replaced = true
+	}
+	if !replaced {
+		out = append(out, item)
+	}
+	return out, true
+}
+
 // IsPodActive reports whether a pod is neither finished nor being deleted.
 func IsPodActive(p *api.Pod) bool {
 	return p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed && p.DeletionTimestamp == nil
@@ -117,6 +161,10 @@ type Expectations struct {
 type expectation struct {
 	add, del int
 	at       time.Time
+	// deleting, when set, names the objects whose deletions are expected
+	// (UIDTrackingControllerExpectations): each counts once, however
+	// often its deletion is seen.
+	deleting map[string]bool
 }
 
 // expectationsTTL is how long unmet expectations are trusted.
@@ -128,6 +176,32 @@ func NewExpectations() *Expectations { return &Expectations{m: map[string]*expec
 // Expect records that key will see add creations and del deletions.
 func (e *Expectations) Expect(key string, add, del int, now time.Time) {
 	e.m[key] = &expectation{add: add, del: del, at: now}
+}
+
+// ExpectDeletionsOf records that key will see add creations and the
+// deletions of the named objects.
+func (e *Expectations) ExpectDeletionsOf(key string, add int, names []string, now time.Time) {
+	x := &expectation{add: add, del: len(names), at: now, deleting: map[string]bool{}}
+	for _, n := range names {
+		x.deleting[n] = true
+	}
+	e.m[key] = x
+}
+
+// DeletedObject records that the named object's deletion was seen; with
+// ExpectDeletionsOf it counts only for an expected object, and only once.
+func (e *Expectations) DeletedObject(key, name string) {
+	x, ok := e.m[key]
+	if !ok {
+		return
+	}
+	if x.deleting != nil {
+		if !x.deleting[name] {
+			return
+		}
+		delete(x.deleting, name)
+	}
+	x.del--
 }
 
 // Created records one observed creation for key.

@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"errors"
+
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
@@ -24,4 +26,36 @@ func Release[T api.Object](c *client.Client, obj T, ownerUID string) error {
 		return nil
 	}
 	return err
+}
+
+// Claim is the ControllerRefManager's ClaimObjects: of objs (one
+// namespace's), it returns those owner controls and that match sel,
+// adopting matching orphans and releasing its own that no longer match;
+// nothing is adopted or released while owner is being deleted, and an
+// object being deleted is not adopted.
+func Claim[T api.Object](c *client.Client, owner api.Object, sel api.Selector, objs []T) ([]T, error) {
+	om := owner.GetObjectMeta()
+	deleting := om.DeletionTimestamp != nil
+	var out []T
+	var errs []error
+	for _, obj := range objs {
+		m := obj.GetObjectMeta()
+		ref := ControllerRef(obj)
+		switch {
+		case ref != nil && ref.UID != om.UID:
+		case ref != nil && sel.Matches(m.Labels):
+			out = append(out, obj)
+		case ref != nil && !deleting:
+			errs = append(errs, Release(c, obj, om.UID))
+		case ref == nil && !deleting && sel.Matches(m.Labels) && m.DeletionTimestamp == nil:
+			adopted, err := Adopt(c, obj, owner)
+			switch {
+			case err == nil:
+				out = append(out, adopted)
+			case !apiserver.IsNotFound(err):
+				errs = append(errs, err)
+			}
+		}
+	}
+	return out, errors.Join(errs...)
 }

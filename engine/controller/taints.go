@@ -51,23 +51,7 @@ func TaintKeyExists(taints []api.Taint, key string) bool {
 // the same key and effect, as taintutils.AddOrUpdateTaint; it reports
 // whether anything changed.
 func WithTaint(taints []api.Taint, t api.Taint) ([]api.Taint, bool) {
-	out := make([]api.Taint, 0, len(taints)+1)
-	updated := false
-	for _, have := range taints {
-		if have.Key == t.Key && have.Effect == t.Effect {
-			if reflect.DeepEqual(have, t) {
-				return taints, false
-			}
-			out = append(out, t)
-			updated = true
-			continue
-		}
-		out = append(out, have)
-	}
-	if !updated {
-		out = append(out, t)
-	}
-	return out, true
+	return AddOrReplace(taints, t, func(have, t api.Taint) bool { return have.Key == t.Key && have.Effect == t.Effect })
 }
 
 // WithoutTaint returns taints without the taint of t's key and effect.

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -301,61 +300,10 @@ func (nodeAffinity) Events() []eventHint {
 }
 
 func matchesSomeTerm(terms []api.NodeSelectorTerm, n *api.Node) bool {
-	for _, t := range terms {
-		if matchesTerm(t, n) {
-			return true
-		}
-	}
-	return false
+	return api.MatchesSomeNodeSelectorTerm(terms, n)
 }
 
-// matchesTerm is a node selector term's match: an empty term matches
-// nothing; expressions are on labels, fields on metadata.name.
-func matchesTerm(t api.NodeSelectorTerm, n *api.Node) bool {
-	if len(t.MatchExpressions)+len(t.MatchFields) == 0 {
-		return false
-	}
-	for _, r := range t.MatchExpressions {
-		v, ok := n.Labels[r.Key]
-		if !matchRequirement(r, v, ok) {
-			return false
-		}
-	}
-	for _, r := range t.MatchFields {
-		if r.Key != "metadata.name" || (r.Operator != "In" && r.Operator != "NotIn") || !matchRequirement(r, n.Name, true) {
-			return false
-		}
-	}
-	return true
-}
-
-func matchRequirement(r api.NodeSelectorRequirement, v string, ok bool) bool {
-	switch r.Operator {
-	case "In":
-		return ok && contains(r.Values, v)
-	case "NotIn":
-		return !ok || !contains(r.Values, v)
-	case "Exists":
-		return ok
-	case "DoesNotExist":
-		return !ok
-	case "Gt", "Lt":
-		return ok && compareInt(r, v)
-	}
-	return false
-}
-
-func compareInt(r api.NodeSelectorRequirement, v string) bool {
-	if len(r.Values) != 1 {
-		return false
-	}
-	have, err1 := strconv.ParseInt(v, 10, 64)
-	want, err2 := strconv.ParseInt(r.Values[0], 10, 64)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return r.Operator == "Gt" && have > want || r.Operator == "Lt" && have < want
-}
+func matchesTerm(t api.NodeSelectorTerm, n *api.Node) bool { return api.MatchesNodeSelectorTerm(t, n) }
 
 func contains(list []string, v string) bool {
 	for _, s := range list {

@@ -4,8 +4,10 @@
 //
 // It walks from the root kinds (roots.go) through every struct they reach,
 // stops at the types engine/api keeps hand-written (mirrors), and writes
-// zz_generated.types.go and zz_generated.deepcopy.go into -out. With -check
-// it writes nothing and fails if those files are not what it would write.
+// zz_generated.types.go and zz_generated.deepcopy.go into -out, and
+// zz_generated.spew.go, the k8s.io names of the pod template's types that
+// template hashes need (spew.go). With -check it writes nothing and fails
+// if those files are not what it would write.
 package main
 
 import (
@@ -113,7 +115,11 @@ func emitAll(n *naming, decls []*structDecl, hand *handPkg) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &result{files: map[string][]byte{typesFile: types, deepCopyFile: copies}, report: n.report}, nil
+	spew, err := emitSpew()
+	if err != nil {
+		return nil, err
+	}
+	return &result{files: map[string][]byte{typesFile: types, deepCopyFile: copies, spewFile: spew}, report: n.report}, nil
 }
 
 // copyTargets lists every type that gets deep-copy functions, by name.

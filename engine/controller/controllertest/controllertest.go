@@ -87,3 +87,20 @@ func Events(t testing.TB, c *client.Client, kind, name string) []string {
 	}
 	return out
 }
+
+// Get returns an object, failing the test when it cannot.
+func Get[T api.Object](f *Fixture, ns, name string) T {
+	f.T.Helper()
+	obj, err := client.Get[T](f.C, ns, name)
+	require.NoError(f.T, err)
+	return obj
+}
+
+// Edit reads an object, lets edit change it and writes it back.
+func Edit[T api.Object](f *Fixture, ns, name string, edit func(T)) {
+	f.T.Helper()
+	obj := api.Clone(Get[T](f, ns, name))
+	edit(obj)
+	_, err := client.Update(f.C, obj)
+	require.NoError(f.T, err)
+}

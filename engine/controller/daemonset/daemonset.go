@@ -1,15 +1,24 @@
-// Package daemonset is the DaemonSet controller: one pod of each DaemonSet
-// on every node that should run it, created when a node joins and removed
-// when it no longer qualifies, with the tolerations upstream adds.
+// Package daemonset is the DaemonSet controller, as kube-controller-
+// manager's (pkg/controller/daemon): one pod of each DaemonSet on every
+// node that should run it (NodeShouldRunDaemonPod: the node name, the
+// required node affinity and nodeSelector, and the taints the pod
+// tolerates with the tolerations every daemon pod gets), created when a
+// node joins or starts to qualify and deleted when it stops qualifying;
+// failed pods deleted and made again with a backoff; ControllerRevisions
+// named <set>-<template hash> with the controller-revision-hash label; the
+// RollingUpdate strategy with maxUnavailable or maxSurge (the new pod
+// starts before the old one goes), and OnDelete; the set's status counts.
+//
+// The code keeps upstream's structure (syncDaemonSet, manage,
+// podsShouldBeOnNode, syncNodes, rollingUpdate, constructHistory) so that
+// the order in which it acts and the events it records can be checked
+// side by side with the original. A pod on a node that is deleted is left
+// to the pod garbage collector, as upstream leaves it.
 package daemonset
 
 import (
-	"encoding/json"
-	"hash/fnv"
-	"maps"
 	"reflect"
-	"slices"
-	"strconv"
+	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -18,85 +27,256 @@ import (
 	"github.com/kubeplay/kubeplay/engine/loop"
 )
 
-// Labels on a DaemonSet's pods, as upstream.
+// Labels and annotations of a DaemonSet's pods and revisions, as upstream.
 const (
-	RevisionHashLabel = "controller-revision-hash"
-	TemplateGenLabel  = "pod-template-generation"
+	RevisionHashLabel          = "controller-revision-hash"
+	TemplateGenLabel           = "pod-template-generation"
+	TemplateGenerationAnnotate = "deprecated.daemonset.template.generation"
+)
+
+// Event reasons, as upstream's.
+const (
+	reasonSelectingAll    = "SelectingAll"
+	reasonFailedDaemonPod = "FailedDaemonPod"
+	reasonSucceededDaemon = "SucceededDaemonPod"
+)
+
+// burstReplicas caps the pods created or deleted in one sync.
+const burstReplicas = 250
+
+// Failed pods are deleted with a backoff per node, as kube-controller-
+// manager's flowcontrol.NewBackOff(1s, 15m) for this controller.
+const (
+	failedPodsBackoffInitial = time.Second
+	failedPodsBackoffMax     = 15 * time.Minute
 )
 
 // Controller is the DaemonSet controller.
 type Controller struct {
-	c     *client.Client
-	rec   *client.Recorder
-	dss   *client.Informer[*api.DaemonSet]
-	nodes *client.Informer[*api.Node]
-	pods  *client.Informer[*api.Pod]
-	queue *loop.Queue
-	exp   *controller.Expectations
+	c       *client.Client
+	rec     *client.Recorder
+	dss     *client.Informer[*api.DaemonSet]
+	revs    *client.Informer[*api.ControllerRevision]
+	nodes   *client.Informer[*api.Node]
+	pods    *client.Informer[*api.Pod]
+	queue   *loop.Queue
+	exp     *controller.Expectations
+	backoff *backoff
 }
 
 // New returns a DaemonSet controller sharing the given informers.
 func New(c *client.Client, nodes *client.Informer[*api.Node], pods *client.Informer[*api.Pod]) *Controller {
 	ctl := &Controller{
-		c:     c,
-		rec:   client.NewRecorder(c, "daemonset-controller", ""),
-		dss:   client.NewInformer[*api.DaemonSet](c, "", apiserver.ListOptions{}),
-		nodes: nodes,
-		pods:  pods,
-		exp:   controller.NewExpectations(),
+		c:       c,
+		rec:     client.NewRecorder(c, "daemonset-controller", ""),
+		dss:     client.NewInformer[*api.DaemonSet](c, "", apiserver.ListOptions{}),
+		revs:    client.NewInformer[*api.ControllerRevision](c, "", apiserver.ListOptions{}),
+		nodes:   nodes,
+		pods:    pods,
+		exp:     controller.NewExpectations(),
+		backoff: newBackoff(failedPodsBackoffInitial, failedPodsBackoffMax),
 	}
 	ctl.queue = loop.NewQueue(c.Loop(), ctl.Reconcile)
 	return ctl
 }
 
-// Start registers the handlers and starts the DaemonSet informer.
+// Start registers the handlers and starts the controller's own informers.
 func (ctl *Controller) Start() error {
-	enqueue := func(ds *api.DaemonSet) { ctl.queue.Add(client.KeyOf(ds)) }
-	ctl.dss.AddHandler(client.Handler[*api.DaemonSet]{Add: enqueue, Update: func(_, ds *api.DaemonSet) { enqueue(ds) }, Delete: enqueue})
-	all := func() {
-		for _, ds := range ctl.dss.List() {
-			enqueue(ds)
-		}
-	}
-	ctl.nodes.AddHandler(client.Handler[*api.Node]{
-		Add: func(*api.Node) { all() },
-		Update: func(old, n *api.Node) {
-			if !reflect.DeepEqual(old.Labels, n.Labels) || !reflect.DeepEqual(old.Spec.Taints, n.Spec.Taints) {
-				all()
-			}
-		},
-		Delete: func(*api.Node) { all() },
-	})
-	owner := func(p *api.Pod) (string, bool) {
-		ref := controller.ControllerRef(p)
-		if ref == nil || ref.Kind != "DaemonSet" {
-			return "", false
-		}
-		return client.Key(p.Namespace, ref.Name), true
-	}
-	ctl.pods.AddHandler(client.Handler[*api.Pod]{
-		Add: func(p *api.Pod) {
-			if k, ok := owner(p); ok {
-				ctl.exp.Created(k)
-				ctl.queue.Add(k)
-			}
-		},
-		Update: func(_, p *api.Pod) {
-			if k, ok := owner(p); ok {
-				ctl.queue.Add(k)
-			}
-		},
-		Delete: func(p *api.Pod) {
-			if k, ok := owner(p); ok {
-				ctl.exp.Deleted(k)
-				ctl.queue.Add(k)
-			}
+	ctl.dss.AddHandler(client.Handler[*api.DaemonSet]{
+		Add:    ctl.enqueue,
+		Update: func(_, ds *api.DaemonSet) { ctl.enqueue(ds) },
+		Delete: func(ds *api.DaemonSet) {
+			ctl.exp.Forget(client.KeyOf(ds))
+			ctl.enqueue(ds)
 		},
 	})
+	ctl.revs.AddHandler(client.Handler[*api.ControllerRevision]{Add: ctl.revisionAdded, Update: ctl.revisionUpdated, Delete: ctl.revisionDeleted})
+	ctl.pods.AddHandler(client.Handler[*api.Pod]{Add: ctl.podAdded, Update: ctl.podUpdated, Delete: ctl.podDeleted})
+	ctl.nodes.AddHandler(client.Handler[*api.Node]{Add: ctl.nodeAdded, Update: ctl.nodeUpdated})
+	if err := ctl.revs.Start(); err != nil {
+		return err
+	}
 	return ctl.dss.Start()
 }
 
-// Reconcile makes one DaemonSet's pods match the nodes that should run it.
+func (ctl *Controller) enqueue(ds *api.DaemonSet) { ctl.queue.Add(client.KeyOf(ds)) }
+
+// resolve returns the DaemonSet a controller reference names, if it exists
+// with that UID.
+func (ctl *Controller) resolve(ns string, ref *api.OwnerReference) (*api.DaemonSet, bool) {
+	if ref == nil || ref.Kind != "DaemonSet" {
+		return nil, false
+	}
+	ds, ok := ctl.dss.Get(ns, ref.Name)
+	if !ok || ds.UID != ref.UID {
+		return nil, false
+	}
+	return ds, true
+}
+
+// selecting returns the DaemonSets whose selector matches labels in ns.
+func (ctl *Controller) selecting(ns string, labels map[string]string) []*api.DaemonSet {
+	var out []*api.DaemonSet
+	for _, ds := range ctl.dss.List() {
+		if ds.Namespace != ns {
+			continue
+		}
+		sel, err := api.SelectorFromLabelSelector(ds.Spec.Selector)
+		if err == nil && !sel.Empty() && sel.Matches(labels) {
+			out = append(out, ds)
+		}
+	}
+	return out
+}
+
+func (ctl *Controller) podAdded(p *api.Pod) {
+	if p.DeletionTimestamp != nil {
+		ctl.podDeleted(p)
+		return
+	}
+	if ref := controller.ControllerRef(p); ref != nil {
+		if ds, ok := ctl.resolve(p.Namespace, ref); ok {
+			ctl.exp.Created(client.KeyOf(ds))
+			ctl.enqueue(ds)
+		}
+		return
+	}
+	for _, ds := range ctl.selecting(p.Namespace, p.Labels) {
+		ctl.enqueue(ds)
+	}
+}
+
+func (ctl *Controller) podUpdated(old, p *api.Pod) {
+	if old.ResourceVersion == p.ResourceVersion {
+		return
+	}
+	if p.DeletionTimestamp != nil {
+		ctl.podDeleted(p)
+		return
+	}
+	oldRef, ref := controller.ControllerRef(old), controller.ControllerRef(p)
+	refChanged := !reflect.DeepEqual(oldRef, ref)
+	if refChanged && oldRef != nil {
+		if ds, ok := ctl.resolve(old.Namespace, oldRef); ok {
+			ctl.enqueue(ds)
+		}
+	}
+	if ref != nil {
+		ds, ok := ctl.resolve(p.Namespace, ref)
+		if !ok {
+			return
+		}
+		ctl.enqueue(ds)
+		if !controller.IsPodReady(old) && controller.IsPodReady(p) && ds.Spec.MinReadySeconds > 0 {
+			ctl.queue.AddAfter(client.KeyOf(ds), time.Duration(ds.Spec.MinReadySeconds)*time.Second+time.Second)
+		}
+		return
+	}
+	if refChanged || !reflect.DeepEqual(old.Labels, p.Labels) {
+		for _, ds := range ctl.selecting(p.Namespace, p.Labels) {
+			ctl.enqueue(ds)
+		}
+	}
+}
+
+func (ctl *Controller) podDeleted(p *api.Pod) {
+	if ds, ok := ctl.resolve(p.Namespace, controller.ControllerRef(p)); ok {
+		ctl.exp.Deleted(client.KeyOf(ds))
+		ctl.enqueue(ds)
+	}
+}
+
+func (ctl *Controller) revisionAdded(r *api.ControllerRevision) {
+	if r.DeletionTimestamp != nil {
+		ctl.revisionDeleted(r)
+		return
+	}
+	if controller.ControllerRef(r) != nil {
+		return
+	}
+	for _, ds := range ctl.selecting(r.Namespace, r.Labels) {
+		ctl.enqueue(ds)
+	}
+}
+
+func (ctl *Controller) revisionUpdated(old, r *api.ControllerRevision) {
+	if old.ResourceVersion == r.ResourceVersion {
+		return
+	}
+	oldRef, ref := controller.ControllerRef(old), controller.ControllerRef(r)
+	refChanged := !reflect.DeepEqual(oldRef, ref)
+	if refChanged && oldRef != nil {
+		if ds, ok := ctl.resolve(old.Namespace, oldRef); ok {
+			ctl.enqueue(ds)
+		}
+	}
+	if ref != nil {
+		if ds, ok := ctl.resolve(r.Namespace, ref); ok {
+			ctl.enqueue(ds)
+		}
+		return
+	}
+	if refChanged || !reflect.DeepEqual(old.Labels, r.Labels) {
+		for _, ds := range ctl.selecting(r.Namespace, r.Labels) {
+			ctl.enqueue(ds)
+		}
+	}
+}
+
+func (ctl *Controller) revisionDeleted(r *api.ControllerRevision) {
+	if ds, ok := ctl.resolve(r.Namespace, controller.ControllerRef(r)); ok {
+		ctl.enqueue(ds)
+	}
+}
+
+func (ctl *Controller) nodeAdded(n *api.Node) {
+	for _, ds := range ctl.dss.List() {
+		if shouldRun, _ := NodeShouldRunDaemonPod(n, ds); shouldRun {
+			ctl.enqueue(ds)
+		}
+	}
+}
+
+func (ctl *Controller) nodeUpdated(old, n *api.Node) {
+	if shouldIgnoreNodeUpdate(old, n) {
+		return
+	}
+	for _, ds := range ctl.dss.List() {
+		oldRun, oldContinue := NodeShouldRunDaemonPod(old, ds)
+		run, cont := NodeShouldRunDaemonPod(n, ds)
+		if oldRun != run || oldContinue != cont {
+			ctl.enqueue(ds)
+		}
+	}
+}
+
+// shouldIgnoreNodeUpdate reports whether a node changed only in its
+// resource version or in conditions that are not True (heartbeats).
+func shouldIgnoreNodeUpdate(old, n *api.Node) bool {
+	if !sameTrueConditions(old.Status.Conditions, n.Status.Conditions) {
+		return false
+	}
+	o := *old
+	o.ResourceVersion = n.ResourceVersion
+	o.Status.Conditions = n.Status.Conditions
+	return reflect.DeepEqual(&o, n)
+}
+
+func sameTrueConditions(a, b []api.NodeCondition) bool {
+	trueIn := func(cs []api.NodeCondition) map[string]bool {
+		m := map[string]bool{}
+		for _, c := range cs {
+			if c.Status == api.ConditionTrue {
+				m[c.Type] = true
+			}
+		}
+		return m
+	}
+	return reflect.DeepEqual(trueIn(a), trueIn(b))
+}
+
+// Reconcile is syncDaemonSet: it brings one DaemonSet's pods and history
+// in line with its spec and the nodes, then writes its status.
 func (ctl *Controller) Reconcile(key string) (loop.Result, error) {
 	ns, name := client.SplitKey(key)
 	ds, ok := ctl.dss.Get(ns, name)
@@ -104,213 +284,40 @@ func (ctl *Controller) Reconcile(key string) (loop.Result, error) {
 		ctl.exp.Forget(key)
 		return loop.Result{}, nil
 	}
-	byNode := ctl.podsByNode(ds)
-	if ctl.exp.Satisfied(key, ctl.c.Now()) && ds.DeletionTimestamp == nil {
-		if err := ctl.manage(key, ds, byNode); err != nil {
-			return loop.Result{}, err
-		}
+	nodes := ctl.nodes.List()
+	if ds.Spec.Selector != nil && reflect.DeepEqual(*ds.Spec.Selector, api.LabelSelector{}) {
+		ctl.rec.Event(ds, api.EventWarning, reasonSelectingAll, "This daemon set is selecting all pods. A non-empty selector is required.")
+		return loop.Result{}, nil
 	}
-	return loop.Result{}, ctl.updateStatus(ds, byNode)
-}
-
-// podsByNode groups the DaemonSet's live pods by the node they are for.
-func (ctl *Controller) podsByNode(ds *api.DaemonSet) map[string][]*api.Pod {
-	out := map[string][]*api.Pod{}
-	for _, p := range ctl.pods.Select(ds.Namespace, api.Everything()) {
-		ref := controller.ControllerRef(p)
-		if ref == nil || ref.UID != ds.UID || p.DeletionTimestamp != nil {
-			continue
-		}
-		if node := targetNode(p); node != "" {
-			out[node] = append(out[node], p)
-		}
+	// A DaemonSet being deleted may already have lost its history to the
+	// garbage collector: its status cannot be trusted, so it is left alone.
+	if ds.DeletionTimestamp != nil {
+		return loop.Result{}, nil
 	}
-	return out
-}
-
-// targetNode is the node a daemon pod runs on or is pinned to.
-func targetNode(p *api.Pod) string {
-	if p.Spec.NodeName != "" {
-		return p.Spec.NodeName
-	}
-	a := p.Spec.Affinity
-	if a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
-		return ""
-	}
-	for _, t := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
-		for _, f := range t.MatchFields {
-			if f.Key == "metadata.name" && len(f.Values) == 1 {
-				return f.Values[0]
-			}
-		}
-	}
-	return ""
-}
-
-func (ctl *Controller) manage(key string, ds *api.DaemonSet, byNode map[string][]*api.Pod) error {
-	var create []string
-	var remove []*api.Pod
-	wanted := map[string]bool{}
-	for _, n := range ctl.nodes.List() {
-		if !ShouldRun(ds, n) {
-			continue
-		}
-		wanted[n.Name] = true
-		pods := byNode[n.Name]
-		switch {
-		case len(pods) == 0:
-			create = append(create, n.Name)
-		case len(pods) > 1:
-			remove = append(remove, pods[1:]...) // keep the oldest
-		}
-		for _, p := range pods {
-			if p.Status.Phase == api.PodFailed {
-				remove = append(remove, p)
-			}
-		}
-	}
-	for _, node := range slices.Sorted(maps.Keys(byNode)) {
-		if !wanted[node] {
-			remove = append(remove, byNode[node]...)
-		}
-	}
-	ctl.exp.Expect(key, len(create), len(remove), ctl.c.Now())
-	for _, node := range create {
-		if err := ctl.createPod(ds, node); err != nil {
-			ctl.exp.Forget(key)
-			return err
-		}
-	}
-	for _, p := range remove {
-		if err := client.Delete[*api.Pod](ctl.c, p.Namespace, p.Name, apiserver.DeleteOptions{}); err != nil && !apiserver.IsNotFound(err) {
-			return err
-		}
-		ctl.rec.Eventf(ds, api.EventNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
-	}
-	return nil
-}
-
-func (ctl *Controller) createPod(ds *api.DaemonSet, node string) error {
-	p := controller.PodFromTemplate(&ds.Spec.Template, ds, ds.Name+"-")
-	if p.Labels == nil {
-		p.Labels = map[string]string{}
-	}
-	p.Labels[RevisionHashLabel] = templateHash(&ds.Spec.Template)
-	p.Labels[TemplateGenLabel] = strconv.FormatInt(ds.Generation, 10)
-	pinToNode(&p.Spec, node)
-	addDaemonTolerations(&p.Spec)
-	out, err := client.Create(ctl.c, p)
+	cur, old, err := ctl.constructHistory(ds)
 	if err != nil {
-		ctl.rec.Eventf(ds, api.EventWarning, "FailedCreate", "Error creating: %v", err)
+		return loop.Result{}, err
+	}
+	hash := cur.Labels[RevisionHashLabel]
+	if !ctl.exp.Satisfied(key, ctl.c.Now()) {
+		return ctl.updateStatus(ds, nodes, hash, false)
+	}
+	err = ctl.updateDaemonSet(key, ds, nodes, hash, old)
+	res, statusErr := ctl.updateStatus(ds, nodes, hash, true)
+	if err != nil {
+		return res, err
+	}
+	return res, statusErr
+}
+
+func (ctl *Controller) updateDaemonSet(key string, ds *api.DaemonSet, nodes []*api.Node, hash string, old []*api.ControllerRevision) error {
+	if err := ctl.manage(ds, nodes, hash); err != nil {
 		return err
 	}
-	ctl.rec.Eventf(ds, api.EventNormal, "SuccessfulCreate", "Created pod: %s", out.Name)
-	return nil
-}
-
-// pinToNode adds the node affinity by which the default scheduler places a
-// daemon pod on its node.
-func pinToNode(spec *api.PodSpec, node string) {
-	term := api.NodeSelectorTerm{MatchFields: []api.NodeSelectorRequirement{{Key: "metadata.name", Operator: "In", Values: []string{node}}}}
-	if spec.Affinity == nil {
-		spec.Affinity = &api.Affinity{}
-	}
-	if spec.Affinity.NodeAffinity == nil {
-		spec.Affinity.NodeAffinity = &api.NodeAffinity{}
-	}
-	spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution = &api.NodeSelector{NodeSelectorTerms: []api.NodeSelectorTerm{term}}
-}
-
-// daemonTolerations are added to every daemon pod, as upstream.
-var daemonTolerations = []api.Toleration{
-	{Key: "node.kubernetes.io/not-ready", Operator: "Exists", Effect: api.TaintNoExecute},
-	{Key: "node.kubernetes.io/unreachable", Operator: "Exists", Effect: api.TaintNoExecute},
-	{Key: "node.kubernetes.io/disk-pressure", Operator: "Exists", Effect: api.TaintNoSchedule},
-	{Key: "node.kubernetes.io/memory-pressure", Operator: "Exists", Effect: api.TaintNoSchedule},
-	{Key: "node.kubernetes.io/pid-pressure", Operator: "Exists", Effect: api.TaintNoSchedule},
-	{Key: "node.kubernetes.io/unschedulable", Operator: "Exists", Effect: api.TaintNoSchedule},
-}
-
-func addDaemonTolerations(spec *api.PodSpec) {
-	ts := daemonTolerations
-	if spec.HostNetwork {
-		ts = append(ts[:len(ts):len(ts)], api.Toleration{Key: "node.kubernetes.io/network-unavailable", Operator: "Exists", Effect: api.TaintNoSchedule})
-	}
-	for _, t := range ts {
-		if !slices.ContainsFunc(spec.Tolerations, func(have api.Toleration) bool { return have.Key == t.Key && have.Effect == t.Effect }) {
-			spec.Tolerations = append(spec.Tolerations, t)
+	if ctl.exp.Satisfied(key, ctl.c.Now()) && ds.Spec.UpdateStrategy.Type == "RollingUpdate" {
+		if err := ctl.rollingUpdate(ds, nodes, hash); err != nil {
+			return err
 		}
 	}
-}
-
-// ShouldRun reports whether a node should run a pod of ds: it matches the
-// template's node selector and required node affinity, and the pod (with the
-// daemon tolerations) tolerates the node's NoSchedule and NoExecute taints.
-func ShouldRun(ds *api.DaemonSet, n *api.Node) bool {
-	spec := api.Clone(&ds.Spec.Template.Spec)
-	addDaemonTolerations(spec)
-	for k, v := range spec.NodeSelector {
-		if n.Labels[k] != v {
-			return false
-		}
-	}
-	for _, t := range n.Spec.Taints {
-		if t.Effect == api.TaintPreferNoSchedule {
-			continue
-		}
-		if !slices.ContainsFunc(spec.Tolerations, func(tol api.Toleration) bool { return tol.ToleratesTaint(&t) }) {
-			return false
-		}
-	}
-	return true
-}
-
-func templateHash(t *api.PodTemplateSpec) string {
-	h := fnv.New32a()
-	b, _ := json.Marshal(t)
-	h.Write(b)
-	return controller.SafeEncode(strconv.FormatUint(uint64(h.Sum32()), 10))
-}
-
-func (ctl *Controller) updateStatus(ds *api.DaemonSet, byNode map[string][]*api.Pod) error {
-	st := api.DaemonSetStatus{ObservedGeneration: ds.Generation, CollisionCount: ds.Status.CollisionCount, Conditions: ds.Status.Conditions}
-	hash := templateHash(&ds.Spec.Template)
-	now := ctl.c.Now()
-	for _, n := range ctl.nodes.List() {
-		pods := byNode[n.Name]
-		should := ShouldRun(ds, n)
-		if should {
-			st.DesiredNumberScheduled++
-		}
-		if len(pods) == 0 {
-			if should {
-				st.NumberUnavailable++
-			}
-			continue
-		}
-		if !should {
-			st.NumberMisscheduled++
-			continue
-		}
-		st.CurrentNumberScheduled++
-		p := pods[0]
-		if p.Labels[RevisionHashLabel] == hash {
-			st.UpdatedNumberScheduled++
-		}
-		if controller.IsPodReady(p) {
-			st.NumberReady++
-		}
-		if controller.IsPodAvailable(p, ds.Spec.MinReadySeconds, now) {
-			st.NumberAvailable++
-		} else {
-			st.NumberUnavailable++
-		}
-	}
-	if reflect.DeepEqual(st, ds.Status) {
-		return nil
-	}
-	upd := api.Clone(ds)
-	upd.Status = st
-	_, err := client.UpdateStatus(ctl.c, upd)
-	return err
+	return ctl.cleanupHistory(ds, old)
 }

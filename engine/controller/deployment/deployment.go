@@ -6,11 +6,13 @@ package deployment
 
 import (
 	"encoding/json"
-	"hash/fnv"
+	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -35,6 +37,11 @@ type Controller struct {
 	rss   *client.Informer[*api.ReplicaSet]
 	pods  *client.Informer[*api.Pod]
 	queue *loop.Queue
+	// requeue is when the sync under way asks to run again: the
+	// progress deadline of a rollout that has stalled.
+	requeue time.Duration
+	// written is the Deployment as the sync under way last wrote it.
+	written *api.Deployment
 }
 
 // New returns a Deployment controller sharing the given informers.
@@ -75,73 +82,64 @@ func (ctl *Controller) Start() error {
 	return ctl.ds.Start()
 }
 
-// Reconcile moves one Deployment a step along its rollout.
+// Reconcile is syncDeployment: it moves one Deployment a step along its
+// rollout and writes its status. A rollout that makes no progress is
+// looked at again when its progress deadline passes.
 func (ctl *Controller) Reconcile(key string) (loop.Result, error) {
+	ctl.requeue, ctl.written = 0, nil
+	err := ctl.syncDeployment(key)
+	return loop.Result{RequeueAfter: ctl.requeue}, err
+}
+
+func (ctl *Controller) syncDeployment(key string) error {
 	ns, name := client.SplitKey(key)
 	d, ok := ctl.ds.Get(ns, name)
 	if !ok {
-		return loop.Result{}, nil
+		return nil
+	}
+	if d.Spec.Selector != nil && reflect.DeepEqual(*d.Spec.Selector, api.LabelSelector{}) {
+		ctl.rec.Event(d, api.EventWarning, "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.")
+		if d.Status.ObservedGeneration < d.Generation {
+			upd := api.Clone(d)
+			upd.Status.ObservedGeneration = d.Generation
+			_, err := client.UpdateStatus(ctl.c, upd)
+			return err
+		}
+		return nil
 	}
 	rsList, err := ctl.claimReplicaSets(d)
 	if err != nil {
-		return loop.Result{}, err
+		return err
 	}
 	if d.DeletionTimestamp != nil {
-		return loop.Result{}, ctl.syncStatus(d, rsList, nil)
+		return ctl.syncStatus(d, rsList, findNewReplicaSet(d, rsList))
 	}
 	if d, err = ctl.checkPausedConditions(d); err != nil {
-		return loop.Result{}, err
+		return err
 	}
 	if d.Spec.Paused {
-		return loop.Result{}, ctl.sync(d, rsList)
+		return ctl.sync(d, rsList)
 	}
 	if to := rollbackTo(d); to != nil {
-		return loop.Result{}, ctl.rollback(d, rsList, *to)
+		return ctl.rollback(d, rsList, *to)
 	}
 	if isScalingEvent(d, rsList) {
-		return loop.Result{}, ctl.sync(d, rsList)
+		return ctl.sync(d, rsList)
 	}
 	if d.Spec.Strategy.Type == "Recreate" {
-		return loop.Result{}, ctl.rolloutRecreate(d, rsList)
+		return ctl.rolloutRecreate(d, rsList)
 	}
-	return loop.Result{}, ctl.rolloutRolling(d, rsList)
+	return ctl.rolloutRolling(d, rsList)
 }
 
 // claimReplicaSets returns the ReplicaSets d controls, adopting orphans
-// that match its selector.
+// that match its selector and releasing its own that no longer do.
 func (ctl *Controller) claimReplicaSets(d *api.Deployment) ([]*api.ReplicaSet, error) {
 	sel, err := api.SelectorFromLabelSelector(d.Spec.Selector)
 	if err != nil {
 		return nil, nil
 	}
-	var out []*api.ReplicaSet
-	for _, rs := range ctl.rss.Select(d.Namespace, api.Everything()) {
-		ref := controller.ControllerRef(rs)
-		switch {
-		case ref != nil && ref.UID == d.UID:
-			out = append(out, rs)
-		case ref == nil && sel.Matches(rs.Labels) && d.DeletionTimestamp == nil:
-			adopted, err := controller.Adopt(ctl.c, rs, d)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, adopted)
-		}
-	}
-	return out, nil
-}
-
-// TemplateHash returns the pod-template-hash of a template: an FNV-32a hash
-// of the template and the collision count, spelled with the same safe
-// alphabet as upstream.
-func TemplateHash(t *api.PodTemplateSpec, collisionCount *int32) string {
-	h := fnv.New32a()
-	b, _ := json.Marshal(t)
-	h.Write(b)
-	if collisionCount != nil {
-		h.Write([]byte(strconv.Itoa(int(*collisionCount))))
-	}
-	return controller.SafeEncode(strconv.FormatUint(uint64(h.Sum32()), 10))
+	return controller.Claim(ctl.c, d, sel, ctl.rss.Select(d.Namespace, api.Everything()))
 }
 
 // equalIgnoreHash compares two templates, ignoring the pod-template-hash label.
@@ -174,13 +172,16 @@ func findNewReplicaSet(d *api.Deployment, rsList []*api.ReplicaSet) *api.Replica
 
 func byCreation(rsList []*api.ReplicaSet) []*api.ReplicaSet {
 	out := append([]*api.ReplicaSet(nil), rsList...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].CreationTimestamp.Equal(out[j].CreationTimestamp.Time) {
-			return out[i].CreationTimestamp.Before(out[j].CreationTimestamp.Time)
-		}
-		return out[i].Name < out[j].Name
-	})
+	sort.SliceStable(out, func(i, j int) bool { return byCreationLess(out[i], out[j]) })
 	return out
+}
+
+// byCreationLess is ReplicaSetsByCreationTimestamp: older first, then by name.
+func byCreationLess(a, b *api.ReplicaSet) bool {
+	if !a.CreationTimestamp.Equal(b.CreationTimestamp.Time) {
+		return a.CreationTimestamp.Before(b.CreationTimestamp.Time)
+	}
+	return a.Name < b.Name
 }
 
 func oldReplicaSets(rsList []*api.ReplicaSet, newRS *api.ReplicaSet) []*api.ReplicaSet {
@@ -207,8 +208,21 @@ func maxRevision(rsList []*api.ReplicaSet) int64 {
 }
 
 // getNewReplicaSet returns the new ReplicaSet, creating it if asked, and
-// keeps its revision the highest.
-func (ctl *Controller) getNewReplicaSet(d *api.Deployment, rsList, oldRSs []*api.ReplicaSet, create bool) (*api.ReplicaSet, error) {
+// keeps its revision the highest; the Deployment takes its revision, and
+// a Progressing condition when the rollout starts (FoundNewReplicaSet,
+// NewReplicaSetCreated) or cannot (ReplicaSetCreateError).
+func (ctl *Controller) getNewReplicaSet(d *api.Deployment, rsList, oldRSs []*api.ReplicaSet, create bool) (*api.ReplicaSet, *api.Deployment, error) {
+	rs, err := ctl.newReplicaSetOf(d, rsList, oldRSs, create)
+	if err != nil {
+		return nil, d, err
+	}
+	if ctl.written != nil {
+		d, ctl.written = ctl.written, nil
+	}
+	return rs, d, nil
+}
+
+func (ctl *Controller) newReplicaSetOf(d *api.Deployment, rsList, oldRSs []*api.ReplicaSet, create bool) (*api.ReplicaSet, error) {
 	existing := findNewReplicaSet(d, rsList)
 	newRevision := strconv.FormatInt(maxRevision(oldRSs)+1, 10)
 	if existing != nil {
@@ -225,12 +239,47 @@ func (ctl *Controller) getNewReplicaSet(d *api.Deployment, rsList, oldRSs []*api
 		if !reflect.DeepEqual(upd, existing) {
 			return client.Update(ctl.c, upd)
 		}
-		return existing, ctl.setDeploymentRevision(d, existing.Annotations[RevisionAnnotation])
+		var cond *api.DeploymentCondition
+		if hasProgressDeadline(d) && condition(d.Status.Conditions, "Progressing") == nil {
+			cond = ctl.newCondition("Progressing", api.ConditionTrue, ReasonFoundNewRS, fmt.Sprintf("Found new replica set %q", existing.Name))
+		}
+		return existing, ctl.setRevisionAndCondition(d, existing.Annotations[RevisionAnnotation], cond)
 	}
 	if !create {
 		return nil, nil
 	}
-	hash := TemplateHash(&d.Spec.Template, d.Status.CollisionCount)
+	rs := ctl.newReplicaSet(d, oldRSs, newRevision)
+	out, err := client.Create(ctl.c, rs)
+	switch {
+	case apiserver.IsAlreadyExists(err):
+		return ctl.newReplicaSetExists(d, rs, err)
+	case apiserver.IsNamespaceTerminating(err):
+		return nil, err
+	case err != nil:
+		msg := fmt.Sprintf("Failed to create new replica set %q: %v", rs.Name, err)
+		if hasProgressDeadline(d) {
+			upd := api.Clone(d)
+			upd.Status.Conditions = setCondition(upd.Status.Conditions, *ctl.newCondition("Progressing", api.ConditionFalse, ReasonFailedRSCreate, msg))
+			_, _ = client.UpdateStatus(ctl.c, upd)
+		}
+		ctl.rec.Event(d, api.EventWarning, ReasonFailedRSCreate, msg)
+		return nil, err
+	}
+	if n := *out.Spec.Replicas; n > 0 {
+		ctl.rec.Eventf(d, api.EventNormal, "ScalingReplicaSet", "Scaled up replica set %s from 0 to %d", out.Name, n)
+	}
+	var cond *api.DeploymentCondition
+	if hasProgressDeadline(d) {
+		cond = ctl.newCondition("Progressing", api.ConditionTrue, ReasonNewRSCreated, fmt.Sprintf("Created new replica set %q", out.Name))
+	}
+	return out, ctl.setRevisionAndCondition(d, newRevision, cond)
+}
+
+// newReplicaSet is the ReplicaSet of d's template: named by its hash,
+// which its pods carry in the pod-template-hash label, and as large as
+// the rollout allows now.
+func (ctl *Controller) newReplicaSet(d *api.Deployment, oldRSs []*api.ReplicaSet, revision string) *api.ReplicaSet {
+	hash := controller.ComputeHash(&d.Spec.Template, d.Status.CollisionCount)
 	tmpl := api.Clone(&d.Spec.Template)
 	if tmpl.Labels == nil {
 		tmpl.Labels = map[string]string{}
@@ -250,16 +299,57 @@ func (ctl *Controller) getNewReplicaSet(d *api.Deployment, rsList, oldRSs []*api
 		},
 		Spec: api.ReplicaSetSpec{Replicas: api.Ptr(int32(0)), MinReadySeconds: d.Spec.MinReadySeconds, Selector: sel, Template: *tmpl},
 	}
-	ctl.setReplicaSetAnnotations(d, rs, newRevision)
-	rs.Spec.Replicas = api.Ptr(newRSReplicas(d, append(oldRSs, rs), rs))
-	out, err := client.Create(ctl.c, rs)
-	if err != nil {
-		return nil, err
+	rs.Spec.Replicas = api.Ptr(newRSReplicas(d, append(slices.Clone(oldRSs), rs), rs))
+	ctl.setReplicaSetAnnotations(d, rs, revision)
+	return rs
+}
+
+// newReplicaSetExists handles a new ReplicaSet's name being taken: by the
+// Deployment's own ReplicaSet of this template (a stale cache), or by
+// another, a hash collision that bumps the collision count and retries.
+func (ctl *Controller) newReplicaSetExists(d *api.Deployment, rs *api.ReplicaSet, createErr error) (*api.ReplicaSet, error) {
+	have, ok := ctl.rss.Get(rs.Namespace, rs.Name)
+	if !ok {
+		got, err := client.Get[*api.ReplicaSet](ctl.c, rs.Namespace, rs.Name)
+		if err != nil {
+			return nil, err
+		}
+		have = got
 	}
-	if *out.Spec.Replicas > 0 {
-		ctl.rec.Eventf(d, api.EventNormal, "ScalingReplicaSet", "Scaled up replica set %s from 0 to %d", out.Name, *out.Spec.Replicas)
+	if ref := controller.ControllerRef(have); ref != nil && ref.UID == d.UID && equalIgnoreHash(&d.Spec.Template, &have.Spec.Template) {
+		return have, ctl.setRevisionAndCondition(d, rs.Annotations[RevisionAnnotation], nil)
 	}
-	return out, ctl.setDeploymentRevision(d, newRevision)
+	upd := api.Clone(d)
+	upd.Status.CollisionCount = api.Ptr(api.Deref(d.Status.CollisionCount, 0) + 1)
+	_, _ = client.UpdateStatus(ctl.c, upd)
+	return nil, createErr
+}
+
+// setRevisionAndCondition writes the Deployment's revision annotation and
+// a Progressing condition, when they change.
+func (ctl *Controller) setRevisionAndCondition(d *api.Deployment, rev string, cond *api.DeploymentCondition) error {
+	if d.Annotations[RevisionAnnotation] != rev {
+		upd := api.Clone(d)
+		if upd.Annotations == nil {
+			upd.Annotations = map[string]string{}
+		}
+		upd.Annotations[RevisionAnnotation] = rev
+		out, err := client.Update(ctl.c, upd)
+		if err != nil {
+			return err
+		}
+		d, ctl.written = out, out
+	}
+	if cond == nil {
+		return nil
+	}
+	upd := api.Clone(d)
+	upd.Status.Conditions = setCondition(upd.Status.Conditions, *cond)
+	out, err := client.UpdateStatus(ctl.c, upd)
+	if err == nil {
+		ctl.written = out
+	}
+	return err
 }
 
 func (ctl *Controller) setReplicaSetAnnotations(d *api.Deployment, rs *api.ReplicaSet, rev string) {
@@ -305,19 +395,6 @@ func recordRevisionHistory(rs *api.ReplicaSet, old string) {
 func mustAtoi(s string) int64 {
 	v, _ := strconv.ParseInt(s, 10, 64)
 	return v
-}
-
-func (ctl *Controller) setDeploymentRevision(d *api.Deployment, rev string) error {
-	if d.Annotations[RevisionAnnotation] == rev {
-		return nil
-	}
-	upd := api.Clone(d)
-	if upd.Annotations == nil {
-		upd.Annotations = map[string]string{}
-	}
-	upd.Annotations[RevisionAnnotation] = rev
-	_, err := client.Update(ctl.c, upd)
-	return err
 }
 
 func replicas(d *api.Deployment) int32 { return api.Deref(d.Spec.Replicas, 1) }
@@ -387,7 +464,8 @@ func newRSReplicas(d *api.Deployment, all []*api.ReplicaSet, newRS *api.ReplicaS
 // scale sets a ReplicaSet's replica count and records the event.
 func (ctl *Controller) scale(d *api.Deployment, rs *api.ReplicaSet, n int32) (*api.ReplicaSet, error) {
 	from := api.Deref(rs.Spec.Replicas, 0)
-	if from == n && rs.Annotations[DesiredReplicasAnnotation] == strconv.Itoa(int(replicas(d))) {
+	if from == n && rs.Annotations[DesiredReplicasAnnotation] == strconv.Itoa(int(replicas(d))) &&
+		rs.Annotations[MaxReplicasAnnotation] == strconv.Itoa(int(replicas(d))+maxSurge(d)) {
 		return rs, nil
 	}
 	upd := api.Clone(rs)
@@ -421,22 +499,35 @@ func activeReplicaSets(rsList []*api.ReplicaSet) []*api.ReplicaSet {
 	return out
 }
 
-func complete(d *api.Deployment, st api.DeploymentStatus) bool {
-	return st.UpdatedReplicas == replicas(d) && st.Replicas == replicas(d) && st.AvailableReplicas == replicas(d) && st.ObservedGeneration >= d.Generation
-}
-
-// cleanup deletes the oldest unused ReplicaSets beyond revisionHistoryLimit.
+// cleanup is cleanupDeployment: of the old ReplicaSets not being deleted,
+// the ones beyond revisionHistoryLimit are deleted, oldest revision
+// first, skipping those that still have pods or whose spec their
+// controller has not observed.
 func (ctl *Controller) cleanup(d *api.Deployment, oldRSs []*api.ReplicaSet) error {
-	limit := int(api.Deref(d.Spec.RevisionHistoryLimit, 10))
-	var idle []*api.ReplicaSet
+	if d.Spec.RevisionHistoryLimit == nil {
+		return nil
+	}
+	var alive []*api.ReplicaSet
 	for _, rs := range oldRSs {
-		if api.Deref(rs.Spec.Replicas, 0) == 0 && rs.Status.Replicas == 0 && rs.DeletionTimestamp == nil {
-			idle = append(idle, rs)
+		if rs != nil && rs.DeletionTimestamp == nil {
+			alive = append(alive, rs)
 		}
 	}
-	sort.SliceStable(idle, func(i, j int) bool { return revision(idle[i]) < revision(idle[j]) })
-	for i := 0; i < len(idle)-limit; i++ {
-		err := client.Delete[*api.ReplicaSet](ctl.c, idle[i].Namespace, idle[i].Name, apiserver.DeleteOptions{})
+	diff := len(alive) - int(*d.Spec.RevisionHistoryLimit)
+	if diff <= 0 {
+		return nil
+	}
+	sort.SliceStable(alive, func(i, j int) bool {
+		if ri, rj := revision(alive[i]), revision(alive[j]); ri != rj {
+			return ri < rj
+		}
+		return byCreationLess(alive[i], alive[j])
+	})
+	for _, rs := range alive[:diff] {
+		if rs.Status.Replicas != 0 || api.Deref(rs.Spec.Replicas, 0) != 0 || rs.Generation > rs.Status.ObservedGeneration {
+			continue
+		}
+		err := client.Delete[*api.ReplicaSet](ctl.c, rs.Namespace, rs.Name, apiserver.DeleteOptions{})
 		if err != nil && !apiserver.IsNotFound(err) {
 			return err
 		}

@@ -3,6 +3,7 @@ package deployment
 import (
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,4 +190,106 @@ func TestProportionalScaling(t *testing.T) {
 	f.edit(func(d *api.Deployment) { d.Spec.Replicas = api.Ptr(int32(15)) })
 	f.settle("busybox:broken")
 	assert.Equal(t, []int32{11, 7}, sizes(f.replicaSets()))
+}
+
+func conditionsOf(d *api.Deployment) []string {
+	var out []string
+	for _, c := range d.Status.Conditions {
+		out = append(out, c.Type+" "+c.Status+" "+c.Reason+": "+c.Message)
+	}
+	return out
+}
+
+// A new Deployment's conditions come in the order upstream's writes leave
+// them: Progressing first while the ReplicaSet is new, Available first
+// once the rollout has moved.
+func TestConditionsOfANewDeployment(t *testing.T) {
+	f := newFixture(t)
+	_, err := client.Create(f.C, web(3, "nginx:1.14.2"))
+	require.NoError(t, err)
+	f.L.RunUntilIdle()
+	rs := f.replicaSets()[0]
+	assert.Equal(t, []string{
+		`Progressing True NewReplicaSetCreated: Created new replica set "` + rs.Name + `"`,
+		`Available False MinimumReplicasUnavailable: Deployment does not have minimum availability.`,
+	}, conditionsOf(f.deployment()))
+	assert.Equal(t, "web-"+controller.ComputeHash(&f.deployment().Spec.Template, nil), rs.Name)
+
+	f.settle("")
+	d := f.deployment()
+	assert.Equal(t, []string{
+		`Available True MinimumReplicasAvailable: Deployment has minimum availability.`,
+		`Progressing True NewReplicaSetAvailable: ReplicaSet "` + rs.Name + `" has successfully progressed.`,
+	}, conditionsOf(d))
+	assert.Equal(t, api.DeploymentStatus{
+		ObservedGeneration: 1, Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, Conditions: d.Status.Conditions,
+	}, d.Status)
+	assert.Equal(t, []string{"ScalingReplicaSet: Scaled up replica set " + rs.Name + " from 0 to 3"}, controllertest.Events(t, f.C, "Deployment", "web"))
+}
+
+// A rollout that makes no progress for progressDeadlineSeconds is marked
+// ProgressDeadlineExceeded a second after the deadline, when the
+// controller looks again on its own.
+func TestProgressDeadlineExceeded(t *testing.T) {
+	f := newFixture(t)
+	d := web(3, "nginx:1.14.2")
+	d.Spec.ProgressDeadlineSeconds = api.Ptr(int32(60))
+	_, err := client.Create(f.C, d)
+	require.NoError(t, err)
+	f.settle("")
+	f.edit(func(d *api.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "nginx:missing" })
+	f.settle("nginx:missing")
+	newRS := f.replicaSets()[1]
+	assert.Equal(t, []int32{3, 1}, sizes(f.replicaSets()), "25% surge of 3 rounds up to 1, 25% unavailability down to 0")
+	assert.Equal(t, `True ReplicaSetUpdated: ReplicaSet "`+newRS.Name+`" is progressing.`, progressingReason(f.deployment()))
+
+	f.L.AdvanceBy(60 * time.Second)
+	assert.Equal(t, `True ReplicaSetUpdated: ReplicaSet "`+newRS.Name+`" is progressing.`, progressingReason(f.deployment()), "not before the deadline has passed")
+	f.L.AdvanceBy(time.Second)
+	assert.Equal(t, `False ProgressDeadlineExceeded: ReplicaSet "`+newRS.Name+`" has timed out progressing.`, progressingReason(f.deployment()))
+	assert.Equal(t, []int32{3, 1}, sizes(f.replicaSets()), "the rollout stays where it was")
+
+	// A fix resumes the rollout: the condition moves again.
+	f.edit(func(d *api.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "nginx:1.16.1" })
+	f.settle("")
+	rss := f.replicaSets()
+	assert.Equal(t, `True NewReplicaSetAvailable: ReplicaSet "`+rss[2].Name+`" has successfully progressed.`, progressingReason(f.deployment()))
+	assert.Equal(t, []int32{0, 0, 3}, sizes(rss))
+}
+
+// revisionHistoryLimit keeps that many old ReplicaSets once a rollout is
+// complete, deleting the oldest revisions first.
+func TestRevisionHistoryLimit(t *testing.T) {
+	f := newFixture(t)
+	d := web(2, "busybox:1.30")
+	d.Spec.RevisionHistoryLimit = api.Ptr(int32(2))
+	_, err := client.Create(f.C, d)
+	require.NoError(t, err)
+	f.settle("")
+	for _, tag := range []string{"1.31", "1.32", "1.33", "1.34"} {
+		f.edit(func(d *api.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "busybox:" + tag })
+		f.settle("")
+	}
+	var revs []int64
+	for _, rs := range f.replicaSets() {
+		revs = append(revs, revision(rs))
+	}
+	assert.Equal(t, []int64{3, 4, 5}, revs)
+}
+
+// A ReplicaSet that cannot create pods passes its ReplicaFailure
+// condition to the Deployment.
+func TestReplicaFailureCondition(t *testing.T) {
+	f := newFixture(t)
+	_, err := client.Create(f.C, web(1, "nginx"))
+	require.NoError(t, err)
+	f.L.RunUntilIdle()
+	rs := api.Clone(f.replicaSets()[0])
+	rs.Status.Conditions = []api.ReplicaSetCondition{{Type: "ReplicaFailure", Status: "True", Reason: "FailedCreate", Message: "pods \"x\" is forbidden: quota", LastTransitionTime: api.NewTime(f.L.Now())}}
+	_, err = client.UpdateStatus(f.C, rs)
+	require.NoError(t, err)
+	f.L.RunUntilIdle()
+	c := condition(f.deployment().Status.Conditions, "ReplicaFailure")
+	require.NotNil(t, c)
+	assert.Equal(t, "FailedCreate", c.Reason)
 }

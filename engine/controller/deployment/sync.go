@@ -1,7 +1,6 @@
 package deployment
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -15,6 +14,12 @@ import (
 const (
 	ReasonReplicaSetUpdated   = "ReplicaSetUpdated"
 	ReasonNewRSAvailable      = "NewReplicaSetAvailable"
+	ReasonNewRSCreated        = "NewReplicaSetCreated"
+	ReasonFoundNewRS          = "FoundNewReplicaSet"
+	ReasonFailedRSCreate      = "ReplicaSetCreateError"
+	ReasonTimedOut            = "ProgressDeadlineExceeded"
+	ReasonMinimumAvailable    = "MinimumReplicasAvailable"
+	ReasonMinimumUnavailable  = "MinimumReplicasUnavailable"
 	ReasonPaused              = "DeploymentPaused"
 	ReasonResumed             = "DeploymentResumed"
 	ReasonRollbackDone        = "DeploymentRollback"
@@ -34,12 +39,6 @@ var annotationsToSkip = map[string]bool{
 	DesiredReplicasAnnotation: true,
 	MaxReplicasAnnotation:     true,
 	RollbackToAnnotation:      true,
-}
-
-// hasProgressDeadline reports whether the Deployment reports progress in
-// a Progressing condition.
-func hasProgressDeadline(d *api.Deployment) bool {
-	return d.Spec.ProgressDeadlineSeconds != nil && *d.Spec.ProgressDeadlineSeconds != math.MaxInt32
 }
 
 // checkPausedConditions says in the Progressing condition that a rollout
@@ -64,17 +63,8 @@ func (ctl *Controller) checkPausedConditions(d *api.Deployment) (*api.Deployment
 		return d, nil
 	}
 	upd := api.Clone(d)
-	upd.Status.Conditions = setCondition(upd.Status.Conditions, c, api.NewTime(ctl.c.Now()))
+	upd.Status.Conditions = setCondition(upd.Status.Conditions, *ctl.newCondition("Progressing", api.ConditionUnknown, c.Reason, c.Message))
 	return client.UpdateStatus(ctl.c, upd)
-}
-
-func condition(conds []api.DeploymentCondition, typ string) *api.DeploymentCondition {
-	for i := range conds {
-		if conds[i].Type == typ {
-			return &conds[i]
-		}
-	}
-	return nil
 }
 
 // sync is what a paused Deployment, or one being scaled, gets: the
@@ -82,7 +72,7 @@ func condition(conds []api.DeploymentCondition, typ string) *api.DeploymentCondi
 // one is rolled out.
 func (ctl *Controller) sync(d *api.Deployment, rsList []*api.ReplicaSet) error {
 	oldRSs := oldReplicaSets(rsList, findNewReplicaSet(d, rsList))
-	newRS, err := ctl.getNewReplicaSet(d, rsList, oldRSs, false)
+	newRS, d, err := ctl.getNewReplicaSet(d, rsList, oldRSs, false)
 	if err != nil {
 		return err
 	}
@@ -94,7 +84,7 @@ func (ctl *Controller) sync(d *api.Deployment, rsList []*api.ReplicaSet) error {
 			return err
 		}
 	}
-	return ctl.syncStatus(d, rsList, newRS)
+	return ctl.syncStatus(d, withNew(oldRSs, newRS), newRS)
 }
 
 // isScalingEvent reports whether the Deployment's replicas changed since
@@ -120,10 +110,13 @@ func annotatedInt(rs *api.ReplicaSet, key string) (int32, bool) {
 // change is shared out in proportion to each ReplicaSet's size.
 func (ctl *Controller) scaleAll(d *api.Deployment, newRS *api.ReplicaSet, oldRSs []*api.ReplicaSet) error {
 	if rs := activeOrLatest(newRS, oldRSs); rs != nil {
+		if api.Deref(rs.Spec.Replicas, 0) == replicas(d) {
+			return nil
+		}
 		_, err := ctl.scale(d, rs, replicas(d))
 		return err
 	}
-	if newRS != nil && api.Deref(newRS.Spec.Replicas, 0) == replicas(d) && newRS.Status.AvailableReplicas == replicas(d) {
+	if saturated(d, newRS) {
 		for _, rs := range activeReplicaSets(oldRSs) {
 			if _, err := ctl.scale(d, rs, 0); err != nil {
 				return err
@@ -135,6 +128,16 @@ func (ctl *Controller) scaleAll(d *api.Deployment, newRS *api.ReplicaSet, oldRSs
 		return nil
 	}
 	return ctl.scaleProportionally(d, activeReplicaSets(withNew(oldRSs, newRS)))
+}
+
+// saturated is IsSaturated: the new ReplicaSet has all the replicas, was
+// last scaled for this size, and has them all available.
+func saturated(d *api.Deployment, rs *api.ReplicaSet) bool {
+	if rs == nil {
+		return false
+	}
+	desired, ok := annotatedInt(rs, DesiredReplicasAnnotation)
+	return ok && api.Deref(rs.Spec.Replicas, 0) == replicas(d) && desired == replicas(d) && rs.Status.AvailableReplicas == replicas(d)
 }
 
 func withNew(oldRSs []*api.ReplicaSet, newRS *api.ReplicaSet) []*api.ReplicaSet {
@@ -204,11 +207,10 @@ func sortForScaling(rss []*api.ReplicaSet, up bool) {
 		if a != b {
 			return a > b
 		}
-		ti, tj := rss[i].CreationTimestamp.Time, rss[j].CreationTimestamp.Time
 		if up {
-			return ti.After(tj)
+			return byCreationLess(rss[j], rss[i])
 		}
-		return ti.Before(tj)
+		return byCreationLess(rss[i], rss[j])
 	})
 }
 
@@ -324,53 +326,4 @@ func (ctl *Controller) clearRollbackTo(d *api.Deployment) error {
 	delete(upd.Annotations, RollbackToAnnotation)
 	_, err := client.Update(ctl.c, upd)
 	return err
-}
-
-// progressing reports whether the rollout moved since the last status, as
-// upstream's DeploymentProgressing.
-func progressing(old, cur api.DeploymentStatus) bool {
-	return cur.UpdatedReplicas > old.UpdatedReplicas ||
-		cur.Replicas-cur.UpdatedReplicas < old.Replicas-old.UpdatedReplicas ||
-		cur.ReadyReplicas > old.ReadyReplicas ||
-		cur.AvailableReplicas > old.AvailableReplicas
-}
-
-// progressCondition updates the Progressing condition of a rollout's
-// status, as upstream's syncRolloutStatus: it says the new ReplicaSet has
-// progressed when the rollout is complete, and is progressing whenever it
-// moved; otherwise it stays as it was.
-func (ctl *Controller) progressCondition(d *api.Deployment, st *api.DeploymentStatus, newRS *api.ReplicaSet) {
-	if !hasProgressDeadline(d) {
-		st.Conditions = removeCondition(st.Conditions, "Progressing")
-		return
-	}
-	cur := condition(d.Status.Conditions, "Progressing")
-	if st.Replicas == st.UpdatedReplicas && cur != nil && cur.Reason == ReasonNewRSAvailable {
-		return
-	}
-	now := api.NewTime(ctl.c.Now())
-	name := fmt.Sprintf("Deployment %q", d.Name)
-	if newRS != nil {
-		name = fmt.Sprintf("ReplicaSet %q", newRS.Name)
-	}
-	switch {
-	case complete(d, *st):
-		st.Conditions = setCondition(st.Conditions, api.DeploymentCondition{Type: "Progressing", Status: "True", Reason: ReasonNewRSAvailable, Message: name + " has successfully progressed."}, now)
-	case progressing(d.Status, *st):
-		c := api.DeploymentCondition{Type: "Progressing", Status: "True", Reason: ReasonReplicaSetUpdated, Message: name + " is progressing.", LastUpdateTime: now, LastTransitionTime: now}
-		if cur != nil && cur.Status == "True" {
-			c.LastTransitionTime = cur.LastTransitionTime
-		}
-		st.Conditions = append(removeCondition(st.Conditions, "Progressing"), c)
-	}
-}
-
-func removeCondition(conds []api.DeploymentCondition, typ string) []api.DeploymentCondition {
-	var out []api.DeploymentCondition
-	for _, c := range conds {
-		if c.Type != typ {
-			out = append(out, c)
-		}
-	}
-	return out
 }

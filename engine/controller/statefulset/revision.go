@@ -27,23 +27,7 @@ const RevisionHashLabel = "controller.kubernetes.io/hash"
 // patchOf returns the patch that restores set's pod template: the set's
 // JSON, reduced to spec.template, with keys in sorted order (as upstream
 // re-encodes it through a map).
-func patchOf(set *api.StatefulSet) ([]byte, error) {
-	b, err := json.Marshal(set)
-	if err != nil {
-		return nil, err
-	}
-	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, err
-	}
-	spec, _ := raw["spec"].(map[string]any)
-	tmpl, _ := spec["template"].(map[string]any)
-	if tmpl == nil {
-		tmpl = map[string]any{}
-	}
-	tmpl["$patch"] = "replace"
-	return json.Marshal(map[string]any{"spec": map[string]any{"template": tmpl}})
-}
+func patchOf(set *api.StatefulSet) ([]byte, error) { return controller.TemplatePatch(set) }
 
 // hashRevision is HashControllerRevision: FNV-32 (not 32a) of the data and
 // the collision count, spelled with the safe alphabet.

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/dump"
+)
+
+var updateSpew = flag.Bool("update-spew", false, "rewrite engine/api/testdata/spew/*.golden from k8s.io")
+
+// TestSpewGoldens prints each pod template of engine/api/testdata/spew as
+// kube-controller-manager hashes it: decoded into core/v1, through
+// protobuf as its informer receives it, by dump.ForHash. engine/api's
+// tests print the same templates with its own printer and compare.
+func TestSpewGoldens(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(apiDir, "testdata", "spew", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no templates")
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in corev1.PodTemplateSpec
+		if err := json.Unmarshal(data, &in); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		wire, err := in.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out corev1.PodTemplateSpec
+		if err := out.Unmarshal(wire); err != nil {
+			t.Fatal(err)
+		}
+		got := dump.ForHash(out) + "\n"
+		golden := strings.TrimSuffix(file, ".json") + ".golden"
+		if *updateSpew {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(want) != got {
+			t.Errorf("%s is stale: run go test -run TestSpewGoldens -update-spew", golden)
+		}
+	}
+}

@@ -280,6 +280,38 @@ func TestPlayground(t *testing.T) {
 	})
 }
 
+// TestRunawayGuest: a container spinning without end neither freezes the
+// page nor keeps other pods from running; commands still answer while it
+// spins (the wall times are logged, for docs/benchmarks.md).
+func TestRunawayGuest(t *testing.T) {
+	_, err := os.Stat(filepath.Join(repoRoot(), "web", "site", "index.html"))
+	need(t, err == nil, "the site is not built (make build)")
+	url := startServer(t)
+	ctx := newBrowser(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kubeplay.ready.then(() => true)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+
+	r := run(t, ctx, "kubectl run spin --image=busybox -- sh -c 'while :; do :; done'")
+	require.Equal(t, execResult{Output: "pod/spin created\n"}, r)
+	waitFor(t, ctx, "the spinner to run", func() bool {
+		return regexp.MustCompile(`(?m)^spin +1/1 +Running`).MatchString(run(t, ctx, "kubectl get pod spin").Output)
+	})
+	start := time.Now()
+	r = run(t, ctx, "kubectl get pods")
+	t.Logf("kubectl get pods beside a spinner: %v", time.Since(start))
+	assert.Equal(t, 0, r.ExitCode)
+	start = time.Now()
+	r = run(t, ctx, "kubectl run other --image=busybox --restart=Never -- sh -c 'sleep 1; echo done'")
+	require.Equal(t, execResult{Output: "pod/other created\n"}, r)
+	waitFor(t, ctx, "the other pod to complete", func() bool {
+		return regexp.MustCompile(`(?m)^other +0/1 +Completed`).MatchString(run(t, ctx, "kubectl get pod other").Output)
+	})
+	t.Logf("a pod that sleeps 1 s, beside a spinner, completed in %v", time.Since(start))
+	assert.Equal(t, execResult{Output: "done\n"}, run(t, ctx, "kubectl logs other"))
+	assert.Regexp(t, `(?m)^spin +1/1 +Running +0`, run(t, ctx, "kubectl get pod spin").Output)
+}
+
 // typeLine types a command into the terminal and presses Enter, key by
 // key as a keyboard does: a keyDown that carries the text (the browser
 // makes the keypress and input events from it) and a keyUp.

@@ -26,7 +26,10 @@ type container struct {
 	procs     []*process // live processes: the container's own, then execs
 	killTimer *clock.Timer
 
-	cpu        int64 // fuel used by all its processes: CPU nanoseconds
+	cpu        int64 // CPU nanoseconds used by all its processes
+	fuel       int64 // the work they did
+	tokens     int64 // the host's fuel left to lend (see Options.BurstFuel)
+	refilled   time.Time
 	lastSample struct {
 		at  time.Time
 		cpu int64
@@ -73,6 +76,7 @@ func (r *Runtime) StartContainer(id string) error {
 		r.notify(c)
 	}
 	c.lastSample.at = c.started
+	c.tokens, c.refilled = r.engine.opts.BurstFuel, c.started
 	c.main.start(compiled)
 	return nil
 }
@@ -143,15 +147,45 @@ func (c *container) clock() time.Time {
 	return c.r.loop.Now()
 }
 
+// run accounts for work done and returns the virtual time it takes: the
+// work at the container's CPU share, or longer when the host's loan is
+// spent and the container must wait for it to refill. The whole time
+// counts as CPU time at the share.
+func (c *container) run(fuel int64) time.Duration {
+	opts := c.r.engine.opts
+	now := c.r.loop.Now()
+	if elapsed := now.Sub(c.refilled); elapsed > 0 {
+		full := time.Duration(opts.BurstFuel * int64(time.Second) / opts.HostFuelPerSecond)
+		if elapsed >= full {
+			c.tokens = opts.BurstFuel
+		} else {
+			c.tokens = min(opts.BurstFuel, c.tokens+int64(elapsed)*opts.HostFuelPerSecond/int64(time.Second))
+		}
+		c.refilled = now
+	}
+	c.tokens -= fuel
+	c.fuel += fuel
+	d := c.workTime(fuel)
+	if c.tokens < 0 {
+		d = max(d, time.Duration(-c.tokens*int64(time.Second)/opts.HostFuelPerSecond))
+	}
+	c.cpu += int64(d) * c.shareMillis() / 1000
+	return d
+}
+
+// shareMillis is the container's CPU share in millicores.
+func (c *container) shareMillis() int64 {
+	if l := c.cfg.Resources.CPUMillis; l > 0 && l < 1000 {
+		return l
+	}
+	return 1000
+}
+
 // workTime is the virtual time fuel takes at the container's CPU share: a
 // core, or its CPU limit if lower. A guest is one thread, so it never uses
 // more than a core.
 func (c *container) workTime(fuel int64) time.Duration {
-	milli := int64(1000)
-	if l := c.cfg.Resources.CPUMillis; l > 0 && l < milli {
-		milli = l
-	}
-	return time.Duration(fuel * int64(time.Second) / fuelPerSecond * 1000 / milli)
+	return time.Duration(fuel * int64(time.Second) / fuelPerSecond * 1000 / c.shareMillis())
 }
 
 // stats reports the container's usage; the CPU rate is over the time
@@ -160,7 +194,7 @@ func (c *container) stats(now time.Time) ContainerStats {
 	s := &c.lastSample
 	if now.After(s.at) {
 		if !s.at.IsZero() {
-			s.rate = uint64((c.cpu - s.cpu) * int64(time.Second) / int64(now.Sub(s.at)))
+			s.rate = uint64(float64(c.cpu-s.cpu) / now.Sub(s.at).Seconds())
 		}
 		s.at, s.cpu = now, c.cpu
 	}

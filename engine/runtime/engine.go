@@ -32,6 +32,18 @@ type Options struct {
 	// responsive, larger costs fewer switches. Default 250 000, a quarter
 	// of a millisecond of virtual CPU.
 	SliceFuel int64
+	// HostFuelPerSecond and BurstFuel are what the host lends a container:
+	// it may run BurstFuel of work at full speed, and after that
+	// HostFuelPerSecond of work a virtual second (a token bucket), so
+	// that a guest computing without end costs the host a bounded share
+	// of its time and the rest of the cluster keeps its pace. The time a
+	// throttled guest waits counts as CPU time at its share, as it would
+	// be running on a real node. Defaults: 500 000 a second (a fifth or so
+	// of what the interpreter runs in the browser) and 50 000 000 (50 ms
+	// of CPU, which covers a Go program's start many times over and the
+	// documentation's pi Job).
+	HostFuelPerSecond int64
+	BurstFuel         int64
 	// MaxMemory caps a container's memory when it has no limit, as a
 	// node's memory would; default 1 GiB.
 	MaxMemory int64
@@ -47,6 +59,12 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.SliceFuel <= 0 {
 		o.SliceFuel = 250_000
+	}
+	if o.HostFuelPerSecond <= 0 {
+		o.HostFuelPerSecond = 500_000
+	}
+	if o.BurstFuel <= 0 {
+		o.BurstFuel = 50_000_000
 	}
 	if o.MaxMemory <= 0 {
 		o.MaxMemory = 1 << 30

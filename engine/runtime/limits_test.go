@@ -186,3 +186,35 @@ func TestExec(t *testing.T) {
 		assert.Equal(t, ErrNotRunning, err)
 	})
 }
+
+// A container whose program ends takes its execs with it.
+func TestExecEndsWithItsContainer(t *testing.T) {
+	f := newFixture(t)
+	id := f.run(t, "busybox", "sh", "-c", "sleep 2")
+	f.loop.AdvanceBy(time.Second)
+	var res *ExecResult
+	require.NoError(t, f.rt.ExecSync(context.Background(), id, ExecRequest{Cmd: []string{"sleep", "60"}, Done: func(r ExecResult) { res = &r }}))
+	f.loop.AdvanceBy(5 * time.Second)
+	require.NotNil(t, res)
+	assert.Equal(t, ExecResult{ExitCode: 137, Err: ErrContainerStopped}, *res)
+	s, _ := f.rt.ContainerStatus(id)
+	assert.Equal(t, "Completed", s.Reason)
+}
+
+// A guest that computes past the host's loan runs at the loan's pace:
+// its CPU time is its full share, its real work is bounded.
+func TestSpinnerPastItsBurst(t *testing.T) {
+	f := newFixture(t)
+	id := f.start(t, ContainerConfig{Name: "c"}, "kubeplay.test/spin")
+	fired := 0
+	f.loop.Every(time.Second, func() { fired++ })
+	f.loop.AdvanceBy(10 * time.Second)
+	assert.Equal(t, 10, fired)
+	st, _ := f.rt.ContainerStats(id)
+	assert.InDelta(t, 10e9, float64(st.UsageCoreNanoSeconds), 0.6e9, "a full core, as on a node")
+	assert.InDelta(t, 1e9, float64(st.UsageNanoCores), 0.06e9)
+	opts := f.rt.engine.opts
+	work := f.rt.containers[id].fuel
+	assert.LessOrEqual(t, work, opts.BurstFuel+10*opts.HostFuelPerSecond+opts.SliceFuel, "the host's work is bounded")
+	t.Logf("10 s of spinning: %d instructions of work, %v of CPU", work, time.Duration(st.UsageCoreNanoSeconds))
+}

@@ -175,14 +175,12 @@ func (p *process) used() int64 {
 // settle counts the fuel used as the container's CPU time, refills it and
 // returns the virtual time the work since the last pause took.
 func (p *process) settle() time.Duration {
-	u := p.used()
-	p.c.cpu += u
-	p.pending += u
+	p.pending += p.used()
 	if p.fuel != nil {
 		p.given = p.r.engine.opts.SliceFuel
 		p.fuel.Set(uint64(p.given))
 	}
-	d := p.c.workTime(p.pending)
+	d := p.c.run(p.pending)
 	p.pending = 0
 	return d
 }

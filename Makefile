@@ -70,10 +70,12 @@ test-web: web/node_modules/.stamp
 # a module of its own so that k8s.io never enters the engine's go.mod.
 apigen:
 	cd tools/apigen && $(GO) run . -out ../../engine/api
+	cd tools/apigen && $(GO) run ./explaingen -out ../../engine/kubectl
 
 # apigen-check fails if the generated files differ from what apigen writes.
 apigen-check:
 	cd tools/apigen && $(GO) run . -out ../../engine/api -check
+	cd tools/apigen && $(GO) run ./explaingen -out ../../engine/kubectl -check
 
 clean:
 	rm -rf bin build web/site/assets web/site/index.html web/site/*.svg $(IMAGES)

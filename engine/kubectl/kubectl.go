@@ -73,6 +73,7 @@ func init() {
 		"api-versions":  {"Print the supported API versions on the server, in the form of \"group/version\"", (*Kubectl).apiVersions},
 		"config":        {"Modify kubeconfig files", (*Kubectl).config},
 		"events":        {"List events", (*Kubectl).events},
+		"explain":       {"Get documentation for a resource", (*Kubectl).explain},
 		"cordon":        {"Mark node as unschedulable", (*Kubectl).cordon},
 		"uncordon":      {"Mark node as schedulable", (*Kubectl).uncordon},
 		"drain":         {"Drain node in preparation for maintenance", (*Kubectl).drain},

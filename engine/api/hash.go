@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
@@ -10,7 +11,8 @@ import (
 
 // Pod templates are hashed as kube-controller-manager's ComputeHash does,
 // so that a Deployment's ReplicaSet and a DaemonSet's ControllerRevision get
-// the names a real cluster gives them (web-5d78c9869d). Upstream hashes the
+// the names a real cluster gives them (web-5d78c9869d), and an Endpoints
+// object's subsets and ports are ordered by the same print's MD5. Upstream hashes the
 // template as k8s.io/utils/dump.ForHash prints it: go-spew's "%#v", which
 // names every type as reflect spells it in k8s.io/api and follows pointers.
 // AppendForHash prints our twin of that value the same way, walking the
@@ -51,11 +53,16 @@ type spewField struct {
 	typ  int
 }
 
-// AppendForHash appends the template as dump.ForHash prints the
-// corresponding *v1.PodTemplateSpec's value.
-func AppendForHash(b []byte, t *PodTemplateSpec) []byte {
+// AppendForHash appends *v as dump.ForHash prints the value of its k8s.io
+// twin. v is a *PodTemplateSpec, *EndpointSubset, *EndpointPort or
+// *DiscoveryV1EndpointPort: the types kube-controller-manager hashes.
+func AppendForHash(b []byte, v any) []byte {
+	root, ok := spewRoot(v)
+	if !ok {
+		panic(fmt.Sprintf("api: %T is not hashed as upstream hashes it", v))
+	}
 	p := spewPrinter{b: b}
-	p.value(reflect.ValueOf(t).Elem(), 0, true)
+	p.value(reflect.ValueOf(v).Elem(), root, true)
 	return p.b
 }
 

@@ -3,9 +3,24 @@
 
 package api
 
-// spewTypes are the k8s.io/api types reachable from core/v1
-// PodTemplateSpec, as reflect names them, root first: what hash.go needs
-// to print a template as kube-controller-manager's ComputeHash does.
+// spewRoot returns where the k8s.io twin of v's type is in spewTypes.
+func spewRoot(v any) (int, bool) {
+	switch v.(type) {
+	case *PodTemplateSpec:
+		return 0, true
+	case *EndpointSubset:
+		return 302, true
+	case *EndpointPort:
+		return 308, true
+	case *DiscoveryV1EndpointPort:
+		return 309, true
+	}
+	return 0, false
+}
+
+// spewTypes are the k8s.io/api types reachable from the types hashed as
+// kube-controller-manager hashes them, as reflect names them: what hash.go
+// needs to print them as go-spew does.
 var spewTypes = []spewType{
 	0:   {name: "v1.PodTemplateSpec", kind: spewStruct, fields: []spewField{{"ObjectMeta", 1}, {"Spec", 21}}},
 	1:   {name: "v1.ObjectMeta", kind: spewStruct, fields: []spewField{{"Name", 2}, {"GenerateName", 2}, {"Namespace", 2}, {"SelfLink", 2}, {"UID", 3}, {"ResourceVersion", 2}, {"Generation", 4}, {"CreationTimestamp", 5}, {"DeletionTimestamp", 6}, {"DeletionGracePeriodSeconds", 7}, {"Labels", 8}, {"Annotations", 8}, {"OwnerReferences", 9}, {"Finalizers", 13}, {"ManagedFields", 14}}},
@@ -309,4 +324,13 @@ var spewTypes = []spewType{
 	299: {name: "v1.PodSchedulingGroup", kind: spewStruct, fields: []spewField{{"PodGroupName", 52}}},
 	300: {name: "[]v1.EvictionResponder", kind: spewSlice, elem: 301},
 	301: {name: "v1.EvictionResponder", kind: spewStruct, fields: []spewField{{"Name", 2}, {"Priority", 34}}},
+	302: {name: "v1.EndpointSubset", kind: spewStruct, fields: []spewField{{"Addresses", 303}, {"NotReadyAddresses", 303}, {"Ports", 307}}},
+	303: {name: "[]v1.EndpointAddress", kind: spewSlice, elem: 304},
+	304: {name: "v1.EndpointAddress", kind: spewStruct, fields: []spewField{{"IP", 2}, {"Hostname", 2}, {"NodeName", 52}, {"TargetRef", 305}}},
+	305: {name: "*v1.ObjectReference", kind: spewPointer, elem: 306},
+	306: {name: "v1.ObjectReference", kind: spewStruct, fields: []spewField{{"Kind", 2}, {"Namespace", 2}, {"Name", 2}, {"UID", 3}, {"APIVersion", 2}, {"ResourceVersion", 2}, {"FieldPath", 2}}},
+	307: {name: "[]v1.EndpointPort", kind: spewSlice, elem: 308},
+	308: {name: "v1.EndpointPort", kind: spewStruct, fields: []spewField{{"Name", 2}, {"Port", 35}, {"Protocol", 144}, {"AppProtocol", 52}}},
+	309: {name: "v1.EndpointPort", kind: spewStruct, fields: []spewField{{"Name", 52}, {"Protocol", 310}, {"Port", 34}, {"AppProtocol", 52}}},
+	310: {name: "*v1.Protocol", kind: spewPointer, elem: 144},
 }

@@ -14,12 +14,14 @@ import (
 
 // Get returns the object, shared: callers must not modify it.
 func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
+	s.warnDeprecated(r)
 	obj, err := s.getStored(r.Stored(), ns, name)
 	return r.FromStorage(obj), served(r, err)
 }
 
 // List returns the objects in ns (every namespace when ns is "") that match opts.
 func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
+	s.warnDeprecated(r)
 	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
 	l, err := s.listStored(r.Stored(), ns, opts)
 	if err != nil || !r.Alternate() {
@@ -34,6 +36,7 @@ func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, 
 // Create stores a new object. The object becomes the server's; the caller
 // must not use it afterwards. The stored object is returned.
 func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	s.warnDeprecated(r)
 	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj))
 	return r.FromStorage(out), served(r, err)
 }
@@ -41,6 +44,7 @@ func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 // Update replaces an object's spec and metadata; its status is kept. A
 // resourceVersion in obj must match the stored one.
 func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	s.warnDeprecated(r)
 	out, err := s.update(r.Stored(), r.ToStorage(obj), false)
 	return r.FromStorage(out), served(r, err)
 }
@@ -57,6 +61,7 @@ func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, 
 // object with finalizers stays until they are removed. The returned object is
 // the deleted one, or the one now marked for deletion.
 func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
+	s.warnDeprecated(r)
 	defer s.startDryRun(opts.DryRun)()
 	out, err := s.deleteStored(r.Stored(), ns, name, opts)
 	return r.FromStorage(out), served(r, err)
@@ -69,6 +74,7 @@ func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions
 // replays every change after it, or fails with 410 Gone if that history is
 // compacted. The returned stop ends the watch.
 func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
+	s.warnDeprecated(r)
 	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
 	if !r.Alternate() {
 		return s.watchStored(r, ns, opts, handler)

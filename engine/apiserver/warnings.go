@@ -35,9 +35,6 @@ var unsimulated = []struct {
 	{"lifecycle hooks (postStart, preStop) are kept but not run yet", func(s *api.PodSpec) bool {
 		return anyContainer(s, func(c *api.Container) bool { return c.Lifecycle != nil })
 	}},
-	{"resource limits are kept but not enforced yet: a container may use more memory and CPU than its limits", func(s *api.PodSpec) bool {
-		return anyContainer(s, func(c *api.Container) bool { return len(c.Resources.Limits) > 0 })
-	}},
 	{"securityContext is kept but has no effect: containers are WebAssembly modules, not Linux processes", func(s *api.PodSpec) bool {
 		return s.SecurityContext != nil && !reflect.DeepEqual(*s.SecurityContext, api.PodSecurityContext{}) ||
 			anyContainer(s, func(c *api.Container) bool { return c.SecurityContext != nil })
@@ -102,4 +99,17 @@ func (s *Server) TakeWarnings() []string {
 	w := s.warnings
 	s.warnings = nil
 	return w
+}
+
+// deprecatedResources are the resources kube-apiserver warns about on
+// every request, with its words.
+var deprecatedResources = map[string]string{
+	"endpoints": "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+}
+
+// warnDeprecated queues the deprecation warning of a request's resource.
+func (s *Server) warnDeprecated(r *api.ResourceInfo) {
+	if w, ok := deprecatedResources[r.GroupResource()]; ok {
+		s.warnings = append(s.warnings, w)
+	}
 }

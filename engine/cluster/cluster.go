@@ -22,6 +22,9 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/daemonset"
 	"github.com/kubeplay/kubeplay/engine/controller/deployment"
 	"github.com/kubeplay/kubeplay/engine/controller/disruption"
+	"github.com/kubeplay/kubeplay/engine/controller/endpoint"
+	"github.com/kubeplay/kubeplay/engine/controller/endpointslice"
+	"github.com/kubeplay/kubeplay/engine/controller/endpointslicemirroring"
 	"github.com/kubeplay/kubeplay/engine/controller/garbagecollector"
 	"github.com/kubeplay/kubeplay/engine/controller/job"
 	"github.com/kubeplay/kubeplay/engine/controller/namespace"
@@ -237,6 +240,9 @@ func (c *Cluster) bootstrap() error {
 	if err := c.boot(first); err != nil {
 		return err
 	}
+	if err := endpoint.NewKubernetesService(c.Client("kube-apiserver"), first.Address).Start(); err != nil {
+		return err
+	}
 	if err := applyAddons(c.Client("kubeadm")); err != nil {
 		return err
 	}
@@ -264,6 +270,9 @@ func (c *Cluster) startControllerManager() error {
 		replicaset.NewReplicationManager(cl, pods),
 		deployment.New(cl, rss, pods),
 		daemonset.New(cl, nodes, pods),
+		endpoint.New(cl, pods),
+		endpointslice.New(cl, pods, nodes),
+		endpointslicemirroring.New(cl),
 		nodelifecycle.New(cl, nodes, pods),
 		tainteviction.New(cl, nodes, pods),
 		podgc.New(cl, nodes, pods),

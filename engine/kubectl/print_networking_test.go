@@ -117,9 +117,13 @@ nothing    <none>                                                   8d
 starting                                                            8d
 v6         [fd00:10:244::5]:8080                                    8d
 web        10.244.1.5:80,10.244.2.7:80,10.244.1.5:443 + 3 more...   8d
+--- stderr
+Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice
 `},
 		{"endpoints-wide", setupEndpoints, []string{"ep", "web", "-o", "wide"}, `NAME   ENDPOINTS                                                AGE
 web    10.244.1.5:80,10.244.2.7:80,10.244.1.5:443 + 3 more...   8d
+--- stderr
+Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice
 `},
 		{"endpointslices", setupEndpointSlices, []string{"endpointslices"}, `NAME             ADDRESSTYPE   PORTS                        ENDPOINTS                                      AGE
 web-7xk2p        IPv4          80,443                       10.244.1.5,10.244.2.7,10.244.1.9 + 1 more...   95m

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -14,18 +15,29 @@ import (
 // DaemonSet's ControllerRevisions by controller.ComputeHash: FNV-32a of
 // the pod template as k8s.io/utils/dump.ForHash prints it, which is
 // go-spew's "%#v" with every Go type named as reflect spells it
-// ("(v1.PodSpec)", "(*int64)", "(v1.RestartPolicy)Always"). engine/api
-// flattens named scalars to their underlying types and drops the package
-// names, so it cannot learn those spellings from its own types: this file
-// writes them down, for every type reachable from core/v1 PodTemplateSpec,
-// into zz_generated.spew.go, which engine/api's hash printer walks beside
-// the value it prints.
+// ("(v1.PodSpec)", "(*int64)", "(v1.RestartPolicy)Always"); the endpoints
+// controller orders an Endpoints object's subsets and ports by MD5 of the
+// same print. engine/api flattens named scalars to their underlying types
+// and drops the package names, so it cannot learn those spellings from its
+// own types (and an EndpointSlice's ports are ordered by the MD5 of theirs):
+// this file writes them down, for every type reachable from the
+// hashed roots, into zz_generated.spew.go, which engine/api's hash printer
+// walks beside the value it prints.
 
 // spewFile is the generated table's file name, in the output directory.
 const spewFile = "zz_generated.spew.go"
 
-// spewRoot is the type kube-controller-manager hashes.
-var spewRoot = reflect.TypeFor[corev1.PodTemplateSpec]()
+// spewRoots are the types kube-controller-manager hashes, with their
+// names in engine/api.
+var spewRoots = []struct {
+	typ  reflect.Type
+	name string
+}{
+	{reflect.TypeFor[corev1.PodTemplateSpec](), "PodTemplateSpec"},
+	{reflect.TypeFor[corev1.EndpointSubset](), "EndpointSubset"},
+	{reflect.TypeFor[corev1.EndpointPort](), "EndpointPort"},
+	{reflect.TypeFor[discoveryv1.EndpointPort](), "DiscoveryV1EndpointPort"},
+}
 
 // spewSpecial are types whose printing depends on unexported fields the
 // engine's twins do not have; the printer knows them by kind.
@@ -47,8 +59,8 @@ type spewFieldEntry struct {
 	typ  int
 }
 
-// spewTable numbers the types reachable from spewRoot, root first, in the
-// order a depth-first walk meets them.
+// spewTable numbers the types reachable from spewRoots, in the order a
+// depth-first walk from each root in turn meets them.
 type spewTable struct {
 	index   map[reflect.Type]int
 	entries []*spewEntry
@@ -56,8 +68,10 @@ type spewTable struct {
 
 func buildSpewTable() (*spewTable, error) {
 	t := &spewTable{index: map[reflect.Type]int{}}
-	if _, err := t.add(spewRoot); err != nil {
-		return nil, err
+	for _, r := range spewRoots {
+		if _, err := t.add(r.typ); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }
@@ -119,9 +133,15 @@ func emitSpew() ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	b.WriteString("// spewTypes are the k8s.io/api types reachable from core/v1\n")
-	b.WriteString("// PodTemplateSpec, as reflect names them, root first: what hash.go needs\n")
-	b.WriteString("// to print a template as kube-controller-manager's ComputeHash does.\n")
+	b.WriteString("// spewRoot returns where the k8s.io twin of v's type is in spewTypes.\n")
+	b.WriteString("func spewRoot(v any) (int, bool) {\n\tswitch v.(type) {\n")
+	for _, r := range spewRoots {
+		fmt.Fprintf(&b, "\tcase *%s:\n\t\treturn %d, true\n", r.name, t.index[r.typ])
+	}
+	b.WriteString("\t}\n\treturn 0, false\n}\n\n")
+	b.WriteString("// spewTypes are the k8s.io/api types reachable from the types hashed as\n")
+	b.WriteString("// kube-controller-manager hashes them, as reflect names them: what hash.go\n")
+	b.WriteString("// needs to print them as go-spew does.\n")
 	b.WriteString("var spewTypes = []spewType{\n")
 	for i, e := range t.entries {
 		fmt.Fprintf(&b, "\t%d: {name: %q, kind: %s", i, e.name, e.kind)

@@ -104,3 +104,12 @@ func Edit[T api.Object](f *Fixture, ns, name string, edit func(T)) {
 	_, err := client.Update(f.C, obj)
 	require.NoError(f.T, err)
 }
+
+// EditStatus reads an object, lets edit change it and writes its status.
+func EditStatus[T api.Object](f *Fixture, ns, name string, edit func(T)) {
+	f.T.Helper()
+	obj := api.Clone(Get[T](f, ns, name))
+	edit(obj)
+	_, err := client.UpdateStatus(f.C, obj)
+	require.NoError(f.T, err)
+}

@@ -257,7 +257,7 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Name: c.Name, Image: img,
 		Command: expandAll(c.Command, env), Args: expandAll(c.Args, env), Env: env,
 		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st),
-		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID},
+		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID, IP: st.ip},
 	}
 	id, err := k.rt.CreateContainer(cfg)
 	if err != nil {

@@ -113,6 +113,9 @@ type Sandbox struct {
 	// Network is the pod's network namespace ID; containers of one pod
 	// share it.
 	Network string
+	// IP is the pod's address: its own, or its node's for a hostNetwork
+	// pod (which shares the node's namespace).
+	IP string
 }
 
 // ContainerStats is a container's resource usage, as the CRI's

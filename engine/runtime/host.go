@@ -67,6 +67,9 @@ func (g *Guest) ContainerID() string { return g.p.c.id }
 // Sandbox is the guest's pod sandbox.
 func (g *Guest) Sandbox() Sandbox { return g.p.c.cfg.Sandbox }
 
+// Node is the node the guest runs on.
+func (g *Guest) Node() string { return g.p.r.node }
+
 // Now is the guest's clock: the loop's time plus the CPU time it has used
 // since it last handed the loop back.
 func (g *Guest) Now() time.Time { return g.p.now() }

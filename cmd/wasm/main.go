@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"syscall/js"
@@ -16,11 +17,18 @@ import (
 
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/page"
 	"github.com/kubeplay/kubeplay/engine/session"
 )
 
-// tick is how often the pacer advances the cluster.
-const tick = 50 * time.Millisecond
+// tick is how often the pacer advances the cluster and the page gets a
+// batch of what changed; at max speed the engine works in slices (see
+// session.Pacer) and yields this long between them, so the worker still
+// takes the page's messages.
+const (
+	tick     = 50 * time.Millisecond
+	maxYield = 4 * time.Millisecond
+)
 
 func main() {
 	host := js.Global().Get("kubeplayHost")
@@ -42,6 +50,12 @@ func start(host js.Value) error {
 	if v := cfg.Get("seed"); v.Type() == js.TypeNumber {
 		seed = uint64(v.Int())
 	}
+	speed := session.Speed(1)
+	if v := cfg.Get("speed"); v.Type() == js.TypeString {
+		if sp, err := session.ParseSpeed(v.String()); err == nil {
+			speed = sp
+		}
+	}
 	s, err := session.New(session.Config{
 		Cluster: cluster.Config{Seed: seed, Workers: 2, Start: time.Now().UTC().Truncate(time.Second), Modules: src, Data: store.cluster, DataDir: "."},
 		FS:      store.home,
@@ -54,17 +68,15 @@ func start(host js.Value) error {
 	if err != nil {
 		return fmt.Errorf("the cluster did not start: %w", err)
 	}
-	pacer := s.Pace(time.Now, 1)
-	go func() {
-		for {
-			time.Sleep(tick)
-			pacer.Step()
-		}
-	}()
-	b := &bridge{host: host, s: s, running: map[int]context.CancelFunc{}}
+	pacer := s.Pace(time.Now, float64(speed))
+	pg := page.New(page.Config{Session: s, Pacer: pacer, Home: store.home, HomeDir: "root"})
+	b := &bridge{host: host, s: s, page: pg, running: map[int]context.CancelFunc{}, calls: make(chan string, 256)}
+	go b.serve()
+	go run(host, pacer, pg)
 	js.Global().Set("kubeplayEngine", js.ValueOf(map[string]any{
 		"exec":      js.FuncOf(b.exec),
 		"interrupt": js.FuncOf(b.interrupt),
+		"call":      js.FuncOf(b.call),
 	}))
 	rep := s.Cluster().Restored()
 	warnings := append(store.warnings, rep.Dropped...)
@@ -72,10 +84,28 @@ func start(host js.Value) error {
 		"nodes":    len(s.Cluster().Nodes()),
 		"version":  apiserver.Version,
 		"restored": rep.Restored,
+		"setAside": rep.SetAside,
+		"memory":   store.memory,
+		"speed":    speed.String(),
 		"warnings": toJS(warnings),
 	}
 	host.Call("ready", js.ValueOf(ready))
 	return nil
+}
+
+// run paces the cluster and hands the page a batch after each step.
+func run(host js.Value, pacer *session.Pacer, pg *page.Page) {
+	for {
+		pause := tick
+		if pacer.Speed() == session.Max {
+			pause = maxYield
+		}
+		time.Sleep(pause)
+		pacer.Step()
+		if batch := pg.Flush(); batch != nil {
+			host.Call("batch", string(batch))
+		}
+	}
 }
 
 func toJS(ss []string) []any {
@@ -91,6 +121,8 @@ func toJS(ss []string) []any {
 type bridge struct {
 	host    js.Value
 	s       *session.Session
+	page    *page.Page
+	calls   chan string // the page's requests, answered in order
 	mu      sync.Mutex
 	running map[int]context.CancelFunc
 	queue   sync.Mutex // commands run one at a time, in order
@@ -137,4 +169,28 @@ type outputWriter struct {
 func (w outputWriter) Write(p []byte) (int, error) {
 	w.host.Call("output", w.id, string(p))
 	return len(p), nil
+}
+
+// call takes a request for the page package (docs/bridge.md): a JSON
+// string, answered in order by serve through host.reply.
+func (b *bridge) call(this js.Value, args []js.Value) any {
+	if len(args) != 1 || args[0].Type() != js.TypeString {
+		return "kubeplayEngine.call takes one JSON string"
+	}
+	select {
+	case b.calls <- args[0].String():
+		return nil
+	default:
+		return "the engine is busy: too many requests are waiting"
+	}
+}
+
+func (b *bridge) serve() {
+	for msg := range b.calls {
+		reply, err := json.Marshal(b.page.Handle([]byte(msg)))
+		if err != nil {
+			reply, _ = json.Marshal(page.Reply{Type: "reply", Error: err.Error()})
+		}
+		b.host.Call("reply", string(reply))
+	}
 }

@@ -24,6 +24,7 @@ const (
 // refuses IndexedDB (private windows, some embedded contexts), saying so.
 type storage struct {
 	cluster, home hackpadfs.FS
+	memory        bool // kept in memory only: IndexedDB was refused
 	warnings      []string
 }
 
@@ -36,7 +37,7 @@ func openStorage() *storage {
 	}
 	if err != nil {
 		s.warnings = append(s.warnings, fmt.Sprintf("this browser does not let the page keep data (%v): the cluster and your files last until the tab closes", err))
-		s.cluster, s.home = memFS(), memFS()
+		s.cluster, s.home, s.memory = memFS(), memFS(), true
 	}
 	if err := hackpadfs.MkdirAll(s.home, "root", 0o755); err != nil && !errors.Is(err, hackpadfs.ErrExist) {
 		s.warnings = append(s.warnings, fmt.Sprintf("your home directory could not be created: %v", err))

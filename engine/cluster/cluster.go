@@ -189,15 +189,18 @@ func (c *Cluster) API() *apiserver.Server { return c.api }
 
 // Client returns a client acting as component.
 func (c *Cluster) Client(component string) *client.Client {
-	cl := client.New(c.api, component)
-	if c.observer != nil {
-		cl = cl.WithObserver(c.observer)
-	}
-	return cl
+	return client.New(c.api, component).WithObserver(c.observe)
 }
 
-// Observe reports every API request any component makes from now on.
+// Observe reports every API request any component makes from now on,
+// those of the components started before it included; nil stops it.
 func (c *Cluster) Observe(f func(client.Request)) { c.observer = f }
+
+func (c *Cluster) observe(r client.Request) {
+	if c.observer != nil {
+		c.observer(r)
+	}
+}
 
 // Nodes returns the names of the cluster's machines, in the order they
 // were created.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -45,7 +46,7 @@ func (s *Session) Pace(now func() time.Time, speed float64) *Pacer {
 	return p
 }
 
-// SetSpeed changes the speed; 0 pauses.
+// SetSpeed changes the speed; 0 pauses, +Inf is Max (speed.go).
 func (p *Pacer) SetSpeed(speed float64) {
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
@@ -59,6 +60,11 @@ func (p *Pacer) Step() {
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
 	wall := p.now()
+	if math.IsInf(p.speed, 1) {
+		p.wall = p.runMax(wall)
+		p.err = p.s.cluster.Flush()
+		return
+	}
 	d := time.Duration(float64(wall.Sub(p.wall)) * p.speed)
 	p.wall = wall
 	if d > p.maxStep {

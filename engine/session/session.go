@@ -32,6 +32,8 @@ type Session struct {
 	shell   *shell.Shell
 	mu      sync.Mutex
 	waiter  waiter
+	changes bool   // Skip watches the cluster's changes (speed.go)
+	change  string // the first notable change since Skip started
 }
 
 // waiter decides how the cluster runs while a command waits.
@@ -51,7 +53,7 @@ func New(cfg Config) (*Session, error) {
 	s.waiter = &jumpWaiter{s: s}
 	sh, err := shell.New(shell.Config{
 		Client: c.Client("kubectl"),
-		Host:   hostFunc(func(ctx context.Context, d time.Duration, cond func() bool) error { return s.waiter.Wait(ctx, d, cond) }),
+		Host:   host{s},
 		FS:     cfg.FS,
 		Dir:    cfg.Dir,
 		Env:    cfg.Env,
@@ -65,12 +67,6 @@ func New(cfg Config) (*Session, error) {
 	}
 	s.shell = sh
 	return s, nil
-}
-
-type hostFunc func(ctx context.Context, d time.Duration, cond func() bool) error
-
-func (f hostFunc) Wait(ctx context.Context, d time.Duration, cond func() bool) error {
-	return f(ctx, d, cond)
 }
 
 // Cluster returns the session's cluster. Use it under Lock.

@@ -49,6 +49,9 @@ var kubeplayTool = &tool{
 		"kubeplay image ls [REPOSITORY[:TAG]]",
 		"kubeplay image tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
 		"kubeplay image load FILE NAME[:TAG]",
+		"kubeplay speed [pause|1|10|100|max]",
+		"kubeplay step",
+		"kubeplay skip",
 	},
 	about: `Be the playground cluster's cloud: list its machines, add one (its kubelet joins
 the cluster), stop one (it loses power: its kubelet and containers stop at once),
@@ -56,7 +59,9 @@ start one again (its node recovers and its pods restart), or delete one (the clo
 controller manager deletes its Node once it is found unreachable).
 Run 'kubeplay node add --help' for the options of add.
 Push to its image registry: list the images it holds, tag one under another name
-(as docker tag and push), or load a WASI module of your own as an image.`,
+(as docker tag and push), or load a WASI module of your own as an image.
+Drive the cluster's clock: its speed, a step to the next timer, a skip to the
+next change.`,
 	inOrder: true,
 	status:  1,
 }
@@ -98,6 +103,8 @@ func (s *Shell) kubeplayCmd(ctx context.Context, hc interp.HandlerContext, args 
 		return kubeplayTool.usageError(hc.Stderr, "missing command")
 	case p.args[0] == "image":
 		return s.kubeplayImage(hc, p.args[1:])
+	case kubeplayClockTools[p.args[0]] != nil:
+		return s.kubeplayClock(hc, p.args[0], p.args[1:])
 	case p.args[0] != "node":
 		return kubeplayTool.usageError(hc.Stderr, "unknown command '%s'", p.args[0])
 	case len(p.args) == 1:

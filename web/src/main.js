@@ -371,6 +371,9 @@ try {
       case 'error':
         fail(m.message);
         break;
+      case 'reply':
+      case 'batch':
+        break; // the page protocol (docs/bridge.md); nothing asks yet
       default:
         console.warn('kubeplay: unknown message from the worker', m);
     }

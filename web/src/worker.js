@@ -1,7 +1,8 @@
 // The Web Worker that runs the engine (Go compiled to js/wasm). It implements
 // the worker side of docs/bridge.md: it gives the engine globalThis.kubeplayHost,
 // forwards what the engine reports to the page, and passes the page's
-// exec/interrupt messages to globalThis.kubeplayEngine.
+// exec, interrupt and call messages to globalThis.kubeplayEngine, once it
+// has checked their shape.
 //
 // This is a classic worker (importScripts is used for wasm_exec.js). The build
 // (web/build.mjs) defines:
@@ -54,17 +55,46 @@ self.addEventListener('unhandledrejection', (event) => {
 
 // ---- page -> engine ----------------------------------------------------------
 
+// Limits of what the page may send (the engine checks again, strictly).
+const MAX_LINE = 1 << 20;
+const MAX_CALL = 2 << 20;
+const OP = /^[a-z]{1,16}$/;
+
+// checkPageMessage returns the message in the shape the engine takes, or
+// null for anything else: a dedicated worker hears only its page, but the
+// shape is checked all the same (docs/bridge.md).
+function checkPageMessage(m) {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return null;
+  const id = m.id;
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
+  switch (m.type) {
+    case 'exec':
+      return typeof m.line === 'string' && m.line.length <= MAX_LINE ? { type: 'exec', id, line: m.line } : null;
+    case 'interrupt':
+      return { type: 'interrupt', id };
+    case 'call': {
+      if (typeof m.op !== 'string' || !OP.test(m.op)) return null;
+      if (m.args !== undefined && (m.args === null || typeof m.args !== 'object' || Array.isArray(m.args))) return null;
+      let json;
+      try {
+        json = JSON.stringify({ id, op: m.op, args: m.args ?? {} });
+      } catch {
+        return null;
+      }
+      return json.length <= MAX_CALL ? { type: 'call', id, json } : null;
+    }
+    default:
+      return null;
+  }
+}
+
 self.addEventListener('message', (event) => {
-  const m = event.data;
-  if (!m || typeof m !== 'object') return;
-  if (m.type === 'exec' && Number.isSafeInteger(m.id) && typeof m.line === 'string') {
-    waiting.push({ type: 'exec', id: m.id, line: m.line });
-  } else if (m.type === 'interrupt' && Number.isSafeInteger(m.id)) {
-    waiting.push({ type: 'interrupt', id: m.id });
-  } else {
-    console.warn('kubeplay: ignoring a message from the page', m);
+  const m = checkPageMessage(event.data);
+  if (!m) {
+    console.warn('kubeplay: ignoring a message from the page', event.data);
     return;
   }
+  waiting.push(m);
   deliver();
 });
 
@@ -76,9 +106,13 @@ function deliver() {
     const m = waiting.shift();
     try {
       if (m.type === 'exec') engine.exec(m.id, m.line);
-      else engine.interrupt(m.id);
+      else if (m.type === 'interrupt') engine.interrupt(m.id);
+      else {
+        const refused = engine.call(m.json);
+        if (refused) post({ type: 'reply', id: m.id, error: String(refused) });
+      }
     } catch (err) {
-      fail(new Error(`the engine failed to run a command: ${describe(err)}`));
+      fail(new Error(`the engine failed to take a message: ${describe(err)}`));
       return;
     }
   }
@@ -99,8 +133,27 @@ for (const [name, image] of Object.entries(__IMAGES__)) {
   images[name] = { url: siteURL(image.url), size: image.size, sha256: image.sha256 };
 }
 
+// The speed the page asks the cluster to start at (kept across reloads).
+let speed;
+try {
+  speed = new URL(self.location.href).searchParams.get('speed') ?? undefined;
+} catch {
+  speed = undefined;
+}
+
+// parse reads a JSON string from the engine; parsing here keeps the work
+// off the page's thread.
+function parse(json) {
+  try {
+    return JSON.parse(String(json));
+  } catch (err) {
+    console.error('kubeplay: the engine sent a message that does not parse', err);
+    return null;
+  }
+}
+
 globalThis.kubeplayHost = {
-  config: { images },
+  config: { images, speed },
   ready(info) {
     if (failed) return;
     post({ type: 'ready', info: plain(info) });
@@ -119,6 +172,14 @@ globalThis.kubeplayHost = {
   },
   error(message) {
     fail(String(message));
+  },
+  reply(json) {
+    const r = parse(json);
+    if (r && r.type === 'reply') post(r);
+  },
+  batch(json) {
+    const b = parse(json);
+    if (b && b.type === 'batch') post(b);
   },
 };
 

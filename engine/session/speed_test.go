@@ -1,0 +1,114 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+func TestParseSpeed(t *testing.T) {
+	for in, want := range map[string]Speed{"pause": Pause, "0": Pause, "1": 1, "10x": 10, "100": 100, "MAX": Max, "0.5": 0.5} {
+		got, err := ParseSpeed(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+		again, err := ParseSpeed(got.String())
+		require.NoError(t, err)
+		assert.Equal(t, got, again, "String reads back")
+	}
+	for _, in := range []string{"", "fast", "-1", "NaN", "1e9"} {
+		_, err := ParseSpeed(in)
+		assert.Error(t, err, in)
+	}
+}
+
+// fakeWall is a wall clock that moves when told, and by busy each time
+// it is read, as a busy host's would.
+type fakeWall struct {
+	t    time.Time
+	busy time.Duration
+}
+
+func (w *fakeWall) now() time.Time {
+	w.t = w.t.Add(w.busy)
+	return w.t
+}
+
+func pacedSession(t *testing.T) (*Session, *Pacer, *fakeWall) {
+	t.Helper()
+	s, err := New(Config{Cluster: clusterConfig(runtime.NewFSSource(wasmtest.Modules(t))), FS: memFS(t), Dir: "/root"})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	w := &fakeWall{t: time.Unix(0, 0)}
+	return s, s.Pace(w.now, 1), w
+}
+
+// Paused, the clock stands; at 10x it runs ten times the wall clock; at
+// max one step jumps far ahead within its slice of wall time, and a
+// command waiting for a minute finishes.
+func TestPacerSpeeds(t *testing.T) {
+	s, p, w := pacedSession(t)
+	now := func() time.Time { s.Lock(); defer s.Unlock(); return s.Cluster().Now() }
+
+	p.SetSpeed(float64(Pause))
+	before := now()
+	w.t = w.t.Add(10 * time.Second)
+	p.Step()
+	assert.Equal(t, before, now(), "paused")
+	assert.Equal(t, Pause, p.Speed())
+
+	p.SetSpeed(10)
+	w.t = w.t.Add(100 * time.Millisecond)
+	p.Step()
+	assert.Equal(t, before.Add(1000*time.Millisecond), now(), "10x of 100 ms")
+
+	w.busy = time.Millisecond
+	p.SetSpeed(float64(Max))
+	assert.Equal(t, "max", p.Speed().String())
+	done := make(chan string)
+	go func() {
+		var out bytes.Buffer
+		s.Exec(context.Background(), "sleep 60; echo woke", &out, &out)
+		done <- out.String()
+	}()
+	for {
+		select {
+		case out := <-done:
+			assert.Equal(t, "woke\n", out)
+			assert.True(t, now().Sub(before) >= time.Minute)
+			// Back at 1x, the wall time spent at max does not count.
+			p.SetSpeed(1)
+			w.busy = 0
+			at := now()
+			p.Step()
+			assert.Equal(t, at, now())
+			return
+		default:
+			p.Step()
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// A step runs what is due, or else moves to the next timer; a skip runs
+// until an object changes.
+func TestStepAndSkip(t *testing.T) {
+	s, p, _ := pacedSession(t)
+	p.SetSpeed(float64(Pause))
+	j := s.StepTimer()
+	assert.True(t, j.To.After(j.From), "nothing was due: the clock moved to the next timer")
+	assert.LessOrEqual(t, j.To.Sub(j.From), 10*time.Second)
+
+	var out bytes.Buffer
+	require.Equal(t, 0, s.Exec(context.Background(), "kubectl create cronjob tick --image=busybox --schedule='*/5 * * * *' -- echo tick", &out, &out), out.String())
+	j = s.Skip()
+	assert.Regexp(t, `^jobs.batch default/tick-\d+ created$`, j.Change)
+	assert.Equal(t, 0, j.To.Minute()%5)
+	assert.Equal(t, 100*time.Millisecond, time.Duration(j.To.Nanosecond()), "100 ms after the scheduled time")
+}

@@ -383,6 +383,7 @@ func prepareServiceCreate(s *Server, obj api.Object) {
 func prepareServiceUpdate(s *Server, obj, old api.Object) {
 	svc, o := obj.(*api.Service), old.(*api.Service)
 	defaultServiceSpec(&svc.Spec)
+	dropTypeDependentFields(svc, o)
 	spec, prev := &svc.Spec, &o.Spec
 	if spec.Type != "ExternalName" && prev.Type != "ExternalName" {
 		if spec.ClusterIP == "" {
@@ -416,6 +417,65 @@ func prepareServiceUpdate(s *Server, obj, old api.Object) {
 			}
 		}
 	}
+}
+
+// dropTypeDependentFields is the service strategy's: when an update changes
+// the type so that a field no longer applies, and the client left the field
+// as it was (it was most likely allocated or defaulted), the field goes; a
+// value the client changed stays, for validation to judge.
+func dropTypeDependentFields(svc, old *api.Service) {
+	spec, prev := &svc.Spec, &old.Spec
+	if prev.Type != "ExternalName" && spec.Type == "ExternalName" {
+		if spec.ClusterIP == prev.ClusterIP && slices.Equal(spec.ClusterIPs, prev.ClusterIPs) {
+			spec.ClusterIP, spec.ClusterIPs = "", nil
+		}
+		if slices.Equal(spec.IPFamilies, prev.IPFamilies) {
+			spec.IPFamilies = nil
+		}
+		if api.Deref(spec.IPFamilyPolicy, "") == api.Deref(prev.IPFamilyPolicy, "") {
+			spec.IPFamilyPolicy = nil
+		}
+	}
+	if needsNodePort(prev.Type) && !needsNodePort(spec.Type) && sameNodePorts(prev, spec) {
+		for i := range spec.Ports {
+			spec.Ports[i].NodePort = 0
+		}
+	}
+	if needsHealthCheckNodePort(prev) && !needsHealthCheckNodePort(spec) && spec.HealthCheckNodePort == prev.HealthCheckNodePort {
+		spec.HealthCheckNodePort = 0
+	}
+	if prev.Type == "LoadBalancer" && spec.Type != "LoadBalancer" {
+		if a, b := spec.AllocateLoadBalancerNodePorts, prev.AllocateLoadBalancerNodePorts; a != nil && b != nil && *a == *b {
+			spec.AllocateLoadBalancerNodePorts = nil
+		}
+		if api.Deref(spec.LoadBalancerClass, "\x00") == api.Deref(prev.LoadBalancerClass, "\x00") {
+			spec.LoadBalancerClass = nil
+		}
+	}
+	if externallyAccessible(prev) && !externallyAccessible(spec) && spec.ExternalTrafficPolicy == prev.ExternalTrafficPolicy {
+		spec.ExternalTrafficPolicy = ""
+	}
+	if spec.Type != "LoadBalancer" {
+		svc.Status.LoadBalancer = api.LoadBalancerStatus{}
+	}
+}
+
+// sameNodePorts: the new ports add no node port the old ones did not have.
+func sameNodePorts(prev, spec *api.ServiceSpec) bool {
+	had := map[int32]bool{}
+	for _, p := range prev.Ports {
+		had[p.NodePort] = true
+	}
+	for _, p := range spec.Ports {
+		if p.NodePort != 0 && !had[p.NodePort] {
+			return false
+		}
+	}
+	return true
+}
+
+func needsHealthCheckNodePort(spec *api.ServiceSpec) bool {
+	return spec.Type == "LoadBalancer" && spec.ExternalTrafficPolicy == "Local"
 }
 
 // defaultServiceSpec is SetDefaults_Service.

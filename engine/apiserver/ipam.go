@@ -122,3 +122,70 @@ func (a *ipam) release(svc *api.Service) {
 		delete(a.nodePorts, p.NodePort)
 	}
 }
+
+// update gives svc what its update newly needs — a cluster IP when it
+// leaves ExternalName, node ports when it becomes NodePort or LoadBalancer
+// or gains ports — as the service REST storage's allocateUpdate does. It
+// returns commit, which frees what old held and svc no longer uses (call it
+// once the update is stored), and undo, which gives back what it took.
+func (a *ipam) update(rng *rand.Rand, svc, old *api.Service) (commit, undo func(), errs []FieldError) {
+	var took []*api.Service // what to hand back on undo, as services' fields
+	undo = func() {
+		for _, t := range took {
+			a.release(t)
+		}
+	}
+	spec, prev := &svc.Spec, &old.Spec
+	if prev.ClusterIP == "" && spec.Type != "ExternalName" {
+		if errs := a.allocateClusterIP(rng, svc); len(errs) > 0 {
+			return nil, nil, errs
+		}
+		took = append(took, &api.Service{Spec: api.ServiceSpec{ClusterIP: spec.ClusterIP}})
+	}
+	had := map[int32]bool{}
+	for _, p := range prev.Ports {
+		had[p.NodePort] = true
+	}
+	if needsNodePort(spec.Type) {
+		for i := range spec.Ports {
+			p := &spec.Ports[i]
+			switch {
+			case p.NodePort != 0 && had[p.NodePort]:
+				continue
+			case p.NodePort != 0:
+				if a.nodePorts[p.NodePort] {
+					undo()
+					return nil, nil, []FieldError{Invalid(fmt.Sprintf("spec.ports[%d].nodePort", i), p.NodePort, "provided port is already allocated")}
+				}
+				a.nodePorts[p.NodePort] = true
+			default:
+				for {
+					n := int32(nodePortMin + rng.IntN(nodePortMax-nodePortMin+1))
+					if !a.nodePorts[n] {
+						a.nodePorts[n] = true
+						p.NodePort = n
+						break
+					}
+				}
+			}
+			took = append(took, &api.Service{Spec: api.ServiceSpec{Ports: []api.ServicePort{{NodePort: p.NodePort}}}})
+		}
+	}
+	commit = func() {
+		freed := api.Service{}
+		if prev.ClusterIP != "" && prev.ClusterIP != "None" && spec.ClusterIP != prev.ClusterIP {
+			freed.Spec.ClusterIP = prev.ClusterIP
+		}
+		keep := map[int32]bool{}
+		for _, p := range spec.Ports {
+			keep[p.NodePort] = true
+		}
+		for _, p := range prev.Ports {
+			if p.NodePort != 0 && !keep[p.NodePort] {
+				freed.Spec.Ports = append(freed.Spec.Ports, api.ServicePort{NodePort: p.NodePort})
+			}
+		}
+		a.release(&freed)
+	}
+	return commit, undo, nil
+}

@@ -390,3 +390,59 @@ func TestServiceDefaultsAndUpdate(t *testing.T) {
 	assert.Equal(t, svc.Spec.ClusterIP, got.Spec.ClusterIP)
 	assert.Equal(t, nodePort, got.Spec.Ports[0].NodePort)
 }
+
+// Changing a Service's type allocates what the new type needs and drops,
+// then frees, what it no longer uses, unless the client changed it.
+func TestServiceTypeChange(t *testing.T) {
+	s := newServer()
+	svc := mustApply[*api.Service](t, s, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n")
+	clusterIP := svc.Spec.ClusterIP
+	require.NotEmpty(t, clusterIP)
+
+	steps := []struct {
+		name  string
+		edit  func(*api.Service)
+		check func(t *testing.T, got *api.Service)
+	}{
+		{"to NodePort: a node port and the external traffic policy", func(s *api.Service) { s.Spec.Type = "NodePort" }, func(t *testing.T, got *api.Service) {
+			assert.NotZero(t, got.Spec.Ports[0].NodePort)
+			assert.Equal(t, "Cluster", got.Spec.ExternalTrafficPolicy)
+			assert.Equal(t, clusterIP, got.Spec.ClusterIP)
+		}},
+		{"back to ClusterIP: both dropped", func(s *api.Service) { s.Spec.Type = "ClusterIP" }, func(t *testing.T, got *api.Service) {
+			assert.Zero(t, got.Spec.Ports[0].NodePort)
+			assert.Empty(t, got.Spec.ExternalTrafficPolicy)
+		}},
+		{"to ExternalName: the cluster IP and families dropped", func(s *api.Service) {
+			s.Spec.Type, s.Spec.ExternalName = "ExternalName", "example.com"
+		}, func(t *testing.T, got *api.Service) {
+			assert.Empty(t, got.Spec.ClusterIP)
+			assert.Empty(t, got.Spec.ClusterIPs)
+			assert.Empty(t, got.Spec.IPFamilies)
+			assert.Nil(t, got.Spec.IPFamilyPolicy)
+		}},
+		{"to LoadBalancer: a new cluster IP and a node port", func(s *api.Service) {
+			s.Spec.Type, s.Spec.ExternalName = "LoadBalancer", ""
+		}, func(t *testing.T, got *api.Service) {
+			assert.NotEmpty(t, got.Spec.ClusterIP)
+			assert.Equal(t, []string{got.Spec.ClusterIP}, got.Spec.ClusterIPs)
+			assert.NotZero(t, got.Spec.Ports[0].NodePort)
+		}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			cur := mustGet[*api.Service](t, s, "services", "web")
+			require.Empty(t, update(t, s, cur, st.edit))
+			st.check(t, mustGet[*api.Service](t, s, "services", "web"))
+		})
+	}
+
+	// The freed cluster IP and node ports can be taken again; the held ones cannot.
+	got := mustGet[*api.Service](t, s, "services", "web")
+	mustApply[*api.Service](t, s, "apiVersion: v1\nkind: Service\nmetadata: {name: old}\nspec:\n  clusterIP: "+clusterIP+"\n  ports: [{port: 80}]\n")
+	_, err := s.Create(services, "default", &api.Service{
+		ObjectMeta: api.ObjectMeta{Name: "taken"},
+		Spec:       api.ServiceSpec{Type: "NodePort", Ports: []api.ServicePort{{Port: 80, NodePort: got.Spec.Ports[0].NodePort}}},
+	})
+	assert.ErrorContains(t, err, "provided port is already allocated")
+}

@@ -345,6 +345,19 @@ func (s *Server) update(r *api.ResourceInfo, obj api.Object, status bool) (api.O
 	if reflect.DeepEqual(obj, old) {
 		return old, nil
 	}
+	if svc, ok := obj.(*api.Service); ok && !status {
+		commit, undo, errs := s.ipam.update(s.rand, svc, old.(*api.Service))
+		if len(errs) > 0 {
+			return nil, NewInvalid(r, meta.Name, errs)
+		}
+		out, err := s.commitUpdate(r, key, obj, cur.ModRevision)
+		if err != nil || s.dryRun {
+			undo()
+		} else {
+			commit()
+		}
+		return out, err
+	}
 	return s.commitUpdate(r, key, obj, cur.ModRevision)
 }
 

@@ -24,6 +24,9 @@ type Config struct {
 	FS      hackpadfs.FS // the shell's files
 	Dir     string       // the shell's working directory
 	Env     []string     // the shell's environment
+	// Home is the home directory in FS ("root"): the journal carries the
+	// changes to its files; "" carries none.
+	Home string
 }
 
 // Session is a running cluster with a shell in front of it.
@@ -34,6 +37,9 @@ type Session struct {
 	waiter  waiter
 	changes bool   // Skip watches the cluster's changes (speed.go)
 	change  string // the first notable change since Skip started
+	cfg     Config
+	start   time.Time
+	journal journal
 }
 
 // waiter decides how the cluster runs while a command waits.
@@ -49,7 +55,10 @@ func New(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cluster: c}
+	s := &Session{cluster: c, cfg: cfg, start: cfg.Cluster.Start, journal: journal{home: cfg.Home}}
+	if s.start.IsZero() {
+		s.start = cluster.DefaultStart
+	}
 	s.waiter = &jumpWaiter{s: s}
 	sh, err := shell.New(shell.Config{
 		Client: c.Client("kubectl"),
@@ -66,6 +75,9 @@ func New(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s.shell = sh
+	if cfg.Home != "" && cfg.FS != nil {
+		s.journal.files = readHome(cfg.FS, cfg.Home)
+	}
 	return s, nil
 }
 
@@ -86,9 +98,13 @@ func (s *Session) Unlock() { s.mu.Unlock() }
 // jumps, whatever the command set off at the current instant has run by the
 // time Exec returns.
 func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Writer) int {
+	s.mu.Lock()
+	s.record(line)
+	s.mu.Unlock()
 	code := s.shell.Run(ctx, line, stdout, stderr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.recordStop(ctx, code)
 	if _, jumping := s.waiter.(*jumpWaiter); jumping {
 		s.cluster.RunUntilIdle()
 	}

@@ -1,0 +1,137 @@
+package session
+
+import (
+	"context"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+)
+
+// Entry is one line of input as the session ran it: what a share link
+// carries so that a replay reaches the same state.
+type Entry struct {
+	// At is the virtual instant the line ran at.
+	At time.Time
+	// Line is the line as typed (a line of a multi-line command included).
+	Line string
+	// Files are the home files that changed since the previous entry
+	// (written by the page's editor, say): path in the session's file
+	// system -> content, "" with Removed for a file that is gone.
+	Files []File
+	// Stopped, when set, is the instant Ctrl-C stopped the command.
+	Stopped time.Time
+}
+
+// File is a home file as the journal saw it.
+type File struct {
+	Path    string
+	Content string
+	Removed bool
+}
+
+// Journal is what the session has run since it started (or since
+// ResetJournal), for share links.
+type Journal struct {
+	Start   time.Time // the cluster's virtual start
+	Entries []Entry
+	// Restored is set when the cluster was restored from a data directory:
+	// what happened before is not in the journal, and the restored
+	// cluster's random draws differ from a fresh one's, so no replay can
+	// reach its state.
+	Restored bool
+}
+
+// Journal files larger than this are not carried: a share link is for
+// manifests and scripts, not binaries.
+const maxJournalFile = 256 << 10
+
+// journal records each line before it runs.
+type journal struct {
+	home    string            // the home directory in the file system; "" tracks no files
+	files   map[string]string // the home files as last seen
+	entries []Entry
+}
+
+// record notes a line about to run, with the home files that changed
+// since the last line. The caller holds the lock.
+func (s *Session) record(line string) {
+	e := Entry{At: s.cluster.Now(), Line: line}
+	if s.journal.home != "" && s.shell.FS() != nil {
+		now := readHome(s.shell.FS(), s.journal.home)
+		e.Files = diffFiles(s.journal.files, now)
+		s.journal.files = now
+	}
+	s.journal.entries = append(s.journal.entries, e)
+}
+
+// recordStop notes that Ctrl-C stopped the last line.
+func (s *Session) recordStop(ctx context.Context, code int) {
+	if ctx.Err() == nil || code != 130 || len(s.journal.entries) == 0 {
+		return
+	}
+	s.journal.entries[len(s.journal.entries)-1].Stopped = s.cluster.Now()
+}
+
+// Journal returns what the session has run.
+func (s *Session) Journal() Journal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Journal{
+		Start:    s.start,
+		Entries:  slices.Clone(s.journal.entries),
+		Restored: s.cluster.Restored().Restored,
+	}
+}
+
+// ResetJournal forgets what ran so far: a scenario's setup, which its file
+// replays by itself. The home files as they are now are the new base.
+func (s *Session) ResetJournal() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.journal.entries = nil
+	if s.journal.home != "" && s.shell.FS() != nil {
+		s.journal.files = readHome(s.shell.FS(), s.journal.home)
+	}
+}
+
+// Config returns the configuration the session was started with.
+func (s *Session) Config() Config { return s.cfg }
+
+// readHome reads the regular files under dir, those small enough to carry.
+func readHome(fsys hackpadfs.FS, dir string) map[string]string {
+	files := map[string]string{}
+	_ = hackpadfs.WalkDir(fsys, dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > maxJournalFile {
+			return nil
+		}
+		if data, err := hackpadfs.ReadFile(fsys, path); err == nil {
+			files[path] = string(data)
+		}
+		return nil
+	})
+	return files
+}
+
+// diffFiles lists what changed from old to now, by path.
+func diffFiles(old, now map[string]string) []File {
+	var out []File
+	for _, p := range slices.Sorted(maps.Keys(now)) {
+		if prev, ok := old[p]; !ok || prev != now[p] {
+			out = append(out, File{Path: p, Content: now[p]})
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(old)) {
+		if _, ok := now[p]; !ok {
+			out = append(out, File{Path: p, Removed: true})
+		}
+	}
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}

@@ -1,0 +1,61 @@
+package session
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+// The journal holds each line with the virtual instant it ran at, the home
+// files changed since the line before (by the editor as much as by the
+// shell), and the instant Ctrl-C stopped a command.
+func TestJournal(t *testing.T) {
+	fsys := memFS(t)
+	s, err := New(Config{Cluster: clusterConfig(runtime.NewFSSource(wasmtest.Modules(t))), FS: fsys, Dir: "/root", Home: "root"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+
+	start := s.Cluster().Now()
+	run(t, s, "echo a > a.txt")
+	run(t, s, "sleep 30")
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "root/web.yaml", []byte("kind: Pod\n"), 0o644))
+	require.NoError(t, hackpadfs.Remove(fsys, "root/a.txt"))
+	require.Equal(t, -1, s.Exec(context.Background(), "cat <<EOF > b.txt", io.Discard, io.Discard))
+	run(t, s, "EOF")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Lock()
+	s.Cluster().Loop().After(5*time.Second, cancel)
+	s.Unlock()
+	code := s.Exec(ctx, "sleep 60", io.Discard, io.Discard)
+	require.Equal(t, 130, code)
+
+	j := s.Journal()
+	assert.Equal(t, cluster.DefaultStart, j.Start)
+	assert.False(t, j.Restored)
+	require.Len(t, j.Entries, 5)
+	assert.Equal(t, []string{"echo a > a.txt", "sleep 30", "cat <<EOF > b.txt", "EOF", "sleep 60"},
+		[]string{j.Entries[0].Line, j.Entries[1].Line, j.Entries[2].Line, j.Entries[3].Line, j.Entries[4].Line})
+	assert.Equal(t, start, j.Entries[0].At)
+	assert.Empty(t, j.Entries[0].Files)
+	assert.Equal(t, []File{{Path: "root/a.txt", Content: "a\n"}}, j.Entries[1].Files, "the shell's own writes show at the next line")
+	assert.Equal(t, start.Add(30*time.Second), j.Entries[2].At)
+	assert.Equal(t, []File{{Path: "root/a.txt", Removed: true}, {Path: "root/web.yaml", Content: "kind: Pod\n"}}, j.Entries[2].Files)
+	assert.True(t, j.Entries[3].Stopped.IsZero())
+	assert.Equal(t, j.Entries[4].At.Add(5*time.Second), j.Entries[4].Stopped)
+
+	s.ResetJournal()
+	run(t, s, "true")
+	j = s.Journal()
+	require.Len(t, j.Entries, 1)
+	assert.Empty(t, j.Entries[0].Files, "the files as they were at the reset are the base")
+}

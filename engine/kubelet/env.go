@@ -3,18 +3,30 @@ package kubelet
 import (
 	"fmt"
 	"maps"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
 )
 
-// containerEnv builds a container's environment as the kubelet does: the
-// image's variables, HOSTNAME, then envFrom and env in order (later wins),
-// with $(VAR) references expanded.
-func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) ([]string, error) {
-	vars := map[string]string{}
+// containerEnv builds a container's environment as the kubelet's
+// makeEnvironmentVariables does: envFrom first, then env in order (later
+// wins), each literal value with its $(VAR) references expanded against
+// the variables so far and the service links, then the service links the
+// container did not set. The image's variables and HOSTNAME come first,
+// as the container runtime puts them. It returns the kubelet's variables
+// (what $(VAR) in command and args sees) apart from the full list.
+func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) (env []string, kube map[string]string, err error) {
+	services, err := k.serviceEnv(p.Namespace, api.Deref(p.Spec.EnableServiceLinks, true))
+	if err != nil {
+		return nil, nil, err
+	}
+	src := &objectSource{k: k, ns: p.Namespace}
+	vars := map[string]string{} // upstream's tmpEnv
 	var order []string
 	set := func(name, value string) {
 		if _, ok := vars[name]; !ok {
@@ -22,30 +34,68 @@ func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) ([]str
 		}
 		vars[name] = value
 	}
+	for _, from := range c.EnvFrom {
+		data, err := src.envFrom(from)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, key := range slices.Sorted(maps.Keys(data)) {
+			set(from.Prefix+key, data[key])
+		}
+	}
+	lookup := func(name string) (string, bool) {
+		if v, ok := vars[name]; ok {
+			return v, true
+		}
+		v, ok := services[name]
+		return v, ok
+	}
+	for _, e := range c.Env {
+		switch {
+		case e.Value != "":
+			set(e.Name, expand(e.Value, lookup))
+		case e.ValueFrom != nil:
+			v, ok, err := k.envValue(p, c, st, src, e.ValueFrom)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				set(e.Name, v)
+			}
+		default:
+			set(e.Name, "")
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(services)) {
+		if _, ok := vars[name]; !ok {
+			order = append(order, name)
+			vars[name] = services[name]
+		}
+	}
+
+	all := map[string]string{}
+	var names []string
+	put := func(name, value string) {
+		if _, ok := all[name]; !ok {
+			names = append(names, name)
+		}
+		all[name] = value
+	}
 	if img, ok := k.rt.ImageStatus(c.Image); ok {
 		for _, kv := range img.Config.Env {
 			name, value, _ := strings.Cut(kv, "=")
-			set(name, value)
+			put(name, value)
 		}
 	}
-	set("HOSTNAME", hostname(p))
-	for _, from := range c.EnvFrom {
-		if err := k.envFrom(p.Namespace, from, set); err != nil {
-			return nil, err
-		}
+	put("HOSTNAME", hostname(p))
+	for _, name := range order {
+		put(name, vars[name])
 	}
-	for _, e := range c.Env {
-		v, err := k.envValue(p, c, st, e, vars)
-		if err != nil {
-			return nil, err
-		}
-		set(e.Name, v)
+	env = make([]string, len(names))
+	for i, name := range names {
+		env[i] = name + "=" + all[name]
 	}
-	out := make([]string, len(order))
-	for i, name := range order {
-		out[i] = name + "=" + vars[name]
-	}
-	return out, nil
+	return env, vars, nil
 }
 
 func hostname(p *api.Pod) string {
@@ -55,63 +105,151 @@ func hostname(p *api.Pod) string {
 	return p.Name
 }
 
-func (k *Kubelet) envFrom(ns string, from api.EnvFromSource, set func(string, string)) error {
+// objectSource reads the ConfigMaps and Secrets a container refers to,
+// each once per container start, as the kubelet's managers do.
+type objectSource struct {
+	k          *Kubelet
+	ns         string
+	configMaps map[string]*api.ConfigMap
+	secrets    map[string]*api.Secret
+}
+
+// configMap returns a ConfigMap, or the kubelet's error for a missing one:
+// `configmap "x" not found`.
+func (s *objectSource) configMap(name string) (*api.ConfigMap, error) {
+	if cm, ok := s.configMaps[name]; ok {
+		return cm, nil
+	}
+	cm, err := client.Get[*api.ConfigMap](s.k.c, s.ns, name)
+	if err != nil {
+		if apiserver.IsNotFound(err) {
+			return nil, errNotFound{fmt.Sprintf("configmap %q not found", name)}
+		}
+		return nil, err
+	}
+	if s.configMaps == nil {
+		s.configMaps = map[string]*api.ConfigMap{}
+	}
+	s.configMaps[name] = cm
+	return cm, nil
+}
+
+// secret returns a Secret, or `secret "x" not found`.
+func (s *objectSource) secret(name string) (*api.Secret, error) {
+	if sec, ok := s.secrets[name]; ok {
+		return sec, nil
+	}
+	sec, err := client.Get[*api.Secret](s.k.c, s.ns, name)
+	if err != nil {
+		if apiserver.IsNotFound(err) {
+			return nil, errNotFound{fmt.Sprintf("secret %q not found", name)}
+		}
+		return nil, err
+	}
+	if s.secrets == nil {
+		s.secrets = map[string]*api.Secret{}
+	}
+	s.secrets[name] = sec
+	return sec, nil
+}
+
+// errNotFound is a missing ConfigMap or Secret.
+type errNotFound struct{ msg string }
+
+func (e errNotFound) Error() string { return e.msg }
+
+func isNotFound(err error) bool {
+	_, ok := err.(errNotFound)
+	return ok
+}
+
+// envFrom reads the data an envFrom source brings; an optional source
+// that does not exist brings none.
+func (s *objectSource) envFrom(from api.EnvFromSource) (map[string]string, error) {
 	switch {
 	case from.ConfigMapRef != nil:
-		cm, err := client.Get[*api.ConfigMap](k.c, ns, from.ConfigMapRef.Name)
+		cm, err := s.configMap(from.ConfigMapRef.Name)
 		if err != nil {
-			if api.Deref(from.ConfigMapRef.Optional, false) {
-				return nil
+			if isNotFound(err) && api.Deref(from.ConfigMapRef.Optional, false) {
+				return nil, nil
 			}
-			return fmt.Errorf("configmap %q not found", from.ConfigMapRef.Name)
+			return nil, err
 		}
-		for _, key := range slices.Sorted(maps.Keys(cm.Data)) {
-			set(from.Prefix+key, cm.Data[key])
-		}
+		return cm.Data, nil
 	case from.SecretRef != nil:
-		return fmt.Errorf("secret %q not found", from.SecretRef.Name)
+		sec, err := s.secret(from.SecretRef.Name)
+		if err != nil {
+			if isNotFound(err) && api.Deref(from.SecretRef.Optional, false) {
+				return nil, nil
+			}
+			return nil, err
+		}
+		out := make(map[string]string, len(sec.Data))
+		for k, v := range sec.Data {
+			out[k] = string(v)
+		}
+		return out, nil
 	}
-	return nil
+	return nil, nil
 }
 
-func (k *Kubelet) envValue(p *api.Pod, c api.Container, st *podState, e api.EnvVar, vars map[string]string) (string, error) {
-	if e.ValueFrom == nil {
-		return expand(e.Value, vars), nil
-	}
-	f := e.ValueFrom
+// envValue resolves a valueFrom; ok is false for an optional reference
+// that is missing, which sets no variable.
+func (k *Kubelet) envValue(p *api.Pod, c api.Container, st *podState, src *objectSource, f *api.EnvVarSource) (string, bool, error) {
 	switch {
 	case f.FieldRef != nil:
-		return k.podField(p, st, f.FieldRef.FieldPath)
+		v, err := k.podField(p, st, f.FieldRef.FieldPath)
+		return v, err == nil, err
 	case f.ResourceFieldRef != nil:
-		return resourceField(c, f.ResourceFieldRef), nil
+		v, err := k.resourceField(p, c, f.ResourceFieldRef)
+		return v, err == nil, err
 	case f.ConfigMapKeyRef != nil:
-		cm, err := client.Get[*api.ConfigMap](k.c, p.Namespace, f.ConfigMapKeyRef.Name)
+		ref := f.ConfigMapKeyRef
+		optional := api.Deref(ref.Optional, false)
+		cm, err := src.configMap(ref.Name)
 		if err != nil {
-			if api.Deref(f.ConfigMapKeyRef.Optional, false) {
-				return "", nil
+			if isNotFound(err) && optional {
+				return "", false, nil
 			}
-			return "", fmt.Errorf("configmap %q not found", f.ConfigMapKeyRef.Name)
+			return "", false, err
 		}
-		v, ok := cm.Data[f.ConfigMapKeyRef.Key]
-		if !ok && !api.Deref(f.ConfigMapKeyRef.Optional, false) {
-			return "", fmt.Errorf("couldn't find key %s in ConfigMap %s/%s", f.ConfigMapKeyRef.Key, p.Namespace, f.ConfigMapKeyRef.Name)
+		v, ok := cm.Data[ref.Key]
+		if !ok {
+			if optional {
+				return "", false, nil
+			}
+			return "", false, fmt.Errorf("couldn't find key %s in ConfigMap %s/%s", ref.Key, p.Namespace, ref.Name)
 		}
-		return v, nil
+		return v, true, nil
 	case f.SecretKeyRef != nil:
-		return "", fmt.Errorf("secret %q not found", f.SecretKeyRef.Name)
+		ref := f.SecretKeyRef
+		optional := api.Deref(ref.Optional, false)
+		sec, err := src.secret(ref.Name)
+		if err != nil {
+			if isNotFound(err) && optional {
+				return "", false, nil
+			}
+			return "", false, err
+		}
+		v, ok := sec.Data[ref.Key]
+		if !ok {
+			if optional {
+				return "", false, nil
+			}
+			return "", false, fmt.Errorf("couldn't find key %s in Secret %s/%s", ref.Key, p.Namespace, ref.Name)
+		}
+		return string(v), true, nil
+	case f.FileKeyRef != nil:
+		return "", false, fmt.Errorf("env var from a file (fileKeyRef) is not supported: the EnvFiles feature gate is off")
 	}
-	return "", nil
+	return "", true, nil
 }
 
-// podField is the downward API's view of a pod field.
+// podField is the downward API's view of a pod field, as the kubelet's
+// podFieldSelectorRuntimeValue and fieldpath.ExtractFieldPathAsString
+// read it.
 func (k *Kubelet) podField(p *api.Pod, st *podState, path string) (string, error) {
 	switch path {
-	case "metadata.name":
-		return p.Name, nil
-	case "metadata.namespace":
-		return p.Namespace, nil
-	case "metadata.uid":
-		return p.UID, nil
 	case "spec.nodeName":
 		return p.Spec.NodeName, nil
 	case "spec.serviceAccountName":
@@ -120,43 +258,149 @@ func (k *Kubelet) podField(p *api.Pod, st *podState, path string) (string, error
 		return k.cfg.Address, nil
 	case "status.podIP", "status.podIPs":
 		return st.ip, nil
+	case "metadata.name":
+		return p.Name, nil
+	case "metadata.namespace":
+		return p.Namespace, nil
+	case "metadata.uid":
+		return p.UID, nil
+	case "metadata.labels":
+		return formatMap(p.Labels), nil
+	case "metadata.annotations":
+		return formatMap(p.Annotations), nil
 	}
-	for _, prefix := range []string{"metadata.labels", "metadata.annotations"} {
-		if key, ok := strings.CutPrefix(path, prefix+"['"); ok {
-			key = strings.TrimSuffix(key, "']")
-			if prefix == "metadata.labels" {
-				return p.Labels[key], nil
-			}
+	if field, key, ok := strings.Cut(path, "['"); ok && strings.HasSuffix(key, "']") {
+		key = strings.TrimSuffix(key, "']")
+		switch field {
+		case "metadata.labels":
+			return p.Labels[key], nil
+		case "metadata.annotations":
 			return p.Annotations[key], nil
 		}
+		return "", fmt.Errorf("fieldPath %q does not support subscript", path)
 	}
 	return "", fmt.Errorf("unsupported fieldPath: %s", path)
 }
 
-func resourceField(c api.Container, ref *api.ResourceFieldSelector) string {
-	kind, name, _ := strings.Cut(ref.Resource, ".")
-	list := c.Resources.Requests
-	if kind == "limits" {
-		list = c.Resources.Limits
+// formatMap is the downward API's rendering of labels and annotations:
+// key="value" lines, sorted by key.
+func formatMap(m map[string]string) string {
+	var b strings.Builder
+	for _, key := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(&b, "%s=%q\n", key, m[key])
 	}
-	q, ok := list[name]
-	if !ok {
-		return "0"
-	}
-	div := api.MustParse("1")
-	if !ref.Divisor.IsZero() {
-		div = ref.Divisor
-	}
-	if name == "cpu" {
-		milli := (q.MilliValue() + div.MilliValue() - 1) / div.MilliValue()
-		return fmt.Sprint(milli)
-	}
-	return fmt.Sprint((q.Value() + div.Value() - 1) / div.Value())
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
+// resourceField is a container's request or limit as the downward API
+// gives it: divided by the divisor (1 by default) and rounded up. A limit
+// the container does not set is the node's allocatable, as the kubelet's
+// defaultPodLimitsForDownwardAPI makes it.
+func (k *Kubelet) resourceField(p *api.Pod, c api.Container, ref *api.ResourceFieldSelector) (string, error) {
+	if ref.ContainerName != "" {
+		i := slices.IndexFunc(allContainers(p), func(o api.Container) bool { return o.Name == ref.ContainerName })
+		if i < 0 {
+			return "", fmt.Errorf("container %s not found", ref.ContainerName)
+		}
+		c = allContainers(p)[i]
+	}
+	kind, name, _ := strings.Cut(ref.Resource, ".")
+	switch name {
+	case "cpu", "memory", "ephemeral-storage":
+	default:
+		return "", fmt.Errorf("unsupported container resource : %s", ref.Resource)
+	}
+	var q api.Quantity
+	switch kind {
+	case "limits":
+		var ok bool
+		if q, ok = c.Resources.Limits[name]; !ok {
+			q = k.allocatable()[name]
+		}
+	case "requests":
+		q = c.Resources.Requests[name]
+	default:
+		return "", fmt.Errorf("unsupported container resource : %s", ref.Resource)
+	}
+	div := ref.Divisor
+	if div.IsZero() {
+		div = api.MustParse("1")
+	}
+	if name == "cpu" {
+		return strconv.FormatInt(ceilDiv(q.MilliValue(), div.MilliValue()), 10), nil
+	}
+	return strconv.FormatInt(ceilDiv(q.Value(), div.Value()), 10), nil
+}
+
+func ceilDiv(a, b int64) int64 {
+	if b <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
+
+// serviceEnv are the service links: for every Service with a cluster IP
+// in the pod's namespace (when enableServiceLinks is on), and always for
+// the kubernetes Service of the default namespace, Docker link variables
+// as the kubelet's envvars.FromServices writes them.
+func (k *Kubelet) serviceEnv(ns string, links bool) (map[string]string, error) {
+	out := map[string]string{}
+	var services []*api.Service
+	if links {
+		l, err := client.List[*api.Service](k.c, ns, apiserver.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("failed to list services when setting up env vars")
+		}
+		services = l
+	}
+	if ns != "default" || !links {
+		// A Service of the pod's own namespace named kubernetes wins.
+		own := slices.ContainsFunc(services, func(s *api.Service) bool { return s.Name == "kubernetes" })
+		if svc, err := client.Get[*api.Service](k.c, "default", "kubernetes"); err == nil && !own {
+			services = append(services, svc)
+		}
+	}
+	for _, svc := range services {
+		ip := svc.Spec.ClusterIP
+		if ip == "" || ip == "None" || len(svc.Spec.Ports) == 0 {
+			continue
+		}
+		prefix := envName(svc.Name)
+		out[prefix+"_SERVICE_HOST"] = ip
+		out[prefix+"_SERVICE_PORT"] = strconv.Itoa(int(svc.Spec.Ports[0].Port))
+		for _, sp := range svc.Spec.Ports {
+			if sp.Name != "" {
+				out[prefix+"_SERVICE_PORT_"+envName(sp.Name)] = strconv.Itoa(int(sp.Port))
+			}
+		}
+		for i, sp := range svc.Spec.Ports {
+			proto := sp.Protocol
+			if proto == "" {
+				proto = "TCP"
+			}
+			lower := strings.ToLower(proto)
+			addr := lower + "://" + net.JoinHostPort(ip, strconv.Itoa(int(sp.Port)))
+			if i == 0 {
+				out[prefix+"_PORT"] = addr
+			}
+			pp := fmt.Sprintf("%s_PORT_%d_%s", prefix, sp.Port, strings.ToUpper(proto))
+			out[pp] = addr
+			out[pp+"_PROTO"] = lower
+			out[pp+"_PORT"] = strconv.Itoa(int(sp.Port))
+			out[pp+"_ADDR"] = ip
+		}
+	}
+	return out, nil
+}
+
+// envName is a Service's name as a variable prefix: upper case, dashes
+// as underscores.
+func envName(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "-", "_")) }
+
 // expand replaces $(VAR) with the variable's value, keeps unknown
-// references as they are, and turns $$ into $, as Kubernetes does.
-func expand(s string, vars map[string]string) string {
+// references as they are, and turns $$ into $, as Kubernetes'
+// third_party/forked/golang/expansion does.
+func expand(s string, lookup func(string) (string, bool)) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] != '$' || i+1 >= len(s) {
@@ -174,7 +418,7 @@ func expand(s string, vars map[string]string) string {
 				break
 			}
 			name := s[i+2 : i+2+end]
-			if v, ok := vars[name]; ok {
+			if v, ok := lookup(name); ok {
 				b.WriteString(v)
 			} else {
 				b.WriteString("$(" + name + ")")
@@ -187,18 +431,18 @@ func expand(s string, vars map[string]string) string {
 	return b.String()
 }
 
-func expandAll(args []string, env []string) []string {
+// expandAll expands command or args against the kubelet's variables.
+func expandAll(args []string, vars map[string]string) []string {
 	if len(args) == 0 {
 		return nil
 	}
-	vars := map[string]string{}
-	for _, kv := range env {
-		name, value, _ := strings.Cut(kv, "=")
-		vars[name] = value
+	lookup := func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
 	}
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = expand(a, vars)
+		out[i] = expand(a, lookup)
 	}
 	return out
 }

@@ -243,11 +243,17 @@ var (
 	storageReserve   = api.MustParse("2Gi")
 )
 
+// allocatable is what the node offers its pods.
+func (k *Kubelet) allocatable() api.ResourceList {
+	pods := api.NewQuantity(k.cfg.Pods, api.DecimalSI)
+	return api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory.Sub(evictionMemory), "pods": pods, "ephemeral-storage": ephemeralStorage.Sub(storageReserve)}
+}
+
 func (k *Kubelet) nodeStatus() api.NodeStatus {
 	now := api.NewTime(k.c.Now())
 	pods := api.NewQuantity(k.cfg.Pods, api.DecimalSI)
 	capacity := api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory, "pods": pods, "ephemeral-storage": ephemeralStorage}
-	allocatable := api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory.Sub(evictionMemory), "pods": pods, "ephemeral-storage": ephemeralStorage.Sub(storageReserve)}
+	allocatable := k.allocatable()
 	return api.NodeStatus{
 		Capacity:        capacity,
 		Allocatable:     allocatable,

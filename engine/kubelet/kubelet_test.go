@@ -32,17 +32,21 @@ func TestPhase(t *testing.T) {
 		statuses []api.ContainerStatus
 		initRun  bool
 		want     string
+		deleted  bool
 	}{
-		{"initializing", "Always", []api.ContainerStatus{st("waiting", 0, false)}, true, "Pending"},
-		{"creating", "Always", []api.ContainerStatus{st("waiting", 0, false)}, false, "Pending"},
-		{"running", "Always", []api.ContainerStatus{st("running", 0, false)}, false, "Running"},
-		{"one runs one creating", "Always", []api.ContainerStatus{st("running", 0, false), st("waiting", 0, false)}, false, "Pending"},
-		{"crash looping", "Always", []api.ContainerStatus{st("waiting", 0, true)}, false, "Running"},
-		{"done, always", "Always", []api.ContainerStatus{st("terminated", 0, false)}, false, "Running"},
-		{"succeeded", "Never", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 0, false)}, false, "Succeeded"},
-		{"failed", "Never", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 2, false)}, false, "Failed"},
-		{"on failure retries", "OnFailure", []api.ContainerStatus{st("terminated", 2, false)}, false, "Running"},
-		{"on failure succeeded", "OnFailure", []api.ContainerStatus{st("terminated", 0, false)}, false, "Succeeded"},
+		{"initializing", "Always", []api.ContainerStatus{st("waiting", 0, false)}, true, "Pending", false},
+		{"creating", "Always", []api.ContainerStatus{st("waiting", 0, false)}, false, "Pending", false},
+		{"running", "Always", []api.ContainerStatus{st("running", 0, false)}, false, "Running", false},
+		{"one runs one creating", "Always", []api.ContainerStatus{st("running", 0, false), st("waiting", 0, false)}, false, "Pending", false},
+		{"crash looping", "Always", []api.ContainerStatus{st("waiting", 0, true)}, false, "Running", false},
+		{"done, always", "Always", []api.ContainerStatus{st("terminated", 0, false)}, false, "Running", false},
+		{"succeeded", "Never", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 0, false)}, false, "Succeeded", false},
+		{"failed", "Never", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 2, false)}, false, "Failed", false},
+		{"on failure retries", "OnFailure", []api.ContainerStatus{st("terminated", 2, false)}, false, "Running", false},
+		{"on failure succeeded", "OnFailure", []api.ContainerStatus{st("terminated", 0, false)}, false, "Succeeded", false},
+		{"deleted, always, killed", "Always", []api.ContainerStatus{st("terminated", 137, false)}, false, "Failed", true},
+		{"deleted, always, exited 0", "Always", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 0, false)}, false, "Succeeded", true},
+		{"deleted, on failure, one killed", "OnFailure", []api.ContainerStatus{st("terminated", 0, false), st("terminated", 137, false)}, false, "Failed", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +54,7 @@ func TestPhase(t *testing.T) {
 			for range tt.statuses {
 				p.Spec.Containers = append(p.Spec.Containers, api.Container{})
 			}
-			assert.Equal(t, tt.want, phase(p, api.PodStatus{ContainerStatuses: tt.statuses}, tt.initRun))
+			assert.Equal(t, tt.want, phase(p, api.PodStatus{ContainerStatuses: tt.statuses}, tt.initRun, tt.deleted))
 		})
 	}
 }
@@ -66,7 +70,7 @@ func TestExpand(t *testing.T) {
 		{"trailing $", "trailing $"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, expand(tt.in, vars), tt.in)
+		assert.Equal(t, tt.want, expand(tt.in, func(n string) (string, bool) { v, ok := vars[n]; return v, ok }), tt.in)
 	}
 }
 

@@ -38,7 +38,8 @@ type containerState struct {
 
 	crashBackoff time.Duration
 	restartAt    time.Time
-	startErr     string
+	startErr     string // CreateContainerConfigError, CreateContainerError
+	startMsg     string
 	ranBefore    bool                          // a container of this name ran before the kubelet restarted
 	lost         *api.ContainerStateTerminated // how it ended then: unknown
 }
@@ -225,8 +226,7 @@ func (k *Kubelet) ensureRunning(p *api.Pod, st *podState, c api.Container, cs *c
 	if img == nil {
 		return wait, true
 	}
-	k.startContainer(p, st, c, cs, *img)
-	return 0, true
+	return k.startContainer(p, st, c, cs, *img), true
 }
 
 // noteHealthyRun forgets a container's crash backoff once it has run long enough.
@@ -246,26 +246,33 @@ func shouldRestart(p *api.Pod, code int32, init bool) bool {
 	return false
 }
 
-func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *containerState, img runtime.Image) {
-	env, err := k.containerEnv(p, c, st)
+// configRetry is how soon the pod worker tries again after a sync that
+// failed, such as a container whose ConfigMap is missing: the kubelet's
+// backOffPeriod.
+const configRetry = 10 * time.Second
+
+// startContainer creates and starts a container. It returns how soon to
+// try again when the container could not be created, or 0.
+func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *containerState, img runtime.Image) time.Duration {
+	env, vars, err := k.containerEnv(p, c, st)
 	if err != nil {
-		cs.startErr = "CreateContainerConfigError"
+		cs.startErr, cs.startMsg = "CreateContainerConfigError", err.Error()
 		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: %v", err)
-		return
+		return configRetry
 	}
 	cfg := runtime.ContainerConfig{
 		PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Name: c.Name, Image: img,
-		Command: expandAll(c.Command, env), Args: expandAll(c.Args, env), Env: env,
+		Command: expandAll(c.Command, vars), Args: expandAll(c.Args, vars), Env: env,
 		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st),
 		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID, IP: st.ip},
 	}
 	id, err := k.rt.CreateContainer(cfg)
 	if err != nil {
-		cs.startErr = "CreateContainerError"
+		cs.startErr, cs.startMsg = "CreateContainerError", err.Error()
 		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: %v", err)
-		return
+		return configRetry
 	}
-	cs.startErr = ""
+	cs.startErr, cs.startMsg = "", ""
 	if cs.id != "" || cs.ranBefore {
 		if cs.lastID != "" {
 			k.rt.RemoveContainer(cs.lastID)
@@ -278,9 +285,10 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Created", "Created container: %s", c.Name)
 	if err := k.rt.StartContainer(id); err != nil {
 		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: failed to start container %q: %v", c.Name, err)
-		return
+		return 0
 	}
 	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Started", "Started container %s", c.Name)
+	return 0
 }
 
 // containerExited is the runtime's lifecycle event: a container ended.

@@ -52,7 +52,7 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 	for _, c := range p.Spec.Containers {
 		status.ContainerStatuses = append(status.ContainerStatuses, k.containerStatus(p, st, c, initRunning))
 	}
-	status.Phase = phase(p, status, initRunning)
+	status.Phase = phase(p, status, initRunning, st.killing && !k.anyRunning(p, st))
 	status.Conditions = k.conditions(p, status, st, initRunning)
 	return status
 }
@@ -78,6 +78,10 @@ func (k *Kubelet) containerStatus(p *api.Pod, st *podState, c api.Container, blo
 		out.ContainerID = s.ID
 		out.State = api.ContainerState{Running: &api.ContainerStateRunning{StartedAt: api.NewTime(s.StartedAt)}}
 		out.Ready, out.Started = true, api.Ptr(true)
+	case s.State == runtime.Exited && cs.startErr != "":
+		out.ContainerID = s.ID
+		out.LastTerminationState = api.ContainerState{Terminated: terminated(s)}
+		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: cs.startErr, Message: cs.startMsg}}
 	case s.State == runtime.Exited && k.willRestart(p, s, cs):
 		out.ContainerID = s.ID
 		out.LastTerminationState = api.ContainerState{Terminated: terminated(s)}
@@ -107,7 +111,7 @@ func (k *Kubelet) waitingState(p *api.Pod, c api.Container, cs *containerState, 
 	case cs.pullErr != "":
 		return &api.ContainerStateWaiting{Reason: cs.pullErr, Message: cs.pullMsg}
 	case cs.startErr != "":
-		return &api.ContainerStateWaiting{Reason: cs.startErr}
+		return &api.ContainerStateWaiting{Reason: cs.startErr, Message: cs.startMsg}
 	case blocked:
 		return &api.ContainerStateWaiting{Reason: "PodInitializing"}
 	}
@@ -121,10 +125,23 @@ func terminated(s runtime.ContainerStatus) *api.ContainerStateTerminated {
 	}
 }
 
+// anyRunning reports whether a container of the pod still runs.
+func (k *Kubelet) anyRunning(p *api.Pod, st *podState) bool {
+	for _, cs := range st.containers {
+		if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
+			return true
+		}
+	}
+	return false
+}
+
 // phase is the kubelet's getPhase: Pending while initializing or while a
 // container has never run; Running while any runs or will be restarted;
-// Succeeded or Failed once all have stopped for good.
-func phase(p *api.Pod, status api.PodStatus, initRunning bool) string {
+// Succeeded or Failed once all have stopped for good. A pod whose
+// containers were stopped for its deletion (podIsTerminal) ends
+// Succeeded if they all exited 0, else Failed, whatever its restart
+// policy, as the kubelet reports it since 1.27.
+func phase(p *api.Pod, status api.PodStatus, initRunning, podIsTerminal bool) string {
 	if initRunning {
 		for _, s := range status.InitContainerStatuses {
 			if t := s.State.Terminated; t != nil && t.ExitCode != 0 && p.Spec.RestartPolicy == api.RestartNever {
@@ -151,6 +168,10 @@ func phase(p *api.Pod, status api.PodStatus, initRunning bool) string {
 	}
 	n := len(p.Spec.Containers)
 	switch {
+	case podIsTerminal && running == 0 && stopped > 0 && succeeded == stopped && waiting == 0:
+		return api.PodSucceeded
+	case podIsTerminal && running == 0 && stopped > 0:
+		return api.PodFailed
 	case waiting > 0:
 		return api.PodPending
 	case running > 0:

@@ -113,9 +113,9 @@ func (r *Runtime) Preload(ref string) error {
 }
 
 func (r *Runtime) resolve(ref string) (Image, error) {
-	cfg, ok := LookupImage(ref)
+	cfg, ok := r.engine.LookupImage(ref)
 	if !ok {
-		return Image{}, ErrImageNotFound{Ref: ref}
+		return Image{}, r.engine.ImageNotFound(ref)
 	}
 	mod, ok := r.engine.Stat(cfg.Module)
 	if !ok {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"strconv"
 	"time"
@@ -190,6 +191,7 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	// uid early (a Job's generated selector names it), and validation tells
 	// a create from an update by the missing timestamp.
 	meta.UID, meta.CreationTimestamp = "", api.Time{}
+	rv := meta.ResourceVersion
 	st := strategyFor(r)
 	st.prepareCreate(s, obj)
 	if err := s.admitCreate(r, obj); err != nil {
@@ -207,6 +209,14 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	api.SetTypeMeta(obj)
 	if s.dryRun {
 		return s.dryRunCreate(r, obj)
+	}
+	if v, err := strconv.ParseUint(rv, 10, 64); err == nil && v != 0 {
+		// etcd3's store refuses it, after admission and validation, with
+		// an error that is not an API status: a 500 without a reason.
+		if svc, ok := obj.(*api.Service); ok {
+			s.ipam.release(svc)
+		}
+		return nil, newStatus(http.StatusInternalServerError, "", "resourceVersion should not be set on objects to be created", nil)
 	}
 	s.noteUnsimulated(obj)
 	kv, err := s.store.Create(Key(r, meta.Namespace, meta.Name), obj)

@@ -350,3 +350,34 @@ func TestBindCopiesAnnotationsAndSetsScheduled(t *testing.T) {
 	require.Len(t, p.Status.Conditions, 1)
 	assert.Equal(t, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(epoch), ObservedGeneration: p.Generation}, p.Status.Conditions[0])
 }
+
+// A resourceVersion on an object to create is refused, as etcd3's store
+// refuses it; one that does not parse is ignored, as upstream ignores it.
+func TestCreateWithResourceVersion(t *testing.T) {
+	tests := []struct {
+		rv      string
+		wantErr string
+	}{
+		{"", ""},
+		{"0", ""},
+		{"-1", ""},
+		{"12", "resourceVersion should not be set on objects to be created"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rv, func(t *testing.T) {
+			s := newServer()
+			_, err := s.Create(resourceOf("configmaps"), "default", &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "c", ResourceVersion: tt.rv}})
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			var se *StatusError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, int32(500), se.Status.Code)
+			assert.Empty(t, se.Status.Reason)
+			assert.Equal(t, tt.wantErr, se.Status.Message)
+			_, err = s.Get(resourceOf("configmaps"), "default", "c")
+			assert.Error(t, err, "nothing was stored")
+		})
+	}
+}

@@ -150,7 +150,6 @@ func TestStatefulSetRevisionHistoryWarning(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended",
-		"kubeplay: volumes are kept but not mounted yet: containers see only /etc/hosts, /etc/hostname and /etc/resolv.conf",
 	}, s.TakeWarnings())
 }
 

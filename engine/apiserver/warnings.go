@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -24,13 +23,15 @@ var unsimulated = []struct {
 			return c.LivenessProbe != nil || c.ReadinessProbe != nil || c.StartupProbe != nil
 		})
 	}},
-	{"volumes are kept but not mounted yet: containers see only /etc/hosts, /etc/hostname and /etc/resolv.conf", func(s *api.PodSpec) bool {
-		// The service account token volume that admission adds is the
-		// cluster's doing, not the user's: it does not count.
-		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool { return !strings.HasPrefix(v.Name, "kube-api-access-") }) ||
-			anyContainer(s, func(c *api.Container) bool {
-				return slices.ContainsFunc(c.VolumeMounts, func(m api.VolumeMount) bool { return m.MountPath != tokenMountPath })
+	{"volumes other than emptyDir, hostPath, persistentVolumeClaim (on hostPath or local volumes), configMap, secret, downwardAPI and projected are not simulated: pods that use them stay ContainerCreating with a FailedMount event", func(s *api.PodSpec) bool {
+		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool { return !simulatedVolume(v.VolumeSource) })
+	}},
+	{"clusterTrustBundle and podCertificate projections are not simulated: pods that use them stay ContainerCreating with a FailedMount event", func(s *api.PodSpec) bool {
+		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool {
+			return v.Projected != nil && slices.ContainsFunc(v.Projected.Sources, func(p api.VolumeProjection) bool {
+				return p.ClusterTrustBundle != nil || p.PodCertificate != nil
 			})
+		})
 	}},
 	{"lifecycle hooks (postStart, preStop) are kept but not run yet", func(s *api.PodSpec) bool {
 		return anyContainer(s, func(c *api.Container) bool { return c.Lifecycle != nil })
@@ -39,6 +40,12 @@ var unsimulated = []struct {
 		return s.SecurityContext != nil && !reflect.DeepEqual(*s.SecurityContext, api.PodSecurityContext{}) ||
 			anyContainer(s, func(c *api.Container) bool { return c.SecurityContext != nil })
 	}},
+}
+
+// simulatedVolume reports whether the kubelet mounts a volume of this type.
+func simulatedVolume(v api.VolumeSource) bool {
+	return v.EmptyDir != nil || v.HostPath != nil || v.PersistentVolumeClaim != nil || v.ConfigMap != nil ||
+		v.Secret != nil || v.DownwardAPI != nil || v.Projected != nil
 }
 
 func anyContainer(s *api.PodSpec, f func(*api.Container) bool) bool {

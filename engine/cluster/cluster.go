@@ -84,6 +84,7 @@ type Cluster struct {
 	ca        *pki.CA
 	persister *store.Persister
 	restored  store.Report
+	disks     map[string]hackpadfs.FS // the nodes' disks when nothing is kept
 }
 
 // New builds a cluster and brings it up: the control plane first, then the

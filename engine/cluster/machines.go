@@ -6,11 +6,13 @@ import (
 	"sort"
 
 	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/mem"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/cloud"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
+	"github.com/kubeplay/kubeplay/engine/pki"
 )
 
 // The cluster's machines are the instances of its cloud (engine/cloud).
@@ -111,7 +113,31 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 		cfg.Preload = append(cfg.Preload, imageAPIServer, imageController, imageScheduler, imageEtcd)
 	}
 	cfg.Preload = append(cfg.Preload, c.diskImages(in.Name)...)
+	cfg.Disk, cfg.DiskDir = c.nodeDisk(in.Name)
+	cfg.ServiceAccountKey = pki.ServiceAccountKey(c.cfg.Seed)
 	return cfg
+}
+
+// nodeDisk is a machine's disk, where its hostPath and local persistent
+// volumes keep their files: a directory beside the kept store, so that it
+// survives a reload, or a memory file system that lasts as long as the
+// cluster.
+func (c *Cluster) nodeDisk(node string) (hackpadfs.FS, string) {
+	if c.cfg.Data != nil {
+		return c.cfg.Data, path.Join(c.dataDir(), "disks", node)
+	}
+	if c.disks == nil {
+		c.disks = map[string]hackpadfs.FS{}
+	}
+	if d, ok := c.disks[node]; ok {
+		return d, "."
+	}
+	d, err := mem.NewFS()
+	if err != nil {
+		return nil, ""
+	}
+	c.disks[node] = d
+	return d, "."
 }
 
 // diskImages are the images a node last reported: a machine that boots

@@ -6,11 +6,14 @@
 package kubelet
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"sort"
 	"time"
+
+	"github.com/hack-pad/hackpadfs"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -47,6 +50,13 @@ type Config struct {
 	StaticPods []*api.Pod
 	// Preload lists images already on the node's disk.
 	Preload []string
+	// Disk is the node's own disk, in DiskDir of it: hostPath volumes
+	// and the local persistent volumes live there.
+	Disk    hackpadfs.FS
+	DiskDir string
+	// ServiceAccountKey signs the service account tokens the kubelet
+	// projects into pods (kube-apiserver's TokenRequest).
+	ServiceAccountKey ed25519.PrivateKey
 }
 
 // Kubelet is one node's agent.

@@ -20,6 +20,11 @@ type podState struct {
 	containers map[string]*containerState
 	sandbox    bool
 	killing    bool
+
+	volumes      map[string]*podVolume
+	mountBackoff time.Duration
+	mountRetryAt time.Time
+	tokens       map[string]issuedToken
 }
 
 // containerState tracks one container of a pod across restarts.
@@ -87,6 +92,9 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 	}
 	if !k.ensureSandbox(p, st) {
 		return loop.Result{RequeueAfter: time.Second}, k.updateStatus(p, st)
+	}
+	if wake, ok := k.mountVolumes(p, st); !ok {
+		return loop.Result{RequeueAfter: wake}, k.updateStatus(p, st)
 	}
 	wake := k.runContainers(p, st)
 	if err := k.updateStatus(p, st); err != nil {
@@ -260,10 +268,16 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: %v", err)
 		return configRetry
 	}
+	mounts, err := containerMounts(c, st, vars)
+	if err != nil {
+		cs.startErr, cs.startMsg = "CreateContainerConfigError", err.Error()
+		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Failed", "Error: %v", err)
+		return configRetry
+	}
 	cfg := runtime.ContainerConfig{
 		PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Name: c.Name, Image: img,
 		Command: expandAll(c.Command, vars), Args: expandAll(c.Args, vars), Env: env,
-		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st),
+		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st), Mounts: mounts,
 		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID, IP: st.ip},
 	}
 	id, err := k.rt.CreateContainer(cfg)

@@ -88,7 +88,7 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time) (vfs.Mount, error) {
 	fi, err := hackpadfs.Stat(m.Source, dir)
 	if err != nil && !m.ReadOnly && dir != "." {
 		// The kubelet makes a missing subPath in a writable volume.
-		err = hackpadfs.MkdirAll(m.Source, dir, 0o755)
+		err = MkdirAt(m.Source, dir, at)
 		if err == nil {
 			fi, err = hackpadfs.Stat(m.Source, dir)
 		}
@@ -109,6 +109,25 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time) (vfs.Mount, error) {
 		return vfs.Mount{}, err
 	}
 	return vfs.Mount{Path: "/" + point, FS: m.Source, Dir: dir, ReadOnly: m.ReadOnly}, nil
+}
+
+// MkdirAt makes a directory of a volume and its missing parents, stamped
+// with the virtual time given: hackpadfs stamps them with the host's
+// clock, which a guest must not see.
+func MkdirAt(fsys hackpadfs.FS, dir string, at time.Time) error {
+	if dir == "." || dir == "" {
+		return nil
+	}
+	if _, err := hackpadfs.Stat(fsys, dir); err == nil {
+		return nil
+	}
+	if err := MkdirAt(fsys, path.Dir(dir), at); err != nil {
+		return err
+	}
+	if err := hackpadfs.Mkdir(fsys, dir, 0o755); err != nil {
+		return err
+	}
+	return hackpadfs.Chtimes(fsys, dir, at, at)
 }
 
 func (c *container) fsConfig() wazero.FSConfig {

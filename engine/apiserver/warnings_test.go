@@ -1,0 +1,33 @@
+package apiserver
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+func TestUnsimulatedWarnings(t *testing.T) {
+	vol := func(src api.VolumeSource) []api.Volume { return []api.Volume{{Name: "v", VolumeSource: src}} }
+	tests := []struct {
+		name string
+		spec api.PodSpec
+		want []string
+	}{
+		{name: "plain", spec: api.PodSpec{}},
+		{name: "emptyDir", spec: api.PodSpec{Volumes: vol(api.VolumeSource{EmptyDir: &api.EmptyDirVolumeSource{}})}},
+		{name: "configMap", spec: api.PodSpec{Volumes: vol(api.VolumeSource{ConfigMap: &api.ConfigMapVolumeSource{}})}},
+		{name: "nfs", spec: api.PodSpec{Volumes: vol(api.VolumeSource{NFS: &api.NFSVolumeSource{Server: "s", Path: "/"}})},
+			want: []string{"kubeplay: volumes other than emptyDir, hostPath, persistentVolumeClaim (on hostPath or local volumes), configMap, secret, downwardAPI and projected are not simulated: pods that use them stay ContainerCreating with a FailedMount event"}},
+		{name: "trust bundle", spec: api.PodSpec{Volumes: vol(api.VolumeSource{Projected: &api.ProjectedVolumeSource{Sources: []api.VolumeProjection{{ClusterTrustBundle: &api.ClusterTrustBundleProjection{}}}}})},
+			want: []string{"kubeplay: clusterTrustBundle and podCertificate projections are not simulated: pods that use them stay ContainerCreating with a FailedMount event"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Server{}
+			s.noteUnsimulated(&api.Pod{Spec: tt.spec})
+			assert.Equal(t, tt.want, s.TakeWarnings())
+		})
+	}
+}

@@ -1,0 +1,542 @@
+package kubelet
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/mem"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/pki"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+)
+
+// A pod's volumes are hackpadfs trees the runtime mounts into its
+// containers (runtime.Mount):
+//
+//   - emptyDir: a memory file system of the pod's own, shared by its
+//     containers, gone with the pod;
+//   - configMap, secret, downwardAPI, projected: a memory file system the
+//     kubelet writes the files into, mounted read-only, and rewrites when
+//     the objects change (on each sync of the pod: its updates and the
+//     minute's resync);
+//   - hostPath: a directory of the node's disk (Config.Disk), which a
+//     persistent volume is too (the local-path provisioner's directories
+//     are hostPath volumes), so a claim's data stays on its node across
+//     pods, and across reloads when the disk is kept.
+
+// podVolume is one mounted volume of a pod.
+type podVolume struct {
+	fs       hackpadfs.FS
+	dir      string // the volume's directory in fs, "." for a tree of its own
+	readOnly bool   // mounted read-only whatever the volume mount says
+	// files renders a volume the kubelet writes; nil for the others.
+	files func() (map[string]volumeFile, error)
+}
+
+// volumeFile is a file the kubelet projects into a volume.
+type volumeFile struct {
+	data []byte
+	mode fs.FileMode
+}
+
+// Upstream's operation backoff for a volume that failed to mount: 500 ms
+// doubling to 2 min 2 s.
+const (
+	mountBackoffInitial = 500 * time.Millisecond
+	mountBackoffMax     = 2*time.Minute + 2*time.Second
+)
+
+// mountVolumes sets up the pod's volumes, or refreshes those the kubelet
+// writes. It returns how soon to try again when a volume could not be set
+// up, and false.
+func (k *Kubelet) mountVolumes(p *api.Pod, st *podState) (time.Duration, bool) {
+	if st.volumes == nil {
+		st.volumes = map[string]*podVolume{}
+	}
+	if now := k.c.Now(); now.Before(st.mountRetryAt) {
+		return st.mountRetryAt.Sub(now), false
+	}
+	for _, v := range p.Spec.Volumes {
+		err := k.mountVolume(p, st, v)
+		if err == nil {
+			continue
+		}
+		k.rec.Eventf(p, api.EventWarning, "FailedMount", "MountVolume.SetUp failed for volume %q : %v", v.Name, err)
+		st.mountBackoff = min(max(2*st.mountBackoff, mountBackoffInitial), mountBackoffMax)
+		st.mountRetryAt = k.c.Now().Add(st.mountBackoff)
+		return st.mountBackoff, false
+	}
+	st.mountBackoff = 0
+	return 0, true
+}
+
+func (k *Kubelet) mountVolume(p *api.Pod, st *podState, v api.Volume) error {
+	vol := st.volumes[v.Name]
+	if vol == nil {
+		var err error
+		if vol, err = k.newVolume(p, st, v); err != nil {
+			return err
+		}
+		st.volumes[v.Name] = vol
+	}
+	if vol.files == nil {
+		return nil
+	}
+	files, err := vol.files()
+	if err != nil {
+		return err
+	}
+	return writeVolume(vol.fs, files, k.c.Now())
+}
+
+// newVolume makes a volume's tree.
+func (k *Kubelet) newVolume(p *api.Pod, st *podState, v api.Volume) (*podVolume, error) {
+	src := &objectSource{k: k, ns: p.Namespace}
+	switch {
+	case v.EmptyDir != nil:
+		fsys, err := newTree(k.c.Now())
+		return &podVolume{fs: fsys, dir: "."}, err
+	case v.HostPath != nil:
+		return k.hostPath(v.HostPath.Path, api.Deref(v.HostPath.Type, ""))
+	case v.PersistentVolumeClaim != nil:
+		return k.claimVolume(p.Namespace, v.PersistentVolumeClaim)
+	case v.ConfigMap != nil:
+		return k.projectedVolume(func() (map[string]volumeFile, error) {
+			out := map[string]volumeFile{}
+			err := src.configMapFiles(out, v.ConfigMap.Name, v.ConfigMap.Items, v.ConfigMap.Optional, v.ConfigMap.DefaultMode)
+			src.configMaps = nil
+			return out, err
+		})
+	case v.Secret != nil:
+		return k.projectedVolume(func() (map[string]volumeFile, error) {
+			out := map[string]volumeFile{}
+			err := src.secretFiles(out, v.Secret.SecretName, v.Secret.Items, v.Secret.Optional, v.Secret.DefaultMode)
+			src.secrets = nil
+			return out, err
+		})
+	case v.DownwardAPI != nil:
+		return k.projectedVolume(func() (map[string]volumeFile, error) {
+			out := map[string]volumeFile{}
+			err := k.downwardFiles(out, p, st, v.DownwardAPI.Items, v.DownwardAPI.DefaultMode)
+			return out, err
+		})
+	case v.Projected != nil:
+		return k.projectedVolume(func() (map[string]volumeFile, error) {
+			out, err := k.projectedFiles(p, st, src, v.Name, v.Projected)
+			src.configMaps, src.secrets = nil, nil
+			return out, err
+		})
+	}
+	return nil, fmt.Errorf("kubeplay: %s volumes are not simulated: only emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected are", volumeType(v))
+}
+
+func (k *Kubelet) projectedVolume(files func() (map[string]volumeFile, error)) (*podVolume, error) {
+	fsys, err := newTree(k.c.Now())
+	return &podVolume{fs: fsys, dir: ".", readOnly: true, files: files}, err
+}
+
+// volumeType names a volume's source as the API spells it.
+func volumeType(v api.Volume) string {
+	b, err := json.Marshal(v.VolumeSource)
+	if err != nil {
+		return "these"
+	}
+	name, _, _ := strings.Cut(strings.TrimPrefix(string(b), `{"`), `"`)
+	return name
+}
+
+// hostPath is a directory (or file) of the node's disk, checked or made
+// as its type says.
+func (k *Kubelet) hostPath(p, typ string) (*podVolume, error) {
+	if k.cfg.Disk == nil {
+		return nil, errors.New("kubeplay: this node has no disk for hostPath volumes")
+	}
+	rel := path.Join(k.diskDir(), strings.TrimPrefix(path.Clean("/"+p), "/"))
+	fi, err := hackpadfs.Stat(k.cfg.Disk, rel)
+	exists := err == nil
+	switch typ {
+	case "", "DirectoryOrCreate":
+		if !exists {
+			if err := runtime.MkdirAt(k.cfg.Disk, rel, k.c.Now()); err != nil {
+				return nil, err
+			}
+		}
+	case "Directory":
+		if !exists || !fi.IsDir() {
+			return nil, fmt.Errorf("hostPath type check failed: %s is not a directory", p)
+		}
+	case "FileOrCreate":
+		if !exists {
+			if err := runtime.MkdirAt(k.cfg.Disk, path.Dir(rel), k.c.Now()); err != nil {
+				return nil, err
+			}
+			if err := hackpadfs.WriteFullFile(k.cfg.Disk, rel, nil, 0o644); err != nil {
+				return nil, err
+			}
+			if err := hackpadfs.Chtimes(k.cfg.Disk, rel, k.c.Now(), k.c.Now()); err != nil {
+				return nil, err
+			}
+		}
+	case "File":
+		if !exists || fi.IsDir() {
+			return nil, fmt.Errorf("hostPath type check failed: %s is not a file", p)
+		}
+	case "Socket":
+		return nil, fmt.Errorf("hostPath type check failed: %s is not a socket file", p)
+	case "CharDevice":
+		return nil, fmt.Errorf("hostPath type check failed: %s is not a character device", p)
+	case "BlockDevice":
+		return nil, fmt.Errorf("hostPath type check failed: %s is not a block device", p)
+	}
+	return &podVolume{fs: k.cfg.Disk, dir: rel}, nil
+}
+
+func (k *Kubelet) diskDir() string {
+	if k.cfg.DiskDir == "" {
+		return "."
+	}
+	return k.cfg.DiskDir
+}
+
+// claimVolume is the persistent volume bound to a claim: a hostPath or
+// local volume on this node's disk.
+func (k *Kubelet) claimVolume(ns string, src *api.PersistentVolumeClaimVolumeSource) (*podVolume, error) {
+	claim, err := client.Get[*api.PersistentVolumeClaim](k.c, ns, src.ClaimName)
+	if apiserver.IsNotFound(err) {
+		return nil, fmt.Errorf("persistentvolumeclaim %q not found", src.ClaimName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if claim.Status.Phase != "Bound" || claim.Spec.VolumeName == "" {
+		return nil, fmt.Errorf("PVC %s/%s is not bound", ns, src.ClaimName)
+	}
+	pv, err := client.Get[*api.PersistentVolume](k.c, "", claim.Spec.VolumeName)
+	if err != nil {
+		return nil, fmt.Errorf("persistentvolume %q not found", claim.Spec.VolumeName)
+	}
+	if !k.volumeAllowsNode(pv) {
+		return nil, fmt.Errorf("MountVolume.NodeAffinity check failed for volume %q : no matching NodeSelectorTerms", pv.Name)
+	}
+	var vol *podVolume
+	switch {
+	case pv.Spec.HostPath != nil:
+		vol, err = k.hostPath(pv.Spec.HostPath.Path, api.Deref(pv.Spec.HostPath.Type, ""))
+	case pv.Spec.Local != nil:
+		vol, err = k.hostPath(pv.Spec.Local.Path, "Directory")
+	default:
+		return nil, fmt.Errorf("kubeplay: persistent volume %s is not a hostPath or local volume: only those are simulated", pv.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	vol.readOnly = src.ReadOnly
+	return vol, nil
+}
+
+// volumeAllowsNode checks a persistent volume's node affinity on the
+// hostname label, the one local volumes carry.
+func (k *Kubelet) volumeAllowsNode(pv *api.PersistentVolume) bool {
+	na := pv.Spec.NodeAffinity
+	if na == nil || na.Required == nil || len(na.Required.NodeSelectorTerms) == 0 {
+		return true
+	}
+	for _, term := range na.Required.NodeSelectorTerms {
+		ok := true
+		for _, e := range term.MatchExpressions {
+			if e.Key == "kubernetes.io/hostname" && e.Operator == "In" && !slices.Contains(e.Values, k.cfg.NodeName) {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// fileMode is an item's mode, else the volume's default.
+func fileMode(item, def *int32) fs.FileMode {
+	if item != nil {
+		return fs.FileMode(*item) & fs.ModePerm
+	}
+	if def != nil {
+		return fs.FileMode(*def) & fs.ModePerm
+	}
+	return 0o644
+}
+
+// configMapFiles projects a ConfigMap's keys (or the items chosen) as
+// files, as the configMap volume plugin does.
+func (s *objectSource) configMapFiles(out map[string]volumeFile, name string, items []api.KeyToPath, optional *bool, def *int32) error {
+	cm, err := s.configMap(name)
+	if err != nil {
+		if isNotFound(err) && api.Deref(optional, false) {
+			return nil
+		}
+		return err
+	}
+	data := map[string][]byte{}
+	for k, v := range cm.Data {
+		data[k] = []byte(v)
+	}
+	for k, v := range cm.BinaryData {
+		data[k] = v
+	}
+	return project(out, data, items, optional, def, "configmap references non-existent config key: %s")
+}
+
+// secretFiles projects a Secret's keys.
+func (s *objectSource) secretFiles(out map[string]volumeFile, name string, items []api.KeyToPath, optional *bool, def *int32) error {
+	sec, err := s.secret(name)
+	if err != nil {
+		if isNotFound(err) && api.Deref(optional, false) {
+			return nil
+		}
+		return err
+	}
+	return project(out, sec.Data, items, optional, def, "references non-existent secret key: %s")
+}
+
+func project(out map[string]volumeFile, data map[string][]byte, items []api.KeyToPath, optional *bool, def *int32, missing string) error {
+	if len(items) == 0 {
+		for key, v := range data {
+			out[key] = volumeFile{data: v, mode: fileMode(nil, def)}
+		}
+		return nil
+	}
+	for _, it := range items {
+		v, ok := data[it.Key]
+		if !ok {
+			if api.Deref(optional, false) {
+				continue
+			}
+			return fmt.Errorf(missing, it.Key)
+		}
+		out[path.Clean(it.Path)] = volumeFile{data: v, mode: fileMode(it.Mode, def)}
+	}
+	return nil
+}
+
+// downwardFiles projects pod fields and container resources.
+func (k *Kubelet) downwardFiles(out map[string]volumeFile, p *api.Pod, st *podState, items []api.DownwardAPIVolumeFile, def *int32) error {
+	for _, it := range items {
+		var v string
+		var err error
+		switch {
+		case it.FieldRef != nil:
+			v, err = k.podField(p, st, it.FieldRef.FieldPath)
+		case it.ResourceFieldRef != nil:
+			v, err = k.resourceField(p, api.Container{}, it.ResourceFieldRef)
+		}
+		if err != nil {
+			return err
+		}
+		out[path.Clean(it.Path)] = volumeFile{data: []byte(v), mode: fileMode(it.Mode, def)}
+	}
+	return nil
+}
+
+// projectedFiles merges a projected volume's sources.
+func (k *Kubelet) projectedFiles(p *api.Pod, st *podState, src *objectSource, name string, v *api.ProjectedVolumeSource) (map[string]volumeFile, error) {
+	out := map[string]volumeFile{}
+	for _, s := range v.Sources {
+		var err error
+		switch {
+		case s.ConfigMap != nil:
+			err = src.configMapFiles(out, s.ConfigMap.Name, s.ConfigMap.Items, s.ConfigMap.Optional, v.DefaultMode)
+		case s.Secret != nil:
+			err = src.secretFiles(out, s.Secret.Name, s.Secret.Items, s.Secret.Optional, v.DefaultMode)
+		case s.DownwardAPI != nil:
+			err = k.downwardFiles(out, p, st, s.DownwardAPI.Items, v.DefaultMode)
+		case s.ServiceAccountToken != nil:
+			var token string
+			token, err = k.serviceAccountToken(p, st, name, s.ServiceAccountToken)
+			out[path.Clean(s.ServiceAccountToken.Path)] = volumeFile{data: []byte(token), mode: fileMode(nil, v.DefaultMode)}
+		case s.ClusterTrustBundle != nil:
+			err = errors.New("kubeplay: clusterTrustBundle projections are not simulated")
+		case s.PodCertificate != nil:
+			err = errors.New("kubeplay: podCertificate projections are not simulated")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Bound service account tokens, as kube-apiserver issues them to the
+// kubelet: the audience is the API server's, a token asked for 3607 s
+// (the admission's) lasts a year with a warning after 3607 s, as
+// --service-account-extend-token-expiration does; the kubelet gets a new
+// one once 80% of its life has passed, or after 24 hours.
+const (
+	tokenIssuer    = "https://kubernetes.default.svc.cluster.local"
+	extendedExpiry = 365 * 24 * time.Hour
+	legacyTokenTTL = 3607
+)
+
+type issuedToken struct {
+	token string
+	at    time.Time
+	ttl   time.Duration
+}
+
+func (k *Kubelet) serviceAccountToken(p *api.Pod, st *podState, vol string, proj *api.ServiceAccountTokenProjection) (string, error) {
+	key := vol + "/" + proj.Path
+	now := k.c.Now()
+	if t, ok := st.tokens[key]; ok && now.Sub(t.at) < min(t.ttl*8/10, 24*time.Hour) {
+		return t.token, nil
+	}
+	if k.cfg.ServiceAccountKey == nil {
+		return "", errors.New("kubeplay: this node cannot get service account tokens")
+	}
+	saName := p.Spec.ServiceAccountName
+	if saName == "" {
+		saName = "default"
+	}
+	sa, err := client.Get[*api.ServiceAccount](k.c, p.Namespace, saName)
+	if err != nil {
+		return "", fmt.Errorf("failed to fetch token: serviceaccounts %q not found", saName)
+	}
+	requested := api.Deref(proj.ExpirationSeconds, 3600)
+	ttl := time.Duration(requested) * time.Second
+	claims := map[string]any{}
+	k8s := map[string]any{
+		"namespace":      p.Namespace,
+		"pod":            map[string]string{"name": p.Name, "uid": p.UID},
+		"serviceaccount": map[string]string{"name": sa.Name, "uid": sa.UID},
+		"node":           map[string]string{"name": k.cfg.NodeName, "uid": k.nodeUID()},
+	}
+	exp := now.Add(ttl)
+	if requested == legacyTokenTTL {
+		exp = now.Add(extendedExpiry)
+		k8s["warnafter"] = now.Add(ttl).Unix()
+	}
+	aud := []string{tokenIssuer}
+	if proj.Audience != "" {
+		aud = []string{proj.Audience}
+	}
+	sum := sha256.Sum256([]byte(p.UID + "/" + key + "/" + now.String()))
+	claims["aud"] = aud
+	claims["exp"] = exp.Unix()
+	claims["iat"] = now.Unix()
+	claims["iss"] = tokenIssuer
+	claims["jti"] = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	claims["kubernetes.io"] = k8s
+	claims["nbf"] = now.Unix()
+	claims["sub"] = "system:serviceaccount:" + p.Namespace + ":" + sa.Name
+	token, err := pki.SignJWT(k.cfg.ServiceAccountKey, claims)
+	if err != nil {
+		return "", err
+	}
+	if st.tokens == nil {
+		st.tokens = map[string]issuedToken{}
+	}
+	st.tokens[key] = issuedToken{token: token, at: now, ttl: ttl}
+	return token, nil
+}
+
+func (k *Kubelet) nodeUID() string {
+	if k.node == nil {
+		return ""
+	}
+	return k.node.UID
+}
+
+// writeVolume makes a volume's tree hold exactly files: what changed is
+// rewritten, what is gone removed.
+func writeVolume(fsys hackpadfs.FS, files map[string]volumeFile, now time.Time) error {
+	var stale []string
+	err := hackpadfs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." || d.IsDir() {
+			return err
+		}
+		if _, ok := files[p]; !ok {
+			stale = append(stale, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range stale {
+		if err := hackpadfs.Remove(fsys, p); err != nil {
+			return err
+		}
+		for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
+			if entries, err := hackpadfs.ReadDir(fsys, dir); err != nil || len(entries) > 0 || hackpadfs.Remove(fsys, dir) != nil {
+				break
+			}
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		f := files[p]
+		if old, err := hackpadfs.ReadFile(fsys, p); err == nil && bytes.Equal(old, f.data) {
+			if fi, err := hackpadfs.Stat(fsys, p); err == nil && fi.Mode().Perm() == f.mode {
+				continue
+			}
+		}
+		if err := runtime.MkdirAt(fsys, path.Dir(p), now); err != nil {
+			return err
+		}
+		if err := hackpadfs.WriteFullFile(fsys, p, f.data, f.mode); err != nil {
+			return err
+		}
+		if err := hackpadfs.Chmod(fsys, p, f.mode); err != nil {
+			return err
+		}
+		if err := hackpadfs.Chtimes(fsys, p, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newTree is a memory file system whose root has the time given.
+func newTree(now time.Time) (hackpadfs.FS, error) {
+	fsys, err := mem.NewFS()
+	if err != nil {
+		return nil, err
+	}
+	return fsys, hackpadfs.Chtimes(fsys, ".", now, now)
+}
+
+// containerMounts are a container's volume mounts as the runtime takes
+// them; vars expand subPathExpr.
+func containerMounts(c api.Container, st *podState, vars map[string]string) ([]runtime.Mount, error) {
+	var out []runtime.Mount
+	for _, m := range c.VolumeMounts {
+		vol, ok := st.volumes[m.Name]
+		if !ok {
+			return nil, fmt.Errorf("cannot find volume %q to mount into container %q", m.Name, c.Name)
+		}
+		sub := m.SubPath
+		if m.SubPathExpr != "" {
+			sub = expandAll([]string{m.SubPathExpr}, vars)[0]
+		}
+		if sub != "" && (path.IsAbs(sub) || slices.Contains(strings.Split(sub, "/"), "..")) {
+			return nil, fmt.Errorf("subPath %q must be a relative path without ..", sub)
+		}
+		out = append(out, runtime.Mount{
+			ContainerPath: m.MountPath,
+			Source:        vol.fs,
+			SubPath:       path.Join(vol.dir, sub),
+			ReadOnly:      m.ReadOnly || vol.readOnly,
+		})
+	}
+	return out, nil
+}

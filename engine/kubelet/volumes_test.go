@@ -1,0 +1,114 @@
+package kubelet
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/mem"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+func TestProjectItems(t *testing.T) {
+	data := map[string][]byte{"a": []byte("1"), "b": []byte("2")}
+	mode := api.Ptr(int32(0o400))
+	tests := []struct {
+		name     string
+		items    []api.KeyToPath
+		optional *bool
+		want     map[string]volumeFile
+		err      string
+	}{
+		{name: "all keys", want: map[string]volumeFile{"a": {[]byte("1"), 0o644}, "b": {[]byte("2"), 0o644}}},
+		{name: "items", items: []api.KeyToPath{{Key: "b", Path: "dir/b.txt", Mode: mode}},
+			want: map[string]volumeFile{"dir/b.txt": {[]byte("2"), 0o400}}},
+		{name: "missing key", items: []api.KeyToPath{{Key: "c", Path: "c"}}, err: "configmap references non-existent config key: c"},
+		{name: "missing optional key", items: []api.KeyToPath{{Key: "c", Path: "c"}}, optional: api.Ptr(true), want: map[string]volumeFile{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := map[string]volumeFile{}
+			err := project(out, data, tt.items, tt.optional, nil, "configmap references non-existent config key: %s")
+			if tt.err != "" {
+				assert.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, out)
+		})
+	}
+}
+
+func TestWriteVolumeFollowsTheObject(t *testing.T) {
+	fsys, err := mem.NewFS()
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"a": {[]byte("1"), 0o644}, "d/b": {[]byte("2"), 0o644}}, at))
+	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"a": {[]byte("one"), 0o644}}, at.Add(time.Minute)))
+	b, err := hackpadfs.ReadFile(fsys, "a")
+	require.NoError(t, err)
+	assert.Equal(t, "one", string(b))
+	_, err = hackpadfs.Stat(fsys, "d")
+	assert.Error(t, err, "an emptied directory goes")
+	fi, err := hackpadfs.Stat(fsys, "a")
+	require.NoError(t, err)
+	assert.Equal(t, at.Add(time.Minute), fi.ModTime().UTC())
+}
+
+func TestHostPathTypes(t *testing.T) {
+	disk, err := mem.NewFS()
+	require.NoError(t, err)
+	k := newTestKubelet(t)
+	k.cfg.Disk, k.cfg.DiskDir = disk, "disks/node01"
+	tests := []struct{ path, typ, err string }{
+		{path: "/srv/a", typ: "DirectoryOrCreate"},
+		{path: "/srv/a", typ: "Directory"},
+		{path: "/srv/b", typ: "Directory", err: "hostPath type check failed: /srv/b is not a directory"},
+		{path: "/srv/f", typ: "FileOrCreate"},
+		{path: "/srv/f", typ: "File"},
+		{path: "/srv/a", typ: "File", err: "hostPath type check failed: /srv/a is not a file"},
+		{path: "/run/x.sock", typ: "Socket", err: "hostPath type check failed: /run/x.sock is not a socket file"},
+		{path: "/srv/c", typ: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.typ, func(t *testing.T) {
+			vol, err := k.hostPath(tt.path, tt.typ)
+			if tt.err != "" {
+				assert.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "disks/node01"+tt.path, vol.dir)
+			_, err = hackpadfs.Stat(disk, vol.dir)
+			assert.NoError(t, err)
+		})
+	}
+}
+
+func TestContainerMounts(t *testing.T) {
+	fsys, err := mem.NewFS()
+	require.NoError(t, err)
+	st := &podState{volumes: map[string]*podVolume{
+		"data": {fs: fsys, dir: "."},
+		"cfg":  {fs: fsys, dir: ".", readOnly: true},
+		"host": {fs: fsys, dir: "disks/node01/srv"},
+	}}
+	c := api.Container{Name: "c", VolumeMounts: []api.VolumeMount{
+		{Name: "data", MountPath: "/data"},
+		{Name: "cfg", MountPath: "/etc/config"},
+		{Name: "host", MountPath: "/logs", SubPathExpr: "$(POD_NAME)", ReadOnly: true},
+	}}
+	mounts, err := containerMounts(c, st, map[string]string{"POD_NAME": "web-0"})
+	require.NoError(t, err)
+	require.Len(t, mounts, 3)
+	assert.Equal(t, [3]string{".", ".", "disks/node01/srv/web-0"}, [3]string{mounts[0].SubPath, mounts[1].SubPath, mounts[2].SubPath})
+	assert.Equal(t, [3]bool{false, true, true}, [3]bool{mounts[0].ReadOnly, mounts[1].ReadOnly, mounts[2].ReadOnly})
+
+	_, err = containerMounts(api.Container{Name: "c", VolumeMounts: []api.VolumeMount{{Name: "data", MountPath: "/d", SubPath: "../x"}}}, st, nil)
+	assert.EqualError(t, err, `subPath "../x" must be a relative path without ..`)
+	_, err = containerMounts(api.Container{Name: "c", VolumeMounts: []api.VolumeMount{{Name: "nope", MountPath: "/d"}}}, st, nil)
+	assert.EqualError(t, err, `cannot find volume "nope" to mount into container "c"`)
+}

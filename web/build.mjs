@@ -85,6 +85,24 @@ function outputOf(metafile, entry) {
 
 const siteURLOf = (esbuildOut) => path.relative(siteDir, path.resolve(webDir, esbuildOut)).split(path.sep).join('/');
 
+// Compressing the engine with brotli takes minutes; the results are kept
+// in build/compress-cache/ by content, so a rebuild after a change to the
+// page recompresses only what changed.
+const cacheDir = path.join(rootDir, 'build', 'compress-cache');
+
+async function cached(buf, ext, make) {
+  const file = path.join(cacheDir, sha256(buf) + ext);
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    const out = await make();
+    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.writeFileSync(file + '.tmp', out);
+    fs.renameSync(file + '.tmp', file);
+    return out;
+  }
+}
+
 async function compress(file) {
   const buf = fs.readFileSync(file);
   const ext = path.extname(file);
@@ -95,8 +113,8 @@ async function compress(file) {
   };
   if (buf.length > 4 << 20) params[zlib.constants.BROTLI_PARAM_LGWIN] = 24;
   const [br, gz] = await Promise.all([
-    promisify(zlib.brotliCompress)(buf, { params }),
-    promisify(zlib.gzip)(buf, { level: 9, memLevel: 9 }),
+    cached(buf, '.br', () => promisify(zlib.brotliCompress)(buf, { params })),
+    cached(buf, '.gz', () => promisify(zlib.gzip)(buf, { level: 9, memLevel: 9 })),
   ]);
   const result = { file, raw: buf.length, br: null, gz: null };
   if (br.length < buf.length) {
@@ -215,10 +233,14 @@ async function main() {
   const workerURL = siteURLOf(outputOf(workerBuild.metafile, workerEntry).out);
 
   const mainEntry = path.join(srcDir, 'main.js');
+  // The editor (CodeMirror) is imported on demand, so esbuild splits it
+  // into chunks the page fetches once the cluster is up.
   const mainBuild = await esbuild.build({
     ...common,
     entryPoints: [mainEntry],
     format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     define: { __WORKER_URL__: JSON.stringify(workerURL) },
   });
   const main = outputOf(mainBuild.metafile, mainEntry);

@@ -1,6 +1,7 @@
-// The page: a terminal (xterm.js) with a line editor, talking to the Web
-// Worker that runs the engine. The contract with the worker and the page API
-// (window.kubeplay) are described in docs/bridge.md.
+// The page: the terminal (xterm.js with a line editor), the YAML editor
+// (CodeMirror, loaded on demand), the cluster view and the time controls,
+// around the Web Worker that runs the engine. The contract with the worker
+// and the page API (window.kubeplay) are described in docs/bridge.md.
 
 /* global __WORKER_URL__ */
 import { Terminal } from '@xterm/xterm';
@@ -9,6 +10,12 @@ import '@xterm/xterm/css/xterm.css';
 import './style.css';
 import { LineEditor } from './lineeditor.js';
 import { installCspStyleShim } from './cspstyles.js';
+import { EngineClient, checkWorkerMessage } from './bridge.js';
+import { Theme } from './theme.js';
+import { splitter, storedShares } from './layout.js';
+import { Tabs, isDirty, validPath, shellQuote } from './tabs.js';
+import { speedLabel, formatClock, formatDuration, storedSpeed, storeSpeed } from './clock.js';
+import { ClusterView } from './clusterview.js';
 
 // Must run before xterm.js creates any element (see cspstyles.js).
 installCspStyleShim();
@@ -20,6 +27,13 @@ const RED = '\x1b[1;31m';
 const YELLOW = '\x1b[33m';
 const BOLD = '\x1b[1m';
 const RESET = '\x1b[0m';
+
+// Where the engine keeps the cluster and the home directory (cmd/wasm).
+const CLUSTER_DB = 'kubeplay-cluster';
+const HOME_DB = 'kubeplay-home';
+
+const storage = safeStorage();
+const $ = (id) => document.getElementById(id);
 
 const THEMES = {
   light: {
@@ -74,10 +88,20 @@ const FONT_FAMILY =
   'ui-monospace, "SFMono-Regular", "Cascadia Mono", "Cascadia Code", Menlo, Monaco, Consolas, ' +
   '"DejaVu Sans Mono", "Liberation Mono", "Noto Sans Mono", monospace';
 
-const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
-const narrowQuery = window.matchMedia('(max-width: 600px)');
-const theme = () => (darkQuery.matches ? THEMES.dark : THEMES.light);
+const narrowQuery = window.matchMedia('(max-width: 760px)');
 const fontSize = () => (narrowQuery.matches ? 12 : 14);
+
+const theme = new Theme({ root: document.documentElement, storage, media: window.matchMedia('(prefers-color-scheme: dark)') });
+
+function safeStorage() {
+  try {
+    const s = window.localStorage;
+    s.getItem('kubeplay.probe');
+    return s;
+  } catch {
+    return null;
+  }
+}
 
 // ---- state ---------------------------------------------------------------
 
@@ -91,16 +115,21 @@ let lastId = 0; // the last command sent to the engine
 // Waiting work, in order: keys typed ahead ({kind: 'input', data}) and
 // exec() calls ({kind: 'exec', line, resolve, reject}).
 const queue = [];
+let worker = null;
 
 // ---- page API ------------------------------------------------------------
 
+let ready;
 let resolveReady;
 let rejectReady;
-const ready = new Promise((resolve, reject) => {
-  resolveReady = resolve;
-  rejectReady = reject;
-});
-ready.catch(() => {}); // a failure is shown on the page; callers see it when they await
+function newReady() {
+  ready = new Promise((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  ready.catch(() => {}); // a failure is shown on the page; callers see it when they await
+}
+newReady();
 
 /**
  * Run one command line as if typed into the terminal.
@@ -128,16 +157,26 @@ function exec(line) {
   );
 }
 
-window.kubeplay = Object.freeze({ ready, exec });
+// The engine's page protocol (docs/bridge.md).
+const engine = new EngineClient((m) => worker.postMessage(m));
+
+window.kubeplay = Object.freeze({
+  get ready() {
+    return ready;
+  },
+  exec,
+  /** call makes a request of the page protocol: kubeplay.call('files'). */
+  call: (op, args) => ready.then(() => engine.call(op, args)),
+});
 
 // ---- terminal --------------------------------------------------------------
 
-const statusEl = document.getElementById('status');
-const container = document.getElementById('terminal');
+const statusEl = $('status');
+const container = $('terminal');
 
-function setStatus(text, state) {
+function setStatus(text, st) {
   statusEl.textContent = text;
-  statusEl.dataset.state = state;
+  statusEl.dataset.state = st;
 }
 
 const term = new Terminal({
@@ -146,7 +185,7 @@ const term = new Terminal({
   fontFamily: FONT_FAMILY,
   fontSize: fontSize(),
   scrollback: 5000,
-  theme: theme(),
+  theme: THEMES[theme.current],
 });
 const fit = new FitAddon();
 term.loadAddon(fit);
@@ -186,9 +225,6 @@ term.onResize(({ cols }) => {
 });
 new ResizeObserver(refit).observe(container);
 window.addEventListener('resize', refit);
-darkQuery.addEventListener('change', () => {
-  term.options.theme = theme();
-});
 narrowQuery.addEventListener('change', () => {
   term.options.fontSize = fontSize();
   refit();
@@ -298,6 +334,7 @@ function onExit(id, code) {
   editor.setPrompt(continuation ? '> ' : '$ ');
   prompt(job, { output, exitCode });
   pump();
+  files.changed(); // a command may have written or removed files
 }
 
 function onReady(info) {
@@ -311,13 +348,16 @@ function onReady(info) {
   write(
     `\r\x1b[2K${BOLD}kubeplay${RESET}: ${what}, running entirely in this browser tab.\r\n` +
       (info?.restored ? 'Your cluster and files were restored from this browser.\r\n' : '') +
-      `Try ${BOLD}kubectl get nodes${RESET}.\r\n\x1b[?25h`,
+      `Try ${BOLD}kubectl get nodes${RESET}, or apply the manifest in the editor.\r\n\x1b[?25h`,
   );
-  const warnings = Array.isArray(info?.warnings) ? info.warnings : [];
-  for (const w of warnings) write(`${YELLOW}Warning: ${clean(String(w))}${RESET}\r\n`);
+  const warnings = Array.isArray(info?.warnings) ? info.warnings.map((w) => clean(String(w))) : [];
+  for (const w of warnings) write(`${YELLOW}Warning: ${w}${RESET}\r\n`);
+  showNotices(info, warnings);
   write(editor.prompt());
+  performance.mark?.('kubeplay-ready'); // for the measures (e2e)
   resolveReady(info);
   pump();
+  onEngineReady(info);
 }
 
 function fail(message) {
@@ -342,6 +382,8 @@ function fail(message) {
   running?.job?.reject(failure);
   running = null;
   for (const job of queue.splice(0)) job.reject?.(failure);
+  engine.fail(failure);
+  setControls(false);
 }
 
 // Control characters other than newline and tab would be interpreted by the
@@ -352,12 +394,23 @@ function clean(text) {
 
 // ---- worker ----------------------------------------------------------------
 
-let worker;
-try {
-  worker = new Worker(new URL(__WORKER_URL__, siteRoot));
-  worker.addEventListener('message', (event) => {
-    const m = event.data;
-    if (!m || typeof m !== 'object') return;
+function startWorker() {
+  const url = new URL(__WORKER_URL__, siteRoot);
+  url.searchParams.set('speed', storedSpeed(storage));
+  try {
+    worker = new Worker(url);
+  } catch (err) {
+    fail(`the engine worker could not be started: ${err?.message ?? err}`);
+    return;
+  }
+  const w = worker;
+  w.addEventListener('message', (event) => {
+    if (w !== worker) return; // a worker that was replaced
+    const m = checkWorkerMessage(event.data);
+    if (!m) {
+      console.warn('kubeplay: ignoring a message from the worker', event.data);
+      return;
+    }
     switch (m.type) {
       case 'ready':
         onReady(m.info);
@@ -371,18 +424,590 @@ try {
       case 'error':
         fail(m.message);
         break;
-      case 'reply':
-      case 'batch':
-        break; // the page protocol (docs/bridge.md); nothing asks yet
       default:
-        console.warn('kubeplay: unknown message from the worker', m);
+        engine.handle(m);
     }
   });
-  worker.addEventListener('error', (event) => {
+  w.addEventListener('error', (event) => {
     event.preventDefault();
-    fail(event.message || 'the engine worker could not be started');
+    if (w === worker) fail(event.message || 'the engine worker could not be started');
   });
-  worker.addEventListener('messageerror', () => fail('a message from the engine worker could not be read'));
-} catch (err) {
-  fail(`the engine worker could not be started: ${err?.message ?? err}`);
+  w.addEventListener('messageerror', () => {
+    if (w === worker) fail('a message from the engine worker could not be read');
+  });
+}
+
+startWorker();
+
+// ---- layout and theme ------------------------------------------------------
+
+const panes = $('panes');
+const shares = storedShares(storage);
+const keepLayout = () => {
+  try {
+    storage?.setItem('kubeplay.layout', JSON.stringify(shares));
+  } catch {
+    // not kept
+  }
+};
+splitter({
+  el: $('split-col'), container: panes, prop: '--split-col', vertical: true, value: shares.col, box: () => panes,
+  onChange: (v) => ((shares.col = v), keepLayout()),
+});
+splitter({
+  el: $('split-row'), container: panes, prop: '--split-row', vertical: false, value: shares.row,
+  box: () => panes,
+  onChange: (v) => ((shares.row = v), keepLayout()),
+});
+
+const themeButton = $('theme');
+function showTheme(current, choice) {
+  term.options.theme = THEMES[current];
+  themeButton.textContent = `Theme: ${choice}`;
+  themeButton.setAttribute('aria-label', `Theme: ${choice} (showing ${current}); change`);
+}
+theme.onChange(showTheme);
+showTheme(theme.current, theme.choice);
+themeButton.addEventListener('click', () => theme.toggle());
+
+// ---- keyboard --------------------------------------------------------------
+
+const focusPane = {
+  1: () => term.focus(),
+  2: () => (files.view ? files.view.focus() : $('pane-editor').querySelector('button, select')?.focus()),
+  3: () => $('pane-cluster').focus(),
+};
+document.addEventListener('keydown', (e) => {
+  if (!e.altKey || e.ctrlKey || e.metaKey) return;
+  const k = e.code.replace(/^Digit/, '');
+  let done = true;
+  if (focusPane[k]) focusPane[k]();
+  else if (e.code === 'KeyP') clock.togglePause();
+  else if (e.code === 'Period') clock.step();
+  else if (e.code === 'KeyT') theme.toggle();
+  else done = false;
+  if (done) e.preventDefault();
+});
+
+// ---- notices ---------------------------------------------------------------
+
+function showNotices(info, warnings) {
+  const lines = [];
+  if (info?.setAside) {
+    lines.push(`A cluster saved by an older version of kubeplay could not be read, so a new one was started. The old one was set aside (${clean(String(info.setAside))}).`);
+  }
+  if (info?.memory) lines.push('This browser does not let the page keep data: the cluster and your files last until the tab closes.');
+  for (const w of warnings) if (!lines.some((l) => l.includes(w))) lines.push(w);
+  if (!lines.length) return;
+  $('notice-text').textContent = lines.join('\n');
+  $('notice').hidden = false;
+}
+$('notice-close').addEventListener('click', () => {
+  $('notice').hidden = true;
+});
+
+// ---- dialog ----------------------------------------------------------------
+
+/** ask shows the dialog; it resolves with the text typed (or true), or null if cancelled. */
+function ask({ title, text = '', label = '', value = '', ok = 'OK', check = () => '' }) {
+  const dlg = $('dialog');
+  $('dialog-title').textContent = title;
+  $('dialog-text').textContent = text;
+  $('dialog-field').hidden = !label;
+  $('dialog-label').textContent = label;
+  $('dialog-ok').textContent = ok;
+  $('dialog-error').textContent = '';
+  const input = $('dialog-input');
+  input.value = value;
+  return new Promise((resolve) => {
+    const form = $('dialog-form');
+    const submit = (e) => {
+      if (e.submitter?.value !== 'ok' || !label) return;
+      const err = check(input.value);
+      if (err) {
+        e.preventDefault();
+        $('dialog-error').textContent = err;
+      }
+    };
+    form.addEventListener('submit', submit);
+    dlg.addEventListener(
+      'close',
+      () => {
+        form.removeEventListener('submit', submit);
+        if (dlg.returnValue !== 'ok') resolve(null);
+        else resolve(label ? input.value.trim() : true);
+      },
+      { once: true },
+    );
+    dlg.returnValue = '';
+    dlg.showModal();
+    if (label) input.select();
+    else $('dialog-ok').focus();
+  });
+}
+
+// ---- time ------------------------------------------------------------------
+
+const clock = {
+  speed: storedSpeed(storage),
+  lastPlaying: '1',
+  show(c) {
+    $('clock-time').textContent = formatClock(c.now);
+    if (c.speed !== this.speed) {
+      this.speed = c.speed;
+      storeSpeed(storage, c.speed);
+    }
+    if (c.speed !== 'pause') this.lastPlaying = c.speed;
+    for (const b of document.querySelectorAll('button.speed')) b.setAttribute('aria-pressed', String(b.dataset.speed === c.speed));
+    $('clock-time').title = `The cluster's virtual time (UTC), running ${speedLabel(c.speed).toLowerCase()}`;
+  },
+  async set(speed) {
+    try {
+      this.show(await engine.call('speed', { speed }));
+      announce(`Speed: ${speedLabel(speed)}`);
+    } catch (err) {
+      announce(`Could not change the speed: ${err.message}`);
+    }
+  },
+  togglePause() {
+    if (state === 'ready') this.set(this.speed === 'pause' ? this.lastPlaying : 'pause');
+  },
+  async jump(op) {
+    if (state !== 'ready') return;
+    try {
+      const r = await engine.call(op);
+      this.show(r);
+      const what = op === 'step' ? 'Stepped' : 'Skipped';
+      announce(`${what} ${formatDuration(r.now - r.from)} to ${formatClock(r.now)}${r.change ? `: ${r.change}` : op === 'skip' ? ': nothing changed' : ''}`);
+    } catch (err) {
+      announce(`Could not ${op}: ${err.message}`);
+    }
+  },
+  step() {
+    return this.jump('step');
+  },
+};
+engine.on('clock', (c) => clock.show(c));
+for (const b of document.querySelectorAll('button.speed')) b.addEventListener('click', () => clock.set(b.dataset.speed));
+$('step').addEventListener('click', () => clock.step());
+$('skip').addEventListener('click', () => clock.jump('skip'));
+
+function announce(text) {
+  $('clock-news').textContent = text;
+  $('marks').dataset.news = text;
+}
+
+// Controls that need the engine are off until it is ready.
+const engineControls = ['step', 'skip', 'reset', 'new-cluster', 'file-new', 'file-rename', 'file-delete', 'file-save', 'file-apply', 'files'];
+function setControls(on) {
+  for (const id of engineControls) $(id).disabled = !on;
+  for (const b of document.querySelectorAll('button.speed')) b.disabled = !on;
+}
+setControls(false);
+
+// ---- reset and new cluster -------------------------------------------------
+
+function deleteDatabase(name) {
+  return new Promise((resolve) => {
+    let req;
+    try {
+      req = indexedDB.deleteDatabase(name);
+    } catch (err) {
+      console.warn(`kubeplay: could not delete ${name}`, err);
+      resolve();
+      return;
+    }
+    req.onsuccess = req.onerror = () => resolve();
+    req.onblocked = () => console.warn(`kubeplay: deleting ${name} waits for its last connection to close`);
+  });
+}
+
+/** restart stops the engine, deletes the databases named and starts a fresh one. */
+async function restart(databases, message) {
+  if (state === 'restarting') return;
+  state = 'restarting';
+  rejectReady(new Error('the cluster was replaced'));
+  newReady();
+  setControls(false);
+  cluster.stop();
+  const old = worker;
+  worker = null;
+  old?.terminate();
+  engine.fail(new Error('the cluster was replaced'));
+  const err = new Error('the cluster was replaced');
+  running?.job?.reject(err);
+  running = null;
+  for (const job of queue.splice(0)) job.reject?.(err);
+  for (const db of databases) await deleteDatabase(db);
+  state = 'starting';
+  files.changed();
+  failure = null;
+  continuation = false;
+  editor.setPrompt('$ ');
+  term.options.disableStdin = false;
+  term.reset();
+  setStatus('Starting cluster…', 'starting');
+  $('notice').hidden = true;
+  write(`\x1b[?25l${message}\r\nStarting cluster…`);
+  startWorker();
+}
+
+$('reset').addEventListener('click', () => restart([CLUSTER_DB], 'The cluster was reset; your files are kept.'));
+$('new-cluster').addEventListener('click', async () => {
+  const ok = await ask({
+    title: 'Start a new cluster?',
+    text: 'This deletes the cluster and every file in your home directory, in this browser. It cannot be undone.',
+    ok: 'Delete everything',
+  });
+  if (!ok) return;
+  files.forget();
+  restart([CLUSTER_DB, HOME_DB], 'A new cluster, with no files.');
+});
+
+// ---- editor and files ------------------------------------------------------
+
+const SAMPLE_PATH = 'deployment.yaml';
+const SAMPLE = `# A Deployment: three copies of a web server. Apply it (Ctrl+Enter) and
+# watch its pods appear in the cluster view.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports:
+        - containerPort: 80
+`;
+
+const files = {
+  tabs: new Tabs(),
+  view: null, // the CodeMirror editor, once loaded
+  list: [],
+  checkTimer: 0,
+  checked: '',
+  syncing: null,
+
+  async load() {
+    if (!this.view) {
+      const host = $('editor');
+      try {
+        const { createEditor } = await import('./editor.js');
+        host.replaceChildren();
+        this.view = createEditor(host, {
+          onChange: (text) => this.onEdit(text),
+          onSave: () => this.save(),
+          onApply: () => this.apply(),
+        });
+      } catch (err) {
+        host.textContent = `The editor could not be loaded: ${err.message}`;
+        return;
+      }
+    }
+    await this.refresh();
+    const kept = this.kept();
+    for (const p of kept.open) if (this.list.some((f) => f.path === p)) await this.open(p, false);
+    if (!this.tabs.tabs.length) {
+      if (this.list.some((f) => f.path === SAMPLE_PATH)) await this.open(SAMPLE_PATH, false);
+      else this.scratch(SAMPLE_PATH, SAMPLE);
+    }
+    if (kept.active && this.tabs.find(kept.active)) this.show(kept.active);
+    else this.show(this.tabs.active);
+  },
+
+  kept() {
+    try {
+      const v = JSON.parse(storage?.getItem('kubeplay.tabs') ?? 'null');
+      return { open: Array.isArray(v?.open) ? v.open.filter((p) => typeof p === 'string' && !validPath(p)) : [], active: typeof v?.active === 'string' ? v.active : null };
+    } catch {
+      return { open: [], active: null };
+    }
+  },
+
+  keep() {
+    try {
+      storage?.setItem('kubeplay.tabs', JSON.stringify(this.tabs.state()));
+    } catch {
+      // not kept
+    }
+  },
+
+  forget() {
+    try {
+      storage?.removeItem('kubeplay.tabs');
+    } catch {
+      // nothing kept
+    }
+    this.tabs = new Tabs();
+  },
+
+  async refresh() {
+    const r = await engine.call('files');
+    this.list = r.files;
+    const sel = $('files');
+    sel.replaceChildren(new Option('~/…', ''), ...this.list.map((f) => new Option(f.path, f.path)));
+    return this.list;
+  },
+
+  async open(path, show = true) {
+    const f = await engine.call('read', { path });
+    this.tabs.open(f.path, f.text, f.modTime);
+    if (show) this.show(f.path);
+  },
+
+  /** scratch opens an unsaved tab. */
+  scratch(path, text) {
+    const t = this.tabs.open(path, text, null);
+    t.saved = '';
+    this.show(path);
+  },
+
+  show(path) {
+    if (path) this.tabs.active = path;
+    const t = this.tabs.current;
+    this.renderTabs();
+    this.keep();
+    if (!this.view) return;
+    this.view.setText(t ? t.text : '');
+    this.checked = '';
+    this.scheduleCheck(0);
+  },
+
+  renderTabs() {
+    const bar = $('tabs');
+    bar.replaceChildren(
+      ...this.tabs.tabs.map((t) => {
+        const active = t.path === this.tabs.active;
+        const wrap = document.createElement('span');
+        wrap.className = 'tab';
+        wrap.dataset.active = String(active);
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.setAttribute('role', 'tab');
+        b.setAttribute('aria-selected', String(active));
+        b.tabIndex = active ? 0 : -1;
+        b.textContent = t.path + (isDirty(t) ? ' •' : '') + (t.stale ? ' (changed on disk)' : '');
+        b.title = isDirty(t) ? `${t.path}: not saved` : `~/${t.path}`;
+        b.addEventListener('click', () => this.select(t.path));
+        b.addEventListener('keydown', (e) => this.tabKey(e, t.path));
+        const x = document.createElement('button');
+        x.type = 'button';
+        x.className = 'close';
+        x.textContent = '×';
+        x.setAttribute('aria-label', `Close ${t.path}`);
+        x.addEventListener('click', () => this.close(t.path));
+        wrap.append(b, x);
+        return wrap;
+      }),
+    );
+  },
+
+  tabKey(e, path) {
+    const i = this.tabs.tabs.findIndex((t) => t.path === path);
+    const n = this.tabs.tabs.length;
+    let j = null;
+    if (e.key === 'ArrowRight') j = (i + 1) % n;
+    if (e.key === 'ArrowLeft') j = (i - 1 + n) % n;
+    if (j === null) return;
+    e.preventDefault();
+    this.select(this.tabs.tabs[j].path);
+    $('tabs').querySelectorAll('[role=tab]')[j]?.focus();
+  },
+
+  select(path) {
+    this.show(path);
+  },
+
+  async close(path) {
+    const t = this.tabs.find(path);
+    if (isDirty(t) && !(await ask({ title: `Close ${path}?`, text: 'Its changes are not saved.', ok: 'Close without saving' }))) return;
+    this.tabs.close(path);
+    this.show(this.tabs.active);
+  },
+
+  onEdit(text) {
+    const t = this.tabs.current;
+    if (!t) return;
+    const wasDirty = isDirty(t);
+    this.tabs.edit(t.path, text);
+    if (wasDirty !== isDirty(t)) this.renderTabs();
+    this.scheduleCheck(500);
+  },
+
+  scheduleCheck(delay) {
+    clearTimeout(this.checkTimer);
+    this.checkTimer = setTimeout(() => this.check(), delay);
+  },
+
+  async check() {
+    const t = this.tabs.current;
+    if (!t || !this.view || state !== 'ready') return;
+    const text = this.view.getText();
+    if (text === this.checked) return;
+    const marksEl = $('marks');
+    try {
+      const r = await engine.call('validate', { path: t.path, text });
+      if (!this.view.setMarks(text, r.marks)) return; // changed meanwhile: a later check comes
+      this.checked = text;
+      const errors = r.marks.filter((m) => m.severity === 'error');
+      if (!r.marks.length) {
+        marksEl.textContent = r.objects ? `✓ Valid: ${r.objects} object${r.objects === 1 ? '' : 's'} (server-side dry run)` : 'No objects';
+        marksEl.dataset.state = 'ok';
+      } else {
+        const first = r.marks[0];
+        marksEl.textContent = `✕ ${r.marks.length} problem${r.marks.length === 1 ? '' : 's'}: line ${first.line}: ${first.message}`;
+        marksEl.dataset.state = errors.length ? 'error' : 'warning';
+      }
+    } catch (err) {
+      marksEl.textContent = `Could not check the manifest: ${err.message}`;
+      marksEl.dataset.state = 'error';
+    }
+  },
+
+  async save() {
+    const t = this.tabs.current;
+    if (!t || !this.view) return false;
+    const text = this.view.getText();
+    try {
+      const f = await engine.call('write', { path: t.path, text });
+      this.tabs.saved(t.path, text, f.modTime);
+      this.renderTabs();
+      await this.refresh();
+      announce(`Saved ~/${t.path}`);
+      return true;
+    } catch (err) {
+      announce(`Could not save: ${err.message}`);
+      $('marks').textContent = `Could not save ${t.path}: ${err.message}`;
+      return false;
+    }
+  },
+
+  async apply() {
+    const t = this.tabs.current;
+    if (!t || state !== 'ready') return;
+    if (isDirty(t) && !(await this.save())) return;
+    exec(`kubectl apply -f ~/${shellQuote(t.path)}`).catch(() => {});
+  },
+
+  async create() {
+    const name = await ask({ title: 'New file', label: 'Name', value: 'manifest.yaml', ok: 'Create', check: (v) => validPath(v) || (this.list.some((f) => f.path === v.trim()) || this.tabs.find(v.trim()) ? `${v.trim()} exists` : '') });
+    if (!name) return;
+    try {
+      await engine.call('write', { path: name, text: '', create: true });
+      await this.refresh();
+      await this.open(name);
+      this.view?.focus();
+    } catch (err) {
+      announce(`Could not create ${name}: ${err.message}`);
+    }
+  },
+
+  async rename() {
+    const t = this.tabs.current;
+    if (!t) return;
+    const to = await ask({ title: `Rename ${t.path}`, label: 'New name', value: t.path, ok: 'Rename', check: validPath });
+    if (!to || to === t.path) return;
+    try {
+      if (t.modTime !== null) await engine.call('rename', { from: t.path, to });
+      this.tabs.rename(t.path, to);
+      await this.refresh();
+      this.show(to);
+    } catch (err) {
+      announce(`Could not rename: ${err.message}`);
+      $('marks').textContent = `Could not rename ${t.path}: ${err.message}`;
+    }
+  },
+
+  async remove() {
+    const t = this.tabs.current;
+    if (!t) return;
+    if (!(await ask({ title: `Delete ${t.path}?`, text: `~/${t.path} is removed from your home directory.`, ok: 'Delete' }))) return;
+    try {
+      if (t.modTime !== null) await engine.call('delete', { path: t.path });
+      this.tabs.close(t.path);
+      await this.refresh();
+      this.show(this.tabs.active);
+    } catch (err) {
+      announce(`Could not delete: ${err.message}`);
+    }
+  },
+
+  /**
+   * changed looks for files a command changed: the list, and the text of
+   * each open tab (a file's time can stay the same within one instant of
+   * the cluster's clock); a clean tab shows the new text, a dirty one is
+   * marked changed on disk.
+   */
+  changed() {
+    if (state !== 'ready' || !this.view || this.syncing) return;
+    this.syncing = (async () => {
+      try {
+        await this.refresh();
+        for (const t of [...this.tabs.tabs]) {
+          if (t.modTime === null) continue;
+          let f;
+          try {
+            f = await engine.call('read', { path: t.path });
+          } catch {
+            t.modTime = null; // gone: the tab keeps the text, unsaved
+            continue;
+          }
+          if (f.text === t.saved) continue;
+          if (isDirty(t)) {
+            t.stale = true;
+            continue;
+          }
+          const active = this.tabs.active;
+          this.tabs.open(f.path, f.text, f.modTime);
+          this.tabs.active = active;
+        }
+        const cur = this.tabs.current;
+        if (cur && this.view.getText() !== cur.text) {
+          this.view.setText(cur.text);
+          this.checked = '';
+          this.scheduleCheck(0);
+        }
+        this.renderTabs();
+      } catch (err) {
+        console.warn('kubeplay: could not look at the files', err);
+      } finally {
+        this.syncing = null;
+      }
+    })();
+  },
+};
+
+$('files').addEventListener('change', (e) => {
+  const path = e.target.value;
+  e.target.value = '';
+  if (path) files.open(path).catch((err) => announce(`Could not open ${path}: ${err.message}`));
+});
+$('file-new').addEventListener('click', () => files.create());
+$('file-rename').addEventListener('click', () => files.rename());
+$('file-delete').addEventListener('click', () => files.remove());
+$('file-save').addEventListener('click', () => files.save());
+$('file-apply').addEventListener('click', () => files.apply());
+
+// ---- cluster view ----------------------------------------------------------
+
+const cluster = new ClusterView($('pane-cluster'), engine);
+
+function onEngineReady(info) {
+  setControls(true);
+  clock.show({ now: NaN, speed: typeof info?.speed === 'string' ? info.speed : clock.speed });
+  engine.call('clock').then((c) => clock.show(c), () => {});
+  cluster.start();
+  files.load().catch((err) => console.warn('kubeplay: the editor could not start', err));
 }

@@ -1,0 +1,293 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Key modifiers of Input.dispatchKeyEvent.
+const (
+	modAlt  = 1
+	modCtrl = 2
+)
+
+// The playground page around the terminal: the editor, the cluster view,
+// the time controls, the themes and the panes.
+
+// openPage starts the server and a browser on the page, with the cluster up.
+func openPage(t *testing.T) (context.Context, string) {
+	t.Helper()
+	_, err := os.Stat(filepath.Join(repoRoot(), "web", "site", "index.html"))
+	need(t, err == nil, "the site is not built (make build)")
+	url := startServer(t)
+	ctx := newBrowser(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
+	waitReady(t, ctx)
+	return ctx, url
+}
+
+func waitReady(t *testing.T, ctx context.Context) map[string]any {
+	t.Helper()
+	info, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`window.kubeplay.ready`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	return info
+}
+
+// eval evaluates a JavaScript expression (awaiting a promise).
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	require.NoError(t, err, js)
+	return v
+}
+
+// until polls a JavaScript condition; the limit only guards against a hang.
+func until(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	waitFor(t, ctx, what, func() bool { return eval[bool](t, ctx, js) })
+}
+
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))), sel)
+}
+
+// setEditorText replaces the editor's text as a user would: select all,
+// then insert the text (as a paste does).
+func setEditorText(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.cm-content`))))
+	press(t, ctx, input.DispatchKeyEventParams{Key: "a", Code: "KeyA", Modifiers: modCtrl, WindowsVirtualKeyCode: 65, Commands: []string{"selectAll"}})
+	_, err := chromedp.Run(ctx, chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, input.InsertText, input.InsertTextParams{Text: text})
+		return chromedp.Void{}, err
+	}))
+	require.NoError(t, err)
+}
+
+func editorText(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, `Array.from(document.querySelectorAll('.cm-content .cm-line')).map(l => l.textContent).join('\n')`)
+}
+
+const webDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: registry.k8s.io/pause
+`
+
+func TestPage(t *testing.T) {
+	ctx, _ := openPage(t)
+	until(t, ctx, "the editor", `!!document.querySelector('.cm-content')`)
+	until(t, ctx, "three Ready nodes in the cluster view", `Array.from(document.querySelectorAll('#nodes-body tr')).filter(r => r.cells[1].textContent.includes('Ready')).length === 3`)
+	screenshot(t, ctx, "page.png")
+
+	// The editor's Apply runs kubectl apply in the terminal, and the
+	// Deployment's pods appear in the cluster view.
+	t.Run("apply", func(t *testing.T) {
+		setEditorText(t, ctx, webDeployment)
+		click(t, ctx, `#file-apply`)
+		waitFor(t, ctx, "kubectl apply in the terminal", func() bool {
+			return strings.Contains(terminalText(t, ctx), "$ kubectl apply -f ~/deployment.yaml\ndeployment.apps/web created")
+		})
+		until(t, ctx, "two Running web pods in the cluster view",
+			`Array.from(document.querySelectorAll('#pods-body tr')).filter(r => /^web-/.test(r.cells[0].textContent) && r.cells[2].textContent.includes('Running')).length === 2`)
+		screenshot(t, ctx, "page-apply.png")
+	})
+
+	// The editor's files are the shell's.
+	t.Run("files", func(t *testing.T) {
+		assert.Equal(t, execResult{Output: webDeployment}, run(t, ctx, "cat deployment.yaml"), "Apply saved the file")
+		setEditorText(t, ctx, "# edited in the editor\n"+webDeployment)
+		press(t, ctx, input.DispatchKeyEventParams{Key: "s", Code: "KeyS", Modifiers: modCtrl, WindowsVirtualKeyCode: 83})
+		waitFor(t, ctx, "the saved file", func() bool {
+			return run(t, ctx, "head -1 deployment.yaml").Output == "# edited in the editor\n"
+		})
+		// And the other way: a file the shell changes is reloaded in its clean tab.
+		require.Equal(t, 0, run(t, ctx, "sed -i 's/replicas: 2/replicas: 3/' deployment.yaml").ExitCode)
+		waitFor(t, ctx, "the tab to reload", func() bool { return strings.Contains(editorText(t, ctx), "replicas: 3") })
+		require.Equal(t, 0, run(t, ctx, `printf 'kind: ConfigMap\n' > made-in-shell.yaml`).ExitCode)
+		until(t, ctx, "the new file in the list", `Array.from(document.querySelectorAll('#files option')).some(o => o.value === 'made-in-shell.yaml')`)
+	})
+
+	// A misspelled field is marked at its line, in the API server's words.
+	t.Run("validation", func(t *testing.T) {
+		setEditorText(t, ctx, strings.Replace(webDeployment, "replicas:", "replcas:", 1))
+		until(t, ctx, "a mark", `!!document.querySelector('.cm-lintRange-error')`)
+		line := eval[int](t, ctx, `(() => { const lines = Array.from(document.querySelectorAll('.cm-content .cm-line')); return lines.findIndex(l => l.querySelector('.cm-lintRange-error')) + 1 })()`)
+		assert.Equal(t, 6, line)
+		assert.Equal(t, "replcas", eval[string](t, ctx, `document.querySelector('.cm-lintRange-error').textContent`))
+		assert.Contains(t, eval[string](t, ctx, `document.getElementById('marks').textContent`), `line 6: unknown field "spec.replcas"`)
+		screenshot(t, ctx, "page-validation.png")
+		setEditorText(t, ctx, webDeployment)
+		until(t, ctx, "no mark", `!document.querySelector('.cm-lintRange-error') && document.getElementById('marks').textContent.includes('Valid')`)
+	})
+
+	// Pause stops the clock; a step moves it to the next timer; the
+	// terminal's kubeplay speed drives the same clock.
+	t.Run("time", func(t *testing.T) {
+		click(t, ctx, `button.speed[data-speed="pause"]`)
+		until(t, ctx, "pause pressed", `document.querySelector('button.speed[data-speed="pause"]').getAttribute('aria-pressed') === 'true'`)
+		before := eval[string](t, ctx, `document.getElementById('clock-time').textContent`)
+		time.Sleep(1500 * time.Millisecond)
+		assert.Equal(t, before, eval[string](t, ctx, `document.getElementById('clock-time').textContent`), "paused")
+		assert.Equal(t, execResult{Output: "speed: pause\n"}, run(t, ctx, "kubeplay speed"))
+		click(t, ctx, `#step`)
+		until(t, ctx, "the step's news", `document.getElementById('clock-news').textContent.startsWith('Stepped')`)
+		screenshot(t, ctx, "page-paused.png")
+		require.Equal(t, execResult{Output: "speed: 10x\n"}, run(t, ctx, "kubeplay speed 10"))
+		until(t, ctx, "10x pressed", `document.querySelector('button.speed[data-speed="10"]').getAttribute('aria-pressed') === 'true'`)
+		click(t, ctx, `#skip`)
+		until(t, ctx, "the skip's news", `document.getElementById('clock-news').textContent.startsWith('Skipped')`)
+	})
+
+	t.Run("theme", func(t *testing.T) {
+		first := eval[string](t, ctx, `document.documentElement.dataset.theme`)
+		for eval[string](t, ctx, `document.documentElement.dataset.theme`) == first {
+			click(t, ctx, `#theme`)
+		}
+		dark := eval[string](t, ctx, `document.documentElement.dataset.theme`)
+		assert.NotEqual(t, first, dark)
+		assert.NotEqual(t, eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`), "")
+		screenshot(t, ctx, "page-"+dark+".png")
+	})
+
+	t.Run("panes", func(t *testing.T) {
+		width := func() float64 {
+			return eval[float64](t, ctx, `document.getElementById('pane-cluster').getBoundingClientRect().width`)
+		}
+		w0 := width()
+		require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`#split-col`))))
+		press(t, ctx, input.DispatchKeyEventParams{Key: "ArrowRight", Code: "ArrowRight", WindowsVirtualKeyCode: 39})
+		assert.Less(t, width(), w0-30, "the cluster pane narrows as the splitter moves right")
+		// Drag the row splitter down with the mouse.
+		box := eval[map[string]float64](t, ctx, `(() => { const r = document.getElementById('split-row').getBoundingClientRect(); return {x: r.x + r.width/2, y: r.y + r.height/2} })()`)
+		h0 := eval[float64](t, ctx, `document.getElementById('pane-editor').getBoundingClientRect().height`)
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, box["x"], box["y"], chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box["x"], box["y"]+60, chromedp.ButtonLeft),
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, box["x"], box["y"]+60, chromedp.ButtonLeft),
+		))
+		assert.Greater(t, eval[float64](t, ctx, `document.getElementById('pane-editor').getBoundingClientRect().height`), h0+40)
+		// Alt+3 and Alt+1 move between panes.
+		press(t, ctx, input.DispatchKeyEventParams{Key: "3", Code: "Digit3", Modifiers: modAlt, WindowsVirtualKeyCode: 51})
+		assert.Equal(t, "pane-cluster", eval[string](t, ctx, `document.activeElement.id`))
+		screenshot(t, ctx, "page-resized.png")
+	})
+
+	// A reload keeps the files, the cluster, the speed and the layout.
+	t.Run("reload", func(t *testing.T) {
+		col := eval[string](t, ctx, `document.getElementById('panes').style.getPropertyValue('--split-col')`)
+		require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
+		info := waitReady(t, ctx)
+		assert.Equal(t, true, info["restored"])
+		assert.Equal(t, "10", info["speed"])
+		until(t, ctx, "10x pressed", `document.querySelector('button.speed[data-speed="10"]').getAttribute('aria-pressed') === 'true'`)
+		until(t, ctx, "the editor with the file", `Array.from(document.querySelectorAll('.cm-content .cm-line')).some(l => l.textContent === 'kind: Deployment')`)
+		assert.Regexp(t, `(?m)^web +2/2 `, run(t, ctx, "kubectl get deployment web").Output)
+		assert.Equal(t, col, eval[string](t, ctx, `document.getElementById('panes').style.getPropertyValue('--split-col')`))
+		until(t, ctx, "the web pods in the view", `Array.from(document.querySelectorAll('#pods-body tr')).filter(r => /^web-/.test(r.cells[0].textContent)).length === 2`)
+	})
+
+	// Reset: a fresh cluster, the files kept.
+	t.Run("reset", func(t *testing.T) {
+		click(t, ctx, `#reset`)
+		info := waitReady(t, ctx)
+		assert.Equal(t, false, info["restored"])
+		assert.Equal(t, "Error from server (NotFound): deployments.apps \"web\" not found\n", run(t, ctx, "kubectl get deployment web").Output)
+		assert.Equal(t, 0, run(t, ctx, "test -f deployment.yaml").ExitCode, "files are kept")
+		// New cluster: everything, after a confirmation.
+		click(t, ctx, `#new-cluster`)
+		until(t, ctx, "the confirmation", `document.getElementById('dialog').open`)
+		screenshot(t, ctx, "page-new-cluster.png")
+		eval[bool](t, ctx, `(window.oldReady = window.kubeplay.ready, true)`)
+		click(t, ctx, `#dialog-ok`)
+		until(t, ctx, "the restart", `window.kubeplay.ready !== window.oldReady`)
+		waitReady(t, ctx)
+		assert.Equal(t, 1, run(t, ctx, "test -f deployment.yaml").ExitCode, "files are gone")
+	})
+
+	// A phone: the panes stack.
+	t.Run("narrow", func(t *testing.T) {
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
+		defer chromedp.Do(ctx, chromedp.EmulateViewport(1200, 800))
+		until(t, ctx, "stacked panes", `getComputedStyle(document.getElementById('panes')).display === 'flex'`)
+		x := eval[[]float64](t, ctx, `['pane-cluster','pane-editor','pane-terminal'].map(id => document.getElementById(id).getBoundingClientRect().x)`)
+		assert.Equal(t, x[0], x[1])
+		assert.Equal(t, x[1], x[2])
+		require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)))
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(repoRoot(), "build", "e2e", "page-phone.png"), png, 0o644))
+	})
+}
+
+// Measures in the browser (docs/benchmarks.md): navigation to a usable
+// terminal with three Ready nodes, cold and cached, and frame times while
+// the clock runs at max with many pods changing. Logged, never asserted.
+func TestPageMeasures(t *testing.T) {
+	_, err := os.Stat(filepath.Join(repoRoot(), "web", "site", "index.html"))
+	need(t, err == nil, "the site is not built (make build)")
+	url := startServer(t)
+	ctx := newBrowser(t)
+	usable := func() float64 {
+		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
+		waitReady(t, ctx)
+		until(t, ctx, "three Ready nodes", `Array.from(document.querySelectorAll('#nodes-body tr')).filter(r => r.cells[1].textContent.includes('Ready')).length === 3`)
+		return eval[float64](t, ctx, `Math.max(...['kubeplay-ready', 'kubeplay-nodes-ready'].map(n => performance.getEntriesByName(n)[0]?.startTime ?? performance.now()))`)
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
+	cold := usable()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload()))
+	cached := usable()
+
+	run(t, ctx, "kubeplay node add && kubeplay node add")
+	run(t, ctx, "kubectl create deployment churn --image=registry.k8s.io/pause --replicas=300")
+	run(t, ctx, "kubeplay speed max")
+	// Frame times while the pods come up and are replaced.
+	eval[bool](t, ctx, `(window.frames_ = [], (function f(ts) { window.frames_.push(ts); if (window.frames_.length < 100000) requestAnimationFrame(f) })(performance.now()), true)`)
+	time.Sleep(3 * time.Second)
+	run(t, ctx, "kubectl rollout restart deployment churn")
+	time.Sleep(4 * time.Second)
+	run(t, ctx, "kubectl scale deployment churn --replicas=50")
+	time.Sleep(3 * time.Second)
+	frames := eval[[]float64](t, ctx, `(() => { const f = window.frames_; window.frames_ = null; return f.slice(1).map((t, i) => t - f[i]) })()`)
+	pods := run(t, ctx, "kubectl get pods --no-headers | wc -l").Output
+	require.NotEmpty(t, frames)
+	sort.Float64s(frames)
+	p := func(q float64) float64 { return frames[int(q*float64(len(frames)-1))] }
+	m := map[string]any{
+		"usable_cold_ms": cold, "usable_cached_ms": cached,
+		"frames": len(frames), "frame_p50_ms": p(0.5), "frame_p95_ms": p(0.95), "frame_max_ms": p(1),
+		"pods_at_end": strings.TrimSpace(pods),
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	t.Logf("measures: %s", b)
+	require.NoError(t, os.MkdirAll(filepath.Join(repoRoot(), "build", "e2e"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(repoRoot(), "build", "e2e", "measures.json"), b, 0o644))
+}

@@ -1,0 +1,223 @@
+// The page's side of the page protocol (docs/bridge.md): requests to the
+// engine with their replies, watches that list and then receive changes,
+// and the batches the engine sends, applied once per animation frame.
+//
+// Nothing here touches the DOM or the Worker: the page gives it a post
+// function and feeds it the worker's messages, so it is tested in node.
+
+const MAX_TEXT = 4 << 20;
+
+/** checkWorkerMessage returns m if it has the shape of a worker message, else null. */
+export function checkWorkerMessage(m) {
+  if (!m || typeof m !== 'object' || Array.isArray(m) || typeof m.type !== 'string') return null;
+  const id = m.id;
+  const okID = Number.isSafeInteger(id) && id >= 0;
+  switch (m.type) {
+    case 'ready':
+      return m.info === undefined || (m.info && typeof m.info === 'object') ? m : null;
+    case 'output':
+      return okID && typeof m.data === 'string' && m.data.length <= MAX_TEXT ? m : null;
+    case 'exit':
+      return okID && Number.isFinite(m.code) ? m : null;
+    case 'error':
+      return typeof m.message === 'string' ? m : null;
+    case 'reply':
+      return okID && (m.error === undefined || typeof m.error === 'string') ? m : null;
+    case 'batch':
+      if (m.events !== undefined && !Array.isArray(m.events)) return null;
+      if (m.requests !== undefined && !Array.isArray(m.requests)) return null;
+      if (m.clock !== undefined && !isClock(m.clock)) return null;
+      return m;
+    default:
+      return null;
+  }
+}
+
+function isClock(c) {
+  return c && typeof c === 'object' && Number.isFinite(c.now) && typeof c.speed === 'string';
+}
+
+/**
+ * EngineClient speaks the page protocol over post (a function that sends
+ * a message to the worker). Feed it the worker's messages with handle().
+ */
+export class EngineClient {
+  constructor(post, { frame = defaultFrame } = {}) {
+    this.post = post;
+    this.frame = frame;
+    this.nextId = 1;
+    this.pending = new Map(); // id -> {resolve, reject}
+    this.watches = new Map(); // watch id -> {onEvents, queued}
+    this.batches = [];
+    this.framePending = false;
+    this.clock = null;
+    this.listeners = { clock: new Set(), requests: new Set(), frame: new Set() };
+  }
+
+  /** call sends a request and resolves with its result (or rejects with its error). */
+  call(op, args = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.post({ type: 'call', id, op, args });
+      } catch (err) {
+        this.pending.delete(id);
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * watch lists resource and then receives its changes: onList(result) with
+   * the reply (items, headers, resourceVersion), then onEvents(events) once
+   * per frame with the events of that frame. Returns {ready, stop}.
+   */
+  watch(resource, opts, { onList, onEvents }) {
+    const id = this.nextId++;
+    const w = { onEvents, listed: false, early: [] };
+    this.watches.set(id, w);
+    const ready = new Promise((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (result) => {
+          w.listed = true;
+          onList?.(result);
+          if (w.early.length) onEvents?.(w.early.splice(0));
+          resolve(result);
+        },
+        reject: (err) => {
+          this.watches.delete(id);
+          reject(err);
+        },
+      });
+    });
+    this.post({ type: 'call', id, op: 'watch', args: { resource, ...opts } });
+    const stop = () => {
+      if (!this.watches.delete(id)) return Promise.resolve();
+      return this.call('unwatch', { watch: id }).catch(() => {});
+    };
+    return { id, ready, stop };
+  }
+
+  /** on listens for 'clock' (clock), 'requests' (requests, dropped) or 'frame' (after each applied frame). */
+  on(what, f) {
+    this.listeners[what].add(f);
+    return () => this.listeners[what].delete(f);
+  }
+
+  /** handle takes a message from the worker; it returns whether it was one of the protocol's. */
+  handle(m) {
+    if (m.type === 'reply') {
+      const p = this.pending.get(m.id);
+      if (!p) return true;
+      this.pending.delete(m.id);
+      if (typeof m.error === 'string') p.reject(new Error(m.error));
+      else p.resolve(m.result);
+      return true;
+    }
+    if (m.type === 'batch') {
+      this.batches.push(m);
+      if (!this.framePending) {
+        this.framePending = true;
+        this.frame(() => this.applyBatches());
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** applyBatches applies every batch that arrived since the last frame. */
+  applyBatches() {
+    this.framePending = false;
+    const batches = this.batches.splice(0);
+    const byWatch = new Map();
+    const requests = [];
+    let dropped = 0;
+    let clock = null;
+    for (const b of batches) {
+      if (b.clock) clock = b.clock;
+      for (const ev of b.events ?? []) {
+        if (!ev || typeof ev !== 'object') continue;
+        const w = this.watches.get(ev.watch);
+        if (!w) continue;
+        if (!w.listed) {
+          w.early.push(ev);
+          continue;
+        }
+        if (!byWatch.has(w)) byWatch.set(w, []);
+        byWatch.get(w).push(ev);
+      }
+      if (b.requests) requests.push(...b.requests);
+      dropped += Number(b.dropped) || 0;
+    }
+    for (const [w, events] of byWatch) w.onEvents?.(events);
+    if (clock) {
+      this.clock = clock;
+      for (const f of this.listeners.clock) f(clock);
+    }
+    if (requests.length || dropped) for (const f of this.listeners.requests) f(requests, dropped);
+    for (const f of this.listeners.frame) f();
+  }
+
+  /** fail rejects every pending request (the engine stopped). */
+  fail(err) {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.watches.clear();
+  }
+}
+
+function defaultFrame(f) {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(f);
+  else setTimeout(f, 16);
+}
+
+/**
+ * ObjectStore keeps the objects of a watch by uid, from its list and its
+ * events (summaries or whole objects), and says which changed.
+ */
+export class ObjectStore {
+  constructor() {
+    this.objects = new Map();
+    this.headers = [];
+    this.resourceVersion = '';
+  }
+
+  reset(list) {
+    this.objects.clear();
+    this.headers = Array.isArray(list.headers) ? list.headers : [];
+    this.resourceVersion = String(list.resourceVersion ?? '');
+    for (const o of list.items ?? []) {
+      const uid = uidOf(o);
+      if (uid) this.objects.set(uid, o);
+    }
+  }
+
+  /** apply applies events; it returns false on an ERROR (the watch must list again). */
+  apply(events) {
+    for (const ev of events) {
+      if (ev.type === 'ERROR') return false;
+      const o = ev.object;
+      const uid = uidOf(o);
+      if (!uid) continue;
+      if (ev.type === 'DELETED') this.objects.delete(uid);
+      else this.objects.set(uid, o);
+      const rv = o.resourceVersion ?? o.metadata?.resourceVersion;
+      if (rv) this.resourceVersion = String(rv);
+    }
+    return true;
+  }
+
+  /** list returns the objects sorted by namespace and name. */
+  list(filter = () => true) {
+    return [...this.objects.values()].filter(filter).sort((a, b) => key(a).localeCompare(key(b)));
+  }
+}
+
+function uidOf(o) {
+  return o && typeof o === 'object' ? (o.uid ?? o.metadata?.uid ?? '') : '';
+}
+
+function key(o) {
+  return `${o.namespace ?? o.metadata?.namespace ?? ''}/${o.name ?? o.metadata?.name ?? ''}`;
+}

@@ -6,7 +6,7 @@ ADDR    ?= localhost:8080
 GOFLAGS_BUILD := -trimpath
 
 ENGINE_SRC := go.mod go.sum $(shell find engine cmd/wasm -name '*.go' -not -name '*_test.go')
-IMAGE_NAMES := busybox hello-world pause perl stress
+IMAGE_NAMES := busybox hello-world pause perl servers stress
 IMAGES := $(IMAGE_NAMES:%=wasmworkloads/bin/%.wasm)
 WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
@@ -25,11 +25,15 @@ images: $(IMAGES)
 # busybox's awk is engine/shell/awk's interpreter.
 IMAGE_TOOLS := go.mod go.sum $(shell find wasmworkloads/build wasmworkloads/internal -name '*.go' -not -name '*_test.go')
 
-wasmworkloads/bin/busybox.wasm: $(IMAGE_TOOLS) $(shell find wasmworkloads/busybox engine/shell/awk -name '*.go' -not -name '*_test.go')
+wasmworkloads/bin/busybox.wasm: $(IMAGE_TOOLS) $(shell find wasmworkloads/busybox wasmworkloads/sdk engine/shell/awk -name '*.go' -not -name '*_test.go')
 	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/busybox
 
 wasmworkloads/bin/perl.wasm wasmworkloads/bin/stress.wasm: wasmworkloads/bin/%.wasm: $(IMAGE_TOOLS) $$(filter-out %_test.go,$$(wildcard wasmworkloads/$$*/*.go))
 	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/$*
+
+# The HTTP servers (nginx, http-echo) are one module over the network SDK.
+wasmworkloads/bin/servers.wasm: $(IMAGE_TOOLS) $(shell find wasmworkloads/servers wasmworkloads/sdk -name '*.go' -not -name '*_test.go')
+	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/servers
 
 # pause and hello-world are a few hundred bytes of WebAssembly that a Go
 # program writes.

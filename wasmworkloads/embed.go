@@ -13,7 +13,7 @@ import (
 var bin embed.FS
 
 // Images lists the modules a build produces.
-var Images = []string{"busybox", "hello-world", "pause", "perl", "stress"}
+var Images = []string{"busybox", "hello-world", "pause", "perl", "servers", "stress"}
 
 // Generated lists the images that are not Go programs built for wasip1
 // but modules a Go program in their directory writes (go run ./NAME -o

@@ -40,6 +40,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/volume"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/network"
 	"github.com/kubeplay/kubeplay/engine/pki"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 	"github.com/kubeplay/kubeplay/engine/scheduler"
@@ -85,6 +86,9 @@ type Cluster struct {
 	persister *store.Persister
 	restored  store.Report
 	disks     map[string]hackpadfs.FS // the nodes' disks when nothing is kept
+	network   *network.Network
+	proxies   network.Proxies // each running node's kube-proxy
+	dns       *network.DNS
 }
 
 // New builds a cluster and brings it up: the control plane first, then the
@@ -125,7 +129,10 @@ func New(cfg Config) (*Cluster, error) {
 	c.api.StartHousekeeping()
 	c.registry = runtime.NewRegistry(cfg.Modules)
 	c.restoreImages()
-	c.engine = runtime.NewEngine(c.registry)
+	c.network, c.proxies = network.New(c.loop), network.Proxies{}
+	c.network.SetRouter(c.proxies)
+	c.dns = network.NewDNS(c.network, c.Client("coredns"))
+	c.engine = runtime.NewEngine(c.registry, runtime.Options{HostModules: []runtime.HostModule{c.network.Module(c.dns)}})
 	if err := c.bootstrap(); err != nil {
 		return nil, err
 	}
@@ -248,6 +255,9 @@ func (c *Cluster) bootstrap() error {
 		return err
 	}
 	if err := applyAddons(c.Client("kubeadm")); err != nil {
+		return err
+	}
+	if err := c.dns.Start(); err != nil {
 		return err
 	}
 	for _, in := range rest {

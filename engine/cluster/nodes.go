@@ -13,6 +13,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/cloud"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
+	"github.com/kubeplay/kubeplay/engine/network"
 )
 
 // The user is the cloud: these are the operations a cloud console offers
@@ -323,6 +324,11 @@ func (c *Cluster) boot(in cloud.Instance) error {
 		return err
 	}
 	c.kubelets[in.Name] = k
+	proxy := network.NewProxy(c.Client("kube-proxy/"+in.Name), in.Name, c.rand("kube-proxy/"+strings.TrimPrefix(source, "kubelet/")))
+	if err := proxy.Start(); err != nil {
+		return err
+	}
+	c.proxies[in.Name] = proxy
 	return nil
 }
 
@@ -331,5 +337,9 @@ func (c *Cluster) halt(name string) {
 	if k, ok := c.kubelets[name]; ok {
 		k.Stop()
 		delete(c.kubelets, name)
+	}
+	if p, ok := c.proxies[name]; ok {
+		p.Stop()
+		delete(c.proxies, name)
 	}
 }

@@ -142,6 +142,9 @@ func (e *Engine) load(name string) (wazero.CompiledModule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile module %s: %w", name, err)
 	}
+	if err := StubImports(e.ctx, e.rt, m); err != nil {
+		return nil, fmt.Errorf("module %s: %w", name, err)
+	}
 	e.compiled[name] = m
 	return m, nil
 }

@@ -18,6 +18,9 @@ type ImageConfig struct {
 	Cmd        []string
 	Env        []string
 	WorkingDir string
+	// Layer names the files the image carries besides its program (see
+	// layers), "" for none.
+	Layer string `json:",omitempty"`
 	// Component marks an image that stands for a cluster component the
 	// engine itself runs (kube-apiserver, etcd, ...): its container is the
 	// pause module, and the component's work happens in the engine.
@@ -35,7 +38,9 @@ var (
 	// busybox module it runs as this image and has bash.
 	bash = ImageConfig{Module: "busybox", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"bash"},
 		Env: []string{pathEnv, "_BASH_VERSION=5.3.3", "_BASH_BASELINE=5.3"}}
-	perl   = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv}}
+	perl  = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv}}
+	nginx = ImageConfig{Module: "servers", Layer: "nginx", Entrypoint: []string{"/docker-entrypoint.sh"}, Cmd: []string{"nginx", "-g", "daemon off;"},
+		Env: []string{pathEnv, "NGINX_VERSION=1.29.3", "NJS_VERSION=0.9.4", "NJS_RELEASE=1~bookworm", "PKG_RELEASE=1~bookworm", "DYNPKG_RELEASE=1~bookworm"}}
 	stress = ImageConfig{Module: "stress", Cmd: []string{"/usr/local/bin/stress"}, Env: []string{pathEnv}}
 )
 
@@ -52,6 +57,8 @@ var catalog = map[string]ImageConfig{
 	"docker.io/library/perl":                  perl,
 	"docker.io/polinux/stress":                stress,
 	"docker.io/progrium/stress":               {Module: "stress", Entrypoint: []string{"/usr/bin/stress", "--verbose"}, Env: []string{pathEnv}},
+	"docker.io/library/nginx":                 nginx,
+	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}},
 	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}},
 	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},
 	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},

@@ -31,7 +31,7 @@ type rootFS struct {
 // imageFiles is an image's file system, the lower layer of its
 // containers' roots. Every image has the directories of a Linux root and
 // the root user.
-func imageFiles(ImageConfig) fs.FS { return baseImage }
+func imageFiles(cfg ImageConfig) fs.FS { return withLayer(cfg.Layer) }
 
 var baseImage = func() fstest.MapFS {
 	m := fstest.MapFS{

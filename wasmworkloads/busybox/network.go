@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
+
+	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
 )
 
 // network is how the network applets reach other pods: name lookups and
@@ -22,6 +26,9 @@ type network interface {
 	Dial(ctx context.Context, addr string) (io.ReadWriteCloser, error)
 	// Nameserver is the DNS server lookups ask.
 	Nameserver() string
+	// Query asks server for a fully qualified name's IPv4 addresses; the
+	// int is the response code (3 NXDOMAIN), 100 when no server answered.
+	Query(name, server string) ([]string, int)
 }
 
 // guestNetwork is the network the applets use.
@@ -55,6 +62,14 @@ func (n isolated) Dial(ctx context.Context, addr string) (io.ReadWriteCloser, er
 	return nil, syscall.ENETUNREACH
 }
 
+// Query gets no answer: there is no network to reach a server on.
+func (n isolated) Query(name, server string) ([]string, int) { return nil, rcodeTimeout }
+
+const (
+	rcodeNXDomain = 3
+	rcodeTimeout  = 100
+)
+
 func (n isolated) Nameserver() string {
 	f, err := os.Open(n.resolv)
 	if err != nil {
@@ -72,46 +87,16 @@ func (n isolated) Nameserver() string {
 
 // lookupHostsFile returns the addresses a hosts file gives a name, IPv4
 // first, as getaddrinfo orders them.
-func lookupHostsFile(file, host string) []string {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var v4, v6 []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		fields := strings.Fields(line)
-		if len(fields) < 2 {
-			continue
-		}
-		ip, err := netip.ParseAddr(fields[0])
-		if err != nil {
-			continue
-		}
-		for _, name := range fields[1:] {
-			if !strings.EqualFold(name, host) {
-				continue
-			}
-			if ip.Is4() {
-				v4 = append(v4, ip.String())
-			} else {
-				v6 = append(v6, ip.String())
-			}
-			break
-		}
-	}
-	return append(v4, v6...)
-}
+func lookupHostsFile(file, host string) []string { return kpnet.HostsFile(file, host) }
 
-// nslookupMain looks a name up as BusyBox 1.28's nslookup does (the
-// version the documentation's init containers use): the server first,
-// then the name's addresses, or "can't resolve".
+// nslookupMain looks a name up as BusyBox's nslookup (1.36) does against
+// CoreDNS: the server, then the name that answered (the search domains
+// of /etc/resolv.conf tried as the resolver tries them) and its
+// addresses, or "server can't find".
 func nslookupMain(p *proc) int {
 	args := p.args[1:]
-	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		args = args[1:] // -type=... and the like: one kind of answer here
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		args = args[1:] // -type=a and the like: A records are what it asks
 	}
 	if len(args) == 0 || len(args) > 2 {
 		return p.showUsage()
@@ -120,17 +105,85 @@ func nslookupMain(p *proc) int {
 	if len(args) == 2 {
 		server = args[1]
 	}
-	p.printf("Server:    %s\nAddress 1: %s\n\n", server, server)
-	addrs, err := guestNetwork.LookupHost(p.ctx, args[0])
-	if err != nil {
-		p.errorf("can't resolve '%s'", args[0])
+	name := args[0]
+	if ip, err := netip.ParseAddr(name); err == nil {
+		p.printf("Server:\t\t%s\nAddress:\t%s:53\n\n", server, server)
+		p.printf("** server can't find %s.in-addr.arpa: NXDOMAIN\n\n", reverse(ip))
 		return 1
 	}
-	p.printf("Name:      %s\n", args[0])
-	for i, a := range addrs {
-		p.printf("Address %d: %s\n", i+1, a)
+	rc := rcodeNXDomain
+	for _, fqdn := range searchCandidates(name) {
+		var addrs []string
+		addrs, rc = guestNetwork.Query(fqdn, server)
+		if rc == rcodeTimeout {
+			p.printf(";; connection timed out; no servers could be reached\n\n")
+			return 1
+		}
+		if rc == 0 && len(addrs) > 0 {
+			p.printf("Server:\t\t%s\nAddress:\t%s:53\n\n", server, server)
+			p.printf("Name:\t%s\n", fqdn)
+			for _, a := range addrs {
+				p.printf("Address: %s\n", a)
+			}
+			p.printf("\n")
+			return 0
+		}
 	}
-	return 0
+	p.printf("Server:\t\t%s\nAddress:\t%s:53\n\n", server, server)
+	p.printf("** server can't find %s: NXDOMAIN\n\n", name)
+	return 1
+}
+
+// reverse is an address's in-addr.arpa name without the suffix.
+func reverse(ip netip.Addr) string {
+	b := ip.As4()
+	return fmt.Sprintf("%d.%d.%d.%d", b[3], b[2], b[1], b[0])
+}
+
+// searchCandidates are the names a lookup tries, in order, from
+// /etc/resolv.conf's search and ndots, as the stub resolver orders them.
+func searchCandidates(name string) []string {
+	if strings.HasSuffix(name, ".") {
+		return []string{strings.TrimSuffix(name, ".")}
+	}
+	search, ndots := resolvSearch("/etc/resolv.conf")
+	var with []string
+	for _, d := range search {
+		with = append(with, name+"."+d)
+	}
+	if strings.Count(name, ".") >= ndots {
+		return append([]string{name}, with...)
+	}
+	return append(with, name)
+}
+
+// resolvSearch reads a resolv.conf's search list and ndots (1 unless set).
+func resolvSearch(file string) ([]string, int) {
+	ndots := 1
+	var search []string
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, ndots
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		switch fields[0] {
+		case "search", "domain":
+			search = fields[1:]
+		case "options":
+			for _, o := range fields[1:] {
+				if v, ok := strings.CutPrefix(o, "ndots:"); ok {
+					ndots, _ = strconv.Atoi(v)
+				}
+			}
+		}
+	}
+	return search, ndots
 }
 
 // ncMain connects to HOST PORT and copies standard input to it and what

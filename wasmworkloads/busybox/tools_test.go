@@ -271,9 +271,7 @@ func (n fakeNetwork) Dial(ctx context.Context, addr string) (io.ReadWriteCloser,
 
 func TestNetworkApplets(t *testing.T) {
 	check(t, "/", []appletCase{
-		{name: "nslookup a service", argv: []string{"nslookup", "myservice"}, stdout: "Server:    10.96.0.10\nAddress 1: 10.96.0.10\n\n",
-			stderr: "nslookup: can't resolve 'myservice'\n", code: 1},
-		{name: "nslookup /etc/hosts", argv: []string{"nslookup", "web-0"}, stdout: "Server:    10.96.0.10\nAddress 1: 10.96.0.10\n\nName:      web-0\nAddress 1: 10.244.1.5\n"},
+		{name: "nslookup without a network", argv: []string{"nslookup", "myservice"}, stdout: ";; connection timed out; no servers could be reached\n\n", code: 1},
 		{name: "wget a service", argv: []string{"wget", "-O", "-", "http://myservice"}, stderr: "wget: bad address 'myservice'\n", code: 1},
 		{name: "wget -q", argv: []string{"wget", "-qO-", "myservice:8080/x"}, stderr: "wget: bad address 'myservice'\n", code: 1},
 		{name: "wget an address", argv: []string{"wget", "http://10.96.0.1/"}, stderr: "Connecting to 10.96.0.1 (10.96.0.1:80)\nwget: can't connect to remote host (10.96.0.1): Network is unreachable\n", code: 1},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -9,13 +11,27 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// deadlineConn gives each read -T's time, as BusyBox's alarm does.
+type deadlineConn struct {
+	io.ReadWriteCloser
+	d       interface{ SetReadDeadline(time.Time) error }
+	timeout time.Duration
+}
+
+func (c deadlineConn) Read(b []byte) (int, error) {
+	c.d.SetReadDeadline(time.Now().Add(c.timeout))
+	return c.ReadWriteCloser.Read(b)
+}
 
 // wgetOptions are wget's flags once parsed.
 type wgetOptions struct {
 	quiet, spider, headers bool
-	output                 string // -O; "-" is stdout
-	dir                    string // -P
+	output                 string        // -O; "-" is stdout
+	timeout                time.Duration // -T: for the connect and each read
+	dir                    string        // -P
 	userAgent              string
 	extra                  []string // --header lines
 	urls                   []string
@@ -115,7 +131,13 @@ func (w *wgetOptions) set(name, val string) bool {
 		w.userAgent = val
 	case "--header":
 		w.extra = append(w.extra, val)
-	case "-c", "--continue", "-o", "-T", "--timeout", "-Y", "-t", "--tries", "--no-check-certificate",
+	case "-T", "--timeout":
+		secs, err := strconv.ParseFloat(val, 64)
+		if err != nil || secs < 0 {
+			return false
+		}
+		w.timeout = time.Duration(secs * float64(time.Second))
+	case "-c", "--continue", "-o", "-Y", "-t", "--tries", "--no-check-certificate",
 		"--post-data", "--post-file", "-s", "--no-verbose", "-nv":
 	default:
 		return false
@@ -227,10 +249,23 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 	if !w.quiet {
 		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, addr)
 	}
-	conn, err := guestNetwork.Dial(p.ctx, addr)
+	ctx := p.ctx
+	if w.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.timeout)
+		defer cancel()
+	}
+	conn, err := guestNetwork.Dial(ctx, addr)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		p.errorf("download timed out")
+		return nil, 1
+	}
 	if err != nil {
 		p.errorf("can't connect to remote host (%s): %s", addrs[0], errText(err))
 		return nil, 1
+	}
+	if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok && w.timeout > 0 {
+		conn = deadlineConn{conn, d, w.timeout}
 	}
 	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n", u.path, u.host, w.userAgent)
 	for _, h := range w.extra {
@@ -242,6 +277,11 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 		return nil, 1
 	}
 	resp, err := readResponse(conn, w, p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		conn.Close()
+		p.errorf("download timed out")
+		return nil, 1
+	}
 	if err != nil {
 		conn.Close()
 		p.errorf("%v", err)
@@ -332,6 +372,10 @@ func (p *proc) saveBody(w wgetOptions, u wgetURL, resp *httpResponse) int {
 		}
 	}
 	n, err := io.Copy(out, resp.body)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		p.errorf("download timed out")
+		return 1
+	}
 	if err != nil {
 		p.errorf("error getting response: %s", errText(err))
 		return 1

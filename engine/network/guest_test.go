@@ -1,0 +1,94 @@
+package network
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+// node is a runtime on the shared loop and network.
+type guests struct {
+	loop *loop.Loop
+	net  *Network
+	rts  map[string]*runtime.Runtime
+}
+
+func newGuests(t testing.TB) *guests {
+	l := loop.New(epoch)
+	n := New(l)
+	e := runtime.NewEngine(runtime.NewFSSource(wasmtest.Modules(t)), runtime.Options{HostModules: []runtime.HostModule{n.Module(nil)}})
+	t.Cleanup(func() { _ = e.Close() })
+	g := &guests{loop: l, net: n, rts: map[string]*runtime.Runtime{}}
+	for i, node := range []string{"node01", "node02"} {
+		g.rts[node] = runtime.New(node, e, l, rand.New(rand.NewPCG(uint64(i), 1)), nil)
+	}
+	return g
+}
+
+// run starts a container of image on node as a pod with ip.
+func (g *guests) run(t testing.TB, node, ip, image string, args ...string) (*runtime.Runtime, string) {
+	t.Helper()
+	rt := g.rts[node]
+	var img runtime.Image
+	var pullErr error
+	rt.PullImage(image, func(i runtime.Image, _ time.Duration, err error) { img, pullErr = i, err })
+	g.loop.AdvanceBy(10 * time.Second)
+	require.NoError(t, pullErr)
+	cfg := img.Config
+	argv := append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
+	if len(args) > 0 {
+		argv = append(append([]string(nil), cfg.Entrypoint...), args...)
+	}
+	id, err := rt.CreateContainer(runtime.ContainerConfig{Name: "c", Image: img, Command: argv[:1], Args: argv[1:],
+		Sandbox: runtime.Sandbox{PodUID: ip, PodName: ip, Network: ip, IP: ip}})
+	require.NoError(t, err)
+	require.NoError(t, rt.StartContainer(id))
+	return rt, id
+}
+
+func logText(t testing.TB, rt *runtime.Runtime, id string) string {
+	lines, err := rt.Logs(id)
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l.Text + "\n")
+	}
+	return b.String()
+}
+
+// A busybox container's wget reaches an http-echo container on another
+// node, and nginx's welcome page, and gets busybox's errors otherwise.
+func TestGuestsTalk(t *testing.T) {
+	g := newGuests(t)
+	g.run(t, "node01", "10.244.1.2", "hashicorp/http-echo", "-text=hello from echo")
+	nginxRT, nginxID := g.run(t, "node01", "10.244.1.3", "nginx")
+	g.loop.AdvanceBy(5 * time.Second)
+
+	tests := []struct {
+		cmd  string
+		want string
+	}{
+		{"wget -qO- http://10.244.1.2:5678/", "hello from echo\n"},
+		{"wget -qO- 10.244.1.3 | grep title", "<title>Welcome to nginx!</title>\n"},
+		{"wget -qO- http://10.244.1.3/nosuch", "wget: server returned error: HTTP/1.1 404 Not Found\n"},
+		{"wget -qO- http://10.244.1.3:81/", "wget: can't connect to remote host (10.244.1.3): Connection refused\n"},
+		{"wget -qO- -T 5 http://10.244.9.9/", "wget: download timed out\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			rt, id := g.run(t, "node02", "10.244.2.2", "busybox", "sh", "-c", tt.cmd+" 2>&1")
+			g.loop.AdvanceBy(time.Minute)
+			assert.Equal(t, tt.want, logText(t, rt, id))
+		})
+	}
+	assert.Contains(t, logText(t, nginxRT, nginxID), `10.244.2.2 - - [01/Jan/2026:00:0`)
+	assert.Contains(t, logText(t, nginxRT, nginxID), `"GET / HTTP/1.1" 200 615 "-" "Wget" "-"`)
+}

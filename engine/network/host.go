@@ -1,0 +1,350 @@
+package network
+
+import (
+	"context"
+	"encoding/binary"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/kubeplay/kubeplay/engine/clock"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+)
+
+// ModuleName is the host module guests import their sockets from.
+const ModuleName = "kubeplay_net"
+
+// The module's calls are non-blocking, as sockets with O_NONBLOCK are:
+// a call that would wait returns -EAGAIN, and the guest waits for any of
+// its sockets at once with wait, the way an event loop waits in epoll.
+// This lets a Go guest's goroutines share one module instance: the SDK
+// (wasmworkloads/sdk/net) parks the goroutine and one poller waits for
+// all of them. Results are a value, or a negative errno.
+//
+//	listen(port i32) -> handle
+//	accept(h) -> handle
+//	connect(ip u32, port i32) -> handle (status tells when it is connected)
+//	status(h) -> 0 connected, -EINPROGRESS, -errno
+//	recv(h, ptr, len) -> n (0 at the end of the stream)
+//	send(h, ptr, len) -> n
+//	shutdown(h), close(h) -> 0
+//	addr(h, ptr) -> 0; writes local ip(4) port(2) remote ip(4) port(2), big-endian
+//	wait(timeout_ns i64) -> 0; returns at once if anything happened since the last wait
+//	lookup(name_ptr, name_len, server u32, out_ptr, out_cap) -> count of IPv4 addresses written, or -rcode-1000
+
+// syscallFuel is what one call costs the guest, as a system call would.
+const syscallFuel = 1000
+
+// sockets is one process's sockets.
+type sockets struct {
+	ns      *Namespace
+	handles map[int32]any // *Listener or *Conn
+	next    int32
+	dirty   bool
+	wake    func()
+	timer   *clock.Timer
+}
+
+type socketsKey struct{}
+
+// Module returns the kubeplay_net host module, for runtime.Options.
+func (n *Network) Module(dns *DNS) runtime.HostModule {
+	return runtime.HostModule{
+		Name: ModuleName,
+		Define: func(b wazero.HostModuleBuilder) {
+			i32, i64 := api.ValueTypeI32, api.ValueTypeI64
+			def := func(name string, params []api.ValueType, f func(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32) {
+				b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, stack []uint64) {
+					g := runtime.GuestFrom(ctx)
+					g.Charge(syscallFuel)
+					s := n.socketsOf(g)
+					stack[0] = uint64(uint32(f(g, s, m, stack)))
+				}), params, []api.ValueType{i32}).Export(name)
+			}
+			def("listen", []api.ValueType{i32}, n.hostListen)
+			def("accept", []api.ValueType{i32}, n.hostAccept)
+			def("connect", []api.ValueType{i32, i32}, n.hostConnect)
+			def("status", []api.ValueType{i32}, hostStatus)
+			def("recv", []api.ValueType{i32, i32, i32}, hostRecv)
+			def("send", []api.ValueType{i32, i32, i32}, hostSend)
+			def("shutdown", []api.ValueType{i32}, hostShutdown)
+			def("close", []api.ValueType{i32}, hostClose)
+			def("addr", []api.ValueType{i32, i32}, hostAddr)
+			def("wait", []api.ValueType{i64}, n.hostWait)
+			def("lookup", []api.ValueType{i32, i32, i32, i32, i32}, func(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+				return hostLookup(dns, g, s, m, st)
+			})
+		},
+		Exited: func(g *runtime.Guest) {
+			if s, ok := g.Value(socketsKey{}).(*sockets); ok {
+				s.closeAll()
+			}
+		},
+	}
+}
+
+// socketsOf returns the guest's sockets, joining its pod's namespace on
+// first use.
+func (n *Network) socketsOf(g *runtime.Guest) *sockets {
+	if s, ok := g.Value(socketsKey{}).(*sockets); ok {
+		return s
+	}
+	s := &sockets{handles: map[int32]any{}, next: 3}
+	if ip, err := netip.ParseAddr(g.Sandbox().IP); err == nil {
+		s.ns = n.Join(ip, g.Node())
+	}
+	g.SetValue(socketsKey{}, s)
+	return s
+}
+
+// event marks that something happened to one of the process's sockets.
+func (s *sockets) event() {
+	s.dirty = true
+	if w := s.wake; w != nil {
+		s.wake = nil
+		w()
+	}
+}
+
+func (s *sockets) add(v any) int32 {
+	h := s.next
+	s.next++
+	s.handles[h] = v
+	switch v := v.(type) {
+	case *Listener:
+		v.OnEvent = s.event
+	case *Conn:
+		v.OnEvent = s.event
+	}
+	return h
+}
+
+func (s *sockets) conn(h uint64) (*Conn, Errno) {
+	c, ok := s.handles[int32(h)].(*Conn)
+	if !ok {
+		return nil, EBADF
+	}
+	return c, 0
+}
+
+// closeAll closes every socket of an ended process, in handle order, and
+// leaves the namespace.
+func (s *sockets) closeAll() {
+	hs := make([]int32, 0, len(s.handles))
+	for h := range s.handles {
+		hs = append(hs, h)
+	}
+	sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
+	for _, h := range hs {
+		closeHandle(s.handles[h])
+	}
+	s.handles = map[int32]any{}
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if s.ns != nil {
+		s.ns.Leave()
+		s.ns = nil
+	}
+}
+
+func closeHandle(v any) {
+	switch v := v.(type) {
+	case *Listener:
+		v.Close()
+	case *Conn:
+		v.Close()
+	}
+}
+
+func fail(err error) int32 {
+	if e, ok := err.(Errno); ok {
+		return -int32(e)
+	}
+	return -int32(EINVAL)
+}
+
+func (n *Network) hostListen(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	if s.ns == nil {
+		return -int32(EADDRNOTAVAIL)
+	}
+	l, err := s.ns.Listen(uint16(st[0]))
+	if err != nil {
+		return fail(err)
+	}
+	return s.add(l)
+}
+
+// EADDRNOTAVAIL is a socket call from a process with no address.
+const EADDRNOTAVAIL Errno = 4
+
+func (n *Network) hostAccept(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	l, ok := s.handles[int32(st[0])].(*Listener)
+	if !ok {
+		return -int32(EBADF)
+	}
+	c, err := l.Accept()
+	if err != nil {
+		return fail(err)
+	}
+	return s.add(c)
+}
+
+func (n *Network) hostConnect(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	if s.ns == nil {
+		return -int32(ENETUNREACH)
+	}
+	var ip [4]byte
+	binary.BigEndian.PutUint32(ip[:], uint32(st[0]))
+	c, err := s.ns.Dial(netip.AddrPortFrom(netip.AddrFrom4(ip), uint16(st[1])))
+	if err != nil {
+		return fail(err)
+	}
+	return s.add(c)
+}
+
+func hostStatus(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	c, e := s.conn(st[0])
+	if e != 0 {
+		return -int32(e)
+	}
+	if err := c.Err(); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func hostRecv(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	return transfer(g, s, m, st, (*Conn).Read)
+}
+
+func hostSend(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	return transfer(g, s, m, st, (*Conn).Write)
+}
+
+// transfer moves bytes between a connection and the guest's memory.
+func transfer(g *runtime.Guest, s *sockets, m api.Module, st []uint64, op func(*Conn, []byte) (int, error)) int32 {
+	c, e := s.conn(st[0])
+	if e != 0 {
+		return -int32(e)
+	}
+	buf, ok := m.Memory().Read(uint32(st[1]), uint32(st[2]))
+	if !ok {
+		return -int32(EINVAL)
+	}
+	k, err := op(c, buf)
+	if err != nil {
+		return fail(err)
+	}
+	g.Charge(int64(k) / 4)
+	return int32(k)
+}
+
+func hostShutdown(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	c, e := s.conn(st[0])
+	if e != 0 {
+		return -int32(e)
+	}
+	c.CloseWrite()
+	return 0
+}
+
+func hostClose(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	v, ok := s.handles[int32(st[0])]
+	if !ok {
+		return -int32(EBADF)
+	}
+	delete(s.handles, int32(st[0]))
+	closeHandle(v)
+	return 0
+}
+
+func hostAddr(_ *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	var local, remote netip.AddrPort
+	switch v := s.handles[int32(st[0])].(type) {
+	case *Listener:
+		local = v.Addr()
+	case *Conn:
+		local, remote = v.LocalAddr(), v.RemoteAddr()
+	default:
+		return -int32(EBADF)
+	}
+	var b [12]byte
+	putAddr(b[0:6], local)
+	putAddr(b[6:12], remote)
+	if !m.Memory().Write(uint32(st[1]), b[:]) {
+		return -int32(EINVAL)
+	}
+	return 0
+}
+
+func putAddr(b []byte, a netip.AddrPort) {
+	if a.Addr().Is4() {
+		ip := a.Addr().As4()
+		copy(b, ip[:])
+	}
+	binary.BigEndian.PutUint16(b[4:], a.Port())
+}
+
+// hostWait parks the guest until one of its sockets has news, or the
+// timeout (negative: none) passes.
+func (n *Network) hostWait(g *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	if s.dirty {
+		s.dirty = false
+		return 0
+	}
+	timeout := time.Duration(int64(st[0]))
+	if timeout == 0 {
+		return 0
+	}
+	g.Block(func(wake func()) {
+		s.wake = wake
+		if timeout > 0 {
+			s.timer = n.loop.After(timeout, func() {
+				s.wake = nil
+				wake()
+			})
+		}
+	})
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	s.dirty = false
+	return 0
+}
+
+// hostLookup asks a DNS server for a fully qualified name's IPv4
+// addresses, following a CNAME once.
+func hostLookup(d *DNS, g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	name, ok := m.Memory().Read(uint32(st[0]), uint32(st[1]))
+	if !ok || d == nil {
+		return -int32(EINVAL)
+	}
+	var server [4]byte
+	binary.BigEndian.PutUint32(server[:], uint32(st[2]))
+	var src netip.Addr
+	if s.ns != nil {
+		src = s.ns.IP
+	}
+	a := d.Query(g.Node(), src, netip.AddrFrom4(server), string(name))
+	if a.CNAME != "" {
+		a = d.Query(g.Node(), src, netip.AddrFrom4(server), a.CNAME)
+	}
+	if a.Rcode != NoError {
+		return -1000 - int32(a.Rcode)
+	}
+	n := min(len(a.Addrs), int(st[4])/4)
+	out := make([]byte, 0, 4*n)
+	for _, ip := range a.Addrs[:n] {
+		b := ip.As4()
+		out = append(out, b[:]...)
+	}
+	if !m.Memory().Write(uint32(st[3]), out) {
+		return -int32(EINVAL)
+	}
+	return int32(n)
+}

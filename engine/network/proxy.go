@@ -1,0 +1,256 @@
+package network
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+)
+
+// Proxy is one node's kube-proxy: it watches Services and EndpointSlices
+// through the API server, as kube-proxy does, and its rules send a
+// connection for a Service's ClusterIP, external IPs, load balancer
+// ingress IPs or a NodePort (on any node's address) to one of the
+// Service's ready endpoints, picked at random from the seeded source, as
+// iptables' statistic match picks. sessionAffinity ClientIP keeps a client
+// on the endpoint it got for timeoutSeconds (10800 by default). A Service
+// without a ready endpoint rejects (ECONNREFUSED); headless and
+// ExternalName Services have no rules.
+type Proxy struct {
+	node     string
+	rand     *rand.Rand
+	now      func() time.Time
+	services *client.Informer[*api.Service]
+	slices   *client.Informer[*api.EndpointSlice]
+	nodes    *client.Informer[*api.Node]
+	stale    bool
+	rules    map[netip.AddrPort]*rule
+	affinity map[affinityKey]affinityEntry
+}
+
+// rule is what one Service port's address leads to.
+type rule struct {
+	service  string // namespace/name
+	port     string // the Service port's name
+	affinity time.Duration
+}
+
+type affinityKey struct {
+	rule   *rule
+	client netip.Addr
+}
+
+type affinityEntry struct {
+	to   netip.AddrPort
+	used time.Time
+}
+
+// defaultAffinityTimeout is sessionAffinityConfig.clientIP.timeoutSeconds'
+// default, 3 hours.
+const defaultAffinityTimeout = 10800 * time.Second
+
+// NewProxy returns node's kube-proxy, talking to the API server as c.
+func NewProxy(c *client.Client, node string, rng *rand.Rand) *Proxy {
+	p := &Proxy{node: node, rand: rng, now: c.Now, stale: true, affinity: map[affinityKey]affinityEntry{}}
+	p.services = client.NewInformer[*api.Service](c, "", apiserver.ListOptions{})
+	p.slices = client.NewInformer[*api.EndpointSlice](c, "", apiserver.ListOptions{})
+	p.nodes = client.NewInformer[*api.Node](c, "", apiserver.ListOptions{})
+	p.services.AddHandler(client.Handler[*api.Service]{Add: func(*api.Service) { p.stale = true },
+		Update: func(_, _ *api.Service) { p.stale = true }, Delete: func(*api.Service) { p.stale = true }})
+	p.nodes.AddHandler(client.Handler[*api.Node]{Add: func(*api.Node) { p.stale = true },
+		Update: func(o, n *api.Node) { p.stale = p.stale || !sameAddresses(o, n) }, Delete: func(*api.Node) { p.stale = true }})
+	return p
+}
+
+func sameAddresses(a, b *api.Node) bool {
+	if len(a.Status.Addresses) != len(b.Status.Addresses) {
+		return false
+	}
+	for i := range a.Status.Addresses {
+		if a.Status.Addresses[i] != b.Status.Addresses[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Start starts the proxy's watches.
+func (p *Proxy) Start() error {
+	for _, start := range []func() error{p.services.Start, p.slices.Start, p.nodes.Start} {
+		if err := start(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop stops them: the node is down.
+func (p *Proxy) Stop() {
+	p.services.Stop()
+	p.slices.Stop()
+	p.nodes.Stop()
+}
+
+// sync rebuilds the rules from the Services and nodes.
+func (p *Proxy) sync() {
+	if !p.stale {
+		return
+	}
+	p.stale = false
+	p.rules = map[netip.AddrPort]*rule{}
+	var nodeIPs []netip.Addr
+	for _, n := range p.nodes.List() {
+		for _, a := range n.Status.Addresses {
+			if ip, err := netip.ParseAddr(a.Address); err == nil && (a.Type == "InternalIP" || a.Type == "ExternalIP") {
+				nodeIPs = append(nodeIPs, ip)
+			}
+		}
+	}
+	for _, s := range p.services.List() {
+		p.addRules(s, nodeIPs)
+	}
+}
+
+func (p *Proxy) addRules(s *api.Service, nodeIPs []netip.Addr) {
+	if s.Spec.Type == "ExternalName" || s.Spec.ClusterIP == "" || s.Spec.ClusterIP == "None" {
+		return
+	}
+	var addrs []netip.Addr
+	for _, a := range append(append([]string{s.Spec.ClusterIP}, s.Spec.ExternalIPs...), ingressIPs(s)...) {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			addrs = append(addrs, ip)
+		}
+	}
+	timeout := time.Duration(0)
+	if s.Spec.SessionAffinity == "ClientIP" {
+		timeout = defaultAffinityTimeout
+		if c := s.Spec.SessionAffinityConfig; c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+			timeout = time.Duration(*c.ClientIP.TimeoutSeconds) * time.Second
+		}
+	}
+	key := client.KeyOf(s)
+	for _, sp := range s.Spec.Ports {
+		if sp.Protocol != "" && sp.Protocol != "TCP" {
+			continue
+		}
+		r := &rule{service: key, port: sp.Name, affinity: timeout}
+		for _, ip := range addrs {
+			p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = r
+		}
+		if sp.NodePort != 0 && (s.Spec.Type == "NodePort" || s.Spec.Type == "LoadBalancer") {
+			for _, ip := range nodeIPs {
+				p.rules[netip.AddrPortFrom(ip, uint16(sp.NodePort))] = r
+			}
+		}
+	}
+}
+
+func ingressIPs(s *api.Service) []string {
+	if s.Spec.Type != "LoadBalancer" {
+		return nil
+	}
+	var out []string
+	for _, in := range s.Status.LoadBalancer.Ingress {
+		if in.IP != "" {
+			out = append(out, in.IP)
+		}
+	}
+	return out
+}
+
+// Route implements the node's part of Router.
+func (p *Proxy) Route(src netip.Addr, dst netip.AddrPort) Verdict {
+	p.sync()
+	r, ok := p.rules[dst]
+	if !ok {
+		return Verdict{}
+	}
+	ready := p.endpoints(r)
+	if len(ready) == 0 {
+		return Verdict{Matched: true, Reject: true}
+	}
+	now := p.now()
+	if r.affinity > 0 {
+		k := affinityKey{r, src}
+		if e, ok := p.affinity[k]; ok && now.Sub(e.used) < r.affinity && contains(ready, e.to) {
+			p.affinity[k] = affinityEntry{e.to, now}
+			return Verdict{Matched: true, To: e.to}
+		}
+		to := ready[p.rand.IntN(len(ready))]
+		p.affinity[k] = affinityEntry{to, now}
+		return Verdict{Matched: true, To: to}
+	}
+	return Verdict{Matched: true, To: ready[p.rand.IntN(len(ready))]}
+}
+
+func contains(list []netip.AddrPort, a netip.AddrPort) bool {
+	for _, b := range list {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+// endpoints are the ready endpoints of a Service port, sorted: from the
+// EndpointSlices labelled with the Service's name, whose port of the same
+// name gives the target port (a named targetPort resolved per pod).
+func (p *Proxy) endpoints(r *rule) []netip.AddrPort {
+	ns, name := client.SplitKey(r.service)
+	var out []netip.AddrPort
+	seen := map[netip.AddrPort]bool{}
+	for _, sl := range p.slices.Select(ns, api.SelectorFromSet(map[string]string{"kubernetes.io/service-name": name})) {
+		if sl.AddressType != "IPv4" {
+			continue
+		}
+		port, ok := slicePort(sl, r.port)
+		if !ok {
+			continue
+		}
+		for _, ep := range sl.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			for _, a := range ep.Addresses {
+				if ip, err := netip.ParseAddr(a); err == nil {
+					ap := netip.AddrPortFrom(ip, port)
+					if !seen[ap] {
+						seen[ap] = true
+						out = append(out, ap)
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Compare(out[j]) < 0 })
+	return out
+}
+
+func slicePort(sl *api.EndpointSlice, name string) (uint16, bool) {
+	for _, sp := range sl.Ports {
+		n := ""
+		if sp.Name != nil {
+			n = *sp.Name
+		}
+		if n == name && sp.Port != nil {
+			return uint16(*sp.Port), true
+		}
+	}
+	return 0, false
+}
+
+// Proxies routes each connection by its node's kube-proxy.
+type Proxies map[string]*Proxy
+
+// Route implements Router.
+func (ps Proxies) Route(node string, src netip.Addr, dst netip.AddrPort) Verdict {
+	p, ok := ps[node]
+	if !ok {
+		return Verdict{}
+	}
+	return p.Route(src, dst)
+}

@@ -1,0 +1,102 @@
+package runtime
+
+import (
+	"io/fs"
+	"testing/fstest"
+)
+
+// layers are the files some images carry besides their program, by
+// ImageConfig.Layer: what a container of the image finds in its root
+// under the kubelet's files and its volumes.
+var layers = map[string]fstest.MapFS{
+	"nginx": {
+		"usr/share/nginx/html/index.html": {Data: []byte(nginxWelcome), Mode: 0o644},
+		"usr/share/nginx/html/50x.html":   {Data: []byte(nginx50x), Mode: 0o644},
+		"etc/nginx/conf.d/default.conf":   {Data: []byte(nginxDefaultConf), Mode: 0o644},
+	},
+}
+
+// withLayer is the base image with a layer's files over it.
+func withLayer(name string) fs.FS {
+	l, ok := layers[name]
+	if !ok {
+		return baseImage
+	}
+	m := fstest.MapFS{}
+	for k, v := range baseImage {
+		m[k] = v
+	}
+	for k, v := range l {
+		m[k] = v
+	}
+	return m
+}
+
+const nginxWelcome = `<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+`
+
+const nginx50x = `<!DOCTYPE html>
+<html>
+<head>
+<title>Error</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>An error occurred.</h1>
+<p>Sorry, the page you are looking for is currently unavailable.<br/>
+Please try again later.</p>
+<p>If you are the system administrator of this resource then you should check
+the error log for details.</p>
+<p><em>Faithfully yours, nginx.</em></p>
+</body>
+</html>
+`
+
+const nginxDefaultConf = `server {
+    listen       80;
+    listen  [::]:80;
+    server_name  localhost;
+
+    #access_log  /var/log/nginx/host.access.log  main;
+
+    location / {
+        root   /usr/share/nginx/html;
+        index  index.html index.htm;
+    }
+
+    #error_page  404              /404.html;
+
+    # redirect server error pages to the static page /50x.html
+    #
+    error_page   500 502 503 504  /50x.html;
+    location = /50x.html {
+        root   /usr/share/nginx/html;
+    }
+}
+`

@@ -1,0 +1,53 @@
+//go:build wasip1
+
+package main
+
+import (
+	"context"
+	"io"
+	"net/netip"
+	"time"
+
+	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
+)
+
+// In a kubeplay container the applets use the pod's network: the
+// kubeplay_net host module, through the SDK.
+func init() {
+	guestNetwork = podNetwork{isolated{hosts: "/etc/hosts", resolv: "/etc/resolv.conf"}}
+}
+
+type podNetwork struct{ isolated }
+
+func (n podNetwork) LookupHost(ctx context.Context, host string) ([]string, error) {
+	addrs, err := kpnet.LookupHost(host)
+	if err != nil {
+		return nil, errNoSuchHost
+	}
+	return addrs, nil
+}
+
+func (n podNetwork) Dial(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	var deadline time.Time
+	if d, ok := ctx.Deadline(); ok {
+		deadline = d
+	}
+	return kpnet.DialAddr(ap, deadline)
+}
+
+func (n podNetwork) Query(name, server string) ([]string, int) {
+	s, err := netip.ParseAddr(server)
+	if err != nil {
+		return nil, int(kpnet.NXDomain)
+	}
+	addrs, rc := kpnet.Query(name, s)
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.String()
+	}
+	return out, int(rc)
+}

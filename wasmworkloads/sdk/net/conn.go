@@ -1,0 +1,240 @@
+package net
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"time"
+	"unsafe"
+)
+
+// Listen listens on a TCP address, ":80" or "0.0.0.0:8080"; the host
+// part, if any, must be an address of the pod (it has one, and loopback).
+func Listen(network, address string) (net.Listener, error) {
+	if network != "tcp" && network != "tcp4" {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	_, portText, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: &net.AddrError{Err: "invalid port", Addr: address}}
+	}
+	h := hostListen(int32(port))
+	if h < 0 {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errno(h))}
+	}
+	l := &listener{h: h}
+	l.addr, _ = addrs(h)
+	return l, nil
+}
+
+type listener struct {
+	h      int32
+	addr   *net.TCPAddr
+	closed bool
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	for {
+		if l.closed {
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
+		}
+		h := hostAccept(l.h)
+		switch {
+		case h >= 0:
+			return newConn(h), nil
+		case h != eagain:
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: os.NewSyscallError("accept", errno(h))}
+		}
+		_ = wait(time.Time{})
+	}
+}
+
+func (l *listener) Close() error {
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	hostClose(l.h)
+	return nil
+}
+
+func (l *listener) Addr() net.Addr { return l.addr }
+
+// addrs returns a socket's local and remote addresses.
+func addrs(h int32) (*net.TCPAddr, *net.TCPAddr) {
+	var b [12]byte
+	hostAddr(h, unsafe.Pointer(&b[0]))
+	at := func(b []byte) *net.TCPAddr {
+		return &net.TCPAddr{IP: net.IPv4(b[0], b[1], b[2], b[3]), Port: int(binary.BigEndian.Uint16(b[4:]))}
+	}
+	return at(b[0:6]), at(b[6:12])
+}
+
+// Dial connects to address, "host:port"; a name is resolved with
+// LookupHost.
+func Dial(network, address string) (net.Conn, error) {
+	return DialContext(context.Background(), network, address)
+}
+
+// DialTimeout is Dial that gives up after timeout.
+func DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return DialContext(ctx, network, address)
+}
+
+// DialContext is Dial with a context's deadline; it fits
+// http.Transport.DialContext.
+func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, portText, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.AddrError{Err: "invalid port", Addr: address}}
+	}
+	ips, err := LookupHost(host)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	ip, _ := netip.ParseAddr(ips[0])
+	deadline, _ := ctx.Deadline()
+	return DialAddr(netip.AddrPortFrom(ip, uint16(port)), deadline)
+}
+
+// DialAddr connects to an address, waiting until deadline (zero: as long
+// as the kernel tries).
+func DialAddr(to netip.AddrPort, deadline time.Time) (net.Conn, error) {
+	raddr := net.TCPAddrFromAddrPort(to)
+	fail := func(err error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Addr: raddr, Err: err}
+	}
+	if !to.Addr().Is4() {
+		return nil, fail(os.NewSyscallError("connect", errno(-40)))
+	}
+	ip := to.Addr().As4()
+	h := hostConnect(binary.BigEndian.Uint32(ip[:]), int32(to.Port()))
+	if h < 0 {
+		return nil, fail(os.NewSyscallError("connect", errno(h)))
+	}
+	for {
+		st := hostStatus(h)
+		if st == 0 {
+			return newConn(h), nil
+		}
+		if st != -26 { // EINPROGRESS
+			hostClose(h)
+			return nil, fail(os.NewSyscallError("connect", errno(st)))
+		}
+		if err := wait(deadline); err != nil {
+			hostClose(h)
+			return nil, fail(err)
+		}
+	}
+}
+
+// Conn is a TCP connection.
+type Conn struct {
+	h              int32
+	laddr, raddr   *net.TCPAddr
+	rdl, wdl       time.Time
+	closed, broken bool
+}
+
+func newConn(h int32) *Conn {
+	c := &Conn{h: h}
+	c.laddr, c.raddr = addrs(h)
+	return c
+}
+
+func (c *Conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// Read reads what the peer sent; io.EOF at the end.
+func (c *Conn) Read(b []byte) (int, error) {
+	if c.closed {
+		return 0, c.opError("read", net.ErrClosed)
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for {
+		n := hostRecv(c.h, unsafe.Pointer(&b[0]), int32(min(len(b), 1<<30)))
+		switch {
+		case n > 0:
+			return int(n), nil
+		case n == 0:
+			return 0, io.EOF
+		case n != eagain:
+			return 0, c.opError("read", os.NewSyscallError("read", errno(n)))
+		}
+		if err := wait(c.rdl); err != nil {
+			return 0, c.opError("read", err)
+		}
+	}
+}
+
+// Write writes all of b, waiting while the peer's window is full.
+func (c *Conn) Write(b []byte) (int, error) {
+	if c.closed {
+		return 0, c.opError("write", net.ErrClosed)
+	}
+	done := 0
+	for done < len(b) {
+		n := hostSend(c.h, unsafe.Pointer(&b[done]), int32(min(len(b)-done, 1<<30)))
+		switch {
+		case n >= 0:
+			done += int(n)
+			continue
+		case n != eagain:
+			return done, c.opError("write", os.NewSyscallError("write", errno(n)))
+		}
+		if err := wait(c.wdl); err != nil {
+			return done, c.opError("write", err)
+		}
+	}
+	return done, nil
+}
+
+// Close closes the connection.
+func (c *Conn) Close() error {
+	if c.closed {
+		return c.opError("close", net.ErrClosed)
+	}
+	c.closed = true
+	hostClose(c.h)
+	return nil
+}
+
+// CloseWrite shuts the writing side: the peer reads EOF.
+func (c *Conn) CloseWrite() error {
+	if c.closed {
+		return c.opError("close", net.ErrClosed)
+	}
+	hostShutdown(c.h)
+	return nil
+}
+
+func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
+func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
+
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.rdl, c.wdl = t, t
+	return nil
+}
+func (c *Conn) SetReadDeadline(t time.Time) error  { c.rdl = t; return nil }
+func (c *Conn) SetWriteDeadline(t time.Time) error { c.wdl = t; return nil }
+
+// IsTimeout reports whether err is a deadline that passed.
+func IsTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }

@@ -1,0 +1,122 @@
+// Package net gives Go programs running as kubeplay containers TCP
+// sockets over the kubeplay_net host module: Listen returns a
+// net.Listener and Dial a net.Conn, so a server is plain net/http
+// (http.Serve(l, handler)) and a client is http.Client with DialContext.
+// LookupHost resolves names as a pod's libc does, from /etc/hosts and
+// /etc/resolv.conf (search domains, ndots) through the cluster's DNS.
+//
+// The host's calls never block. A goroutine whose call would wait parks
+// on a channel, and one poller goroutine waits in the host for news on
+// any socket of the process, then wakes every parked goroutine to try
+// again. The poller first yields to every goroutine that can run, so the
+// module blocks in the host only when nothing else in it can make
+// progress.
+package net
+
+import (
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var poll struct {
+	mu        sync.Mutex
+	gen       chan struct{}
+	waiters   int
+	deadlines map[*waiter]time.Time
+	running   bool
+}
+
+type waiter struct{}
+
+// idleTick bounds the poller's wait while goroutines other than socket
+// waiters exist: they may wait for a timer the poller cannot see.
+const idleTick = 10 * time.Millisecond
+
+// wait parks the calling goroutine until something happens on the
+// process's sockets, or deadline (zero: none) passes.
+func wait(deadline time.Time) error {
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		return os.ErrDeadlineExceeded
+	}
+	poll.mu.Lock()
+	if poll.gen == nil {
+		poll.gen = make(chan struct{})
+		poll.deadlines = map[*waiter]time.Time{}
+	}
+	ch := poll.gen
+	w := &waiter{}
+	poll.waiters++
+	if !deadline.IsZero() {
+		poll.deadlines[w] = deadline
+	}
+	if !poll.running {
+		poll.running = true
+		go poller()
+	}
+	poll.mu.Unlock()
+	<-ch
+	poll.mu.Lock()
+	poll.waiters--
+	delete(poll.deadlines, w)
+	poll.mu.Unlock()
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
+
+// poller waits in the host for the parked goroutines, until none is left.
+func poller() {
+	for {
+		runtime.Gosched()
+		runtime.Gosched()
+		poll.mu.Lock()
+		if poll.waiters == 0 {
+			poll.running = false
+			poll.mu.Unlock()
+			return
+		}
+		timeout := time.Duration(-1)
+		if runtime.NumGoroutine() > poll.waiters+1 {
+			timeout = idleTick
+		}
+		now := time.Now()
+		for _, d := range poll.deadlines {
+			if left := max(d.Sub(now), 1); timeout < 0 || left < timeout {
+				timeout = left
+			}
+		}
+		poll.mu.Unlock()
+		hostWait(int64(timeout))
+		poll.mu.Lock()
+		close(poll.gen)
+		poll.gen = make(chan struct{})
+		poll.mu.Unlock()
+	}
+}
+
+// enosys is a host without kubeplay_net (its calls are stubs): a
+// container with no network.
+const enosys = -52
+
+// errno is a host result's error, as the syscall package names it.
+func errno(n int32) error {
+	if n == enosys {
+		return syscall.ENETUNREACH
+	}
+	if e, ok := errnos[-n]; ok {
+		return e
+	}
+	return syscall.Errno(-n)
+}
+
+var errnos = map[int32]syscall.Errno{
+	3: syscall.EADDRINUSE, 4: syscall.EADDRNOTAVAIL, 6: syscall.EAGAIN, 8: syscall.EBADF,
+	14: syscall.ECONNREFUSED, 15: syscall.ECONNRESET, 23: syscall.EHOSTUNREACH, 26: syscall.EINPROGRESS,
+	28: syscall.EINVAL, 40: syscall.ENETUNREACH, 53: syscall.ENOTCONN, 64: syscall.EPIPE, 73: syscall.ETIMEDOUT,
+}
+
+const eagain = -6

@@ -1,0 +1,38 @@
+// Command servers is the module of kubeplay's HTTP server images, one
+// program chosen by the name it runs as, as BusyBox's applets are: nginx
+// (the nginx image) and http-echo (hashicorp/http-echo). They are plain
+// net/http servers over the kubeplay_net sockets of
+// wasmworkloads/sdk/net. It is a WASI module:
+//
+//	go run ./wasmworkloads/build -ldflags='-s -w' -o wasmworkloads/bin/servers.wasm ./wasmworkloads/servers
+package main
+
+import (
+	"fmt"
+	"os"
+	"path"
+)
+
+var programs = map[string]func(args []string) int{
+	"nginx":     nginxMain,
+	"http-echo": httpEchoMain,
+}
+
+func main() {
+	args := os.Args
+	if len(args) > 0 && path.Base(args[0]) == "docker-entrypoint.sh" {
+		args = args[1:]
+		if len(args) > 0 && path.Base(args[0]) == "nginx" {
+			entrypointLog()
+		}
+	}
+	if len(args) == 0 {
+		os.Exit(0)
+	}
+	run, ok := programs[path.Base(args[0])]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "exec: %q: executable file not found in $PATH\n", args[0])
+		os.Exit(127)
+	}
+	os.Exit(run(args))
+}

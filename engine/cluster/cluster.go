@@ -195,6 +195,10 @@ func (c *Cluster) Loop() *loop.Loop { return c.loop }
 // API returns the API server.
 func (c *Cluster) API() *apiserver.Server { return c.api }
 
+// Scheduler returns the scheduler, whose Explain and LastCycle say why a
+// pod is where it is (or nowhere).
+func (c *Cluster) Scheduler() *scheduler.Scheduler { return c.scheduler }
+
 // Client returns a client acting as component.
 func (c *Cluster) Client(component string) *client.Client {
 	return client.New(c.api, component).WithObserver(c.observe)

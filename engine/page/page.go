@@ -108,6 +108,8 @@ var ops = map[string]func(p *Page, id int, args json.RawMessage) (any, error){
 	"rename":   (*Page).opRename,
 	"delete":   (*Page).opDelete,
 	"validate": (*Page).opValidate,
+	"inspect":  (*Page).opInspect,
+	"explain":  (*Page).opExplain,
 }
 
 // Handle answers one message. A message without the protocol's shape is

@@ -218,3 +218,60 @@ func TestClockOps(t *testing.T) {
 	assert.Contains(t, j.Change, "jobs.batch default/tick-")
 	assert.Equal(t, int64(100), j.Now%1000, "100 ms past the scheduled minute")
 }
+
+func TestInspect(t *testing.T) {
+	f := newFixture(t)
+	f.run("kubectl create deployment web --image=busybox --replicas=1 -- sleep 3600")
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+		err  string
+	}{
+		{args: []string{"get", "deployment", "web", "-o", "yaml"}, want: "kind: Deployment\n"},
+		{args: []string{"describe", "deployment", "web"}, want: "Name:                   web\n"},
+		{args: []string{"get", "deployment", "nope"}, want: `Error from server (NotFound): deployments.apps "nope" not found`, code: 1},
+		{args: []string{"delete", "deployment", "web"}, err: `bad request: inspect runs kubectl [get describe logs events], not "delete"`},
+		{args: []string{"get", "pods", "-w"}, err: "bad request: inspect cannot -w: it answers once"},
+		{args: nil, err: `bad request: inspect runs kubectl [get describe logs events], not ""`},
+	} {
+		var r InspectResult
+		err := f.call("inspect", map[string]any{"args": tc.args}, &r)
+		if tc.err != "" {
+			assert.Equal(t, tc.err, err, tc.args)
+			continue
+		}
+		require.Empty(t, err, tc.args)
+		assert.Contains(t, r.Output, tc.want, tc.args)
+		assert.Equal(t, tc.code, r.ExitCode, tc.args)
+	}
+	assert.Contains(t, f.run("kubectl get deployment web"), "web", "inspecting changed nothing")
+}
+
+func TestExplain(t *testing.T) {
+	f := newFixture(t)
+	f.run(`kubectl run huge --image=busybox --overrides='{"spec":{"containers":[{"name":"huge","image":"busybox","resources":{"requests":{"cpu":"64"}}}]}}'`)
+	// As the page reads it (plugin codes are words).
+	var r struct {
+		Explanation *struct {
+			Pod           string
+			FeasibleNodes int
+			Message       string
+			Nodes         []struct {
+				Node    string
+				Filters []struct{ Plugin, Code string }
+			}
+		}
+		LastCycle *struct{ Result string }
+	}
+	require.Empty(t, f.call("explain", map[string]any{"namespace": "default", "name": "huge"}, &r))
+	require.NotNil(t, r.Explanation)
+	assert.Contains(t, r.Explanation.Nodes[1].Filters, struct{ Plugin, Code string }{"NodeResourcesFit", "UnschedulableAndUnresolvable"}, "64 CPUs exceed any node")
+	assert.Equal(t, "default/huge", r.Explanation.Pod)
+	assert.Zero(t, r.Explanation.FeasibleNodes)
+	assert.Len(t, r.Explanation.Nodes, 3)
+	assert.Contains(t, r.Explanation.Message, "Insufficient cpu")
+	require.NotNil(t, r.LastCycle)
+	assert.Equal(t, "Unschedulable", r.LastCycle.Result)
+	assert.Equal(t, `pods "nope" not found`, f.call("explain", map[string]any{"name": "nope"}, nil))
+}

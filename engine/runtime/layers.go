@@ -3,6 +3,7 @@ package runtime
 import (
 	"io/fs"
 	"testing/fstest"
+	"time"
 )
 
 // layers are the files some images carry besides their program, by
@@ -10,11 +11,15 @@ import (
 // under the kubelet's files and its volumes.
 var layers = map[string]fstest.MapFS{
 	"nginx": {
-		"usr/share/nginx/html/index.html": {Data: []byte(nginxWelcome), Mode: 0o644},
-		"usr/share/nginx/html/50x.html":   {Data: []byte(nginx50x), Mode: 0o644},
-		"etc/nginx/conf.d/default.conf":   {Data: []byte(nginxDefaultConf), Mode: 0o644},
+		"usr/share/nginx/html/index.html": {Data: []byte(nginxWelcome), Mode: 0o644, ModTime: nginxBuilt},
+		"usr/share/nginx/html/50x.html":   {Data: []byte(nginx50x), Mode: 0o644, ModTime: nginxBuilt},
+		"etc/nginx/conf.d/default.conf":   {Data: []byte(nginxDefaultConf), Mode: 0o644, ModTime: nginxBuilt},
 	},
 }
+
+// nginxBuilt is when the nginx package the image installs was built: its
+// files' modification time (Last-Modified, ETag).
+var nginxBuilt = time.Date(2025, 10, 28, 12, 1, 23, 0, time.UTC)
 
 // withLayer is the base image with a layer's files over it.
 func withLayer(name string) fs.FS {

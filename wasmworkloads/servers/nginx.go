@@ -140,7 +140,7 @@ func (h nginxHandler) serve(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Type", mimeType(name))
 	hdr.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 	hdr.Set("Last-Modified", st.ModTime().UTC().Format(http.TimeFormat))
-	hdr.Set("ETag", fmt.Sprintf("\"%x-%x\"", st.ModTime().Unix(), st.Size()))
+	hdr["ETag"] = []string{fmt.Sprintf("\"%x-%x\"", st.ModTime().Unix(), st.Size())}
 	hdr.Set("Accept-Ranges", "bytes")
 	w.WriteHeader(200)
 	if r.Method == http.MethodGet {

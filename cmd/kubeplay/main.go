@@ -4,7 +4,11 @@
 //
 //	kubeplay shell [--workers N] [--zones Z,...] [--node-cpu CPUS] [--node-memory Q] [--seed N] [--data DIR]
 //
-// reads command lines from standard input.
+// reads command lines from standard input;
+//
+//	kubeplay test [-v] SCENARIO.yaml...
+//
+// runs scenario files headless and fails when a step's check does not hold.
 package main
 
 import (
@@ -38,8 +42,11 @@ Usage:
                  [--seed N] [--data DIR]
                       run command lines from standard input; with --data the
                       cluster is kept in DIR and the next run carries on
+  kubeplay test [-v] SCENARIO.yaml...
+                      run scenarios headless: each step's code, then a wait
+                      on virtual time for its check; exit 1 if one fails
 
-Run 'kubeplay shell --help' for the flags of a command.
+Run 'kubeplay shell --help' or 'kubeplay test --help' for the flags of a command.
 `
 
 // The container images' modules; tests may swap them.
@@ -60,6 +67,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "shell":
 		return shellCmd(args[1:], stdin, stdout, stderr)
+	case "test":
+		return testCmd(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kubeplay: unknown command %q\n%s", args[0], usage)
 	return 2
@@ -86,9 +95,8 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubeplay shell: --workers must not be negative")
 		return 2
 	}
-	if missing := missingModules(); len(missing) > 0 {
-		fmt.Fprintf(stderr, "kubeplay: this binary was built without the container images (%s); run 'make build'\n", strings.Join(missing, ", "))
-		return 1
+	if code := checkModules(stderr); code != 0 {
+		return code
 	}
 	if *zones != "" {
 		shape.Zones = strings.Split(*zones, ",")
@@ -104,6 +112,15 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kubeplay: warning: %s\n", d)
 	}
 	return repl(s, stdin, stdout, stderr)
+}
+
+// checkModules refuses to run without the container images.
+func checkModules(stderr io.Writer) int {
+	if missing := missingModules(); len(missing) > 0 {
+		fmt.Fprintf(stderr, "kubeplay: this binary was built without the container images (%s); run 'make build'\n", strings.Join(missing, ", "))
+		return 1
+	}
+	return 0
 }
 
 // newSession starts a cluster of the given shape, kept in data if set.

@@ -18,9 +18,11 @@ var unsimulated = []struct {
 	feature string
 	uses    func(*api.PodSpec) bool
 }{
-	{"liveness, readiness and startup probes are kept but not run yet: containers count as ready once started", func(s *api.PodSpec) bool {
+	{"httpGet, tcpSocket and grpc probes need the simulated pod network: where it does not run them, the kubelet says so with a ProbeWarning event and the container passes them (exec probes run)", func(s *api.PodSpec) bool {
 		return anyContainer(s, func(c *api.Container) bool {
-			return c.LivenessProbe != nil || c.ReadinessProbe != nil || c.StartupProbe != nil
+			return slices.ContainsFunc([]*api.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe}, func(p *api.Probe) bool {
+				return p != nil && p.Exec == nil
+			})
 		})
 	}},
 	{"volumes other than emptyDir, hostPath, persistentVolumeClaim (on hostPath or local volumes), configMap, secret, downwardAPI and projected are not simulated: pods that use them stay ContainerCreating with a FailedMount event", func(s *api.PodSpec) bool {
@@ -33,8 +35,13 @@ var unsimulated = []struct {
 			})
 		})
 	}},
-	{"lifecycle hooks (postStart, preStop) are kept but not run yet", func(s *api.PodSpec) bool {
-		return anyContainer(s, func(c *api.Container) bool { return c.Lifecycle != nil })
+	{"httpGet and tcpSocket lifecycle hooks need the simulated pod network: where it does not run them, the kubelet skips them with a HookNotSimulated event (exec and sleep hooks run)", func(s *api.PodSpec) bool {
+		return anyContainer(s, func(c *api.Container) bool {
+			l := c.Lifecycle
+			return l != nil && slices.ContainsFunc([]*api.LifecycleHandler{l.PostStart, l.PreStop}, func(h *api.LifecycleHandler) bool {
+				return h != nil && (h.HTTPGet != nil || h.TCPSocket != nil)
+			})
+		})
 	}},
 	{"securityContext is kept but has no effect: containers are WebAssembly modules, not Linux processes", func(s *api.PodSpec) bool {
 		return s.SecurityContext != nil && !reflect.DeepEqual(*s.SecurityContext, api.PodSecurityContext{}) ||

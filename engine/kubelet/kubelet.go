@@ -57,6 +57,9 @@ type Config struct {
 	// ServiceAccountKey signs the service account tokens the kubelet
 	// projects into pods (kube-apiserver's TokenRequest).
 	ServiceAccountKey ed25519.PrivateKey
+	// NetworkProber runs httpGet, tcpSocket and grpc probes and hooks;
+	// without one they are reported as not simulated.
+	NetworkProber NetworkProber
 }
 
 // Kubelet is one node's agent.

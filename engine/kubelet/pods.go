@@ -21,6 +21,11 @@ type podState struct {
 	sandbox    bool
 	killing    bool
 
+	deadline bool // activeDeadlineSeconds passed: the pod is Failed
+	// finishing: the main containers have exited for good, the sidecars
+	// are stopped and not restarted.
+	finishing bool
+
 	volumes      map[string]*podVolume
 	mountBackoff time.Duration
 	mountRetryAt time.Time
@@ -47,6 +52,11 @@ type containerState struct {
 	startMsg     string
 	ranBefore    bool                          // a container of this name ran before the kubelet restarted
 	lost         *api.ContainerStateTerminated // how it ended then: unknown
+
+	probes          map[string]*probeWorker // by kind
+	hookRunning     bool                    // its postStart hook runs
+	postStartFailed string
+	killedID        string // the container being stopped by the kubelet
 }
 
 // Backoffs, as the kubelet's: 10 s doubling to 5 min.
@@ -87,7 +97,11 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 	if p.DeletionTimestamp != nil {
 		return k.terminatePod(key, p, st)
 	}
+	if st.deadline || k.pastDeadline(p, st) {
+		return k.deadlineExceeded(p, st)
+	}
 	if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+		stopProbes(st)
 		return loop.Result{}, nil
 	}
 	if !k.ensureSandbox(p, st) {
@@ -97,6 +111,10 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 		return loop.Result{RequeueAfter: wake}, k.updateStatus(p, st)
 	}
 	wake := k.runContainers(p, st)
+	k.syncProbes(p, st)
+	if d, ok := k.untilDeadline(p, st); ok && (wake == 0 || d < wake) {
+		wake = d
+	}
 	if err := k.updateStatus(p, st); err != nil {
 		return loop.Result{}, err
 	}
@@ -109,6 +127,7 @@ func (k *Kubelet) forgetPod(key string) {
 	if !ok {
 		return
 	}
+	stopProbes(st)
 	for _, cs := range st.containers {
 		for _, id := range []string{cs.id, cs.lastID} {
 			if id != "" {
@@ -159,22 +178,90 @@ func (k *Kubelet) allocateIP() (string, bool) {
 // runContainers runs the init containers in order, then the regular ones.
 // It returns how soon it wants to look again (a backoff ending), or 0.
 func (k *Kubelet) runContainers(p *api.Pod, st *podState) time.Duration {
-	for _, c := range p.Spec.InitContainers {
-		cs := st.state(c.Name)
-		if k.initDone(cs) {
-			continue
-		}
-		if wake, blocked := k.ensureRunning(p, st, c, cs, true); blocked {
-			return wake
-		}
-	}
 	var wake time.Duration
-	for _, c := range p.Spec.Containers {
-		if w, _ := k.ensureRunning(p, st, c, st.state(c.Name), false); w > 0 && (wake == 0 || w < wake) {
+	soonest := func(w time.Duration) {
+		if w > 0 && (wake == 0 || w < wake) {
 			wake = w
 		}
 	}
+	st.finishing = st.finishing || k.mainContainersDone(p, st)
+	if st.finishing {
+		k.stopSidecars(p, st, time.Duration(api.Deref(p.Spec.TerminationGracePeriodSeconds, 30))*time.Second)
+		return 0
+	}
+	for _, c := range p.Spec.InitContainers {
+		cs := st.state(c.Name)
+		if isSidecar(c) {
+			// A sidecar starts in its turn and then runs beside the
+			// others: the next container waits only for it to have
+			// started (its startup probe passed).
+			w, _ := k.ensureRunning(p, st, c, cs, true)
+			soonest(w)
+			if !k.sidecarStarted(c, cs) {
+				return wake
+			}
+			continue
+		}
+		if k.initDone(cs) {
+			continue
+		}
+		if w, blocked := k.ensureRunning(p, st, c, cs, true); blocked {
+			soonest(w)
+			return wake
+		}
+	}
+	for _, c := range p.Spec.Containers {
+		w, _ := k.ensureRunning(p, st, c, st.state(c.Name), false)
+		soonest(w)
+	}
 	return wake
+}
+
+// isSidecar reports whether an init container is a sidecar: one with
+// restartPolicy Always.
+func isSidecar(c api.Container) bool { return api.Deref(c.RestartPolicy, "") == api.RestartAlways }
+
+// sidecarStarted reports whether a sidecar runs and has passed its
+// startup probe.
+func (k *Kubelet) sidecarStarted(c api.Container, cs *containerState) bool {
+	s, ok := k.rt.ContainerStatus(cs.id)
+	return ok && s.State == runtime.Running && cs.started(c) && !cs.hookRunning
+}
+
+// mainContainersDone reports whether every regular container has exited
+// for good: the pod's sidecars are then stopped.
+func (k *Kubelet) mainContainersDone(p *api.Pod, st *podState) bool {
+	for _, c := range p.Spec.Containers {
+		cs := st.containers[c.Name]
+		if cs == nil {
+			return false
+		}
+		s, ok := k.rt.ContainerStatus(cs.id)
+		if !ok || s.State != runtime.Exited || shouldRestart(p, c, s.ExitCode) {
+			return false
+		}
+	}
+	return true
+}
+
+// stopSidecars stops a pod's sidecars once its other containers have
+// stopped, the last one first, each after the one after it has exited.
+func (k *Kubelet) stopSidecars(p *api.Pod, st *podState, grace time.Duration) bool {
+	for i := len(p.Spec.InitContainers) - 1; i >= 0; i-- {
+		c := p.Spec.InitContainers[i]
+		cs := st.containers[c.Name]
+		if !isSidecar(c) || cs == nil {
+			continue
+		}
+		if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
+			if cs.killedID != cs.id {
+				k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Killing", "Stopping container %s", c.Name)
+			}
+			k.killContainer(p, c, cs, grace)
+			return true
+		}
+	}
+	return false
 }
 
 // newPodState starts tracking a pod. A pod that ran before this kubelet
@@ -220,7 +307,7 @@ func (k *Kubelet) ensureRunning(p *api.Pod, st *podState, c api.Container, cs *c
 		return 0, true
 	}
 	if exists && status.State == runtime.Exited {
-		if !shouldRestart(p, status.ExitCode, init) {
+		if !shouldRestart(p, c, status.ExitCode) {
 			return 0, init // a failed init container under Never fails the pod
 		}
 		if now := k.c.Now(); now.Before(cs.restartAt) {
@@ -244,8 +331,14 @@ func (k *Kubelet) noteHealthyRun(cs *containerState, s runtime.ContainerStatus) 
 	}
 }
 
-func shouldRestart(p *api.Pod, code int32, init bool) bool {
-	switch p.Spec.RestartPolicy {
+// shouldRestart is the container's restart policy (a sidecar's own, else
+// the pod's) applied to how it exited.
+func shouldRestart(p *api.Pod, c api.Container, code int32) bool {
+	policy := p.Spec.RestartPolicy
+	if c.RestartPolicy != nil {
+		policy = *c.RestartPolicy
+	}
+	switch policy {
 	case api.RestartAlways:
 		return true
 	case api.RestartOnFailure:
@@ -302,6 +395,8 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		return 0
 	}
 	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Started", "Started container %s", c.Name)
+	cs.postStartFailed = ""
+	k.runPostStart(p, c, cs)
 	return 0
 }
 
@@ -326,7 +421,8 @@ func (k *Kubelet) scheduleRestart(key string, cs *containerState) {
 		return
 	}
 	s, _ := k.rt.ContainerStatus(cs.id)
-	if !shouldRestart(p, s.ExitCode, false) {
+	c, _ := containerSpec(p, cs.name)
+	if st := k.states[key]; st != nil && (st.deadline || st.finishing && isSidecar(c)) || !shouldRestart(p, c, s.ExitCode) {
 		return
 	}
 	// The first restart is immediate, later ones back off, as the
@@ -343,23 +439,8 @@ func (k *Kubelet) scheduleRestart(key string, cs *containerState) {
 // terminatePod stops a pod being deleted; once its containers are gone it
 // reports their final state and removes the pod from the API.
 func (k *Kubelet) terminatePod(key string, p *api.Pod, st *podState) (loop.Result, error) {
-	running := false
 	grace := time.Duration(api.Deref(p.DeletionGracePeriodSeconds, 30)) * time.Second
-	for _, c := range allContainers(p) {
-		cs := st.containers[c.Name]
-		if cs == nil || cs.id == "" {
-			continue
-		}
-		s, ok := k.rt.ContainerStatus(cs.id)
-		if !ok || s.State != runtime.Running {
-			continue
-		}
-		running = true
-		if !st.killing {
-			k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Killing", "Stopping container %s", c.Name)
-		}
-		k.rt.StopContainer(cs.id, grace)
-	}
+	running := k.stopAll(p, st, grace)
 	st.killing = true
 	if running {
 		return loop.Result{}, k.updateStatus(p, st)
@@ -373,6 +454,63 @@ func (k *Kubelet) terminatePod(key string, p *api.Pod, st *podState) (loop.Resul
 	}
 	return loop.Result{}, nil
 }
+
+// stopAll stops the pod's containers, its sidecars once the others are
+// gone, and reports whether any still runs.
+func (k *Kubelet) stopAll(p *api.Pod, st *podState, grace time.Duration) bool {
+	stopProbes(st)
+	running := false
+	for _, c := range allContainers(p) {
+		cs := st.containers[c.Name]
+		if cs == nil || cs.id == "" || isSidecar(c) {
+			continue
+		}
+		s, ok := k.rt.ContainerStatus(cs.id)
+		if !ok || s.State != runtime.Running {
+			continue
+		}
+		running = true
+		if cs.killedID != cs.id {
+			k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Killing", "Stopping container %s", c.Name)
+		}
+		k.killContainer(p, c, cs, grace)
+	}
+	if running {
+		return true
+	}
+	return k.stopSidecars(p, st, grace)
+}
+
+// pastDeadline reports whether the pod has been active longer than its
+// activeDeadlineSeconds; untilDeadline says how long it has left.
+func (k *Kubelet) pastDeadline(p *api.Pod, st *podState) bool {
+	d, ok := k.untilDeadline(p, st)
+	return ok && d <= 0
+}
+
+func (k *Kubelet) untilDeadline(p *api.Pod, st *podState) (time.Duration, bool) {
+	if p.Spec.ActiveDeadlineSeconds == nil || !st.sandbox {
+		return 0, false
+	}
+	start := st.started
+	if p.Status.StartTime != nil {
+		start = p.Status.StartTime.Time
+	}
+	return start.Add(time.Duration(*p.Spec.ActiveDeadlineSeconds) * time.Second).Sub(k.c.Now()), true
+}
+
+// deadlineExceeded fails a pod that outlived activeDeadlineSeconds, as
+// the kubelet's active deadline handler does, and stops its containers.
+func (k *Kubelet) deadlineExceeded(p *api.Pod, st *podState) (loop.Result, error) {
+	if !st.deadline {
+		st.deadline = true
+		k.rec.Event(p, api.EventNormal, "DeadlineExceeded", deadlineMessage)
+	}
+	k.stopAll(p, st, time.Duration(api.Deref(p.Spec.TerminationGracePeriodSeconds, 30))*time.Second)
+	return loop.Result{}, k.updateStatus(p, st)
+}
+
+const deadlineMessage = "Pod was active on the node longer than the specified deadline"
 
 func allContainers(p *api.Pod) []api.Container {
 	return append(append([]api.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...)

@@ -45,7 +45,8 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 	for _, c := range p.Spec.InitContainers {
 		cs := k.containerStatus(p, st, c, false)
 		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
-		if !k.initDone(st.state(c.Name)) {
+		state := st.state(c.Name)
+		if isSidecar(c) && !st.finishing && !k.sidecarStarted(c, state) || !isSidecar(c) && !k.initDone(state) {
 			initRunning = true
 		}
 	}
@@ -53,6 +54,14 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 		status.ContainerStatuses = append(status.ContainerStatuses, k.containerStatus(p, st, c, initRunning))
 	}
 	status.Phase = phase(p, status, initRunning, st.killing && !k.anyRunning(p, st))
+	if terminal(status.Phase) && k.sidecarsRunning(p, st) {
+		// The pod ends once its sidecars, stopped after the main
+		// containers, have stopped too.
+		status.Phase = api.PodRunning
+	}
+	if st.deadline {
+		status.Phase, status.Reason, status.Message = api.PodFailed, "DeadlineExceeded", deadlineMessage
+	}
 	status.Conditions = k.conditions(p, status, st, initRunning)
 	return status
 }
@@ -74,15 +83,26 @@ func (k *Kubelet) containerStatus(p *api.Pod, st *podState, c api.Container, blo
 	switch {
 	case !ok:
 		out.State = api.ContainerState{Waiting: k.waitingState(p, c, cs, blocked)}
+	case s.State == runtime.Running && cs.hookRunning:
+		// The pod worker waits for the postStart hook: the status it
+		// reports is still the one from before the start.
+		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: "ContainerCreating"}}
 	case s.State == runtime.Running:
 		out.ContainerID = s.ID
 		out.State = api.ContainerState{Running: &api.ContainerStateRunning{StartedAt: api.NewTime(s.StartedAt)}}
-		out.Ready, out.Started = true, api.Ptr(true)
+		out.Ready, out.Started = cs.ready(c), api.Ptr(cs.started(c))
 	case s.State == runtime.Exited && cs.startErr != "":
 		out.ContainerID = s.ID
 		out.LastTerminationState = api.ContainerState{Terminated: terminated(s)}
 		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: cs.startErr, Message: cs.startMsg}}
-	case s.State == runtime.Exited && k.willRestart(p, s, cs):
+	case s.State == runtime.Exited && st.finishing && isSidecar(c):
+		out.ContainerID = s.ID
+		out.State = api.ContainerState{Terminated: terminated(s)}
+	case s.State == runtime.Exited && cs.postStartFailed != "" && k.willRestart(p, c, s, cs) && cs.restarts == 0:
+		out.ContainerID = s.ID
+		out.LastTerminationState = api.ContainerState{Terminated: terminated(s)}
+		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: "PostStartHookError", Message: cs.postStartFailed}}
+	case s.State == runtime.Exited && k.willRestart(p, c, s, cs):
 		out.ContainerID = s.ID
 		out.LastTerminationState = api.ContainerState{Terminated: terminated(s)}
 		out.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{
@@ -100,8 +120,8 @@ func (k *Kubelet) containerStatus(p *api.Pod, st *podState, c api.Container, blo
 }
 
 // willRestart reports whether an exited container is waiting out a backoff.
-func (k *Kubelet) willRestart(p *api.Pod, s runtime.ContainerStatus, cs *containerState) bool {
-	return p.DeletionTimestamp == nil && shouldRestart(p, s.ExitCode, false) && k.c.Now().Before(cs.restartAt)
+func (k *Kubelet) willRestart(p *api.Pod, c api.Container, s runtime.ContainerStatus, cs *containerState) bool {
+	return p.DeletionTimestamp == nil && shouldRestart(p, c, s.ExitCode) && k.c.Now().Before(cs.restartAt)
 }
 
 func (k *Kubelet) waitingState(p *api.Pod, c api.Container, cs *containerState, blocked bool) *api.ContainerStateWaiting {
@@ -130,6 +150,18 @@ func (k *Kubelet) anyRunning(p *api.Pod, st *podState) bool {
 	for _, cs := range st.containers {
 		if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
 			return true
+		}
+	}
+	return false
+}
+
+// sidecarsRunning reports whether a sidecar of the pod still runs.
+func (k *Kubelet) sidecarsRunning(p *api.Pod, st *podState) bool {
+	for _, c := range p.Spec.InitContainers {
+		if cs := st.containers[c.Name]; isSidecar(c) && cs != nil {
+			if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
+				return true
+			}
 		}
 	}
 	return false

@@ -11,6 +11,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/network"
 )
 
 // containerEnv builds a container's environment as the kubelet's
@@ -450,12 +451,9 @@ func expandAll(args []string, vars map[string]string) []string {
 // containerFiles are the files the kubelet manages in every container.
 func (k *Kubelet) containerFiles(p *api.Pod, st *podState) map[string][]byte {
 	host := hostname(p)
-	hosts := "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
-	hosts += st.ip + "\t" + host + "\n"
-	resolv := fmt.Sprintf("search %s.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", p.Namespace)
 	return map[string][]byte{
 		"/etc/hostname":    []byte(host + "\n"),
-		"/etc/hosts":       []byte(hosts),
-		"/etc/resolv.conf": []byte(resolv),
+		"/etc/hosts":       []byte(network.HostsFile(p, st.ip, host)),
+		"/etc/resolv.conf": []byte(network.ResolvConf(p)),
 	}
 }

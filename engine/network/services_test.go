@@ -1,0 +1,179 @@
+package network
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/controller/controllertest"
+)
+
+// services is an API server with Services and EndpointSlices written by
+// hand, a node's kube-proxy and CoreDNS watching them.
+type services struct {
+	net   *Network
+	proxy *Proxy
+	dns   *DNS
+}
+
+func slice(svc, name string, port int32, portName string, eps ...api.Endpoint) *api.EndpointSlice {
+	return &api.EndpointSlice{
+		ObjectMeta:  api.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"kubernetes.io/service-name": svc}},
+		AddressType: "IPv4", Endpoints: eps,
+		Ports: []api.DiscoveryV1EndpointPort{{Name: api.Ptr(portName), Port: api.Ptr(port), Protocol: api.Ptr("TCP")}},
+	}
+}
+
+func endpoint(ip string, ready bool, hostname string) api.Endpoint {
+	ep := api.Endpoint{Addresses: []string{ip}, Conditions: api.EndpointConditions{Ready: api.Ptr(ready)}}
+	if hostname != "" {
+		ep.Hostname = api.Ptr(hostname)
+	}
+	return ep
+}
+
+func newServices(t *testing.T) *services {
+	l, s := controllertest.NewServer(t, 1)
+	c := client.New(s, "test")
+	objs := []api.Object{
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "web", Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "10.96.0.20", Type: "NodePort",
+			Ports: []api.ServicePort{{Name: "http", Port: 80, Protocol: "TCP", TargetPort: api.FromString("http"), NodePort: 30080}}}},
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "empty", Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "10.96.0.21",
+			Ports: []api.ServicePort{{Port: 80, Protocol: "TCP"}}}},
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "nginx", Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "None",
+			Ports: []api.ServicePort{{Name: "web", Port: 80, Protocol: "TCP"}}}},
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "ext", Namespace: "default"}, Spec: api.ServiceSpec{Type: "ExternalName", ExternalName: "example.com"}},
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "kube-dns", Namespace: "kube-system"}, Spec: api.ServiceSpec{ClusterIP: ClusterDNS,
+			Ports: []api.ServicePort{{Name: "dns-tcp", Port: 53, Protocol: "TCP"}}}},
+		slice("web", "web-1", 8080, "http", endpoint("10.244.1.5", true, ""), endpoint("10.244.2.6", true, ""), endpoint("10.244.2.7", false, "")),
+		slice("nginx", "nginx-1", 80, "web", endpoint("10.244.1.8", true, "web-0"), endpoint("10.244.2.9", true, "web-1")),
+		&api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}, Status: api.NodeStatus{Addresses: []api.NodeAddress{{Type: "InternalIP", Address: "172.18.0.3"}}}},
+	}
+	dnsSlice := slice("kube-dns", "kube-dns-1", 53, "dns-tcp", endpoint("10.244.0.2", true, ""))
+	dnsSlice.Namespace = "kube-system"
+	objs = append(objs, dnsSlice)
+	for _, o := range objs {
+		_, err := c.Create(api.ResourceFor(o), o.GetObjectMeta().Namespace, o)
+		require.NoError(t, err, "%s", o.GetObjectMeta().Name)
+	}
+	n := New(l)
+	p := NewProxy(c, "node01", rand.New(rand.NewPCG(1, 2)))
+	require.NoError(t, p.Start())
+	n.SetRouter(Proxies{"node01": p})
+	d := NewDNS(n, c)
+	require.NoError(t, d.Start())
+	l.RunUntilIdle()
+	return &services{net: n, proxy: p, dns: d}
+}
+
+func TestProxyRoutes(t *testing.T) {
+	s := newServices(t)
+	client := netip.MustParseAddr("10.244.1.2")
+	tests := []struct {
+		dst  string
+		want []string // the endpoints it may go to; nil: rejected
+		none bool     // not a Service's
+	}{
+		{dst: "10.96.0.20:80", want: []string{"10.244.1.5:8080", "10.244.2.6:8080"}},
+		{dst: "172.18.0.3:30080", want: []string{"10.244.1.5:8080", "10.244.2.6:8080"}},
+		{dst: "10.96.0.21:80"},
+		{dst: "10.96.0.20:81", none: true},
+		{dst: "10.244.1.5:8080", none: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dst, func(t *testing.T) {
+			seen := map[string]bool{}
+			for range 50 {
+				v := s.proxy.Route(client, ap(tt.dst))
+				if tt.none {
+					assert.False(t, v.Matched)
+					return
+				}
+				require.True(t, v.Matched)
+				if tt.want == nil {
+					assert.True(t, v.Reject)
+					return
+				}
+				seen[v.To.String()] = true
+			}
+			var got []string
+			for _, w := range tt.want {
+				if seen[w] {
+					got = append(got, w)
+				}
+			}
+			assert.Equal(t, tt.want, got, "every ready endpoint is picked, only those: %v", seen)
+			assert.Len(t, seen, len(tt.want))
+		})
+	}
+}
+
+func TestDNSAnswers(t *testing.T) {
+	s := newServices(t)
+	src := netip.MustParseAddr("10.244.1.2")
+	dns := netip.MustParseAddr(ClusterDNS)
+	tests := []struct {
+		name   string
+		server netip.Addr
+		want   Answer
+	}{
+		{"web.default.svc.cluster.local", dns, Answer{Addrs: []netip.Addr{netip.MustParseAddr("10.96.0.20")}}},
+		{"WEB.default.svc.cluster.local.", dns, Answer{Addrs: []netip.Addr{netip.MustParseAddr("10.96.0.20")}}},
+		{"nginx.default.svc.cluster.local", dns, Answer{Addrs: []netip.Addr{netip.MustParseAddr("10.244.1.8"), netip.MustParseAddr("10.244.2.9")}}},
+		{"web-1.nginx.default.svc.cluster.local", dns, Answer{Addrs: []netip.Addr{netip.MustParseAddr("10.244.2.9")}}},
+		{"web-2.nginx.default.svc.cluster.local", dns, Answer{Rcode: NXDomain}},
+		{"x.web.default.svc.cluster.local", dns, Answer{Rcode: NXDomain}},
+		{"ext.default.svc.cluster.local", dns, Answer{CNAME: "example.com"}},
+		{"10-244-1-8.default.pod.cluster.local", dns, Answer{Addrs: []netip.Addr{netip.MustParseAddr("10.244.1.8")}}},
+		{"nosuch.default.svc.cluster.local", dns, Answer{Rcode: NXDomain}},
+		{"web.default", dns, Answer{Rcode: NXDomain}},
+		{"example.com", dns, Answer{Rcode: NXDomain}},
+		{"web.default.svc.cluster.local", Upstream, Answer{Rcode: NXDomain}},
+		{"web.default.svc.cluster.local", netip.MustParseAddr("10.9.9.9"), Answer{Rcode: Timeout}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"@"+tt.server.String(), func(t *testing.T) {
+			assert.Equal(t, tt.want, s.dns.Query("node01", src, tt.server, tt.name))
+		})
+	}
+}
+
+func TestPodFiles(t *testing.T) {
+	pod := func(edit func(*api.PodSpec)) *api.Pod {
+		p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "team"}}
+		edit(&p.Spec)
+		return p
+	}
+	tests := []struct {
+		name string
+		pod  *api.Pod
+		want string
+	}{
+		{"ClusterFirst", pod(func(*api.PodSpec) {}),
+			"search team.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"},
+		{"ClusterFirst on the host's network is Default", pod(func(s *api.PodSpec) { s.HostNetwork = true }), "nameserver 172.18.0.1\n"},
+		{"ClusterFirstWithHostNet", pod(func(s *api.PodSpec) { s.HostNetwork, s.DNSPolicy = true, "ClusterFirstWithHostNet" }),
+			"search team.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"},
+		{"None with dnsConfig", pod(func(s *api.PodSpec) {
+			s.DNSPolicy = "None"
+			s.DNSConfig = &api.PodDNSConfig{Nameservers: []string{"192.0.2.1"}, Searches: []string{"ns1.svc.cluster-domain.example", "my.dns.search.suffix"},
+				Options: []api.PodDNSConfigOption{{Name: "ndots", Value: api.Ptr("2")}, {Name: "edns0"}}}
+		}), "search ns1.svc.cluster-domain.example my.dns.search.suffix\nnameserver 192.0.2.1\noptions ndots:2 edns0\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { assert.Equal(t, tt.want, ResolvConf(tt.pod)) })
+	}
+	p := pod(func(s *api.PodSpec) {
+		s.Subdomain = "nginx"
+		s.HostAliases = []api.HostAlias{{IP: "127.0.0.1", Hostnames: []string{"foo.local", "bar.local"}}}
+	})
+	assert.Equal(t, "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"+
+		"fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"+
+		"10.244.1.5\tweb-0.nginx.team.svc.cluster.local\tweb-0\n\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n",
+		HostsFile(p, "10.244.1.5", "web-0"))
+}

@@ -18,6 +18,9 @@ type ResourceInfo struct {
 	ShortNames []string
 	Categories []string
 	New        func() Object
+	// Aggregated marks a resource served by an aggregated API server
+	// (metrics-server's metrics.k8s.io): not stored, only get and list.
+	Aggregated bool
 
 	// A resource served by converting another's objects (see convert.go).
 	storage     *ResourceInfo
@@ -93,6 +96,8 @@ var Resources = []*ResourceInfo{
 	{Group: "scheduling.k8s.io", Version: "v1", Resource: "priorityclasses", Singular: "priorityclass", Kind: "PriorityClass", ShortNames: []string{"pc"}, New: func() Object { return &PriorityClass{} }},
 	{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Singular: "lease", Kind: "Lease", Namespaced: true, New: func() Object { return &Lease{} }},
 	{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", Namespaced: true, New: func() Object { return &EndpointSlice{} }},
+	{Group: MetricsGroup, Version: "v1beta1", Resource: "nodes", Singular: "", Kind: "NodeMetrics", Aggregated: true, New: func() Object { return &NodeMetrics{} }},
+	{Group: MetricsGroup, Version: "v1beta1", Resource: "pods", Singular: "", Kind: "PodMetrics", Namespaced: true, Aggregated: true, New: func() Object { return &PodMetrics{} }},
 }
 
 var byType = func() map[reflect.Type]*ResourceInfo {

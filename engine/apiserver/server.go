@@ -31,7 +31,9 @@ type Server struct {
 	rand  *rand.Rand
 
 	kubelets map[string]KubeletConn
-	ipam     *ipam
+	// apiServices serve the aggregated groups (aggregated.go).
+	apiServices map[string]APIService
+	ipam        *ipam
 
 	// observers see every committed change; the page draws from them.
 	observers []func(store.Event)

@@ -13,6 +13,9 @@ import (
 // applies to the stored object's JSON, the result is decoded strictly and
 // written as an update. With dryRun nothing is stored.
 func (s *Server) Patch(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte, dryRun bool) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "patch")
+	}
 	defer s.startDryRun(dryRun)()
 	cur, err := s.Get(r, ns, name)
 	if err != nil {

@@ -14,6 +14,13 @@ import (
 
 // Get returns the object, shared: callers must not modify it.
 func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
+	if r.Aggregated {
+		svc, err := s.apiService(r, "get")
+		if err != nil {
+			return nil, err
+		}
+		return svc.Get(r, ns, name)
+	}
 	s.warnDeprecated(r)
 	obj, err := s.getStored(r.Stored(), ns, name)
 	return r.FromStorage(obj), served(r, err)
@@ -21,6 +28,13 @@ func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
 
 // List returns the objects in ns (every namespace when ns is "") that match opts.
 func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
+	if r.Aggregated {
+		svc, err := s.apiService(r, "get")
+		if err != nil {
+			return nil, err
+		}
+		return svc.List(r, ns, opts)
+	}
 	s.warnDeprecated(r)
 	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
 	l, err := s.listStored(r.Stored(), ns, opts)
@@ -36,6 +50,9 @@ func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, 
 // Create stores a new object. The object becomes the server's; the caller
 // must not use it afterwards. The stored object is returned.
 func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "create")
+	}
 	s.warnDeprecated(r)
 	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj))
 	return r.FromStorage(out), served(r, err)
@@ -44,6 +61,9 @@ func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 // Update replaces an object's spec and metadata; its status is kept. A
 // resourceVersion in obj must match the stored one.
 func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "update")
+	}
 	s.warnDeprecated(r)
 	out, err := s.update(r.Stored(), r.ToStorage(obj), false)
 	return r.FromStorage(out), served(r, err)
@@ -52,6 +72,9 @@ func (s *Server) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error)
 // UpdateStatus replaces an object's status (the status subresource); its
 // spec and metadata are kept.
 func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "update")
+	}
 	out, err := s.update(r.Stored(), r.ToStorage(obj), true)
 	return r.FromStorage(out), served(r, err)
 }
@@ -61,6 +84,9 @@ func (s *Server) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, 
 // object with finalizers stays until they are removed. The returned object is
 // the deleted one, or the one now marked for deletion.
 func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "delete")
+	}
 	s.warnDeprecated(r)
 	defer s.startDryRun(opts.DryRun)()
 	out, err := s.deleteStored(r.Stored(), ns, name, opts)
@@ -74,6 +100,9 @@ func (s *Server) Delete(r *api.ResourceInfo, ns, name string, opts DeleteOptions
 // replays every change after it, or fails with 410 Gone if that history is
 // compacted. The returned stop ends the watch.
 func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "watch")
+	}
 	s.warnDeprecated(r)
 	opts.FieldSelector = storedFieldSelector(r, opts.FieldSelector)
 	if !r.Alternate() {

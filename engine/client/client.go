@@ -152,6 +152,22 @@ func (c *Client) PodLogs(ns, name, container string, opts apiserver.LogOptions) 
 	return out, err
 }
 
+// NodeStatsSummary reads a node's stats through the API server's node
+// proxy (/api/v1/nodes/NAME/proxy/stats/summary).
+func (c *Client) NodeStatsSummary(node string) (apiserver.Summary, error) {
+	out, err := c.s.NodeStatsSummary(node)
+	c.record("get", resource("nodes"), "proxy", "", node, err)
+	return out, err
+}
+
+// Discoverable reports whether discovery lists a resource.
+func (c *Client) Discoverable(r *api.ResourceInfo) bool { return c.s.Discoverable(r) }
+
+// RegisterAPIService makes svc serve an aggregated group.
+func (c *Client) RegisterAPIService(group string, svc apiserver.APIService) {
+	c.s.RegisterAPIService(group, svc)
+}
+
 // RegisterKubelet connects a node's kubelet to the API server.
 func (c *Client) RegisterKubelet(node string, conn apiserver.KubeletConn) {
 	c.s.RegisterKubelet(node, conn)

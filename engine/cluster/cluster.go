@@ -30,6 +30,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/namespace"
 	"github.com/kubeplay/kubeplay/engine/controller/nodeipam"
 	"github.com/kubeplay/kubeplay/engine/controller/nodelifecycle"
+	"github.com/kubeplay/kubeplay/engine/controller/podautoscaler"
 	"github.com/kubeplay/kubeplay/engine/controller/podgc"
 	"github.com/kubeplay/kubeplay/engine/controller/replicaset"
 	"github.com/kubeplay/kubeplay/engine/controller/rootcacert"
@@ -40,6 +41,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/controller/volume"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/metricsserver"
 	"github.com/kubeplay/kubeplay/engine/network"
 	"github.com/kubeplay/kubeplay/engine/pki"
 	"github.com/kubeplay/kubeplay/engine/runtime"
@@ -251,6 +253,9 @@ func (c *Cluster) bootstrap() error {
 	if err := c.startCloud(); err != nil {
 		return err
 	}
+	if err := metricsserver.New(c.Client(metricsserver.Component)).Start(); err != nil {
+		return err
+	}
 	first, rest := c.bootOrder()
 	if err := c.boot(first); err != nil {
 		return err
@@ -300,6 +305,7 @@ func (c *Cluster) startControllerManager() error {
 		cronjob.New(cl, jobs),
 		ttlafterfinished.New(cl, jobs),
 		disruption.New(cl, pods, rss),
+		podautoscaler.New(cl, pods),
 		garbagecollector.New(cl),
 		namespace.New(cl, nss),
 		serviceaccount.New(cl, nss),

@@ -157,6 +157,8 @@ func (k *Kubectl) apiResources(ctx context.Context, io IO, args []string) error 
 		switch {
 		case r.Alternate() && r.Group == r.Stored().Group:
 			continue // another version of a group: discovery prefers the other
+		case !k.c.Discoverable(r):
+			continue
 		case fs.Changed("api-group") && r.Group != *group:
 			continue
 		case fs.Changed("namespaced") && r.Namespaced != *namespaced:
@@ -201,6 +203,9 @@ func printResourceTable(out io.Writer, rs []*api.ResourceInfo, wide, headers boo
 // resourceVerbs are the verbs discovery lists for a resource: all of them,
 // but namespaces have no deletecollection.
 func resourceVerbs(r *api.ResourceInfo) []string {
+	if r.Aggregated {
+		return []string{"get", "list"}
+	}
 	if r.Group == "" && r.Resource == "namespaces" {
 		return []string{"create", "delete", "get", "list", "patch", "update", "watch"}
 	}
@@ -293,7 +298,7 @@ func (k *Kubectl) apiVersions(ctx context.Context, io IO, args []string) error {
 	}
 	var out []string
 	for _, r := range api.Resources {
-		if v := r.APIVersion(); !slices.Contains(out, v) {
+		if v := r.APIVersion(); !slices.Contains(out, v) && k.c.Discoverable(r) {
 			out = append(out, v)
 		}
 	}

@@ -86,6 +86,7 @@ func init() {
 		"annotate":      {"Update the annotations on a resource", (*Kubectl).annotate},
 		"expose":        {"Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service", (*Kubectl).expose},
 		"autoscale":     {"Auto-scale a deployment, replica set, stateful set, or replication controller", (*Kubectl).autoscale},
+		"top":           {"Display resource (CPU/memory) usage", (*Kubectl).top},
 	}
 }
 

@@ -33,7 +33,7 @@ func New(c *client.Client) *Controller {
 	ctl := &Controller{c: c, dependents: map[string]map[string]bool{}, owners: map[string][]string{}, byUID: map[string]string{}}
 	ctl.queue = loop.NewQueue(c.Loop(), ctl.Reconcile)
 	for _, r := range api.Resources {
-		if r.Kind == "Event" || r.Alternate() {
+		if r.Kind == "Event" || r.Alternate() || r.Aggregated {
 			continue
 		}
 		ctl.informers = append(ctl.informers, client.NewResourceInformer[api.Object](c, r, "", apiserver.ListOptions{}))

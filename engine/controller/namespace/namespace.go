@@ -53,7 +53,7 @@ func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 	}
 	var left remaining
 	for _, r := range api.Resources {
-		if !r.Namespaced || r.Alternate() {
+		if !r.Namespaced || r.Alternate() || r.Aggregated {
 			continue
 		}
 		if err := ctl.deleteAll(r, name, &left); err != nil {

@@ -1,0 +1,44 @@
+package network
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkRequestsThroughService is requests per second of wall time
+// from a busybox container's wget loop to nginx through a Service's
+// address (kube-proxy's translation), each request a new connection, as
+// the target measures it.
+func BenchmarkRequestsThroughService(b *testing.B) {
+	for _, server := range []struct{ image, port string }{{"nginx", "80"}, {"hashicorp/http-echo", "5678"}} {
+		b.Run(strings.ReplaceAll(server.image, "/", "_"), func(b *testing.B) {
+			g := newGuests(b)
+			g.net.SetRouter(fixedRouter{ap("10.96.0.20:80"): {Matched: true, To: ap("10.244.1.3:" + server.port)}})
+			args := []string{}
+			if server.image == "hashicorp/http-echo" {
+				args = []string{"-text=hello"}
+			}
+			g.run(b, "node01", "10.244.1.3", server.image, args...)
+			g.loop.AdvanceBy(5 * time.Second)
+			// Warm up: the client's own start is not a request.
+			script := fmt.Sprintf("wget -qO- http://10.96.0.20/ >/dev/null; i=0; while [ $i -lt %d ]; do wget -qO- http://10.96.0.20/ >/dev/null || echo failed; i=$((i+1)); done; echo done", b.N)
+			b.ResetTimer()
+			rt, id := g.run(b, "node02", "10.244.2.2", "busybox", "sh", "-c", script)
+			start, virtualStart := time.Now(), g.loop.Now()
+			for !strings.Contains(logText(b, rt, id), "done") {
+				g.loop.AdvanceBy(time.Second)
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if strings.Contains(logText(b, rt, id), "failed") {
+				b.Fatal(logText(b, rt, id))
+			}
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+			b.ReportMetric(float64(b.N)/g.loop.Now().Sub(virtualStart).Seconds(), "virtual-req/s")
+			c, _ := rt.ContainerStats(id)
+			b.ReportMetric(float64(c.UsageCoreNanoSeconds)/float64(b.N)/1e3, "client-cpu-µs/req")
+		})
+	}
+}

@@ -21,7 +21,9 @@ type podState struct {
 	sandbox    bool
 	killing    bool
 
-	deadline bool // activeDeadlineSeconds passed: the pod is Failed
+	// failed is why the kubelet failed the pod (DeadlineExceeded,
+	// Evicted), and failMsg its message; its containers are stopped.
+	failed, failMsg string
 	// finishing: the main containers have exited for good, the sidecars
 	// are stopped and not restarted.
 	finishing bool
@@ -97,8 +99,18 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 	if p.DeletionTimestamp != nil {
 		return k.terminatePod(key, p, st)
 	}
-	if st.deadline || k.pastDeadline(p, st) {
-		return k.deadlineExceeded(p, st)
+	if st.failed == "" && k.pastDeadline(p, st) {
+		st.failed, st.failMsg = "DeadlineExceeded", deadlineMessage
+		k.rec.Event(p, api.EventNormal, "DeadlineExceeded", deadlineMessage)
+	}
+	if st.failed == "" {
+		if msg := k.emptyDirOverLimit(p, st); msg != "" {
+			st.failed, st.failMsg = "Evicted", msg
+			k.rec.Event(p, api.EventWarning, "Evicted", msg)
+		}
+	}
+	if st.failed != "" {
+		return k.failPod(p, st)
 	}
 	if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
 		stopProbes(st)
@@ -114,6 +126,9 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 	k.syncProbes(p, st)
 	if d, ok := k.untilDeadline(p, st); ok && (wake == 0 || d < wake) {
 		wake = d
+	}
+	if hasSizeLimit(p) && (wake == 0 || evictionInterval < wake) {
+		wake = evictionInterval
 	}
 	if err := k.updateStatus(p, st); err != nil {
 		return loop.Result{}, err
@@ -422,7 +437,7 @@ func (k *Kubelet) scheduleRestart(key string, cs *containerState) {
 	}
 	s, _ := k.rt.ContainerStatus(cs.id)
 	c, _ := containerSpec(p, cs.name)
-	if st := k.states[key]; st != nil && (st.deadline || st.finishing && isSidecar(c)) || !shouldRestart(p, c, s.ExitCode) {
+	if st := k.states[key]; st != nil && (st.failed != "" || st.finishing && isSidecar(c)) || !shouldRestart(p, c, s.ExitCode) {
 		return
 	}
 	// The first restart is immediate, later ones back off, as the
@@ -499,14 +514,15 @@ func (k *Kubelet) untilDeadline(p *api.Pod, st *podState) (time.Duration, bool) 
 	return start.Add(time.Duration(*p.Spec.ActiveDeadlineSeconds) * time.Second).Sub(k.c.Now()), true
 }
 
-// deadlineExceeded fails a pod that outlived activeDeadlineSeconds, as
-// the kubelet's active deadline handler does, and stops its containers.
-func (k *Kubelet) deadlineExceeded(p *api.Pod, st *podState) (loop.Result, error) {
-	if !st.deadline {
-		st.deadline = true
-		k.rec.Event(p, api.EventNormal, "DeadlineExceeded", deadlineMessage)
+// failPod stops the containers of a pod the kubelet failed: past its
+// activeDeadlineSeconds (the active deadline handler) or evicted (the
+// eviction manager, which gives no grace period).
+func (k *Kubelet) failPod(p *api.Pod, st *podState) (loop.Result, error) {
+	grace := time.Duration(api.Deref(p.Spec.TerminationGracePeriodSeconds, 30)) * time.Second
+	if st.failed == "Evicted" {
+		grace = 0
 	}
-	k.stopAll(p, st, time.Duration(api.Deref(p.Spec.TerminationGracePeriodSeconds, 30))*time.Second)
+	k.stopAll(p, st, grace)
 	return loop.Result{}, k.updateStatus(p, st)
 }
 

@@ -180,7 +180,7 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 	}
 	cs := st.containers[w.container]
 	s, running := k.rt.ContainerStatus(cs.id)
-	if !running || s.State != runtime.Running || p.DeletionTimestamp != nil || st.deadline {
+	if !running || s.State != runtime.Running || p.DeletionTimestamp != nil || st.failed != "" {
 		return
 	}
 	if w.id != cs.id {

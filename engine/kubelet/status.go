@@ -59,10 +59,15 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 		// containers, have stopped too.
 		status.Phase = api.PodRunning
 	}
-	if st.deadline {
-		status.Phase, status.Reason, status.Message = api.PodFailed, "DeadlineExceeded", deadlineMessage
+	if st.failed != "" {
+		status.Phase, status.Reason, status.Message = api.PodFailed, st.failed, st.failMsg
 	}
 	status.Conditions = k.conditions(p, status, st, initRunning)
+	if st.failed == "Evicted" && !slices.ContainsFunc(status.Conditions, func(c api.PodCondition) bool { return c.Type == "DisruptionTarget" }) {
+		// The eviction manager says why the pod went, as since 1.26.
+		status.Conditions = append([]api.PodCondition{{Type: "DisruptionTarget", Status: api.ConditionTrue, Reason: "TerminationByKubelet",
+			Message: st.failMsg, LastTransitionTime: api.NewTime(k.c.Now()), ObservedGeneration: p.Generation}}, status.Conditions...)
+	}
 	return status
 }
 

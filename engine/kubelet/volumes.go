@@ -506,6 +506,45 @@ func writeVolume(fsys hackpadfs.FS, files map[string]volumeFile, now time.Time) 
 	return nil
 }
 
+// evictionInterval is how often the eviction manager looks at the pods'
+// emptyDir usage (its monitoring interval).
+const evictionInterval = 10 * time.Second
+
+func hasSizeLimit(p *api.Pod) bool {
+	return slices.ContainsFunc(p.Spec.Volumes, func(v api.Volume) bool {
+		return v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil && !v.EmptyDir.SizeLimit.IsZero()
+	})
+}
+
+// emptyDirOverLimit is the eviction manager's emptyDir check: the message
+// of the pod's eviction when an emptyDir holds more than its sizeLimit.
+func (k *Kubelet) emptyDirOverLimit(p *api.Pod, st *podState) string {
+	for _, v := range p.Spec.Volumes {
+		vol := st.volumes[v.Name]
+		if v.EmptyDir == nil || v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.IsZero() || vol == nil {
+			continue
+		}
+		if treeSize(vol.fs) > v.EmptyDir.SizeLimit.Value() {
+			return fmt.Sprintf("Usage of EmptyDir volume %q exceeds the limit %q. ", v.Name, v.EmptyDir.SizeLimit.String())
+		}
+	}
+	return ""
+}
+
+// treeSize is the bytes the files of a tree hold.
+func treeSize(fsys hackpadfs.FS) int64 {
+	var n int64
+	_ = hackpadfs.WalkDir(fsys, ".", func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
 // newTree is a memory file system whose root has the time given.
 func newTree(now time.Time) (hackpadfs.FS, error) {
 	fsys, err := mem.NewFS()

@@ -191,6 +191,10 @@ func (c *Cluster) rand(name string) *rand.Rand {
 	return rand.New(rand.NewPCG(c.cfg.Seed, h.Sum64()))
 }
 
+// Network returns the cluster's network: its probers are the kubelet's
+// httpGet and tcpSocket probes (Network.Prober).
+func (c *Cluster) Network() *network.Network { return c.network }
+
 // Loop returns the cluster's event loop.
 func (c *Cluster) Loop() *loop.Loop { return c.loop }
 

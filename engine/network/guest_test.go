@@ -92,3 +92,38 @@ func TestGuestsTalk(t *testing.T) {
 	assert.Contains(t, logText(t, nginxRT, nginxID), `10.244.2.2 - - [01/Jan/2026:00:0`)
 	assert.Contains(t, logText(t, nginxRT, nginxID), `"GET / HTTP/1.1" 200 615 "-" "Wget" "-"`)
 }
+
+// The kubelet's probes from a node: results and messages as upstream's.
+func TestProbes(t *testing.T) {
+	g := newGuests(t)
+	g.run(t, "node01", "10.244.1.3", "nginx")
+	g.loop.AdvanceBy(5 * time.Second)
+	p := g.net.Prober("node01", "172.18.0.3")
+	tests := []struct {
+		name  string
+		probe func(done func(ProbeResult))
+		want  ProbeResult
+	}{
+		{"tcp open", func(d func(ProbeResult)) { p.TCP("10.244.1.3", 80, time.Second, d) }, ProbeResult{Success: true}},
+		{"tcp refused", func(d func(ProbeResult)) { p.TCP("10.244.1.3", 81, time.Second, d) },
+			ProbeResult{Output: "dial tcp 10.244.1.3:81: connect: connection refused"}},
+		{"tcp timeout", func(d func(ProbeResult)) { p.TCP("10.244.9.9", 80, time.Second, d) },
+			ProbeResult{Output: "dial tcp 10.244.9.9:80: i/o timeout"}},
+		{"http 200", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 80, Path: "/"}, time.Second, d) }, ProbeResult{Success: true}},
+		{"http 404", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 80, Path: "/healthz"}, time.Second, d) },
+			ProbeResult{Output: "HTTP probe failed with statuscode: 404"}},
+		{"http refused", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 8080, Path: "/healthz"}, time.Second, d) },
+			ProbeResult{Output: `Get "http://10.244.1.3:8080/healthz": dial tcp 10.244.1.3:8080: connect: connection refused`}},
+		{"http timeout", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.9.9", Port: 80, Path: "/"}, time.Second, d) },
+			ProbeResult{Output: `Get "http://10.244.9.9:80/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *ProbeResult
+			tt.probe(func(r ProbeResult) { got = &r })
+			g.loop.AdvanceBy(2 * time.Second)
+			require.NotNil(t, got)
+			assert.Equal(t, tt.want, *got)
+		})
+	}
+}

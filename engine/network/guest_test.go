@@ -110,9 +110,13 @@ func TestProbes(t *testing.T) {
 		{"tcp timeout", func(d func(ProbeResult)) { p.TCP("10.244.9.9", 80, time.Second, d) },
 			ProbeResult{Output: "dial tcp 10.244.9.9:80: i/o timeout"}},
 		{"http 200", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 80, Path: "/"}, time.Second, d) }, ProbeResult{Success: true}},
-		{"http 404", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 80, Path: "/healthz"}, time.Second, d) },
+		{"http 404", func(d func(ProbeResult)) {
+			p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 80, Path: "/healthz"}, time.Second, d)
+		},
 			ProbeResult{Output: "HTTP probe failed with statuscode: 404"}},
-		{"http refused", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 8080, Path: "/healthz"}, time.Second, d) },
+		{"http refused", func(d func(ProbeResult)) {
+			p.HTTP(HTTPGet{Host: "10.244.1.3", Port: 8080, Path: "/healthz"}, time.Second, d)
+		},
 			ProbeResult{Output: `Get "http://10.244.1.3:8080/healthz": dial tcp 10.244.1.3:8080: connect: connection refused`}},
 		{"http timeout", func(d func(ProbeResult)) { p.HTTP(HTTPGet{Host: "10.244.9.9", Port: 80, Path: "/"}, time.Second, d) },
 			ProbeResult{Output: `Get "http://10.244.9.9:80/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`}},

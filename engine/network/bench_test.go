@@ -20,10 +20,11 @@ func BenchmarkRequestsThroughService(b *testing.B) {
 			if server.image == "hashicorp/http-echo" {
 				args = []string{"-text=hello"}
 			}
-			g.run(b, "node01", "10.244.1.3", server.image, args...)
+			srt, sid := g.run(b, "node01", "10.244.1.3", server.image, args...)
 			g.loop.AdvanceBy(5 * time.Second)
 			// Warm up: the client's own start is not a request.
 			script := fmt.Sprintf("wget -qO- http://10.96.0.20/ >/dev/null; i=0; while [ $i -lt %d ]; do wget -qO- http://10.96.0.20/ >/dev/null || echo failed; i=$((i+1)); done; echo done", b.N)
+			s0, _ := srt.ContainerStats(sid)
 			b.ResetTimer()
 			rt, id := g.run(b, "node02", "10.244.2.2", "busybox", "sh", "-c", script)
 			start, virtualStart := time.Now(), g.loop.Now()
@@ -38,7 +39,9 @@ func BenchmarkRequestsThroughService(b *testing.B) {
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 			b.ReportMetric(float64(b.N)/g.loop.Now().Sub(virtualStart).Seconds(), "virtual-req/s")
 			c, _ := rt.ContainerStats(id)
-			b.ReportMetric(float64(c.UsageCoreNanoSeconds)/float64(b.N)/1e3, "client-cpu-µs/req")
+			s, _ := srt.ContainerStats(sid)
+			b.ReportMetric(float64(c.Instructions)/float64(b.N), "client-instr/req")
+			b.ReportMetric(float64(s.Instructions-s0.Instructions)/float64(b.N), "server-instr/req")
 		})
 	}
 }

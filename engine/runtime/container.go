@@ -198,5 +198,5 @@ func (c *container) stats(now time.Time) ContainerStats {
 		}
 		s.at, s.cpu = now, c.cpu
 	}
-	return ContainerStats{Timestamp: now, UsageCoreNanoSeconds: uint64(c.cpu), UsageNanoCores: s.rate, WorkingSetBytes: c.memoryUsed()}
+	return ContainerStats{Timestamp: now, UsageCoreNanoSeconds: uint64(c.cpu), UsageNanoCores: s.rate, WorkingSetBytes: c.memoryUsed(), Instructions: uint64(c.fuel)}
 }

@@ -129,6 +129,9 @@ type ContainerStats struct {
 	// WorkingSetBytes is the memory in use: the linear memory of the
 	// container's module instances.
 	WorkingSetBytes uint64
+	// Instructions is the metered work its processes did, however long
+	// the host's lending made it take.
+	Instructions uint64
 }
 
 // ExecRequest is a command to run in a container's context.

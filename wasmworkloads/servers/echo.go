@@ -3,11 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
 	"os"
-	"strings"
+	"strconv"
 	"time"
 
 	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
@@ -46,58 +44,30 @@ func httpEchoMain(args []string) int {
 		return 127
 	}
 	logger := log.New(os.Stderr, "", log.LstdFlags)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"status":"ok"}`)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-App-Name", "http-echo")
-		w.Header().Set("X-App-Version", httpEchoVersion)
-		w.WriteHeader(*statusCode)
-		io.WriteString(w, *text+"\n")
-	})
 	l, err := kpnet.Listen("tcp", *listen)
 	if err != nil {
 		logger.Printf("[ERR] Error starting server: %s", err)
 		return 1
 	}
 	logger.Printf("[INFO] server is listening on %s\n", *listen)
-	err = http.Serve(l, logRequests(logger, mux))
+	body := []byte(*text + "\n")
+	err = serveHTTP(l, func(req *request, w *response) {
+		start := time.Now()
+		if req.path == "/health" {
+			w.header("Content-Type", "application/json")
+			w.body = []byte(`{"status":"ok"}`)
+		} else {
+			w.status = *statusCode
+			w.header("Content-Type", "text/plain; charset=utf-8")
+			w.header("X-App-Name", "http-echo")
+			w.header("X-App-Version", httpEchoVersion)
+			w.body = body
+		}
+		w.header("Date", httpDate(start))
+		w.header("Content-Length", strconv.Itoa(len(w.body)))
+		logger.Printf("%s %s \"%s %s %s\" %d %d \"%s\" %v\n", req.host, req.remote, req.method, req.path, req.proto,
+			w.status, len(w.body), req.userAgent, time.Since(start))
+	})
 	logger.Printf("[ERR] server exited with: %s", err)
 	return 1
-}
-
-// logRequests logs as http-echo's httpLog does: host, method, path,
-// protocol, status, duration, user agent.
-func logRequests(logger *log.Logger, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &recorder{ResponseWriter: w, status: 200}
-		h.ServeHTTP(rec, r)
-		logger.Printf("%s %s \"%s %s %s\" %d %d \"%s\" %v\n", r.Host, remoteHost(r), r.Method, r.URL.Path, r.Proto,
-			rec.status, rec.size, r.UserAgent(), time.Since(start))
-	})
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, _ := strings.Cut(r.RemoteAddr, ":")
-	return host
-}
-
-// recorder keeps the status and size a handler wrote.
-type recorder struct {
-	http.ResponseWriter
-	status, size int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	n, err := r.ResponseWriter.Write(b)
-	r.size += n
-	return n, err
 }

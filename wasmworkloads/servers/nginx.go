@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path"
 	"strconv"
@@ -69,24 +67,28 @@ func nginxMain(args []string) int {
 	notice("getrlimit(RLIMIT_NOFILE): 1048576:1048576")
 	notice("start worker processes")
 	notice("start worker process 29")
-	srv := &http.Server{Handler: nginxHandler{root: nginxRoot}}
-	srv.SetKeepAlivesEnabled(true)
-	err = srv.Serve(l)
+	err = serveHTTP(l, nginxHandler{root: nginxRoot}.serve)
 	fmt.Fprintf(os.Stderr, "%s [emerg] 1#1: %v\n", time.Now().Format("2006/01/02 15:04:05"), err)
 	return 1
 }
 
 type nginxHandler struct{ root string }
 
-func (h nginxHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &recorder{ResponseWriter: w, status: 200}
-	rec.Header().Set("Server", "nginx/"+nginxVersion)
-	h.serve(rec, r)
-	// $remote_addr - $remote_user [$time_local] "$request" $status
-	// $body_bytes_sent "$http_referer" "$http_user_agent"
-	fmt.Fprintf(os.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" \"-\"\n", remoteHost(r),
-		time.Now().Format("02/Jan/2006:15:04:05 -0700"), r.Method, r.RequestURI, r.Proto, rec.status, rec.size,
-		orDash(r.Referer()), orDash(r.UserAgent()))
+func (h nginxHandler) serve(r *request, w *response) {
+	now := time.Now()
+	w.header("Server", "nginx/"+nginxVersion)
+	w.header("Date", httpDate(now))
+	h.answer(r, w)
+	// log_format main: $remote_addr - $remote_user [$time_local] "$request"
+	// $status $body_bytes_sent "$http_referer" "$http_user_agent"
+	// "$http_x_forwarded_for"
+	sent := len(w.body)
+	if w.head {
+		sent = 0
+	}
+	fmt.Fprintf(os.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" \"-\"\n", r.remote,
+		now.Format("02/Jan/2006:15:04:05 -0700"), r.method, r.target, r.proto, w.status, sent,
+		orDash(r.referer), orDash(r.userAgent))
 }
 
 func orDash(s string) string {
@@ -96,18 +98,16 @@ func orDash(s string) string {
 	return s
 }
 
-func (h nginxHandler) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+func (h nginxHandler) answer(r *request, w *response) {
+	if r.method != "GET" && r.method != "HEAD" {
 		nginxError(w, r, 405)
 		return
 	}
-	p := path.Clean("/" + r.URL.Path)
-	name := h.root + p
+	name := h.root + path.Clean("/"+r.path)
 	st, err := os.Stat(name)
 	if err == nil && st.IsDir() {
-		if !strings.HasSuffix(r.URL.Path, "/") {
-			w.Header().Set("Location", "http://"+r.Host+r.URL.Path+"/")
-			nginxError(w, r, 301)
+		if !strings.HasSuffix(r.path, "/") {
+			nginxError(w, r, 301, "Location: http://"+r.host+r.path+"/")
 			return
 		}
 		found := false
@@ -130,38 +130,34 @@ func (h nginxHandler) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	f, err := os.Open(name)
+	body, err := os.ReadFile(name)
 	if err != nil {
 		nginxError(w, r, 403)
 		return
 	}
-	defer f.Close()
-	hdr := w.Header()
-	hdr.Set("Content-Type", mimeType(name))
-	hdr.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
-	hdr.Set("Last-Modified", st.ModTime().UTC().Format(http.TimeFormat))
-	hdr["ETag"] = []string{fmt.Sprintf("\"%x-%x\"", st.ModTime().Unix(), st.Size())}
-	hdr.Set("Accept-Ranges", "bytes")
-	w.WriteHeader(200)
-	if r.Method == http.MethodGet {
-		io.Copy(w, f)
-	}
+	w.header("Content-Type", mimeType(name))
+	w.header("Content-Length", strconv.Itoa(len(body)))
+	w.header("Last-Modified", httpDate(st.ModTime()))
+	w.headers = append(w.headers, connectionHeader)
+	w.header("ETag", fmt.Sprintf("\"%x-%x\"", st.ModTime().Unix(), st.Size()))
+	w.header("Accept-Ranges", "bytes")
+	w.body = body
 }
 
 // nginxError answers with nginx's own error page.
-func nginxError(w http.ResponseWriter, r *http.Request, code int) {
-	text := map[int]string{301: "301 Moved Permanently", 403: "403 Forbidden", 404: "404 Not Found", 405: "405 Not Allowed"}[code]
+func nginxError(w *response, r *request, code int, extra ...string) {
+	text := strconv.Itoa(code) + " " + statusText[code]
 	body := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text + "</h1></center>\r\n" +
 		"<hr><center>nginx/" + nginxVersion + "</center>\r\n</body>\r\n</html>\r\n"
-	w.Header().Set("Content-Type", "text/html")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(code)
-	if r.Method != http.MethodHead {
-		io.WriteString(w, body)
-	}
+	w.status = code
+	w.header("Content-Type", "text/html")
+	w.header("Content-Length", strconv.Itoa(len(body)))
+	w.headers = append(w.headers, connectionHeader)
+	w.headers = append(w.headers, extra...)
+	w.body = []byte(body)
 	if code == 404 {
 		fmt.Fprintf(os.Stderr, "%s [error] 29#29: *1 open() \"%s%s\" failed (2: No such file or directory), client: %s, server: localhost, request: \"%s %s %s\", host: \"%s\"\n",
-			time.Now().Format("2006/01/02 15:04:05"), nginxRoot, path.Clean("/"+r.URL.Path), remoteHost(r), r.Method, r.RequestURI, r.Proto, r.Host)
+			time.Now().Format("2006/01/02 15:04:05"), nginxRoot, path.Clean("/"+r.path), r.remote, r.method, r.target, r.proto, r.host)
 	}
 }
 

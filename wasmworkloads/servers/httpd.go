@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A small HTTP/1.1 server, leaner than net/http: a request costs a guest
+// some ten thousand instructions, not hundreds of thousands, which in
+// the browser's interpreter is the difference between tens and hundreds
+// of requests a second. It keeps connections alive, reads bodies by
+// Content-Length, and answers malformed requests with 400.
+
+// request is what the servers need of a request.
+type request struct {
+	method, target, path, proto string
+	host, userAgent, referer    string
+	remote                      string // the client's address, without the port
+	close                       bool
+	length                      int64
+}
+
+// response is built by a handler and written after it returns.
+type response struct {
+	status  int
+	headers []string // "Name: value" in order
+	body    []byte
+	head    bool // a HEAD request: no body is sent
+}
+
+func (r *response) header(name, value string) { r.headers = append(r.headers, name+": "+value) }
+
+// httpDate is an instant as HTTP writes it.
+func httpDate(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT") }
+
+var statusText = map[int]string{200: "OK", 204: "No Content", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
+	403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+// serveHTTP accepts connections and serves each in its own goroutine.
+func serveHTTP(l net.Listener, handle func(*request, *response)) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		go serveConn(c, handle)
+	}
+}
+
+func serveConn(c net.Conn, handle func(*request, *response)) {
+	defer c.Close()
+	br := bufio.NewReaderSize(c, 2048)
+	bw := bufio.NewWriterSize(c, 4096)
+	remote := c.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		remote = h
+	}
+	for {
+		req, ok, err := readRequest(br)
+		if err != nil {
+			if ok {
+				writeResponse(bw, &response{status: 400, body: []byte("400 Bad Request")}, true)
+				bw.Flush()
+			}
+			return
+		}
+		req.remote = remote
+		if req.length > 0 {
+			if _, err := io.CopyN(io.Discard, br, req.length); err != nil {
+				return
+			}
+		}
+		resp := &response{status: 200, head: req.method == "HEAD"}
+		handle(req, resp)
+		writeResponse(bw, resp, req.close)
+		if bw.Flush() != nil || req.close {
+			return
+		}
+	}
+}
+
+// readRequest reads a request's head; ok reports that something came
+// (a malformed request gets a 400, a closed connection nothing).
+func readRequest(br *bufio.Reader) (*request, bool, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return nil, false, err
+	}
+	parts := strings.Fields(line)
+	if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
+		return nil, true, io.ErrUnexpectedEOF
+	}
+	req := &request{method: parts[0], target: parts[1], proto: parts[2], close: parts[2] == "HTTP/1.0"}
+	p, _, _ := strings.Cut(req.target, "?")
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
+	}
+	req.path = p
+	for {
+		h, err := br.ReadString('\n')
+		if err != nil {
+			return nil, true, err
+		}
+		h = strings.TrimRight(h, "\r\n")
+		if h == "" {
+			return req, true, nil
+		}
+		name, value, _ := strings.Cut(h, ":")
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(name) {
+		case "host":
+			req.host = value
+		case "user-agent":
+			req.userAgent = value
+		case "referer":
+			req.referer = value
+		case "content-length":
+			req.length, _ = strconv.ParseInt(value, 10, 64)
+		case "connection":
+			switch strings.ToLower(value) {
+			case "close":
+				req.close = true
+			case "keep-alive":
+				req.close = false
+			}
+		}
+	}
+}
+
+// connectionHeader marks where a handler wants the Connection header.
+const connectionHeader = "Connection: "
+
+func writeResponse(bw *bufio.Writer, r *response, close bool) {
+	conn := "Connection: keep-alive"
+	if close {
+		conn = "Connection: close"
+	}
+	bw.WriteString("HTTP/1.1 " + strconv.Itoa(r.status) + " " + statusText[r.status] + "\r\n")
+	placed := false
+	for _, h := range r.headers {
+		if h == connectionHeader {
+			h, placed = conn, true
+		}
+		bw.WriteString(h + "\r\n")
+	}
+	if !placed {
+		bw.WriteString(conn + "\r\n")
+	}
+	bw.WriteString("\r\n")
+	if !r.head {
+		bw.Write(r.body)
+	}
+}

@@ -165,6 +165,9 @@ func (k *Kubelet) hex(n int) string {
 }
 
 func (k *Kubelet) resyncAll() {
+	for _, st := range k.states {
+		st.refresh = true
+	}
 	for _, p := range k.pods.List() {
 		k.queue.Add(client.KeyOf(p))
 	}

@@ -29,6 +29,7 @@ type podState struct {
 	finishing bool
 
 	volumes      map[string]*podVolume
+	refresh      bool // the periodic sync: the kubelet's volumes are written again
 	mountBackoff time.Duration
 	mountRetryAt time.Time
 	tokens       map[string]issuedToken

@@ -44,6 +44,7 @@ type podVolume struct {
 	readOnly bool   // mounted read-only whatever the volume mount says
 	// files renders a volume the kubelet writes; nil for the others.
 	files func() (map[string]volumeFile, error)
+	written bool
 }
 
 // volumeFile is a file the kubelet projects into a volume.
@@ -75,11 +76,16 @@ func (k *Kubelet) mountVolumes(p *api.Pod, st *podState) (time.Duration, bool) {
 			continue
 		}
 		k.rec.Eventf(p, api.EventWarning, "FailedMount", "MountVolume.SetUp failed for volume %q : %v", v.Name, err)
+		if vol := st.volumes[v.Name]; vol != nil && (vol.files == nil || vol.written) {
+			// A mounted volume that cannot be refreshed keeps its files;
+			// the pod goes on.
+			continue
+		}
 		st.mountBackoff = min(max(2*st.mountBackoff, mountBackoffInitial), mountBackoffMax)
 		st.mountRetryAt = k.c.Now().Add(st.mountBackoff)
 		return st.mountBackoff, false
 	}
-	st.mountBackoff = 0
+	st.mountBackoff, st.refresh = 0, false
 	return 0, true
 }
 
@@ -92,14 +98,22 @@ func (k *Kubelet) mountVolume(p *api.Pod, st *podState, v api.Volume) error {
 		}
 		st.volumes[v.Name] = vol
 	}
-	if vol.files == nil {
+	// The kubelet writes the volume when it mounts it, then looks at the
+	// objects again at each periodic sync of the pod (every minute), as
+	// upstream's updates arrive with its sync period.
+	now := k.c.Now()
+	if vol.files == nil || vol.written && !st.refresh {
 		return nil
 	}
 	files, err := vol.files()
 	if err != nil {
 		return err
 	}
-	return writeVolume(vol.fs, files, k.c.Now())
+	if err := writeVolume(vol.fs, files, now); err != nil {
+		return err
+	}
+	vol.written = true
+	return nil
 }
 
 // newVolume makes a volume's tree.

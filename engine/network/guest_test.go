@@ -37,11 +37,13 @@ func newGuests(t testing.TB) *guests {
 func (g *guests) run(t testing.TB, node, ip, image string, args ...string) (*runtime.Runtime, string) {
 	t.Helper()
 	rt := g.rts[node]
-	var img runtime.Image
-	var pullErr error
-	rt.PullImage(image, func(i runtime.Image, _ time.Duration, err error) { img, pullErr = i, err })
-	g.loop.AdvanceBy(10 * time.Second)
-	require.NoError(t, pullErr)
+	img, present := rt.ImageStatus(image)
+	if !present {
+		var pullErr error
+		rt.PullImage(image, func(i runtime.Image, _ time.Duration, err error) { img, pullErr = i, err })
+		g.loop.AdvanceBy(10 * time.Second)
+		require.NoError(t, pullErr)
+	}
 	cfg := img.Config
 	argv := append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
 	if len(args) > 0 {
@@ -130,4 +132,19 @@ func TestProbes(t *testing.T) {
 			assert.Equal(t, tt.want, *got)
 		})
 	}
+}
+
+// agnhost's subcommands and hpa-example answer as theirs do.
+func TestTestImages(t *testing.T) {
+	g := newGuests(t)
+	g.run(t, "node02", "10.244.2.3", "busybox", "true")
+	g.run(t, "node01", "10.244.1.5", "registry.k8s.io/hpa-example")
+	g.run(t, "node01", "10.244.1.2", "registry.k8s.io/e2e-test-images/agnhost:2.39", "serve-hostname")
+	g.run(t, "node01", "10.244.1.3", "registry.k8s.io/e2e-test-images/agnhost:2.39", "netexec", "--http-port=8080")
+	g.run(t, "node01", "10.244.1.4", "registry.k8s.io/e2e-test-images/agnhost:2.39", "liveness")
+	g.loop.AdvanceBy(2 * time.Second)
+	rt, id := g.run(t, "node02", "10.244.2.2", "busybox", "sh", "-c", `wget -qO- 10.244.1.2:9376; echo; wget -qO- "10.244.1.3:8080/echo?msg=hi+there"; echo; wget -qO- 10.244.1.4:8080/healthz; echo; wget -qO- 10.244.1.5; echo; sleep 20; wget -qO- 10.244.1.4:8080/healthz 2>&1`)
+	g.loop.AdvanceBy(time.Minute)
+	out := logText(t, rt, id)
+	assert.Equal(t, "localhost\nhi there\nok\nOK!\nwget: server returned error: HTTP/1.1 500 Internal Server Error\n", out)
 }

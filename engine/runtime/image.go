@@ -41,6 +41,9 @@ var (
 	perl  = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv}}
 	nginx = ImageConfig{Module: "servers", Layer: "nginx", Entrypoint: []string{"/docker-entrypoint.sh"}, Cmd: []string{"nginx", "-g", "daemon off;"},
 		Env: []string{pathEnv, "NGINX_VERSION=1.29.3", "NJS_VERSION=0.9.4", "NJS_RELEASE=1~bookworm", "PKG_RELEASE=1~bookworm", "DYNPKG_RELEASE=1~bookworm"}}
+	// hpaExample is php:5-apache with the walkthrough's index.php.
+	hpaExample = ImageConfig{Module: "servers", Cmd: []string{"apache2-foreground"}, WorkingDir: "/var/www/html",
+		Env: []string{pathEnv, "PHP_VERSION=5.6.40", "APACHE_CONFDIR=/etc/apache2"}}
 	stress = ImageConfig{Module: "stress", Cmd: []string{"/usr/local/bin/stress"}, Env: []string{pathEnv}}
 )
 
@@ -59,6 +62,9 @@ var catalog = map[string]ImageConfig{
 	"docker.io/progrium/stress":               {Module: "stress", Entrypoint: []string{"/usr/bin/stress", "--verbose"}, Env: []string{pathEnv}},
 	"docker.io/library/nginx":                 nginx,
 	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}},
+	"registry.k8s.io/e2e-test-images/agnhost": {Module: "servers", Entrypoint: []string{"/agnhost"}},
+	"registry.k8s.io/hpa-example":             hpaExample,
+	"k8s.gcr.io/hpa-example":                  hpaExample,
 	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}},
 	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},
 	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},

@@ -21,6 +21,7 @@ type request struct {
 	method, target, path, proto string
 	host, userAgent, referer    string
 	remote                      string // the client's address, without the port
+	remoteAddr                  string // with it
 	close                       bool
 	length                      int64
 }
@@ -56,7 +57,8 @@ func serveConn(c net.Conn, handle func(*request, *response)) {
 	defer c.Close()
 	br := bufio.NewReaderSize(c, 2048)
 	bw := bufio.NewWriterSize(c, 4096)
-	remote := c.RemoteAddr().String()
+	remoteAddr := c.RemoteAddr().String()
+	remote := remoteAddr
 	if h, _, err := net.SplitHostPort(remote); err == nil {
 		remote = h
 	}
@@ -69,7 +71,7 @@ func serveConn(c net.Conn, handle func(*request, *response)) {
 			}
 			return
 		}
-		req.remote = remote
+		req.remote, req.remoteAddr = remote, remoteAddr
 		if req.length > 0 {
 			if _, err := io.CopyN(io.Discard, br, req.length); err != nil {
 				return

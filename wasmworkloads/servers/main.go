@@ -1,7 +1,8 @@
 // Command servers is the module of kubeplay's HTTP server images, one
 // program chosen by the name it runs as, as BusyBox's applets are: nginx
-// (the nginx image) and http-echo (hashicorp/http-echo). They are plain
-// net/http servers over the kubeplay_net sockets of
+// (the nginx image), http-echo (hashicorp/http-echo), agnhost and
+// hpa-example's apache2-foreground. They serve HTTP with a small loop of
+// their own (httpd.go) over the kubeplay_net sockets of
 // wasmworkloads/sdk/net. It is a WASI module:
 //
 //	go run ./wasmworkloads/build -ldflags='-s -w' -o wasmworkloads/bin/servers.wasm ./wasmworkloads/servers
@@ -16,6 +17,9 @@ import (
 var programs = map[string]func(args []string) int{
 	"nginx":     nginxMain,
 	"http-echo": httpEchoMain,
+	"agnhost":   agnhostMain,
+	// hpa-example's image is php:5-apache with an index.php.
+	"apache2-foreground": hpaExampleMain,
 }
 
 func main() {

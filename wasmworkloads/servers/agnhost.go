@@ -1,0 +1,196 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
+)
+
+// agnhostMain is registry.k8s.io/e2e-test-images/agnhost's subcommands
+// the documentation uses: netexec, serve-hostname, liveness and pause.
+func agnhostMain(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "Usage:\n  agnhost [command]\n\nAvailable Commands:\n  liveness       Starts a server that serves /healthz that fails after 10 seconds\n  netexec        Creates HTTP(S), UDP, and (optionally) SCTP servers with various endpoints\n  pause          Pauses the execution\n  serve-hostname Serves the hostname")
+		return 1
+	}
+	log.SetFlags(log.LstdFlags)
+	switch args[1] {
+	case "netexec":
+		return netexec(args[2:])
+	case "serve-hostname":
+		return serveHostname(args[2:])
+	case "liveness":
+		return liveness()
+	case "pause":
+		fmt.Fprintln(os.Stderr, "Paused")
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "Error: unknown command %q for \"agnhost\"\nRun 'agnhost --help' for usage.\n", args[1])
+	return 1
+}
+
+// hostname is the pod's, as the container's kernel reports it.
+func hostname() string {
+	if b, err := os.ReadFile("/etc/hostname"); err == nil && len(b) > 0 {
+		return strings.TrimSpace(string(b))
+	}
+	return os.Getenv("HOSTNAME")
+}
+
+func listenHTTP(port int, handle func(*request, *response)) int {
+	l, err := kpnet.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		log.Printf("Error from listen: %v", err)
+		return 1
+	}
+	log.Fatal(serveHTTP(l, handle))
+	return 1
+}
+
+func text(w *response, s string) {
+	w.header("Content-Type", "text/plain; charset=utf-8")
+	w.header("Date", httpDate(time.Now()))
+	w.header("Content-Length", strconv.Itoa(len(s)))
+	w.body = []byte(s)
+}
+
+// netexec answers /hostname, /echo?msg=, /clientip, /healthz, /exit and
+// / (the time).
+func netexec(args []string) int {
+	fs := flag.NewFlagSet("netexec", flag.ContinueOnError)
+	port := fs.Int("http-port", 8080, "HTTP Listen Port")
+	fs.Int("udp-port", 8081, "UDP Listen Port")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	log.Printf("Started HTTP server on port %d", *port)
+	log.Printf("Started UDP server on port %d", 8081)
+	return listenHTTP(*port, func(r *request, w *response) {
+		path, query, _ := strings.Cut(r.target, "?")
+		log.Printf("GET %s", r.target)
+		switch path {
+		case "/hostname":
+			text(w, hostname())
+		case "/echo":
+			msg := ""
+			for _, kv := range strings.Split(query, "&") {
+				if v, ok := strings.CutPrefix(kv, "msg="); ok {
+					msg = strings.ReplaceAll(v, "+", " ")
+				}
+			}
+			text(w, msg)
+		case "/clientip":
+			text(w, r.remoteAddr)
+		case "/healthz":
+			text(w, "")
+		case "/exit":
+			code := 0
+			for _, kv := range strings.Split(query, "&") {
+				if v, ok := strings.CutPrefix(kv, "code="); ok {
+					code, _ = strconv.Atoi(v)
+				}
+			}
+			log.Printf("Exit with code %d", code)
+			os.Exit(code)
+		default:
+			text(w, "NOW: "+time.Now().String())
+		}
+	})
+}
+
+// serveHostname answers every request with the hostname, on 9376.
+func serveHostname(args []string) int {
+	fs := flag.NewFlagSet("serve-hostname", flag.ContinueOnError)
+	port := fs.Int("port", 9376, "Port number.")
+	fs.Bool("http", true, "Serve HTTP")
+	fs.Bool("tcp", false, "Serve raw tcp.")
+	fs.Bool("udp", false, "Serve raw udp.")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	name := hostname()
+	log.Printf("Serving on port %d.", *port)
+	return listenHTTP(*port, func(r *request, w *response) { text(w, name) })
+}
+
+// liveness serves /healthz: ok for the first 10 seconds, then 500.
+func liveness() int {
+	started := time.Now()
+	return listenHTTP(8080, func(r *request, w *response) {
+		switch r.path {
+		case "/healthz":
+			d := time.Since(started)
+			if d.Seconds() > 10 {
+				w.status = 500
+				text(w, fmt.Sprintf("error: %v", d.Seconds()))
+			} else {
+				text(w, "ok")
+			}
+		case "/redirect":
+			w.status = 302
+			w.header("Location", "/healthz")
+			text(w, "")
+		default:
+			w.status = 404
+			text(w, "404 page not found\n")
+		}
+	})
+}
+
+// hpaExampleMain is registry.k8s.io/hpa-example: Apache with PHP serving
+// index.php, which burns CPU for every request:
+//
+//	$x = 0.0001; for ($i = 0; $i <= 1000000; $i++) { $x += sqrt($x); } echo "OK!";
+func hpaExampleMain(args []string) int {
+	fmt.Fprintln(os.Stderr, "AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using "+ownAddress()+". Set the 'ServerName' directive globally to suppress this message")
+	fmt.Fprintln(os.Stderr, "AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using "+ownAddress()+". Set the 'ServerName' directive globally to suppress this message")
+	fmt.Fprintf(os.Stderr, "[%s] [mpm_prefork:notice] [pid 1] AH00163: Apache/2.4.10 (Debian) PHP/5.6.40 configured -- resuming normal operations\n", time.Now().Format("Mon Jan 02 15:04:05.000000 2006"))
+	fmt.Fprintf(os.Stderr, "[%s] [core:notice] [pid 1] AH00094: Command line: 'apache2 -D FOREGROUND'\n", time.Now().Format("Mon Jan 02 15:04:05.000000 2006"))
+	l, err := kpnet.Listen("tcp", ":80")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "(98)Address already in use: AH00072: make_sock: could not bind to address [::]:80\n")
+		return 1
+	}
+	err = serveHTTP(l, func(r *request, w *response) {
+		now := time.Now()
+		x := 0.0001
+		for i := 0; i <= 1000000; i++ {
+			x += math.Sqrt(x)
+		}
+		w.header("Date", httpDate(now))
+		w.header("Server", "Apache/2.4.10 (Debian)")
+		w.header("X-Powered-By", "PHP/5.6.40")
+		w.header("Vary", "Accept-Encoding")
+		w.header("Content-Length", "3")
+		w.header("Content-Type", "text/html")
+		w.body = []byte("OK!")
+		fmt.Fprintf(os.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\"\n", r.remote, now.Format("02/Jan/2006:15:04:05 -0700"),
+			r.method, r.target, r.proto, w.status, len(w.body), orDash(r.referer), orDash(r.userAgent))
+	})
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+// ownAddress is the pod's address, from /etc/hosts' last line.
+func ownAddress() string {
+	b, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		return "127.0.0.1"
+	}
+	addr := "127.0.0.1"
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[1] == hostname() {
+			addr = f[0]
+		}
+	}
+	return addr
+}

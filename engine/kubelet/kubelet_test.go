@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/runtime"
 )
 
 func st(state string, code int32, restarted bool) api.ContainerStatus {
@@ -133,4 +134,25 @@ func TestMergeKeepsOthersConditions(t *testing.T) {
 		{Type: api.PodReady, Status: "True", LastTransitionTime: then},
 		{Type: api.ContainersReady, Status: "False", LastTransitionTime: now},
 	}, got)
+}
+
+// A container that has run for 10 minutes forgets its crash-loop backoff,
+// as the kubelet's backoff entries expire.
+func TestBackoffResetAfterTenMinutes(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		ran  time.Duration
+		want time.Duration
+	}{
+		{ran: time.Minute, want: 80 * time.Second},
+		{ran: 9*time.Minute + 59*time.Second, want: 80 * time.Second},
+		{ran: 10 * time.Minute, want: 0},
+	}
+	for _, tt := range tests {
+		k := newTestKubelet(t)
+		k.loop.AdvanceTo(start.Add(tt.ran))
+		cs := &containerState{crashBackoff: 80 * time.Second}
+		k.noteHealthyRun(cs, runtime.ContainerStatus{StartedAt: start})
+		assert.Equal(t, tt.want, cs.crashBackoff, tt.ran.String())
+	}
 }

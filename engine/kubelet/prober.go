@@ -141,16 +141,13 @@ func stopProbes(st *podState) {
 	}
 }
 
-// probeResult is a container's current result of a kind of probe; a
-// container without such a probe passes it.
+// probeResult is a container's current result of a kind of probe it
+// has: the initial one until its worker has looked at this container.
 func (cs *containerState) probeResult(kind string) ProbeOutcome {
 	if w, ok := cs.probes[kind]; ok && w.id == cs.id {
 		return w.result
 	}
-	if w, ok := cs.probes[kind]; ok && w.spec != nil {
-		return initialResult(kind)
-	}
-	return ProbeSuccess
+	return initialResult(kind)
 }
 
 // started and ready are the container's status fields: started once its

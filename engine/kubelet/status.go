@@ -234,7 +234,13 @@ func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, ini
 		initialized = cond(api.PodInitialized, false, "ContainersNotInitialized", unready("containers with incomplete status", status.InitContainerStatuses, true))
 	}
 	ready := cond(api.ContainersReady, true, "", "")
+	// A sidecar's readiness counts, as the main containers' do.
 	var notReady []string
+	for i, s := range status.InitContainerStatuses {
+		if i < len(p.Spec.InitContainers) && isSidecar(p.Spec.InitContainers[i]) && !s.Ready {
+			notReady = append(notReady, s.Name)
+		}
+	}
 	for _, s := range status.ContainerStatuses {
 		if !s.Ready {
 			notReady = append(notReady, s.Name)

@@ -31,6 +31,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/cluster"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 	"github.com/kubeplay/kubeplay/engine/session"
+	"github.com/kubeplay/kubeplay/engine/share"
 	"github.com/kubeplay/kubeplay/engine/shell"
 	"github.com/kubeplay/kubeplay/wasmworkloads"
 )
@@ -39,7 +40,7 @@ const usage = `kubeplay runs a Kubernetes playground cluster.
 
 Usage:
   kubeplay shell [--workers N] [--zones Z,...] [--node-cpu CPUS] [--node-memory Q]
-                 [--seed N] [--data DIR]
+                 [--seed N] [--data DIR] [--url URL]
                       run command lines from standard input; with --data the
                       cluster is kept in DIR and the next run carries on
   kubeplay test [-v] SCENARIO.yaml...
@@ -84,6 +85,7 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&shape.NodeMemory, "node-memory", "4Gi", "memory of each node")
 	seed := fs.Uint64("seed", 1, "seed of the cluster's random choices")
 	data := fs.String("data", "", "keep the cluster in this directory; a later run with the same directory carries on")
+	url := fs.String("url", "http://localhost:8080/", "the playground's address, for the links kubeplay share prints")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -108,6 +110,7 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer s.Close()
+	s.SetSharer(&share.Sharer{Session: s, URL: *url})
 	for _, d := range s.Cluster().Restored().Dropped {
 		fmt.Fprintf(stderr, "kubeplay: warning: %s\n", d)
 	}

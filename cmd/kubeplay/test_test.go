@@ -52,3 +52,13 @@ func TestGallery(t *testing.T) {
 		})
 	}
 }
+
+// kubeplay share in kubeplay shell prints a link to the playground at --url.
+func TestShellShare(t *testing.T) {
+	useTestModules(t)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"shell", "--url", "https://play.example/"}, strings.NewReader("kubectl create deployment web --image=busybox -- sleep 3600\nkubeplay share\n"), &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Regexp(t, `(?m)^https://play\.example/#share=[A-Za-z0-9_-]+$`, stdout.String())
+	assert.Regexp(t, `^kubeplay share: the link is \d+ bytes\n$`, stderr.String())
+}

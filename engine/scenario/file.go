@@ -27,35 +27,35 @@ import (
 
 // File is a scenario.
 type File struct {
-	Title       string            `yaml:"title"`
-	Description string            `yaml:"description"` // Markdown
-	Cluster     Shape             `yaml:"cluster"`
-	Seed        uint64            `yaml:"seed"`
-	Files       map[string]string `yaml:"files"` // name relative to the home directory -> content
-	Setup       []string          `yaml:"setup"` // scripts, run before the first step
-	Steps       []Step            `yaml:"steps"`
+	Title       string            `yaml:"title,omitempty"`
+	Description string            `yaml:"description,omitempty"` // Markdown
+	Cluster     Shape             `yaml:"cluster,omitempty"`
+	Seed        uint64            `yaml:"seed,omitempty"`
+	Files       map[string]string `yaml:"files,omitempty"` // name relative to the home directory -> content
+	Setup       []string          `yaml:"setup,omitempty"` // scripts, run before the first step
+	Steps       []Step            `yaml:"steps,omitempty"`
 }
 
 // Shape is the cluster a scenario starts with; empty fields take the
 // playground's defaults (two workers in zone-a and zone-b, 2 CPUs and 4Gi
 // each).
 type Shape struct {
-	Workers    *int     `yaml:"workers"`
-	Zones      []string `yaml:"zones"`
-	NodeCPU    string   `yaml:"nodeCPU"`
-	NodeMemory string   `yaml:"nodeMemory"`
+	Workers    *int     `yaml:"workers,omitempty"`
+	Zones      []string `yaml:"zones,omitempty"`
+	NodeCPU    string   `yaml:"nodeCPU,omitempty"`
+	NodeMemory string   `yaml:"nodeMemory,omitempty"`
 }
 
 // Step is one step of a scenario.
 type Step struct {
-	Title string   `yaml:"title"`
-	Text  string   `yaml:"text"` // Markdown
-	Code  []string `yaml:"code"` // scripts the reader runs, in order
-	Hint  string   `yaml:"hint"` // Markdown
-	Check *Check   `yaml:"check"`
+	Title string   `yaml:"title,omitempty"`
+	Text  string   `yaml:"text,omitempty"` // Markdown
+	Code  []string `yaml:"code,omitempty"` // scripts the reader runs, in order
+	Hint  string   `yaml:"hint,omitempty"` // Markdown
+	Check *Check   `yaml:"check,omitempty"`
 	// Timeout is how long the check may take to hold once the code has
 	// run, in virtual time (2m by default).
-	Timeout Duration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout,omitempty"`
 
 	line int
 }
@@ -64,24 +64,24 @@ type Step struct {
 // (Run), or a condition on an object read as kubectl reads it.
 type Check struct {
 	// Run is a script that must exit 0.
-	Run string `yaml:"run"`
+	Run string `yaml:"run,omitempty"`
 
 	// Object is TYPE/NAME or TYPE, as kubectl get takes it; Namespace and
 	// Selector narrow it.
-	Object    string `yaml:"object"`
-	Namespace string `yaml:"namespace"`
-	Selector  string `yaml:"selector"`
+	Object    string `yaml:"object,omitempty"`
+	Namespace string `yaml:"namespace,omitempty"`
+	Selector  string `yaml:"selector,omitempty"`
 	// Condition is a condition type of the object's status that must be
 	// Status ("True" unless said).
-	Condition string `yaml:"condition"`
-	Status    string `yaml:"status"`
+	Condition string `yaml:"condition,omitempty"`
+	Status    string `yaml:"status,omitempty"`
 	// JSONPath is a kubectl jsonpath template whose output must equal
 	// Equals, or match the regular expression Matches.
-	JSONPath string  `yaml:"jsonpath"`
-	Equals   *string `yaml:"equals"`
-	Matches  string  `yaml:"matches"`
+	JSONPath string  `yaml:"jsonpath,omitempty"`
+	Equals   *string `yaml:"equals,omitempty"`
+	Matches  string  `yaml:"matches,omitempty"`
 	// Absent: the object must not exist (get finds nothing).
-	Absent bool `yaml:"absent"`
+	Absent bool `yaml:"absent,omitempty"`
 }
 
 // Duration is a time.Duration written as Go writes one ("90s", "5m").

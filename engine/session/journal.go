@@ -36,7 +36,9 @@ type File struct {
 // Journal is what the session has run since it started (or since
 // ResetJournal), for share links.
 type Journal struct {
-	Start   time.Time // the cluster's virtual start
+	Start time.Time // the cluster's virtual start
+	// Base are the home files when the journal started.
+	Base    []File
 	Entries []Entry
 	// Restored is set when the cluster was restored from a data directory:
 	// what happened before is not in the journal, and the restored
@@ -53,6 +55,7 @@ const maxJournalFile = 256 << 10
 type journal struct {
 	home    string            // the home directory in the file system; "" tracks no files
 	files   map[string]string // the home files as last seen
+	base    map[string]string // the home files when the journal started
 	entries []Entry
 }
 
@@ -82,6 +85,7 @@ func (s *Session) Journal() Journal {
 	defer s.mu.Unlock()
 	return Journal{
 		Start:    s.start,
+		Base:     diffFiles(nil, s.journal.base),
 		Entries:  slices.Clone(s.journal.entries),
 		Restored: s.cluster.Restored().Restored,
 	}
@@ -95,6 +99,7 @@ func (s *Session) ResetJournal() {
 	s.journal.entries = nil
 	if s.journal.home != "" && s.shell.FS() != nil {
 		s.journal.files = readHome(s.shell.FS(), s.journal.home)
+		s.journal.base = s.journal.files
 	}
 }
 

@@ -58,4 +58,5 @@ func TestJournal(t *testing.T) {
 	j = s.Journal()
 	require.Len(t, j.Entries, 1)
 	assert.Empty(t, j.Entries[0].Files, "the files as they were at the reset are the base")
+	assert.Equal(t, []File{{Path: "root/b.txt", Content: ""}, {Path: "root/web.yaml", Content: "kind: Pod\n"}}, j.Base)
 }

@@ -40,6 +40,7 @@ type Session struct {
 	cfg     Config
 	start   time.Time
 	journal journal
+	sharer  shell.Sharer
 }
 
 // waiter decides how the cluster runs while a command waits.
@@ -77,6 +78,7 @@ func New(cfg Config) (*Session, error) {
 	s.shell = sh
 	if cfg.Home != "" && cfg.FS != nil {
 		s.journal.files = readHome(cfg.FS, cfg.Home)
+		s.journal.base = s.journal.files
 	}
 	return s, nil
 }

@@ -52,6 +52,8 @@ var kubeplayTool = &tool{
 		"kubeplay speed [pause|1|10|100|max]",
 		"kubeplay step",
 		"kubeplay skip",
+		"kubeplay share [--scenario]",
+		"kubeplay export",
 	},
 	about: `Be the playground cluster's cloud: list its machines, add one (its kubelet joins
 the cluster), stop one (it loses power: its kubelet and containers stop at once),
@@ -61,7 +63,7 @@ Run 'kubeplay node add --help' for the options of add.
 Push to its image registry: list the images it holds, tag one under another name
 (as docker tag and push), or load a WASI module of your own as an image.
 Drive the cluster's clock: its speed, a step to the next timer, a skip to the
-next change.`,
+next change. Share the session as a link, or export your objects as manifests.`,
 	inOrder: true,
 	status:  1,
 }
@@ -105,6 +107,8 @@ func (s *Shell) kubeplayCmd(ctx context.Context, hc interp.HandlerContext, args 
 		return s.kubeplayImage(hc, p.args[1:])
 	case kubeplayClockTools[p.args[0]] != nil:
 		return s.kubeplayClock(hc, p.args[0], p.args[1:])
+	case kubeplayShareTools[p.args[0]] != nil:
+		return s.kubeplayShare(hc, p.args[0], p.args[1:])
 	case p.args[0] != "node":
 		return kubeplayTool.usageError(hc.Stderr, "unknown command '%s'", p.args[0])
 	case len(p.args) == 1:

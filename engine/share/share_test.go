@@ -1,0 +1,242 @@
+package share
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/mem"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/cluster"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/engine/session"
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+func config(t *testing.T) session.Config {
+	t.Helper()
+	fsys, err := mem.NewFS()
+	require.NoError(t, err)
+	require.NoError(t, fsys.Mkdir("root", 0o755))
+	return session.Config{
+		Cluster: cluster.Config{Seed: 3, Workers: 2, Modules: runtime.NewFSSource(wasmtest.Modules(t))},
+		FS:      fsys, Dir: "/root", Home: "root",
+		Env: []string{"HOME=/root", "PATH=/usr/bin:/bin"},
+	}
+}
+
+// dump is the cluster's whole state: every key of the store with its
+// object and revisions, and the virtual time.
+func dump(t *testing.T, s *session.Session) string {
+	t.Helper()
+	s.Lock()
+	defer s.Unlock()
+	kvs, rev := s.Cluster().API().Store().List("")
+	var b strings.Builder
+	b.WriteString(s.Cluster().Now().String() + "\n")
+	for _, kv := range kvs {
+		data, err := api.Encode(kv.Value)
+		require.NoError(t, err)
+		b.WriteString(kv.Key + " " + string(data) + "\n")
+	}
+	b.WriteString(string(rune(rev)))
+	return b.String()
+}
+
+const manifest = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: busybox
+        command: ["sh", "-c", "echo serving; sleep 3600"]
+`
+
+// A session's link, encoded and decoded, replays into the same cluster:
+// the same objects with the same names, UIDs and revisions, at the same
+// virtual instant.
+func TestReplayReproduces(t *testing.T) {
+	cfg := config(t)
+	s, err := session.New(cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, hackpadfs.WriteFullFile(cfg.FS, "root/web.yaml", []byte(manifest), 0o644))
+	for _, line := range []string{
+		"kubectl apply -f web.yaml",
+		"sleep 7",
+		"kubectl scale deployment web --replicas=5",
+		"kubectl run once --image=busybox --restart=Never -- echo hi",
+		"cat <<EOF > note.txt",
+		"a note",
+		"EOF",
+		"sleep 30",
+		"kubectl set image deployment/web web=busybox:1.37",
+	} {
+		s.Exec(context.Background(), line, io.Discard, io.Discard)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Lock()
+	s.Cluster().Loop().After(12*time.Second, cancel)
+	s.Unlock()
+	require.Equal(t, 130, s.Exec(ctx, "kubectl get pods -w", io.Discard, io.Discard))
+	s.Exec(context.Background(), "kubeplay node stop node01", io.Discard, io.Discard)
+	s.Exec(context.Background(), "sleep 45", io.Discard, io.Discard)
+
+	l, err := FromSession(s, "")
+	require.NoError(t, err)
+	enc, err := Encode(l)
+	require.NoError(t, err)
+	got, err := Decode("#share=" + enc)
+	require.NoError(t, err)
+	assert.Equal(t, l, got)
+
+	r, err := Replay(context.Background(), got, config(t), io.Discard)
+	require.NoError(t, err)
+	defer r.Close()
+	assert.Equal(t, dump(t, s), dump(t, r))
+	note, err := hackpadfs.ReadFile(r.Shell().FS(), "root/note.txt")
+	require.NoError(t, err)
+	assert.Equal(t, "a note\n", string(note))
+}
+
+// The browser paces time by the wall clock: commands run at whatever
+// virtual instant the pacer had reached. The journal notes it, and a
+// replay with time jumping reaches the same state.
+func TestReplayOfAPacedSession(t *testing.T) {
+	cfg := config(t)
+	s, err := session.New(cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	var mu sync.Mutex
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
+	tick := func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
+	p := s.Pace(now, 1)
+	require.NoError(t, hackpadfs.WriteFullFile(cfg.FS, "root/web.yaml", []byte(manifest), 0o644))
+	lines := []string{"kubectl apply -f web.yaml", "kubectl scale deployment web --replicas=4", "kubectl create configmap c --from-literal=a=b", "kubectl delete pod -l app=web --wait=false"}
+	for i, line := range lines {
+		for range 3 + i*7 {
+			tick(333 * time.Millisecond)
+			p.Step()
+		}
+		require.Equal(t, 0, s.Exec(context.Background(), line, io.Discard, io.Discard), line)
+	}
+	for range 20 {
+		tick(time.Second)
+		p.Step()
+	}
+	// The replay ends at the last line; run the original to the same instant.
+	l, err := FromSession(s, "")
+	require.NoError(t, err)
+	r, err := Replay(context.Background(), l, config(t), io.Discard)
+	require.NoError(t, err)
+	defer r.Close()
+	s.Lock()
+	end := s.Cluster().Now()
+	s.Unlock()
+	r.Lock()
+	r.Cluster().Loop().AdvanceTo(end)
+	r.Unlock()
+	assert.Equal(t, dump(t, s), dump(t, r))
+}
+
+func TestScenarioLink(t *testing.T) {
+	f := "title: t\nfiles: {a.yaml: 'x: 1'}\nsetup: [kubectl create namespace demo]\nsteps: [{text: a}]\n"
+	cfg := config(t)
+	s, err := Replay(context.Background(), &Link{Scenario: f, Seed: 9, Start: cluster.DefaultStart, Cluster: Shape{Workers: 1}}, cfg, io.Discard)
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Empty(t, s.Journal().Entries, "the setup is the scenario's, not the journal's")
+	var out bytes.Buffer
+	s.Exec(context.Background(), "kubectl get ns demo -o name; cat a.yaml", &out, &out)
+	assert.Equal(t, "namespace/demo\nx: 1", out.String())
+	l, err := FromSession(s, f)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(9), l.Seed)
+	assert.Equal(t, []File{{Path: "a.yaml", Content: "x: 1"}}, l.Base)
+}
+
+func TestDecodeRefuses(t *testing.T) {
+	good, err := Encode(&Link{Seed: 1, Start: cluster.DefaultStart, Cluster: Shape{Workers: 2}, Entries: []Entry{{At: time.Second, Line: "kubectl get pods"}}})
+	require.NoError(t, err)
+	bomb := func() string {
+		var buf bytes.Buffer
+		buf.WriteByte(Version)
+		w := zlibWriter(&buf)
+		_, _ = w.Write([]byte(`{"scenario":"`))
+		_, _ = w.Write(bytes.Repeat([]byte("a"), MaxDecoded+10))
+		_ = w.Close()
+		return b64(buf.Bytes())
+	}()
+	raw := mustRaw(t, good)
+	raw[0] = 7
+	flipped := mustRaw(t, good)
+	flipped[len(flipped)/2] ^= 0x40
+	tests := []struct{ name, in, want string }{
+		{"empty", "#share=", "the link carries nothing"},
+		{"garbage", "#share=!!not*base64", "the link is damaged: it is not base64url"},
+		{"truncated", good[:len(good)/2], "the link is damaged or cut short"},
+		{"flipped bit", b64(flipped), "the link is damaged"},
+		{"version", b64(raw), "the link is of format 7, which this version of kubeplay does not read (it reads format 1)"},
+		{"bomb", bomb, "the link inflates to more than 4194304 bytes; refusing it"},
+		{"too long", strings.Repeat("A", MaxEncoded+1), "more than the 1048576 a link may have"},
+		{"unknown field", encodeJSON(t, `{"seed":1,"start":"2026-01-01T00:00:00Z","cluster":{"workers":1},"evil":true}`), `unknown field "evil"`},
+		{"file outside home", encodeJSON(t, `{"seed":1,"start":"2026-01-01T00:00:00Z","cluster":{"workers":1},"base":[{"path":"../etc/passwd","content":"x"}]}`), `the file "../etc/passwd" is not inside the home directory`},
+		{"time backwards", encodeJSON(t, `{"seed":1,"start":"2026-01-01T00:00:00Z","cluster":{"workers":1},"entries":[{"at":5,"line":"a"},{"at":4,"line":"b"}]}`), "line 2 runs at 4ns, before the line before it (5ns)"},
+		{"bad scenario", encodeJSON(t, `{"scenario":"title: x\nstep: []\n","seed":1,"start":"2026-01-01T00:00:00Z","cluster":{"workers":1}}`), `unknown field "step"`},
+		{"workers", encodeJSON(t, `{"seed":1,"start":"2026-01-01T00:00:00Z","cluster":{"workers":1000}}`), "1000 workers is not between 0 and 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := Decode(tt.in)
+			require.Error(t, err)
+			assert.Nil(t, l)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+// A restored cluster's past is not in its journal: it cannot be shared.
+func TestRestoredRefused(t *testing.T) {
+	cfg := config(t)
+	data, err := mem.NewFS()
+	require.NoError(t, err)
+	cfg.Cluster.Data, cfg.Cluster.DataDir = data, "."
+	s, err := session.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	s, err = session.New(cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = FromSession(s, "")
+	assert.ErrorIs(t, err, ErrRestored)
+}
+
+func encodeJSON(t *testing.T, js string) string {
+	t.Helper()
+	require.True(t, json.Valid([]byte(js)), js)
+	var buf bytes.Buffer
+	buf.WriteByte(Version)
+	w := zlibWriter(&buf)
+	_, _ = w.Write([]byte(js))
+	require.NoError(t, w.Close())
+	return b64(buf.Bytes())
+}

@@ -104,7 +104,7 @@ spec:
 func TestPage(t *testing.T) {
 	ctx, _ := openPage(t)
 	until(t, ctx, "the editor", `!!document.querySelector('.cm-content')`)
-	until(t, ctx, "three Ready nodes in the cluster view", `Array.from(document.querySelectorAll('#nodes-body tr')).filter(r => r.cells[1].textContent.includes('Ready')).length === 3`)
+	until(t, ctx, "three Ready nodes in the cluster view", `document.querySelectorAll('.node[data-state="ok"]').length === 3`)
 	screenshot(t, ctx, "page.png")
 
 	// The editor's Apply runs kubectl apply in the terminal, and the
@@ -116,7 +116,7 @@ func TestPage(t *testing.T) {
 			return strings.Contains(terminalText(t, ctx), "$ kubectl apply -f ~/deployment.yaml\ndeployment.apps/web created")
 		})
 		until(t, ctx, "two Running web pods in the cluster view",
-			`Array.from(document.querySelectorAll('#pods-body tr')).filter(r => /^web-/.test(r.cells[0].textContent) && r.cells[2].textContent.includes('Running')).length === 2`)
+			`document.querySelectorAll('.pod[data-name^="web-"][data-status="Running"]').length === 2`)
 		screenshot(t, ctx, "page-apply.png")
 	})
 
@@ -211,7 +211,7 @@ func TestPage(t *testing.T) {
 		until(t, ctx, "the editor with the file", `Array.from(document.querySelectorAll('.cm-content .cm-line')).some(l => l.textContent === 'kind: Deployment')`)
 		assert.Regexp(t, `(?m)^web +2/2 `, run(t, ctx, "kubectl get deployment web").Output)
 		assert.Equal(t, col, eval[string](t, ctx, `document.getElementById('panes').style.getPropertyValue('--split-col')`))
-		until(t, ctx, "the web pods in the view", `Array.from(document.querySelectorAll('#pods-body tr')).filter(r => /^web-/.test(r.cells[0].textContent)).length === 2`)
+		until(t, ctx, "the web pods in the view", `document.querySelectorAll('.pod[data-name^="web-"]').length === 2`)
 	})
 
 	// Reset: a fresh cluster, the files kept.
@@ -258,7 +258,7 @@ func TestPageMeasures(t *testing.T) {
 	usable := func() float64 {
 		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
 		waitReady(t, ctx)
-		until(t, ctx, "three Ready nodes", `Array.from(document.querySelectorAll('#nodes-body tr')).filter(r => r.cells[1].textContent.includes('Ready')).length === 3`)
+		until(t, ctx, "three Ready nodes", `document.querySelectorAll('.node[data-state="ok"]').length === 3`)
 		return eval[float64](t, ctx, `Math.max(...['kubeplay-ready', 'kubeplay-nodes-ready'].map(n => performance.getEntriesByName(n)[0]?.startTime ?? performance.now()))`)
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))

@@ -222,6 +222,8 @@ func TestClockOps(t *testing.T) {
 func TestInspect(t *testing.T) {
 	f := newFixture(t)
 	f.run("kubectl create deployment web --image=busybox --replicas=1 -- sleep 3600")
+	f.run(`kubectl run crash --image=busybox -- sh -c 'echo "<b>bye</b>"; exit 3'`)
+	f.run("sleep 20")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -229,7 +231,9 @@ func TestInspect(t *testing.T) {
 		err  string
 	}{
 		{args: []string{"get", "deployment", "web", "-o", "yaml"}, want: "kind: Deployment\n"},
-		{args: []string{"describe", "deployment", "web"}, want: "Name:                   web\n"},
+		{args: []string{"describe", "deployments.apps/web", "-n", "default"}, want: "Name:                   web\n"},
+		{args: []string{"logs", "pods/crash", "-n", "default", "-c", "crash", "--previous"}, want: "<b>bye</b>\n"},
+		{args: []string{"logs", "pods/crash", "--all-containers", "--prefix"}, want: "[pod/crash/crash] <b>bye</b>\n"},
 		{args: []string{"get", "deployment", "nope"}, want: `Error from server (NotFound): deployments.apps "nope" not found`, code: 1},
 		{args: []string{"delete", "deployment", "web"}, err: `bad request: inspect runs kubectl [get describe logs events], not "delete"`},
 		{args: []string{"get", "pods", "-w"}, err: "bad request: inspect cannot -w: it answers once"},

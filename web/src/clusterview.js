@@ -1,19 +1,29 @@
-// The cluster area: for now a live list of the nodes and the pods, drawn
-// from two watches (summaries: each object's `kubectl get -o wide` row).
-// Later views (the architecture picture, the objects tree, the inspector)
-// plug into the same EngineClient watches and ObjectStore.
+// The cluster pane, live from watches (summaries: each object's
+// `kubectl get -o wide` row) and the API request stream:
+//   - Architecture: the control plane's components and each node's
+//     kubelet, kube-proxy and runtime with its pods, the boxes a request
+//     passes through lit as it happens, and the path of the latest changes
+//     in words; node actions (add, cordon, drain, stop, start, delete) run
+//     in the terminal, where the user sees the command;
+//   - Objects: owners and dependents as trees (Deployment → ReplicaSets →
+//     Pods, CronJob → Jobs → Pods, Service → EndpointSlices, ...);
+//   - Events and API requests, filterable.
+// Selecting an object opens the inspector (inspector.js).
 //
-// Everything from the cluster is shown as text (textContent), never HTML.
-// A status is a word and a symbol, not only a colour.
+// Everything from the cluster is shown as text (dom.js), never HTML. A
+// status is a word and a symbol, not only a colour.
 
 import { ObjectStore } from './bridge.js';
+import { h, keepFocus } from './dom.js';
+import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring } from './model.js';
+import { Inspector } from './inspector.js';
 
 /** statusClass sorts a STATUS cell into ok, progress, bad or done, for styling. */
 export function statusClass(status) {
   const s = String(status ?? '');
-  if (/^(Running|Ready|Active|Bound)$/.test(s)) return 'ok';
+  if (/^(Running|Ready|Active|Bound|Complete)$/.test(s)) return 'ok';
   if (/^(Completed|Succeeded)$/.test(s)) return 'done';
-  if (/Pending|ContainerCreating|PodInitializing|Init:\d|Terminating|SchedulingDisabled|Unknown/.test(s)) return 'progress';
+  if (/Pending|ContainerCreating|PodInitializing|Init:\d|Terminating|SchedulingDisabled|Unknown|Progressing/.test(s)) return 'progress';
   return 'bad';
 }
 
@@ -24,40 +34,137 @@ export function symbolFor(status) {
   return SYMBOLS[statusClass(status)];
 }
 
-/** column finds a cell by its header. */
+/** cell finds a cell of an object of store by its header. */
 export function cell(store, obj, header) {
-  const i = store.headers.indexOf(header);
-  return i >= 0 && Array.isArray(obj.cells) ? String(obj.cells[i] ?? '') : '';
+  return cellOf(store.headers, obj, header);
 }
 
+/**
+ * stateOf is an object's state for the views: {cls, text}. A pod's is its
+ * STATUS; a workload's compares READY's two counts; others are ok.
+ */
+export function stateOf(store, o) {
+  if (o.kind === 'Pod' || o.kind === 'Node' || o.kind === 'PersistentVolumeClaim' || o.kind === 'Job') {
+    const s = cell(store, o, 'STATUS');
+    return { cls: statusClass(s), text: s };
+  }
+  const ready = cell(store, o, 'READY');
+  const m = /^(\d+)\/(\d+)$/.exec(ready);
+  if (m) return { cls: m[1] === m[2] ? 'ok' : 'progress', text: `${ready} ready` };
+  if (o.kind === 'ReplicaSet' || o.kind === 'DaemonSet' || o.kind === 'ReplicationController') {
+    const desired = cell(store, o, 'DESIRED');
+    const r = cell(store, o, 'READY');
+    if (desired === '0') return { cls: 'done', text: '0 desired (old)' };
+    return { cls: r === desired ? 'ok' : 'progress', text: `${r}/${desired} ready` };
+  }
+  return { cls: 'ok', text: '' };
+}
+
+// What the view watches: resource → the kinds' store.
+const RESOURCES = [
+  'nodes', 'pods', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'daemonsets.apps', 'jobs.batch',
+  'cronjobs.batch', 'services', 'endpointslices.discovery.k8s.io', 'persistentvolumeclaims', 'events', 'replicationcontrollers',
+];
+
+// The control plane's components, as boxes; the static pod that runs each.
+const CONTROL_PLANE = [
+  { box: 'kubectl', label: 'kubectl (you)', pod: null },
+  { box: 'kube-apiserver', label: 'kube-apiserver', pod: 'kube-apiserver-' },
+  { box: 'etcd', label: 'etcd', pod: 'etcd-' },
+  { box: 'kube-scheduler', label: 'kube-scheduler', pod: 'kube-scheduler-' },
+  { box: 'kube-controller-manager', label: 'kube-controller-manager', pod: 'kube-controller-manager-' },
+  { box: 'cloud-controller-manager', label: 'cloud-controller-manager', pod: null },
+];
+
+const VIEWS = ['arch', 'objects', 'events', 'requests'];
+const FLASH_MS = 900;
+const SHOWN = 300; // rows of the event and request lists
+
 export class ClusterView {
-  constructor(root, engine) {
+  /**
+   * root is the cluster pane; run(line) runs a command in the terminal;
+   * ask(opts) asks the user to confirm (main.js's dialog).
+   */
+  constructor(root, engine, { run, ask, storage }) {
     this.root = root;
     this.engine = engine;
-    this.nodes = new ObjectStore();
-    this.pods = new ObjectStore();
-    this.namespace = 'default';
-    this.dirty = true;
+    this.run = run;
+    this.ask = ask;
+    this.storage = storage;
+    this.stores = new Map(RESOURCES.map((r) => [r, new ObjectStore()]));
     this.watches = [];
-    this.nsSelect = root.querySelector('#pods-namespace');
-    this.nodesBody = root.querySelector('#nodes-body');
-    this.podsBody = root.querySelector('#pods-body');
+    this.namespace = 'default';
+    this.view = VIEWS.includes(storage?.getItem?.('kubeplay.view')) ? storage.getItem('kubeplay.view') : 'arch';
+    this.dirty = true;
+    this.requests = new Ring(2000);
+    this.writes = new Ring(1000); // kept apart, so the reads do not push them out
+    this.path = new Ring(20);
+    this.dropped = 0;
+    this.flashes = new Map(); // box → until (performance.now())
+    this.showSystem = false;
+    this.marked = false;
+    this.body = root.querySelector('#cluster-views');
     this.summary = root.querySelector('#cluster-summary');
+    this.nsSelect = root.querySelector('#cluster-namespace');
+    this.filters = { events: '', requests: '' };
+    this.writesOnly = true;
+    this.inspector = new Inspector(root.querySelector('#inspector'), engine, {
+      lookup: (uid) => this.find(uid),
+    });
     this.nsSelect?.addEventListener('change', () => {
       this.namespace = this.nsSelect.value;
-      this.render();
+      this.redraw();
     });
+    this.setupTabs();
     engine.on('frame', () => this.render());
+    engine.on('requests', (reqs, dropped) => this.onRequests(reqs, dropped));
+  }
+
+  setupTabs() {
+    const tabs = [...this.root.querySelectorAll('[role=tab][data-view]')];
+    const select = (v, focus) => {
+      this.view = v;
+      try {
+        this.storage?.setItem('kubeplay.view', v);
+      } catch {
+        // not kept
+      }
+      for (const t of tabs) {
+        const on = t.dataset.view === v;
+        t.setAttribute('aria-selected', String(on));
+        t.tabIndex = on ? 0 : -1;
+        if (on && focus) t.focus();
+      }
+      this.body.setAttribute('aria-labelledby', `view-tab-${v}`);
+      this.redraw(true);
+    };
+    for (const t of tabs) {
+      t.addEventListener('click', () => select(t.dataset.view));
+      t.addEventListener('keydown', (e) => {
+        const i = VIEWS.indexOf(this.view);
+        const j = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: VIEWS.length - 1 }[e.key];
+        if (j === undefined) return;
+        e.preventDefault();
+        select(VIEWS[(j + VIEWS.length) % VIEWS.length], true);
+      });
+    }
+    select(this.view);
   }
 
   start() {
-    this.watch('nodes', this.nodes);
-    this.watch('pods', this.pods);
+    for (const [resource, store] of this.stores) this.watch(resource, store);
+    this.engine.call('requests', { on: true }).catch((err) => console.warn('kubeplay: no request stream', err));
   }
 
   stop() {
     for (const w of this.watches) w.stop();
     this.watches = [];
+    this.inspector.close();
+    this.requests = new Ring(2000);
+    this.writes = new Ring(1000); // kept apart, so the reads do not push them out
+    this.path = new Ring(20);
+    this.dropped = 0;
+    this.marked = false;
   }
 
   watch(resource, store) {
@@ -75,83 +182,309 @@ export class ClusterView {
           this.watch(resource, store);
         }
         this.dirty = true;
+        this.inspector.changed(events.map((e) => e.object?.uid));
       },
     });
     w.ready.catch((err) => console.warn(`kubeplay: the ${resource} watch failed`, err));
     this.watches.push(w);
   }
 
+  /** find returns the summary with uid and its store, or null. */
+  find(uid) {
+    for (const [resource, store] of this.stores) {
+      const o = store.objects.get(uid);
+      if (o) return { obj: o, store, resource };
+    }
+    return null;
+  }
+
+  onRequests(reqs, dropped) {
+    this.requests.push(...reqs);
+    this.writes.push(...reqs.filter(isWrite));
+    this.dropped += dropped;
+    const now = performance.now();
+    for (const r of reqs) {
+      for (const b of boxesOf(r)) this.flashes.set(b, now + FLASH_MS);
+      if (isWrite(r) && !/^(leases|events)\b/.test(r.resource)) this.addToPath(r);
+    }
+    if (this.view === 'requests' || (this.view === 'arch' && reqs.some(isWrite))) this.dirty = true;
+    this.flash();
+  }
+
+  /**
+   * addToPath keeps the latest distinct changes: a repeat of a change
+   * (the same component writing the same object the same way, such as
+   * status updates) moves to the end instead of pushing others out.
+   */
+  addToPath(r) {
+    const key = `${r.component} ${r.verb} ${r.resource}/${r.subresource ?? ''} ${r.namespace ?? ''}/${r.name ?? ''}`;
+    const items = this.path.items;
+    const i = items.findIndex((x) => x.key === key);
+    if (i >= 0) items.splice(i, 1);
+    this.path.push({ ...r, key });
+  }
+
+  flash() {
+    const now = performance.now();
+    let next = Infinity;
+    for (const el of this.body.querySelectorAll('[data-box]')) {
+      const until = this.flashes.get(el.dataset.box) ?? 0;
+      el.classList.toggle('hit', until > now);
+      if (until > now) next = Math.min(next, until);
+    }
+    clearTimeout(this.flashTimer);
+    if (next < Infinity) this.flashTimer = setTimeout(() => this.flash(), next - now + 10);
+  }
+
+  redraw(force) {
+    this.dirty = true;
+    if (force) this.body.replaceChildren();
+    this.render();
+  }
+
   render() {
     if (!this.dirty) return;
     this.dirty = false;
-    const nodes = this.nodes.list();
-    fillRows(this.nodesBody, nodes, (n) => [
-      { text: n.name },
-      status(cell(this.nodes, n, 'STATUS')),
-      { text: cell(this.nodes, n, 'ROLES') },
-    ]);
-    const namespaces = new Set(['default']);
-    for (const p of this.pods.objects.values()) namespaces.add(p.namespace);
-    this.fillNamespaces([...namespaces].sort());
-    const all = this.namespace === '';
-    const pods = this.pods.list((p) => all || p.namespace === this.namespace);
-    fillRows(this.podsBody, pods, (p) => [
-      { text: all ? `${p.namespace}/${p.name}` : p.name },
-      { text: cell(this.pods, p, 'READY') },
-      status(cell(this.pods, p, 'STATUS')),
-      { text: cell(this.pods, p, 'RESTARTS').replace(/ \(.*\)$/, '') },
-      { text: p.node || '—' },
-    ]);
-    const ready = nodes.filter((n) => statusClass(cell(this.nodes, n, 'STATUS')) === 'ok').length;
-    if (ready && ready === nodes.length && !this.marked) {
+    this.fillNamespaces();
+    this.updateSummary();
+    keepFocus(this.body, () => {
+      const el = this[`draw_${this.view}`]();
+      if (this.body.firstChild !== el) this.body.replaceChildren(el);
+    });
+    this.flash();
+  }
+
+  updateSummary() {
+    const nodes = this.stores.get('nodes');
+    const list = nodes.list();
+    const ready = list.filter((n) => statusClass(cell(nodes, n, 'STATUS')) === 'ok' || cell(nodes, n, 'STATUS') === 'Ready,SchedulingDisabled').length;
+    if (list.length >= 3 && ready === list.length && !this.marked) {
       this.marked = true;
       performance.mark?.('kubeplay-nodes-ready'); // for the measures (e2e)
     }
-    if (this.summary) this.summary.textContent = `${ready} of ${nodes.length} nodes ready · ${pods.length} pod${pods.length === 1 ? '' : 's'} shown`;
+    const pods = this.stores.get('pods').objects.size;
+    if (this.summary) this.summary.textContent = `${ready} of ${list.length} nodes ready · ${pods} pod${pods === 1 ? '' : 's'}`;
   }
 
-  fillNamespaces(list) {
+  fillNamespaces() {
     const sel = this.nsSelect;
     if (!sel) return;
-    const want = ['', ...list];
+    const set = new Set(['default']);
+    for (const store of this.stores.values()) for (const o of store.objects.values()) if (o.namespace) set.add(o.namespace);
+    const want = ['', ...[...set].sort()];
     const have = [...sel.options].map((o) => o.value);
     if (want.join('\n') === have.join('\n')) return;
-    const keep = sel.value;
-    sel.replaceChildren(
-      ...want.map((ns) => {
-        const o = document.createElement('option');
-        o.value = ns;
-        o.textContent = ns || 'all namespaces';
-        return o;
-      }),
+    sel.replaceChildren(...want.map((ns) => h('option', { value: ns }, ns || 'all namespaces')));
+    sel.value = want.includes(this.namespace) ? this.namespace : 'default';
+  }
+
+  inNamespace(o) {
+    return this.namespace === '' || !o.namespace || o.namespace === this.namespace;
+  }
+
+  select(uid) {
+    this.inspector.open(uid);
+  }
+
+  // ---- architecture ----------------------------------------------------
+
+  draw_arch() {
+    const nodes = this.stores.get('nodes');
+    const pods = this.stores.get('pods');
+    const system = pods.list((p) => p.namespace === 'kube-system');
+    const cp = h('section', { class: 'cp', 'aria-label': 'Control plane' },
+      h('h3', {}, 'Control plane'),
+      h('div', { class: 'boxes' }, CONTROL_PLANE.map((c) => this.componentBox(c, system))),
     );
-    sel.value = want.includes(keep) ? keep : 'default';
+    const path = this.path.items.slice().reverse();
+    const trail = h('section', { class: 'trail', 'aria-label': 'The latest changes, and the components they passed through' },
+      h('h3', {}, 'Latest changes'),
+      path.length
+        ? h('ol', { class: 'path' }, path.map((r) => h('li', {}, h('time', {}, clockTime(r.time)), ' ', describeRequest(r))))
+        : h('p', { class: 'muted' }, 'Nothing has changed yet: apply a manifest or run kubectl create.'),
+    );
+    const byNode = new Map();
+    const shown = (p) => (p.namespace === 'kube-system' ? this.showSystem || this.namespace === 'kube-system' : this.inNamespace(p));
+    for (const p of pods.list(shown)) {
+      const k = p.node || '';
+      if (!byNode.has(k)) byNode.set(k, []);
+      byNode.get(k).push(p);
+    }
+    const nodeBoxes = nodes.list().map((n) => this.nodeBox(n, nodes, pods, byNode.get(n.name) ?? []));
+    const pending = byNode.get('') ?? [];
+    if (pending.length) {
+      nodeBoxes.push(h('section', { class: 'node node-none', 'aria-label': 'Pods on no node' },
+        h('h3', {}, '◌ Not scheduled'),
+        h('p', { class: 'muted' }, 'Waiting for the scheduler to find them a node.'),
+        this.podList(pending, pods)));
+    }
+    const tools = h('div', { class: 'arch-tools' },
+      h('button', { type: 'button', 'data-key': 'add-node', onclick: () => this.run('kubeplay node add') }, '+ Add node'),
+      h('label', {}, h('input', { type: 'checkbox', 'data-key': 'show-system', checked: this.showSystem, onchange: (e) => ((this.showSystem = e.target.checked), this.redraw()) }), ' kube-system pods'),
+    );
+    return h('div', { class: 'arch' }, cp, h('div', { class: 'nodes' }, nodeBoxes), tools, trail);
+  }
+
+  componentBox(c, system) {
+    const pod = c.pod ? system.find((p) => p.name.startsWith(c.pod)) : null;
+    const st = pod ? statusOfPod(this.stores.get('pods'), pod) : null;
+    const note = c.box === 'kubectl' ? 'the terminal' : c.box === 'cloud-controller-manager' ? 'the cloud: kubeplay node' : st ? `${SYMBOLS[st.cls]} ${st.text}` : '';
+    return h(pod ? 'button' : 'div', {
+      class: `box${st ? ` st-${st.cls}` : ''}`, 'data-box': c.box, type: pod ? 'button' : null, 'data-key': `box:${c.box}`,
+      onclick: pod ? () => this.select(pod.uid) : null,
+      'aria-label': pod ? `${c.label}: ${st.text}; inspect its pod` : null,
+    }, h('span', { class: 'box-name' }, c.label), h('span', { class: 'box-note' }, note));
+  }
+
+  nodeBox(n, nodes, pods, podsHere) {
+    const status = cell(nodes, n, 'STATUS');
+    const cls = status === 'Ready,SchedulingDisabled' ? 'progress' : statusClass(status);
+    const roles = cell(nodes, n, 'ROLES');
+    const cordoned = status.includes('SchedulingDisabled');
+    const ready = status.startsWith('Ready');
+    const act = (label, line, confirm) =>
+      h('button', {
+        type: 'button', 'data-key': `node:${n.name}:${label}`, 'aria-label': `${label} ${n.name}`,
+        onclick: async () => {
+          if (confirm && !(await this.ask(confirm))) return;
+          this.run(line);
+        },
+      }, label);
+    return h('section', { class: 'node', 'data-state': cls, 'data-name': n.name, 'aria-label': `Node ${n.name}: ${status}` },
+      h('h3', {}, h('button', { type: 'button', class: 'linklike', 'data-key': `obj:${n.uid}`, onclick: () => this.select(n.uid) }, `${SYMBOLS[cls]} ${n.name}`),
+        ' ', h('span', { class: `node-status st-${cls}` }, status), roles && roles !== '<none>' ? h('span', { class: 'muted' }, ` ${roles}`) : null),
+      h('div', { class: 'boxes small' },
+        ['kubelet', 'kube-proxy'].map((c) => h('div', { class: 'box', 'data-box': `${c}/${n.name}` }, h('span', { class: 'box-name' }, c))),
+        h('div', { class: 'box' }, h('span', { class: 'box-name' }, 'runtime (wazero)'))),
+      this.podList(podsHere, pods),
+      h('div', { class: 'node-actions', role: 'group', 'aria-label': `Actions on ${n.name}` },
+        cordoned ? act('Uncordon', `kubectl uncordon ${n.name}`) : act('Cordon', `kubectl cordon ${n.name}`),
+        act('Drain', `kubectl drain ${n.name} --ignore-daemonsets --delete-emptydir-data`, { title: `Drain ${n.name}?`, text: 'Its pods are evicted (DaemonSet pods stay) and it is cordoned.', ok: 'Drain' }),
+        ready ? act('Stop', `kubeplay node stop ${n.name}`) : act('Start', `kubeplay node start ${n.name}`),
+        act('Delete', `kubeplay node delete ${n.name}`, { title: `Delete the machine ${n.name}?`, text: 'The machine is gone; its pods are lost and replaced by their controllers elsewhere.', ok: 'Delete' })),
+    );
+  }
+
+  podList(list, pods) {
+    if (!list.length) return h('p', { class: 'muted pods-none' }, 'No pods');
+    return h('ul', { class: 'pods' }, list.map((p) => {
+      const st = statusOfPod(pods, p);
+      const restarts = cell(pods, p, 'RESTARTS').replace(/ \(.*\)$/, '');
+      const label = `Pod ${p.namespace}/${p.name}: ${st.text}, ${cell(pods, p, 'READY')} ready${restarts && restarts !== '0' ? `, ${restarts} restarts` : ''}`;
+      return h('li', {}, h('button', {
+        type: 'button', class: `pod st-${st.cls}`, 'data-key': `obj:${p.uid}`, 'data-name': p.name, 'data-status': st.text,
+        'aria-label': label, title: label, onclick: () => this.select(p.uid),
+      }, `${SYMBOLS[st.cls]} ${p.name}`, restarts && restarts !== '0' ? h('span', { class: 'restarts' }, ` ↻${restarts}`) : null));
+    }));
+  }
+
+  // ---- objects ----------------------------------------------------------
+
+  draw_objects() {
+    const objects = [];
+    for (const [resource, store] of this.stores) {
+      if (resource === 'nodes' || resource === 'events') continue;
+      for (const o of store.objects.values()) if (this.inNamespace(o) && (this.showSystem || o.namespace !== 'kube-system' || this.namespace === 'kube-system')) objects.push(o);
+    }
+    const trees = ownerTrees(objects);
+    if (!trees.length) return h('p', { class: 'muted' }, 'No objects in this namespace yet.');
+    return h('ul', { class: 'tree', 'aria-label': 'Objects and what they own' }, trees.map((t) => this.treeItem(t)));
+  }
+
+  treeItem(t) {
+    const found = this.find(t.obj.uid);
+    const st = found ? stateOf(found.store, t.obj) : { cls: 'ok', text: '' };
+    const ns = this.namespace === '' && t.obj.namespace ? `${t.obj.namespace}/` : '';
+    return h('li', { 'data-kind': t.obj.kind, 'data-name': t.obj.name },
+      h('button', {
+        type: 'button', class: `obj st-${st.cls}`, 'data-key': `obj:${t.obj.uid}`, onclick: () => this.select(t.obj.uid),
+        'aria-label': `${t.obj.kind} ${ns}${t.obj.name}${st.text ? `: ${st.text}` : ''}${t.children.length ? `, owns ${t.children.length}` : ''}`,
+      }, `${SYMBOLS[st.cls]} `, h('span', { class: 'kind' }, t.obj.kind), ` ${ns}${t.obj.name}`, st.text ? h('span', { class: 'obj-state' }, ` ${st.text}`) : null),
+      t.children.length ? h('ul', {}, t.children.map((c) => this.treeItem(c))) : null);
+  }
+
+  // ---- events and requests -----------------------------------------------
+
+  filterBox(which, label) {
+    return h('label', { class: 'filter' }, `${label} `, h('input', {
+      type: 'search', value: this.filters[which], 'data-key': `filter:${which}`, placeholder: 'words to match',
+      oninput: (e) => {
+        this.filters[which] = e.target.value;
+        this.dirty = true;
+        this.render();
+      },
+    }));
+  }
+
+  /**
+   * stream keeps a stream view's filter bar (so typing in it is not
+   * interrupted by the redraws) and puts the list below it.
+   */
+  stream(which, bar, list) {
+    this.streams ??= {};
+    let s = this.streams[which];
+    if (!s) {
+      s = this.streams[which] = { root: h('div', { class: 'stream-view' }, bar()), list: null };
+    }
+    if (s.list) s.list.replaceWith(list);
+    else s.root.append(list);
+    s.list = list;
+    return s.root;
+  }
+
+  draw_events() {
+    const events = this.stores.get('events');
+    const f = this.filters.events;
+    const rows = events.list((e) => this.inNamespace(e))
+      .filter((e) => matches(f, ...e.cells ?? []))
+      .sort((a, b) => b.created - a.created || b.name.localeCompare(a.name))
+      .slice(0, SHOWN);
+    const table = h('table', { class: 'objects stream' },
+      h('caption', { class: 'visually-hidden' }, 'Events, newest first'),
+      h('thead', {}, h('tr', {}, ['Time', 'Type', 'Reason', 'Object', 'Message'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows.map((e) => {
+        const type = cell(events, e, 'TYPE');
+        return h('tr', { class: type === 'Warning' ? 'st-bad' : '' },
+          h('td', {}, clockTime(e.created)),
+          h('td', {}, type === 'Warning' ? `⚠ ${type}` : type),
+          h('td', {}, cell(events, e, 'REASON')),
+          h('td', {}, cell(events, e, 'OBJECT')),
+          h('td', { class: 'wrap' }, cell(events, e, 'MESSAGE')));
+      })));
+    return this.stream('events', () => h('div', { class: 'filters' }, this.filterBox('events', 'Filter events')), rows.length ? table : h('p', { class: 'muted' }, 'No events match.'));
+  }
+
+  draw_requests() {
+    const f = this.filters.requests;
+    const rows = (this.writesOnly ? this.writes : this.requests).items.filter((r) => matches(f, r.component, r.verb, r.resource, r.subresource, r.namespace, r.name, r.error)).slice(-SHOWN).reverse();
+    const table = h('table', { class: 'objects stream' },
+      h('caption', { class: 'visually-hidden' }, 'API requests, newest first'),
+      h('thead', {}, h('tr', {}, ['Time', 'Who', 'Verb', 'Resource', 'Object', 'Result'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows.map((r) => h('tr', { class: r.error ? 'st-bad' : '' },
+        h('td', {}, clockTime(r.time)),
+        h('td', {}, r.component),
+        h('td', {}, r.verb),
+        h('td', {}, r.resource + (r.subresource ? `/${r.subresource}` : '')),
+        h('td', {}, [r.namespace, r.name].filter(Boolean).join('/')),
+        h('td', { class: 'wrap' }, r.error ? `✕ ${r.error}` : '✓')))));
+    const list = h('div', {},
+      this.dropped ? h('p', { class: 'muted' }, `${this.dropped} requests not shown (too many at once)`) : null,
+      rows.length ? table : h('p', { class: 'muted' }, 'No requests match.'));
+    return this.stream('requests', () => h('div', { class: 'filters' }, this.filterBox('requests', 'Filter requests'),
+      h('label', {}, h('input', { type: 'checkbox', 'data-key': 'writes-only', checked: this.writesOnly, onchange: (e) => ((this.writesOnly = e.target.checked), this.redraw()) }), ' Changes only (no get, list, watch)')), list);
   }
 }
 
-function status(text) {
-  const cls = statusClass(text);
-  return { text: `${SYMBOLS[cls]} ${text}`, cls: `st-${cls}` };
+function statusOfPod(pods, p) {
+  const s = cell(pods, p, 'STATUS') || p.phase || 'Unknown';
+  const ready = /^(\d+)\/(\d+)$/.exec(cell(pods, p, 'READY'));
+  let cls = statusClass(s);
+  if (cls === 'ok' && ready && ready[1] !== ready[2]) cls = 'progress';
+  return { cls, text: cls === 'progress' && s === 'Running' ? 'Running, not ready' : s };
 }
 
-/** fillRows makes tbody's rows show items, reusing the rows it has. */
-function fillRows(tbody, items, cellsOf) {
-  if (!tbody) return;
-  const rows = tbody.rows;
-  items.forEach((item, i) => {
-    const cells = cellsOf(item);
-    let tr = rows[i];
-    if (!tr) {
-      tr = tbody.insertRow();
-      for (let j = 0; j < cells.length; j++) tr.insertCell();
-    }
-    tr.dataset.name = item.name;
-    cells.forEach((c, j) => {
-      const td = tr.cells[j];
-      if (td.textContent !== c.text) td.textContent = c.text;
-      const cls = c.cls ?? '';
-      if (td.className !== cls) td.className = cls;
-    });
-  });
-  while (rows.length > items.length) tbody.deleteRow(rows.length - 1);
+/** clockTime shows a virtual instant (ms) as HH:MM:SS, UTC. */
+export function clockTime(ms) {
+  if (!Number.isFinite(ms) || ms <= 0) return '';
+  return new Date(ms).toISOString().slice(11, 19);
 }

@@ -1002,7 +1002,11 @@ $('file-apply').addEventListener('click', () => files.apply());
 
 // ---- cluster view ----------------------------------------------------------
 
-const cluster = new ClusterView($('pane-cluster'), engine);
+const cluster = new ClusterView($('pane-cluster'), engine, {
+  run: (line) => exec(line).catch(() => {}),
+  ask: (opts) => ask(opts),
+  storage,
+});
 
 function onEngineReady(info) {
   setControls(true);

@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The cluster pane: the architecture picture with the path of a change,
+// the owner trees through a rollout, the inspector's "why", the event and
+// request streams, and node actions.
+func TestClusterView(t *testing.T) {
+	ctx, _ := openPage(t)
+	until(t, ctx, "three Ready nodes", `document.querySelectorAll('.node[data-state="ok"]').length === 3`)
+	text := func(sel string) string {
+		return eval[string](t, ctx, `Array.from(document.querySelectorAll(`+quoteJS(sel)+`)).map(e => e.textContent).join('\n')`)
+	}
+	tab := func(view string) {
+		click(t, ctx, `[role=tab][data-view="`+view+`"]`)
+		until(t, ctx, view+" selected", `document.querySelector('[data-view="`+view+`"]').getAttribute('aria-selected') === 'true'`)
+	}
+
+	t.Run("architecture", func(t *testing.T) {
+		tab("arch")
+		require.Equal(t, 0, run(t, ctx, "kubectl create deployment web --image=registry.k8s.io/pause --replicas=2").ExitCode)
+		until(t, ctx, "two Running web pods on nodes", `document.querySelectorAll('.node .pod[data-name^="web-"][data-status="Running"]').length === 2`)
+		path := text(".path li")
+		assert.Contains(t, path, "kubectl → kube-apiserver → etcd: create deployments.apps default/web")
+		assert.Contains(t, path, "kube-controller-manager → kube-apiserver → etcd: create replicasets.apps default/web-")
+		assert.Contains(t, path, "kube-scheduler → kube-apiserver → etcd: create pods/binding default/web-")
+		assert.Contains(t, text(".cp .box"), "kube-apiserver")
+		screenshot(t, ctx, "view-architecture.png")
+	})
+
+	t.Run("objects", func(t *testing.T) {
+		tab("objects")
+		rsUnder := `document.querySelectorAll('.tree li[data-kind="Deployment"][data-name="web"] > ul > li[data-kind="ReplicaSet"]')`
+		until(t, ctx, "the ReplicaSet and its pods under the Deployment", rsUnder+`.length === 1 && `+rsUnder+`[0].querySelectorAll('li[data-kind="Pod"]').length === 2`)
+		// A rollout: a new ReplicaSet takes the pods, the old one keeps none.
+		require.Equal(t, 0, run(t, ctx, "kubectl rollout restart deployment web").ExitCode)
+		until(t, ctx, "two ReplicaSets, the new one with the pods", rsUnder+`.length === 2 && Array.from(`+rsUnder+`).some(li => li.textContent.includes('0 desired (old)') && !li.querySelector('li[data-kind="Pod"]'))`)
+		screenshot(t, ctx, "view-objects.png")
+		until(t, ctx, "the new ReplicaSet ready", `Array.from(`+rsUnder+`).some(li => li.querySelector('.obj').textContent.includes('2/2 ready') && li.querySelectorAll('li[data-kind="Pod"]').length === 2)`)
+	})
+
+	t.Run("why pending", func(t *testing.T) {
+		tab("arch")
+		require.Equal(t, 0, run(t, ctx, `kubectl run huge --image=registry.k8s.io/pause --overrides='{"spec":{"containers":[{"name":"huge","image":"registry.k8s.io/pause","resources":{"requests":{"cpu":"64"}}}]}}'`).ExitCode)
+		until(t, ctx, "huge waiting for a node", `!!document.querySelector('.node-none .pod[data-name="huge"]')`)
+		click(t, ctx, `.node-none .pod[data-name="huge"]`)
+		until(t, ctx, "the scheduler's verdicts", `document.querySelectorAll('#inspector .explain tbody tr').length === 3`)
+		assert.Equal(t, "Pod default/huge", text("#inspector-title"))
+		why := text("#inspector-body")
+		assert.Contains(t, why, "The pod is not scheduled to any node yet")
+		assert.Contains(t, why, "0/3 nodes are available")
+		assert.Contains(t, why, "NodeResourcesFit: Insufficient cpu")
+		screenshot(t, ctx, "inspector-why-pending.png")
+		click(t, ctx, `#inspector-tab-describe`)
+		until(t, ctx, "describe", `document.getElementById('inspector-body').textContent.includes('FailedScheduling')`)
+		click(t, ctx, `#inspector-tab-yaml`)
+		until(t, ctx, "yaml", `document.getElementById('inspector-body').textContent.includes('cpu: "64"')`)
+		click(t, ctx, `#inspector-close`)
+	})
+
+	t.Run("why crash loop", func(t *testing.T) {
+		// Logs are text, never HTML.
+		require.Equal(t, 0, run(t, ctx, `kubectl run crash --image=busybox -- sh -c 'echo "<img src=x id=pwned> bye"; exit 3'`).ExitCode)
+		until(t, ctx, "crash restarted", `!!document.querySelector('.pod[data-name="crash"] .restarts')`)
+		click(t, ctx, `.pod[data-name="crash"]`)
+		click(t, ctx, `#inspector-tab-why`)
+		until(t, ctx, "the last exit and logs", `document.getElementById('inspector-body').textContent.includes('<img src=x id=pwned> bye')`)
+		assert.Contains(t, text("#inspector-body"), "last run ended with exit code 3 (Error)")
+		assert.False(t, eval[bool](t, ctx, `!!document.getElementById('pwned')`))
+		screenshot(t, ctx, "inspector-why-crash.png")
+		click(t, ctx, `#inspector-tab-logs`)
+		until(t, ctx, "the logs tab", `document.getElementById('inspector-body').textContent.includes('pod/crash') && document.getElementById('inspector-body').textContent.includes('<img src=x id=pwned> bye')`)
+		click(t, ctx, `#inspector-close`)
+	})
+
+	t.Run("events", func(t *testing.T) {
+		tab("events")
+		until(t, ctx, "events", `document.querySelectorAll('.stream tbody tr').length > 3`)
+		require.NoError(t, setInput(ctx, `[data-key="filter:events"]`, "failedscheduling"))
+		until(t, ctx, "only FailedScheduling", `(() => { const rows = Array.from(document.querySelectorAll('.stream tbody tr')); return rows.length > 0 && rows.every(r => r.cells[2].textContent === 'FailedScheduling' && r.cells[1].textContent === '⚠ Warning') })()`)
+		screenshot(t, ctx, "view-events.png")
+	})
+
+	t.Run("requests", func(t *testing.T) {
+		tab("requests")
+		require.Equal(t, 0, run(t, ctx, "kubectl scale deployment web --replicas=3").ExitCode)
+		require.NoError(t, setInput(ctx, `[data-key="filter:requests"]`, "binding"))
+		until(t, ctx, "bindings by the scheduler", `(() => { const rows = Array.from(document.querySelectorAll('.stream tbody tr')); return rows.length > 0 && rows.every(r => r.cells[1].textContent === 'default-scheduler' && r.cells[3].textContent === 'pods/binding') })()`)
+		require.NoError(t, setInput(ctx, `[data-key="filter:requests"]`, "kubectl"))
+		defer func() {
+			if t.Failed() {
+				t.Logf("rows:\n%s", text(".stream tbody tr"))
+			}
+		}()
+		until(t, ctx, "kubectl's scale", `Array.from(document.querySelectorAll('.stream tbody tr')).some(r => /^(patch|update)$/.test(r.cells[2].textContent) && /^deployments\.apps(\/scale)?$/.test(r.cells[3].textContent))`)
+		screenshot(t, ctx, "view-requests.png")
+	})
+
+	t.Run("node actions", func(t *testing.T) {
+		tab("arch")
+		click(t, ctx, `.node[data-name="node02"] [data-key="node:node02:Cordon"]`)
+		waitFor(t, ctx, "kubectl cordon in the terminal", func() bool {
+			return strings.Contains(terminalText(t, ctx), "$ kubectl cordon node02\nnode/node02 cordoned")
+		})
+		until(t, ctx, "node02 cordoned in the view", `document.querySelector('.node[data-name="node02"] .node-status').textContent === 'Ready,SchedulingDisabled'`)
+		click(t, ctx, `.node[data-name="node02"] [data-key="node:node02:Uncordon"]`)
+		until(t, ctx, "node02 schedulable", `document.querySelector('.node[data-name="node02"] .node-status').textContent === 'Ready'`)
+		click(t, ctx, `[data-key="add-node"]`)
+		until(t, ctx, "a fourth node, Ready", `document.querySelectorAll('.node[data-state="ok"]').length === 4`)
+		screenshot(t, ctx, "view-nodes.png")
+	})
+}
+
+// setInput types a value into an input as the user would (an input event).
+func setInput(ctx context.Context, sel, value string) error {
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const el = document.querySelector(`+quoteJS(sel)+`); el.focus(); el.value = `+quoteJS(value)+`; el.dispatchEvent(new Event('input', {bubbles: true})); return true })()`))
+	return err
+}

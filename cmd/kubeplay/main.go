@@ -185,7 +185,11 @@ func repl(s *session.Session, stdin io.Reader, stdout, stderr io.Writer) int {
 		mu.Lock()
 		cancel = c
 		mu.Unlock()
-		status := s.Exec(ctx, strings.TrimSuffix(line, "\n"), stdout, stderr)
+		var term io.Reader
+		if interactive {
+			term = in // kubectl exec -it reads what is typed next
+		}
+		status := s.ExecTerminal(ctx, strings.TrimSuffix(line, "\n"), term, stdout, stderr)
 		c()
 		if status == shell.Incomplete {
 			prompt = "> "

@@ -5,6 +5,7 @@
 package client
 
 import (
+	"context"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -285,4 +286,11 @@ func (c *Client) takeWarnings() {
 			c.warnings.pending = append(c.warnings.pending, w)
 		}
 	}
+}
+
+// PodExec runs a command in a pod's container through the API server.
+func (c *Client) PodExec(ctx context.Context, ns, name string, opts apiserver.ExecOptions) error {
+	err := c.s.PodExec(ctx, ns, name, opts)
+	c.record("create", resource("pods"), "exec", ns, name, err)
+	return err
 }

@@ -36,6 +36,8 @@ var ErrTimeout = errors.New("timed out waiting for the condition")
 type IO struct {
 	In       io.Reader
 	Out, Err io.Writer
+	// Terminal says In is a terminal: what the user types, as it comes.
+	Terminal bool
 }
 
 // Kubectl runs kubectl commands against a cluster.
@@ -64,6 +66,7 @@ func init() {
 		"describe":      {"Show details of a specific resource or group of resources", (*Kubectl).describe},
 		"run":           {"Run a particular image on the cluster", (*Kubectl).runPod},
 		"logs":          {"Print the logs for a container in a pod", (*Kubectl).logs},
+		"exec":          {"Execute a command in a container", (*Kubectl).exec},
 		"apply":         {"Apply a configuration to a resource by file name or stdin", (*Kubectl).apply},
 		"create":        {"Create a resource from a file or from stdin", (*Kubectl).create},
 		"delete":        {"Delete resources by file names, stdin, resources and names, or by resources and label selector", (*Kubectl).delete},
@@ -127,6 +130,11 @@ func (k *Kubectl) fail(io IO, err error) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	var ce commandExitError
+	if errors.As(err, &ce) {
+		fmt.Fprintln(io.Err, ce.Error())
+		return ce.code
 	}
 	if errors.Is(err, context.Canceled) {
 		return 130

@@ -183,16 +183,7 @@ func hasContainer(p *api.Pod, name string) bool {
 // podFor resolves NAME or TYPE/NAME to a pod: for a workload, the pod
 // kubectl's logs-for-object picks, saying how many there were to pick from.
 func (k *Kubectl) podFor(ctx context.Context, io IO, ns, arg string) (*api.Pod, error) {
-	r, _ := api.LookupResource("pods")
-	name := arg
-	if typ, n, ok := strings.Cut(arg, "/"); ok {
-		rs, err := lookupType(typ)
-		if err != nil {
-			return nil, err
-		}
-		r, name = rs[0], n
-	}
-	obj, err := k.c.Get(r, ns, name)
+	obj, err := k.getPodOrTyped(ns, arg)
 	if apiserver.IsNotFound(err) {
 		// kubectl wraps the error, so that it is no longer printed as a status.
 		return nil, fmt.Errorf("error from server (NotFound): %v in namespace %q", err, ns)
@@ -207,7 +198,7 @@ func (k *Kubectl) podFor(ctx context.Context, io IO, ns, arg string) (*api.Pod, 
 	if err != nil {
 		return nil, fmt.Errorf("cannot get the logs from %s: %v", goTypeOf(obj), err)
 	}
-	pods, err := k.firstPods(ctx, ns, sel)
+	pods, err := k.firstPods(ctx, ns, sel, 20*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -218,9 +209,23 @@ func (k *Kubectl) podFor(ctx context.Context, io IO, ns, arg string) (*api.Pod, 
 	return pods[0], nil
 }
 
+// getPodOrTyped gets NAME (a pod) or TYPE/NAME.
+func (k *Kubectl) getPodOrTyped(ns, arg string) (api.Object, error) {
+	r, _ := api.LookupResource("pods")
+	name := arg
+	if typ, n, ok := strings.Cut(arg, "/"); ok {
+		rs, err := lookupType(typ)
+		if err != nil {
+			return nil, err
+		}
+		r, name = rs[0], n
+	}
+	return k.c.Get(r, ns, name)
+}
+
 // firstPods lists a selector's pods, waiting up to the pod running
-// timeout (20 s) for one to appear.
-func (k *Kubectl) firstPods(ctx context.Context, ns string, sel api.Selector) ([]*api.Pod, error) {
+// timeout for one to appear.
+func (k *Kubectl) firstPods(ctx context.Context, ns string, sel api.Selector, timeout time.Duration) ([]*api.Pod, error) {
 	var pods []*api.Pod
 	list := func() bool {
 		pods, _ = client.List[*api.Pod](k.c, ns, apiserver.ListOptions{LabelSelector: sel.String()})
@@ -229,7 +234,7 @@ func (k *Kubectl) firstPods(ctx context.Context, ns string, sel api.Selector) ([
 	if list() {
 		return pods, nil
 	}
-	err := k.host.Wait(ctx, 20*time.Second, list)
+	err := k.host.Wait(ctx, timeout, list)
 	if errors.Is(err, ErrTimeout) {
 		return nil, errors.New("timed out waiting for the condition")
 	}

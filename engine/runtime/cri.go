@@ -137,9 +137,12 @@ type ContainerStats struct {
 // ExecRequest is a command to run in a container's context.
 type ExecRequest struct {
 	Cmd    []string
-	Stdin  io.Reader // nil reads as empty
+	Stdin  io.Reader // nil reads as empty; a *Stdin streams
 	Stdout io.Writer // nil discards
 	Stderr io.Writer // nil discards
+	// TTY asks for a terminal: the command's environment gets TERM=xterm,
+	// as container runtimes set it for a terminal session.
+	TTY bool
 	// Timeout is in virtual time; 0 is none. A command that runs longer is
 	// killed and ends with ErrExecTimeout.
 	Timeout time.Duration

@@ -31,7 +31,11 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, req ExecRequest) erro
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}
-	p := c.newProcess(req.Cmd, c.env(), req.Stdin, req.Stdout, req.Stderr)
+	env := c.env()
+	if req.TTY {
+		env = append(env[:len(env):len(env)], "TERM=xterm")
+	}
+	p := c.newProcess(req.Cmd, env, req.Stdin, req.Stdout, req.Stderr)
 	p.ctx = ctx
 	var timeout *clock.Timer
 	if req.Timeout > 0 {

@@ -241,6 +241,9 @@ func (p *process) moduleConfig(seed uint64) wazero.ModuleConfig {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
+	if s, ok := stdin.(*Stdin); ok {
+		stdin = stdinReader{s, p}
+	}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithArgs(p.args...).

@@ -100,10 +100,14 @@ func (s *Session) Unlock() { s.mu.Unlock() }
 // jumps, whatever the command set off at the current instant has run by the
 // time Exec returns.
 func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Writer) int {
+	return s.exec(ctx, line, nil, stdout, stderr)
+}
+
+func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer) int {
 	s.mu.Lock()
 	s.record(line)
 	s.mu.Unlock()
-	code := s.shell.Run(ctx, line, stdout, stderr)
+	code := s.shell.RunTerminal(ctx, line, term, stdout, stderr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recordStop(ctx, code)

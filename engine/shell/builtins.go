@@ -108,8 +108,11 @@ func (s *Shell) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandlerFu
 }
 
 func (s *Shell) kubectlCmd(ctx context.Context, hc interp.HandlerContext, args []string) int {
-	in := hc.Stdin
-	if usesStdin(args) && in != nil {
+	in, term := hc.Stdin, false
+	switch {
+	case in == nil && s.term != nil && attaches(args):
+		in, term = s.term, true
+	case in != nil && (usesStdin(args) || attaches(args)):
 		// Read stdin before taking the cluster: in a pipeline the command
 		// writing it may need the cluster too.
 		data, _ := io.ReadAll(in)
@@ -117,7 +120,26 @@ func (s *Shell) kubectlCmd(ctx context.Context, hc interp.HandlerContext, args [
 	}
 	s.cfg.Lock()
 	defer s.cfg.Unlock()
-	return s.kubectl.Run(ctx, kubectl.IO{In: in, Out: hc.Stdout, Err: hc.Stderr}, args)
+	return s.kubectl.Run(ctx, kubectl.IO{In: in, Out: hc.Stdout, Err: hc.Stderr, Terminal: term}, args)
+}
+
+// attaches reports a kubectl command that passes its stdin to a container
+// (exec -i, run -i, attach -i).
+func attaches(args []string) bool {
+	if len(args) == 0 || args[0] != "exec" && args[0] != "run" && args[0] != "attach" {
+		return false
+	}
+	for _, a := range args[1:] {
+		switch {
+		case a == "--":
+			return false
+		case a == "--stdin" || a == "--stdin=true" || a == "-i=true":
+			return true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Trim(a[1:], "it") == "" && strings.Contains(a, "i"):
+			return true
+		}
+	}
+	return false
 }
 
 func usesStdin(args []string) bool {

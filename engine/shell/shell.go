@@ -73,6 +73,7 @@ type Shell struct {
 	pending string
 	history []string
 	out     io.Writer
+	term    io.Reader // what the user types while a command runs, if anything
 	clock   atomic.Pointer[time.Time] // the cluster's time, as last read
 }
 
@@ -133,6 +134,16 @@ func (s *Shell) History() []string { return append([]string(nil), s.history...) 
 // Run runs one line of input. It returns the exit status, or Incomplete
 // when the line continues a command that needs more lines.
 func (s *Shell) Run(ctx context.Context, line string, stdout, stderr io.Writer) int {
+	return s.RunTerminal(ctx, line, nil, stdout, stderr)
+}
+
+// RunTerminal is Run with a terminal: term reads what the user types while
+// the line runs. Only commands that attach to a terminal read it (kubectl
+// exec -i, kubectl run -i); the others' standard input stays empty, as in
+// the playground's terminal they cannot be fed interactively.
+func (s *Shell) RunTerminal(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer) int {
+	s.term = term
+	defer func() { s.term = nil }()
 	src := s.pending + line + "\n"
 	file, err := s.parser.Parse(strings.NewReader(src), "")
 	if syntax.IsIncomplete(err) || unclosedHeredoc(err) {
@@ -185,6 +196,13 @@ func (s *Shell) Reset() { s.pending = "" }
 type kubectlHost struct{ s *Shell }
 
 func (h kubectlHost) ReadFile(name string) ([]byte, error) { return h.s.ReadFile(name) }
+
+// Unlocked runs f without the cluster, which goes on meanwhile.
+func (h kubectlHost) Unlocked(f func()) {
+	h.s.cfg.Unlock()
+	defer h.s.cfg.Lock()
+	f()
+}
 
 func (h kubectlHost) Wait(ctx context.Context, timeout time.Duration, cond func() bool) error {
 	return h.s.wait(ctx, timeout, cond)

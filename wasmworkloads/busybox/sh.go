@@ -18,12 +18,13 @@ import (
 
 // shInvocation is how sh was asked to run.
 type shInvocation struct {
-	options    []string // set options for interp.Params: -e, +x, -o pipefail...
-	command    string   // -c's script
-	hasCommand bool
-	file       string // the script file, if any
-	name       string // $0
-	params     []string
+	options     []string // set options for interp.Params: -e, +x, -o pipefail...
+	command     string   // -c's script
+	hasCommand  bool
+	interactive bool   // -i
+	file        string // the script file, if any
+	name        string // $0
+	params      []string
 }
 
 // shMain is the shell: mvdan.cc/sh's interpreter (Bash syntax, which is a
@@ -117,6 +118,8 @@ func (p *proc) runShell(sh shell) int {
 		}
 		defer f.Close()
 		script = f
+	case inv.interactive || p.onTerminal():
+		return withStdin(p, strings.NewReader("")).interactive(p.stdinOrEmpty(), inv, sh)
 	default:
 		// Read it all first, as a script file: an interactive shell would
 		// read statement by statement, but there is no terminal here, and a
@@ -163,8 +166,10 @@ func parseShArgs(args []string) (shInvocation, error) {
 				inv.hasCommand = true
 			case c == 's' && arg[0] == '-':
 				readStdin = true
-			case c == 'i' || c == 'l':
-				// interactive and login shells: nothing to do differently
+			case c == 'i':
+				inv.interactive = true
+			case c == 'l':
+				// a login shell: nothing to do differently
 			case c == 'o':
 				if len(args) == 0 {
 					return inv, fmt.Errorf("%co requires an argument", arg[0])
@@ -363,4 +368,74 @@ func (p *proc) shStatus(err error) int {
 	}
 	p.errorf("%v", err)
 	return 2
+}
+
+// onTerminal tells whether the shell's input is a terminal. A WASI module
+// cannot ask (every standard stream looks like a character device), so
+// it goes by what a container runtime does for a terminal session: it
+// sets TERM.
+func (p *proc) onTerminal() bool {
+	_, ok := p.getenv("TERM")
+	return ok
+}
+
+// interactive reads commands from in as a terminal's user types them, runs
+// each complete one at once and prompts for the next, as ash does with a
+// terminal: PS1 ("/ # " for root in /) and PS2 ("> ") on stderr.
+func (p *proc) interactive(in io.Reader, inv shInvocation, sh shell) int {
+	runner, err := p.newRunner(inv, sh)
+	if err != nil {
+		p.errorf("%v", err)
+		return 2
+	}
+	parser := syntax.NewParser()
+	status := 0
+	fmt.Fprint(p.stderr, ps1(runner))
+	for {
+		err = parser.Interactive(in, p.runTyped(parser, runner, &status))
+		var perr syntax.ParseError
+		if !errors.As(err, &perr) || runner.Exited() {
+			break
+		}
+		// A mistyped line is reported and the shell goes on.
+		p.syntaxError(err, inv)
+		status = 2
+		fmt.Fprint(p.stderr, ps1(runner))
+	}
+	if err != nil && !runner.Exited() {
+		p.errorf("%v", err)
+		return 2
+	}
+	return status
+}
+
+// runTyped runs the statements of each complete line typed.
+func (p *proc) runTyped(parser *syntax.Parser, runner *interp.Runner, status *int) func([]*syntax.Stmt) bool {
+	return func(stmts []*syntax.Stmt) bool {
+		if parser.Incomplete() {
+			fmt.Fprint(p.stderr, "> ")
+			return true
+		}
+		for _, st := range stmts {
+			*status = p.shStatus(runner.Run(p.ctx, st))
+			if runner.Exited() {
+				return false
+			}
+		}
+		fmt.Fprint(p.stderr, ps1(runner))
+		return true
+	}
+}
+
+// ps1 is BusyBox's default prompt, '\w \$ ': the directory, with $HOME as
+// ~, and # for root.
+func ps1(r *interp.Runner) string {
+	dir := r.Dir
+	if home := r.Env.Get("HOME").String(); home != "" && home != "/" && (dir == home || strings.HasPrefix(dir, home+"/")) {
+		dir = "~" + dir[len(home):]
+	}
+	if dir == "" {
+		dir = "/"
+	}
+	return dir + " # "
 }

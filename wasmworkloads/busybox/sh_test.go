@@ -146,3 +146,17 @@ func TestFileApplets(t *testing.T) {
 		assert.Regexp(t, `^total \d+\ndrwxr-xr-x    1 root     root     +\d+ \w{3} [ \d]\d (?:[ \d]\d:\d\d| \d{4}) e\n-rw-r--r--    1 root     root             4 \w{3} [ \d]\d (?:[ \d]\d:\d\d| \d{4}) g\n$`, got.stdout)
 	})
 }
+
+// With a terminal (TERM set, as runtimes do for `kubectl exec -it`) or -i,
+// sh prompts and runs each line as it is typed; a mistyped line does not
+// end it.
+func TestShInteractive(t *testing.T) {
+	term := append([]string{"TERM=xterm"}, testEnv...)
+	check(t, "/", []appletCase{
+		{name: "prompt and exit status", argv: []string{"sh"}, env: term, stdin: "echo hi\ncd /tmp\nexit 3\n", stdout: "hi\n", stderr: "/ # / # /tmp # ", code: 3},
+		{name: "-i", argv: []string{"sh", "-i"}, stdin: "echo hi\n", stdout: "hi\n", stderr: "/ # / # "},
+		{name: "continued line", argv: []string{"sh", "-i"}, stdin: "for i in 1 2\ndo echo $i; done\n", stdout: "1\n2\n", stderr: "/ # "},
+		{name: "syntax error", argv: []string{"sh", "-i"}, stdin: "echo (\n", stderr: "sh: line 1: syntax error", code: 2},
+		{name: "no terminal reads a script", argv: []string{"sh"}, stdin: "echo hi\n", stdout: "hi\n"},
+	})
+}

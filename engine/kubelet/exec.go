@@ -1,0 +1,34 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+)
+
+// Exec runs a command in a running container of one of the node's pods,
+// as the kubelet's /exec endpoint does for the API server.
+func (k *Kubelet) Exec(ctx context.Context, ns, pod string, opts apiserver.ExecOptions) error {
+	notFound := fmt.Errorf("unable to upgrade connection: container not found (%q)", opts.Container)
+	st, ok := k.states[client.Key(ns, pod)]
+	if !ok {
+		return notFound
+	}
+	cs, ok := st.containers[opts.Container]
+	if !ok || cs.id == "" {
+		return notFound
+	}
+	req := runtime.ExecRequest{Cmd: opts.Command, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Timeout: opts.Timeout, TTY: opts.TTY}
+	if opts.Done != nil {
+		req.Done = func(r runtime.ExecResult) { opts.Done(r.ExitCode, r.Err) }
+	}
+	err := k.rt.ExecSync(ctx, cs.id, req)
+	if errors.Is(err, runtime.ErrNotRunning) || errors.Is(err, runtime.ErrNotFound) {
+		return notFound
+	}
+	return err
+}

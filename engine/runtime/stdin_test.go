@@ -22,7 +22,7 @@ func TestExecStreamsStdin(t *testing.T) {
 		code   int32
 	}{
 		{name: "cat until EOF", cmd: []string{"cat"}, inputs: []string{"one\n", "two\n"}, close: true, out: "one\ntwo\n"},
-		{name: "a shell reading commands", cmd: []string{"sh"}, inputs: []string{"echo hi\n", "exit 3\n"}, out: "hi\n", code: 3},
+		{name: "a shell reading commands", cmd: []string{"sh", "-i"}, inputs: []string{"echo hi\n", "exit 3\n"}, out: "hi\n", code: 3},
 		{name: "a shell at EOF", cmd: []string{"sh"}, close: true},
 	}
 	for _, tt := range tests {

@@ -259,10 +259,21 @@ func TestPageMeasures(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
 		waitReady(t, ctx)
 		until(t, ctx, "three Ready nodes", `document.querySelectorAll('.node[data-state="ok"]').length === 3`)
+		t.Logf("marks: %v", eval[map[string]float64](t, ctx, `Object.fromEntries(['kubeplay-ready', 'kubeplay-nodes-ready'].map(n => [n, performance.getEntriesByName(n)[0]?.startTime ?? -1]))`))
 		return eval[float64](t, ctx, `Math.max(...['kubeplay-ready', 'kubeplay-nodes-ready'].map(n => performance.getEntriesByName(n)[0]?.startTime ?? performance.now()))`)
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
 	cold := usable()
+	// Bytes over the wire for the cold load, by kind of file.
+	transferred := eval[map[string]float64](t, ctx, `(() => {
+		const out = {total: 0};
+		for (const e of [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]) {
+			const kind = /\/images\//.test(e.name) ? 'images' : /engine-.*\.wasm/.test(e.name) ? 'engine' : 'page';
+			out[kind] = (out[kind] ?? 0) + e.transferSize;
+			out.total += e.transferSize;
+		}
+		return out;
+	})()`)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload()))
 	cached := usable()
 
@@ -282,7 +293,7 @@ func TestPageMeasures(t *testing.T) {
 	sort.Float64s(frames)
 	p := func(q float64) float64 { return frames[int(q*float64(len(frames)-1))] }
 	m := map[string]any{
-		"usable_cold_ms": cold, "usable_cached_ms": cached,
+		"usable_cold_ms": cold, "usable_cached_ms": cached, "transferred_cold_bytes": transferred,
 		"frames": len(frames), "frame_p50_ms": p(0.5), "frame_p95_ms": p(0.95), "frame_max_ms": p(1),
 		"pods_at_end": strings.TrimSpace(pods),
 	}

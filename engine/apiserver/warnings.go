@@ -18,10 +18,10 @@ var unsimulated = []struct {
 	feature string
 	uses    func(*api.PodSpec) bool
 }{
-	{"httpGet, tcpSocket and grpc probes need the simulated pod network: where it does not run them, the kubelet says so with a ProbeWarning event and the container passes them (exec probes run)", func(s *api.PodSpec) bool {
+	{"grpc probes are not simulated yet: the kubelet says so with a ProbeWarning event and the container passes them", func(s *api.PodSpec) bool {
 		return anyContainer(s, func(c *api.Container) bool {
 			return slices.ContainsFunc([]*api.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe}, func(p *api.Probe) bool {
-				return p != nil && p.Exec == nil
+				return p != nil && p.GRPC != nil
 			})
 		})
 	}},
@@ -32,14 +32,6 @@ var unsimulated = []struct {
 		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool {
 			return v.Projected != nil && slices.ContainsFunc(v.Projected.Sources, func(p api.VolumeProjection) bool {
 				return p.ClusterTrustBundle != nil || p.PodCertificate != nil
-			})
-		})
-	}},
-	{"httpGet and tcpSocket lifecycle hooks need the simulated pod network: where it does not run them, the kubelet skips them with a HookNotSimulated event (exec and sleep hooks run)", func(s *api.PodSpec) bool {
-		return anyContainer(s, func(c *api.Container) bool {
-			l := c.Lifecycle
-			return l != nil && slices.ContainsFunc([]*api.LifecycleHandler{l.PostStart, l.PreStop}, func(h *api.LifecycleHandler) bool {
-				return h != nil && (h.HTTPGet != nil || h.TCPSocket != nil)
 			})
 		})
 	}},

@@ -115,6 +115,7 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 	cfg.Preload = append(cfg.Preload, c.diskImages(in.Name)...)
 	cfg.Disk, cfg.DiskDir = c.nodeDisk(in.Name)
 	cfg.ServiceAccountKey = pki.ServiceAccountKey(c.cfg.Seed)
+	cfg.NetworkProber = nodeProber{c.network.Prober(in.Name, in.Address)}
 	return cfg
 }
 

@@ -72,6 +72,11 @@ func (k *Kubelet) runHook(p *api.Pod, c api.Container, id string, h *api.Lifecyc
 				done("", nil)
 				return
 			}
+			if r.Outcome == ProbeNotSimulated {
+				k.rec.ContainerEventf(p, c.Name, api.EventWarning, "HookNotSimulated", "kubeplay: %s lifecycle hooks are not simulated yet; the hook was skipped", handlerType(ph))
+				done("", nil)
+				return
+			}
 			err := errors.New(r.Output)
 			if h.HTTPGet != nil {
 				done(fmt.Sprintf("HTTP lifecycle hook (%s) for Container %q in Pod %q failed - error: %v", h.HTTPGet.Path, c.Name, podFormat(p), err), err)

@@ -30,6 +30,8 @@ const (
 	ProbeSuccess
 	ProbeWarning // a success with something to say (a redirect, say)
 	ProbeFailure
+	// ProbeNotSimulated: the network cannot run this kind of probe (grpc).
+	ProbeNotSimulated
 )
 
 // ProbeResult is how one probe attempt ended; Output is what its event
@@ -215,14 +217,7 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 		w.inFlight = true
 		k.cfg.NetworkProber.Probe(ProbeTarget{Pod: p, Container: &c, PodIP: st.ip, Sandbox: sandboxOf(p)}, w.spec.ProbeHandler, timeout, done)
 	default:
-		// Without the network's prober, the probe is not run: it says so
-		// once, and the container passes it.
-		if !w.warned {
-			w.warned = true
-			k.rec.ContainerEventf(p, c.Name, api.EventWarning, "ProbeWarning", "%s probe warning: kubeplay: %s probes are not simulated yet; the container passes this probe", w.kind, handlerType(w.spec.ProbeHandler))
-		}
-		w.result = ProbeSuccess
-		k.queue.Add(w.key)
+		k.probeDone(p, c, cs, w, ProbeResult{Outcome: ProbeNotSimulated})
 	}
 }
 
@@ -252,6 +247,14 @@ func (k *Kubelet) execProbe(id string, cmd []string, timeout time.Duration, done
 func (k *Kubelet) probeDone(p *api.Pod, c api.Container, cs *containerState, w *probeWorker, r ProbeResult) {
 	output := strings.TrimRight(r.Output, "\n")
 	switch r.Outcome {
+	case ProbeNotSimulated:
+		// A probe the playground cannot run is not pretended: it says so
+		// once, and the container passes it.
+		if !w.warned {
+			w.warned = true
+			k.rec.ContainerEventf(p, c.Name, api.EventWarning, "ProbeWarning", "%s probe warning: kubeplay: %s probes are not simulated yet; the container passes this probe", w.kind, handlerType(w.spec.ProbeHandler))
+		}
+		r.Outcome = ProbeSuccess
 	case ProbeFailure:
 		k.rec.ContainerEventf(p, c.Name, api.EventWarning, "Unhealthy", "%s probe failed: %s", w.kind, output)
 	case ProbeWarning:

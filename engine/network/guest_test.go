@@ -72,6 +72,7 @@ func TestGuestsTalk(t *testing.T) {
 	g := newGuests(t)
 	g.run(t, "node01", "10.244.1.2", "hashicorp/http-echo", "-text=hello from echo")
 	nginxRT, nginxID := g.run(t, "node01", "10.244.1.3", "nginx")
+	g.run(t, "node01", "10.244.1.4", "busybox", "sleep", "3600")
 	g.loop.AdvanceBy(5 * time.Second)
 
 	tests := []struct {
@@ -83,6 +84,7 @@ func TestGuestsTalk(t *testing.T) {
 		{"wget -qO- http://10.244.1.3/nosuch", "wget: server returned error: HTTP/1.1 404 Not Found\n"},
 		{"wget -qO- http://10.244.1.3:81/", "wget: can't connect to remote host (10.244.1.3): Connection refused\n"},
 		{"wget -qO- -T 5 http://10.244.9.9/", "wget: download timed out\n"},
+		{"wget -qO- http://10.244.1.4/", "wget: can't connect to remote host (10.244.1.4): Connection refused\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {

@@ -78,6 +78,7 @@ func (n *Network) Module(dns *DNS) runtime.HostModule {
 				return hostLookup(dns, g, s, m, st)
 			})
 		},
+		Started: func(g *runtime.Guest) { n.socketsOf(g) },
 		Exited: func(g *runtime.Guest) {
 			if s, ok := g.Value(socketsKey{}).(*sockets); ok {
 				s.closeAll()

@@ -29,6 +29,7 @@ type Proxy struct {
 	nodes    *client.Informer[*api.Node]
 	stale    bool
 	rules    map[netip.AddrPort]*rule
+	eps      map[*rule][]netip.AddrPort // each rule's endpoints, until a slice changes
 	affinity map[affinityKey]affinityEntry
 }
 
@@ -39,9 +40,11 @@ type rule struct {
 	affinity time.Duration
 }
 
+// affinityKey is a client of a Service port; it outlives the rules, which
+// are made again whenever a Service or a node changes.
 type affinityKey struct {
-	rule   *rule
-	client netip.Addr
+	service, port string
+	client        netip.Addr
 }
 
 type affinityEntry struct {
@@ -61,6 +64,8 @@ func NewProxy(c *client.Client, node string, rng *rand.Rand) *Proxy {
 	p.nodes = client.NewInformer[*api.Node](c, "", apiserver.ListOptions{})
 	p.services.AddHandler(client.Handler[*api.Service]{Add: func(*api.Service) { p.stale = true },
 		Update: func(_, _ *api.Service) { p.stale = true }, Delete: func(*api.Service) { p.stale = true }})
+	p.slices.AddHandler(client.Handler[*api.EndpointSlice]{Add: func(*api.EndpointSlice) { p.eps = nil },
+		Update: func(_, _ *api.EndpointSlice) { p.eps = nil }, Delete: func(*api.EndpointSlice) { p.eps = nil }})
 	p.nodes.AddHandler(client.Handler[*api.Node]{Add: func(*api.Node) { p.stale = true },
 		Update: func(o, n *api.Node) { p.stale = p.stale || !sameAddresses(o, n) }, Delete: func(*api.Node) { p.stale = true }})
 	return p
@@ -101,7 +106,7 @@ func (p *Proxy) sync() {
 		return
 	}
 	p.stale = false
-	p.rules = map[netip.AddrPort]*rule{}
+	p.rules, p.eps = map[netip.AddrPort]*rule{}, nil
 	var nodeIPs []netip.Addr
 	for _, n := range p.nodes.List() {
 		for _, a := range n.Status.Addresses {
@@ -175,7 +180,7 @@ func (p *Proxy) Route(src netip.Addr, dst netip.AddrPort) Verdict {
 	}
 	now := p.now()
 	if r.affinity > 0 {
-		k := affinityKey{r, src}
+		k := affinityKey{r.service, r.port, src}
 		if e, ok := p.affinity[k]; ok && now.Sub(e.used) < r.affinity && contains(ready, e.to) {
 			p.affinity[k] = affinityEntry{e.to, now}
 			return Verdict{Matched: true, To: e.to}
@@ -200,6 +205,17 @@ func contains(list []netip.AddrPort, a netip.AddrPort) bool {
 // EndpointSlices labelled with the Service's name, whose port of the same
 // name gives the target port (a named targetPort resolved per pod).
 func (p *Proxy) endpoints(r *rule) []netip.AddrPort {
+	if eps, ok := p.eps[r]; ok {
+		return eps
+	}
+	if p.eps == nil {
+		p.eps = map[*rule][]netip.AddrPort{}
+	}
+	p.eps[r] = p.readyEndpoints(r)
+	return p.eps[r]
+}
+
+func (p *Proxy) readyEndpoints(r *rule) []netip.AddrPort {
 	ns, name := client.SplitKey(r.service)
 	var out []netip.AddrPort
 	seen := map[netip.AddrPort]bool{}

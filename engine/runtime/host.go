@@ -23,6 +23,10 @@ type HostModule struct {
 	Name string
 	// Define exports the module's functions on b.
 	Define func(b wazero.HostModuleBuilder)
+	// Started, if set, is called when a process starts, before it runs
+	// (the network joins it to its pod's namespace, so that the pod's
+	// address answers even before the process opens a socket).
+	Started func(g *Guest)
 	// Exited, if set, is called when a process that may have used the
 	// module ends, to release what it held (its sockets).
 	Exited func(g *Guest)

@@ -69,15 +69,16 @@ const fuelPerSecond = int64(time.Second)
 // start runs the process's module as a coroutine, from the next loop task.
 func (p *process) start(compiled wazero.CompiledModule) {
 	seed := p.r.rand.Uint64()
+	for _, h := range p.r.engine.hosts {
+		if h.Started != nil {
+			h.Started(&Guest{p})
+		}
+	}
 	p.next, p.stop = iter.Pull(func(yield func(time.Duration) bool) {
 		p.yield = yield
 		code, msg := p.run(compiled, seed)
 		p.done = true
-		for _, h := range p.r.engine.hosts {
-			if h.Exited != nil {
-				h.Exited(&Guest{p})
-			}
-		}
+		p.hostsExited()
 		p.exited(code, msg)
 	})
 	p.r.loop.Post(p.resume)
@@ -119,7 +120,17 @@ func (p *process) kill(code int32, why error) {
 	}
 	if !p.done { // never started: the coroutine never ran
 		p.done = true
+		p.hostsExited()
 		p.exited(code, "")
+	}
+}
+
+// hostsExited tells the host modules that the process ended.
+func (p *process) hostsExited() {
+	for _, h := range p.r.engine.hosts {
+		if h.Exited != nil {
+			h.Exited(&Guest{p})
+		}
 	}
 }
 

@@ -150,3 +150,28 @@ func TestTestImages(t *testing.T) {
 	out := logText(t, rt, id)
 	assert.Equal(t, "localhost\nhi there\nok\nOK!\nwget: server returned error: HTTP/1.1 500 Internal Server Error\n", out)
 }
+
+// redis answers redis-cli over RESP.
+func TestRedis(t *testing.T) {
+	g := newGuests(t)
+	g.run(t, "node01", "10.244.1.2", "redis")
+	g.loop.AdvanceBy(2 * time.Second)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"redis-cli", "-h", "10.244.1.2", "ping"}, "PONG\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "set", "hits", "41"}, "OK\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "INCR", "hits"}, "42\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "get", "hits"}, "42\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "get", "nosuch"}, "\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "keys", "*"}, "hits\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "nosuch", "a"}, "ERR unknown command 'nosuch', with args beginning with: 'a'\n"},
+		{[]string{"redis-cli", "-h", "10.244.1.2", "-p", "6380", "ping"}, "Could not connect to Redis at 10.244.1.2:6380: Connection refused\n"},
+	}
+	for _, tt := range tests {
+		rt, id := g.run(t, "node02", "10.244.2.2", "redis", tt.args...)
+		g.loop.AdvanceBy(5 * time.Second)
+		assert.Equal(t, tt.want, logText(t, rt, id), "%q", tt.args)
+	}
+}

@@ -64,6 +64,8 @@ var catalog = map[string]ImageConfig{
 	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}},
 	"registry.k8s.io/e2e-test-images/agnhost": {Module: "servers", Entrypoint: []string{"/agnhost"}},
 	"registry.k8s.io/hpa-example":             hpaExample,
+	"docker.io/library/redis": {Module: "servers", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"redis-server"},
+		Env: []string{pathEnv, "REDIS_VERSION=" + "8.2.2"}, WorkingDir: "/data"},
 	"k8s.gcr.io/hpa-example":                  hpaExample,
 	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}},
 	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},

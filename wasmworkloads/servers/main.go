@@ -1,7 +1,7 @@
 // Command servers is the module of kubeplay's HTTP server images, one
 // program chosen by the name it runs as, as BusyBox's applets are: nginx
 // (the nginx image), http-echo (hashicorp/http-echo), agnhost and
-// hpa-example's apache2-foreground. They serve HTTP with a small loop of
+// hpa-example's apache2-foreground, redis-server and redis-cli. They serve HTTP with a small loop of
 // their own (httpd.go) over the kubeplay_net sockets of
 // wasmworkloads/sdk/net. It is a WASI module:
 //
@@ -15,9 +15,11 @@ import (
 )
 
 var programs = map[string]func(args []string) int{
-	"nginx":     nginxMain,
-	"http-echo": httpEchoMain,
-	"agnhost":   agnhostMain,
+	"nginx":        nginxMain,
+	"http-echo":    httpEchoMain,
+	"agnhost":      agnhostMain,
+	"redis-server": redisServerMain,
+	"redis-cli":    redisCliMain,
 	// hpa-example's image is php:5-apache with an index.php.
 	"apache2-foreground": hpaExampleMain,
 }

@@ -38,6 +38,11 @@ type rule struct {
 	service  string // namespace/name
 	port     string // the Service port's name
 	affinity time.Duration
+	// local is the node whose endpoints alone serve the rule, for
+	// externalTrafficPolicy Local on a node's port and
+	// internalTrafficPolicy Local (the client's node, "." here); "" is
+	// every node's.
+	local string
 }
 
 // affinityKey is a client of a Service port; it outlives the rules, which
@@ -107,11 +112,11 @@ func (p *Proxy) sync() {
 	}
 	p.stale = false
 	p.rules, p.eps = map[netip.AddrPort]*rule{}, nil
-	var nodeIPs []netip.Addr
+	var nodeIPs []nodeIP
 	for _, n := range p.nodes.List() {
 		for _, a := range n.Status.Addresses {
 			if ip, err := netip.ParseAddr(a.Address); err == nil && (a.Type == "InternalIP" || a.Type == "ExternalIP") {
-				nodeIPs = append(nodeIPs, ip)
+				nodeIPs = append(nodeIPs, nodeIP{n.Name, ip})
 			}
 		}
 	}
@@ -120,7 +125,13 @@ func (p *Proxy) sync() {
 	}
 }
 
-func (p *Proxy) addRules(s *api.Service, nodeIPs []netip.Addr) {
+// nodeIP is an address of a node.
+type nodeIP struct {
+	node string
+	ip   netip.Addr
+}
+
+func (p *Proxy) addRules(s *api.Service, nodeIPs []nodeIP) {
 	if s.Spec.Type == "ExternalName" || s.Spec.ClusterIP == "" || s.Spec.ClusterIP == "None" {
 		return
 	}
@@ -138,17 +149,31 @@ func (p *Proxy) addRules(s *api.Service, nodeIPs []netip.Addr) {
 		}
 	}
 	key := client.KeyOf(s)
+	internalLocal := s.Spec.InternalTrafficPolicy != nil && *s.Spec.InternalTrafficPolicy == "Local"
+	externalLocal := s.Spec.ExternalTrafficPolicy == "Local"
 	for _, sp := range s.Spec.Ports {
 		if sp.Protocol != "" && sp.Protocol != "TCP" {
 			continue
 		}
 		r := &rule{service: key, port: sp.Name, affinity: timeout}
-		for _, ip := range addrs {
-			p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = r
+		cluster := r
+		if internalLocal {
+			cluster = &rule{service: key, port: sp.Name, affinity: timeout, local: "."}
+		}
+		for i, ip := range addrs {
+			if i == 0 {
+				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = cluster
+			} else {
+				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = r
+			}
 		}
 		if sp.NodePort != 0 && (s.Spec.Type == "NodePort" || s.Spec.Type == "LoadBalancer") {
-			for _, ip := range nodeIPs {
-				p.rules[netip.AddrPortFrom(ip, uint16(sp.NodePort))] = r
+			for _, n := range nodeIPs {
+				nr := r
+				if externalLocal {
+					nr = &rule{service: key, port: sp.Name, affinity: timeout, local: n.node}
+				}
+				p.rules[netip.AddrPortFrom(n.ip, uint16(sp.NodePort))] = nr
 			}
 		}
 	}
@@ -176,6 +201,10 @@ func (p *Proxy) Route(src netip.Addr, dst netip.AddrPort) Verdict {
 	}
 	ready := p.endpoints(r)
 	if len(ready) == 0 {
+		if r.local != "" {
+			// A Local policy's rule with no endpoint on the node drops.
+			return Verdict{Matched: true}
+		}
 		return Verdict{Matched: true, Reject: true}
 	}
 	now := p.now()
@@ -230,6 +259,14 @@ func (p *Proxy) readyEndpoints(r *rule) []netip.AddrPort {
 		for _, ep := range sl.Endpoints {
 			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
 				continue
+			}
+			if local := r.local; local != "" {
+				if local == "." {
+					local = p.node
+				}
+				if ep.NodeName == nil || *ep.NodeName != local {
+					continue
+				}
 			}
 			for _, a := range ep.Addresses {
 				if ip, err := netip.ParseAddr(a); err == nil {

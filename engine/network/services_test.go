@@ -37,6 +37,11 @@ func endpoint(ip string, ready bool, hostname string) api.Endpoint {
 	return ep
 }
 
+func onNode(ep api.Endpoint, node string) api.Endpoint {
+	ep.NodeName = api.Ptr(node)
+	return ep
+}
+
 func newServices(t *testing.T) *services {
 	l, s := controllertest.NewServer(t, 1)
 	c := client.New(s, "test")
@@ -53,6 +58,14 @@ func newServices(t *testing.T) *services {
 		slice("web", "web-1", 8080, "http", endpoint("10.244.1.5", true, ""), endpoint("10.244.2.6", true, ""), endpoint("10.244.2.7", false, "")),
 		slice("nginx", "nginx-1", 80, "web", endpoint("10.244.1.8", true, "web-0"), endpoint("10.244.2.9", true, "web-1")),
 		&api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}, Status: api.NodeStatus{Addresses: []api.NodeAddress{{Type: "InternalIP", Address: "172.18.0.3"}}}},
+		&api.Node{ObjectMeta: api.ObjectMeta{Name: "node02"}, Status: api.NodeStatus{Addresses: []api.NodeAddress{{Type: "InternalIP", Address: "172.18.0.4"}}}},
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "local", Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "10.96.0.22", Type: "NodePort",
+			ExternalTrafficPolicy: "Local", InternalTrafficPolicy: api.Ptr("Local"),
+			Ports: []api.ServicePort{{Name: "http", Port: 80, Protocol: "TCP", NodePort: 30081}}}},
+		slice("local", "local-1", 8080, "http", onNode(endpoint("10.244.1.5", true, ""), "node01"), onNode(endpoint("10.244.2.6", true, ""), "node02")),
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "far", Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "10.96.0.23",
+			InternalTrafficPolicy: api.Ptr("Local"), Ports: []api.ServicePort{{Name: "http", Port: 80, Protocol: "TCP"}}}},
+		slice("far", "far-1", 8080, "http", onNode(endpoint("10.244.2.6", true, ""), "node02")),
 	}
 	dnsSlice := slice("kube-dns", "kube-dns-1", 53, "dns-tcp", endpoint("10.244.0.2", true, ""))
 	dnsSlice.Namespace = "kube-system"
@@ -78,11 +91,17 @@ func TestProxyRoutes(t *testing.T) {
 		dst  string
 		want []string // the endpoints it may go to; nil: rejected
 		none bool     // not a Service's
+		// dropped: a Local policy with no endpoint on the node
+		dropped bool
 	}{
 		{dst: "10.96.0.20:80", want: []string{"10.244.1.5:8080", "10.244.2.6:8080"}},
 		{dst: "172.18.0.3:30080", want: []string{"10.244.1.5:8080", "10.244.2.6:8080"}},
 		{dst: "10.96.0.21:80"},
 		{dst: "10.96.0.20:81", none: true},
+		{dst: "10.96.0.22:80", want: []string{"10.244.1.5:8080"}},
+		{dst: "172.18.0.3:30081", want: []string{"10.244.1.5:8080"}},
+		{dst: "172.18.0.4:30081", want: []string{"10.244.2.6:8080"}},
+		{dst: "10.96.0.23:80", dropped: true},
 		{dst: "10.244.1.5:8080", none: true},
 	}
 	for _, tt := range tests {
@@ -95,6 +114,11 @@ func TestProxyRoutes(t *testing.T) {
 					return
 				}
 				require.True(t, v.Matched)
+				if tt.dropped {
+					assert.False(t, v.Reject)
+					assert.False(t, v.To.IsValid())
+					return
+				}
 				if tt.want == nil {
 					assert.True(t, v.Reject)
 					return

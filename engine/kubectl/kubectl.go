@@ -67,6 +67,8 @@ func init() {
 		"run":           {"Run a particular image on the cluster", (*Kubectl).runPod},
 		"logs":          {"Print the logs for a container in a pod", (*Kubectl).logs},
 		"exec":          {"Execute a command in a container", (*Kubectl).exec},
+		"replace":       {"Replace a resource by file name or stdin", (*Kubectl).replace},
+		"wait":          {"Experimental: Wait for a specific condition on one or many resources", (*Kubectl).wait},
 		"apply":         {"Apply a configuration to a resource by file name or stdin", (*Kubectl).apply},
 		"create":        {"Create a resource from a file or from stdin", (*Kubectl).create},
 		"delete":        {"Delete resources by file names, stdin, resources and names, or by resources and label selector", (*Kubectl).delete},

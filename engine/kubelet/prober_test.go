@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -87,5 +88,56 @@ func TestReadyAndStarted(t *testing.T) {
 			assert.Equal(t, tt.started, cs.started(tt.c))
 			assert.Equal(t, tt.ready, cs.ready(tt.c))
 		})
+	}
+}
+
+// For any sequence of attempts, a readiness result is Success exactly when
+// the last successThreshold attempts succeeded or it was Success and the
+// failures since number fewer than failureThreshold (and the other way
+// round), and a liveness probe kills only after failureThreshold failures
+// in a row. Swept over seeds.
+func TestProbeThresholdsProperty(t *testing.T) {
+	for seed := uint64(0); seed < 200; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		kind := []string{readiness, liveness}[rng.IntN(2)]
+		spec := &api.Probe{SuccessThreshold: int32(1 + rng.IntN(3)), FailureThreshold: int32(1 + rng.IntN(4))}
+		if kind == liveness {
+			spec.SuccessThreshold = 1
+		}
+		k := newTestKubelet(t)
+		rt := &stopRecorder{stopped: map[string]time.Duration{}}
+		k.rt = rt
+		k.queue = loop.NewQueue(k.loop, func(string) (loop.Result, error) { return loop.Result{}, nil })
+		p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "default", UID: "u"}}
+		cs := &containerState{name: "c", id: "c1"}
+		w := &probeWorker{kind: kind, key: "default/p", container: "c", spec: spec, id: "c1", result: initialResult(kind)}
+		var history []ProbeOutcome
+		for i := 0; i < 30 && !w.onHold; i++ {
+			a := []ProbeOutcome{ProbeSuccess, ProbeFailure}[rng.IntN(2)]
+			before := w.result
+			k.probeDone(p, api.Container{Name: "c"}, cs, w, ProbeResult{Outcome: a})
+			history = append(history, a)
+			tail := func(o ProbeOutcome, n int32) bool {
+				if len(history) < int(n) {
+					return false
+				}
+				for _, h := range history[len(history)-int(n):] {
+					if h != o {
+						return false
+					}
+				}
+				return true
+			}
+			switch {
+			case a == ProbeSuccess && tail(ProbeSuccess, spec.SuccessThreshold):
+				assert.Equal(t, ProbeSuccess, w.result, "seed %d step %d", seed, i)
+			case a == ProbeFailure && tail(ProbeFailure, spec.FailureThreshold):
+				assert.Equal(t, ProbeFailure, w.result, "seed %d step %d", seed, i)
+			default:
+				assert.Equal(t, before, w.result, "seed %d step %d: below threshold, no change", seed, i)
+			}
+			_, killed := rt.stopped["c1"]
+			assert.Equal(t, kind == liveness && w.result == ProbeFailure, killed, "seed %d step %d", seed, i)
+		}
 	}
 }

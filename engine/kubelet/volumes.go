@@ -43,7 +43,7 @@ type podVolume struct {
 	dir      string // the volume's directory in fs, "." for a tree of its own
 	readOnly bool   // mounted read-only whatever the volume mount says
 	// files renders a volume the kubelet writes; nil for the others.
-	files func() (map[string]volumeFile, error)
+	files   func() (map[string]volumeFile, error)
 	written bool
 }
 

@@ -23,6 +23,8 @@ type Informer[T api.Object] struct {
 	ns       string
 	opts     apiserver.ListOptions
 	items    map[string]T
+	keys     []string // the items' keys, sorted; nil when stale
+	indexes  map[string]*index[T]
 	handlers []Handler[T]
 	stop     func()
 	synced   bool
@@ -70,8 +72,12 @@ func (i *Informer[T]) Start() error {
 	i.stop = stop
 	for _, o := range l.Items {
 		obj := o.(T)
-		i.items[keyOf(obj)] = obj
+		k := keyOf(obj)
+		old, had := i.items[k]
+		i.items[k] = obj
+		i.reindex(k, old, had, obj, true)
 	}
+	i.keys = nil
 	i.synced = true
 	for _, o := range l.Items {
 		for _, h := range i.handlers {
@@ -101,6 +107,10 @@ func (i *Informer[T]) onEvent(ev apiserver.WatchEvent) {
 	switch ev.Type {
 	case apiserver.Added, apiserver.Modified:
 		i.items[k] = obj
+		i.reindex(k, old, had, obj, true)
+		if !had {
+			i.keys = nil
+		}
 		for _, h := range i.handlers {
 			switch {
 			case had && h.Update != nil:
@@ -111,6 +121,10 @@ func (i *Informer[T]) onEvent(ev apiserver.WatchEvent) {
 		}
 	case apiserver.Deleted:
 		delete(i.items, k)
+		i.reindex(k, old, had, obj, false)
+		if had {
+			i.keys = nil
+		}
 		for _, h := range i.handlers {
 			if h.Delete != nil {
 				h.Delete(obj)
@@ -127,11 +141,7 @@ func (i *Informer[T]) Get(ns, name string) (T, bool) {
 
 // List returns every cached object, sorted by namespace and name.
 func (i *Informer[T]) List() []T {
-	keys := make([]string, 0, len(i.items))
-	for k := range i.items {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := i.sortedKeys()
 	out := make([]T, len(keys))
 	for j, k := range keys {
 		out[j] = i.items[k]
@@ -139,10 +149,25 @@ func (i *Informer[T]) List() []T {
 	return out
 }
 
+// sortedKeys returns the cached keys in order, sorting them again only
+// after an object came or went: controllers list on every sync, and a
+// sort of ten thousand pods each time would dominate a large cluster.
+func (i *Informer[T]) sortedKeys() []string {
+	if i.keys == nil {
+		i.keys = make([]string, 0, len(i.items))
+		for k := range i.items {
+			i.keys = append(i.keys, k)
+		}
+		sort.Strings(i.keys)
+	}
+	return i.keys
+}
+
 // Select returns the cached objects in ns ("" for all) whose labels match sel.
 func (i *Informer[T]) Select(ns string, sel api.Selector) []T {
 	var out []T
-	for _, obj := range i.List() {
+	for _, k := range i.sortedKeys() {
+		obj := i.items[k]
 		m := obj.GetObjectMeta()
 		if (ns == "" || m.Namespace == ns) && sel.Matches(m.Labels) {
 			out = append(out, obj)

@@ -59,3 +59,19 @@ func Claim[T api.Object](c *client.Client, owner api.Object, sel api.Selector, o
 	}
 	return out, errors.Join(errs...)
 }
+
+// ControllerIndex names the pod index by controller (upstream's
+// PodControllerUIDIndex): a pod's controller's UID, or "orphan/NAMESPACE"
+// for a pod without one.
+const ControllerIndex = "controllerUID"
+
+// ControllerIndexValues are an object's values in the ControllerIndex.
+func ControllerIndexValues[T api.Object](obj T) []string {
+	if ref := ControllerRef(obj); ref != nil {
+		return []string{ref.UID}
+	}
+	return []string{OrphanIndexValue(obj.GetObjectMeta().Namespace)}
+}
+
+// OrphanIndexValue is the ControllerIndex value of a namespace's orphans.
+func OrphanIndexValue(ns string) string { return "orphan/" + ns }

@@ -54,6 +54,7 @@ func newController(c *client.Client, pods *client.Informer[*api.Pod], src source
 		exp:  controller.NewExpectations(),
 	}
 	ctl.queue = loop.NewQueue(c.Loop(), ctl.Reconcile)
+	pods.AddIndex(controller.ControllerIndex, controller.ControllerIndexValues[*api.Pod])
 	return ctl
 }
 
@@ -180,7 +181,7 @@ func (ctl *Controller) Reconcile(key string) (loop.Result, error) {
 		return loop.Result{}, nil
 	}
 	needsSync := ctl.exp.Satisfied(key, ctl.c.Now())
-	all := ctl.pods.Select(ns, api.Everything())
+	all := ctl.podsOwnedOrOrphaned(rs)
 	active, err := controller.Claim(ctl.c, s.obj, sel, activePods(all))
 	if err != nil {
 		return loop.Result{}, err
@@ -230,4 +231,21 @@ func claimedTerminating(rs *api.ReplicaSet, sel api.Selector, pods []*api.Pod) [
 		}
 	}
 	return out
+}
+
+// podsOwnedOrOrphaned are the set's own pods and the namespace's orphans,
+// in namespace and name order, found through the controller index as
+// upstream's FilterPodsByOwner finds them: the only pods a sync may claim.
+func (ctl *Controller) podsOwnedOrOrphaned(rs *api.ReplicaSet) []*api.Pod {
+	owned := ctl.pods.ByIndex(controller.ControllerIndex, rs.UID)
+	orphans := ctl.pods.ByIndex(controller.ControllerIndex, controller.OrphanIndexValue(rs.Namespace))
+	out := make([]*api.Pod, 0, len(owned)+len(orphans))
+	for len(owned) > 0 && len(orphans) > 0 {
+		if client.KeyOf(owned[0]) < client.KeyOf(orphans[0]) {
+			out, owned = append(out, owned[0]), owned[1:]
+		} else {
+			out, orphans = append(out, orphans[0]), orphans[1:]
+		}
+	}
+	return append(append(out, owned...), orphans...)
 }

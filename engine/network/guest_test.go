@@ -174,4 +174,8 @@ func TestRedis(t *testing.T) {
 		g.loop.AdvanceBy(5 * time.Second)
 		assert.Equal(t, tt.want, logText(t, rt, id), "%q", tt.args)
 	}
+	// busybox's nc speaks to it too.
+	rt, id := g.run(t, "node02", "10.244.2.3", "busybox", "sh", "-c", "printf 'PING\\r\\nQUIT\\r\\n' | nc 10.244.1.2 6379; nc -z 10.244.1.2 6379 && echo open; nc 10.244.1.2 6380")
+	g.loop.AdvanceBy(5 * time.Second)
+	assert.Equal(t, "+PONG\n+OK\nopen\nnc: can't connect to remote host (10.244.1.2): Connection refused\n", strings.ReplaceAll(logText(t, rt, id), "\r", ""))
 }

@@ -397,9 +397,9 @@ export class ClusterView {
     const ns = this.namespace === '' && t.obj.namespace ? `${t.obj.namespace}/` : '';
     return h('li', { 'data-kind': t.obj.kind, 'data-name': t.obj.name },
       h('button', {
-        type: 'button', class: `obj st-${st.cls}`, 'data-key': `obj:${t.obj.uid}`, onclick: () => this.select(t.obj.uid),
+        type: 'button', class: 'obj', 'data-state': st.cls, 'data-key': `obj:${t.obj.uid}`, onclick: () => this.select(t.obj.uid),
         'aria-label': `${t.obj.kind} ${ns}${t.obj.name}${st.text ? `: ${st.text}` : ''}${t.children.length ? `, owns ${t.children.length}` : ''}`,
-      }, `${SYMBOLS[st.cls]} `, h('span', { class: 'kind' }, t.obj.kind), ` ${ns}${t.obj.name}`, st.text ? h('span', { class: 'obj-state' }, ` ${st.text}`) : null),
+      }, h('span', { class: `st-${st.cls}` }, `${SYMBOLS[st.cls]} `), h('span', { class: 'kind' }, t.obj.kind), ` ${ns}${t.obj.name}`, st.text ? h('span', { class: 'obj-state' }, ` ${st.text}`) : null),
       t.children.length ? h('ul', {}, t.children.map((c) => this.treeItem(c))) : null);
   }
 

@@ -60,7 +60,7 @@ export class Inspector {
     this.timer = setTimeout(() => {
       const found = this.lookup(this.uid);
       if (found) this.target = found;
-      this.load(found ? '' : 'This object was deleted; what is shown is its last state.');
+      this.load(found ? '' : 'This object was deleted; what is shown is its last state.', true);
     }, 400);
   }
 
@@ -98,12 +98,17 @@ export class Inspector {
     return [`${resource}/${obj.name}`, ...(obj.namespace ? ['-n', obj.namespace] : [])];
   }
 
-  async load(note = '') {
+  /**
+   * load reads the open tab again. A refresh of the same tab (keep) leaves
+   * what is shown until the new answer comes; another tab or object
+   * clears it at once, so nothing stale is taken for the answer.
+   */
+  async load(note = '', keep = false) {
     const seq = ++this.seq;
     const show = (...nodes) => {
       if (seq === this.seq) this.body.replaceChildren(...(note ? [h('p', { class: 'note' }, note)] : []), ...nodes);
     };
-    if (!this.body.firstChild) show(h('p', { class: 'muted' }, 'Loading…'));
+    if (!keep || !this.body.firstChild) show(h('p', { class: 'muted' }, 'Loading…'));
     try {
       show(...(await this[`load_${this.tab}`]()));
     } catch (err) {

@@ -18,19 +18,24 @@ export const TREE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 
  * is among them, the rest as roots. Children and roots are sorted by kind
  * (TREE_KINDS order) and name. A StatefulSet's claims hang under the pod
  * that uses them by name (<template>-<pod>), as the StatefulSet controller
- * names them. Returns [{obj, children}].
+ * names them, and an EndpointSlice with no owner (the kubernetes
+ * Service's, which kube-apiserver keeps) under the Service its
+ * kubernetes.io/service-name label names. Returns [{obj, children}].
  */
 export function ownerTrees(objects) {
   const byUID = new Map();
   for (const o of objects) byUID.set(o.uid, { obj: o, children: [] });
   const roots = [];
   const podsByName = new Map();
+  const services = new Map();
   for (const o of objects) if (o.kind === 'Pod') podsByName.set(`${o.namespace}/${o.name}`, byUID.get(o.uid));
+  for (const o of objects) if (o.kind === 'Service') services.set(`${o.namespace}/${o.name}`, byUID.get(o.uid));
   for (const o of objects) {
     const node = byUID.get(o.uid);
     const owner = (o.owners ?? []).find((r) => r.controller) ?? (o.owners ?? [])[0];
     let parent = owner ? byUID.get(owner.uid) : null;
     if (!parent && o.kind === 'PersistentVolumeClaim') parent = claimPod(o, podsByName);
+    if (!parent && o.kind === 'EndpointSlice') parent = services.get(`${o.namespace}/${o.labels?.['kubernetes.io/service-name']}`);
     if (parent && parent !== node) parent.children.push(node);
     else roots.push(node);
   }

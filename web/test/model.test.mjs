@@ -18,11 +18,14 @@ test('owner trees: Deployment → ReplicaSets → Pods; orphans and claims', () 
   const claim = obj('PersistentVolumeClaim', 'data-db-0', 'c');
   const svc = obj('Service', 'web', 'svc');
   const slice = obj('EndpointSlice', 'web-abc', 'es', [svc]);
-  const trees = ownerTrees([p1, lone, rs1, p2, d, rs2, orphan, claim, db0, sts, slice, svc]);
+  const k8s = obj('Service', 'kubernetes', 'k');
+  const k8sSlice = { ...obj('EndpointSlice', 'kubernetes', 'ks'), labels: { 'kubernetes.io/service-name': 'kubernetes' } };
+  const trees = ownerTrees([p1, lone, rs1, p2, d, rs2, orphan, claim, db0, sts, k8sSlice, slice, svc, k8s]);
   const shape = (ts) => ts.map((t) => (t.children.length ? [`${t.obj.kind}/${t.obj.name}`, shape(t.children)] : `${t.obj.kind}/${t.obj.name}`));
   assert.deepEqual(shape(trees), [
     ['Deployment/web', ['ReplicaSet/web-1', ['ReplicaSet/web-2', ['Pod/web-2-a', 'Pod/web-2-b']]]],
     ['StatefulSet/db', [['Pod/db-0', ['PersistentVolumeClaim/data-db-0']]]],
+    ['Service/kubernetes', ['EndpointSlice/kubernetes']],
     ['Service/web', ['EndpointSlice/web-abc']],
     'Pod/lone',
     'Pod/orphan',

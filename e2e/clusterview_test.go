@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,6 +103,40 @@ func TestClusterView(t *testing.T) {
 		}()
 		until(t, ctx, "kubectl's scale", `Array.from(document.querySelectorAll('.stream tbody tr')).some(r => /^(patch|update)$/.test(r.cells[2].textContent) && /^deployments\.apps(\/scale)?$/.test(r.cells[3].textContent))`)
 		screenshot(t, ctx, "view-requests.png")
+	})
+
+	// Every control answers the keyboard: the views' tabs move with the
+	// arrows, Enter opens the inspector, Escape closes it and gives the
+	// focus back.
+	t.Run("keyboard", func(t *testing.T) {
+		tab("arch")
+		require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`#view-tab-arch`))))
+		press(t, ctx, input.DispatchKeyEventParams{Key: "ArrowRight", Code: "ArrowRight", WindowsVirtualKeyCode: 39})
+		until(t, ctx, "the objects view, focused", `document.activeElement.id === 'view-tab-objects' && document.activeElement.getAttribute('aria-selected') === 'true'`)
+		press(t, ctx, input.DispatchKeyEventParams{Key: "ArrowLeft", Code: "ArrowLeft", WindowsVirtualKeyCode: 37})
+		until(t, ctx, "the architecture again", `document.activeElement.id === 'view-tab-arch'`)
+		until(t, ctx, "a web pod", `!!document.querySelector('.pod[data-name^="web-"]')`)
+		require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.pod[data-name^="web-"]`))))
+		key := eval[string](t, ctx, `document.activeElement.dataset.key`)
+		press(t, ctx, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, Text: "\r"})
+		until(t, ctx, "the inspector, its tab focused", `!document.getElementById('inspector').hidden && document.activeElement.getAttribute('role') === 'tab'`)
+		press(t, ctx, input.DispatchKeyEventParams{Key: "Escape", Code: "Escape", WindowsVirtualKeyCode: 27})
+		until(t, ctx, "the inspector closed, the pod focused again", `document.getElementById('inspector').hidden && document.activeElement.dataset.key === `+quoteJS(key))
+	})
+
+	// A rollout that cannot finish says so in its conditions.
+	t.Run("why stuck rollout", func(t *testing.T) {
+		require.Equal(t, 0, run(t, ctx, "kubectl create deployment stuck --image=example.com/no-such-image").ExitCode)
+		require.Equal(t, 0, run(t, ctx, `kubectl patch deployment stuck -p '{"spec":{"progressDeadlineSeconds":5}}'`).ExitCode)
+		require.Equal(t, 0, run(t, ctx, "kubeplay speed 100").ExitCode)
+		tab("objects")
+		click(t, ctx, `.tree li[data-kind="Deployment"][data-name="stuck"] > .obj`)
+		click(t, ctx, `#inspector-tab-why`)
+		until(t, ctx, "the stuck condition", `document.getElementById('inspector-body').textContent.includes('The rollout is stuck: ReplicaSet "stuck-')`)
+		assert.Contains(t, text("#inspector-body"), "✕ Progressing=False (ProgressDeadlineExceeded)")
+		screenshot(t, ctx, "inspector-why-stuck.png")
+		click(t, ctx, `#inspector-close`)
+		require.Equal(t, 0, run(t, ctx, "kubeplay speed 1").ExitCode)
 	})
 
 	t.Run("node actions", func(t *testing.T) {

@@ -422,3 +422,23 @@ func sortPodMetrics(metrics []*api.PodMetrics, withNamespace bool, sortBy string
 		return a.Name < b.Name
 	})
 }
+
+// The metrics resources print as metrics-server's table converter makes
+// them: the usage summed over the containers, each resource as its
+// quantity, and the window.
+func init() {
+	tables["PodMetrics."+api.MetricsGroup] = table([]string{"NAME", "CPU", "MEMORY", "WINDOW"}, nil, func(obj api.Object, _ time.Time) []string {
+		m := obj.(*api.PodMetrics)
+		use := podUsage(m)
+		return []string{m.Name, use["cpu"].String(), use["memory"].String(), m.Window.Duration.String()}
+	})
+	tables["NodeMetrics."+api.MetricsGroup] = table([]string{"NAME", "CPU", "MEMORY", "WINDOW"}, nil, func(obj api.Object, _ time.Time) []string {
+		m := obj.(*api.NodeMetrics)
+		return []string{m.Name, quantityOf(m.Usage, "cpu"), quantityOf(m.Usage, "memory"), m.Window.Duration.String()}
+	})
+}
+
+func quantityOf(l api.ResourceList, name string) string {
+	q := l[name]
+	return q.String()
+}

@@ -6,24 +6,27 @@ import (
 	"github.com/kubeplay/kubeplay/engine/client"
 )
 
-// Get serves one PodMetrics or NodeMetrics; metrics-server names a
-// missing one by its namespace and name: `podmetrics.metrics.k8s.io
+// Get serves one PodMetrics or NodeMetrics: a missing pod or node is not
+// found as itself, and one without metrics is named by its namespace and
+// name, as metrics-server words it: `podmetrics.metrics.k8s.io
 // "default/web" not found`.
 func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
 	if r.Kind == "NodeMetrics" {
 		n, err := client.Get[*api.Node](s.c, "", name)
-		if err == nil {
-			if m, ok := s.nodeMetrics(n); ok {
-				return m, nil
-			}
+		if err != nil {
+			return nil, err
+		}
+		if m, ok := s.nodeMetrics(n); ok {
+			return m, nil
 		}
 		return nil, notFound("nodemetrics", name)
 	}
 	p, err := client.Get[*api.Pod](s.c, ns, name)
-	if err == nil {
-		if m, ok := s.podMetrics(p); ok {
-			return m, nil
-		}
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := s.podMetrics(p); ok {
+		return m, nil
 	}
 	return nil, notFound("podmetrics", ns+"/"+name)
 }
@@ -72,14 +75,15 @@ func (s *Server) nodeMetrics(n *api.Node) (*api.NodeMetrics, bool) {
 	return api.SetTypeMeta(m).(*api.NodeMetrics), true
 }
 
-// podMetrics is a pod's metrics if every container the last scrape saw
-// has a rate; its timestamp and window are the earliest container's.
+// podMetrics is a running pod's metrics if every container the last
+// scrape saw has a rate; its timestamp and window are the earliest
+// container's.
 func (s *Server) podMetrics(p *api.Pod) (*api.PodMetrics, bool) {
 	cs := s.containers[client.KeyOf(p)]
-	if len(cs) == 0 {
+	if len(cs) == 0 || p.Status.Phase != api.PodRunning {
 		return nil, false
 	}
-	m := &api.PodMetrics{ObjectMeta: api.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: p.Labels, CreationTimestamp: api.NewTime(s.c.Now())}}
+	m := &api.PodMetrics{ObjectMeta: api.ObjectMeta{Name: p.Name, Namespace: p.Namespace, CreationTimestamp: api.NewTime(s.c.Now())}}
 	for _, c := range append(api.Clone(p.Spec.InitContainers), p.Spec.Containers...) {
 		ser, seen := cs[c.Name]
 		if !seen {

@@ -1,0 +1,57 @@
+package kubectl
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/loop"
+)
+
+// noWait is a host where nothing happens while kubectl waits.
+type noWait struct{}
+
+func (noWait) ReadFile(string) ([]byte, error) { return nil, fmt.Errorf("no files") }
+func (noWait) Wait(context.Context, time.Duration, func() bool) error {
+	return ErrTimeout
+}
+
+// BenchmarkGetPods1000 is `kubectl get pods` over 1,000 running pods:
+// parsing the command line, listing through the API server and printing
+// the table (issue 7's figure: under 30 ms in the browser).
+func BenchmarkGetPods1000(b *testing.B) {
+	l := loop.New(describeEpoch)
+	s := apiserver.New(l, rand.New(rand.NewPCG(1, 1)))
+	c := client.New(s, "bench")
+	if _, err := client.Create(c, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default", Namespace: "default"}}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		p := &api.Pod{
+			ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("web-%04d", i), Namespace: "default", Labels: map[string]string{"app": "web"}},
+			Spec:       api.PodSpec{Containers: []api.Container{{Name: "web", Image: "nginx"}}},
+		}
+		out, err := client.Create(c, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.Status.Phase = api.PodRunning
+		out.Status.ContainerStatuses = []api.ContainerStatus{running("web", true)}
+		if _, err := client.UpdateStatus(c, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	k := New(c, noWait{})
+	ctx := context.Background()
+	for b.Loop() {
+		if code := k.Run(ctx, IO{Out: io.Discard, Err: io.Discard}, []string{"get", "pods"}); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

@@ -75,8 +75,7 @@ func (d *DNS) Start() error {
 func (d *DNS) Query(node string, src netip.Addr, server netip.Addr, name string) Answer {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	if d.net.router != nil {
-		v := d.net.router.Route(node, src, netip.AddrPortFrom(server, 53))
-		if v.Matched {
+		if v := d.net.router.Route(node, src, netip.AddrPortFrom(server, 53)); v.Matched {
 			if v.Reject || !v.To.IsValid() {
 				return Answer{Rcode: Timeout}
 			}
@@ -176,4 +175,51 @@ func (d *DNS) endpoints(s *api.Service, host string) []netip.Addr {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
 	return out
+}
+
+// QueryPTR asks server for the name of ip, as CoreDNS answers reverse
+// lookups: a Service's cluster IP is SVC.NS.svc.cluster.local, an
+// endpoint of a Service is HOSTNAME.SVC.NS.svc.cluster.local (its
+// hostname, or its address with dashes).
+func (d *DNS) QueryPTR(node string, src, server, ip netip.Addr) (string, Rcode) {
+	if a := d.Query(node, src, server, Zone); a.Rcode == Timeout {
+		return "", Timeout
+	}
+	if !d.reachesCoreDNS(node, src, server) {
+		return "", NXDomain // the upstream knows no cluster address
+	}
+	for _, s := range d.services.List() {
+		if s.Spec.ClusterIP == ip.String() {
+			return s.Name + "." + s.Namespace + ".svc." + Zone, NoError
+		}
+	}
+	for _, sl := range d.slices.List() {
+		svc := sl.Labels["kubernetes.io/service-name"]
+		if svc == "" {
+			continue
+		}
+		for _, ep := range sl.Endpoints {
+			for _, addr := range ep.Addresses {
+				if addr != ip.String() {
+					continue
+				}
+				host := strings.ReplaceAll(addr, ".", "-")
+				if ep.Hostname != nil {
+					host = *ep.Hostname
+				}
+				return host + "." + svc + "." + sl.Namespace + ".svc." + Zone, NoError
+			}
+		}
+	}
+	return "", NXDomain
+}
+
+// reachesCoreDNS reports whether server is the kube-dns Service with a
+// ready endpoint, from the client's node.
+func (d *DNS) reachesCoreDNS(node string, src, server netip.Addr) bool {
+	if d.net.router == nil {
+		return false
+	}
+	v := d.net.router.Route(node, src, netip.AddrPortFrom(server, 53))
+	return v.Matched && !v.Reject && v.To.IsValid()
 }

@@ -34,6 +34,7 @@ const ModuleName = "kubeplay_net"
 //	addr(h, ptr) -> 0; writes local ip(4) port(2) remote ip(4) port(2), big-endian
 //	wait(timeout_ns i64) -> 0; returns at once if anything happened since the last wait
 //	lookup(name_ptr, name_len, server u32, out_ptr, out_cap) -> count of IPv4 addresses written, or -rcode-1000
+//	lookup_ptr(ip u32, server u32, out_ptr, out_cap) -> length of the name written, or -rcode-1000
 
 // syscallFuel is what one call costs the guest, as a system call would.
 const syscallFuel = 1000
@@ -76,6 +77,9 @@ func (n *Network) Module(dns *DNS) runtime.HostModule {
 			def("wait", []api.ValueType{i64}, n.hostWait)
 			def("lookup", []api.ValueType{i32, i32, i32, i32, i32}, func(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
 				return hostLookup(dns, g, s, m, st)
+			})
+			def("lookup_ptr", []api.ValueType{i32, i32, i32, i32}, func(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+				return hostLookupPTR(dns, g, s, m, st)
 			})
 		},
 		Started: func(g *runtime.Guest) { n.socketsOf(g) },
@@ -348,4 +352,26 @@ func hostLookup(d *DNS, g *runtime.Guest, s *sockets, m api.Module, st []uint64)
 		return -int32(EINVAL)
 	}
 	return int32(n)
+}
+
+// hostLookupPTR asks a DNS server for an address's name.
+func hostLookupPTR(d *DNS, g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	if d == nil {
+		return -int32(EINVAL)
+	}
+	var ip, server [4]byte
+	binary.BigEndian.PutUint32(ip[:], uint32(st[0]))
+	binary.BigEndian.PutUint32(server[:], uint32(st[1]))
+	var src netip.Addr
+	if s.ns != nil {
+		src = s.ns.IP
+	}
+	name, rc := d.QueryPTR(g.Node(), src, netip.AddrFrom4(server), netip.AddrFrom4(ip))
+	if rc != NoError {
+		return -1000 - int32(rc)
+	}
+	if len(name) > int(st[3]) || !m.Memory().Write(uint32(st[2]), []byte(name)) {
+		return -int32(EINVAL)
+	}
+	return int32(len(name))
 }

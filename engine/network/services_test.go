@@ -201,3 +201,29 @@ func TestPodFiles(t *testing.T) {
 		"10.244.1.5\tweb-0.nginx.team.svc.cluster.local\tweb-0\n\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n",
 		HostsFile(p, "10.244.1.5", "web-0"))
 }
+
+func TestDNSReverse(t *testing.T) {
+	s := newServices(t)
+	src := netip.MustParseAddr("10.244.1.2")
+	dns := netip.MustParseAddr(ClusterDNS)
+	tests := []struct {
+		ip     string
+		server netip.Addr
+		name   string
+		rcode  Rcode
+	}{
+		{"10.96.0.20", dns, "web.default.svc.cluster.local", NoError},
+		{"10.244.1.8", dns, "web-0.nginx.default.svc.cluster.local", NoError},
+		{"10.244.1.5", dns, "10-244-1-5.local.default.svc.cluster.local", NoError}, // the first of its Services by name
+		{"10.244.9.9", dns, "", NXDomain},
+		{"10.96.0.20", Upstream, "", NXDomain},
+		{"10.96.0.20", netip.MustParseAddr("10.9.9.9"), "", Timeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ip+"@"+tt.server.String(), func(t *testing.T) {
+			name, rc := s.dns.QueryPTR("node01", src, tt.server, netip.MustParseAddr(tt.ip))
+			assert.Equal(t, tt.rcode, rc)
+			assert.Equal(t, tt.name, name)
+		})
+	}
+}

@@ -29,6 +29,8 @@ type network interface {
 	// Query asks server for a fully qualified name's IPv4 addresses; the
 	// int is the response code (3 NXDOMAIN), 100 when no server answered.
 	Query(name, server string) ([]string, int)
+	// QueryPTR asks server for an address's name, with the same codes.
+	QueryPTR(ip, server string) (string, int)
 }
 
 // guestNetwork is the network the applets use.
@@ -64,6 +66,9 @@ func (n isolated) Dial(ctx context.Context, addr string) (io.ReadWriteCloser, er
 
 // Query gets no answer: there is no network to reach a server on.
 func (n isolated) Query(name, server string) ([]string, int) { return nil, rcodeTimeout }
+
+// QueryPTR gets none either.
+func (n isolated) QueryPTR(ip, server string) (string, int) { return "", rcodeTimeout }
 
 const (
 	rcodeNXDomain = 3
@@ -106,10 +111,19 @@ func nslookupMain(p *proc) int {
 		server = args[1]
 	}
 	name := args[0]
-	if ip, err := netip.ParseAddr(name); err == nil {
+	if ip, err := netip.ParseAddr(name); err == nil && ip.Is4() {
+		host, rc := guestNetwork.QueryPTR(ip.String(), server)
+		if rc == rcodeTimeout {
+			p.printf(";; connection timed out; no servers could be reached\n\n")
+			return 1
+		}
 		p.printf("Server:\t\t%s\nAddress:\t%s:53\n\n", server, server)
-		p.printf("** server can't find %s.in-addr.arpa: NXDOMAIN\n\n", reverse(ip))
-		return 1
+		if rc != 0 {
+			p.printf("** server can't find %s.in-addr.arpa: NXDOMAIN\n\n", reverse(ip))
+			return 1
+		}
+		p.printf("%s.in-addr.arpa\tname = %s\n\n", reverse(ip), host)
+		return 0
 	}
 	rc := rcodeNXDomain
 	for _, fqdn := range searchCandidates(name) {

@@ -51,3 +51,13 @@ func (n podNetwork) Query(name, server string) ([]string, int) {
 	}
 	return out, int(rc)
 }
+
+func (n podNetwork) QueryPTR(ip, server string) (string, int) {
+	a, err1 := netip.ParseAddr(ip)
+	s, err2 := netip.ParseAddr(server)
+	if err1 != nil || err2 != nil {
+		return "", int(kpnet.NXDomain)
+	}
+	name, rc := kpnet.QueryPTR(a, s)
+	return name, int(rc)
+}

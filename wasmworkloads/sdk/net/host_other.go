@@ -21,5 +21,7 @@ func hostAddr(int32, unsafe.Pointer) int32                                  { re
 func hostWait(int64) int32                                                  { return 0 }
 func hostLookup(unsafe.Pointer, int32, uint32, unsafe.Pointer, int32) int32 { return -1000 - 100 }
 
+func hostLookupPTR(uint32, uint32, unsafe.Pointer, int32) int32 { return -1000 - 100 }
+
 // Available reports whether the host gives this module a network.
 const Available = false

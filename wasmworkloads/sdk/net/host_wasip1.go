@@ -40,5 +40,8 @@ func hostWait(timeoutNs int64) int32
 //go:wasmimport kubeplay_net lookup
 func hostLookup(name unsafe.Pointer, n int32, server uint32, out unsafe.Pointer, cap int32) int32
 
+//go:wasmimport kubeplay_net lookup_ptr
+func hostLookupPTR(ip uint32, server uint32, out unsafe.Pointer, cap int32) int32
+
 // Available reports whether the host gives this module a network.
 const Available = true

@@ -48,6 +48,25 @@ func Query(name string, server netip.Addr) ([]netip.Addr, Rcode) {
 	return addrs, NoError
 }
 
+// QueryPTR asks server for the name of an IPv4 address.
+func QueryPTR(ip, server netip.Addr) (string, Rcode) {
+	if !ip.Is4() || !server.Is4() {
+		return "", NXDomain
+	}
+	var out [256]byte
+	a, s := ip.As4(), server.As4()
+	n := hostLookupPTR(binary.BigEndian.Uint32(a[:]), binary.BigEndian.Uint32(s[:]), unsafe.Pointer(&out[0]), int32(len(out)))
+	switch {
+	case n == enosys:
+		return "", Timeout
+	case n <= -1000:
+		return "", Rcode(-n - 1000)
+	case n < 0:
+		return "", ServFail
+	}
+	return string(out[:n]), NoError
+}
+
 // Resolver is /etc/resolv.conf as the stub resolver reads it.
 type Resolver struct {
 	Nameservers []netip.Addr

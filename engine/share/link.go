@@ -160,6 +160,9 @@ func Decode(data string) (*Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the link is damaged: it is not base64url (%v)", err)
 	}
+	if len(raw) == 0 {
+		return nil, errors.New("the link carries nothing")
+	}
 	if raw[0] != Version {
 		return nil, fmt.Errorf("the link is of format %d, which this version of kubeplay does not read (it reads format %d)", raw[0], Version)
 	}

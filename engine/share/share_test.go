@@ -192,6 +192,7 @@ func TestDecodeRefuses(t *testing.T) {
 	flipped[len(flipped)/2] ^= 0x40
 	tests := []struct{ name, in, want string }{
 		{"empty", "#share=", "the link carries nothing"},
+		{"only a newline", "\n", "the link carries nothing"},
 		{"garbage", "#share=!!not*base64", "the link is damaged: it is not base64url"},
 		{"truncated", good[:len(good)/2], "the link is damaged or cut short"},
 		{"flipped bit", b64(flipped), "the link is damaged"},

@@ -262,6 +262,33 @@ async function main() {
     throw new BuildError('web/index.html has inline script or style, which the CSP forbids');
   }
   fs.writeFileSync(path.join(siteDir, 'index.html'), html);
+  // The embedded form (docs/embed.md) is the same page at another name:
+  // the page reads its name and shows only the views its fragment asks for.
+  fs.writeFileSync(path.join(siteDir, 'embed.html'), html);
+
+  // ---- the gallery of scenarios (web/scenarios), by stable names, with
+  // an index of their titles for the page's picker
+  const galleryDir = path.join(webDir, 'scenarios');
+  const gallery = fs.existsSync(galleryDir) ? fs.readdirSync(galleryDir).filter((f) => f.endsWith('.yaml')).sort() : [];
+  fs.mkdirSync(path.join(siteDir, 'scenarios'), { recursive: true });
+  const index = gallery.map((f) => {
+    const text = fs.readFileSync(path.join(galleryDir, f), 'utf8');
+    fs.writeFileSync(path.join(siteDir, 'scenarios', f), text);
+    const title = /^title:\s*(.+)$/m.exec(text)?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2');
+    if (!title) throw new BuildError(`web/scenarios/${f} has no title`);
+    return { name: f.slice(0, -'.yaml'.length), title };
+  });
+  fs.writeFileSync(path.join(siteDir, 'scenarios', 'index.json'), JSON.stringify(index));
+
+  // ---- embed.js: documentation pages load it by a stable name
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(srcDir, 'embed.js')],
+    format: 'iife',
+    entryNames: 'embed',
+    outdir: siteDir,
+    metafile: false,
+  });
 
   // ---- precompressed siblings
   const files = listFiles(siteDir);

@@ -45,7 +45,14 @@ func start(host js.Value) error {
 	if err != nil {
 		return err
 	}
-	store := openStorage()
+	o, err := readOpened(cfg)
+	if err != nil {
+		return err
+	}
+	store := memoryStorage()
+	if !o.fresh() {
+		store = openStorage()
+	}
 	seed := uint64(1)
 	if v := cfg.Get("seed"); v.Type() == js.TypeNumber {
 		seed = uint64(v.Int())
@@ -56,7 +63,7 @@ func start(host js.Value) error {
 			speed = sp
 		}
 	}
-	s, err := session.New(session.Config{
+	s, replayed, err := o.start(session.Config{
 		Cluster: cluster.Config{Seed: seed, Workers: 2, Start: time.Now().UTC().Truncate(time.Second), Modules: src, Data: store.cluster, DataDir: "."},
 		FS:      store.home,
 		Dir:     "/root",
@@ -69,6 +76,9 @@ func start(host js.Value) error {
 		return fmt.Errorf("the cluster did not start: %w", err)
 	}
 	pacer := s.Pace(time.Now, float64(speed))
+	if err := o.follow(host, s); err != nil {
+		return err
+	}
 	pg := page.New(page.Config{Session: s, Pacer: pacer, Home: store.home, HomeDir: "root"})
 	b := &bridge{host: host, s: s, page: pg, running: map[int]context.CancelFunc{}, calls: make(chan string, 256)}
 	go b.serve()
@@ -88,6 +98,8 @@ func start(host js.Value) error {
 		"memory":   store.memory,
 		"speed":    speed.String(),
 		"warnings": toJS(warnings),
+		"replayed": replayed,
+		"scenario": o.info(),
 	}
 	host.Call("ready", js.ValueOf(ready))
 	return nil

@@ -8,6 +8,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import './style.css';
+import './scenario.css';
 import { LineEditor } from './lineeditor.js';
 import { installCspStyleShim } from './cspstyles.js';
 import { EngineClient, checkWorkerMessage } from './bridge.js';
@@ -16,6 +17,7 @@ import { splitter, storedShares } from './layout.js';
 import { Tabs, isDirty, validPath, shellQuote } from './tabs.js';
 import { speedLabel, formatClock, formatDuration, storedSpeed, storeSpeed } from './clock.js';
 import { ClusterView } from './clusterview.js';
+import { EmbedHost, workerParams } from './embedhost.js';
 
 // Must run before xterm.js creates any element (see cspstyles.js).
 installCspStyleShim();
@@ -156,6 +158,8 @@ function exec(line) {
       }),
   );
 }
+
+let embedHost = null;
 
 // The engine's page protocol (docs/bridge.md).
 const engine = new EngineClient((m) => worker.postMessage(m));
@@ -397,6 +401,7 @@ function clean(text) {
 function startWorker() {
   const url = new URL(__WORKER_URL__, siteRoot);
   url.searchParams.set('speed', storedSpeed(storage));
+  for (const [k, v] of workerParams(window.location)) url.searchParams.set(k, v);
   try {
     worker = new Worker(url);
   } catch (err) {
@@ -406,6 +411,7 @@ function startWorker() {
   const w = worker;
   w.addEventListener('message', (event) => {
     if (w !== worker) return; // a worker that was replaced
+    if (embedHost?.handle(event.data)) return; // a scenario's step done
     const m = checkWorkerMessage(event.data);
     if (!m) {
       console.warn('kubeplay: ignoring a message from the worker', event.data);
@@ -1007,6 +1013,8 @@ const cluster = new ClusterView($('pane-cluster'), engine, {
   ask: (opts) => ask(opts),
   storage,
 });
+// The fragment's scenario or link, and the embedded form (embedhost.js).
+embedHost = new EmbedHost({ kubeplay: window.kubeplay, theme });
 
 function onEngineReady(info) {
   setControls(true);

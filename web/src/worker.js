@@ -133,10 +133,17 @@ for (const [name, image] of Object.entries(__IMAGES__)) {
   images[name] = { url: siteURL(image.url), size: image.size, sha256: image.sha256 };
 }
 
-// The speed the page asks the cluster to start at (kept across reloads).
+// The speed the page asks the cluster to start at (kept across reloads),
+// and what its fragment asks to open: a share link or a scenario, and the
+// page's address for the links kubeplay share makes (embedhost.js).
+const opened = {};
 let speed;
 try {
-  speed = new URL(self.location.href).searchParams.get('speed') ?? undefined;
+  const params = new URL(self.location.href).searchParams;
+  speed = params.get('speed') ?? undefined;
+  for (const key of ['share', 'scenario', 'url', 'fresh']) {
+    if (params.get(key)) opened[key] = params.get(key);
+  }
 } catch {
   speed = undefined;
 }
@@ -153,7 +160,7 @@ function parse(json) {
 }
 
 globalThis.kubeplayHost = {
-  config: { images, speed },
+  config: { images, speed, ...opened },
   ready(info) {
     if (failed) return;
     post({ type: 'ready', info: plain(info) });
@@ -180,6 +187,10 @@ globalThis.kubeplayHost = {
   batch(json) {
     const b = parse(json);
     if (b && b.type === 'batch') post(b);
+  },
+  scenario(json) {
+    const m = parse(json);
+    if (m && m.type === 'scenario' && Number.isSafeInteger(m.passed)) post({ type: 'scenario', passed: m.passed });
   },
 };
 

@@ -27,7 +27,10 @@ import (
 // 'self'. There is no inline script and no 'unsafe-eval': the one exception
 // needed is 'wasm-unsafe-eval', which allows WebAssembly compilation (the
 // engine and the container images are wasm) without allowing eval.
-const ContentSecurityPolicy = "default-src 'self'; " +
+const ContentSecurityPolicy = cspBase + "frame-ancestors 'self'"
+
+// cspBase is the policy but for who may frame the page.
+const cspBase = "default-src 'self'; " +
 	"script-src 'self' 'wasm-unsafe-eval'; " +
 	"worker-src 'self'; " +
 	"style-src 'self'; " +
@@ -36,8 +39,16 @@ const ContentSecurityPolicy = "default-src 'self'; " +
 	"connect-src 'self'; " +
 	"object-src 'none'; " +
 	"base-uri 'none'; " +
-	"form-action 'none'; " +
-	"frame-ancestors 'self'"
+	"form-action 'none'; "
+
+// EmbedContentSecurityPolicy is sent with embed.html, the page that
+// <kube-playground> (embed.js) puts in an iframe on documentation pages:
+// the same policy, but any page may frame it. It keeps its cluster in
+// memory and talks to its parent only by postMessage (docs/embed.md).
+const EmbedContentSecurityPolicy = cspBase + "frame-ancestors *"
+
+// embedName is the embedded form of the page.
+const embedName = "embed.html"
 
 // NotBuiltMessage is the body of the 503 answered for the page when the FS has
 // no index.html, which is what happens when cmd/serve was compiled before the
@@ -90,7 +101,7 @@ func New(files fs.FS, opts Options) http.Handler {
 
 // ServeHTTP answers GET and HEAD for the files of the site.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header())
+	setSecurityHeaders(w.Header(), r.URL.Path)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		plainError(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -106,8 +117,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // setSecurityHeaders sets the headers that every response carries, errors
 // included: an error page is a document too.
-func setSecurityHeaders(hdr http.Header) {
-	hdr.Set("Content-Security-Policy", ContentSecurityPolicy)
+func setSecurityHeaders(hdr http.Header, urlPath string) {
+	csp := ContentSecurityPolicy
+	if urlPath == "/"+embedName {
+		csp = EmbedContentSecurityPolicy
+	}
+	hdr.Set("Content-Security-Policy", csp)
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")

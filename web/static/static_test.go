@@ -465,3 +465,17 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// embed.html, which documentation pages frame, may be framed by any page;
+// its policy is otherwise the page's. Everything else stays unframeable.
+func TestEmbedMayBeFramed(t *testing.T) {
+	fsys := site()
+	fsys["embed.html"] = &fstest.MapFile{Data: []byte(indexHTML)}
+	h := static.New(fsys, static.Options{})
+	res, _ := do(t, h, http.MethodGet, "/embed.html")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, static.EmbedContentSecurityPolicy, res.Header.Get("Content-Security-Policy"))
+	assert.Equal(t, strings.Replace(static.ContentSecurityPolicy, "frame-ancestors 'self'", "frame-ancestors *", 1), static.EmbedContentSecurityPolicy)
+	res, _ = do(t, h, http.MethodGet, "/")
+	assert.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'self'")
+}

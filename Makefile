@@ -12,7 +12,7 @@ WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
 .SECONDEXPANSION:
 
-.PHONY: all build images site serve test test-go test-web clean apigen apigen-check
+.PHONY: all build images site serve test test-go test-web fuzz clean apigen apigen-check
 
 all: build
 
@@ -69,6 +69,20 @@ test-go:
 
 test-web: web/node_modules/.stamp
 	cd web && npm test
+
+# fuzz runs each Fuzz function of the engine for FUZZTIME, one after another
+# (plain `go test` runs only their seed corpora). FUZZFLAGS passes more,
+# such as -parallel=1 on a busy machine.
+FUZZTIME ?= 1m
+FUZZFLAGS ?=
+fuzz:
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' engine); do \
+	  d=$$(dirname $$f); \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz ./$$d $$t"; \
+	    $(GO) test ./$$d -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) || exit 1; \
+	  done; \
+	done
 
 # engine/api's resource types are generated from k8s.io/api by tools/apigen,
 # a module of its own so that k8s.io never enters the engine's go.mod.

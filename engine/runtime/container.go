@@ -26,9 +26,10 @@ type container struct {
 	procs     []*process // live processes: the container's own, then execs
 	killTimer *clock.Timer
 
-	cpu        int64 // CPU nanoseconds used by all its processes
-	fuel       int64 // the work they did
-	tokens     int64 // the host's fuel left to lend (see Options.BurstFuel)
+	cpu        int64     // CPU nanoseconds booked by all its processes
+	busyUntil  time.Time // when the work booked in cpu is done
+	fuel       int64     // the work they did
+	tokens     int64     // the host's fuel left to lend (see Options.BurstFuel)
 	refilled   time.Time
 	lastSample struct {
 		at  time.Time
@@ -170,7 +171,24 @@ func (c *container) run(fuel int64) time.Duration {
 		d = max(d, time.Duration(-c.tokens*int64(time.Second)/opts.HostFuelPerSecond))
 	}
 	c.cpu += int64(d) * c.shareMillis() / 1000
+	c.busyUntil = later(c.busyUntil, now).Add(d)
 	return d
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// cpuAt is the CPU time used by now: what run booked, less the part of
+// the last work that runs after now.
+func (c *container) cpuAt(now time.Time) int64 {
+	if ahead := c.busyUntil.Sub(now); ahead > 0 {
+		return c.cpu - int64(ahead)*c.shareMillis()/1000
+	}
+	return c.cpu
 }
 
 // shareMillis is the container's CPU share in millicores.
@@ -192,11 +210,12 @@ func (c *container) workTime(fuel int64) time.Duration {
 // since the previous look, as cAdvisor's is over its sampling window.
 func (c *container) stats(now time.Time) ContainerStats {
 	s := &c.lastSample
+	cpu := c.cpuAt(now)
 	if now.After(s.at) {
 		if !s.at.IsZero() {
-			s.rate = uint64(float64(c.cpu-s.cpu) / now.Sub(s.at).Seconds())
+			s.rate = uint64(float64(cpu-s.cpu) / now.Sub(s.at).Seconds())
 		}
-		s.at, s.cpu = now, c.cpu
+		s.at, s.cpu = now, cpu
 	}
-	return ContainerStats{Timestamp: now, UsageCoreNanoSeconds: uint64(c.cpu), UsageNanoCores: s.rate, WorkingSetBytes: c.memoryUsed(), Instructions: uint64(c.fuel)}
+	return ContainerStats{Timestamp: now, UsageCoreNanoSeconds: uint64(cpu), UsageNanoCores: s.rate, WorkingSetBytes: c.memoryUsed(), Instructions: uint64(c.fuel)}
 }

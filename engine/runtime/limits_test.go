@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -217,4 +218,27 @@ func TestSpinnerPastItsBurst(t *testing.T) {
 	work := f.rt.containers[id].fuel
 	assert.LessOrEqual(t, work, opts.BurstFuel+10*opts.HostFuelPerSecond+opts.SliceFuel, "the host's work is bounded")
 	t.Logf("10 s of spinning: %d instructions of work, %v of CPU", work, time.Duration(st.UsageCoreNanoSeconds))
+}
+
+// A throttled spinner's stats never show more than its share: the CPU
+// time of work booked ahead of the clock counts once the clock gets there.
+func TestSpinnerStatsNeverExceedItsShare(t *testing.T) {
+	for _, limit := range []int64{0, 500} {
+		t.Run(fmt.Sprintf("limit %dm", limit), func(t *testing.T) {
+			f := newFixture(t)
+			id := f.start(t, ContainerConfig{Name: "c", Resources: Resources{CPUMillis: limit}}, "kubeplay.test/spin")
+			share := int64(1000)
+			if limit > 0 {
+				share = limit
+			}
+			start := f.loop.Now()
+			for i := 0; i < 40; i++ {
+				f.loop.AdvanceBy(250 * time.Millisecond)
+				st, _ := f.rt.ContainerStats(id)
+				elapsed := f.loop.Now().Sub(start)
+				assert.LessOrEqual(t, int64(st.UsageCoreNanoSeconds), int64(elapsed)*share/1000, "at %v", elapsed)
+				assert.LessOrEqual(t, int64(st.UsageNanoCores), share*1_000_000, "at %v", elapsed)
+			}
+		})
+	}
 }

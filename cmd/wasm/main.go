@@ -80,13 +80,15 @@ func start(host js.Value) error {
 		return err
 	}
 	pg := page.New(page.Config{Session: s, Pacer: pacer, Home: store.home, HomeDir: "root"})
-	b := &bridge{host: host, s: s, page: pg, running: map[int]context.CancelFunc{}, calls: make(chan string, 256)}
+	b := &bridge{host: host, s: s, page: pg, running: map[int]context.CancelFunc{}, terms: map[int]*session.Terminal{}, calls: make(chan string, 256)}
 	go b.serve()
 	go run(host, pacer, pg)
 	js.Global().Set("kubeplayEngine", js.ValueOf(map[string]any{
 		"exec":      js.FuncOf(b.exec),
 		"interrupt": js.FuncOf(b.interrupt),
 		"call":      js.FuncOf(b.call),
+		"input":     js.FuncOf(b.input),
+		"complete":  js.FuncOf(b.complete),
 	}))
 	rep := s.Cluster().Restored()
 	warnings := append(store.warnings, rep.Dropped...)
@@ -137,22 +139,26 @@ type bridge struct {
 	calls   chan string // the page's requests, answered in order
 	mu      sync.Mutex
 	running map[int]context.CancelFunc
-	queue   sync.Mutex // commands run one at a time, in order
+	terms   map[int]*session.Terminal // what is typed while a command runs
+	queue   sync.Mutex                // commands run one at a time, in order
 }
 
 func (b *bridge) exec(this js.Value, args []js.Value) any {
 	id, line := args[0].Int(), args[1].String()
 	ctx, cancel := context.WithCancel(context.Background())
+	term := session.NewTerminal()
 	b.mu.Lock()
-	b.running[id] = cancel
+	b.running[id], b.terms[id] = cancel, term
 	b.mu.Unlock()
 	go func() {
 		b.queue.Lock()
 		defer b.queue.Unlock()
 		out := outputWriter{host: b.host, id: id}
-		code := b.s.Exec(ctx, line, out, out)
+		code := b.s.ExecTerminal(ctx, line, term, out, out)
+		term.Close()
 		b.mu.Lock()
 		delete(b.running, id)
+		delete(b.terms, id)
 		b.mu.Unlock()
 		cancel()
 		b.host.Call("exit", id, code)
@@ -164,11 +170,50 @@ func (b *bridge) interrupt(this js.Value, args []js.Value) any {
 	id := args[0].Int()
 	b.mu.Lock()
 	cancel, ok := b.running[id]
+	term := b.terms[id]
 	b.mu.Unlock()
 	if ok {
 		cancel()
 	}
+	if term != nil {
+		term.Close() // a command waiting for input wakes to its end
+	}
 	b.s.Shell().Reset()
+	return nil
+}
+
+// input passes what the user typed while command id runs (kubectl exec
+// -it reads it); input(id) without text is the end of the input (Ctrl-D).
+func (b *bridge) input(this js.Value, args []js.Value) any {
+	if len(args) < 1 || args[0].Type() != js.TypeNumber {
+		return "kubeplayEngine.input takes a command id and text"
+	}
+	b.mu.Lock()
+	term := b.terms[args[0].Int()]
+	b.mu.Unlock()
+	if term == nil {
+		return nil
+	}
+	if len(args) < 2 || args[1].Type() != js.TypeString {
+		term.Close()
+		return nil
+	}
+	_, _ = term.Write([]byte(args[1].String()))
+	return nil
+}
+
+// complete answers what Tab completes in a line (the shell's Complete),
+// through host.completion(id, JSON), from a goroutine: it may wait for
+// the cluster.
+func (b *bridge) complete(this js.Value, args []js.Value) any {
+	if len(args) != 3 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString || args[2].Type() != js.TypeNumber {
+		return "kubeplayEngine.complete takes an id, a line and a cursor"
+	}
+	id, line, cursor := args[0].Int(), args[1].String(), args[2].Int()
+	go func() {
+		c, _ := json.Marshal(b.s.Shell().Complete(line, cursor))
+		b.host.Call("completion", id, string(c))
+	}()
 	return nil
 }
 

@@ -160,4 +160,3 @@ func fileTime(content string, now time.Time) string {
 	}
 	return now.UTC().Format(diffTimeLayout)
 }
-

@@ -51,3 +51,37 @@ func TestExecInteractive(t *testing.T) {
 		})
 	}
 }
+
+// Tab completes commands, kubectl's verbs, resource types and object
+// names, and file names.
+func TestComplete(t *testing.T) {
+	s := newTestSession(t, runtime.NewFSSource(wasmtest.Modules(t)))
+	execLines(s, "kubectl create deployment web --image=busybox -- sleep 3600")
+	execLines(s, "kubectl create namespace web-team")
+	execLines(s, "mkdir manifests; touch manifests/a.yaml web.yaml")
+	tests := []struct {
+		line  string
+		start int
+		words []string
+	}{
+		{line: "kubec", start: 0, words: []string{"kubectl"}},
+		{line: "kubectl ro", start: 8, words: []string{"rollout"}},
+		{line: "k get deploy", start: 6, words: []string{"deployments"}},
+		{line: "kubectl get deployments w", start: 24, words: []string{"web"}},
+		{line: "kubectl get ns web", start: 15, words: []string{"web-team"}},
+		{line: "kubectl describe deploy/", start: 17, words: []string{"deploy/web"}},
+		{line: "kubectl rollout status deployment ", start: 34, words: []string{"web"}},
+		{line: "kubectl get pods -n kube-system etcd", start: 32, words: []string{"etcd-controlplane"}},
+		{line: "kubectl apply -f ", start: 17, words: []string{"manifests/", "web.yaml"}},
+		{line: "cat manifests/", start: 4, words: []string{"manifests/a.yaml"}},
+		{line: "echo hi | gre", start: 10, words: []string{"grep"}},
+		{line: "kubectl get --no", start: 12, words: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			c := s.Shell().Complete(tt.line, len(tt.line))
+			assert.Equal(t, tt.start, c.Start)
+			assert.Equal(t, tt.words, c.Words)
+		})
+	}
+}

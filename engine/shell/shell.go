@@ -73,7 +73,7 @@ type Shell struct {
 	pending string
 	history []string
 	out     io.Writer
-	term    io.Reader // what the user types while a command runs, if anything
+	term    io.Reader                 // what the user types while a command runs, if anything
 	clock   atomic.Pointer[time.Time] // the cluster's time, as last read
 }
 

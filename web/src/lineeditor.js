@@ -18,7 +18,8 @@
 // Ctrl-B/F, Ctrl-Left/Right and Alt-B/F (word), Ctrl-U (clear line), Ctrl-K
 // (kill to end), Ctrl-W and Alt-Backspace (delete word), Alt-D (delete word
 // forward), Ctrl-D (delete), Ctrl-L (clear screen), Up/Down and Ctrl-P/N
-// (history), Ctrl-C (cancel the line), Enter.
+// (history), Ctrl-C (cancel the line), Tab (completion, through oncomplete),
+// Enter.
 
 import { wcwidth as defaultWcwidth } from './wcwidth.js';
 
@@ -26,6 +27,15 @@ const segmenter =
   typeof Intl !== 'undefined' && typeof Intl.Segmenter === 'function'
     ? new Intl.Segmenter(undefined, { granularity: 'grapheme' })
     : null;
+
+/** The longest prefix the words share. */
+function commonPrefix(words) {
+  let p = words[0] ?? '';
+  for (const w of words) {
+    while (!w.startsWith(p)) p = p.slice(0, -1);
+  }
+  return p;
+}
 
 /** Split text into user-perceived characters (grapheme clusters). */
 export function graphemes(text) {
@@ -209,6 +219,64 @@ export class LineEditor {
   oncancel = null;
 
   /**
+   * Tab completion, set by the page: (line, cursor) => Promise of {start,
+   * words}, where cursor and start are UTF-16 indexes into the line and the
+   * words may replace line.slice(start, cursor). The answer comes later
+   * than the key, so what the editor then draws goes to onoutput(text).
+   */
+  oncomplete = null;
+
+  /** Receives what the editor draws outside feed() (completions). */
+  onoutput = null;
+
+  #tabs = 0; // Tab presses in a row: the second one lists the choices
+
+  #askCompletion() {
+    if (typeof this.oncomplete !== 'function') return;
+    const line = this.line;
+    const cur = this.#cur;
+    const before = this.#g.slice(0, cur).join('');
+    const list = ++this.#tabs > 1;
+    Promise.resolve()
+      .then(() => this.oncomplete(line, before.length))
+      .then(
+        (c) => {
+          // Too late if the line changed meanwhile.
+          if (!c || !this.#active || this.line !== line || this.#cur !== cur) return;
+          const out = this.complete(c, list);
+          if (out && typeof this.onoutput === 'function') this.onoutput(out);
+        },
+        () => {},
+      );
+  }
+
+  /**
+   * Apply a completion {start, words} to the word before the cursor, as
+   * bash does: one word is put in whole (with a space after it unless it
+   * is a directory, ending in "/"); several put in what they share; when
+   * they share nothing more and list is true, they are listed under the
+   * line. Returns the output to write.
+   */
+  complete({ start, words }, list = false) {
+    if (!this.#active || !Array.isArray(words)) return '';
+    const before = this.#g.slice(0, this.#cur).join('');
+    if (!(start >= 0 && start <= before.length)) return '';
+    const word = before.slice(start);
+    const choices = words.map(String).filter((w) => w.startsWith(word));
+    if (choices.length === 0) return '';
+    let add = commonPrefix(choices).slice(word.length);
+    if (choices.length === 1 && !choices[0].endsWith('/')) add += ' ';
+    if (add) {
+      this.#insert(add);
+      this.#tabs = 0;
+      return this.#flush();
+    }
+    if (!list || choices.length < 2) return '';
+    const shown = this.#promptStyled + sanitize(this.line);
+    return this.hide() + shown + '\r\n' + choices.map(sanitize).join('  ') + '\r\n' + this.show();
+  }
+
+  /**
    * Show a new prompt. The terminal cursor must be at the start of a line.
    * A line put aside by submit() comes back.
    */
@@ -255,10 +323,12 @@ export class LineEditor {
         continue;
       }
       if (token.key === 'tab') {
-        // No completion. A lone Tab key does nothing; tabs in pasted text become spaces.
+        // A lone Tab completes; tabs in pasted text become spaces.
         if (data.length > 1) this.#insert(' ');
+        else this.#askCompletion();
         continue;
       }
+      this.#tabs = 0;
       this.#apply(token);
     }
     out += this.#flush();

@@ -72,6 +72,15 @@ function checkPageMessage(m) {
       return typeof m.line === 'string' && m.line.length <= MAX_LINE ? { type: 'exec', id, line: m.line } : null;
     case 'interrupt':
       return { type: 'interrupt', id };
+    case 'input':
+      // What the user types while command id runs; data null is Ctrl-D.
+      if (m.data === null) return { type: 'input', id, data: null };
+      return typeof m.data === 'string' && m.data.length <= MAX_LINE ? { type: 'input', id, data: m.data } : null;
+    case 'complete':
+      // Tab: the line and the cursor (a UTF-16 index into it).
+      if (typeof m.line !== 'string' || m.line.length > MAX_LINE) return null;
+      if (!Number.isSafeInteger(m.cursor) || m.cursor < 0 || m.cursor > m.line.length) return null;
+      return { type: 'complete', id, line: m.line, cursor: m.cursor };
     case 'call': {
       if (typeof m.op !== 'string' || !OP.test(m.op)) return null;
       if (m.args !== undefined && (m.args === null || typeof m.args !== 'object' || Array.isArray(m.args))) return null;
@@ -98,6 +107,9 @@ self.addEventListener('message', (event) => {
   deliver();
 });
 
+// The lines of the completions asked for, by id.
+const completing = new Map();
+
 // Pass waiting messages to the engine, in order, once it exists.
 function deliver() {
   const engine = globalThis.kubeplayEngine;
@@ -107,6 +119,15 @@ function deliver() {
     try {
       if (m.type === 'exec') engine.exec(m.id, m.line);
       else if (m.type === 'interrupt') engine.interrupt(m.id);
+      else if (m.type === 'input') {
+        if (m.data === null) engine.input(m.id);
+        else engine.input(m.id, m.data);
+      } else if (m.type === 'complete') {
+        // The engine counts bytes of UTF-8.
+        const cursor = new TextEncoder().encode(m.line.slice(0, m.cursor)).length;
+        completing.set(m.id, m.line);
+        engine.complete(m.id, m.line, cursor);
+      }
       else {
         const refused = engine.call(m.json);
         if (refused) post({ type: 'reply', id: m.id, error: String(refused) });
@@ -179,6 +200,16 @@ globalThis.kubeplayHost = {
   },
   error(message) {
     fail(String(message));
+  },
+  completion(id, json) {
+    const line = completing.get(Number(id)) ?? '';
+    completing.delete(Number(id));
+    const c = parse(json);
+    if (!c) return;
+    // start becomes a UTF-16 index into the line again.
+    const bytes = new TextEncoder().encode(line).slice(0, Number(c.start) || 0);
+    const start = new TextDecoder().decode(bytes).length;
+    post({ type: 'completion', id: Number(id), start, words: Array.isArray(c.words) ? c.words.map(String) : [] });
   },
   reply(json) {
     const r = parse(json);

@@ -116,6 +116,7 @@ function setup(cols = 80, opts = {}) {
     const want = expectedCursor('$ ', graphemes(ed.line), ed.cursor, cols);
     assert.deepEqual({ row: screen.y, col: screen.x }, want, 'terminal cursor is at the editor cursor');
   };
+  feed.screen = screen;
   return { ed, screen, feed, check };
 }
 
@@ -496,4 +497,77 @@ test('random editing across prompts', () => {
       assert.deepEqual({ row: screen.y - start, col: screen.x }, want, `cols ${cols} step ${step}`);
     }
   }
+});
+
+test('Tab completes through oncomplete: one word, a shared prefix, then the list', async () => {
+  const { ed, screen, feed, check } = setup();
+  const written = [];
+  ed.onoutput = (text) => {
+    written.push(text);
+    screen.write(text);
+  };
+  const answers = {
+    'kubectl ro': { start: 8, words: ['rollout'] },
+    'kubectl rollout status deploy/': { start: 23, words: ['deploy/web', 'deploy/worker'] },
+    'kubectl rollout status deploy/w': { start: 23, words: ['deploy/web', 'deploy/worker'] },
+    'cat manif': { start: 4, words: ['manifests/'] },
+  };
+  ed.oncomplete = (line, cursor) => {
+    assert.equal(cursor, line.length);
+    return Promise.resolve(answers[line] ?? { start: cursor, words: [] });
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  feed('kubectl ro');
+  feed('\t');
+  await settle();
+  assert.equal(ed.line, 'kubectl rollout ');
+  check();
+
+  feed('status deploy/');
+  feed('\t');
+  await settle();
+  assert.equal(ed.line, 'kubectl rollout status deploy/w', 'the shared prefix');
+  check();
+
+  feed('\t');
+  await settle();
+  assert.equal(ed.line, 'kubectl rollout status deploy/w', 'nothing more to add');
+  feed('\t');
+  await settle();
+  assert.match(written.at(-1), /deploy\/web  deploy\/worker\r\n/, 'the second Tab lists the choices');
+  assert.equal(screen.text(screen.y), '$ kubectl rollout status deploy/w', 'under the list, the prompt and line again');
+  assert.equal(screen.rows[screen.y - 1].filter((c) => c !== null).join(''), 'deploy/web  deploy/worker');
+});
+
+test('Tab completes a directory without a space after it', async () => {
+  const { ed, feed, check } = setup();
+  ed.oncomplete = () => Promise.resolve({ start: 4, words: ['manifests/'] });
+  ed.onoutput = (text) => feed.screen.write(text);
+  feed('cat manif');
+  feed('\t');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(ed.line, 'cat manifests/');
+  check();
+});
+
+test('a completion that comes after the line changed is dropped', async () => {
+  const { ed, feed } = setup();
+  let resolve;
+  ed.oncomplete = () => new Promise((r) => (resolve = r));
+  ed.onoutput = () => assert.fail('nothing to draw');
+  feed('kub');
+  feed('\t');
+  await new Promise((r) => setTimeout(r, 0));
+  feed('e');
+  resolve({ start: 0, words: ['kubectl'] });
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(ed.line, 'kube');
+});
+
+test('without oncomplete a lone Tab does nothing', () => {
+  const { ed, feed } = setup();
+  feed('ab');
+  feed('\t');
+  assert.equal(ed.line, 'ab');
 });

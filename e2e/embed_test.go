@@ -115,6 +115,8 @@ func TestEmbed(t *testing.T) {
 	waitReady(t, fresh)
 	assert.Equal(t, pods, run(t, fresh, "kubectl get pods -o name").Output, "the replayed cluster has the same pods")
 	screenshot(t, fresh, "share-opened.png")
+	// The playground offers the gallery from its header.
+	until(t, fresh, "the gallery in the header", `Array.from(document.querySelectorAll('#scenario-pick option')).some(o => o.value === 'pods' && o.textContent === 'Pods and containers')`)
 
 	// The plain iframe form, as a page of its own: only the terminal and
 	// the cluster, the commands run.

@@ -27,6 +27,9 @@ type Config struct {
 	// Home is the home directory in FS ("root"): the journal carries the
 	// changes to its files; "" carries none.
 	Home string
+	// Editor is the host's editor for kubectl edit (the page's); nil
+	// leaves $KUBE_EDITOR and $EDITOR.
+	Editor shell.EditFunc
 }
 
 // Session is a running cluster with a shell in front of it.
@@ -71,6 +74,7 @@ func New(cfg Config) (*Session, error) {
 		Unlock: s.settle,
 		Now:    c.Now,
 		Cloud:  cloud{c},
+		Editor: cfg.Editor,
 	})
 	if err != nil {
 		return nil, err

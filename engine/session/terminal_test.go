@@ -85,3 +85,21 @@ func TestComplete(t *testing.T) {
 		})
 	}
 }
+
+// The host's editor (the page's) edits for kubectl edit when it has one.
+func TestEditWithTheHostsEditor(t *testing.T) {
+	var opened string
+	s, err := New(Config{
+		Cluster: clusterConfig(runtime.NewFSSource(wasmtest.Modules(t))), FS: memFS(t), Dir: "/root",
+		Editor: func(_ context.Context, name string, text []byte) ([]byte, error) {
+			opened = name
+			return bytes.Replace(text, []byte("replicas: 1\n"), []byte("replicas: 2\n"), 1), nil
+		},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	execLines(s, "kubectl create deployment web --image=busybox -- sleep 3600")
+	assert.Equal(t, "deployment.apps/web edited\n", execLines(s, "kubectl edit deploy/web"))
+	assert.Equal(t, "/tmp/kubectl-edit-web.yaml", opened)
+	assert.Equal(t, "2", execLines(s, "kubectl get deploy web -o jsonpath={.spec.replicas}"))
+}

@@ -120,6 +120,7 @@ func (s *Shell) kubectlCmd(ctx context.Context, hc interp.HandlerContext, args [
 	}
 	s.cfg.Lock()
 	defer s.cfg.Unlock()
+	s.cmdEnv = hc.Env
 	return s.kubectl.Run(ctx, kubectl.IO{In: in, Out: hc.Stdout, Err: hc.Stderr, Terminal: term}, args)
 }
 

@@ -62,6 +62,9 @@ type Config struct {
 	Now func() time.Time
 	// Cloud is what the kubeplay command drives; nil leaves it without.
 	Cloud Cloud
+	// Editor is the host's editor for kubectl edit (the page's); nil
+	// means $KUBE_EDITOR or $EDITOR.
+	Editor EditFunc
 }
 
 // Shell runs command lines.
@@ -74,6 +77,7 @@ type Shell struct {
 	history []string
 	out     io.Writer
 	term    io.Reader                 // what the user types while a command runs, if anything
+	cmdEnv  expand.Environ            // the environment of the kubectl command running
 	clock   atomic.Pointer[time.Time] // the cluster's time, as last read
 }
 

@@ -140,6 +140,11 @@ func (k *Kubectl) fail(io IO, err error) int {
 		fmt.Fprintln(io.Err, ce.Error())
 		return ce.code
 	}
+	var pe podExitError
+	if errors.As(err, &pe) {
+		fmt.Fprint(io.Err, strings.TrimSuffix(pe.Error(), "\n")+"\n")
+		return pe.code
+	}
 	if errors.Is(err, context.Canceled) {
 		return 130
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -27,6 +28,7 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 	tty := fs.Bool("tty", "t", false)
 	rm := fs.Bool("rm", "", false)
 	attach := fs.Bool("attach", "", false)
+	podTimeout := fs.Duration("pod-running-timeout", time.Minute)
 	extra := runFlags(fs)
 	fs.lookup("dry-run").noOptValue = "unchanged"
 	pos, rest, err := fs.Parse(args)
@@ -39,8 +41,14 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 	if *image == "" {
 		return errors.New(`required flag(s) "image" not set`)
 	}
-	if *interactive || *tty || *rm || *attach {
-		return errors.New("attaching to a container (-i, -t, --attach, --rm) is not available in this playground yet; run the pod, then use `kubectl logs`")
+	attaching := *interactive || *tty || *attach
+	switch {
+	case *tty && !*interactive:
+		return errors.New("-i/--stdin is required for containers with -t/--tty=true")
+	case *rm && !attaching:
+		return errors.New("--rm should only be used for attached containers")
+	case attaching && *dryRun != "none":
+		return errors.New("--dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)")
 	}
 	switch *restart {
 	case api.RestartAlways, api.RestartOnFailure, api.RestartNever:
@@ -54,6 +62,9 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	pod.Namespace = k.ns(nsFlag)
+	if attaching {
+		return k.runAttach(ctx, io, pod, *interactive, *tty, *rm, *podTimeout)
+	}
 	extra.dryRun, extra.output, extra.port, extra.labels = *dryRun, *output, *port, *labels
 	return k.createRun(io, fs, pod, extra)
 }

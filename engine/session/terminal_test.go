@@ -103,3 +103,15 @@ func TestEditWithTheHostsEditor(t *testing.T) {
 	assert.Equal(t, "/tmp/kubectl-edit-web.yaml", opened)
 	assert.Equal(t, "2", execLines(s, "kubectl get deploy web -o jsonpath={.spec.replicas}"))
 }
+
+// kubectl run -it says that typed input does not reach the container.
+func TestRunInteractiveSaysInputIsNotPassed(t *testing.T) {
+	s := newTestSession(t, runtime.NewFSSource(wasmtest.Modules(t)))
+	var out bytes.Buffer
+	term := NewTerminal()
+	require.NoError(t, term.Close())
+	code := s.ExecTerminal(context.Background(), "kubectl run -it --rm --restart=Never b --image=busybox -- echo hi", term, &out, &out)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out.String(), "Warning: the playground cannot pass input to a container's main process yet")
+	assert.Contains(t, out.String(), "hi\npod \"b\" deleted\n")
+}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -81,8 +82,32 @@ var catalog = map[string]ImageConfig{
 // catalog. A cluster's registry (Registry) also knows what its users
 // tagged and loaded; the runtime asks it through Engine.LookupImage.
 func LookupImage(ref string) (ImageConfig, bool) {
-	cfg, ok := catalog[api.ImageRepository(ref)]
+	repo := api.ImageRepository(ref)
+	cfg, ok := catalog[repo]
+	if ok && !catalogHasTag(repo, ref) {
+		return ImageConfig{}, false
+	}
 	return cfg, ok
+}
+
+// catalogTags are the tag rules of repositories whose tags are well
+// known: a reference to a tag the real registry does not have fails to
+// pull as it would there, so the documentation's mistyped nginx:1.161
+// leaves its rollout stuck in ImagePullBackOff. Other repositories take
+// any tag.
+var catalogTags = map[string]*regexp.Regexp{
+	// nginx's official image: 1, 1.N and 1.N.P (stable and mainline
+	// lines up to 1.31), the named lines and the variants' suffixes.
+	"docker.io/library/nginx": regexp.MustCompile(`^(latest|mainline|stable|(1(\.([0-9]|[12][0-9]|3[01])(\.[0-9]|\.[12][0-9])?)?|mainline|stable)(-(alpine|alpine-perl|alpine-slim|alpine-otel|perl|bookworm|bookworm-perl|bookworm-otel|trixie|trixie-perl|trixie-otel|otel))?|alpine|alpine-perl|alpine-slim|perl|bookworm|trixie|otel)$`),
+}
+
+// catalogHasTag reports whether the catalog's repository has ref's tag.
+func catalogHasTag(repo, ref string) bool {
+	re, ok := catalogTags[repo]
+	if !ok || strings.Contains(api.NormalizeImage(ref), "@") {
+		return true
+	}
+	return re.MatchString(api.ImageTag(ref))
 }
 
 // KnownRepositories lists the repositories the registry serves, sorted.
@@ -160,6 +185,10 @@ type ErrImageNotFound struct {
 
 func (e ErrImageNotFound) Error() string {
 	n := api.NormalizeImage(e.Ref)
+	if _, ok := catalog[api.ImageRepository(e.Ref)]; ok {
+		// The repository exists; the tag does not.
+		return fmt.Sprintf("rpc error: code = NotFound desc = failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", n, n, n)
+	}
 	holds := e.Holds
 	if holds == nil {
 		holds = catalogNames(nil)

@@ -156,3 +156,35 @@ func TestImageNotFound(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "busybox", cfg.Module)
 }
+
+// nginx's tags are known: a tag its registry does not have fails to pull
+// with containerd's "not found", as the documentation's nginx:1.161 does.
+func TestCatalogTags(t *testing.T) {
+	tests := []struct {
+		ref string
+		ok  bool
+	}{
+		{"nginx", true},
+		{"nginx:1.14.2", true},
+		{"nginx:1.16.1", true},
+		{"nginx:1.29", true},
+		{"nginx:1", true},
+		{"nginx:stable-alpine", true},
+		{"nginx:1.27.3-alpine-slim", true},
+		{"docker.io/library/nginx:mainline", true},
+		{"nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000", true},
+		{"nginx:1.161", false},
+		{"nginx:1.16.100", false},
+		{"nginx:2.0", false},
+		{"nginx:lates", false},
+		{"busybox:1.161", true}, // other repositories take any tag
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			_, ok := LookupImage(tt.ref)
+			assert.Equal(t, tt.ok, ok)
+		})
+	}
+	assert.Equal(t, `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.161": failed to resolve reference "docker.io/library/nginx:1.161": docker.io/library/nginx:1.161: not found`,
+		ErrImageNotFound{Ref: "nginx:1.161"}.Error())
+}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"io/fs"
+	"path"
 	"testing/fstest"
 	"time"
 )
@@ -33,6 +34,13 @@ func withLayer(name string) fs.FS {
 	}
 	for k, v := range l {
 		m[k] = v
+		// The directories a layer makes carry its time, not the zero
+		// time fstest gives the ones it infers.
+		for d := path.Dir(k); d != "."; d = path.Dir(d) {
+			if _, ok := m[d]; !ok {
+				m[d] = &fstest.MapFile{Mode: fs.ModeDir | 0o755, ModTime: v.ModTime}
+			}
+		}
 	}
 	return m
 }

@@ -33,22 +33,31 @@ type rootFS struct {
 // the root user.
 func imageFiles(cfg ImageConfig) fs.FS { return withLayer(cfg.Layer) }
 
+// baseBuilt is when the base layer's files were made, as an image's files
+// carry their build's time (busybox 1.37.0's image was built then).
+var baseBuilt = time.Date(2024, 9, 26, 21, 31, 42, 0, time.UTC)
+
 var baseImage = func() fstest.MapFS {
 	m := fstest.MapFS{
-		"etc/passwd":   {Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n"), Mode: 0o644},
-		"etc/group":    {Data: []byte("root:x:0:\nnobody:x:65534:\n"), Mode: 0o644},
-		"etc/hostname": {Data: []byte("localhost\n"), Mode: 0o644},
+		"etc/passwd":   {Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n"), Mode: 0o644, ModTime: baseBuilt},
+		"etc/group":    {Data: []byte("root:x:0:\nnobody:x:65534:\n"), Mode: 0o644, ModTime: baseBuilt},
+		"etc/hostname": {Data: []byte("localhost\n"), Mode: 0o644, ModTime: baseBuilt},
 	}
 	for _, d := range []string{"bin", "dev", "etc", "home", "proc", "root", "sys", "usr", "usr/bin", "usr/local", "var", "var/log"} {
-		m[d] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+		m[d] = &fstest.MapFile{Mode: fs.ModeDir | 0o755, ModTime: baseBuilt}
 	}
-	m["tmp"] = &fstest.MapFile{Mode: fs.ModeDir | fs.ModeSticky | 0o777}
+	m["tmp"] = &fstest.MapFile{Mode: fs.ModeDir | fs.ModeSticky | 0o777, ModTime: baseBuilt}
 	return m
 }()
 
 func newRootFS(cfg ContainerConfig, now func() time.Time) (*rootFS, error) {
 	upper, err := mem.NewFS()
 	if err != nil {
+		return nil, err
+	}
+	// mem stamps its root, and every directory MkdirAll makes, with the
+	// host's clock: the container's start time stands in for it.
+	if err := hackpadfs.Chtimes(upper, ".", now(), now()); err != nil {
 		return nil, err
 	}
 	root := vfs.NewOverlay(imageFiles(cfg.Image.Config), upper, now)
@@ -69,7 +78,7 @@ func newRootFS(cfg ContainerConfig, now func() time.Time) (*rootFS, error) {
 }
 
 func writeFile(fsys hackpadfs.FS, name string, data []byte, at time.Time) error {
-	if err := hackpadfs.MkdirAll(fsys, path.Dir(name), 0o755); err != nil {
+	if err := MkdirAt(fsys, path.Dir(name), at); err != nil {
 		return err
 	}
 	if err := hackpadfs.WriteFullFile(fsys, name, data, 0o644); err != nil {
@@ -101,7 +110,7 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time) (vfs.Mount, error) {
 		return vfs.Mount{}, fmt.Errorf("cannot mount over /")
 	}
 	if fi.IsDir() {
-		err = hackpadfs.MkdirAll(root, point, 0o755)
+		err = MkdirAt(root, point, at)
 	} else if _, statErr := hackpadfs.Stat(root, point); statErr != nil {
 		err = writeFile(root, point, nil, at)
 	}

@@ -106,3 +106,32 @@ func TestEmptyDirIsShared(t *testing.T) {
 	require.NotNil(t, res)
 	assert.Equal(t, "private\nfrom-writer\n", got.String(), "an exec sees its container's root and mounts")
 }
+
+// A container sees no time but the virtual clock's and its images': its
+// root, the directories made for its mounts and files, and the base
+// image's directories carry them, never the host's clock.
+func TestRootFileSystemTimes(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC)
+	cfg := ContainerConfig{
+		Files:  map[string][]byte{"/etc/kubeplay/deep/file": []byte("x")},
+		Mounts: []Mount{{ContainerPath: "/srv/www/data", Source: newVolume(t, map[string]string{"k": "v"})}},
+	}
+	cfg.Image.Config = ImageConfig{Layer: "nginx"}
+	root, err := newRootFS(cfg, func() time.Time { return at })
+	require.NoError(t, err)
+	want := map[string]time.Time{
+		"/":                     at,
+		"/srv":                  at,
+		"/srv/www":              at,
+		"/etc/kubeplay/deep":    at,
+		"/bin":                  baseBuilt,
+		"/usr/share/nginx":      nginxBuilt,
+		"/usr/share/nginx/html": nginxBuilt,
+	}
+	for name, when := range want {
+		st, errno := root.fs.Stat(name)
+		require.Zero(t, errno, name)
+		got := time.Unix(0, st.Mtim).UTC()
+		assert.True(t, got.Equal(when), "%s: %v, want %v", name, got, when)
+	}
+}

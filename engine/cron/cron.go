@@ -229,6 +229,9 @@ func (s Schedule) Next(t time.Time) time.Time {
 	if s.every > 0 {
 		return t.Add(s.every - time.Duration(t.Nanosecond()))
 	}
+	if s.never() {
+		return time.Time{}
+	}
 	out := t.Location()
 	if s.loc != nil {
 		t = t.In(s.loc)
@@ -254,6 +257,18 @@ func (s Schedule) Next(t time.Time) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// never reports whether a field matches no value, as one written "," does
+// (robfig/cron, as upstream, takes an empty list): Next would walk five
+// years of minutes to find nothing, a tenth of a second each time the
+// controller asks.
+func (s Schedule) never() bool {
+	days := s.dom != 0 || s.dow != 0
+	if s.domAny || s.dowAny {
+		days = s.dom != 0 && s.dow != 0
+	}
+	return s.minute == 0 || s.hour == 0 || s.month == 0 || !days
 }
 
 func (s Schedule) dayMatches(t time.Time) bool {

@@ -68,6 +68,12 @@ func TestNext(t *testing.T) {
 		{"0 0 ? * 5", at(1, 2, 0, 0)},   // ? is *: only Fridays
 		{"0 0 29 2 *", time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC)},
 		{"0 0 30 2 *", time.Time{}},
+		{", * * * *", time.Time{}}, // an empty list matches nothing
+		{"* , * * *", time.Time{}},
+		{"* * , * *", time.Time{}},
+		{"* * * , *", time.Time{}},
+		{"* * * * ,", time.Time{}},
+		{"0 0 , * 5", at(1, 2, 0, 0)}, // no day of the month, but Fridays
 		{"@yearly", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{"@annually", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{"@monthly", at(2, 1, 0, 0)},

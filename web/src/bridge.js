@@ -8,6 +8,9 @@
 const MAX_TEXT = 4 << 20;
 
 /** checkWorkerMessage returns m if it has the shape of a worker message, else null. */
+// MAX_WORDS bounds a completion's choices.
+const MAX_WORDS = 10000;
+
 export function checkWorkerMessage(m) {
   if (!m || typeof m !== 'object' || Array.isArray(m) || typeof m.type !== 'string') return null;
   const id = m.id;
@@ -21,6 +24,12 @@ export function checkWorkerMessage(m) {
       return okID && Number.isFinite(m.code) ? m : null;
     case 'error':
       return typeof m.message === 'string' ? m : null;
+    case 'completion':
+      // What Tab completes: words that may replace line.slice(start, cursor).
+      return okID && Number.isSafeInteger(m.start) && m.start >= 0 && Array.isArray(m.words) &&
+        m.words.length <= MAX_WORDS && m.words.every((w) => typeof w === 'string' && w.length <= MAX_TEXT)
+        ? m
+        : null;
     case 'reply':
       return okID && (m.error === undefined || typeof m.error === 'string') ? m : null;
     case 'batch':

@@ -196,6 +196,20 @@ term.loadAddon(fit);
 term.open(container);
 
 const editor = new LineEditor({ prompt: '$ ', promptStyle: '1;32', columns: term.cols, historySize: 1000 });
+// Tab asks the engine's shell what completes the word before the cursor;
+// the answer comes as a completion message with the same id.
+const completions = new Map(); // id -> resolve
+editor.oncomplete = (line, cursor) =>
+  new Promise((resolve) => {
+    if (state !== 'ready' || !worker) {
+      resolve(null);
+      return;
+    }
+    const id = nextId++;
+    completions.set(id, resolve);
+    worker.postMessage({ type: 'complete', id, line, cursor });
+  });
+editor.onoutput = (text) => write(text);
 // Ctrl-C at a "> " prompt abandons the multi-line command in the shell too.
 editor.oncancel = () => {
   if (!continuation) return;
@@ -430,6 +444,12 @@ function startWorker() {
       case 'error':
         fail(m.message);
         break;
+      case 'completion': {
+        const resolve = completions.get(m.id);
+        completions.delete(m.id);
+        resolve?.({ start: m.start, words: m.words });
+        break;
+      }
       default:
         engine.handle(m);
     }

@@ -20,7 +20,7 @@ import (
 var transcriptScript = []string{
 	"echo hello | tr a-z A-Z",
 	"kubectl get nodes -o name",
-	"kubectl get ns",
+	"kubectl get ns -o custom-columns=NAME:.metadata.name,STATUS:.status.phase", // AGE would depend on the pace
 	"kubectl create namespace team",
 	"kubectl create configmap settings -n team --from-literal=color=blue",
 	"kubectl get cm settings -n team -o jsonpath='{.data.color}{\"\\n\"}'",

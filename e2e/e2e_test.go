@@ -216,24 +216,6 @@ func TestPlayground(t *testing.T) {
 		screenshot(t, ctx, "terminal.png")
 	})
 
-	t.Run("completion", func(t *testing.T) {
-		// Tab completes a verb through the engine's shell: "kubectl desc"
-		// becomes "kubectl describe ", and the line runs as typed on.
-		typeLine(t, ctx, "clear")
-		require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.xterm-helper-textarea`))))
-		for _, r := range "kubectl desc" {
-			press(t, ctx, input.DispatchKeyEventParams{Key: string(r), Text: string(r), UnmodifiedText: string(r)})
-		}
-		press(t, ctx, input.DispatchKeyEventParams{Key: "Tab", Code: "Tab", Text: "\t", UnmodifiedText: "\t", WindowsVirtualKeyCode: 9, NativeVirtualKeyCode: 9})
-		waitFor(t, ctx, "the completed verb", func() bool {
-			return regexp.MustCompile(`(?m)^\$ kubectl describe\s*$`).MatchString(terminalText(t, ctx))
-		})
-		typeLine(t, ctx, "ns default")
-		waitFor(t, ctx, "the namespace described", func() bool {
-			return regexp.MustCompile(`(?m)^\$ kubectl describe ns default\nName: +default$`).MatchString(terminalText(t, ctx))
-		})
-	})
-
 	t.Run("exec", func(t *testing.T) {
 		r := run(t, ctx, "kubectl get nodes")
 		assert.Equal(t, 0, r.ExitCode)

@@ -172,7 +172,7 @@ func TestWasm(t *testing.T) {
 		{name: "wget an address", argv: []string{"wget", "-qO-", "10.96.0.1"}, stderr: "wget: can't connect to remote host (10.96.0.1): Network is unreachable\n", code: 1},
 		{name: "init container's wait", argv: []string{"sh", "-c", "until nslookup myservice; do echo waiting for myservice; sleep 2; done"},
 			stdout: strings.Repeat(";; connection timed out; no servers could be reached\n\nwaiting for myservice\n", 5),
-			code: 137, slept: 10 * time.Second, limit: 10 * time.Second},
+			code:   137, slept: 10 * time.Second, limit: 10 * time.Second},
 		{name: "nproc", argv: []string{"nproc"}, stdout: "1\n"},
 		{name: "free", argv: []string{"sh", "-c", "free | head -n 2 | tail -n 1 | cut -c 1-19"}, stdout: "Mem:        4194304\n"},
 		{name: "ps", argv: []string{"ps"}, stdout: "PID   USER     TIME  COMMAND\n    1 root      0:00 ps\n"},

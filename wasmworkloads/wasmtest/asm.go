@@ -3,6 +3,8 @@ package wasmtest
 import (
 	"encoding/binary"
 	"strings"
+
+	"github.com/kubeplay/kubeplay/wasmworkloads/internal/wasmenc"
 )
 
 // The test guests: tiny modules assembled here, as the pause image is, for
@@ -16,11 +18,11 @@ import (
 // standard output forever.
 var (
 	Spin   = asmModule(nil, []byte{asmOpLoop, asmBlockVoid, asmOpBr, 0, asmOpEnd}, nil)
-	Hog    = asmModule(nil, asmConcat([]byte{asmOpLoop, asmBlockVoid}, asmI32(16), []byte{asmOpMemoryGrow, 0}, asmI32(-1), []byte{asmOpI32Ne, asmOpBrIf, 0, asmOpEnd, asmOpUnreachable}), nil)
+	Hog    = asmModule(nil, wasmenc.Concat([]byte{asmOpLoop, asmBlockVoid}, wasmenc.I32Const(16), []byte{asmOpMemoryGrow, 0}, wasmenc.I32Const(-1), []byte{asmOpI32Ne, asmOpBrIf, 0, asmOpEnd, asmOpUnreachable}), nil)
 	Logger = asmModule(
 		[]string{"fd_write"},
-		asmConcat([]byte{asmOpLoop, asmBlockVoid}, asmI32(1), asmI32(0), asmI32(1), asmI32(8), []byte{asmOpCall, 0, asmOpDrop, asmOpBr, 0, asmOpEnd}),
-		asmConcat(asmIovec(16, len(asmDullBoy)), make([]byte, 8), []byte(asmDullBoy)),
+		wasmenc.Concat([]byte{asmOpLoop, asmBlockVoid}, wasmenc.I32Const(1), wasmenc.I32Const(0), wasmenc.I32Const(1), wasmenc.I32Const(8), []byte{asmOpCall, 0, asmOpDrop, asmOpBr, 0, asmOpEnd}),
+		wasmenc.Concat(asmIovec(16, len(asmDullBoy)), make([]byte, 8), []byte(asmDullBoy)),
 	)
 )
 
@@ -31,8 +33,8 @@ const asmDullBoy = "all work and no play makes jack a dull boy\n"
 //	(func $_start (call $wait) (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
 var Waiter = asmModule(
 	[]string{"fd_write", "kubeplay_test.wait"},
-	asmConcat([]byte{asmOpCall, 1}, asmI32(1), asmI32(0), asmI32(1), asmI32(8), []byte{asmOpCall, 0, asmOpDrop}),
-	asmConcat(asmIovec(16, 6), make([]byte, 8), []byte("woken\n")),
+	wasmenc.Concat([]byte{asmOpCall, 1}, wasmenc.I32Const(1), wasmenc.I32Const(0), wasmenc.I32Const(1), wasmenc.I32Const(8), []byte{asmOpCall, 0, asmOpDrop}),
+	wasmenc.Concat(asmIovec(16, 6), make([]byte, 8), []byte("woken\n")),
 )
 
 // TestModules are the test guests by module name.
@@ -49,7 +51,6 @@ const (
 	asmOpCall        = 0x10
 	asmOpDrop        = 0x1a
 	asmOpMemoryGrow  = 0x40
-	asmOpI32Const    = 0x41
 	asmOpI32Ne       = 0x47
 	asmBlockVoid     = 0x40
 )
@@ -66,82 +67,30 @@ func asmIovec(ptr, n int) []byte {
 // of memory holding data at address 0, and an exported _start with code.
 func asmModule(imports []string, code, data []byte) []byte {
 	i32x4 := []byte{0x7f, 0x7f, 0x7f, 0x7f}
-	types := asmVector(
-		asmConcat([]byte{0x60}, asmVector(asmSplit(i32x4)...), asmVector([]byte{0x7f})),
-		asmConcat([]byte{0x60}, asmVector(), asmVector()),
+	types := wasmenc.Vector(
+		wasmenc.Concat([]byte{0x60}, wasmenc.Vector(wasmenc.Bytes(i32x4)...), wasmenc.Vector([]byte{0x7f})),
+		wasmenc.Concat([]byte{0x60}, wasmenc.Vector(), wasmenc.Vector()),
 	)
 	var imps [][]byte
 	for _, name := range imports {
 		if mod, fn, ok := strings.Cut(name, "."); ok {
-			imps = append(imps, asmConcat(asmName(mod), asmName(fn), []byte{0x00, 1}))
+			imps = append(imps, wasmenc.Concat(wasmenc.Name(mod), wasmenc.Name(fn), []byte{0x00, 1}))
 			continue
 		}
-		imps = append(imps, asmConcat(asmName("wasi_snapshot_preview1"), asmName(name), []byte{0x00, 0}))
+		imps = append(imps, wasmenc.Concat(wasmenc.Name("wasi_snapshot_preview1"), wasmenc.Name(name), []byte{0x00, 0}))
 	}
 	start := len(imports)
-	body := asmConcat(asmVector(), code, []byte{asmOpEnd})
-	mod := asmConcat([]byte{0, 'a', 's', 'm', 1, 0, 0, 0},
-		asmSection(1, types),
-		asmSection(2, asmVector(imps...)),
-		asmSection(3, asmVector([]byte{1})),
-		asmSection(5, asmVector([]byte{0x00, 1})),
-		asmSection(7, asmVector(asmConcat(asmName("memory"), []byte{0x02, 0}), asmConcat(asmName("_start"), []byte{0x00, byte(start)}))),
-		asmSection(10, asmVector(asmConcat(asmUleb(uint64(len(body))), body))),
+	body := wasmenc.Concat(wasmenc.Vector(), code, []byte{asmOpEnd})
+	mod := wasmenc.Concat([]byte{0, 'a', 's', 'm', 1, 0, 0, 0},
+		wasmenc.Section(1, types),
+		wasmenc.Section(2, wasmenc.Vector(imps...)),
+		wasmenc.Section(3, wasmenc.Vector([]byte{1})),
+		wasmenc.Section(5, wasmenc.Vector([]byte{0x00, 1})),
+		wasmenc.Section(7, wasmenc.Vector(wasmenc.Concat(wasmenc.Name("memory"), []byte{0x02, 0}), wasmenc.Concat(wasmenc.Name("_start"), []byte{0x00, byte(start)}))),
+		wasmenc.Section(10, wasmenc.Vector(wasmenc.Concat(wasmenc.ULEB(uint64(len(body))), body))),
 	)
 	if data != nil {
-		mod = append(mod, asmSection(11, asmVector(asmConcat([]byte{0}, asmI32(0), []byte{asmOpEnd}, asmUleb(uint64(len(data))), data)))...)
+		mod = append(mod, wasmenc.Section(11, wasmenc.Vector(wasmenc.Concat([]byte{0}, wasmenc.I32Const(0), []byte{asmOpEnd}, wasmenc.ULEB(uint64(len(data))), data)))...)
 	}
 	return mod
-}
-
-func asmSection(id byte, body []byte) []byte {
-	return asmConcat([]byte{id}, asmUleb(uint64(len(body))), body)
-}
-
-func asmVector(items ...[]byte) []byte {
-	return asmConcat(append([][]byte{asmUleb(uint64(len(items)))}, items...)...)
-}
-
-func asmName(s string) []byte { return asmConcat(asmUleb(uint64(len(s))), []byte(s)) }
-
-func asmI32(v int32) []byte { return asmConcat([]byte{asmOpI32Const}, asmSleb(int64(v))) }
-
-func asmUleb(v uint64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v == 0 {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-func asmSleb(v int64) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-func asmSplit(bs []byte) [][]byte {
-	out := make([][]byte, len(bs))
-	for i := range bs {
-		out[i] = bs[i : i+1]
-	}
-	return out
-}
-
-func asmConcat(parts ...[]byte) []byte {
-	var out []byte
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
 }

@@ -61,7 +61,7 @@ func (f *fixture) service(name string, edit ...func(*api.Service)) {
 func (f *fixture) pod(name, app, node string, ready bool) {
 	p := &api.Pod{
 		ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"app": app}},
-		Spec: api.PodSpec{Containers: []api.Container{{Name: "web", Image: "nginx", Ports: []api.ContainerPort{{Name: "web", ContainerPort: 8080, Protocol: "TCP"}}}}},
+		Spec:       api.PodSpec{Containers: []api.Container{{Name: "web", Image: "nginx", Ports: []api.ContainerPort{{Name: "web", ContainerPort: 8080, Protocol: "TCP"}}}}},
 	}
 	_, err := client.Create(f.C, p)
 	require.NoError(f.T, err)

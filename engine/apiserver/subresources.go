@@ -104,6 +104,29 @@ func (s *Server) UpdateScale(r *api.ResourceInfo, ns, name string, sc *api.Scale
 	return scaleOf(out), nil
 }
 
+// PatchScale patches an object's scale subresource, as kubectl scale does
+// with a merge patch of spec.replicas: the patch applies to the Scale's
+// JSON and the result is written as UpdateScale writes it.
+func (s *Server) PatchScale(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte, dryRun bool) (*api.Scale, error) {
+	cur, err := s.GetScale(r, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(cur)
+	if err != nil {
+		return nil, NewInternal(err)
+	}
+	patched, err := applyPatch(pt, doc, data, reflect.TypeOf(cur).Elem())
+	if err != nil {
+		return nil, err
+	}
+	var sc api.Scale
+	if err := json.Unmarshal(patched, &sc); err != nil {
+		return nil, NewBadRequest(err.Error())
+	}
+	return s.UpdateScale(r, ns, name, &sc, dryRun)
+}
+
 // scaleOf is the Scale view of a scalable object.
 func scaleOf(obj api.Object) *api.Scale {
 	m := obj.GetObjectMeta()

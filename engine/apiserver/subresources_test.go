@@ -111,3 +111,41 @@ func TestScale(t *testing.T) {
 	_, err = s.GetScale(deployments, "default", "nope")
 	assert.EqualError(t, err, `deployments.apps "nope" not found`)
 }
+
+func TestPatchScale(t *testing.T) {
+	tests := []struct {
+		name     string
+		pt       patch.Type
+		body     string
+		dryRun   bool
+		replicas int32 // stored afterwards
+		err      string
+	}{
+		{name: "merge patch", pt: patch.Merge, body: `{"spec":{"replicas":5}}`, replicas: 5},
+		{name: "json patch", pt: patch.JSON, body: `[{"op":"replace","path":"/spec/replicas","value":0}]`, replicas: 0},
+		{name: "dry run", pt: patch.Merge, body: `{"spec":{"replicas":7}}`, dryRun: true, replicas: 2},
+		{name: "negative", pt: patch.Merge, body: `{"spec":{"replicas":-1}}`, replicas: 2,
+			err: `Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0`},
+		{name: "stale resourceVersion", pt: patch.Merge, body: `{"metadata":{"resourceVersion":"1"},"spec":{"replicas":3}}`, replicas: 2,
+			err: `Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer()
+			_, err := s.Create(deployments, "default", webDeployment())
+			require.NoError(t, err)
+			out, err := s.PatchScale(deployments, "default", "web", tt.pt, []byte(tt.body), tt.dryRun)
+			if tt.err != "" {
+				assert.EqualError(t, err, tt.err)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, "Scale", out.Kind)
+			}
+			cur, err := s.Get(deployments, "default", "web")
+			require.NoError(t, err)
+			assert.Equal(t, tt.replicas, *cur.(*api.Deployment).Spec.Replicas)
+		})
+	}
+	_, err := newServer().PatchScale(pods, "default", "x", patch.Merge, []byte(`{}`), false)
+	assert.EqualError(t, err, "the server could not find the requested resource")
+}

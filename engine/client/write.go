@@ -27,6 +27,13 @@ func (c *Client) GetScale(r *api.ResourceInfo, ns, name string) (*api.Scale, err
 	return out, err
 }
 
+// PatchScale patches an object's scale subresource.
+func (c *Client) PatchScale(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte) (*api.Scale, error) {
+	out, err := c.s.PatchScale(r, ns, name, pt, data, c.dryRun)
+	c.record("patch", r, "scale", ns, name, err)
+	return out, err
+}
+
 // UpdateScale writes an object's scale subresource.
 func (c *Client) UpdateScale(r *api.ResourceInfo, ns, name string, sc *api.Scale) (*api.Scale, error) {
 	out, err := c.s.UpdateScale(r, ns, name, sc, c.dryRun)

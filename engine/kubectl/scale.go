@@ -87,10 +87,10 @@ type scaler struct {
 }
 
 // scale sets one object's replicas, reading its scale first when there is
-// a precondition to check, as ScaleSimple.
+// a precondition to check and updating it then, else with a merge patch
+// of the scale subresource, as ScaleSimple.
 func (s scaler) scale(o object) error {
 	c := s.k.writer(s.strategy)
-	sc := &api.Scale{ObjectMeta: api.ObjectMeta{Name: o.name(), Namespace: o.ns()}}
 	if s.current != -1 || s.rv != "" {
 		cur, err := s.k.c.GetScale(o.r, o.ns(), o.name())
 		if err != nil {
@@ -102,10 +102,11 @@ func (s scaler) scale(o object) error {
 		if s.rv != "" && cur.ResourceVersion != s.rv {
 			return fmt.Errorf("Expected resource version to be %s, was %s", s.rv, cur.ResourceVersion)
 		}
-		sc = cur
+		cur.Spec.Replicas = s.replicas
+		_, err = c.UpdateScale(o.r, o.ns(), o.name(), cur)
+		return err
 	}
-	sc.Spec.Replicas = s.replicas
-	_, err := c.UpdateScale(o.r, o.ns(), o.name(), sc)
+	_, err := c.PatchScale(o.r, o.ns(), o.name(), patch.Merge, []byte(fmt.Sprintf(`{"spec":{"replicas":%d}}`, s.replicas)))
 	return err
 }
 

@@ -151,11 +151,14 @@ func (ctl *Controller) setLimited(h *api.HorizontalPodAutoscaler, l limit, stabi
 
 type clock interface{ Now() time.Time }
 
-// setStatus is upstream's setStatus: the counts, the metrics, and the
-// time of a rescale.
+// setStatus is upstream's setStatus: the counts, the metrics, the time of
+// a rescale, and the generation of the spec they answer (observedGeneration,
+// which upstream's controller writes since the API server counts an HPA's
+// generations).
 func setStatus(h *api.HorizontalPodAutoscaler, current, desired int32, metrics []api.MetricStatus, rescale bool, c clock) {
 	h.Status = api.HorizontalPodAutoscalerStatus{
-		CurrentReplicas: current, DesiredReplicas: desired, LastScaleTime: h.Status.LastScaleTime,
+		ObservedGeneration: api.Ptr(h.Generation),
+		CurrentReplicas:    current, DesiredReplicas: desired, LastScaleTime: h.Status.LastScaleTime,
 		CurrentMetrics: metrics, Conditions: h.Status.Conditions,
 	}
 	if rescale {

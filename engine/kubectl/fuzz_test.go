@@ -91,7 +91,7 @@ func FuzzGoTemplate(f *testing.F) {
 		"{{index .items 0 \"metadata\" \"labels\" \"app\"}}", "{{index .items 5}}", "{{base64decode \"aGVsbG8=\"}}",
 		"{{base64decode \"!!\"}}", "{{.missing.field}}", "{{len .items}}", "{{printf \"%v\" .}}", "{{template \"output\" .}}",
 		"{{define \"x\"}}{{template \"x\"}}{{end}}{{template \"x\"}}", "{{", "}}", "{{end}}", "{{.items | len}}",
-		"{{with $x := .kind}}{{$x}}{{end}}", "{{call .kind}}", "{{slice .kind 1 2}}", "{{range $i, $e := .items}}{{$i}}{{end}}",
+		"{{with $x := .kind}}{{$x}}{{end}}", "{{range 1000000000}}x{{end}}", "{{call .kind}}", "{{slice .kind 1 2}}", "{{range $i, $e := .items}}{{$i}}{{end}}",
 	} {
 		f.Add(s, true)
 		f.Add(s, false)

@@ -23,19 +23,22 @@ func (k *Kubectl) goTemplatePrinter(format, text string, allowMissing bool) (pri
 			return nil, err
 		}
 	}
-	t, err := template.New("output").Funcs(template.FuncMap{"exists": templateExists, "base64decode": base64Decode}).Parse(text)
+	b := &templateBudget{}
+	funcs := template.FuncMap{"exists": templateExists, "base64decode": base64Decode, budgetStep: b.stepFunc()}
+	t, err := template.New("output").Funcs(funcs).Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("error parsing template %s, %v\n", text, err)
 	}
+	meterTemplate(t)
 	if allowMissing {
 		t.Option("missingkey=default")
 	} else {
 		t.Option("missingkey=error")
 	}
-	return func(w io.Writer, obj any) error { return executeGoTemplate(w, t, text, obj) }, nil
+	return func(w io.Writer, obj any) error { return executeGoTemplate(w, t, b, text, obj) }, nil
 }
 
-func executeGoTemplate(w io.Writer, t *template.Template, text string, obj any) error {
+func executeGoTemplate(w io.Writer, t *template.Template, b *templateBudget, text string, obj any) error {
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return err
@@ -44,7 +47,11 @@ func executeGoTemplate(w io.Writer, t *template.Template, text string, obj any) 
 	if err := json.Unmarshal(data, &out); err != nil {
 		return err
 	}
-	if err := safeExecute(w, t, out); err != nil {
+	b.reset()
+	if err := safeExecute(budgetWriter{w, b}, t, out); err != nil {
+		if b.err != nil {
+			return fmt.Errorf("error executing template %q: %v", text, b.err)
+		}
 		fmt.Fprintf(w, "Error executing template: %v. Printing more information for debugging the template:\n", err)
 		fmt.Fprintf(w, "\ttemplate was:\n\t\t%v\n", text)
 		fmt.Fprintf(w, "\traw data was:\n\t\t%v\n", string(data))

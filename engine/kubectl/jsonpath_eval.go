@@ -15,6 +15,7 @@ type jsonTemplate struct {
 	root         *jpList
 	allowMissing bool // a missing field gives nothing rather than an error
 	asJSON       bool // -o jsonpath-as-json: each action's results as a JSON array
+	budget       templateBudget
 }
 
 func newJSONPath(template string, allowMissing bool) (*jsonTemplate, error) {
@@ -27,6 +28,7 @@ func newJSONPath(template string, allowMissing bool) (*jsonTemplate, error) {
 
 // execute writes what the template makes of data.
 func (j *jsonTemplate) execute(w io.Writer, data any) error {
+	j.budget.reset()
 	results, err := j.find(data)
 	if err != nil {
 		return err
@@ -35,6 +37,9 @@ func (j *jsonTemplate) execute(w io.Writer, data any) error {
 	for _, r := range results {
 		if err := j.print(&buf, r); err != nil {
 			return err
+		}
+		if buf.Len() > templateOutput {
+			return j.budget.output(buf.Len())
 		}
 	}
 	_, err = w.Write(buf.Bytes())
@@ -148,7 +153,20 @@ func (j *jsonTemplate) print(w *bytes.Buffer, results []any) error {
 	return nil
 }
 
+// walk spends a step for each value it starts from and each it finds,
+// which bounds both the time and the memory of a run.
 func (j *jsonTemplate) walk(cur []any, n jpNode) ([]any, error) {
+	if err := j.budget.spend(1 + len(cur)); err != nil {
+		return nil, err
+	}
+	res, err := j.walkNode(cur, n)
+	if err == nil {
+		err = j.budget.spend(len(res))
+	}
+	return res, err
+}
+
+func (j *jsonTemplate) walkNode(cur []any, n jpNode) ([]any, error) {
 	switch n := n.(type) {
 	case *jpList:
 		return j.list(cur, n)

@@ -122,6 +122,9 @@ func (k *Kubectl) jsonPathPrinter(format, tmpl string, allowMissing bool) (print
 	j.asJSON = format == "jsonpath-as-json"
 	return func(w io.Writer, obj any) error {
 		if err := j.execute(w, obj); err != nil {
+			if j.budget.err != nil {
+				return fmt.Errorf("error executing jsonpath %q: %v", tmpl, err)
+			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "Error executing template: %v. Printing more information for debugging the template:\n", err)
 			fmt.Fprintf(&b, "\ttemplate was:\n\t\t%v\n", tmpl)

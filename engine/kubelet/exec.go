@@ -30,5 +30,11 @@ func (k *Kubelet) Exec(ctx context.Context, ns, pod string, opts apiserver.ExecO
 	if errors.Is(err, runtime.ErrNotRunning) || errors.Is(err, runtime.ErrNotFound) {
 		return notFound
 	}
+	var missing runtime.ErrExecNotFound
+	if errors.As(err, &missing) {
+		// containerd names the exec process it failed to start; the
+		// error reaches kubectl on the stream's error channel, as text.
+		return fmt.Errorf("Internal error occurred: error executing command in container: failed to exec in container: failed to start exec %q: %w", k.hex(32), err)
+	}
 	return err
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,12 +58,26 @@ func (r *Runtime) StartContainer(id string) error {
 	if c.state != Created {
 		return fmt.Errorf("container %s is not in created state", id)
 	}
-	compiled, err := r.engine.load(c.cfg.Image.Config.Module)
+	mod, args, err := c.cfg.Image.Config.process(argv(c.cfg))
+	var notFound ErrExecNotFound
+	if errors.As(err, &notFound) {
+		// runc fails the container's init: it ends at once, as StartError
+		// with exit code 128, and the kubelet restarts it with backoff.
+		msg := fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: %q: executable file not found in $PATH", notFound.Command)
+		c.started = time.Unix(0, 0).UTC() // containerd's start of a task that never ran
+		c.finish(128, "StartError", msg)
+		r.notify(c)
+		return errors.New(msg + ": unknown")
+	}
+	if err != nil {
+		return err
+	}
+	compiled, err := r.engine.load(mod)
 	if err != nil {
 		return err
 	}
 	c.state, c.started = Running, r.loop.Now()
-	c.main = c.newProcess(argv(c.cfg), c.env(), nil, c.log.stream(0), c.log.stream(1))
+	c.main = c.newProcess(args, c.env(), nil, c.log.stream(0), c.log.stream(1))
 	c.main.exited = func(code int32, msg string) {
 		c.drop(c.main)
 		if c.state != Running {

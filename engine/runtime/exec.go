@@ -27,7 +27,11 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, req ExecRequest) erro
 	if len(req.Cmd) == 0 {
 		return errors.New("exec: no command")
 	}
-	compiled, err := r.engine.load(c.cfg.Image.Config.Module)
+	mod, args, err := c.cfg.Image.Config.process(req.Cmd)
+	if err != nil {
+		return err
+	}
+	compiled, err := r.engine.load(mod)
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}
@@ -35,7 +39,7 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, req ExecRequest) erro
 	if req.TTY {
 		env = append(env[:len(env):len(env)], "TERM=xterm")
 	}
-	p := c.newProcess(req.Cmd, env, req.Stdin, req.Stdout, req.Stderr)
+	p := c.newProcess(args, env, req.Stdin, req.Stdout, req.Stderr)
 	p.ctx = ctx
 	var timeout *clock.Timer
 	if req.Timeout > 0 {

@@ -26,6 +26,13 @@ type ImageConfig struct {
 	// engine itself runs (kube-apiserver, etcd, ...): its container is the
 	// pause module, and the component's work happens in the engine.
 	Component bool
+	// Programs are the commands Module provides in this image, by base
+	// name; with a Userland, every other command runs the Userland.
+	Programs []string `json:",omitempty"`
+	// Userland is the image's distribution: the shell and utilities that
+	// `kubectl exec -it nginx -- bash` or `-- ls /` reach. "" for none (a
+	// scratch image such as http-echo's), else one of userlands.
+	Userland string `json:",omitempty"`
 }
 
 // pathEnv is the PATH of the images built on Alpine and Debian.
@@ -39,13 +46,20 @@ var (
 	// busybox module it runs as this image and has bash.
 	bash = ImageConfig{Module: "busybox", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"bash"},
 		Env: []string{pathEnv, "_BASH_VERSION=5.3.3", "_BASH_BASELINE=5.3"}}
-	perl  = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv}}
+	// The Debian-based images (nginx, redis, perl, php) have bash and the
+	// usual utilities besides their program.
+	perl = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv},
+		Programs: []string{"perl", "perl5.42.0"}, Userland: debianUserland}
 	nginx = ImageConfig{Module: "servers", Layer: "nginx", Entrypoint: []string{"/docker-entrypoint.sh"}, Cmd: []string{"nginx", "-g", "daemon off;"},
-		Env: []string{pathEnv, "NGINX_VERSION=1.29.3", "NJS_VERSION=0.9.4", "NJS_RELEASE=1~bookworm", "PKG_RELEASE=1~bookworm", "DYNPKG_RELEASE=1~bookworm"}}
+		Env:      []string{pathEnv, "NGINX_VERSION=1.29.3", "NJS_VERSION=0.9.4", "NJS_RELEASE=1~bookworm", "PKG_RELEASE=1~bookworm", "DYNPKG_RELEASE=1~bookworm"},
+		Programs: []string{"nginx", "docker-entrypoint.sh"}, Userland: debianUserland}
 	// hpaExample is php:5-apache with the walkthrough's index.php.
 	hpaExample = ImageConfig{Module: "servers", Cmd: []string{"apache2-foreground"}, WorkingDir: "/var/www/html",
-		Env: []string{pathEnv, "PHP_VERSION=5.6.40", "APACHE_CONFDIR=/etc/apache2"}}
-	stress = ImageConfig{Module: "stress", Cmd: []string{"/usr/local/bin/stress"}, Env: []string{pathEnv}}
+		Env:      []string{pathEnv, "PHP_VERSION=5.6.40", "APACHE_CONFDIR=/etc/apache2"},
+		Programs: []string{"apache2-foreground"}, Userland: debianUserland}
+	// polinux/stress is built on Alpine.
+	stress = ImageConfig{Module: "stress", Cmd: []string{"/usr/local/bin/stress"}, Env: []string{pathEnv},
+		Programs: []string{"stress"}, Userland: alpineUserland}
 )
 
 // catalog maps image repositories to their configs. Any tag of a known
@@ -60,16 +74,17 @@ var catalog = map[string]ImageConfig{
 	"docker.io/library/bash":                  bash,
 	"docker.io/library/perl":                  perl,
 	"docker.io/polinux/stress":                stress,
-	"docker.io/progrium/stress":               {Module: "stress", Entrypoint: []string{"/usr/bin/stress", "--verbose"}, Env: []string{pathEnv}},
+	"docker.io/progrium/stress":               {Module: "stress", Entrypoint: []string{"/usr/bin/stress", "--verbose"}, Env: []string{pathEnv}, Programs: []string{"stress"}},
 	"docker.io/library/nginx":                 nginx,
-	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}},
-	"registry.k8s.io/e2e-test-images/agnhost": {Module: "servers", Entrypoint: []string{"/agnhost"}},
+	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}, Programs: []string{"http-echo"}},
+	"registry.k8s.io/e2e-test-images/agnhost": {Module: "servers", Entrypoint: []string{"/agnhost"}, Programs: []string{"agnhost"}, Userland: alpineUserland},
 	"registry.k8s.io/hpa-example":             hpaExample,
 	"docker.io/library/redis": {Module: "servers", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"redis-server"},
-		Env: []string{pathEnv, "REDIS_VERSION=" + "8.2.2"}, WorkingDir: "/data"},
+		Env: []string{pathEnv, "REDIS_VERSION=" + "8.2.2"}, WorkingDir: "/data",
+		Programs: []string{"redis-server", "redis-cli", "docker-entrypoint.sh"}, Userland: debianUserland},
 	"k8s.gcr.io/hpa-example":                  hpaExample,
-	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}},
-	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}},
+	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}, Programs: []string{"hello"}},
+	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}, Programs: []string{"pause"}},
 	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
 	"registry.k8s.io/kube-apiserver":          {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
 	"registry.k8s.io/kube-controller-manager": {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},

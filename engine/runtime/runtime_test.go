@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"bytes"
+	"context"
 	"io/fs"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -79,4 +82,59 @@ func TestPauseSleepsUntilStopped(t *testing.T) {
 	assert.Equal(t, Exited, s.State)
 	assert.Equal(t, int32(0), s.ExitCode, "pause exits cleanly on SIGTERM")
 	assert.Equal(t, []string{id}, f.exited)
+}
+
+func TestBusyboxAppletsListed(t *testing.T) {
+	f := newFixture(t)
+	id := f.run(t, "busybox", "sleep", "3600")
+	var out bytes.Buffer
+	var res *ExecResult
+	require.NoError(t, f.rt.ExecSync(context.Background(), id, ExecRequest{Cmd: []string{"busybox", "--list"}, Stdout: &out,
+		Done: func(r ExecResult) { res = &r }}))
+	f.loop.AdvanceBy(time.Second)
+	require.NotNil(t, res)
+	assert.Equal(t, busyboxApplets, strings.Fields(out.String()), "busyboxApplets is what `busybox --list` prints")
+}
+
+func TestImageProcess(t *testing.T) {
+	nginx, _ := LookupImage("nginx")
+	bb, _ := LookupImage("busybox")
+	bashImg, _ := LookupImage("bash")
+	echo, _ := LookupImage("hashicorp/http-echo")
+	agnhost, _ := LookupImage("registry.k8s.io/e2e-test-images/agnhost:2.39")
+	loaded := ImageConfig{Module: "loaded-1", Entrypoint: []string{"/app"}}
+	tests := []struct {
+		name   string
+		cfg    ImageConfig
+		argv   []string
+		module string
+		args   []string
+		err    string
+	}{
+		{"nginx's own program", nginx, []string{"nginx", "-g", "daemon off;"}, "servers", []string{"nginx", "-g", "daemon off;"}, ""},
+		{"nginx's entrypoint", nginx, []string{"/docker-entrypoint.sh", "nginx"}, "servers", []string{"/docker-entrypoint.sh", "nginx"}, ""},
+		{"nginx's bash", nginx, []string{"/bin/bash"}, "busybox", []string{"busybox", "--with-bash", "/bin/bash"}, ""},
+		{"nginx's ls", nginx, []string{"ls", "/"}, "busybox", []string{"busybox", "--with-bash", "ls", "/"}, ""},
+		{"a script in nginx", nginx, []string{"/scripts/run.sh"}, "busybox", []string{"busybox", "--with-bash", "/scripts/run.sh"}, ""},
+		{"nginx has no ps", nginx, []string{"nope"}, "", nil, `OCI runtime exec failed: exec failed: unable to start container process: exec: "nope": executable file not found in $PATH: unknown`},
+		{"busybox applet", bb, []string{"/bin/sh", "-c", "true"}, "busybox", []string{"/bin/sh", "-c", "true"}, ""},
+		{"busybox has no bash", bb, []string{"bash"}, "", nil, `OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown`},
+		{"the bash image has bash", bashImg, []string{"bash", "-c", "true"}, "busybox", []string{"bash", "-c", "true"}, ""},
+		{"a script in busybox", bb, []string{"./run.sh"}, "busybox", []string{"./run.sh"}, ""},
+		{"http-echo is scratch", echo, []string{"sh"}, "", nil, `OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown`},
+		{"agnhost is alpine", agnhost, []string{"sh"}, "busybox", []string{"busybox", "sh"}, ""},
+		{"a loaded module decides", loaded, []string{"anything"}, "loaded-1", []string{"anything"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mod, args, err := tt.cfg.process(tt.argv)
+			if tt.err != "" {
+				assert.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.module, mod)
+			assert.Equal(t, tt.args, args)
+		})
+	}
 }

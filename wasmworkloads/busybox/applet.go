@@ -139,11 +139,16 @@ func dispatch(p *proc) int {
 // once, from the program's own environment, so that `env -i bash` works.
 var bashImage = os.Getenv("_BASH_VERSION") != ""
 
+// withBash tells whether bash is on the PATH: in the bash image, and in
+// the Debian-based images whose shell and utilities this module provides
+// (the runtime starts it as `busybox --with-bash COMMAND...` there).
+var withBash = bashImage
+
 // lookupApplet finds an applet: BusyBox's, or bash and the image's
 // entrypoint in the bash image.
 func lookupApplet(name string) (applet, bool) {
 	switch {
-	case name == "bash" && bashImage:
+	case name == "bash" && withBash:
 		return applet{bashMain, "[-ceux] [-o OPT] [-c 'SCRIPT' [ARG0 ARGS] | FILE ARGS]\nGNU bash, the Bourne-again shell"}, true
 	case name == "docker-entrypoint.sh" && bashImage:
 		return applet{entrypointMain, "[ARGS]\nThe bash image's entrypoint: bash ARGS if they start with an option, else ARGS"}, true
@@ -162,6 +167,11 @@ func busyboxMain(p *proc) int {
 		fmt.Fprintln(p.stdout, "\nCurrently defined functions:")
 		fmt.Fprintf(p.stdout, "\t%s\n", strings.Join(appletNames(), ", "))
 		return 0
+	case args[0] == "--with-bash" && len(args) > 1:
+		debianBash()
+		sub := *p
+		sub.args = args[1:]
+		return dispatch(&sub)
 	case args[0] == "--list":
 		for _, name := range appletNames() {
 			fmt.Fprintln(p.stdout, name)

@@ -465,3 +465,22 @@ func TestTest(t *testing.T) {
 		{name: "= = =", argv: []string{"test", "=", "=", "="}},
 	})
 }
+
+// TestWithBash: the Debian-based images start the module as
+// `busybox --with-bash COMMAND`, which gives them Debian's bash.
+func TestWithBash(t *testing.T) {
+	savedWith, savedVars, savedBanner := withBash, shellBash.vars, bashBanner
+	t.Cleanup(func() { withBash, shellBash.vars, bashBanner = savedWith, savedVars, savedBanner })
+	if !bashImage {
+		r := runIn(t, t.TempDir(), "", testEnv, "bash", "-c", "true")
+		assert.Equal(t, 127, r.code, "no bash without the switch")
+	}
+	r := runIn(t, t.TempDir(), "", testEnv, "busybox", "--with-bash", "bash", "-c", `echo $BASH_VERSION $BASH; nope`)
+	assert.Equal(t, "5.2.15(1)-release /usr/bin/bash\n", r.stdout)
+	assert.Equal(t, "bash: nope: command not found\n", r.stderr)
+	assert.Equal(t, 127, r.code)
+	r = runIn(t, t.TempDir(), "", testEnv, "busybox", "--with-bash", "bash", "--version")
+	assert.Contains(t, r.stdout, "GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)\n")
+	r = runIn(t, t.TempDir(), "", testEnv, "busybox", "--with-bash", "echo", "hi")
+	assert.Equal(t, "hi\n", r.stdout)
+}

@@ -63,14 +63,28 @@ var (
 // docker.io/library/bash image's latest tag.
 const bashVersion = "5.3.3(1)-release"
 
+// debianBash makes bash present itself as Debian bookworm's, the bash of
+// the Debian-based images (nginx, redis, perl), which start the module
+// through `busybox --with-bash`.
+func debianBash() {
+	withBash = true
+	shellBash.vars = map[string]string{"BASH": "/usr/bin/bash", "BASH_VERSION": debianBashVersion, "BASH_VERSINFO": "5"}
+	bashBanner = "GNU bash, version " + debianBashVersion + " (x86_64-pc-linux-gnu)\nCopyright (C) 2022 Free Software Foundation, Inc.\n"
+}
+
+// debianBashVersion is bookworm's bash.
+const debianBashVersion = "5.2.15(1)-release"
+
+// bashBanner starts `bash --version`.
+var bashBanner = "GNU bash, version " + bashVersion + " (x86_64-pc-linux-musl)\nCopyright (C) 2025 Free Software Foundation, Inc.\n"
+
 // bashMain is bash, present in the bash image only.
 func bashMain(p *proc) int {
 	if len(p.args) == 2 && p.args[1] == "--version" {
-		p.printf("GNU bash, version %s (x86_64-pc-linux-musl)\n"+
-			"Copyright (C) 2025 Free Software Foundation, Inc.\n"+
+		p.printf("%s"+
 			"License GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>\n\n"+
 			"This is free software; you are free to change and redistribute it.\n"+
-			"There is NO WARRANTY, to the extent permitted by law.\n", bashVersion)
+			"There is NO WARRANTY, to the extent permitted by law.\n", bashBanner)
 		return 0
 	}
 	return p.runShell(shellBash)

@@ -163,7 +163,7 @@ func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
 	if p.Spec.HostNetwork {
 		st.ip = k.cfg.Address
 	} else {
-		ip, ok := k.allocateIP()
+		ip, ok := k.allocateIP(p)
 		if !ok {
 			return false
 		}
@@ -174,7 +174,11 @@ func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
 	return true
 }
 
-func (k *Kubelet) allocateIP() (string, bool) {
+// allocateIP takes the next free address of the node's pod CIDR, as the
+// host-local IPAM plugin does: round-robin from the last one given, never
+// one a pod sandbox on the node holds. A full range fails the sandbox in
+// the plugin's words.
+func (k *Kubelet) allocateIP(p *api.Pod) (string, bool) {
 	node, err := client.Get[*api.Node](k.c, "", k.cfg.NodeName)
 	if err != nil || node.Spec.PodCIDR == "" {
 		return "", false
@@ -183,12 +187,25 @@ func (k *Kubelet) allocateIP() (string, bool) {
 	if _, err := fmt.Sscanf(node.Spec.PodCIDR, "%d.%d.%d.%d/%d", &a, &b, &c, &d, &bits); err != nil {
 		return "", false
 	}
-	ip := fmt.Sprintf("%d.%d.%d.%d", a, b, c, k.nextIP)
-	k.nextIP++
-	if k.nextIP > 254 {
-		k.nextIP = 2
+	used := map[string]bool{}
+	for _, st := range k.states {
+		if st.sandbox {
+			used[st.ip] = true
+		}
 	}
-	return ip, true
+	for range 253 {
+		ip := fmt.Sprintf("%d.%d.%d.%d", a, b, c, k.nextIP)
+		k.nextIP++
+		if k.nextIP > 254 {
+			k.nextIP = 2
+		}
+		if !used[ip] {
+			return ip, true
+		}
+	}
+	k.rec.Eventf(p, api.EventWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox %q: plugin type=\"bridge\" failed (add): failed to allocate for range 0: no IP addresses available in range set: %d.%d.%d.1-%d.%d.%d.254",
+		k.hex(32), a, b, c, a, b, c)
+	return "", false
 }
 
 // runContainers runs the init containers in order, then the regular ones.

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
@@ -61,4 +62,40 @@ func TestRestoreKeepsTheCluster(t *testing.T) {
 	run(t, s2, "kubectl run another --image=busybox -- sleep 3600")
 	pods := run(t, s2, "kubectl get pods -n kube-system")
 	assert.NotContains(t, pods, "Pending")
+}
+
+// A damaged log file does not stop the cluster from starting: it resumes
+// from the last good revision, says so, and the next start is clean.
+func TestRestoreAfterADamagedLog(t *testing.T) {
+	data, err := mem.NewFS()
+	require.NoError(t, err)
+	modules := runtime.NewFSSource(wasmtest.Modules(t))
+	s := persistentSession(t, data, modules)
+	run(t, s, "kubectl create deployment web --image=nginx --replicas=2")
+	run(t, s, "sleep 10")
+	run(t, s, "kubectl create namespace late")
+	require.NoError(t, s.Close())
+	entries, err := hackpadfs.ReadDir(data, "cluster/wal")
+	require.NoError(t, err)
+	require.Greater(t, len(entries), 2)
+	last := "cluster/wal/" + entries[len(entries)-2].Name()
+	b, err := hackpadfs.ReadFile(data, last)
+	require.NoError(t, err)
+	b[len(b)/2] ^= 0x01
+	require.NoError(t, hackpadfs.WriteFullFile(data, last, b, 0o644))
+
+	s2 := persistentSession(t, data, modules)
+	rep := s2.Cluster().Restored()
+	assert.True(t, rep.Restored)
+	assert.Equal(t, "cluster/damaged-1", rep.SetAside)
+	assert.Contains(t, strings.Join(rep.Dropped, "\n"), "is damaged")
+	assert.Regexp(t, `(?m)^node01 +Ready `, run(t, s2, "kubectl get nodes"))
+	assert.Regexp(t, `(?m)^web `, run(t, s2, "kubectl get deployments"))
+	run(t, s2, "kubectl create namespace again")
+	require.NoError(t, s2.Close())
+
+	s3 := persistentSession(t, data, modules)
+	defer s3.Close()
+	assert.Empty(t, s3.Cluster().Restored().Dropped)
+	assert.Regexp(t, `(?m)^again +Active`, run(t, s3, "kubectl get namespaces"))
 }

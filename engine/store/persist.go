@@ -58,7 +58,9 @@ type Report struct {
 	Revision int64     // the revision it was restored to
 	Time     time.Time // the virtual time of its last change
 	Dropped  []string  // what could not be read, in words
-	SetAside string    // where an unreadable store was moved
+	SetAside string    // where an unreadable store, or its damaged files, were moved
+
+	damaged []string // files of dir that could not be used, moved at the end of load
 }
 
 // A record with revision 0 changes nothing: it notes the virtual time at a
@@ -84,9 +86,6 @@ type snapshot struct {
 // it with a persister that records its changes from now on. now gives the
 // virtual time to stamp changes with.
 func Open(fsys hackpadfs.FS, dir string, now func() time.Time) (*Store, *Persister, Report, error) {
-	if err := hackpadfs.MkdirAll(fsys, path.Join(dir, "wal"), 0o755); err != nil {
-		return nil, nil, Report{}, fmt.Errorf("store: %w", err)
-	}
 	s, rep, err := load(fsys, dir)
 	if err != nil {
 		return nil, nil, rep, err
@@ -95,69 +94,154 @@ func Open(fsys hackpadfs.FS, dir string, now func() time.Time) (*Store, *Persist
 	if _, err := s.Watch("", s.Revision(), p.record); err != nil {
 		return nil, nil, rep, err
 	}
+	if len(rep.damaged) > 0 {
+		// What was restored from the files set aside lives only in memory:
+		// a snapshot makes it durable again and starts a clean log.
+		if err := p.snapshotAt(rep.Time); err != nil {
+			return nil, nil, rep, err
+		}
+	}
 	return s, p, rep, nil
 }
 
+// load reads dir. A store that cannot be read at all (another format, a
+// layout it does not know, nothing restorable from what is there) is set
+// aside whole; damaged files of one it can read are moved into a
+// directory of their own, after the last good revision is restored.
 func load(fsys hackpadfs.FS, dir string) (*Store, Report, error) {
+	if err := hackpadfs.MkdirAll(fsys, dir, 0o755); err != nil {
+		return nil, Report{}, fmt.Errorf("store: %w", err)
+	}
+	if err := hackpadfs.MkdirAll(fsys, path.Join(dir, "wal"), 0o755); err != nil {
+		return setAside(fsys, dir, err)
+	}
 	var rep Report
-	snap, dropped, err := readSnapshot(fsys, dir)
-	rep.Dropped = append(rep.Dropped, dropped...)
+	snap, err := readSnapshot(fsys, dir, &rep)
 	if errors.Is(err, errFormat) {
 		return setAside(fsys, dir, err)
 	}
 	s := New()
 	if snap != nil {
 		rep.Restored = true
-		if err := s.restore(snap, &rep); err != nil {
-			return setAside(fsys, dir, err)
-		}
+		s.restore(snap, &rep)
 		rep.Time = snap.Time
 	}
 	if err := replayLog(fsys, dir, s, &rep); err != nil {
-		return nil, rep, err
+		return setAside(fsys, dir, err)
 	}
 	rep.Revision = s.Revision()
+	if len(rep.damaged) == 0 {
+		return s, rep, nil
+	}
+	if !rep.Restored {
+		return setAside(fsys, dir, errors.New(strings.Join(rep.Dropped, "; ")))
+	}
+	if err := moveDamaged(fsys, dir, &rep); err != nil {
+		return setAside(fsys, dir, err)
+	}
 	return s, rep, nil
 }
 
 var errFormat = errors.New("store written by another version of kubeplay")
 
-// setAside moves an unreadable directory away and starts afresh, so a
-// cluster from another build never breaks the page.
+// setAside moves an unreadable directory's files into a directory of
+// their own and starts afresh, so a cluster from another build never
+// breaks the page and nothing is deleted. The files move one by one
+// rather than the directory whole, because in the browser the cluster's
+// directory is the root of its database.
 func setAside(fsys hackpadfs.FS, dir string, cause error) (*Store, Report, error) {
-	for i := 1; ; i++ {
-		dest := fmt.Sprintf("%s.old-%d", dir, i)
-		if _, err := hackpadfs.Stat(fsys, dest); err == nil {
+	prefix := dir + ".old-"
+	if dir == "." {
+		prefix = "set-aside-"
+	}
+	dest, err := freeName(fsys, prefix)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if err := moveChildren(fsys, dir, dest, path.Base(prefix)); err != nil {
+		return nil, Report{}, fmt.Errorf("store: cannot set aside %s: %w", dir, err)
+	}
+	if err := hackpadfs.MkdirAll(fsys, path.Join(dir, "wal"), 0o755); err != nil {
+		return nil, Report{}, fmt.Errorf("store: %w", err)
+	}
+	return New(), Report{SetAside: dest, Dropped: []string{fmt.Sprintf("the stored cluster could not be read (%v); it was moved to %s", cause, dest)}}, nil
+}
+
+// moveChildren moves what dir holds into dest, except earlier sets aside.
+func moveChildren(fsys hackpadfs.FS, dir, dest, skip string) error {
+	entries, err := hackpadfs.ReadDir(fsys, dir)
+	if err != nil {
+		return err
+	}
+	if err := hackpadfs.MkdirAll(fsys, dest, 0o755); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), skip) {
 			continue
 		}
-		if err := hackpadfs.Rename(fsys, dir, dest); err != nil {
-			return nil, Report{}, fmt.Errorf("store: cannot set aside %s: %w", dir, err)
+		if err := hackpadfs.Rename(fsys, path.Join(dir, e.Name()), path.Join(dest, e.Name())); err != nil {
+			return err
 		}
-		if err := hackpadfs.MkdirAll(fsys, path.Join(dir, "wal"), 0o755); err != nil {
-			return nil, Report{}, fmt.Errorf("store: %w", err)
-		}
-		return New(), Report{SetAside: dest, Dropped: []string{fmt.Sprintf("the stored cluster could not be read (%v); it was moved to %s", cause, dest)}}, nil
 	}
+	return nil
+}
+
+// freeName returns prefix followed by the first number not yet taken.
+func freeName(fsys hackpadfs.FS, prefix string) (string, error) {
+	for i := 1; i < 10000; i++ {
+		name := fmt.Sprintf("%s%d", prefix, i)
+		if _, err := hackpadfs.Stat(fsys, name); errors.Is(err, fs.ErrNotExist) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("store: no free name for %sN", prefix)
+}
+
+// moveDamaged moves the files load could not use into DIR/damaged-N, so
+// that a later start neither reads them again nor mistakes them for its
+// own log, and nothing is deleted.
+func moveDamaged(fsys hackpadfs.FS, dir string, rep *Report) error {
+	dest, err := freeName(fsys, path.Join(dir, "damaged-"))
+	if err != nil {
+		return err
+	}
+	if err := hackpadfs.MkdirAll(fsys, dest, 0o755); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for _, name := range rep.damaged {
+		if err := hackpadfs.Rename(fsys, path.Join(dir, name), path.Join(dest, path.Base(name))); err != nil {
+			return fmt.Errorf("store: cannot set aside %s: %w", name, err)
+		}
+	}
+	rep.SetAside = dest
+	rep.Dropped = append(rep.Dropped, fmt.Sprintf("the cluster resumes from revision %d, the last one that could be read; what could not be read (%s) was moved to %s", rep.Revision, strings.Join(rep.damaged, ", "), dest))
+	return nil
 }
 
 // readSnapshot reads snapshot.json, or snapshot.prev if that is damaged.
-func readSnapshot(fsys hackpadfs.FS, dir string) (*snapshot, []string, error) {
-	var dropped []string
+func readSnapshot(fsys hackpadfs.FS, dir string, rep *Report) (*snapshot, error) {
 	for _, name := range []string{"snapshot.json", "snapshot.prev"} {
 		snap, err := readSnapshotFile(fsys, path.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if errors.Is(err, errFormat) {
-			return nil, dropped, err
+			return nil, err
 		}
 		if err != nil {
-			dropped = append(dropped, fmt.Sprintf("%s is damaged (%v) and was ignored", name, err))
+			rep.damage(name, fmt.Sprintf("%s is damaged (%v) and was ignored", name, err))
 			continue
 		}
-		return snap, dropped, nil
+		return snap, nil
 	}
-	return nil, dropped, nil
+	return nil, nil
+}
+
+// damage notes a file that load could not use, and why.
+func (rep *Report) damage(name, why string) {
+	rep.damaged = append(rep.damaged, name)
+	rep.Dropped = append(rep.Dropped, why)
 }
 
 // A snapshot file is a header line with the body's checksum, then the body.
@@ -191,7 +275,7 @@ func readSnapshotFile(fsys hackpadfs.FS, name string) (*snapshot, error) {
 	return &snap, nil
 }
 
-func (s *Store) restore(snap *snapshot, rep *Report) error {
+func (s *Store) restore(snap *snapshot, rep *Report) {
 	for _, r := range snap.Entries {
 		obj, err := decodeObject(r.Value)
 		if err != nil {
@@ -202,7 +286,6 @@ func (s *Store) restore(snap *snapshot, rep *Report) error {
 		s.insertKey(r.Key)
 	}
 	s.rev, s.compacted = snap.Revision, snap.Compacted
-	return nil
 }
 
 // decodeObject turns a stored object back into its Go type.
@@ -222,11 +305,15 @@ func decodeObject(data []byte) (api.Object, error) {
 	return obj, nil
 }
 
-// replayLog applies the log files after the snapshot's revision, in order.
+// replayLog applies the log files after the snapshot's revision, in
+// order, and stops at the first record it cannot use: a damaged or torn
+// one, or one that is not the next revision (a file lost between two
+// writes). Replaying past it would build a state that never was, so that
+// file and the ones after it are noted as damaged.
 func replayLog(fsys hackpadfs.FS, dir string, s *Store, rep *Report) error {
 	entries, err := hackpadfs.ReadDir(fsys, path.Join(dir, "wal"))
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return fmt.Errorf("its log cannot be listed: %w", err)
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
@@ -235,27 +322,41 @@ func replayLog(fsys hackpadfs.FS, dir string, s *Store, rep *Report) error {
 		}
 	}
 	slices.Sort(names)
-	for _, name := range names {
+	for i, name := range names {
 		data, err := hackpadfs.ReadFile(fsys, path.Join(dir, "wal", name))
+		why := ""
 		if err != nil {
-			rep.Dropped = append(rep.Dropped, fmt.Sprintf("log file %s could not be read: %v", name, err))
-			continue
+			why = fmt.Sprintf("log file %s could not be read (%v)", name, err)
+		} else {
+			why = replayFile(s, name, data, rep)
 		}
-		replayFile(s, name, data, rep)
+		if why != "" {
+			for _, rest := range names[i:] {
+				rep.damaged = append(rep.damaged, path.Join("wal", rest))
+			}
+			rep.Dropped = append(rep.Dropped, why+"; the replay stopped there")
+			return nil
+		}
 	}
 	return nil
 }
 
-func replayFile(s *Store, name string, data []byte, rep *Report) {
+// replayFile applies one log file, and says why it stopped early.
+func replayFile(s *Store, name string, data []byte, rep *Report) string {
+	if len(data) == 0 {
+		return fmt.Sprintf("log file %s is empty (a write that did not finish)", name)
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 64<<20)
 	n := 0
 	for sc.Scan() {
 		n++
 		r, err := parseRecord(sc.Bytes())
+		if err == nil && r.Rev > s.rev+1 {
+			err = fmt.Errorf("revision %d follows %d: the changes between are missing", r.Rev, s.rev)
+		}
 		if err != nil {
-			rep.Dropped = append(rep.Dropped, fmt.Sprintf("log file %s: record %d is damaged (%v); it and the rest of the file were dropped", name, n, err))
-			return
+			return fmt.Sprintf("log file %s: record %d is damaged (%v)", name, n, err)
 		}
 		if r.Rev == 0 {
 			if r.Time.After(rep.Time) {
@@ -275,6 +376,10 @@ func replayFile(s *Store, name string, data []byte, rep *Report) {
 			rep.Time = r.Time
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return fmt.Sprintf("log file %s: record %d is damaged (%v)", name, n+1, err)
+	}
+	return ""
 }
 
 func parseRecord(line []byte) (record, error) {
@@ -379,7 +484,12 @@ func (p *Persister) write() error {
 
 // Close flushes, and notes the time even when nothing changed since the
 // last flush, so the next start resumes the clock exactly.
-func (p *Persister) Close() error {
+func (p *Persister) Close() error { return p.Mark() }
+
+// Mark flushes and notes the time even when the store did not change:
+// for a change kept beside the store (the machines, the images), so that
+// the time a restored cluster resumes from is that of its last change.
+func (p *Persister) Mark() error {
 	if p.err != nil {
 		return p.err
 	}
@@ -390,8 +500,10 @@ func (p *Persister) Close() error {
 }
 
 // Snapshot writes the whole store and drops the log it replaces.
-func (p *Persister) Snapshot() error {
-	snap := snapshot{Format: Format, Revision: p.s.rev, Compacted: p.s.compacted, Time: p.now().UTC()}
+func (p *Persister) Snapshot() error { return p.snapshotAt(p.now()) }
+
+func (p *Persister) snapshotAt(now time.Time) error {
+	snap := snapshot{Format: Format, Revision: p.s.rev, Compacted: p.s.compacted, Time: now.UTC()}
 	var entries []string
 	p.s.ascend("", func(key string) { entries = append(entries, key) })
 	for _, key := range entries {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"path"
 	"strings"
 	"testing"
@@ -118,8 +119,12 @@ func TestTornRecordKeepsWhatCameBefore(t *testing.T) {
 
 	s2, _, rep := open(t, fsys)
 	assert.Equal(t, []string{"/r/a@2"}, keysOf(s2))
-	require.Len(t, rep.Dropped, 1)
+	require.Len(t, rep.Dropped, 2)
 	assert.Contains(t, rep.Dropped[0], "record 2 is damaged")
+	assert.Contains(t, rep.Dropped[1], "resumes from revision 2")
+	kept, err := hackpadfs.ReadFile(fsys, "cluster/damaged-1/0000000000000002.log")
+	require.NoError(t, err)
+	assert.Equal(t, torn, kept, "the damaged file is kept, not deleted")
 }
 
 func TestCorruptSnapshotFallsBackToThePreviousOne(t *testing.T) {
@@ -136,8 +141,11 @@ func TestCorruptSnapshotFallsBackToThePreviousOne(t *testing.T) {
 
 	s2, _, rep := open(t, fsys)
 	assert.Equal(t, []string{"/r/a@2"}, keysOf(s2), "the previous snapshot")
-	require.Len(t, rep.Dropped, 1)
+	require.Len(t, rep.Dropped, 2)
 	assert.Contains(t, rep.Dropped[0], "snapshot.json is damaged")
+	assert.Contains(t, rep.Dropped[1], "moved to cluster/damaged-1")
+	_, _, rep = open(t, fsys)
+	assert.Empty(t, rep.Dropped, "the restored state was written again whole")
 }
 
 func TestOtherFormatIsSetAside(t *testing.T) {
@@ -171,3 +179,133 @@ func TestUnknownKindIsDroppedNotFatal(t *testing.T) {
 }
 
 func crc(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }
+
+// flushedStore writes three flushes of two pods each and returns the log
+// files' names in order.
+func flushedStore(t *testing.T, fsys hackpadfs.FS) []string {
+	t.Helper()
+	s, p, _ := open(t, fsys)
+	for i := range 6 {
+		_, err := s.Create(fmt.Sprintf("/r/%d", i), typedPod(fmt.Sprint(i)))
+		require.NoError(t, err)
+		if i%2 == 1 {
+			require.NoError(t, p.Flush())
+		}
+	}
+	entries, err := hackpadfs.ReadDir(fsys, "cluster/wal")
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, path.Join("cluster/wal", e.Name()))
+	}
+	require.Len(t, names, 3)
+	return names
+}
+
+// A damaged log file ends the replay where the damage is, whatever comes
+// after it: the store is the one it was at the last good revision, never a
+// mix with changes whose predecessors are missing. The files not replayed
+// are kept in a directory of their own and the restored state is written
+// again, so the next start is clean.
+func TestDamagedLogEndsTheReplay(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		damage func(fsys hackpadfs.FS, logs []string) error
+		keys   []string
+		why    string
+	}{
+		{"a flipped byte in the second file", func(fsys hackpadfs.FS, logs []string) error {
+			return rewrite(fsys, logs[1], func(b []byte) []byte { b[20] ^= 0x20; return b })
+		}, []string{"/r/0@2", "/r/1@3"}, "record 1 is damaged (checksum mismatch)"},
+		{"garbage in the first file", func(fsys hackpadfs.FS, logs []string) error {
+			return rewrite(fsys, logs[0], func([]byte) []byte { return []byte("\x00\x01garbage") })
+		}, nil, "record 1 is damaged (torn record)"},
+		{"an empty second file", func(fsys hackpadfs.FS, logs []string) error {
+			return rewrite(fsys, logs[1], func([]byte) []byte { return nil })
+		}, []string{"/r/0@2", "/r/1@3"}, "is empty"},
+		{"a lost second file", func(fsys hackpadfs.FS, logs []string) error {
+			return fsys.(hackpadfs.RemoveFS).Remove(logs[1])
+		}, []string{"/r/0@2", "/r/1@3"}, "revision 6 follows 3: the changes between are missing"},
+		{"a cut third file", func(fsys hackpadfs.FS, logs []string) error {
+			return rewrite(fsys, logs[2], func(b []byte) []byte { return b[:len(b)/3] })
+		}, []string{"/r/0@2", "/r/1@3", "/r/2@4", "/r/3@5"}, "is damaged (torn record)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := memFS(t)
+			logs := flushedStore(t, fsys)
+			require.NoError(t, tt.damage(fsys, logs))
+			s, p, rep := open(t, fsys)
+			assert.Equal(t, tt.keys, keysOf(s))
+			require.NotEmpty(t, rep.Dropped)
+			assert.Contains(t, strings.Join(rep.Dropped, "\n"), tt.why)
+			if tt.keys == nil {
+				assert.Equal(t, "cluster.old-1", rep.SetAside, "nothing could be read: the whole store is set aside")
+				_, err := hackpadfs.Stat(fsys, "cluster.old-1/wal")
+				assert.NoError(t, err)
+			} else {
+				assert.Equal(t, "cluster/damaged-1", rep.SetAside)
+				assert.Contains(t, rep.Dropped[len(rep.Dropped)-1], fmt.Sprintf("resumes from revision %d", len(tt.keys)+1))
+			}
+
+			_, err := s.Create("/r/new", typedPod("new"))
+			require.NoError(t, err)
+			require.NoError(t, p.Flush())
+			want := keysOf(s)
+			s2, _, rep := open(t, fsys)
+			assert.Empty(t, rep.Dropped, "the next start finds only what this one wrote")
+			assert.Equal(t, want, keysOf(s2))
+		})
+	}
+}
+
+// A log directory that is not one is a layout this build does not know:
+// the store is set aside whole, not a failure to start.
+func TestUnreadableLayoutIsSetAside(t *testing.T) {
+	fsys := memFS(t)
+	require.NoError(t, hackpadfs.MkdirAll(fsys, "cluster", 0o755))
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "cluster/wal", []byte("not a directory"), 0o644))
+	s, p, rep := open(t, fsys)
+	assert.Equal(t, "cluster.old-1", rep.SetAside)
+	require.Len(t, rep.Dropped, 1)
+	assert.Contains(t, rep.Dropped[0], "moved to cluster.old-1")
+	_, err := s.Create("/r/a", typedPod("a"))
+	require.NoError(t, err)
+	require.NoError(t, p.Flush())
+}
+
+func rewrite(fsys hackpadfs.FS, name string, f func([]byte) []byte) error {
+	data, err := hackpadfs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	return hackpadfs.WriteFullFile(fsys, name, f(data), 0o644)
+}
+
+// In the browser the store is the root of its database: setting it aside
+// moves its files into a directory inside it, twice over if need be.
+func TestRootIsSetAsideInPlace(t *testing.T) {
+	fsys := memFS(t)
+	for i := 1; i <= 2; i++ {
+		require.NoError(t, hackpadfs.MkdirAll(fsys, "wal", 0o755))
+		require.NoError(t, hackpadfs.WriteFullFile(fsys, "snapshot.json", []byte(`{"format":99,"sha256":"x"}`+"\n{}"), 0o644))
+		require.NoError(t, hackpadfs.WriteFullFile(fsys, "cloud.json", []byte(`{}`), 0o644))
+		s, p, rep, err := Open(fsys, ".", func() time.Time { return epoch })
+		require.NoError(t, err)
+		dest := fmt.Sprintf("set-aside-%d", i)
+		assert.Equal(t, dest, rep.SetAside)
+		for _, name := range []string{"snapshot.json", "cloud.json", "wal"} {
+			_, err := hackpadfs.Stat(fsys, path.Join(dest, name))
+			assert.NoError(t, err, name)
+		}
+		_, err = hackpadfs.Stat(fsys, "snapshot.json")
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+		_, err = s.Create("/r/a", typedPod("a"))
+		require.NoError(t, err)
+		require.NoError(t, p.Flush())
+		s2, _, rep, err := Open(fsys, ".", func() time.Time { return epoch })
+		require.NoError(t, err)
+		assert.Empty(t, rep.Dropped)
+		assert.Equal(t, keysOf(s), keysOf(s2))
+		require.NoError(t, hackpadfs.RemoveAll(fsys, "wal"))
+	}
+}

@@ -520,7 +520,10 @@ document.addEventListener('keydown', (e) => {
 function showNotices(info, warnings) {
   const lines = [];
   if (info?.setAside) {
-    lines.push(`A cluster saved by an older version of kubeplay could not be read, so a new one was started. The old one was set aside (${clean(String(info.setAside))}).`);
+    const where = clean(String(info.setAside));
+    lines.push(info.restored
+      ? `Part of the saved cluster was damaged: it resumes from the last change that could be read, and what could not be read was set aside (${where}).`
+      : `The saved cluster could not be read (saved by another version of kubeplay, or damaged), so a new one was started. The old one was set aside (${where}).`);
   }
   if (info?.memory) lines.push('This browser does not let the page keep data: the cluster and your files last until the tab closes.');
   for (const w of warnings) if (!lines.some((l) => l.includes(w))) lines.push(w);

@@ -167,11 +167,15 @@ func (c *Cluster) Flush() error {
 	if c.persister == nil {
 		return nil
 	}
+	beside := c.cloud != nil && c.cloud.Changed() || c.registry != nil && c.registry.Changed()
 	if err := c.saveCloud(); err != nil {
 		return err
 	}
 	if err := c.saveImages(); err != nil {
 		return err
+	}
+	if beside {
+		return c.persister.Mark()
 	}
 	return c.persister.Flush()
 }
@@ -241,7 +245,7 @@ func (c *Cluster) Kubelet(node string) (*kubelet.Kubelet, bool) {
 func (c *Cluster) Close() error {
 	var err error
 	if c.persister != nil {
-		err = c.persister.Close()
+		err = errors.Join(c.saveCloud(), c.saveImages(), c.persister.Close())
 	}
 	return errors.Join(err, c.engine.Close())
 }

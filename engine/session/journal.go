@@ -24,6 +24,9 @@ type Entry struct {
 	Files []File
 	// Stopped, when set, is the instant Ctrl-C stopped the command.
 	Stopped time.Time
+	// Restart, when set, makes the entry a restart of the cluster from its
+	// data directory at At, not a line (keep.go).
+	Restart *Restart
 }
 
 // File is a home file as the journal saw it.
@@ -40,10 +43,10 @@ type Journal struct {
 	// Base are the home files when the journal started.
 	Base    []File
 	Entries []Entry
-	// Restored is set when the cluster was restored from a data directory:
-	// what happened before is not in the journal, and the restored
-	// cluster's random draws differ from a fresh one's, so no replay can
-	// reach its state.
+	// Restored is set when the cluster was restored from a data directory
+	// without its journal (kept by an older version, or restored with
+	// losses): what happened before is not known, so no replay can reach
+	// its state.
 	Restored bool
 }
 
@@ -57,6 +60,9 @@ type journal struct {
 	files   map[string]string // the home files as last seen
 	base    map[string]string // the home files when the journal started
 	entries []Entry
+	keep    bool // the journal is kept beside the cluster's store (keep.go)
+	running bool // the last line has not ended
+	lost    bool // restored without its journal
 }
 
 // record notes a line about to run, with the home files that changed
@@ -69,10 +75,12 @@ func (s *Session) record(line string) {
 		s.journal.files = now
 	}
 	s.journal.entries = append(s.journal.entries, e)
+	s.journal.running = true
 }
 
 // recordStop notes that Ctrl-C stopped the last line.
 func (s *Session) recordStop(ctx context.Context, code int) {
+	s.journal.running = false
 	if ctx.Err() == nil || code != 130 || len(s.journal.entries) == 0 {
 		return
 	}
@@ -87,7 +95,7 @@ func (s *Session) Journal() Journal {
 		Start:    s.start,
 		Base:     diffFiles(nil, s.journal.base),
 		Entries:  slices.Clone(s.journal.entries),
-		Restored: s.cluster.Restored().Restored,
+		Restored: s.journal.lost,
 	}
 }
 
@@ -101,6 +109,7 @@ func (s *Session) ResetJournal() {
 		s.journal.files = readHome(s.shell.FS(), s.journal.home)
 		s.journal.base = s.journal.files
 	}
+	_ = s.keepJournal()
 }
 
 // Config returns the configuration the session was started with.

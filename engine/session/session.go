@@ -6,6 +6,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -84,6 +85,13 @@ func New(cfg Config) (*Session, error) {
 		s.journal.files = readHome(cfg.FS, cfg.Home)
 		s.journal.base = s.journal.files
 	}
+	s.journal.keep = cfg.Cluster.Data != nil
+	if s.journal.keep && c.Restored().Restored {
+		s.resumeJournal()
+	}
+	if err := s.keepJournal(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -110,7 +118,11 @@ func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Write
 func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer) int {
 	s.mu.Lock()
 	s.record(line)
+	err := s.keepJournal()
 	s.mu.Unlock()
+	if err != nil {
+		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
+	}
 	code := s.shell.RunTerminal(ctx, line, term, stdout, stderr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,7 +130,7 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	if _, jumping := s.waiter.(*jumpWaiter); jumping {
 		s.cluster.RunUntilIdle()
 	}
-	if err := s.cluster.Flush(); err != nil {
+	if err := errors.Join(s.cluster.Flush(), s.keepJournal()); err != nil {
 		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
 	}
 	return code

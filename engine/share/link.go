@@ -73,16 +73,27 @@ type File struct {
 	Removed bool   `json:"removed,omitempty"`
 }
 
-// Entry is one line of input: At and Stopped are offsets from Start.
+// Entry is one line of input: At and Stopped are offsets from Start. An
+// entry with Restart is not a line but the moment the cluster was saved
+// and restored (a reload of the page).
 type Entry struct {
 	At      time.Duration `json:"at"`
-	Line    string        `json:"line"`
+	Line    string        `json:"line,omitempty"`
 	Files   []File        `json:"files,omitempty"`
 	Stopped time.Duration `json:"stopped,omitempty"`
+	Restart *Restart      `json:"restart,omitempty"`
+}
+
+// Restart is a restore of the cluster from what it had saved: at the
+// revision it had reached, with the start the restored cluster was given
+// (an offset from the link's Start).
+type Restart struct {
+	Revision int64         `json:"revision"`
+	Start    time.Duration `json:"start"`
 }
 
 // ErrRestored is why a restored cluster cannot be shared.
-var ErrRestored = errors.New("this cluster was restored from an earlier visit, whose history is not recorded, so no link can rebuild it; reset the cluster to start one that can be shared")
+var ErrRestored = errors.New("this cluster was restored from an earlier visit whose history is not recorded (it was kept by an older version of kubeplay, or part of it was lost), so no link can rebuild it; reset the cluster to start one that can be shared")
 
 // FromSession makes the link of a session that started from scenario
 // (its text; "" for none).
@@ -104,6 +115,9 @@ func FromSession(s *session.Session, scenarioText string) (*Link, error) {
 		le := Entry{At: e.At.Sub(j.Start), Line: e.Line, Files: relFiles(home, e.Files)}
 		if !e.Stopped.IsZero() {
 			le.Stopped = e.Stopped.Sub(j.Start)
+		}
+		if e.Restart != nil {
+			le.Restart = &Restart{Revision: e.Restart.Revision, Start: e.Restart.Start.Sub(j.Start)}
 		}
 		l.Entries = append(l.Entries, le)
 	}
@@ -215,6 +229,10 @@ func (l *Link) validate() error {
 			return fmt.Errorf("line %d runs at %s, before the line before it (%s)", i+1, e.At, last)
 		case e.Stopped != 0 && e.Stopped < e.At:
 			return fmt.Errorf("line %d is stopped at %s, before it ran (%s)", i+1, e.Stopped, e.At)
+		case e.Restart != nil && (e.Line != "" || len(e.Files) > 0 || e.Stopped != 0):
+			return fmt.Errorf("line %d is both a restart and a line", i+1)
+		case e.Restart != nil && e.Restart.Revision <= 0:
+			return fmt.Errorf("line %d restarts at revision %d", i+1, e.Restart.Revision)
 		}
 		if err := validFiles(e.Files); err != nil {
 			return err

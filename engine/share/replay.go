@@ -8,8 +8,10 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/mem"
 
 	"github.com/kubeplay/kubeplay/engine/scenario"
 	"github.com/kubeplay/kubeplay/engine/session"
@@ -34,38 +36,58 @@ func Replay(ctx context.Context, l *Link, cfg session.Config, out io.Writer) (*s
 	cfg.Cluster.Workers = l.Cluster.Workers
 	cfg.Cluster.Zones = slices.Clone(l.Cluster.Zones)
 	cfg.Cluster.NodeCPU, cfg.Cluster.NodeMemory = l.Cluster.NodeCPU, l.Cluster.NodeMemory
+	if cfg.Cluster.Data == nil && slices.ContainsFunc(l.Entries, func(e Entry) bool { return e.Restart != nil }) {
+		data, err := mem.NewFS()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Cluster.Data, cfg.Cluster.DataDir = data, "."
+	}
 	s, err := session.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := replay(ctx, s, f, l, out); err != nil {
-		_ = s.Close()
+	s, err = replay(ctx, s, f, l, out)
+	if err != nil {
+		if s != nil {
+			_ = s.Close()
+		}
 		return nil, err
 	}
 	return s, nil
 }
 
-func replay(ctx context.Context, s *session.Session, f *scenario.File, l *Link, out io.Writer) error {
+// replay runs the link in s and returns the session it ends with: another
+// one after a restart.
+func replay(ctx context.Context, s *session.Session, f *scenario.File, l *Link, out io.Writer) (*session.Session, error) {
 	if f != nil {
 		if err := scenario.Setup(ctx, s, f); err != nil {
-			return err
+			return s, err
 		}
 	}
 	home := strings.TrimPrefix(s.Config().Home, "/")
 	if home == "" && (len(l.Base) > 0 || hasFiles(l.Entries)) {
-		return fmt.Errorf("the link carries home files but this session has no home directory")
+		return s, fmt.Errorf("the link carries home files but this session has no home directory")
 	}
 	if err := writeFiles(s, home, l.Base); err != nil {
-		return err
+		return s, err
 	}
 	s.ResetJournal()
 	start := l.Start
-	for _, e := range l.Entries {
+	for i, e := range l.Entries {
 		if err := ctx.Err(); err != nil {
-			return err
+			return s, err
+		}
+		if e.Restart != nil {
+			next, err := restart(s, start.Add(e.At), e.Restart.Revision, start.Add(e.Restart.Start))
+			if err != nil {
+				return next, fmt.Errorf("line %d: %w", i+1, err)
+			}
+			s = next
+			continue
 		}
 		if err := writeFiles(s, home, e.Files); err != nil {
-			return err
+			return s, err
 		}
 		s.Lock()
 		if at := start.Add(e.At); at.After(s.Cluster().Now()) {
@@ -79,7 +101,32 @@ func replay(ctx context.Context, s *session.Session, f *scenario.File, l *Link, 
 		s.Exec(lineCtx, e.Line, out, out)
 		cancel()
 	}
-	return nil
+	return s, nil
+}
+
+// restart does what a reload of the page did: the cluster, run to the
+// instant of its last saved change, is saved and closed, and a new
+// session restores it with the start the original was given. A replay
+// that reaches another revision there has gone elsewhere, and says so.
+func restart(s *session.Session, at time.Time, revision int64, resumed time.Time) (*session.Session, error) {
+	s.Lock()
+	now := s.Cluster().Now()
+	if now.After(at) {
+		s.Unlock()
+		return s, fmt.Errorf("the cluster was reloaded at %s, but the replay had reached %s", at.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	}
+	s.Cluster().Loop().AdvanceTo(at)
+	rev := s.Cluster().API().Store().Revision()
+	s.Unlock()
+	if rev != revision {
+		return s, fmt.Errorf("the cluster was reloaded at revision %d, but the replay reached revision %d: it cannot rebuild that cluster", revision, rev)
+	}
+	cfg := s.Config()
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	cfg.Cluster.Start = resumed
+	return session.New(cfg)
 }
 
 func hasFiles(entries []Entry) bool {

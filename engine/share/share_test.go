@@ -215,8 +215,9 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
-// A restored cluster's past is not in its journal: it cannot be shared.
-func TestRestoredRefused(t *testing.T) {
+// A cluster restored from its data directory without a journal (kept by
+// an older version) cannot be shared.
+func TestRestoredWithoutJournalRefused(t *testing.T) {
 	cfg := config(t)
 	data, err := mem.NewFS()
 	require.NoError(t, err)
@@ -224,11 +225,133 @@ func TestRestoredRefused(t *testing.T) {
 	s, err := session.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
+	require.NoError(t, data.Remove("journal.json"))
 	s, err = session.New(cfg)
 	require.NoError(t, err)
 	defer s.Close()
 	_, err = FromSession(s, "")
 	assert.ErrorIs(t, err, ErrRestored)
+}
+
+// copyFS copies every file of from into a new file system: what a tab
+// had saved when it was closed.
+func copyFS(t *testing.T, from hackpadfs.FS) hackpadfs.FS {
+	t.Helper()
+	to, err := mem.NewFS()
+	require.NoError(t, err)
+	require.NoError(t, hackpadfs.WalkDir(from, ".", func(p string, d hackpadfs.DirEntry, err error) error {
+		if err != nil || p == "." {
+			return err
+		}
+		if d.IsDir() {
+			return hackpadfs.MkdirAll(to, p, 0o755)
+		}
+		data, err := hackpadfs.ReadFile(from, p)
+		if err != nil {
+			return err
+		}
+		return hackpadfs.WriteFullFile(to, p, data, 0o644)
+	}))
+	return to
+}
+
+// A page that is reloaded restores its cluster from storage and goes on
+// with its journal: the link of the restored session replays the lines
+// before the reload, saves and restores its own cluster at the same point,
+// and reaches the same state, names and UIDs drawn after the restore
+// included. A command that the reload cut short is stopped there.
+func TestShareAfterReload(t *testing.T) {
+	cfg := config(t)
+	data, err := mem.NewFS()
+	require.NoError(t, err)
+	cfg.Cluster.Data, cfg.Cluster.DataDir = data, "."
+	var mu sync.Mutex
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
+	tick := func(p *session.Pacer, n int, d time.Duration) {
+		for range n {
+			mu.Lock()
+			wall = wall.Add(d)
+			mu.Unlock()
+			p.Step()
+		}
+	}
+	cfg.Cluster.Start = wall
+	s, err := session.New(cfg)
+	require.NoError(t, err)
+	p := s.Pace(now, 1)
+	require.NoError(t, hackpadfs.WriteFullFile(cfg.FS, "root/web.yaml", []byte(manifest), 0o644))
+	tick(p, 3, 400*time.Millisecond)
+	require.Equal(t, 0, s.Exec(context.Background(), "kubectl apply -f web.yaml", io.Discard, io.Discard))
+	tick(p, 20, 500*time.Millisecond)
+	require.Equal(t, 0, s.Exec(context.Background(), "kubectl create configmap c --from-literal=a=b", io.Discard, io.Discard))
+	// A watch runs when the page is reloaded.
+	wctx, stopWatch := context.WithCancel(context.Background())
+	watching := make(chan int, 1)
+	go func() { watching <- s.Exec(wctx, "kubectl get pods -w", io.Discard, io.Discard) }()
+	require.Eventually(t, func() bool { return len(s.Journal().Entries) == 3 }, 10*time.Second, time.Millisecond)
+	tick(p, 7, 300*time.Millisecond)
+	saved := copyFS(t, data)
+	home := copyFS(t, cfg.FS)
+	defer func() {
+		stopWatch()
+		<-watching
+		_ = s.Close()
+	}()
+
+	mu.Lock()
+	wall = wall.Add(time.Hour)
+	mu.Unlock()
+	cfg2 := cfg
+	cfg2.Cluster.Data, cfg2.FS, cfg2.Cluster.Start = saved, home, now().Truncate(time.Second)
+	s2, err := session.New(cfg2)
+	require.NoError(t, err)
+	defer s2.Close()
+	assert.True(t, s2.Cluster().Restored().Restored)
+	p2 := s2.Pace(now, 1)
+	require.NoError(t, hackpadfs.WriteFullFile(home, "root/note.txt", []byte("after the reload\n"), 0o644))
+	tick(p2, 4, 250*time.Millisecond)
+	for _, line := range []string{"kubectl scale deployment web --replicas=4", "kubectl run after --image=busybox -- sleep 3600", "cat note.txt"} {
+		require.Equal(t, 0, s2.Exec(context.Background(), line, io.Discard, io.Discard), line)
+		tick(p2, 5, 400*time.Millisecond)
+	}
+
+	l, err := FromSession(s2, "")
+	require.NoError(t, err)
+	enc, err := Encode(l)
+	require.NoError(t, err)
+	got, err := Decode(enc)
+	require.NoError(t, err)
+	require.Equal(t, l, got)
+	restarts := 0
+	for _, e := range got.Entries {
+		if e.Restart != nil {
+			restarts++
+		}
+	}
+	assert.Equal(t, 1, restarts)
+
+	r, err := Replay(context.Background(), got, config(t), io.Discard)
+	require.NoError(t, err)
+	defer r.Close()
+	s2.Lock()
+	end := s2.Cluster().Now()
+	s2.Unlock()
+	r.Lock()
+	r.Cluster().Loop().AdvanceTo(end)
+	r.Unlock()
+	assert.Equal(t, dump(t, s2), dump(t, r))
+	note, err := hackpadfs.ReadFile(r.Shell().FS(), "root/note.txt")
+	require.NoError(t, err)
+	assert.Equal(t, "after the reload\n", string(note))
+
+	// The replayed session goes on with the same journal: its link is the same.
+	l2, err := FromSession(r, "")
+	require.NoError(t, err)
+	assert.Equal(t, l, l2)
+	_, err = ToScenario(l)
+	assert.ErrorContains(t, err, "reloaded its cluster")
+
 }
 
 func encodeJSON(t *testing.T, js string) string {

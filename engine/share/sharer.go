@@ -1,7 +1,9 @@
 package share
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +64,9 @@ func (x *Sharer) Export() ([]byte, error) {
 // command. It is close to the link but not exact: sleeps are whole
 // milliseconds, and a file is written as the shell writes it.
 func ToScenario(l *Link) ([]byte, error) {
+	if slices.ContainsFunc(l.Entries, func(e Entry) bool { return e.Restart != nil }) {
+		return nil, errors.New("the session reloaded its cluster on the way, which a scenario file cannot describe; share it as a link")
+	}
 	f := scenario.File{Title: "A shared session", Seed: l.Seed}
 	if l.Scenario != "" {
 		orig, err := scenario.Parse("the link's scenario", []byte(l.Scenario))

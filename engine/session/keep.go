@@ -1,0 +1,130 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+)
+
+// A persistent cluster keeps its session's journal beside its store
+// (journalFile in the data directory), so that a cluster restored on a
+// later visit can still be shared: the journal goes on from where it was,
+// with an entry that marks the restart (Restart). A replay runs the lines
+// before it, saves its own cluster at the restart's instant and restores
+// it as the page did, so the restored cluster draws the same names as the
+// original.
+const journalFile = "journal.json"
+
+// journalFormat is the version of the kept journal.
+const journalFormat = 1
+
+// Restart marks, in the journal, where the cluster was restored from its
+// data directory (a reload of the page). The entry's At is the instant of
+// the last change that was saved; what happened after it was lost with
+// the tab.
+type Restart struct {
+	Revision int64     // the store's revision the cluster was restored at
+	Start    time.Time // the start the restored cluster was given (the wall clock at the reload)
+}
+
+type keptJournal struct {
+	Format  int       `json:"format"`
+	Start   time.Time `json:"start"`
+	Base    []File    `json:"base,omitempty"`
+	Entries []Entry   `json:"entries,omitempty"`
+	// Running is set while the last line runs: a reload stopped it.
+	Running bool `json:"running,omitempty"`
+}
+
+// keepJournal writes the journal beside the store. The caller holds the
+// lock.
+func (s *Session) keepJournal() error {
+	if !s.journal.keep {
+		return nil
+	}
+	data, err := json.Marshal(keptJournal{Format: journalFormat, Start: s.start, Base: diffFiles(nil, s.journal.base), Entries: s.journal.entries, Running: s.journal.running})
+	if err != nil {
+		return err
+	}
+	if err := hackpadfs.WriteFullFile(s.cfg.Cluster.Data, s.journalPath(), data, 0o644); err != nil {
+		return fmt.Errorf("the session's journal: %w", err)
+	}
+	return nil
+}
+
+func (s *Session) journalPath() string {
+	dir := s.cfg.Cluster.DataDir
+	if dir == "" {
+		dir = "."
+	}
+	return path.Join(dir, journalFile)
+}
+
+// resumeJournal continues the journal of a restored cluster: the lines
+// whose effects were saved, then a Restart. A cluster without a journal
+// (kept by an older version) or restored with losses cannot be shared.
+func (s *Session) resumeJournal() {
+	rep := s.cluster.Restored()
+	k, err := s.readJournal()
+	if err != nil || len(rep.Dropped) > 0 || rep.SetAside != "" {
+		s.journal.lost = true
+		return
+	}
+	saved := rep.Time
+	entries := k.Entries
+	for len(entries) > 0 && entries[len(entries)-1].At.After(saved) {
+		entries = entries[:len(entries)-1] // ran after the last saved change: lost with the tab
+	}
+	if n := len(entries); n > 0 {
+		last := &entries[n-1]
+		if k.Running && n == len(k.Entries) && last.Stopped.IsZero() || last.Stopped.After(saved) {
+			last.Stopped = saved // the reload stopped it
+		}
+	}
+	s.start = k.Start
+	s.journal.base = filesMap(k.Base)
+	s.journal.files = s.journal.base
+	for _, e := range entries {
+		s.journal.files = applyFiles(s.journal.files, e.Files)
+	}
+	s.journal.entries = append(entries, Entry{At: saved, Restart: &Restart{Revision: rep.Revision, Start: s.cfg.Cluster.Start}})
+}
+
+func (s *Session) readJournal() (*keptJournal, error) {
+	data, err := hackpadfs.ReadFile(s.cfg.Cluster.Data, s.journalPath())
+	if err != nil {
+		return nil, err
+	}
+	var k keptJournal
+	if err := json.Unmarshal(data, &k); err != nil {
+		return nil, err
+	}
+	if k.Format != journalFormat {
+		return nil, errors.New("a journal of another format")
+	}
+	return &k, nil
+}
+
+func filesMap(files []File) map[string]string {
+	return applyFiles(nil, files)
+}
+
+// applyFiles returns files with the changes applied, leaving it as it was.
+func applyFiles(files map[string]string, changes []File) map[string]string {
+	out := make(map[string]string, len(files)+len(changes))
+	for p, c := range files {
+		out[p] = c
+	}
+	for _, f := range changes {
+		if f.Removed {
+			delete(out, f.Path)
+		} else {
+			out[f.Path] = f.Content
+		}
+	}
+	return out
+}

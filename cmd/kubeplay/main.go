@@ -80,6 +80,7 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var shape cluster.Config
 	fs.IntVar(&shape.Workers, "workers", 2, "worker nodes besides the control plane")
+	fs.IntVar(&shape.FakeNodes, "fake-nodes", 0, "fake worker nodes besides (kwok's kind: their pods run no program)")
 	zones := fs.String("zones", strings.Join(cloud.DefaultZones, ","), "the cloud's zones; the control plane is in the first, the workers go round them")
 	fs.StringVar(&shape.NodeCPU, "node-cpu", "2", "CPUs of each node")
 	fs.StringVar(&shape.NodeMemory, "node-memory", "4Gi", "memory of each node")
@@ -93,8 +94,8 @@ func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kubeplay shell: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if shape.Workers < 0 {
-		fmt.Fprintln(stderr, "kubeplay shell: --workers must not be negative")
+	if shape.Workers < 0 || shape.FakeNodes < 0 {
+		fmt.Fprintln(stderr, "kubeplay shell: --workers and --fake-nodes must not be negative")
 		return 2
 	}
 	if code := checkModules(stderr); code != 0 {

@@ -63,6 +63,9 @@ type Instance struct {
 	// (--node-labels, --register-with-taints).
 	Labels map[string]string `json:"labels,omitempty"`
 	Taints []api.Taint       `json:"taints,omitempty"`
+	// Fake marks a fake node's machine: its kubelet runs the pods'
+	// lifecycle without running their programs (kwok's kind of node).
+	Fake bool `json:"fake,omitempty"`
 	// Boots counts the times the machine was started.
 	Boots int `json:"boots"`
 }

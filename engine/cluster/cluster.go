@@ -58,9 +58,13 @@ type Config struct {
 	Seed    uint64
 	Start   time.Time // zero means DefaultStart
 	Workers int       // worker nodes besides the control plane
+	// FakeNodes are fake worker nodes besides those (NodeOptions.Fake).
+	FakeNodes int
 	// NodeCPU and NodeMemory size every node (2 CPUs and 4Gi by default).
 	NodeCPU    string
 	NodeMemory string
+	// MaxPods is every kubelet's maxPods (110 by default).
+	MaxPods int
 	// Zones are the cloud's zones (zone-a and zone-b by default): the
 	// control plane is in the first, the workers go round them.
 	Zones []string

@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/hack-pad/hackpadfs"
@@ -20,8 +22,31 @@ import (
 // for; a restored one has the instances the cloud kept, or, for a store
 // kept before the cloud was, one machine per kept Node object.
 
-// Addresses of the nodes, on a network like kind's.
-func nodeAddress(i int) string { return fmt.Sprintf("172.18.0.%d", i+2) }
+// Addresses of the nodes, on a network like kind's (172.18.0.0/16): the
+// first 253 in 172.18.0.0/24 from .2, then 254 in each next /24 from .1.
+func nodeAddress(i int) string {
+	if i < 253 {
+		return fmt.Sprintf("172.18.0.%d", i+2)
+	}
+	j := i - 253
+	return fmt.Sprintf("172.18.%d.%d", 1+j/254, 1+j%254)
+}
+
+// maxNodes is how many addresses the nodes' network has.
+const maxNodes = 253 + 254*254
+
+// fakePodCIDR is a fake node's pod CIDR, which it registers with: a /24
+// of 100.64.0.0/10 that its address picks (172.18.A.B gives
+// 100.(64+A).B.0/24), so that a thousand fake nodes do not exhaust the
+// cluster's 10.244.0.0/16, whose 256 /24s the node IPAM controller gives
+// the real nodes.
+func fakePodCIDR(address string) string {
+	var a, b int
+	if _, err := fmt.Sscanf(address, "172.18.%d.%d", &a, &b); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("100.%d.%d.0/24", 64+a, b)
+}
 
 // initialInstances are the machines of a new cluster. The control plane
 // is in the first zone; the workers go round the zones.
@@ -29,10 +54,25 @@ func initialInstances(cfg Config) []cloud.Instance {
 	zones := cfg.zones()
 	out := []cloud.Instance{newInstance(ControlPlaneName, zones[0], cfg.NodeCPU, cfg.NodeMemory, nodeAddress(0))}
 	out[0].ControlPlane = true
-	for i := 1; i <= cfg.Workers; i++ {
-		out = append(out, newInstance(fmt.Sprintf("node%02d", i), zones[(i-1)%len(zones)], cfg.NodeCPU, cfg.NodeMemory, nodeAddress(i)))
+	for i := 1; i <= cfg.Workers+cfg.FakeNodes; i++ {
+		in := newInstance(fmt.Sprintf("node%02d", i), zones[(i-1)%len(zones)], cfg.NodeCPU, cfg.NodeMemory, nodeAddress(i))
+		if i > cfg.Workers {
+			in = fakeInstance(in)
+		}
+		out = append(out, in)
 	}
 	return out
+}
+
+// FakeNodeTaint keeps the pods that do not ask for a fake node off it, as
+// kwok's example nodes do: a pod that tolerates it (and selects type:
+// kwok to go nowhere else) is one whose program need not run.
+var FakeNodeTaint = api.Taint{Key: kubelet.FakeNodeAnnotation, Value: "fake", Effect: api.TaintNoSchedule}
+
+// fakeInstance makes a machine a fake node's; its type says so.
+func fakeInstance(in cloud.Instance) cloud.Instance {
+	in.Fake, in.Type = true, "fake-"+in.Type
+	return in
 }
 
 func newInstance(name, zone, cpu, memory, address string) cloud.Instance {
@@ -70,6 +110,9 @@ func (c *Cluster) keptInstances() ([]cloud.Instance, error) {
 		cpu, mem := n.Status.Capacity["cpu"], n.Status.Capacity["memory"]
 		in := newInstance(n.Name, zone, cpu.String(), mem.String(), internalIP(n))
 		_, in.ControlPlane = n.Labels["node-role.kubernetes.io/control-plane"]
+		if n.Annotations[kubelet.FakeNodeAnnotation] == "fake" {
+			in = fakeInstance(in)
+		}
 		out = append(out, in)
 	}
 	return out, nil
@@ -94,7 +137,7 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 		Address:       in.Address,
 		CPU:           api.MustParse(in.CPU),
 		Memory:        api.MustParse(in.Memory),
-		Pods:          110,
+		Pods:          int64(cmp.Or(c.cfg.MaxPods, 110)),
 		Labels:        in.Labels,
 		Taints:        in.Taints,
 		CloudProvider: "external",
@@ -116,6 +159,10 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 	cfg.Disk, cfg.DiskDir = c.nodeDisk(in.Name)
 	cfg.ServiceAccountKey = pki.ServiceAccountKey(c.cfg.Seed)
 	cfg.NetworkProber = nodeProber{c.network.Prober(in.Name, in.Address)}
+	if in.Fake {
+		cfg.Fake, cfg.PodCIDR, cfg.NetworkProber = true, fakePodCIDR(in.Address), fakeProber{}
+		cfg.Taints = append(slices.Clone(cfg.Taints), FakeNodeTaint)
+	}
 	return cfg
 }
 

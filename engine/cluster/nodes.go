@@ -14,6 +14,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/cloud"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/network"
+	"github.com/kubeplay/kubeplay/engine/runtime"
 )
 
 // The user is the cloud: these are the operations a cloud console offers
@@ -34,6 +35,10 @@ type NodeOptions struct {
 	Zone   string
 	Labels map[string]string // the kubelet's --node-labels
 	Taints []api.Taint       // the kubelet's --register-with-taints
+	// Fake makes a fake node: its kubelet runs the pods' lifecycle
+	// (statuses, conditions, IPs, graceful deletion) on a runtime that
+	// runs no program, as kwok's nodes do.
+	Fake bool
 }
 
 // zones are the cloud zones of a cluster.
@@ -136,6 +141,9 @@ func (c *Cluster) instanceFor(o NodeOptions) (cloud.Instance, error) {
 	}
 	in := newInstance(name, zone, cq.String(), mq.String(), addr)
 	in.Labels, in.Taints = o.Labels, o.Taints
+	if o.Fake {
+		in = fakeInstance(in)
+	}
 	return in, nil
 }
 
@@ -209,7 +217,7 @@ func (c *Cluster) freeAddress() (string, error) {
 	for _, in := range c.cloud.Instances() {
 		used[in.Address] = true
 	}
-	for i := 0; i < 253; i++ {
+	for i := 0; i < maxNodes; i++ {
 		if a := nodeAddress(i); !used[a] {
 			return a, nil
 		}
@@ -319,11 +327,18 @@ func (c *Cluster) boot(in cloud.Instance) error {
 		source += fmt.Sprintf("/boot%d", in.Boots)
 	}
 	cfg := c.kubeletConfig(in)
-	k := kubelet.New(c.Client("kubelet/"+in.Name), cfg, c.engine, c.rand(source))
+	var rt runtime.Factory = c.engine
+	if in.Fake {
+		rt = c.engine.Fakes()
+	}
+	k := kubelet.New(c.Client("kubelet/"+in.Name), cfg, rt, c.rand(source))
 	if err := k.Start(); err != nil {
 		return err
 	}
 	c.kubelets[in.Name] = k
+	if in.Fake {
+		return nil // a fake node runs no kube-proxy: nothing on it serves
+	}
 	proxy := network.NewProxy(c.Client("kube-proxy/"+in.Name), in.Name, c.rand("kube-proxy/"+strings.TrimPrefix(source, "kubelet/")))
 	if err := proxy.Start(); err != nil {
 		return err

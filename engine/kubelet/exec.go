@@ -13,6 +13,9 @@ import (
 // Exec runs a command in a running container of one of the node's pods,
 // as the kubelet's /exec endpoint does for the API server.
 func (k *Kubelet) Exec(ctx context.Context, ns, pod string, opts apiserver.ExecOptions) error {
+	if k.cfg.Fake {
+		return fmt.Errorf("kubeplay: %s is a fake node: its containers run no program, so there is nothing to exec into", k.cfg.NodeName)
+	}
 	notFound := fmt.Errorf("unable to upgrade connection: container not found (%q)", opts.Container)
 	st, ok := k.states[client.Key(ns, pod)]
 	if !ok {

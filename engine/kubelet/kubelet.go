@@ -60,7 +60,23 @@ type Config struct {
 	// NetworkProber runs httpGet, tcpSocket and grpc probes and hooks;
 	// without one they are reported as not simulated.
 	NetworkProber NetworkProber
+	// PodCIDR, when set, is the node's pod CIDR from its registration on
+	// (as a Node created with spec.podCIDR), instead of the one the node
+	// IPAM controller gives it.
+	PodCIDR string
+	// Fake marks a fake node, whose runtime runs no program (kwok's
+	// kind of node): it registers with kwok's label and annotation, and
+	// refuses kubectl exec.
+	Fake bool
 }
+
+// Fake nodes carry kwok's marks, so that manifests written for kwok
+// (nodeSelector type: kwok, a toleration of kwok.x-k8s.io/node) work
+// unchanged.
+const (
+	FakeNodeAnnotation = "kwok.x-k8s.io/node"
+	FakeNodeLabel      = "type"
+)
 
 // Kubelet is one node's agent.
 type Kubelet struct {
@@ -239,6 +255,10 @@ func (k *Kubelet) initialNode() *api.Node {
 		"node.alpha.kubernetes.io/ttl":                           "0",
 		"volumes.kubernetes.io/controller-managed-attach-detach": "true",
 	}
+	if k.cfg.Fake {
+		labels[FakeNodeLabel] = "kwok"
+		annotations[FakeNodeAnnotation] = "fake"
+	}
 	taints := append([]api.Taint(nil), k.cfg.Taints...)
 	if k.external() {
 		annotations["alpha.kubernetes.io/provided-node-ip"] = k.cfg.Address
@@ -246,9 +266,16 @@ func (k *Kubelet) initialNode() *api.Node {
 	}
 	return &api.Node{
 		ObjectMeta: api.ObjectMeta{Name: k.cfg.NodeName, Labels: labels, Annotations: annotations},
-		Spec:       api.NodeSpec{Taints: taints},
+		Spec:       api.NodeSpec{Taints: taints, PodCIDR: k.cfg.PodCIDR, PodCIDRs: nonEmpty(k.cfg.PodCIDR)},
 		Status:     k.nodeStatus(),
 	}
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // Memory and storage the node keeps for itself, as kubeadm's default
@@ -281,14 +308,28 @@ func (k *Kubelet) nodeStatus() api.NodeStatus {
 			SystemUUID:              k.systemUUID,
 			BootID:                  k.bootID,
 			KernelVersion:           "6.1.0-kubeplay",
-			OSImage:                 "kubeplay WebAssembly node",
-			ContainerRuntimeVersion: runtime.Name + "://" + runtime.Version,
+			OSImage:                 k.osImage(),
+			ContainerRuntimeVersion: k.runtimeVersion(),
 			KubeletVersion:          apiserver.Version,
 			OperatingSystem:         "linux",
 			Architecture:            "amd64",
 		},
 		Images: k.nodeImages(),
 	}
+}
+
+func (k *Kubelet) osImage() string {
+	if k.cfg.Fake {
+		return "kubeplay fake node"
+	}
+	return "kubeplay WebAssembly node"
+}
+
+func (k *Kubelet) runtimeVersion() string {
+	if k.cfg.Fake {
+		return runtime.FakeName + "://" + runtime.Version
+	}
+	return runtime.Name + "://" + runtime.Version
 }
 
 // healthyConditions are the kubelet's conditions of a healthy node.

@@ -250,6 +250,21 @@ func (k *Kubelet) runContainers(p *api.Pod, st *podState) time.Duration {
 	return wake
 }
 
+// runsToCompletion reports whether a container is expected to end: an
+// init container that is not a sidecar, or a container of a pod whose
+// restart policy lets it end. A fake node's runtime ends it at once.
+func runsToCompletion(p *api.Pod, c api.Container) bool {
+	if isSidecar(c) {
+		return false
+	}
+	for _, ic := range p.Spec.InitContainers {
+		if ic.Name == c.Name {
+			return true
+		}
+	}
+	return p.Spec.RestartPolicy != api.RestartAlways
+}
+
 // isSidecar reports whether an init container is a sidecar: one with
 // restartPolicy Always.
 func isSidecar(c api.Container) bool { return api.Deref(c.RestartPolicy, "") == api.RestartAlways }
@@ -405,6 +420,7 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		Command: expandAll(c.Command, vars), Args: expandAll(c.Args, vars), Env: env,
 		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st), Mounts: mounts,
 		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID, IP: st.ip},
+		Completes: runsToCompletion(p, c),
 	}
 	id, err := k.rt.CreateContainer(cfg)
 	if err != nil {

@@ -85,6 +85,10 @@ type ContainerConfig struct {
 	// Sandbox is the pod's sandbox, shared by its containers: what host
 	// modules (the network) see of the pod.
 	Sandbox Sandbox
+	// Completes tells a runtime that runs no program (Fake) that the
+	// container is expected to end: an init container, or one of a pod
+	// whose restart policy lets it end. The wasm runtime ignores it.
+	Completes bool
 }
 
 // Mount puts a directory tree the kubelet provides (an emptyDir, a

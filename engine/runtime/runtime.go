@@ -112,12 +112,15 @@ func (r *Runtime) Preload(ref string) error {
 	return nil
 }
 
-func (r *Runtime) resolve(ref string) (Image, error) {
-	cfg, ok := r.engine.LookupImage(ref)
+func (r *Runtime) resolve(ref string) (Image, error) { return r.engine.resolve(ref) }
+
+// resolve finds an image in the engine's registry, without fetching it.
+func (e *Engine) resolve(ref string) (Image, error) {
+	cfg, ok := e.LookupImage(ref)
 	if !ok {
-		return Image{}, r.engine.ImageNotFound(ref)
+		return Image{}, e.ImageNotFound(ref)
 	}
-	mod, ok := r.engine.Stat(cfg.Module)
+	mod, ok := e.Stat(cfg.Module)
 	if !ok {
 		return Image{}, fmt.Errorf("image %s: module %s is missing from this build", ref, cfg.Module)
 	}

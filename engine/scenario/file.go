@@ -40,7 +40,10 @@ type File struct {
 // playground's defaults (two workers in zone-a and zone-b, 2 CPUs and 4Gi
 // each).
 type Shape struct {
-	Workers    *int     `yaml:"workers,omitempty"`
+	Workers *int `yaml:"workers,omitempty"`
+	// FakeNodes are fake worker nodes besides (kwok's kind: their pods
+	// run no program), for scale experiments.
+	FakeNodes  int      `yaml:"fakeNodes,omitempty"`
 	Zones      []string `yaml:"zones,omitempty"`
 	NodeCPU    string   `yaml:"nodeCPU,omitempty"`
 	NodeMemory string   `yaml:"nodeMemory,omitempty"`
@@ -92,6 +95,8 @@ const DefaultTimeout = 2 * time.Minute
 
 // Limits of a scenario file.
 const (
+	MaxFakeNodes = 5000
+
 	MaxSize  = 1 << 20
 	maxSteps = 100
 )
@@ -271,6 +276,9 @@ func (f *File) validate() error {
 	}
 	if w := f.Cluster.Workers; w != nil && (*w < 0 || *w > 10) {
 		return fmt.Errorf("1: cluster.workers must be between 0 and 10, not %d", *w)
+	}
+	if n := f.Cluster.FakeNodes; n < 0 || n > MaxFakeNodes {
+		return fmt.Errorf("1: cluster.fakeNodes must be between 0 and %d, not %d", MaxFakeNodes, n)
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Files)) {
 		if err := validName(name); err != nil {

@@ -13,6 +13,7 @@ description: |
   A **pod** is one or more containers.
 cluster:
   workers: 1
+  fakeNodes: 3
   zones: [zone-a]
 seed: 7
 files:
@@ -43,10 +44,11 @@ func TestParse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Pods", f.Title)
 	assert.Equal(t, 1, *f.Cluster.Workers)
+	assert.Equal(t, 3, f.Cluster.FakeNodes)
 	assert.Equal(t, uint64(7), f.Seed)
 	assert.Contains(t, f.Files["pod.yaml"], "kind: Pod")
 	require.Len(t, f.Steps, 2)
-	assert.Equal(t, 15, f.Steps[0].Line())
+	assert.Equal(t, 16, f.Steps[0].Line())
 	assert.Equal(t, 90*time.Second, f.Steps[0].TimeoutOrDefault())
 	assert.Equal(t, DefaultTimeout, f.Steps[1].TimeoutOrDefault())
 	assert.Equal(t, "Succeeded", *f.Steps[0].Check.Equals)
@@ -73,6 +75,7 @@ func TestParseErrors(t *testing.T) {
 		{"file outside home", "title: x\nfiles: {../x: a}\nsteps: [{text: a}]\n", `files: "../x" is not a relative path inside the home directory`},
 		{"duplicate key", "title: x\ntitle: y\nsteps: [{text: a}]\n", `mapping key "title" already defined at line 1`},
 		{"too many workers", "title: x\ncluster: {workers: 50}\nsteps: [{text: a}]\n", "cluster.workers must be between 0 and 10, not 50"},
+		{"too many fake nodes", "title: x\ncluster: {fakeNodes: 9000}\nsteps: [{text: a}]\n", "cluster.fakeNodes must be between 0 and 5000, not 9000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

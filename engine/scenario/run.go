@@ -23,6 +23,7 @@ func (f *File) Configure(cfg session.Config) session.Config {
 	if f.Cluster.Workers != nil {
 		cfg.Cluster.Workers = *f.Cluster.Workers
 	}
+	cfg.Cluster.FakeNodes = f.Cluster.FakeNodes
 	if len(f.Cluster.Zones) > 0 {
 		cfg.Cluster.Zones = slices.Clone(f.Cluster.Zones)
 	}

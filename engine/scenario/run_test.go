@@ -44,7 +44,7 @@ func parse(t *testing.T, src string) *File {
 func TestRunPasses(t *testing.T) {
 	f := parse(t, good)
 	s := newSession(t, f)
-	assert.Len(t, s.Cluster().Nodes(), 2, "the scenario's shape: one worker")
+	assert.Len(t, s.Cluster().Nodes(), 5, "the scenario's shape: one worker, three fake nodes")
 	res, err := Run(context.Background(), s, f, nil)
 	require.NoError(t, err)
 	require.Len(t, res, 2)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -31,6 +32,7 @@ type NodeOptions struct {
 	Zone   string
 	Labels map[string]string
 	Taints []api.Taint
+	Fake   bool // a fake node: its kubelet runs no program (kwok's kind)
 }
 
 // Machine is a machine as the cloud lists it.
@@ -71,8 +73,18 @@ next change. Share the session as a link, or export your objects as manifests.`,
 var kubeplayAddTool = &tool{
 	name:  "kubeplay node add",
 	usage: []string{"kubeplay node add [NAME] [OPTION]..."},
-	about: "Create a machine in the cloud and boot it. NAME defaults to the next free nodeNN.",
+	about: `Create a machine in the cloud and boot it. NAME defaults to the next free nodeNN.
+A fake node (--fake) runs the pod lifecycle without running containers' programs,
+as kwok's nodes do: its pods become Running and Ready, get IPs and terminate
+gracefully, their probes are taken to succeed, and containers that may end
+(init containers, pods whose restart policy is not Always) complete at once.
+It is labelled type=kwok, annotated kwok.x-k8s.io/node=fake and tainted
+kwok.x-k8s.io/node=fake:NoSchedule, as kwok's, so only pods that tolerate it go
+there; it runs no kube-proxy. Use fake nodes for scale experiments, beside the
+real ones.`,
 	opts: []option{
+		{long: "count", arg: needArg, argName: "N", help: "add N machines, with the next free names (default 1)"},
+		{long: "fake", help: "add fake nodes, whose containers run no program"},
 		{long: "cpu", arg: needArg, argName: "CPUS", help: "its CPUs (default: the cluster's node size)"},
 		{long: "memory", arg: needArg, argName: "QUANTITY", help: "its memory, such as 8Gi (default: the cluster's node size)"},
 		{long: "zone", arg: needArg, argName: "ZONE", help: "its zone (default: the zone with the fewest workers)"},
@@ -174,9 +186,20 @@ func (s *Shell) kubeplayAdd(hc interp.HandlerContext, args []string) int {
 	if len(p.args) > 1 {
 		return t.usageError(hc.Stderr, "extra operand '%s'", p.args[1])
 	}
-	o := NodeOptions{CPU: p.value("cpu"), Memory: p.value("memory"), Zone: p.value("zone")}
+	o := NodeOptions{CPU: p.value("cpu"), Memory: p.value("memory"), Zone: p.value("zone"), Fake: p.has("fake")}
 	if len(p.args) == 1 {
 		o.Name = p.args[0]
+	}
+	count := 1
+	if p.has("count") {
+		n, err := strconv.Atoi(p.value("count"))
+		if err != nil || n < 1 || n > maxAddCount {
+			return t.usageError(hc.Stderr, "invalid count '%s': want a number from 1 to %d", p.value("count"), maxAddCount)
+		}
+		if n > 1 && o.Name != "" {
+			return t.usageError(hc.Stderr, "a NAME names one machine; leave it out with --count %d", n)
+		}
+		count = n
 	}
 	var err error
 	if o.Labels, err = parseLabels(p.value("labels")); err != nil {
@@ -187,14 +210,33 @@ func (s *Shell) kubeplayAdd(hc interp.HandlerContext, args []string) int {
 	}
 	s.cfg.Lock()
 	defer s.cfg.Unlock()
-	name, err := s.cfg.Cloud.AddNode(o)
-	if err != nil {
-		fmt.Fprintf(hc.Stderr, "kubeplay node add: %v\n", err)
-		return 1
+	var names []string
+	defer func() { reportAdded(hc.Stdout, names) }()
+	for range count {
+		name, err := s.cfg.Cloud.AddNode(o)
+		if err != nil {
+			fmt.Fprintf(hc.Stderr, "kubeplay node add: %v\n", err)
+			return 1
+		}
+		names = append(names, name)
 	}
-	fmt.Fprintf(hc.Stdout, "node %q created\n", name)
 	return 0
 }
+
+// reportAdded says which machines were created: each of a few, the range
+// of many.
+func reportAdded(w io.Writer, names []string) {
+	if len(names) > 3 {
+		fmt.Fprintf(w, "%d nodes created, %s to %s\n", len(names), names[0], names[len(names)-1])
+		return
+	}
+	for _, name := range names {
+		fmt.Fprintf(w, "node %q created\n", name)
+	}
+}
+
+// maxAddCount is the most machines one add makes.
+const maxAddCount = 5000
 
 // parseLabels reads "k=v,k2=v2".
 func parseLabels(s string) (map[string]string, error) {

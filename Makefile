@@ -12,7 +12,7 @@ WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
 .SECONDEXPANSION:
 
-.PHONY: all build images site serve test test-go test-web fuzz clean apigen apigen-check
+.PHONY: all build images site serve test test-go test-web bench fuzz clean apigen apigen-check
 
 all: build
 
@@ -69,6 +69,13 @@ test-go:
 
 test-web: web/node_modules/.stamp
 	cd web && npm test
+
+# bench runs every benchmark natively and in headless Chromium (the test
+# binaries built for js/wasm) and writes the table into docs/benchmarks.md;
+# BENCHFLAGS passes more, such as -only cluster or -native.
+BENCHFLAGS ?=
+bench: build
+	$(GO) run ./e2e/bench -page -write $(BENCHFLAGS)
 
 # fuzz runs each Fuzz function of the engine for FUZZTIME, one after another
 # (plain `go test` runs only their seed corpora). FUZZFLAGS passes more,

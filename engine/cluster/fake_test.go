@@ -126,7 +126,7 @@ func TestFakeNodesCompleteJobs(t *testing.T) {
 	f.addFake(1)
 	spec := api.PodSpec{NodeSelector: map[string]string{"type": "kwok"}, RestartPolicy: api.RestartNever,
 		Tolerations: []api.Toleration{{Key: "kwok.x-k8s.io/node", Value: "fake", Effect: api.TaintNoSchedule}},
-		Containers: []api.Container{{Name: "pi", Image: "perl", Command: []string{"perl", "-e", "exit 3"}}}}
+		Containers:  []api.Container{{Name: "pi", Image: "perl", Command: []string{"perl", "-e", "exit 3"}}}}
 	_, err := client.Create(f.k, &api.Job{
 		ObjectMeta: api.ObjectMeta{Name: "pi", Namespace: "default"},
 		Spec:       api.JobSpec{Template: api.PodTemplateSpec{Spec: spec}},

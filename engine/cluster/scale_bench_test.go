@@ -1,0 +1,213 @@
+package cluster
+
+import (
+	goruntime "runtime"
+	"testing"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/controller"
+	"github.com/kubeplay/kubeplay/engine/runtime"
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
+)
+
+// A scale scenario: a Deployment of pause pods on a cluster of real or
+// fake workers (4 CPUs, 32 GiB, maxPods as given).
+type scaleCase struct {
+	name                 string
+	workers, fake, pods  int
+	maxPods              int
+	churn                int  // pods deleted and recreated once it is Available
+	rollout, listAllPods bool // a rolling update afterwards; kubectl-like list of every pod
+}
+
+var scaleCases = []scaleCase{
+	{name: "1000pods-100fake", fake: 100, pods: 1000, churn: 1000, rollout: true},
+	{name: "1000pods-3nodes", workers: 3, pods: 1000, maxPods: 400},
+	{name: "10000pods-1000fake", fake: 1000, pods: 10000, churn: 1000, rollout: true, listAllPods: true},
+}
+
+// BenchmarkScale measures issue 9's scale scenarios, natively or as
+// js/wasm: from the Deployment's creation to its Available condition
+// (ns/op), then, as metrics, the churn of pods deleted until the
+// Deployment is whole again, a rolling update to another image, and a
+// list of every pod in every namespace. The cluster's boot is not timed
+// (boot-s reports it). virtual-s is the cluster's own time to Available,
+// heap-MB the Go heap in use at the end.
+func BenchmarkScale(b *testing.B) {
+	modules := runtime.NewFSSource(wasmtest.Modules(b))
+	for _, sc := range scaleCases {
+		b.Run(sc.name, func(b *testing.B) {
+			var m scaleMetrics
+			for range b.N {
+				m.add(runScale(b, modules, sc))
+			}
+			m.report(b, b.N)
+		})
+	}
+}
+
+type scaleMetrics struct {
+	boot, churn, rollout, list, virtual time.Duration
+	heap                                uint64
+}
+
+func (m *scaleMetrics) add(o scaleMetrics) {
+	m.boot += o.boot
+	m.churn += o.churn
+	m.rollout += o.rollout
+	m.list += o.list
+	m.virtual += o.virtual
+	m.heap = max(m.heap, o.heap)
+}
+
+func (m scaleMetrics) report(b *testing.B, n int) {
+	per := func(d time.Duration) float64 { return d.Seconds() / float64(n) }
+	b.ReportMetric(per(m.boot), "boot-s")
+	b.ReportMetric(per(m.virtual), "virtual-s")
+	if m.churn > 0 {
+		b.ReportMetric(per(m.churn), "churn-s")
+	}
+	if m.rollout > 0 {
+		b.ReportMetric(per(m.rollout), "rollout-s")
+	}
+	if m.list > 0 {
+		b.ReportMetric(float64(m.list.Milliseconds())/float64(n), "list-all-ms")
+	}
+	b.ReportMetric(float64(m.heap>>20), "heap-MB")
+}
+
+func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMetrics {
+	var m scaleMetrics
+	b.StopTimer()
+	start := time.Now()
+	c, err := New(Config{Seed: 1, Workers: sc.workers, FakeNodes: sc.fake, NodeCPU: "4", NodeMemory: "32Gi", MaxPods: sc.maxPods, Modules: modules})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	m.boot = time.Since(start)
+	cl := c.Client("bench")
+	b.StartTimer()
+	vstart := c.Now()
+	d, err := client.Create(cl, pauseDeployment(sc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	waitRolledOut(b, c, cl, d.Generation, sc.pods)
+	b.StopTimer()
+	m.virtual = c.Now().Sub(vstart)
+	m.churn, m.rollout = churnAndRoll(b, c, cl, sc, d.Generation)
+	if sc.listAllPods {
+		start = time.Now()
+		if _, err := c.API().List(resource("pods"), "", apiserver.ListOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		m.list = time.Since(start)
+	}
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	m.heap = ms.HeapInuse
+	return m
+}
+
+// churnAndRoll deletes sc.churn of the Deployment's pods until it is whole
+// again, then rolls it to another image, as the scenario asks, and
+// returns how long each took.
+func churnAndRoll(tb testing.TB, c *Cluster, cl *client.Client, sc scaleCase, generation int64) (churned, rolled time.Duration) {
+	tb.Helper()
+	if sc.churn > 0 {
+		start := time.Now()
+		churn(tb, c, cl, sc.churn, generation, sc.pods)
+		churned = time.Since(start)
+	}
+	if sc.rollout {
+		start := time.Now()
+		cur, err := client.Get[*api.Deployment](cl, "default", "pause")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		upd := api.Clone(cur)
+		upd.Spec.Template.Spec.Containers[0].Image = "registry.k8s.io/pause:3.9"
+		if upd, err = client.Update(cl, upd); err != nil {
+			tb.Fatal(err)
+		}
+		waitRolledOut(tb, c, cl, upd.Generation, sc.pods)
+		rolled = time.Since(start)
+	}
+	return churned, rolled
+}
+
+// pauseDeployment is the scenario's Deployment: pause pods that go to the
+// fake nodes when there are some.
+func pauseDeployment(sc scaleCase) *api.Deployment {
+	labels := map[string]string{"app": "pause"}
+	d := &api.Deployment{ObjectMeta: api.ObjectMeta{Name: "pause", Namespace: "default"}}
+	d.Spec.Replicas = api.Ptr(int32(sc.pods))
+	d.Spec.Selector = &api.LabelSelector{MatchLabels: labels}
+	d.Spec.Template.Labels = labels
+	d.Spec.Template.Spec.Containers = []api.Container{{Name: "pause", Image: "registry.k8s.io/pause:3.10"}}
+	if sc.fake > 0 {
+		d.Spec.Template.Spec.NodeSelector = map[string]string{"type": "kwok"}
+		d.Spec.Template.Spec.Tolerations = []api.Toleration{{Key: FakeNodeTaint.Key, Operator: "Exists", Effect: api.TaintNoSchedule}}
+	}
+	return d
+}
+
+// waitRolledOut runs the cluster until the Deployment's generation is
+// observed and every replica is updated and available, as kubectl
+// rollout status waits.
+func waitRolledOut(b testing.TB, c *Cluster, cl *client.Client, generation int64, pods int) {
+	b.Helper()
+	done := func() bool { return rolledOut(cl, generation, pods) }
+	if !c.Loop().RunUntil(done, c.Now().Add(time.Hour)) {
+		b.Fatalf("the deployment did not roll out in an hour of virtual time")
+	}
+}
+
+func rolledOut(cl *client.Client, generation int64, pods int) bool {
+	d, err := client.Get[*api.Deployment](cl, "default", "pause")
+	if err != nil {
+		return false
+	}
+	n, st := int32(pods), d.Status
+	return st.ObservedGeneration >= generation && st.UpdatedReplicas == n && st.Replicas == n && st.AvailableReplicas == n
+}
+
+// churn deletes n of the Deployment's pods and runs until it is whole
+// again, with every pod Ready.
+func churn(b testing.TB, c *Cluster, cl *client.Client, n int, generation int64, pods int) {
+	b.Helper()
+	l, err := client.List[*api.Pod](cl, "default", apiserver.ListOptions{LabelSelector: "app=pause"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gone := map[string]bool{}
+	for _, p := range l[:min(n, len(l))] {
+		if err := client.Delete[*api.Pod](cl, "default", p.Name, apiserver.DeleteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		gone[p.Name] = true
+	}
+	whole := func() bool {
+		if !rolledOut(cl, generation, pods) {
+			return false // cheaper than the list below, which must hold too
+		}
+		l, err := client.List[*api.Pod](cl, "default", apiserver.ListOptions{LabelSelector: "app=pause"})
+		if err != nil || len(l) != pods {
+			return false
+		}
+		for _, p := range l {
+			if gone[p.Name] || !controller.IsPodReady(p) {
+				return false
+			}
+		}
+		return true
+	}
+	if !c.Loop().RunUntil(whole, c.Now().Add(time.Hour)) {
+		b.Fatalf("%d pods deleted were not replaced in an hour of virtual time", n)
+	}
+	waitRolledOut(b, c, cl, generation, pods)
+}

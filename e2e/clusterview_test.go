@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -151,6 +152,23 @@ func TestClusterView(t *testing.T) {
 		click(t, ctx, `[data-key="add-node"]`)
 		until(t, ctx, "a fourth node, Ready", `document.querySelectorAll('.node[data-state="ok"]').length === 4`)
 		screenshot(t, ctx, "view-nodes.png")
+	})
+
+	t.Run("history", func(t *testing.T) {
+		tab("arch")
+		webPods := `document.querySelectorAll('.node .pod[data-name^="web-"]').length`
+		// The moment to come back to: the timeline's end and what the view shows then.
+		then := eval[[]int](t, ctx, `[Number(document.querySelector('#history-range').max), `+webPods+`]`)
+		require.Equal(t, 0, run(t, ctx, "kubectl scale deployment web --replicas=5").ExitCode)
+		until(t, ctx, "five Running web pods", `document.querySelectorAll('.node .pod[data-name^="web-"][data-status="Running"]').length === 5`)
+		require.NoError(t, setInput(ctx, "#history-range", strconv.Itoa(then[0])))
+		until(t, ctx, "the view as it was, read-only", `document.querySelector('#pane-cluster').classList.contains('past') && `+webPods+` === `+strconv.Itoa(then[1]))
+		assert.Contains(t, text("#history-time"), "(read-only)")
+		assert.True(t, eval[bool](t, ctx, `document.querySelector('[data-key="add-node"]').disabled`), "no actions on the past")
+		screenshot(t, ctx, "view-history.png")
+		click(t, ctx, "#history-now")
+		until(t, ctx, "now again", `!document.querySelector('#pane-cluster').classList.contains('past') && `+webPods+` === 5`)
+		assert.Equal(t, "now", text("#history-time"))
 	})
 }
 

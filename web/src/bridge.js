@@ -159,11 +159,10 @@ export class EngineClient {
       if (b.requests) requests.push(...b.requests);
       dropped += Number(b.dropped) || 0;
     }
+    // The clock first, so that a watch's events see the time they came at.
+    if (clock) this.clock = clock;
     for (const [w, events] of byWatch) w.onEvents?.(events);
-    if (clock) {
-      this.clock = clock;
-      for (const f of this.listeners.clock) f(clock);
-    }
+    if (clock) for (const f of this.listeners.clock) f(clock);
     if (requests.length || dropped) for (const f of this.listeners.requests) f(requests, dropped);
     for (const f of this.listeners.frame) f();
   }

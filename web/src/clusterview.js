@@ -7,7 +7,10 @@
 //     in the terminal, where the user sees the command;
 //   - Objects: owners and dependents as trees (Deployment → ReplicaSets →
 //     Pods, CronJob → Jobs → Pods, Service → EndpointSlices, ...);
-//   - Events and API requests, filterable.
+//   - Events and API requests, filterable;
+//   - History: a slider over everything the watches brought (model.js's
+//     Timeline) shows the cluster as it was at any past moment, read-only,
+//     until "Back to now".
 // Selecting an object opens the inspector (inspector.js).
 //
 // Everything from the cluster is shown as text (dom.js), never HTML. A
@@ -15,7 +18,7 @@
 
 import { ObjectStore } from './bridge.js';
 import { h, keepFocus } from './dom.js';
-import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring } from './model.js';
+import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring, Timeline } from './model.js';
 import { Inspector } from './inspector.js';
 
 /** statusClass sorts a STATUS cell into ok, progress, bad or done, for styling. */
@@ -91,7 +94,10 @@ export class ClusterView {
     this.run = run;
     this.ask = ask;
     this.storage = storage;
-    this.stores = new Map(RESOURCES.map((r) => [r, new ObjectStore()]));
+    this.live = new Map(RESOURCES.map((r) => [r, new ObjectStore()]));
+    this.stores = this.live; // what the views draw: the live stores, or a past state's
+    this.timeline = new Timeline(() => new ObjectStore());
+    this.at = null; // the timeline's index on show, or null for now
     this.watches = [];
     this.namespace = 'default';
     this.view = VIEWS.includes(storage?.getItem?.('kubeplay.view')) ? storage.getItem('kubeplay.view') : 'arch';
@@ -116,6 +122,7 @@ export class ClusterView {
       this.redraw();
     });
     this.setupTabs();
+    this.setupHistory();
     engine.on('frame', () => this.render());
     engine.on('requests', (reqs, dropped) => this.onRequests(reqs, dropped));
   }
@@ -151,8 +158,46 @@ export class ClusterView {
     select(this.view);
   }
 
+  setupHistory() {
+    this.historyRange = this.root.querySelector('#history-range');
+    this.historyTime = this.root.querySelector('#history-time');
+    this.historyNow = this.root.querySelector('#history-now');
+    this.historyRange?.addEventListener('input', () => {
+      const n = Number(this.historyRange.value);
+      this.showAt(n >= this.timeline.end ? null : n);
+    });
+    this.historyNow?.addEventListener('click', () => this.showAt(null));
+  }
+
+  /** showAt shows the cluster after the timeline's first n entries, read-only, or now (null). */
+  showAt(n) {
+    if (n === null || n >= this.timeline.end) {
+      this.at = null;
+      this.stores = this.live;
+    } else {
+      this.at = Math.max(this.timeline.start, n);
+      this.stores = this.timeline.storesAt(this.at);
+      this.inspector.close();
+    }
+    this.root.classList.toggle('past', this.at !== null);
+    this.redraw();
+  }
+
+  updateHistory() {
+    const r = this.historyRange;
+    if (!r) return;
+    const tl = this.timeline;
+    r.min = String(tl.start);
+    r.max = String(tl.end);
+    if (this.at === null) r.value = String(tl.end);
+    const when = this.at === null ? 'now' : clockTime(tl.timeAt(this.at)) || 'the start';
+    r.setAttribute('aria-valuetext', this.at === null ? 'now' : `${when}, change ${this.at} of ${tl.end}`);
+    if (this.historyTime) this.historyTime.textContent = this.at === null ? 'now' : `${when} (read-only)`;
+    if (this.historyNow) this.historyNow.hidden = this.at === null;
+  }
+
   start() {
-    for (const [resource, store] of this.stores) this.watch(resource, store);
+    for (const [resource, store] of this.live) this.watch(resource, store);
     this.engine.call('requests', { on: true }).catch((err) => console.warn('kubeplay: no request stream', err));
   }
 
@@ -165,23 +210,33 @@ export class ClusterView {
     this.path = new Ring(20);
     this.dropped = 0;
     this.marked = false;
+    this.timeline = new Timeline(() => new ObjectStore());
+    this.showAt(null);
+  }
+
+  /** now is the virtual time the engine's latest batch carried. */
+  now() {
+    return this.engine.clock?.now ?? NaN;
   }
 
   watch(resource, store) {
     const w = this.engine.watch(resource, { summary: true }, {
       onList: (list) => {
         store.reset(list);
-        this.dirty = true;
+        this.timeline.record(this.now(), resource, { list }, this.live);
+        if (this.at === null) this.dirty = true;
         this.render();
       },
       onEvents: (events) => {
-        if (!store.apply(events)) {
+        const ok = store.apply(events);
+        this.timeline.record(this.now(), resource, { events }, this.live);
+        if (!ok) {
           // An ERROR event: the watch is over; list again.
           w.stop();
           this.watches = this.watches.filter((x) => x !== w);
           this.watch(resource, store);
         }
-        this.dirty = true;
+        if (this.at === null) this.dirty = true;
         this.inspector.changed(events.map((e) => e.object?.uid));
       },
     });
@@ -204,7 +259,7 @@ export class ClusterView {
     this.dropped += dropped;
     const now = performance.now();
     for (const r of reqs) {
-      for (const b of boxesOf(r)) this.flashes.set(b, now + FLASH_MS);
+      if (this.at === null) for (const b of boxesOf(r)) this.flashes.set(b, now + FLASH_MS);
       if (isWrite(r) && !/^(leases|events)\b/.test(r.resource)) this.addToPath(r);
     }
     if (this.view === 'requests' || (this.view === 'arch' && reqs.some(isWrite))) this.dirty = true;
@@ -243,6 +298,7 @@ export class ClusterView {
   }
 
   render() {
+    this.updateHistory();
     if (!this.dirty) return;
     this.dirty = false;
     this.fillNamespaces();
@@ -263,7 +319,8 @@ export class ClusterView {
       performance.mark?.('kubeplay-nodes-ready'); // for the measures (e2e)
     }
     const pods = this.stores.get('pods').objects.size;
-    if (this.summary) this.summary.textContent = `${ready} of ${list.length} nodes ready · ${pods} pod${pods === 1 ? '' : 's'}`;
+    const past = this.at === null ? '' : ` · at ${clockTime(this.timeline.timeAt(this.at)) || 'the start'}`;
+    if (this.summary) this.summary.textContent = `${ready} of ${list.length} nodes ready · ${pods} pod${pods === 1 ? '' : 's'}${past}`;
   }
 
   fillNamespaces() {
@@ -283,6 +340,7 @@ export class ClusterView {
   }
 
   select(uid) {
+    if (this.at !== null) return; // the past is read-only: the inspector shows what is
     this.inspector.open(uid);
   }
 
@@ -299,9 +357,11 @@ export class ClusterView {
     const path = this.path.items.slice().reverse();
     const trail = h('section', { class: 'trail', 'aria-label': 'The latest changes, and the components they passed through' },
       h('h3', {}, 'Latest changes'),
-      path.length
-        ? h('ol', { class: 'path' }, path.map((r) => h('li', {}, h('time', {}, clockTime(r.time)), ' ', describeRequest(r))))
-        : h('p', { class: 'muted' }, 'Nothing has changed yet: apply a manifest or run kubectl create.'),
+      this.at !== null
+        ? h('p', { class: 'muted' }, 'The history keeps objects, not API requests: back to now to follow the latest changes.')
+        : path.length
+          ? h('ol', { class: 'path' }, path.map((r) => h('li', {}, h('time', {}, clockTime(r.time)), ' ', describeRequest(r))))
+          : h('p', { class: 'muted' }, 'Nothing has changed yet: apply a manifest or run kubectl create.'),
     );
     const byNode = new Map();
     const shown = (p) => (p.namespace === 'kube-system' ? this.showSystem || this.namespace === 'kube-system' : this.inNamespace(p));
@@ -319,7 +379,7 @@ export class ClusterView {
         this.podList(pending, pods)));
     }
     const tools = h('div', { class: 'arch-tools' },
-      h('button', { type: 'button', 'data-key': 'add-node', onclick: () => this.run('kubeplay node add') }, '+ Add node'),
+      h('button', { type: 'button', 'data-key': 'add-node', disabled: this.at !== null, onclick: () => this.run('kubeplay node add') }, '+ Add node'),
       h('label', {}, h('input', { type: 'checkbox', 'data-key': 'show-system', checked: this.showSystem, onchange: (e) => ((this.showSystem = e.target.checked), this.redraw()) }), ' kube-system pods'),
     );
     return h('div', { class: 'arch' }, cp, h('div', { class: 'nodes' }, nodeBoxes), tools, trail);
@@ -344,7 +404,7 @@ export class ClusterView {
     const ready = status.startsWith('Ready');
     const act = (label, line, confirm) =>
       h('button', {
-        type: 'button', 'data-key': `node:${n.name}:${label}`, 'aria-label': `${label} ${n.name}`,
+        type: 'button', 'data-key': `node:${n.name}:${label}`, 'aria-label': `${label} ${n.name}`, disabled: this.at !== null,
         onclick: async () => {
           if (confirm && !(await this.ask(confirm))) return;
           this.run(line);

@@ -188,3 +188,85 @@ export function explainRows(e) {
     };
   });
 }
+
+/**
+ * Timeline is the cluster view's history: every list and batch of watch
+ * events the view applied, with the virtual time it came at, so the view
+ * can show the cluster as it was after any of them (read-only) and return
+ * to now. Every `every` entries it keeps a copy of the stores (a map per
+ * resource of the immutable summaries, so a copy is cheap), from which a
+ * past state replays; past `keep` entries the oldest go, a checkpoint's
+ * worth at a time. makeStore makes an empty store (bridge.js's
+ * ObjectStore).
+ */
+export class Timeline {
+  constructor(makeStore, { every = 200, keep = 20000 } = {}) {
+    this.makeStore = makeStore;
+    this.every = every;
+    this.keep = keep;
+    this.entries = []; // {time, resource, list} or {time, resource, events}
+    this.first = 0; // the index of entries[0] since the start
+    this.checkpoints = [{ at: 0, stores: new Map() }]; // the stores before entry `at`
+  }
+
+  /** end is the index after the last entry: the state now. */
+  get end() {
+    return this.first + this.entries.length;
+  }
+
+  /** start is the oldest index still kept. */
+  get start() {
+    return this.first;
+  }
+
+  /** timeAt is the virtual time of the state after the entries before n (NaN before any). */
+  timeAt(n) {
+    const e = this.entries[n - 1 - this.first];
+    return e ? e.time : NaN;
+  }
+
+  /**
+   * record adds what a store of resource just applied: {list} or
+   * {events}; live are the view's stores after it, copied at checkpoints.
+   */
+  record(time, resource, change, live) {
+    this.entries.push({ time, resource, ...change });
+    if (this.end % this.every === 0) this.checkpoints.push({ at: this.end, stores: snapshot(live) });
+    if (this.entries.length > this.keep && this.checkpoints.length > 1) {
+      const next = this.checkpoints[1].at;
+      this.entries.splice(0, next - this.first);
+      this.first = next;
+      this.checkpoints.shift();
+    }
+  }
+
+  /** storesAt returns fresh stores (resource → store) as they were after the entries before n. */
+  storesAt(n) {
+    n = Math.max(this.first, Math.min(n, this.end));
+    let cp = this.checkpoints[0];
+    for (const c of this.checkpoints) if (c.at <= n) cp = c;
+    const stores = new Map();
+    const storeOf = (resource) => {
+      if (!stores.has(resource)) stores.set(resource, this.makeStore());
+      return stores.get(resource);
+    };
+    for (const [resource, s] of cp.stores) {
+      const store = storeOf(resource);
+      store.headers = s.headers;
+      store.resourceVersion = s.resourceVersion;
+      store.objects = new Map(s.objects);
+    }
+    for (const e of this.entries.slice(cp.at - this.first, n - this.first)) {
+      const store = storeOf(e.resource);
+      if (e.list) store.reset(e.list);
+      else store.apply(e.events);
+    }
+    return stores;
+  }
+}
+
+function snapshot(live) {
+  const out = new Map();
+  for (const [resource, s] of live) out.set(resource, { headers: s.headers, resourceVersion: s.resourceVersion, objects: new Map(s.objects) });
+  return out;
+}

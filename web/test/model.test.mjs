@@ -117,3 +117,43 @@ test('state of an object from its kubectl row', () => {
   assert.deepEqual(stateOf(store(['NAME', 'READY', 'STATUS']), { kind: 'Pod', cells: ['p', '0/1', 'CrashLoopBackOff'] }), { cls: 'bad', text: 'CrashLoopBackOff' });
   assert.equal(cellOf(['A'], { cells: ['x'] }, 'B'), '');
 });
+
+test('the timeline gives the stores as they were after any entry', async () => {
+  const { Timeline } = await import('../src/model.js');
+  const { ObjectStore } = await import('../src/bridge.js');
+  const live = new Map([['pods', new ObjectStore()], ['nodes', new ObjectStore()]]);
+  const tl = new Timeline(() => new ObjectStore(), { every: 3, keep: 7 });
+  const pod = (name, status) => ({ uid: name, name, namespace: 'default', cells: [name, status] });
+  const apply = (time, resource, change) => {
+    const store = live.get(resource);
+    if (change.list) store.reset(change.list);
+    else store.apply(change.events);
+    tl.record(time, resource, change, live);
+  };
+  apply(1000, 'nodes', { list: { headers: ['NAME'], items: [{ uid: 'n1', name: 'node01' }] } });
+  apply(1000, 'pods', { list: { headers: ['NAME', 'STATUS'], items: [] } });
+  for (let i = 0; i < 4; i++) apply(2000 + i * 1000, 'pods', { events: [{ type: 'ADDED', object: pod(`p${i}`, 'Pending') }] });
+  apply(6000, 'pods', { events: [{ type: 'MODIFIED', object: pod('p0', 'Running') }, { type: 'DELETED', object: pod('p1', 'Pending') }] });
+  assert.equal(tl.end, 7);
+  const names = (n) => [...tl.storesAt(n).get('pods')?.objects.keys() ?? []];
+  assert.deepEqual(names(2), []);
+  assert.deepEqual(names(4), ['p0', 'p1']);
+  assert.deepEqual(names(7), ['p0', 'p2', 'p3']);
+  assert.equal(tl.storesAt(6).get('pods').objects.get('p0').cells[1], 'Pending');
+  assert.equal(tl.storesAt(7).get('pods').objects.get('p0').cells[1], 'Running');
+  assert.deepEqual(tl.storesAt(5).get('pods').headers, ['NAME', 'STATUS']);
+  assert.equal(tl.storesAt(3).get('nodes').objects.size, 1);
+  assert.equal(tl.timeAt(7), 6000);
+  assert.ok(Number.isNaN(tl.timeAt(0)));
+  // A past state is a copy: changing it leaves the history alone.
+  tl.storesAt(7).get('pods').objects.clear();
+  assert.deepEqual(names(7), ['p0', 'p2', 'p3']);
+
+  // Past `keep` entries the oldest go, a checkpoint at a time; what is
+  // kept still replays right.
+  for (let i = 4; i < 10; i++) apply(7000 + i * 1000, 'pods', { events: [{ type: 'ADDED', object: pod(`p${i}`, 'Pending') }] });
+  assert.equal(tl.end, 13);
+  assert.ok(tl.start > 0 && tl.entries.length <= 7 + 3, `kept ${tl.entries.length} from ${tl.start}`);
+  assert.deepEqual(names(tl.end), [...live.get('pods').objects.keys()]);
+  assert.deepEqual(names(0), names(tl.start), 'before the oldest kept is the oldest kept');
+});

@@ -12,7 +12,7 @@ WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
 .SECONDEXPANSION:
 
-.PHONY: all build images site serve test test-go test-web bench fuzz clean apigen apigen-check
+.PHONY: all build images site serve test test-go test-web bench fuzz soak clean apigen apigen-check
 
 all: build
 
@@ -90,6 +90,12 @@ fuzz:
 	    $(GO) test ./$$d -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) || exit 1; \
 	  done; \
 	done
+
+# soak runs the chaos test of the cluster's invariants for SOAKSEEDS seeds
+# (plain `go test` runs three); a failing seed prints how to replay it.
+SOAKSEEDS ?= 1000
+soak:
+	$(GO) test ./engine/session -run TestInvariantsUnderChaos -chaos.seeds=$(SOAKSEEDS) -timeout 0
 
 # engine/api's resource types are generated from k8s.io/api by tools/apigen,
 # a module of its own so that k8s.io never enters the engine's go.mod.

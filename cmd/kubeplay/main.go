@@ -8,7 +8,11 @@
 //
 //	kubeplay test [-v] SCENARIO.yaml...
 //
-// runs scenario files headless and fails when a step's check does not hold.
+// runs scenario files headless and fails when a step's check does not hold;
+//
+//	kubeplay apiserver [--addr 127.0.0.1:6443] [--speed X] [--kubeconfig FILE] [--tls] [--data DIR] ...
+//
+// serves the Kubernetes HTTP API, for the real kubectl and client-go.
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/hack-pad/hackpadfs"
 	hackos "github.com/hack-pad/hackpadfs/os"
@@ -46,8 +51,12 @@ Usage:
   kubeplay test [-v] SCENARIO.yaml...
                       run scenarios headless: each step's code, then a wait
                       on virtual time for its check; exit 1 if one fails
+  kubeplay apiserver [--addr 127.0.0.1:6443] [--speed X] [--kubeconfig FILE]
+                     [--tls] [--data DIR] [--workers N] [--seed N]
+                      serve the Kubernetes HTTP API, with virtual time paced
+                      by the wall clock, for the real kubectl and client-go
 
-Run 'kubeplay shell --help' or 'kubeplay test --help' for the flags of a command.
+Run 'kubeplay COMMAND --help' for the flags of a command.
 `
 
 // The container images' modules; tests may swap them.
@@ -70,6 +79,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return shellCmd(args[1:], stdin, stdout, stderr)
 	case "test":
 		return testCmd(args[1:], stdout, stderr)
+	case "apiserver":
+		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer cancel()
+		return apiserverCmd(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kubeplay: unknown command %q\n%s", args[0], usage)
 	return 2
@@ -78,44 +91,68 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func shellCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kubeplay shell", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var shape cluster.Config
-	fs.IntVar(&shape.Workers, "workers", 2, "worker nodes besides the control plane")
-	fs.IntVar(&shape.FakeNodes, "fake-nodes", 0, "fake worker nodes besides (kwok's kind: their pods run no program)")
-	zones := fs.String("zones", strings.Join(cloud.DefaultZones, ","), "the cloud's zones; the control plane is in the first, the workers go round them")
-	fs.StringVar(&shape.NodeCPU, "node-cpu", "2", "CPUs of each node")
-	fs.StringVar(&shape.NodeMemory, "node-memory", "4Gi", "memory of each node")
-	seed := fs.Uint64("seed", 1, "seed of the cluster's random choices")
-	data := fs.String("data", "", "keep the cluster in this directory; a later run with the same directory carries on")
+	cf := addClusterFlags(fs)
 	url := fs.String("url", "http://localhost:8080/", "the playground's address, for the links kubeplay share prints")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kubeplay shell: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	if shape.Workers < 0 || shape.FakeNodes < 0 {
-		fmt.Fprintln(stderr, "kubeplay shell: --workers and --fake-nodes must not be negative")
-		return 2
-	}
-	if code := checkModules(stderr); code != 0 {
+	s, code := cf.start(fs, stderr)
+	if s == nil {
 		return code
-	}
-	if *zones != "" {
-		shape.Zones = strings.Split(*zones, ",")
-	}
-	shape.Seed = *seed
-	s, err := newSession(shape, *data)
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
-		return 1
 	}
 	defer s.Close()
 	s.SetSharer(&share.Sharer{Session: s, URL: *url})
+	return repl(s, stdin, stdout, stderr)
+}
+
+// clusterFlags are the flags that shape the cluster, common to the
+// commands that start one.
+type clusterFlags struct {
+	shape cluster.Config
+	zones *string
+	seed  *uint64
+	data  *string
+}
+
+func addClusterFlags(fs *flag.FlagSet) *clusterFlags {
+	cf := &clusterFlags{}
+	fs.IntVar(&cf.shape.Workers, "workers", 2, "worker nodes besides the control plane")
+	fs.IntVar(&cf.shape.FakeNodes, "fake-nodes", 0, "fake worker nodes besides (kwok's kind: their pods run no program)")
+	cf.zones = fs.String("zones", strings.Join(cloud.DefaultZones, ","), "the cloud's zones; the control plane is in the first, the workers go round them")
+	fs.StringVar(&cf.shape.NodeCPU, "node-cpu", "2", "CPUs of each node")
+	fs.StringVar(&cf.shape.NodeMemory, "node-memory", "4Gi", "memory of each node")
+	cf.seed = fs.Uint64("seed", 1, "seed of the cluster's random choices")
+	cf.data = fs.String("data", "", "keep the cluster in this directory; a later run with the same directory carries on")
+	return cf
+}
+
+// start checks the parsed flags and starts the cluster; on failure it
+// returns a nil session and the exit code.
+func (cf *clusterFlags) start(fs *flag.FlagSet, stderr io.Writer) (*session.Session, int) {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return nil, 2
+	}
+	if cf.shape.Workers < 0 || cf.shape.FakeNodes < 0 {
+		fmt.Fprintf(stderr, "%s: --workers and --fake-nodes must not be negative\n", fs.Name())
+		return nil, 2
+	}
+	if code := checkModules(stderr); code != 0 {
+		return nil, code
+	}
+	if *cf.zones != "" {
+		cf.shape.Zones = strings.Split(*cf.zones, ",")
+	}
+	cf.shape.Seed = *cf.seed
+	s, err := newSession(cf.shape, *cf.data)
+	if err != nil {
+		fmt.Fprintf(stderr, "kubeplay: %v\n", err)
+		return nil, 1
+	}
 	for _, d := range s.Cluster().Restored().Dropped {
 		fmt.Fprintf(stderr, "kubeplay: warning: %s\n", d)
 	}
-	return repl(s, stdin, stdout, stderr)
+	return s, 0
 }
 
 // checkModules refuses to run without the container images.

@@ -292,3 +292,11 @@ func transitionTime(c api.Condition, now time.Time) api.Time {
 	}
 	return c.LastTransitionTime
 }
+
+// DeleteOptionsOf converts the metav1.DeleteOptions of a request (a
+// DELETE's body) to the server's.
+func DeleteOptionsOf(o *api.DeleteOptions) DeleteOptions {
+	out := deleteOptions(o)
+	out.DryRun = isDryRun(o)
+	return out
+}

@@ -17,6 +17,28 @@ func (s *Server) Patch(r *api.ResourceInfo, ns, name string, pt patch.Type, data
 		return nil, readOnly(r, "patch")
 	}
 	defer s.startDryRun(dryRun)()
+	obj, err := s.patched(r, ns, name, pt, data)
+	if err != nil {
+		return nil, err
+	}
+	return s.Update(r, obj)
+}
+
+// PatchStatus applies a patch through the status subresource: of the
+// patched object, only the status is written.
+func (s *Server) PatchStatus(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "patch")
+	}
+	obj, err := s.patched(r, ns, name, pt, data)
+	if err != nil {
+		return nil, err
+	}
+	return s.UpdateStatus(r, obj)
+}
+
+// patched returns the stored object with a patch applied, decoded.
+func (s *Server) patched(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte) (api.Object, error) {
 	cur, err := s.Get(r, ns, name)
 	if err != nil {
 		return nil, err
@@ -29,11 +51,7 @@ func (s *Server) Patch(r *api.ResourceInfo, ns, name string, pt patch.Type, data
 	if err != nil {
 		return nil, err
 	}
-	obj, err := s.Decode(r, patched)
-	if err != nil {
-		return nil, err
-	}
-	return s.Update(r, obj)
+	return s.Decode(r, patched)
 }
 
 // applyPatch applies a patch, failing in the API server's words: a patch
@@ -59,6 +77,9 @@ func applyPatch(pt patch.Type, doc, data []byte, t reflect.Type) ([]byte, error)
 
 // The scale subresource (autoscaling/v1 Scale) of the kinds that have one.
 var scalable = map[string]bool{"Deployment.apps": true, "ReplicaSet.apps": true, "StatefulSet.apps": true, "ReplicationController": true}
+
+// HasScale reports whether a resource has the scale subresource.
+func HasScale(r *api.ResourceInfo) bool { return scalable[r.GroupKind()] }
 
 // errNoScale is the 404 of a kind without a scale subresource.
 func errNoScale() error {

@@ -119,3 +119,10 @@ func (s *Server) warnDeprecated(r *api.ResourceInfo) {
 		s.warnings = append(s.warnings, w)
 	}
 }
+
+// Warn adds a warning to the current request's, for a front end that
+// finds something to warn about itself (an unknown field dropped under
+// fieldValidation=Warn).
+func (s *Server) Warn(msg string) {
+	s.warnings = append(s.warnings, msg)
+}

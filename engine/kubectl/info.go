@@ -241,8 +241,8 @@ func sortResourcesBy(rs []*api.ResourceInfo, by string) {
 	})
 }
 
-// apiResource is metav1.APIResource as discovery serves it.
-type apiResource struct {
+// APIResource is metav1.APIResource as discovery serves it.
+type APIResource struct {
 	Name               string   `json:"name"`
 	SingularName       string   `json:"singularName"`
 	Namespaced         bool     `json:"namespaced"`
@@ -258,24 +258,29 @@ type apiResource struct {
 // resourceList is the APIResourceList api-resources prints with -o json
 // or yaml.
 func resourceList(rs []*api.ResourceInfo) any {
-	items := make([]apiResource, 0, len(rs))
+	items := make([]APIResource, 0, len(rs))
 	for _, r := range rs {
-		stored := r
-		if r.Alternate() {
-			stored = r.Stored()
-		}
-		items = append(items, apiResource{
-			Name: r.Resource, SingularName: r.Singular, Namespaced: r.Namespaced, Group: r.Group, Version: r.Version,
-			Kind: r.Kind, Verbs: resourceVerbs(r), ShortNames: r.ShortNames, Categories: r.Categories,
-			StorageVersionHash: storageVersionHash(stored.Group, stored.Version, stored.Kind),
-		})
+		e := DiscoveryEntry(r)
+		e.Group, e.Version = r.Group, r.Version
+		items = append(items, e)
 	}
 	return struct {
 		Kind         string        `json:"kind"`
 		APIVersion   string        `json:"apiVersion"`
 		GroupVersion string        `json:"groupVersion"`
-		Resources    []apiResource `json:"resources"`
+		Resources    []APIResource `json:"resources"`
 	}{"APIResourceList", "v1", "", items}
+}
+
+// DiscoveryEntry is a resource's entry in its group-version's
+// APIResourceList, as the API server serves it (the HTTP API does).
+func DiscoveryEntry(r *api.ResourceInfo) APIResource {
+	stored := r.Stored()
+	return APIResource{
+		Name: r.Resource, SingularName: r.Singular, Namespaced: r.Namespaced,
+		Kind: r.Kind, Verbs: resourceVerbs(r), ShortNames: r.ShortNames, Categories: r.Categories,
+		StorageVersionHash: storageVersionHash(stored.Group, stored.Version, stored.Kind),
+	}
 }
 
 // storageVersionHash is the API server's hash of the version a resource is

@@ -1,0 +1,412 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/patch"
+)
+
+// resource serves a path under /api or /apis.
+func (h *Handler) resource(w http.ResponseWriter, r *http.Request, path string) {
+	t, parts := parsePath(path)
+	switch {
+	case t.version == "" && strings.HasPrefix(path, "/apis/"):
+		h.groupDoc(w, r, t.group)
+		return
+	case t.version == "" || !groupVersionServed(t.group, t.version):
+		writeStatus(w, notFound(""))
+		return
+	case len(parts) == 0:
+		h.resourceList(w, r, t.group, t.version)
+		return
+	case len(parts) > 3:
+		writeStatus(w, notFound(""))
+		return
+	}
+	t.r = lookup(t.group, t.version, t.resource)
+	if t.r == nil || (!t.r.Namespaced && t.namespace != "") {
+		writeStatus(w, notFound(""))
+		return
+	}
+	var err error
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		err = h.get(w, r, t)
+	case http.MethodPost:
+		err = h.post(w, r, t)
+	case http.MethodPut:
+		err = h.put(w, r, t)
+	case http.MethodPatch:
+		err = h.patch(w, r, t)
+	case http.MethodDelete:
+		err = h.delete(w, r, t)
+	default:
+		err = methodNotAllowed(strings.ToLower(r.Method), t.r.GroupResource())
+	}
+	if err != nil {
+		writeStatus(w, err)
+	}
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
+	q := r.URL.Query()
+	switch {
+	case t.name == "" && isTrue(q.Get("watch")):
+		return h.watch(w, r, t)
+	case t.name == "":
+		return h.list(w, r, t)
+	case t.subresource == "" || t.subresource == "status":
+		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.Get(t.r, t.namespace, t.name) })
+	case t.subresource == "scale":
+		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.GetScale(t.r, t.namespace, t.name) })
+	case t.subresource == "log" && t.r.GroupResource() == "pods":
+		return h.logs(w, r, t)
+	case (t.subresource == "exec" || t.subresource == "attach") && t.r.GroupResource() == "pods":
+		return h.exec(w, r, t)
+	}
+	return unsupportedSubresource(t)
+}
+
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
+	q := r.URL.Query()
+	switch {
+	case t.name == "":
+		body, err := readObject(r, t.r)
+		if err != nil {
+			return err
+		}
+		return h.answer(w, r, t, http.StatusCreated, func() (any, error) {
+			obj, err := h.decode(t.r, body, q.Get("fieldValidation"))
+			if err != nil {
+				return nil, err
+			}
+			if isDryRun(q) {
+				return h.api.CreateDryRun(t.r, t.namespace, obj)
+			}
+			return h.api.Create(t.r, t.namespace, obj)
+		})
+	case t.subresource == "" || t.r.GroupResource() != "pods":
+	case t.subresource == "binding":
+		var b api.Binding
+		if err := readInto(r, &b); err != nil {
+			return err
+		}
+		if b.Name == "" {
+			b.Name = t.name
+		}
+		return h.answer(w, r, t, http.StatusCreated, func() (any, error) { return success(http.StatusCreated), h.api.Bind(t.namespace, &b) })
+	case t.subresource == "eviction":
+		var ev api.Eviction
+		if err := readInto(r, &ev); err != nil {
+			return err
+		}
+		return h.answer(w, r, t, http.StatusCreated, func() (any, error) {
+			return success(http.StatusCreated), h.api.Evict(t.namespace, t.name, &ev)
+		})
+	case t.subresource == "exec" || t.subresource == "attach":
+		return h.exec(w, r, t)
+	}
+	if t.subresource == "" {
+		return methodNotAllowed("create", t.r.GroupResource())
+	}
+	return unsupportedSubresource(t)
+}
+
+func (h *Handler) put(w http.ResponseWriter, r *http.Request, t target) error {
+	if t.name == "" {
+		return methodNotAllowed("update", t.r.GroupResource())
+	}
+	q := r.URL.Query()
+	if t.subresource == "scale" {
+		var sc api.Scale
+		if err := readInto(r, &sc); err != nil {
+			return err
+		}
+		return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+			return h.api.UpdateScale(t.r, t.namespace, t.name, &sc, isDryRun(q))
+		})
+	}
+	if t.subresource == "finalize" && t.r.GroupResource() == "namespaces" {
+		var ns api.Namespace
+		if err := readInto(r, &ns); err != nil {
+			return err
+		}
+		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.FinalizeNamespace(t.name, ns.Spec.Finalizers) })
+	}
+	if t.subresource != "" && t.subresource != "status" {
+		return unsupportedSubresource(t)
+	}
+	body, err := readObject(r, t.r)
+	if err != nil {
+		return err
+	}
+	return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+		obj, err := h.decode(t.r, body, q.Get("fieldValidation"))
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIdentity(t, obj.GetObjectMeta()); err != nil {
+			return nil, err
+		}
+		switch {
+		case t.subresource == "status":
+			return h.api.UpdateStatus(t.r, obj)
+		case isDryRun(q):
+			return h.api.UpdateDryRun(t.r, obj)
+		}
+		return h.api.Update(t.r, obj)
+	})
+}
+
+// checkIdentity refuses a body that names another object than the URL.
+func checkIdentity(t target, meta *api.ObjectMeta) error {
+	if meta.Name != t.name {
+		return apiserver.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", meta.Name, t.name))
+	}
+	if t.r.Namespaced {
+		if meta.Namespace == "" {
+			meta.Namespace = t.namespace
+		}
+		if meta.Namespace != t.namespace {
+			return apiserver.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	}
+	return nil
+}
+
+func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) error {
+	if t.name == "" {
+		return methodNotAllowed("patch", t.r.GroupResource())
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	pt := patch.Type(strings.TrimSpace(ct))
+	switch pt {
+	case patch.JSON, patch.Merge, patch.Strategic:
+	case "application/apply-patch+yaml", "application/apply-patch+cbor":
+		return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+			"server-side apply is not simulated by the playground: use client-side apply (kubectl apply without --server-side)")
+	default:
+		return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s", patch.JSON, patch.Merge, patch.Strategic))
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+		switch t.subresource {
+		case "":
+			return h.api.Patch(t.r, t.namespace, t.name, pt, data, isDryRun(q))
+		case "status":
+			return h.api.PatchStatus(t.r, t.namespace, t.name, pt, data)
+		case "scale":
+			return h.api.PatchScale(t.r, t.namespace, t.name, pt, data, isDryRun(q))
+		}
+		return nil, unsupportedSubresource(t)
+	})
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) error {
+	if t.subresource != "" {
+		return unsupportedSubresource(t)
+	}
+	opts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	if t.name == "" {
+		return h.deleteCollection(w, r, t, opts)
+	}
+	return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+		obj, err := h.api.Delete(t.r, t.namespace, t.name, opts)
+		if err == nil && obj != nil && obj.GetObjectMeta().DeletionTimestamp != nil {
+			return accepted{obj}, nil
+		}
+		return obj, err
+	})
+}
+
+// accepted is an object whose deletion has begun but not finished: the
+// answer is 202 Accepted, as kube-apiserver's.
+type accepted struct{ api.Object }
+
+// deleteCollection deletes every object a list with the request's
+// selectors returns, and answers with that list.
+func (h *Handler) deleteCollection(w http.ResponseWriter, r *http.Request, t target, opts apiserver.DeleteOptions) error {
+	lo := listOptions(r.URL.Query())
+	return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+		l, err := h.api.List(t.r, t.namespace, lo)
+		if err != nil {
+			return nil, err
+		}
+		var items []api.Object
+		for _, o := range l.Items {
+			m := o.GetObjectMeta()
+			out, err := h.api.Delete(t.r, m.Namespace, m.Name, opts)
+			if err != nil && !apiserver.IsNotFound(err) {
+				return nil, err
+			}
+			if out != nil {
+				items = append(items, out)
+			}
+		}
+		return listBody(t.r, items, l.ResourceVersion, ""), nil
+	})
+}
+
+func deleteOptions(r *http.Request) (apiserver.DeleteOptions, error) {
+	var o api.DeleteOptions
+	data, err := readBody(r)
+	if err != nil {
+		return apiserver.DeleteOptions{}, err
+	}
+	if len(strings.TrimSpace(string(data))) > 0 {
+		if err := json.Unmarshal(data, &o); err != nil {
+			return apiserver.DeleteOptions{}, apiserver.NewBadRequest(err.Error())
+		}
+	}
+	q := r.URL.Query()
+	if v := q.Get("gracePeriodSeconds"); v != "" {
+		var n int64
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			return apiserver.DeleteOptions{}, apiserver.NewBadRequest(fmt.Sprintf("invalid gracePeriodSeconds %q", v))
+		}
+		o.GracePeriodSeconds = &n
+	}
+	if v := q.Get("propagationPolicy"); v != "" {
+		o.PropagationPolicy = &v
+	}
+	if v := q.Get("orphanDependents"); v != "" {
+		b := isTrue(v)
+		o.OrphanDependents = &b
+	}
+	o.DryRun = append(o.DryRun, q["dryRun"]...)
+	switch p := api.Deref(o.PropagationPolicy, ""); p {
+	case "", apiserver.PropagationBackground, apiserver.PropagationForeground, apiserver.PropagationOrphan:
+	default:
+		return apiserver.DeleteOptions{}, newInvalidDeleteOptions(fmt.Sprintf("propagationPolicy: Unsupported value: %q: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"", p))
+	}
+	return apiserver.DeleteOptionsOf(&o), nil
+}
+
+func newInvalidDeleteOptions(msg string) error {
+	return newStatus(http.StatusUnprocessableEntity, "Invalid", "DeleteOptions.meta.k8s.io \"\" is invalid: "+msg)
+}
+
+// answer runs f on the loop and writes what it returns: an object (as
+// JSON, or as a Table when the client asks for one), or its error.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, t target, code int, f func() (any, error)) error {
+	var data []byte
+	var err error
+	var warnings []string
+	contentType := "application/json"
+	h.do(func() {
+		var v any
+		v, err = f()
+		warnings = h.api.TakeWarnings()
+		if err != nil {
+			return
+		}
+		if a, ok := v.(accepted); ok {
+			v, code = a.Object, http.StatusAccepted
+		}
+		if obj, ok := v.(api.Object); ok && wantsTable(r) && t.subresource == "" {
+			v, contentType = h.objectTable(t.r, []api.Object{obj}, "", r), tableContentType
+		}
+		data, err = json.Marshal(v)
+	})
+	setWarnings(w, warnings)
+	if err != nil {
+		return err
+	}
+	writeBody(w, code, contentType, data)
+	return nil
+}
+
+// decode reads a body into an object of resource r. With fieldValidation
+// Strict an unknown field is an error; with Warn (the default) or Ignore
+// it is dropped, with a warning for Warn.
+func (h *Handler) decode(r *api.ResourceInfo, body []byte, validation string) (api.Object, error) {
+	if tm, err := api.TypeOf(body); err == nil && tm.Kind != "" && (tm.Kind != r.Kind || tm.APIVersion != r.APIVersion()) {
+		return nil, apiserver.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, r.APIVersion()))
+	}
+	obj, err := h.api.Decode(r, body)
+	if err == nil || validation == "Strict" || !strings.Contains(err.Error(), "strict decoding error: ") {
+		return obj, err
+	}
+	lenient := r.New()
+	if jerr := json.Unmarshal(body, lenient); jerr != nil {
+		return nil, err
+	}
+	if validation != "Ignore" {
+		for _, u := range unknownField.FindAllString(err.Error(), -1) {
+			h.api.Warn(u)
+		}
+	}
+	return lenient, nil
+}
+
+var unknownField = regexp.MustCompile(`unknown field "[^"]*"`)
+
+// readObject reads a request body, JSON or YAML, as JSON.
+func readObject(r *http.Request, res *api.ResourceInfo) ([]byte, error) {
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if strings.Contains(r.Header.Get("Content-Type"), "yaml") {
+		if data, err = yaml.YAMLToJSON(data); err != nil {
+			return nil, apiserver.NewBadRequest(err.Error())
+		}
+	}
+	return data, nil
+}
+
+func readInto(r *http.Request, v any) error {
+	data, err := readObject(r, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return apiserver.NewBadRequest(err.Error())
+	}
+	return nil
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, apiserver.NewBadRequest(err.Error())
+	}
+	if len(data) > maxBody {
+		return nil, newStatus(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the server has received a request that is too large")
+	}
+	return data, nil
+}
+
+func isDryRun(q map[string][]string) bool {
+	for _, v := range q["dryRun"] {
+		if v == "All" {
+			return true
+		}
+	}
+	return false
+}
+
+func isTrue(v string) bool { return v == "true" || v == "1" }
+
+func unsupportedSubresource(t target) error {
+	return notFound(fmt.Sprintf("%s has no subresource %q here", t.r.GroupResource(), t.subresource))
+}

@@ -269,3 +269,32 @@ func TestWatchFromCompactedRevisionIsExpired(t *testing.T) {
 	assert.Equal(t, float64(410), ev["object"].(map[string]any)["code"])
 	assert.Equal(t, "Expired", ev["object"].(map[string]any)["reason"])
 }
+
+func TestOpenAPIv3(t *testing.T) {
+	srv, _ := newTestServer(t)
+	var index struct {
+		Paths map[string]struct{ ServerRelativeURL string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(call(t, srv, "GET", "/openapi/v3", "", "").body), &index))
+	require.Contains(t, index.Paths, "apis/apps/v1")
+	url := index.Paths["apis/apps/v1"].ServerRelativeURL
+	assert.Regexp(t, `^/openapi/v3/apis/apps/v1\?hash=[0-9A-F]{128}$`, url)
+
+	doc := decodeMap(t, call(t, srv, "GET", url, "", "").body)
+	op := doc["paths"].(map[string]any)["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].(map[string]any)["patch"].(map[string]any)
+	assert.Equal(t, map[string]any{"group": "apps", "version": "v1", "kind": "Deployment"}, op["x-kubernetes-group-version-kind"])
+	var params []string
+	for _, p := range op["parameters"].([]any) {
+		params = append(params, p.(map[string]any)["name"].(string))
+	}
+	assert.Contains(t, params, "fieldValidation")
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	dep := schemas["kubeplay.Deployment"].(map[string]any)
+	assert.Equal(t, []any{map[string]any{"group": "apps", "version": "v1", "kind": "Deployment"}}, dep["x-kubernetes-group-version-kind"])
+	spec := dep["properties"].(map[string]any)["spec"].(map[string]any)
+	assert.Equal(t, []any{map[string]any{"$ref": "#/components/schemas/kubeplay.DeploymentSpec"}}, spec["allOf"])
+	assert.Contains(t, schemas, "kubeplay.PodSpec", "types the kinds reach are there")
+
+	assert.Equal(t, 404, call(t, srv, "GET", "/openapi/v3/apis/example.com/v1", "", "").code)
+	assert.Equal(t, 404, call(t, srv, "GET", "/openapi/v2", "", "").code)
+}

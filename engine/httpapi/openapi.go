@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/kubectl"
 )
 
 // openAPI serves /openapi/v3: the index of group-versions, and for each a
@@ -126,4 +127,12 @@ func patchOperation(r *api.ResourceInfo) map[string]any {
 	}
 }
 
-func schemasOf(rs []*api.ResourceInfo) map[string]any { return map[string]any{} }
+// schemasOf returns the schemas of a group-version's kinds, those the
+// in-page kubectl explain reads.
+func schemasOf(rs []*api.ResourceInfo) map[string]any {
+	s, err := kubectl.OpenAPISchemas(rs[0].Group, rs[0].Version)
+	if err != nil {
+		panic(err) // the schemas are embedded: a build problem
+	}
+	return s
+}

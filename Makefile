@@ -12,7 +12,7 @@ WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
 .SECONDEXPANSION:
 
-.PHONY: all build images site serve test test-go test-web bench fuzz soak clean apigen apigen-check
+.PHONY: all build images site serve test test-go test-web test-realclients bench fuzz soak clean apigen apigen-check
 
 all: build
 
@@ -62,10 +62,17 @@ bin/serve: web/site/index.html $(shell find cmd/serve web/static -name '*.go' -n
 serve: build
 	bin/serve -addr $(ADDR)
 
-test: build test-go test-web
+test: build test-go test-web test-realclients
 
 test-go:
 	KUBEPLAY_E2E=1 $(GO) test ./...
+
+# test-realclients runs the real kubectl and a client-go informer against
+# kubeplay apiserver. They are built in tools/realclients, a module of its
+# own, so that k8s.io/kubectl's dependencies stay out of go.mod; the first
+# run fetches them from the module proxy.
+test-realclients: bin/kubeplay
+	cd tools/realclients && KUBEPLAY=../../bin/kubeplay $(GO) test -timeout 30m ./...
 
 test-web: web/node_modules/.stamp
 	cd web && npm test

@@ -112,6 +112,7 @@ func TestCRUDAndErrors(t *testing.T) {
 		{"bad patch type", "PATCH", "/api/v1/namespaces/default/pods/web", "text/plain", "{}", 415, "UnsupportedMediaType", "the body of the request was in an unknown format"},
 		{"server-side apply", "PATCH", "/api/v1/namespaces/default/pods/web", "application/apply-patch+yaml", "{}", 415, "UnsupportedMediaType", "server-side apply is not simulated"},
 		{"no scale", "GET", "/api/v1/namespaces/default/pods/web/scale", "", "", 404, "NotFound", "the server could not find the requested resource"},
+		{"protobuf", "POST", "/api/v1/namespaces/default/configmaps", "application/vnd.kubernetes.protobuf", "k8s\x00", 415, "UnsupportedMediaType", "which kubeplay apiserver does not read"},
 		{"exec", "POST", "/api/v1/namespaces/default/pods/web/exec?command=ls", "", "", 501, "", "pods/exec is not served over the HTTP API"},
 	}
 	for _, tt := range tests {

@@ -265,7 +265,7 @@ func (h *Handler) deleteCollection(w http.ResponseWriter, r *http.Request, t tar
 
 func deleteOptions(r *http.Request) (apiserver.DeleteOptions, error) {
 	var o api.DeleteOptions
-	data, err := readBody(r)
+	data, err := readObject(r, nil)
 	if err != nil {
 		return apiserver.DeleteOptions{}, err
 	}
@@ -359,16 +359,28 @@ var unknownField = regexp.MustCompile(`unknown field "[^"]*"`)
 
 // readObject reads a request body, JSON or YAML, as JSON.
 func readObject(r *http.Request, res *api.ResourceInfo) ([]byte, error) {
+	ct := r.Header.Get("Content-Type")
+	if strings.Contains(ct, "protobuf") || strings.Contains(ct, "cbor") {
+		return nil, unsupportedEncoding(ct)
+	}
 	data, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	if strings.Contains(r.Header.Get("Content-Type"), "yaml") {
+	if strings.Contains(ct, "yaml") {
 		if data, err = yaml.YAMLToJSON(data); err != nil {
 			return nil, apiserver.NewBadRequest(err.Error())
 		}
 	}
 	return data, nil
+}
+
+// unsupportedEncoding is the 415 for a body in protobuf or CBOR, which
+// the playground does not decode. client-go's generated clients send
+// protobuf unless their rest.Config sets ContentType.
+func unsupportedEncoding(ct string) error {
+	return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+		fmt.Sprintf("the body of the request was in %s, which kubeplay apiserver does not read: send JSON or YAML (client-go: set rest.Config.ContentType to \"application/json\")", ct))
 }
 
 func readInto(r *http.Request, v any) error {

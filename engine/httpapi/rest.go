@@ -70,11 +70,15 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
 		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.GetScale(t.r, t.namespace, t.name) })
 	case t.subresource == "log" && t.r.GroupResource() == "pods":
 		return h.logs(w, r, t)
-	case (t.subresource == "exec" || t.subresource == "attach") && t.r.GroupResource() == "pods":
+	case streaming[t.subresource]:
 		return h.exec(w, r, t)
 	}
 	return unsupportedSubresource(t)
 }
+
+// streaming are the subresources that stream over an upgraded
+// connection, which the HTTP API does not serve yet.
+var streaming = map[string]bool{"exec": true, "attach": true, "portforward": true, "proxy": true}
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 	q := r.URL.Query()
@@ -112,7 +116,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 		return h.answer(w, r, t, http.StatusCreated, func() (any, error) {
 			return success(http.StatusCreated), h.api.Evict(t.namespace, t.name, &ev)
 		})
-	case t.subresource == "exec" || t.subresource == "attach":
+	}
+	if streaming[t.subresource] {
 		return h.exec(w, r, t)
 	}
 	if t.subresource == "" {

@@ -294,3 +294,11 @@ func (c *Client) PodExec(ctx context.Context, ns, name string, opts apiserver.Ex
 	c.record("create", resource("pods"), "exec", ns, name, err)
 	return err
 }
+
+// PodPortForward opens a connection to a port inside a pod through the
+// API server (pods/portforward).
+func (c *Client) PodPortForward(ns, name string, port int32) (apiserver.PortForwardStream, error) {
+	st, err := c.s.PodPortForward(ns, name, port)
+	c.record("create", resource("pods"), "portforward", ns, name, err)
+	return st, err
+}

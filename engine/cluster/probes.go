@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/kubelet"
 	"github.com/kubeplay/kubeplay/engine/network"
 )
@@ -84,4 +85,13 @@ type fakeProber struct{}
 // Probe implements kubelet.NetworkProber.
 func (fakeProber) Probe(_ kubelet.ProbeTarget, _ api.ProbeHandler, _ time.Duration, done func(kubelet.ProbeResult)) {
 	done(kubelet.ProbeResult{Outcome: kubelet.ProbeSuccess})
+}
+
+// DialPod implements kubelet.PortDialer.
+func (n nodeProber) DialPod(podIP string, port int32) (apiserver.PortForwardStream, error) {
+	c, err := n.p.DialPod(podIP, port)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }

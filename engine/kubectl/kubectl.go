@@ -67,6 +67,7 @@ func init() {
 		"run":           {"Run a particular image on the cluster", (*Kubectl).runPod},
 		"logs":          {"Print the logs for a container in a pod", (*Kubectl).logs},
 		"exec":          {"Execute a command in a container", (*Kubectl).exec},
+		"port-forward":  {"Forward one or more local ports to a pod", (*Kubectl).portForward},
 		"edit":          {"Edit a resource on the server", (*Kubectl).edit},
 		"diff":          {"Diff the live version against a would-be applied version", (*Kubectl).diff},
 		"replace":       {"Replace a resource by file name or stdin", (*Kubectl).replace},

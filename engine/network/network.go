@@ -186,6 +186,9 @@ func (ns *Namespace) Dial(dst netip.AddrPort) (*Conn, error) {
 		local = netip.AddrPortFrom(dst.Addr(), local.Port())
 		return ns.connectTo(ns, local, dst, dst)
 	}
+	if ns.Node == "" {
+		return ns.dialOutside(local, dst)
+	}
 	if r := ns.net.router; r != nil {
 		v := r.Route(ns.Node, ns.IP, dst)
 		if v.Matched {

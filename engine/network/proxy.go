@@ -38,6 +38,9 @@ type rule struct {
 	service  string // namespace/name
 	port     string // the Service port's name
 	affinity time.Duration
+	// external marks an external IP's or a load balancer's address,
+	// which connections from outside the cluster reach.
+	external bool
 	// local is the node whose endpoints alone serve the rule, for
 	// externalTrafficPolicy Local on a node's port and
 	// internalTrafficPolicy Local (the client's node, "." here); "" is
@@ -160,11 +163,12 @@ func (p *Proxy) addRules(s *api.Service, nodeIPs []nodeIP) {
 		if internalLocal {
 			cluster = &rule{service: key, port: sp.Name, affinity: timeout, local: "."}
 		}
+		ext := &rule{service: key, port: sp.Name, affinity: timeout, external: true}
 		for i, ip := range addrs {
 			if i == 0 {
 				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = cluster
 			} else {
-				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = r
+				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = ext
 			}
 		}
 		if sp.NodePort != 0 && (s.Spec.Type == "NodePort" || s.Spec.Type == "LoadBalancer") {
@@ -199,6 +203,10 @@ func (p *Proxy) Route(src netip.Addr, dst netip.AddrPort) Verdict {
 	if !ok {
 		return Verdict{}
 	}
+	return p.routeRule(r, src)
+}
+
+func (p *Proxy) routeRule(r *rule, src netip.Addr) Verdict {
 	ready := p.endpoints(r)
 	if len(ready) == 0 {
 		if r.local != "" {

@@ -66,21 +66,23 @@ func New(cfg Config) (*Session, error) {
 	}
 	s.waiter = &jumpWaiter{s: s}
 	sh, err := shell.New(shell.Config{
-		Client: c.Client("kubectl"),
-		Host:   host{s},
-		FS:     cfg.FS,
-		Dir:    cfg.Dir,
-		Env:    cfg.Env,
-		Lock:   s.mu.Lock,
-		Unlock: s.settle,
-		Now:    c.Now,
-		Cloud:  cloud{c},
-		Editor: cfg.Editor,
+		Client:  c.Client("kubectl"),
+		Host:    host{s},
+		FS:      cfg.FS,
+		Dir:     cfg.Dir,
+		Env:     cfg.Env,
+		Lock:    s.mu.Lock,
+		Unlock:  s.settle,
+		Now:     c.Now,
+		Cloud:   cloud{c},
+		Editor:  cfg.Editor,
+		Network: c.Network(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.shell = sh
+	ensureHosts(cfg.FS)
 	if cfg.Home != "" && cfg.FS != nil {
 		s.journal.files = readHome(cfg.FS, cfg.Home)
 		s.journal.base = s.journal.files
@@ -171,4 +173,22 @@ func ctxOr(ctx context.Context, err error) error {
 		return context.Canceled
 	}
 	return err
+}
+
+// hostsFile is a fresh machine's /etc/hosts.
+const hostsFile = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+
+// ensureHosts gives a file system without an /etc (the page's, a test's)
+// the host machine's /etc/hosts, which curl reads and the documentation
+// asks to edit; a real machine's is left alone.
+func ensureHosts(fsys hackpadfs.FS) {
+	if fsys == nil {
+		return
+	}
+	if _, err := hackpadfs.Stat(fsys, "etc"); err == nil {
+		return
+	}
+	if hackpadfs.Mkdir(fsys, "etc", 0o755) == nil {
+		_ = hackpadfs.WriteFullFile(fsys, "etc/hosts", []byte(hostsFile), 0o644)
+	}
 }

@@ -35,6 +35,7 @@ func init() {
 		"basename": {"strip directory and suffix from names", (*Shell).basename},
 		"cat":      {"print files (-n, -A, ...)", (*Shell).cat},
 		"clear":    {"clear the screen", (*Shell).clear},
+		"curl":     {"transfer a URL from the host machine (HTTP to node ports, load balancers, localhost)", (*Shell).curl},
 		"cut":      {"print selected parts of lines (-d, -f, -c)", (*Shell).cut},
 		"date":     {"print the cluster's date and time", (*Shell).date},
 		"dirname":  {"strip the last part of names", (*Shell).dirname},
@@ -68,7 +69,8 @@ func init() {
 
 // shadowed are builtins of the interpreter that the shell provides
 // itself: the call handler renames them so that they reach execMiddleware.
-var shadowed = map[string]string{"help": "\x00help", "history": "\x00history", "type": "\x00type", "command": "\x00command"}
+var shadowed = map[string]string{"help": "\x00help", "history": "\x00history", "type": "\x00type", "command": "\x00command",
+	"jobs": "\x00jobs", "kill": "\x00kill"}
 
 // callHandler routes the commands in shadowed to the shell's own
 // versions, unless a function of that name was defined.
@@ -95,6 +97,12 @@ func (s *Shell) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandlerFu
 			b, ok = builtin{run: (*Shell).typeCmd}, true
 		case "\x00command":
 			b, ok = builtin{run: (*Shell).commandV}, true
+		case "\x00jobs":
+			b, ok = builtin{run: (*Shell).jobsCmd}, true
+		case "\x00kill":
+			b, ok = builtin{run: (*Shell).kill}, true
+		case bgMark:
+			b, ok = builtin{run: (*Shell).startJob}, true
 		}
 		if !ok {
 			fmt.Fprintf(hc.Stderr, "kubeplay: %s: command not found\n", name)

@@ -78,7 +78,8 @@ func TestParseArgsInOrder(t *testing.T) {
 // stderr, and the tool's own status).
 func TestEveryCommandHelpsAndRejects(t *testing.T) {
 	status := map[string]int{"awk": 2, "grep": 2, "ls": 2, "sort": 2, "env": 125, "timeout": 125, "which": 2, "sh": 2, "bash": 2}
-	skip := map[string]bool{"kubectl": true, "k": true, "help": true, "history": true}
+	// curl is not a GNU tool: its own words are in testdata/curl.txt.
+	skip := map[string]bool{"kubectl": true, "k": true, "help": true, "history": true, "curl": true}
 	names := make([]string, 0, len(builtins))
 	for n := range builtins {
 		names = append(names, n)

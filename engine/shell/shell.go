@@ -34,6 +34,7 @@ import (
 
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/kubectl"
+	"github.com/kubeplay/kubeplay/engine/network"
 )
 
 // Host is what the shell needs from where it runs: a way to let the
@@ -65,6 +66,10 @@ type Config struct {
 	// Editor is the host's editor for kubectl edit (the page's); nil
 	// means $KUBE_EDITOR or $EDITOR.
 	Editor EditFunc
+	// Network is the cluster's network, which the host machine's curl
+	// and kubectl port-forward reach from outside the cluster; nil
+	// leaves them without.
+	Network *network.Network
 }
 
 // Shell runs command lines.
@@ -79,6 +84,9 @@ type Shell struct {
 	term    io.Reader                 // what the user types while a command runs, if anything
 	cmdEnv  expand.Environ            // the environment of the kubectl command running
 	clock   atomic.Pointer[time.Time] // the cluster's time, as last read
+	live    liveOutput                // the output of the line running, for jobs
+	jobs    []*job
+	nextJob int
 }
 
 // Incomplete is the status Run returns when a line needs more lines (an
@@ -170,6 +178,8 @@ func (s *Shell) RunTerminal(ctx context.Context, line string, term io.Reader, st
 		return 1
 	}
 	s.out = stdout
+	s.live.Store(&liveOut{stdout, stderr})
+	markJobs(file)
 	err = s.runner.Run(ctx, file)
 	if code, ok := interp.IsExitStatus(err); ok {
 		return int(code)
@@ -200,6 +210,9 @@ func (s *Shell) Reset() { s.pending = "" }
 type kubectlHost struct{ s *Shell }
 
 func (h kubectlHost) ReadFile(name string) ([]byte, error) { return h.s.ReadFile(name) }
+
+// Network is the cluster's network, for kubectl port-forward.
+func (h kubectlHost) Network() *network.Network { return h.s.cfg.Network }
 
 // Unlocked runs f without the cluster, which goes on meanwhile.
 func (h kubectlHost) Unlocked(f func()) {

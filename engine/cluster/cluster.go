@@ -281,6 +281,10 @@ func (c *Cluster) bootstrap() error {
 	if err := c.dns.Start(); err != nil {
 		return err
 	}
+	// ingress-nginx's controller half: idle until the add-on's pods run.
+	if err := network.NewIngressController(c.network, c.Client("ingress-nginx")).Start(); err != nil {
+		return err
+	}
 	for _, in := range rest {
 		if err := c.boot(in); err != nil {
 			return err

@@ -82,15 +82,19 @@ var catalog = map[string]ImageConfig{
 	"docker.io/library/redis": {Module: "servers", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"redis-server"},
 		Env: []string{pathEnv, "REDIS_VERSION=" + "8.2.2"}, WorkingDir: "/data",
 		Programs: []string{"redis-server", "redis-cli", "docker-entrypoint.sh"}, Userland: debianUserland},
-	"k8s.gcr.io/hpa-example":                  hpaExample,
-	"docker.io/library/hello-world":           {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}, Programs: []string{"hello"}},
-	"registry.k8s.io/pause":                   {Module: "pause", Entrypoint: []string{"/pause"}, Programs: []string{"pause"}},
-	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
-	"registry.k8s.io/kube-apiserver":          {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
-	"registry.k8s.io/kube-controller-manager": {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},
-	"registry.k8s.io/kube-scheduler":          {Module: "pause", Component: true, Entrypoint: []string{"kube-scheduler"}},
-	"registry.k8s.io/kube-proxy":              {Module: "pause", Component: true, Entrypoint: []string{"/usr/local/bin/kube-proxy"}},
-	"registry.k8s.io/coredns/coredns":         {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
+	"k8s.gcr.io/hpa-example":        hpaExample,
+	"docker.io/library/hello-world": {Module: "hello-world", Cmd: []string{"/hello"}, Env: []string{pathEnv}, Programs: []string{"hello"}},
+	"registry.k8s.io/pause":         {Module: "pause", Entrypoint: []string{"/pause"}, Programs: []string{"pause"}},
+	// The ingress-nginx controller runs as its deploy manifests' args
+	// say (/nginx-ingress-controller ...).
+	"registry.k8s.io/ingress-nginx/controller": {Module: "servers", Cmd: []string{"/nginx-ingress-controller"}, Programs: []string{"nginx-ingress-controller"}},
+	"gcr.io/google-samples/hello-app":          {Module: "servers", Cmd: []string{"/hello-app"}, Programs: []string{"hello-app"}},
+	"registry.k8s.io/etcd":                     {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
+	"registry.k8s.io/kube-apiserver":           {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
+	"registry.k8s.io/kube-controller-manager":  {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},
+	"registry.k8s.io/kube-scheduler":           {Module: "pause", Component: true, Entrypoint: []string{"kube-scheduler"}},
+	"registry.k8s.io/kube-proxy":               {Module: "pause", Component: true, Entrypoint: []string{"/usr/local/bin/kube-proxy"}},
+	"registry.k8s.io/coredns/coredns":          {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
 }
 
 // LookupImage returns the config of an image reference in the built-in
@@ -102,6 +106,10 @@ func LookupImage(ref string) (ImageConfig, bool) {
 	if ok && !catalogHasTag(repo, ref) {
 		return ImageConfig{}, false
 	}
+	if ok && repo == helloApp {
+		// Each of hello-app's two tags is a build of its own version.
+		cfg.Env = []string{"HELLO_APP_VERSION=" + api.ImageTag(ref) + ".0"}
+	}
 	return cfg, ok
 }
 
@@ -111,10 +119,14 @@ func LookupImage(ref string) (ImageConfig, bool) {
 // leaves its rollout stuck in ImagePullBackOff. Other repositories take
 // any tag.
 var catalogTags = map[string]*regexp.Regexp{
+	helloApp: regexp.MustCompile(`^(1\.0|2\.0)$`),
 	// nginx's official image: 1, 1.N and 1.N.P (stable and mainline
 	// lines up to 1.31), the named lines and the variants' suffixes.
 	"docker.io/library/nginx": regexp.MustCompile(`^(latest|mainline|stable|(1(\.([0-9]|[12][0-9]|3[01])(\.[0-9]|\.[12][0-9])?)?|mainline|stable)(-(alpine|alpine-perl|alpine-slim|alpine-otel|perl|bookworm|bookworm-perl|bookworm-otel|trixie|trixie-perl|trixie-otel|otel))?|alpine|alpine-perl|alpine-slim|perl|bookworm|trixie|otel)$`),
 }
+
+// helloApp is the Ingress tutorial's sample server.
+const helloApp = "gcr.io/google-samples/hello-app"
 
 // catalogHasTag reports whether the catalog's repository has ref's tag.
 func catalogHasTag(repo, ref string) bool {

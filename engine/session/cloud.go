@@ -39,3 +39,9 @@ func (c cloud) TagImage(source, target string) error { return c.c.TagImage(sourc
 func (c cloud) LoadImage(name string, module []byte, from string) (string, error) {
 	return c.c.LoadImage(name, module, from)
 }
+
+// The add-ons, for the shell's kubeplay addons.
+
+func (c cloud) EnableAddon(name string) ([]string, error) { return c.c.EnableAddon(name) }
+
+func (c cloud) Addons() map[string]bool { return c.c.Addons() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -51,6 +52,8 @@ var kubeplayTool = &tool{
 		"kubeplay image ls [REPOSITORY[:TAG]]",
 		"kubeplay image tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
 		"kubeplay image load FILE NAME[:TAG]",
+		"kubeplay addons list",
+		"kubeplay addons enable NAME",
 		"kubeplay speed [pause|1|10|100|max]",
 		"kubeplay step",
 		"kubeplay skip",
@@ -64,6 +67,7 @@ controller manager deletes its Node once it is found unreachable).
 Run 'kubeplay node add --help' for the options of add.
 Push to its image registry: list the images it holds, tag one under another name
 (as docker tag and push), or load a WASI module of your own as an image.
+Enable an add-on, as minikube addons does (ingress: the ingress-nginx controller).
 Drive the cluster's clock: its speed, a step to the next timer, a skip to the
 next change. Share the session as a link, or export your objects as manifests.`,
 	inOrder: true,
@@ -117,6 +121,8 @@ func (s *Shell) kubeplayCmd(ctx context.Context, hc interp.HandlerContext, args 
 		return kubeplayTool.usageError(hc.Stderr, "missing command")
 	case p.args[0] == "image":
 		return s.kubeplayImage(hc, p.args[1:])
+	case p.args[0] == "addons":
+		return s.kubeplayAddons(hc, p.args[1:])
 	case kubeplayClockTools[p.args[0]] != nil:
 		return s.kubeplayClock(hc, p.args[0], p.args[1:])
 	case kubeplayShareTools[p.args[0]] != nil:
@@ -289,4 +295,55 @@ func printMachines(w io.Writer, ms []Machine) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Name, m.State, m.Zone, m.Type, m.CPU, m.Memory, m.Address)
 	}
 	tw.Flush()
+}
+
+// Addons is what kubeplay addons drives: the cluster's add-ons.
+type Addons interface {
+	EnableAddon(name string) (images []string, err error)
+	Addons() map[string]bool
+}
+
+// kubeplayAddons lists the add-ons or enables one.
+func (s *Shell) kubeplayAddons(hc interp.HandlerContext, args []string) int {
+	a, ok := s.cfg.Cloud.(Addons)
+	if !ok {
+		fmt.Fprintln(hc.Stderr, "kubeplay: this shell has no cluster to add to")
+		return 1
+	}
+	switch {
+	case len(args) == 1 && args[0] == "list":
+		s.cfg.Lock()
+		list := a.Addons()
+		s.cfg.Unlock()
+		names := make([]string, 0, len(list))
+		for n := range list {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		tw := tabwriter.NewWriter(hc.Stdout, 0, 8, 3, ' ', 0)
+		fmt.Fprintln(tw, "ADDON NAME\tSTATUS")
+		for _, n := range names {
+			st := "disabled"
+			if list[n] {
+				st = "enabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", n, st)
+		}
+		tw.Flush()
+		return 0
+	case len(args) == 2 && args[0] == "enable":
+		s.cfg.Lock()
+		images, err := a.EnableAddon(args[1])
+		s.cfg.Unlock()
+		if err != nil {
+			fmt.Fprintf(hc.Stderr, "kubeplay: %v\n", err)
+			return 1
+		}
+		for _, img := range images {
+			fmt.Fprintf(hc.Stdout, "    - Using image %s\n", img)
+		}
+		fmt.Fprintf(hc.Stdout, "The '%s' addon is enabled\n", args[1])
+		return 0
+	}
+	return kubeplayTool.usageError(hc.Stderr, "usage: kubeplay addons list | kubeplay addons enable NAME")
 }

@@ -24,7 +24,13 @@ type request struct {
 	remoteAddr                  string // with it
 	close                       bool
 	length                      int64
+	body                        []byte   // up to maxBody of it
+	extra                       []string // the other headers, "Name: value"
+	size                        int      // the request's length in bytes (head and body)
 }
+
+// maxBody is how much of a request's body a handler gets.
+const maxBody = 1 << 20
 
 // response is built by a handler and written after it returns.
 type response struct {
@@ -39,7 +45,7 @@ func (r *response) header(name, value string) { r.headers = append(r.headers, na
 // httpDate is an instant as HTTP writes it.
 func httpDate(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT") }
 
-var statusText = map[int]string{200: "OK", 204: "No Content", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
+var statusText = map[int]string{200: "OK", 201: "Created", 204: "No Content", 308: "Permanent Redirect", 502: "Bad Gateway", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
 	403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 // serveHTTP accepts connections and serves each in its own goroutine.
@@ -73,9 +79,15 @@ func serveConn(c net.Conn, handle func(*request, *response)) {
 		}
 		req.remote, req.remoteAddr = remote, remoteAddr
 		if req.length > 0 {
-			if _, err := io.CopyN(io.Discard, br, req.length); err != nil {
+			keep := min(req.length, maxBody)
+			req.body = make([]byte, keep)
+			if _, err := io.ReadFull(br, req.body); err != nil {
 				return
 			}
+			if _, err := io.CopyN(io.Discard, br, req.length-keep); err != nil {
+				return
+			}
+			req.size += int(req.length)
 		}
 		resp := &response{status: 200, head: req.method == "HEAD"}
 		handle(req, resp)
@@ -97,7 +109,7 @@ func readRequest(br *bufio.Reader) (*request, bool, error) {
 	if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
 		return nil, true, io.ErrUnexpectedEOF
 	}
-	req := &request{method: parts[0], target: parts[1], proto: parts[2], close: parts[2] == "HTTP/1.0"}
+	req := &request{method: parts[0], target: parts[1], proto: parts[2], close: parts[2] == "HTTP/1.0", size: len(line)}
 	p, _, _ := strings.Cut(req.target, "?")
 	if u, err := url.PathUnescape(p); err == nil {
 		p = u
@@ -108,6 +120,7 @@ func readRequest(br *bufio.Reader) (*request, bool, error) {
 		if err != nil {
 			return nil, true, err
 		}
+		req.size += len(h)
 		h = strings.TrimRight(h, "\r\n")
 		if h == "" {
 			return req, true, nil
@@ -121,6 +134,8 @@ func readRequest(br *bufio.Reader) (*request, bool, error) {
 			req.userAgent = value
 		case "referer":
 			req.referer = value
+		case "accept", "content-type", "authorization", "cookie", "accept-encoding", "accept-language":
+			req.extra = append(req.extra, name+": "+value)
 		case "content-length":
 			req.length, _ = strconv.ParseInt(value, 10, 64)
 		case "connection":

@@ -20,6 +20,10 @@ var programs = map[string]func(args []string) int{
 	"agnhost":      agnhostMain,
 	"redis-server": redisServerMain,
 	"redis-cli":    redisCliMain,
+	// registry.k8s.io/ingress-nginx/controller
+	"nginx-ingress-controller": ingressControllerMain,
+	// gcr.io/google-samples/hello-app
+	"hello-app": helloAppMain,
 	// hpa-example's image is php:5-apache with an index.php.
 	"apache2-foreground": hpaExampleMain,
 }

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
+)
+
+// ingressControllerMain is registry.k8s.io/ingress-nginx/controller's
+// nginx: the data plane that takes requests on port 80 and proxies each
+// to an endpoint of the Service its Ingress rule names, with
+// ingress-nginx's matching (Exact before Prefix, the longest path wins,
+// ImplementationSpecific as an nginx location prefix), its default
+// backend's 404, 503 for a backend without endpoints, and a 308 to HTTPS
+// for a host with TLS. Its configuration comes as ingress-nginx's
+// controller gives nginx its backends: POSTed as JSON to
+// 127.0.0.1:10246/configuration/backends. In kubeplay the controller's
+// watch of the API runs in the engine (network.IngressController) and
+// posts there; this process is nginx.
+func ingressControllerMain(args []string) int {
+	logger := log.New(os.Stderr, "", 0)
+	now := func() string { return time.Now().UTC().Format("0102 15:04:05.000000") }
+	logger.Printf("-------------------------------------------------------------------------------\nNGINX Ingress controller\n  Release:       %s\n  Build:         kubeplay\n  Repository:    https://github.com/kubernetes/ingress-nginx\n  nginx version: nginx/1.25.5\n\n-------------------------------------------------------------------------------\n", ingressRelease)
+	for _, a := range args[1:] {
+		if !strings.HasPrefix(a, "--") {
+			logger.Printf("F%s       1 main.go:64] unknown argument %q", now(), a)
+			return 255
+		}
+	}
+	ic := &ingressNginx{}
+	ctl, err := kpnet.Listen("tcp", "127.0.0.1:10246")
+	if err == nil {
+		go serveHTTP(ctl, ic.configure)
+	}
+	health, err := kpnet.Listen("tcp", ":10254")
+	if err == nil {
+		go serveHTTP(health, func(req *request, w *response) {
+			w.header("Content-Type", "text/plain; charset=utf-8")
+			w.header("Content-Length", "2")
+			w.body = []byte("ok")
+		})
+	}
+	l, err := kpnet.Listen("tcp", ":80")
+	if err != nil {
+		logger.Printf("F%s       1 main.go:80] listen tcp :80: %v", now(), err)
+		return 255
+	}
+	logger.Printf("I%s       1 nginx.go:300] \"Starting NGINX process\"", now())
+	if err := serveHTTP(l, ic.serve); err != nil {
+		logger.Printf("F%s       1 main.go:90] %v", now(), err)
+	}
+	return 255
+}
+
+// ingressRelease is the controller's release the image stands for.
+const ingressRelease = "v1.12.1"
+
+// ingressConfig is what the controller posts: the servers (one per host,
+// "" the default server) and each upstream's endpoints.
+type ingressConfig struct {
+	Servers   []ingressServer
+	Upstreams map[string][]string
+}
+
+type ingressServer struct {
+	Host    string
+	TLS     bool
+	Paths   []ingressPath
+	Default string // "" is the controller's own
+}
+
+type ingressPath struct {
+	Path, Type, Upstream string
+}
+
+// parseIngressConfig reads the controller's lines: "server HOST [tls]
+// [default=UPSTREAM]" ("_" is the default server), its "path TYPE PATH
+// UPSTREAM" lines ("-" for none), and "upstream NAME ENDPOINT...".
+func parseIngressConfig(text string) (ingressConfig, error) {
+	cfg := ingressConfig{Upstreams: map[string][]string{}}
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case f[0] == "server" && len(f) >= 2:
+			s := ingressServer{Host: f[1]}
+			if s.Host == "_" {
+				s.Host = ""
+			}
+			for _, opt := range f[2:] {
+				if opt == "tls" {
+					s.TLS = true
+				} else if d, ok := strings.CutPrefix(opt, "default="); ok {
+					s.Default = d
+				}
+			}
+			cfg.Servers = append(cfg.Servers, s)
+		case f[0] == "path" && len(f) == 4 && len(cfg.Servers) > 0:
+			up := f[3]
+			if up == "-" {
+				up = ""
+			}
+			s := &cfg.Servers[len(cfg.Servers)-1]
+			s.Paths = append(s.Paths, ingressPath{Type: f[1], Path: f[2], Upstream: up})
+		case f[0] == "upstream" && len(f) >= 2:
+			cfg.Upstreams[f[1]] = f[2:]
+		default:
+			return cfg, fmt.Errorf("bad line %q", line)
+		}
+	}
+	return cfg, nil
+}
+
+// ingressNginx is the running nginx: its configuration and the next
+// endpoint of each upstream (round robin, load-balance's default).
+type ingressNginx struct {
+	mu   sync.Mutex
+	cfg  ingressConfig
+	next map[string]int
+}
+
+// configure takes a configuration (POST /configuration/backends).
+func (ic *ingressNginx) configure(req *request, w *response) {
+	var cfg ingressConfig
+	var err error
+	if req.method != "POST" || req.path != "/configuration/backends" {
+		w.status = 404
+	} else if cfg, err = parseIngressConfig(string(req.body)); err != nil {
+		w.status = 400
+	} else {
+		ic.mu.Lock()
+		ic.cfg, ic.next = cfg, map[string]int{}
+		ic.mu.Unlock()
+		w.status = 201
+	}
+	w.header("Content-Length", "0")
+}
+
+// route is where a request goes.
+type route struct {
+	upstream string // "" is the default backend
+	redirect bool   // to HTTPS
+}
+
+// match finds a request's route, as ingress-nginx's servers and
+// locations match it.
+func (cfg *ingressConfig) match(host, path string) route {
+	srv := cfg.server(host)
+	if srv == nil {
+		return route{}
+	}
+	if srv.TLS {
+		return route{redirect: true}
+	}
+	best, bestLen := -1, -1
+	for i, p := range srv.Paths {
+		if !pathMatches(p, path) {
+			continue
+		}
+		n := len(p.Path)
+		if p.Type == "Exact" {
+			n += 1 << 20 // an exact location wins
+		}
+		if n > bestLen {
+			best, bestLen = i, n
+		}
+	}
+	if best < 0 {
+		return route{upstream: srv.Default}
+	}
+	return route{upstream: srv.Paths[best].Upstream}
+}
+
+// server is the host's server: its own, a wildcard's, else the default.
+func (cfg *ingressConfig) server(host string) *ingressServer {
+	var wildcard, def *ingressServer
+	for i := range cfg.Servers {
+		s := &cfg.Servers[i]
+		switch {
+		case s.Host == host:
+			return s
+		case s.Host == "":
+			def = s
+		case strings.HasPrefix(s.Host, "*.") && wildcard == nil:
+			if _, rest, ok := strings.Cut(host, "."); ok && rest == s.Host[2:] {
+				wildcard = s
+			}
+		}
+	}
+	if wildcard != nil {
+		return wildcard
+	}
+	return def
+}
+
+func pathMatches(p ingressPath, path string) bool {
+	switch p.Type {
+	case "Exact":
+		return path == p.Path
+	case "Prefix":
+		prefix := strings.TrimSuffix(p.Path, "/")
+		return prefix == "" || path == prefix || strings.HasPrefix(path, prefix+"/")
+	}
+	return strings.HasPrefix(path, p.Path) // an nginx location prefix
+}
+
+// serve answers one request on port 80.
+func (ic *ingressNginx) serve(req *request, w *response) {
+	start := time.Now()
+	host := strings.ToLower(req.host)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	ic.mu.Lock()
+	r := ic.cfg.match(host, req.path)
+	eps := ic.cfg.Upstreams[r.upstream]
+	var ep string
+	if len(eps) > 0 {
+		ep = eps[ic.next[r.upstream]%len(eps)]
+		ic.next[r.upstream]++
+	}
+	ic.mu.Unlock()
+	upstream, status := "upstream-default-backend", 0
+	switch {
+	case r.redirect:
+		nginxPage(w, 308)
+		w.header("Location", "https://"+host+req.target)
+	case r.upstream == "":
+		nginxPage(w, 404)
+	case ep == "":
+		upstream = r.upstream
+		nginxPage(w, 503)
+	default:
+		upstream = r.upstream
+		status = proxy(req, w, ep, host)
+	}
+	arrange(w, start)
+	upAddr, upStatus, upLen := "-", "-", "-"
+	if ep != "" && status != 0 {
+		upAddr, upStatus, upLen = ep, strconv.Itoa(status), strconv.Itoa(len(w.body))
+	}
+	took := max(time.Since(start), 0).Seconds()
+	fmt.Printf("%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %d %.3f [%s] [] %s %s %.3f %s %s\n",
+		req.remote, start.UTC().Format("02/Jan/2006:15:04:05 -0700"), req.method, req.target, req.proto, w.status, len(w.body),
+		orDash(req.referer), orDash(req.userAgent), req.size, took, upstream, upAddr, upLen, took, upStatus, fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64()))
+}
+
+// nginxPage is nginx's own page for a status, as ingress-nginx serves it
+// (server tokens off).
+func nginxPage(w *response, status int) {
+	text := map[int]string{308: "308 Permanent Redirect", 404: "404 Not Found", 502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable"}[status]
+	w.status = status
+	w.header("Content-Type", "text/html")
+	w.body = []byte("<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+}
+
+// proxy passes a request to an endpoint and its response back, as
+// nginx's proxy_pass with ingress-nginx's headers; it returns the
+// upstream's status, or 0 when it could not be reached (502).
+func proxy(req *request, w *response, ep, host string) int {
+	c, err := kpnet.Dial("tcp", ep)
+	if err != nil {
+		nginxPage(w, 502)
+		return 0
+	}
+	defer c.Close()
+	bw := bufio.NewWriter(c)
+	fmt.Fprintf(bw, "%s %s HTTP/1.1\r\nHost: %s\r\nX-Request-ID: %s\r\nX-Real-IP: %s\r\nX-Forwarded-For: %s\r\nX-Forwarded-Host: %s\r\nX-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\nConnection: close\r\n",
+		req.method, req.target, req.host, "-", req.remote, req.remote, host)
+	if req.userAgent != "" {
+		fmt.Fprintf(bw, "User-Agent: %s\r\n", req.userAgent)
+	}
+	for _, h := range req.extra {
+		fmt.Fprintf(bw, "%s\r\n", h)
+	}
+	fmt.Fprintf(bw, "Content-Length: %d\r\n\r\n", len(req.body))
+	bw.Write(req.body)
+	if bw.Flush() != nil {
+		nginxPage(w, 502)
+		return 0
+	}
+	resp, err := io.ReadAll(c)
+	head, body, ok := strings.Cut(string(resp), "\r\n\r\n")
+	lines := strings.Split(head, "\r\n")
+	f := strings.Fields(lines[0])
+	if !ok || len(f) < 2 || err != nil && len(resp) == 0 {
+		nginxPage(w, 502)
+		return 0
+	}
+	status, _ := strconv.Atoi(f[1])
+	w.status = status
+	length := -1
+	for _, l := range lines[1:] {
+		name, value, _ := strings.Cut(l, ":")
+		switch strings.ToLower(name) {
+		case "content-length":
+			length, _ = strconv.Atoi(strings.TrimSpace(value))
+		case "date", "server", "connection", "keep-alive", "transfer-encoding":
+		default:
+			w.header(name, strings.TrimSpace(value))
+		}
+	}
+	if length >= 0 && length < len(body) {
+		body = body[:length]
+	}
+	w.body = []byte(body)
+	return status
+}
+
+// arrange orders a response's headers as nginx writes them: Date,
+// Content-Type, Content-Length, Connection, then the rest.
+func arrange(w *response, start time.Time) {
+	out := []string{"Date: " + httpDate(start)}
+	var rest []string
+	for _, h := range w.headers {
+		if strings.HasPrefix(h, "Content-Type: ") {
+			out = append(out, h)
+		} else {
+			rest = append(rest, h)
+		}
+	}
+	out = append(out, "Content-Length: "+strconv.Itoa(len(w.body)), connectionHeader)
+	w.headers = append(out, rest...)
+}

@@ -77,12 +77,43 @@ func (k *Kubectl) runDiff(io IO, args []string) error {
 // liveAndMerged renders the live object (empty when there is none) and
 // what applying the manifest would make of it.
 func (k *Kubectl) liveAndMerged(m manifest) (string, string, error) {
+	live, merged, err := k.liveAndMergedObjects(m)
+	if err != nil {
+		return "", "", err
+	}
+	var from, to map[string]any
+	if live != nil {
+		if from, err = diffObject(m.r, live); err != nil {
+			return "", "", err
+		}
+	}
+	if to, err = diffObject(m.r, merged); err != nil {
+		return "", "", err
+	}
+	if m.r.Group == "" && m.r.Version == "v1" && m.r.Kind == "Secret" {
+		maskSecretData(from, to)
+	}
+	liveYAML := ""
+	if from != nil {
+		b, err := render(from, "yaml")
+		if err != nil {
+			return "", "", err
+		}
+		liveYAML = string(b)
+	}
+	b, err := render(to, "yaml")
+	return liveYAML, string(b), err
+}
+
+// liveAndMergedObjects gets the live object (nil when there is none) and
+// what applying the manifest would make of it.
+func (k *Kubectl) liveAndMergedObjects(m manifest) (api.Object, api.Object, error) {
 	if m.name == "" {
-		return "", "", fmt.Errorf("from %s: cannot use generate name with apply", m.source)
+		return nil, nil, fmt.Errorf("from %s: cannot use generate name with apply", m.source)
 	}
 	modified, err := withLastApplied(m.json)
 	if err != nil {
-		return "", "", err
+		return nil, nil, err
 	}
 	dry := k.c.DryRun()
 	live, err := k.c.Get(m.r, m.ns, m.name)
@@ -92,45 +123,69 @@ func (k *Kubectl) liveAndMerged(m manifest) (string, string, error) {
 			obj, err = dry.Create(m.r, m.ns, obj)
 		}
 		if err != nil {
-			return "", "", sourceErr("creating", m.source, err)
+			return nil, nil, sourceErr("creating", m.source, err)
 		}
-		merged, err := diffYAML(m.r, obj)
-		return "", merged, err
+		return nil, obj, nil
 	}
 	if err != nil {
-		return "", "", err
+		return nil, nil, err
 	}
 	mergedJSON, err := mergeLive(live, modified)
 	if err != nil {
-		return "", "", err
+		return nil, nil, err
 	}
 	obj, err := k.c.Decode(m.r, mergedJSON)
 	if err == nil {
 		obj, err = dry.Update(m.r, obj)
 	}
 	if err != nil {
-		return "", "", sourceErr("patching", m.source, err)
+		return nil, nil, sourceErr("patching", m.source, err)
 	}
-	liveYAML, err := diffYAML(m.r, live)
-	if err != nil {
-		return "", "", err
-	}
-	merged, err := diffYAML(m.r, obj)
-	return liveYAML, merged, err
+	return live, obj, nil
 }
 
-// diffYAML is an object as kubectl diff writes it: YAML, without its
-// managed fields.
-func diffYAML(r *api.ResourceInfo, obj api.Object) (string, error) {
+// diffObject is an object as kubectl diff writes it: without its managed
+// fields.
+func diffObject(r *api.ResourceInfo, obj api.Object) (map[string]any, error) {
 	m, err := unstructured(r, obj)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if meta, ok := m["metadata"].(map[string]any); ok {
 		delete(meta, "managedFields")
 	}
-	b, err := render(m, "yaml")
-	return string(b), err
+	return m, nil
+}
+
+// The masks kubectl diff shows for a Secret's data.
+const (
+	sensitiveMask       = "***"
+	sensitiveMaskBefore = "*** (before)"
+	sensitiveMaskAfter  = "*** (after)"
+)
+
+// maskSecretData hides the values of a Secret's data on both sides of a
+// diff, as kubectl's Masker does: every value becomes ***, and a key whose
+// value changes becomes "*** (before)" and "*** (after)", so the diff
+// still shows that it changed. Either side may be nil (no object).
+func maskSecretData(from, to map[string]any) {
+	fd, _ := from["data"].(map[string]any)
+	td, _ := to["data"].(map[string]any)
+	for k, v := range fd {
+		if tv, ok := td[k]; ok {
+			if v != tv {
+				fd[k], td[k] = sensitiveMaskBefore, sensitiveMaskAfter
+				continue
+			}
+			td[k] = sensitiveMask
+		}
+		fd[k] = sensitiveMask
+	}
+	for k := range td {
+		if _, ok := fd[k]; !ok {
+			td[k] = sensitiveMask
+		}
+	}
 }
 
 // diffFileName is the file kubectl diff names an object by:

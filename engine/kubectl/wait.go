@@ -19,7 +19,7 @@ var errNoMatchingResources = errors.New("no matching resources found")
 type waitCheck func(obj api.Object, r *api.ResourceInfo) (bool, error)
 
 // wait is `kubectl wait ([-f FILENAME] | TYPE/NAME | TYPE [(-l label | --all)])
-// --for=delete|condition=NAME[=VALUE]|jsonpath='{...}'[=VALUE]`: it
+// --for=create|delete|condition=NAME[=VALUE]|jsonpath='{...}'[=VALUE]`: it
 // watches the objects, one after the other, until each meets the
 // condition or the --timeout of virtual time (30s; 0 checks once) is up.
 func (k *Kubectl) wait(ctx context.Context, io IO, args []string) error {
@@ -36,6 +36,9 @@ func (k *Kubectl) wait(ctx context.Context, io IO, args []string) error {
 	pos, _, err := fs.Parse(args)
 	if err != nil {
 		return err
+	}
+	if strings.ToLower(*forCond) == "create" {
+		return k.waitCreate(ctx, io, pos, *files, k.ns(nsFlag), *selector, *all, *allNS, *timeout, *output)
 	}
 	check, isDelete, err := waitConditionFor(*forCond)
 	if err != nil {
@@ -73,6 +76,65 @@ func (k *Kubectl) wait(ctx context.Context, io IO, args []string) error {
 	}
 	if visited == 0 && !isDelete {
 		return errNoMatchingResources
+	}
+	return nil
+}
+
+// waitCreate is --for=create (kubectl 1.31): it waits until every object
+// named exists, then reports each as met. Upstream polls every two
+// seconds; here the check runs as the cluster changes, so it is met at the
+// instant the object is made.
+func (k *Kubectl) waitCreate(ctx context.Context, io IO, pos, files []string, ns, selector string, all, allNS bool, timeout time.Duration, output string) error {
+	if timeout < 0 {
+		timeout = 168 * time.Hour
+	}
+	items, err := k.deleteTargets(io, pos, files, ns, selector, all, allNS)
+	if err != nil {
+		return err
+	}
+	var objs []api.Object
+	var getErr error
+	exist := func() bool {
+		objs, getErr = objs[:0], nil
+		for _, it := range items {
+			obj, err := k.c.Get(it.r, it.ns, it.name)
+			if apiserver.IsNotFound(err) {
+				return false
+			}
+			if err != nil {
+				getErr = err
+				return true
+			}
+			objs = append(objs, obj)
+		}
+		return true
+	}
+	if !exist() {
+		err := errors.New("timed out waiting for the condition")
+		if timeout > 0 {
+			err = k.host.Wait(ctx, timeout, exist)
+		}
+		if errors.Is(err, ErrTimeout) {
+			return errors.New("timed out waiting for the condition")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if getErr != nil {
+		return getErr
+	}
+	if len(items) == 0 {
+		return errNoMatchingResources
+	}
+	for i, it := range items {
+		if output != "" {
+			if err := k.printObject(io, objs[i], output); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(io.Out, "%s condition met\n", kindName(it.r, it.name))
 	}
 	return nil
 }

@@ -216,6 +216,64 @@ func TestPlayground(t *testing.T) {
 		screenshot(t, ctx, "terminal.png")
 	})
 
+	t.Run("completion", func(t *testing.T) {
+		// Tab completes a verb through the engine's shell: "kubectl desc"
+		// becomes "kubectl describe ", and the line runs as typed on. The
+		// keys are typed while clear may still run: typed ahead, the Tab
+		// must stay a key of its own, not become a space of a paste.
+		typeLine(t, ctx, "clear")
+		typeKeys(t, ctx, "kubectl desc")
+		press(t, ctx, input.DispatchKeyEventParams{Key: "Tab", Code: "Tab", Text: "\t", UnmodifiedText: "\t", WindowsVirtualKeyCode: 9, NativeVirtualKeyCode: 9})
+		waitFor(t, ctx, "the completed verb", func() bool {
+			return regexp.MustCompile(`(?m)^\$ kubectl describe\s*$`).MatchString(terminalText(t, ctx))
+		})
+		typeLine(t, ctx, "ns default")
+		waitFor(t, ctx, "the namespace described", func() bool {
+			return regexp.MustCompile(`(?m)^\$ kubectl describe ns default\nName: +default$`).MatchString(terminalText(t, ctx))
+		})
+	})
+
+	// kubectl exec -it gives a shell in a container: the page's terminal
+	// sends each typed line to it, echoed as a terminal does, and Ctrl-D
+	// ends it as exit does.
+	t.Run("interactive", func(t *testing.T) {
+		require.Equal(t, execResult{Output: "pod/box created\n"}, run(t, ctx, "kubectl run box --image=busybox -- sleep 3600"))
+		require.Equal(t, 0, run(t, ctx, "kubectl wait --for=condition=Ready pod/box --timeout=5m").ExitCode)
+		typeLine(t, ctx, "clear")
+		typeLine(t, ctx, "kubectl exec -it box -- sh")
+		// Typed before the container's shell reads: kept, then sent to it.
+		typeLine(t, ctx, "echo hi")
+		waitFor(t, ctx, "hi from the container", func() bool {
+			return regexp.MustCompile(`(?m)^\$ kubectl exec -it box -- sh\n/ # echo hi\nhi\n/ #$`).MatchString(terminalText(t, ctx))
+		})
+		typeLine(t, ctx, "cd /tmp")
+		waitFor(t, ctx, "the shell in /tmp", func() bool {
+			return regexp.MustCompile(`(?m)^/ # cd /tmp\n/tmp #$`).MatchString(terminalText(t, ctx))
+		})
+		typeLine(t, ctx, "exit")
+		waitFor(t, ctx, "the page's prompt again", func() bool {
+			return regexp.MustCompile(`(?m)^/tmp # exit\n\$$`).MatchString(terminalText(t, ctx))
+		})
+		assert.Equal(t, execResult{Output: "back\n"}, run(t, ctx, "echo back"))
+
+		typeLine(t, ctx, "clear")
+		typeLine(t, ctx, "kubectl exec -it box -- sh")
+		waitFor(t, ctx, "the container's prompt", func() bool {
+			return regexp.MustCompile(`(?m)^\$ kubectl exec -it box -- sh\n/ #$`).MatchString(terminalText(t, ctx))
+		})
+		typeKeys(t, ctx, "echo hix")
+		press(t, ctx, input.DispatchKeyEventParams{Key: "Backspace", Code: "Backspace", WindowsVirtualKeyCode: 8, NativeVirtualKeyCode: 8})
+		typeLine(t, ctx, "")
+		waitFor(t, ctx, "the edited line's output", func() bool {
+			return regexp.MustCompile(`(?m)^/ # echo hi\nhi\n/ #$`).MatchString(terminalText(t, ctx))
+		})
+		press(t, ctx, input.DispatchKeyEventParams{Key: "d", Code: "KeyD", Modifiers: 2 /* Ctrl */, WindowsVirtualKeyCode: 68, NativeVirtualKeyCode: 68})
+		waitFor(t, ctx, "the page's prompt after Ctrl-D", func() bool {
+			return regexp.MustCompile(`(?m)^hi\n/ #\s*\n\$$`).MatchString(terminalText(t, ctx))
+		})
+		assert.Equal(t, execResult{Output: "back\n"}, run(t, ctx, "echo back"))
+	})
+
 	t.Run("exec", func(t *testing.T) {
 		r := run(t, ctx, "kubectl get nodes")
 		assert.Equal(t, 0, r.ExitCode)
@@ -317,11 +375,17 @@ func TestRunawayGuest(t *testing.T) {
 // makes the keypress and input events from it) and a keyUp.
 func typeLine(t *testing.T, ctx context.Context, line string) {
 	t.Helper()
+	typeKeys(t, ctx, line)
+	press(t, ctx, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", Text: "\r", UnmodifiedText: "\r", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13})
+}
+
+// typeKeys types text into the terminal, key by key.
+func typeKeys(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.xterm-helper-textarea`))))
-	for _, r := range line {
+	for _, r := range text {
 		press(t, ctx, input.DispatchKeyEventParams{Key: string(r), Text: string(r), UnmodifiedText: string(r)})
 	}
-	press(t, ctx, input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", Text: "\r", UnmodifiedText: "\r", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13})
 }
 
 func press(t *testing.T, ctx context.Context, key input.DispatchKeyEventParams) {

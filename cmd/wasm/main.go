@@ -147,6 +147,7 @@ func (b *bridge) exec(this js.Value, args []js.Value) any {
 	id, line := args[0].Int(), args[1].String()
 	ctx, cancel := context.WithCancel(context.Background())
 	term := session.NewTerminal()
+	term.OnRead(func() { b.host.Call("reading", id) })
 	b.mu.Lock()
 	b.running[id], b.terms[id] = cancel, term
 	b.mu.Unlock()

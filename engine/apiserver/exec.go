@@ -50,6 +50,53 @@ func (s *Server) PodExec(ctx context.Context, ns, name string, opts ExecOptions)
 	return conn.Exec(ctx, ns, name, opts)
 }
 
+// AttachOptions are the options of pods/attach, with the output streams
+// the connection carries.
+type AttachOptions struct {
+	Container      string
+	Stdout, Stderr io.Writer
+	// Done is called when the container's process ends, which ends the
+	// attachment.
+	Done func()
+}
+
+// AttachedInput is the input of an attached container: what is written
+// reaches its main process; Starved says that it waits for input.
+type AttachedInput interface {
+	io.WriteCloser
+	Starved() bool
+}
+
+// Attachment is a client attached to a container's main process.
+type Attachment struct {
+	Stdin  AttachedInput // nil: the container has no stdin
+	Detach func()
+}
+
+// KubeletAttach is the part of a kubelet's connection that attaches to
+// containers (the kubelet's /attach endpoint).
+type KubeletAttach interface {
+	Attach(ctx context.Context, ns, pod string, opts AttachOptions) (Attachment, error)
+}
+
+// PodAttach attaches to a pod's container (the pods/attach subresource)
+// through the kubelet of the pod's node.
+func (s *Server) PodAttach(ctx context.Context, ns, name string, opts AttachOptions) (Attachment, error) {
+	obj, err := s.Get(resourceOf("pods"), ns, name)
+	if err != nil {
+		return Attachment{}, err
+	}
+	p := obj.(*api.Pod)
+	if !podHasContainer(p, opts.Container) {
+		return Attachment{}, NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", opts.Container, name))
+	}
+	conn, ok := s.kubelets[p.Spec.NodeName].(KubeletAttach)
+	if !ok || p.Spec.NodeName == "" {
+		return Attachment{}, NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+	}
+	return conn.Attach(ctx, ns, name, opts)
+}
+
 func podHasContainer(p *api.Pod, name string) bool {
 	for _, list := range [][]api.Container{p.Spec.InitContainers, p.Spec.Containers} {
 		for _, c := range list {

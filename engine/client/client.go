@@ -288,6 +288,13 @@ func (c *Client) takeWarnings() {
 	}
 }
 
+// PodAttach attaches to a pod's container through the API server.
+func (c *Client) PodAttach(ctx context.Context, ns, name string, opts apiserver.AttachOptions) (apiserver.Attachment, error) {
+	a, err := c.s.PodAttach(ctx, ns, name, opts)
+	c.record("create", resource("pods"), "attach", ns, name, err)
+	return a, err
+}
+
 // PodExec runs a command in a pod's container through the API server.
 func (c *Client) PodExec(ctx context.Context, ns, name string, opts apiserver.ExecOptions) error {
 	err := c.s.PodExec(ctx, ns, name, opts)

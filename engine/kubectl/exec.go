@@ -138,7 +138,11 @@ func (k *Kubectl) stream(ctx context.Context, io IO, so streamOptions, start fun
 	if err := start(opts); err != nil {
 		return err
 	}
-	if err := k.pump(ctx, io, term, &done); err != nil {
+	var in apiserver.AttachedInput
+	if term != nil {
+		in = term
+	}
+	if err := k.pump(ctx, io, in, func() bool { return done }); err != nil {
 		return err
 	}
 	if code != 0 {
@@ -148,19 +152,19 @@ func (k *Kubectl) stream(ctx context.Context, io IO, so streamOptions, start fun
 }
 
 // pump waits for the command to end, feeding it what is typed whenever it
-// waits for input.
-func (k *Kubectl) pump(ctx context.Context, io IO, term *runtime.Stdin, done *bool) error {
+// waits for input (term nil: it has none).
+func (k *Kubectl) pump(ctx context.Context, io IO, term apiserver.AttachedInput, done func() bool) error {
 	eof := false
 	buf := make([]byte, 4096)
-	for !*done {
-		err := k.host.Wait(ctx, forever, func() bool { return *done || term != nil && !eof && term.Starved() })
+	for !done() {
+		err := k.host.Wait(ctx, forever, func() bool { return done() || term != nil && !eof && term.Starved() })
 		if err != nil {
 			if term != nil {
 				term.Close() // a process waiting for input wakes to its end
 			}
 			return err
 		}
-		if *done {
+		if done() {
 			return nil
 		}
 		var n int

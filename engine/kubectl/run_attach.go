@@ -12,12 +12,10 @@ import (
 )
 
 // runAttach is kubectl run with -i, -t, --attach or --rm: create the pod,
-// wait for it to run, show its container's output until it ends, delete
-// it with --rm, and end as the container did.
-//
-// The container's own standard input cannot be fed yet (the runtime
-// streams input to execs, not to a container's main process), so with
-// -i kubectl says so; `kubectl exec -it` gives an interactive shell.
+// wait for it to run, attach to its container (what it wrote so far, then
+// its output as it comes, and with -i what is typed or piped as its
+// standard input) until it ends, delete it with --rm, and end as the
+// container did.
 func (k *Kubectl) runAttach(ctx context.Context, io IO, pod *api.Pod, stdin, tty, rm bool, timeout time.Duration) error {
 	c := &pod.Spec.Containers[0]
 	c.Stdin, c.StdinOnce, c.TTY = stdin, stdin, tty
@@ -25,10 +23,7 @@ func (k *Kubectl) runAttach(ctx context.Context, io IO, pod *api.Pod, stdin, tty
 	if err != nil {
 		return err
 	}
-	if stdin && io.Terminal {
-		fmt.Fprintln(io.Err, "Warning: the playground cannot pass input to a container's main process yet: its output is shown; use kubectl exec -it for an interactive shell.")
-	}
-	runErr := k.attachOutput(ctx, io, created, timeout)
+	runErr := k.attachRun(ctx, io, created, stdin, tty, timeout)
 	if rm {
 		if _, err := k.c.Delete(api.ResourceFor(created), created.Namespace, created.Name, apiserver.DeleteOptions{}); err == nil {
 			fmt.Fprintf(io.Out, "pod %q deleted\n", created.Name)
@@ -39,9 +34,10 @@ func (k *Kubectl) runAttach(ctx context.Context, io IO, pod *api.Pod, stdin, tty
 	return runErr
 }
 
-// attachOutput waits for the pod's container to start, prints its log as
-// it comes until it stops, and returns how it ended as kubectl run does.
-func (k *Kubectl) attachOutput(ctx context.Context, io IO, pod *api.Pod, timeout time.Duration) error {
+// attachRun waits for the pod's container to start and attaches to it.
+// A container that has ended by then shows its log, as kubectl falls
+// back to the log when it cannot attach.
+func (k *Kubectl) attachRun(ctx context.Context, io IO, pod *api.Pod, stdin, tty bool, timeout time.Duration) error {
 	started := func() bool {
 		p, err := client.Get[*api.Pod](k.c, pod.Namespace, pod.Name)
 		if err != nil {
@@ -59,10 +55,57 @@ func (k *Kubectl) attachOutput(ctx context.Context, io IO, pod *api.Pod, timeout
 		}
 	}
 	r := logRequest{pod: pod, container: pod.Spec.Containers[0].Name}
-	if err := k.streamLogs(ctx, io, r, apiserver.LogOptions{}, true); err != nil {
+	if pod.Status.Phase != api.PodRunning {
+		// Ended already: what it wrote is in its log.
+		if err := k.streamLogs(ctx, io, r, apiserver.LogOptions{}, true); err != nil {
+			return err
+		}
+		return k.runExit(ctx, pod, timeout)
+	}
+	data, err := k.podLog(r, apiserver.LogOptions{})
+	if err != nil {
 		return err
 	}
+	if stdin && tty && io.Terminal {
+		fmt.Fprintln(io.Err, "If you don't see a command prompt, try pressing enter.")
+	}
+	writeLog(io, data, "")
+	stdout, stderr := io.Out, io.Err
+	if tty {
+		stderr = io.Out
+	}
+	ended := false
+	a, err := k.c.PodAttach(ctx, pod.Namespace, pod.Name, apiserver.AttachOptions{
+		Container: r.container, Stdout: stdout, Stderr: stderr, Done: func() { ended = true },
+	})
+	if err != nil {
+		// Ended meanwhile: the rest of what it wrote is in its log.
+		if rest, lerr := k.podLog(r, apiserver.LogOptions{}); lerr == nil && len(rest) > len(data) {
+			writeLog(io, rest[len(data):], "")
+		}
+		return k.runExit(ctx, pod, timeout)
+	}
+	err = k.feed(ctx, io, a.Stdin, func() bool { return ended })
+	a.Detach()
+	if err != nil {
+		return err
+	}
+	if stdin && tty && io.Terminal && pod.Spec.RestartPolicy == api.RestartAlways {
+		fmt.Fprintf(io.Out, "Session ended, resume using 'kubectl attach %s -c %s -i -t' command when the pod is running\n", pod.Name, r.container)
+	}
 	return k.runExit(ctx, pod, timeout)
+}
+
+// feed passes what is typed or piped to an attached container's input
+// until it ends; without input to give, it closes the container's.
+func (k *Kubectl) feed(ctx context.Context, io IO, in apiserver.AttachedInput, ended func() bool) error {
+	if in != nil && io.In == nil {
+		in.Close()
+	}
+	if in == nil || io.In == nil {
+		return k.pump(ctx, io, nil, ended)
+	}
+	return k.pump(ctx, io, in, ended)
 }
 
 // runExit waits for the pod to complete (for Never; to succeed for

@@ -41,3 +41,39 @@ func (k *Kubelet) Exec(ctx context.Context, ns, pod string, opts apiserver.ExecO
 	}
 	return err
 }
+
+// attacher is a runtime that attaches to containers' main processes (the
+// CRI's Attach, which not every runtime implements).
+type attacher interface {
+	Attach(id string, req runtime.AttachRequest) (*runtime.Stdin, func(), error)
+}
+
+// Attach connects to the main process of a running container of one of
+// the node's pods, as the kubelet's /attach endpoint does.
+func (k *Kubelet) Attach(ctx context.Context, ns, pod string, opts apiserver.AttachOptions) (apiserver.Attachment, error) {
+	notFound := fmt.Errorf("unable to upgrade connection: container not found (%q)", opts.Container)
+	st, ok := k.states[client.Key(ns, pod)]
+	if !ok {
+		return apiserver.Attachment{}, notFound
+	}
+	cs, ok := st.containers[opts.Container]
+	if !ok || cs.id == "" {
+		return apiserver.Attachment{}, notFound
+	}
+	rt, ok := k.rt.(attacher)
+	if !ok {
+		return apiserver.Attachment{}, errors.New("the container runtime cannot attach to containers")
+	}
+	stdin, detach, err := rt.Attach(cs.id, runtime.AttachRequest{Stdout: opts.Stdout, Stderr: opts.Stderr, Done: opts.Done})
+	if errors.Is(err, runtime.ErrNotRunning) || errors.Is(err, runtime.ErrNotFound) {
+		return apiserver.Attachment{}, notFound
+	}
+	if err != nil {
+		return apiserver.Attachment{}, err
+	}
+	a := apiserver.Attachment{Detach: detach}
+	if stdin != nil {
+		a.Stdin = stdin
+	}
+	return a, nil
+}

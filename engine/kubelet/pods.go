@@ -421,6 +421,7 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		WorkingDir: c.WorkingDir, Files: k.containerFiles(p, st), Mounts: mounts,
 		Resources: containerResources(c), Sandbox: runtime.Sandbox{PodUID: p.UID, PodNamespace: p.Namespace, PodName: p.Name, Network: p.UID, IP: st.ip},
 		Completes: runsToCompletion(p, c),
+		Stdin:     c.Stdin, StdinOnce: c.StdinOnce, TTY: c.TTY,
 	}
 	id, err := k.rt.CreateContainer(cfg)
 	if err != nil {

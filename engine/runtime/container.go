@@ -24,7 +24,9 @@ type container struct {
 	root    *rootFS
 
 	main      *process
-	procs     []*process // live processes: the container's own, then execs
+	stdin     *Stdin        // the main process's input, with cfg.Stdin
+	attached  []*attachment // clients that see the main process's output
+	procs     []*process    // live processes: the container's own, then execs
 	killTimer *clock.Timer
 
 	cpu        int64     // CPU nanoseconds booked by all its processes
@@ -77,9 +79,10 @@ func (r *Runtime) StartContainer(id string) error {
 		return err
 	}
 	c.state, c.started = Running, r.loop.Now()
-	c.main = c.newProcess(args, c.env(), nil, c.log.stream(0), c.log.stream(1))
+	c.main = c.newMain(args)
 	c.main.exited = func(code int32, msg string) {
 		c.drop(c.main)
+		c.endAttached()
 		if c.state != Running {
 			return // killed: the killer has set the end
 		}
@@ -95,6 +98,24 @@ func (r *Runtime) StartContainer(id string) error {
 	c.tokens, c.refilled = r.engine.opts.BurstFuel, c.started
 	c.main.start(compiled)
 	return nil
+}
+
+// newMain is the container's own process: its output goes to the log and
+// to the attached clients; with a terminal, stderr is stdout.
+func (c *container) newMain(args []string) *process {
+	env := c.env()
+	if c.cfg.TTY {
+		env = append(env, "TERM=xterm")
+	}
+	out, errOut := mainOutput{c, 0}, mainOutput{c, 1}
+	if c.cfg.TTY {
+		errOut = out
+	}
+	if !c.cfg.Stdin {
+		return c.newProcess(args, env, nil, out, errOut)
+	}
+	c.stdin = NewStdin()
+	return c.newProcess(args, env, c.stdin, out, errOut)
 }
 
 func (c *container) newProcess(args, env []string, stdin interface{ Read([]byte) (int, error) }, stdout, stderr interface{ Write([]byte) (int, error) }) *process {

@@ -89,6 +89,11 @@ type ContainerConfig struct {
 	// container is expected to end: an init container, or one of a pod
 	// whose restart policy lets it end. The wasm runtime ignores it.
 	Completes bool
+	// Stdin gives the main process an input that clients attach to
+	// (Attach); without it the process reads an empty input. StdinOnce
+	// closes it when the first attached client detaches. TTY makes its
+	// output one stream, as a terminal's, and sets TERM.
+	Stdin, StdinOnce, TTY bool
 }
 
 // Mount puts a directory tree the kubelet provides (an emptyDir, a

@@ -14,6 +14,7 @@ type Terminal struct {
 	cond   *sync.Cond
 	buf    []byte
 	closed bool
+	onRead func() // called at the first read, then nil
 }
 
 // NewTerminal returns an open terminal with nothing typed.
@@ -45,9 +46,24 @@ func (t *Terminal) Close() error {
 	return nil
 }
 
+// OnRead sets f to be called once, when a command first reads the
+// terminal: the page then sends what the user types to the command rather
+// than keeping it for the next prompt.
+func (t *Terminal) OnRead(f func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onRead = f
+}
+
 // Read waits for input.
 func (t *Terminal) Read(b []byte) (int, error) {
 	t.mu.Lock()
+	if f := t.onRead; f != nil {
+		t.onRead = nil
+		t.mu.Unlock()
+		f()
+		t.mu.Lock()
+	}
 	defer t.mu.Unlock()
 	for len(t.buf) == 0 && !t.closed {
 		t.cond.Wait()

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -104,14 +105,77 @@ func TestEditWithTheHostsEditor(t *testing.T) {
 	assert.Equal(t, "2", execLines(s, "kubectl get deploy web -o jsonpath={.spec.replicas}"))
 }
 
-// kubectl run -it says that typed input does not reach the container.
-func TestRunInteractiveSaysInputIsNotPassed(t *testing.T) {
+// kubectl run -i attaches to the pod's container: its own shell reads
+// what is typed or piped, and its output comes as it is written.
+func TestRunInteractive(t *testing.T) {
+	tests := []struct {
+		name, line string
+		typed      []string
+		close      bool
+		piped      bool
+		want       string
+		code       int
+	}{
+		{name: "a shell", line: "kubectl run -it --rm --restart=Never b --image=busybox -- sh", typed: []string{"echo hi\n", "hostname\n", "exit 3\n"},
+			want: "If you don't see a command prompt, try pressing enter.\n/ # hi\n/ # b\n/ # pod \"b\" deleted\npod default/b terminated (Error)\n[exit 3]\n", code: 3},
+		{name: "Ctrl-D ends it", line: "kubectl run -it --rm --restart=Never b --image=busybox -- sh", typed: []string{"echo $TERM\n"}, close: true,
+			want: "If you don't see a command prompt, try pressing enter.\n/ # xterm\n/ # pod \"b\" deleted\n"},
+		{name: "a pod that restarts says how to attach again", line: "kubectl run -it c --image=busybox -- sh", typed: []string{"exit\n"},
+			want: "If you don't see a command prompt, try pressing enter.\n/ # Session ended, resume using 'kubectl attach c -c c -i -t' command when the pod is running\n"},
+		{name: "piped input", line: "echo 'echo piped; exit 0' | kubectl run -i --rm --restart=Never d --image=busybox -- sh", piped: true,
+			want: "piped\npod \"d\" deleted\n"},
+		{name: "no input", line: "kubectl run -i --rm --restart=Never e --image=busybox -- cat", close: true,
+			want: "pod \"e\" deleted\n"},
+		{name: "output only", line: "kubectl run --rm --attach --restart=Never f --image=busybox -- echo hi", close: true,
+			want: "hi\npod \"f\" deleted\n"},
+	}
 	s := newTestSession(t, runtime.NewFSSource(wasmtest.Modules(t)))
-	var out bytes.Buffer
-	term := NewTerminal()
-	require.NoError(t, term.Close())
-	code := s.ExecTerminal(context.Background(), "kubectl run -it --rm --restart=Never b --image=busybox -- echo hi", term, &out, &out)
-	assert.Equal(t, 0, code)
-	assert.Contains(t, out.String(), "Warning: the playground cannot pass input to a container's main process yet")
-	assert.Contains(t, out.String(), "hi\npod \"b\" deleted\n")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			term := NewTerminal()
+			for _, in := range tt.typed {
+				_, err := term.Write([]byte(in))
+				require.NoError(t, err)
+			}
+			if tt.close {
+				require.NoError(t, term.Close())
+			}
+			var out bytes.Buffer
+			code := s.ExecTerminal(context.Background(), tt.line, term, &out, &out)
+			got := out.String()
+			if code != 0 {
+				got += fmt.Sprintf("[exit %d]\n", code)
+			}
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.code, code)
+		})
+	}
+}
+
+// The terminal says when a command first reads it, once, and not for a
+// command that does not read it.
+func TestTerminalOnRead(t *testing.T) {
+	s := newTestSession(t, runtime.NewFSSource(wasmtest.Modules(t)))
+	require.Equal(t, "pod/b created\n", execLines(s, "kubectl run b --image=busybox -- sleep 3600"))
+	execLines(s, "sleep 5")
+	tests := []struct {
+		line  string
+		reads int
+	}{
+		{line: "kubectl exec -it b -- sh", reads: 1},
+		{line: "kubectl exec b -- echo hi", reads: 0},
+		{line: "echo hi", reads: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			term, reads := NewTerminal(), 0
+			term.OnRead(func() { reads++ })
+			_, err := term.Write([]byte("echo a\necho b\n"))
+			require.NoError(t, err)
+			require.NoError(t, term.Close())
+			var out bytes.Buffer
+			s.ExecTerminal(context.Background(), tt.line, term, &out, &out)
+			assert.Equal(t, tt.reads, reads)
+		})
+	}
 }

@@ -22,6 +22,9 @@ export function checkWorkerMessage(m) {
       return okID && typeof m.data === 'string' && m.data.length <= MAX_TEXT ? m : null;
     case 'exit':
       return okID && Number.isFinite(m.code) ? m : null;
+    case 'reading':
+      // Command id reads what is typed (kubectl exec -it): keys go to it.
+      return okID ? m : null;
     case 'error':
       return typeof m.message === 'string' ? m : null;
     case 'completion':

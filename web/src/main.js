@@ -10,6 +10,7 @@ import '@xterm/xterm/css/xterm.css';
 import './style.css';
 import './scenario.css';
 import { LineEditor } from './lineeditor.js';
+import { CookedInput } from './cooked.js';
 import { installCspStyleShim } from './cspstyles.js';
 import { EngineClient, checkWorkerMessage } from './bridge.js';
 import { Theme } from './theme.js';
@@ -110,7 +111,8 @@ function safeStorage() {
 let state = 'starting'; // starting | ready | failed
 let failure = null; // the Error, once failed
 let nextId = 1; // shared by typed and exec'ed commands
-let running = null; // {id, output, job}: the command the engine is running
+let running = null; // {id, output, job, cooked}: the command the engine is running;
+// cooked is set once it reads what is typed (kubectl exec -it)
 let atLineStart = true; // whether the running command's output ended with a newline
 let continuation = false; // the shell waits for more lines of a command (prompt "> ")
 let lastId = 0; // the last command sent to the engine
@@ -260,6 +262,7 @@ term.onData((data) => {
     // Ctrl-C while a command runs: interrupt it. Like a terminal, forget
     // what was typed ahead (exec() calls stay queued).
     dropTypeAhead();
+    running?.cooked?.reset();
     if (running) {
       worker.postMessage({ type: 'interrupt', id: running.id });
       write('^C');
@@ -268,11 +271,37 @@ term.onData((data) => {
     data = data.slice(cc + 1);
   }
   if (!data) return;
-  const last = queue[queue.length - 1];
-  if (last && last.kind === 'input') last.data += data;
-  else queue.push({ kind: 'input', data });
+  if (running?.cooked) {
+    typeToCommand(data);
+    return;
+  }
+  // Each chunk stays apart: the line editor takes a lone Tab as a key
+  // (completion) but a tab inside pasted text as a space, so keys typed
+  // while a command runs must not be joined into one paste.
+  queue.push({ kind: 'input', data });
   pump();
 });
+
+// Keys for the running command, which reads them: echoed and edited as a
+// line (cooked.js), each line sent as it is finished.
+function typeToCommand(data) {
+  const r = running.cooked.feed(data);
+  if (r.echo) {
+    write(r.echo);
+    atLineStart = r.echo.endsWith('\n');
+  }
+  for (const text of r.send) {
+    worker.postMessage(text === null ? { type: 'input', id: running.id, data: null } : { type: 'input', id: running.id, data: text });
+  }
+}
+
+// The running command reads the terminal: from now on keys go to it, and
+// those typed ahead of it (before any exec() waiting) go first.
+function onReading(id) {
+  if (!running || running.id !== id || running.cooked) return;
+  running.cooked = new CookedInput();
+  while (queue.length > 0 && queue[0].kind === 'input') typeToCommand(queue.shift().data);
+}
 
 function dropTypeAhead() {
   for (let i = queue.length - 1; i >= 0; i--) {
@@ -440,6 +469,9 @@ function startWorker() {
         break;
       case 'exit':
         onExit(m.id, m.code);
+        break;
+      case 'reading':
+        onReading(m.id);
         break;
       case 'error':
         fail(m.message);

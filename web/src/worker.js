@@ -198,6 +198,9 @@ globalThis.kubeplayHost = {
   exit(id, code) {
     post({ type: 'exit', id: Number(id), code: Number(code) });
   },
+  reading(id) {
+    post({ type: 'reading', id: Number(id) });
+  },
   error(message) {
     fail(String(message));
   },

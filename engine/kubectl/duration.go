@@ -2,6 +2,7 @@ package kubectl
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -13,17 +14,17 @@ func humanDuration(d time.Duration) string {
 	} else if seconds < 0 {
 		return "0s"
 	} else if seconds < 60*2 {
-		return fmt.Sprintf("%ds", seconds)
+		return strconv.Itoa(seconds) + "s"
 	}
 	minutes := int(d / time.Minute)
 	if minutes < 10 {
 		s := int(d/time.Second) % 60
 		if s == 0 {
-			return fmt.Sprintf("%dm", minutes)
+			return strconv.Itoa(minutes) + "m"
 		}
-		return fmt.Sprintf("%dm%ds", minutes, s)
+		return strconv.Itoa(minutes) + "m" + strconv.Itoa(s) + "s"
 	} else if minutes < 60*3 {
-		return fmt.Sprintf("%dm", minutes)
+		return strconv.Itoa(minutes) + "m"
 	}
 	hours := int(d / time.Hour)
 	switch {

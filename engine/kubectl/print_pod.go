@@ -13,6 +13,10 @@ import (
 // Init:N/M while initializing, Terminating while being deleted.
 func podRow(obj api.Object, now time.Time) ([]string, []string) {
 	p := obj.(*api.Pod)
+	return podNarrow(p, now), podWide(p)
+}
+
+func podNarrow(p *api.Pod, now time.Time) []string {
 	restarts, sidecarRestarts := 0, 0
 	total := len(p.Spec.Containers)
 	ready := 0
@@ -26,9 +30,12 @@ func podRow(obj api.Object, now time.Time) ([]string, []string) {
 			reason = "SchedulingGated"
 		}
 	}
-	sidecars := map[string]bool{}
+	var sidecars map[string]bool // most pods have none
 	for _, c := range p.Spec.InitContainers {
 		if api.Deref(c.RestartPolicy, "") == api.RestartAlways {
+			if sidecars == nil {
+				sidecars = map[string]bool{}
+			}
 			sidecars[c.Name] = true
 			total++
 		}
@@ -111,8 +118,13 @@ func podRow(obj api.Object, now time.Time) ([]string, []string) {
 	if restarts != 0 && !lastRestart.IsZero() {
 		restartsStr = fmt.Sprintf("%d (%s ago)", restarts, humanDuration(now.Sub(lastRestart)))
 	}
-	cells := []string{p.Name, fmt.Sprintf("%d/%d", ready, total), reason, restartsStr, age(p.CreationTimestamp.Time, now)}
-	return cells, podWide(p)
+	return []string{p.Name, strconv.Itoa(ready) + "/" + strconv.Itoa(total), reason, restartsStr, age(p.CreationTimestamp.Time, now)}
+}
+
+// podCells is podRow's default cells only, for a table without -o wide.
+func podCells(obj api.Object, now time.Time) []string {
+	p := obj.(*api.Pod)
+	return podNarrow(p, now)
 }
 
 func podWide(p *api.Pod) []string {

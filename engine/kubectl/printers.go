@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -27,6 +26,10 @@ type column struct {
 type columns struct {
 	cols []column
 	row  func(obj api.Object, now time.Time) []string
+	// narrow, when set, is row without the priority columns (which then
+	// come last), for a table without -o wide: it spares computing cells
+	// that are not printed.
+	narrow func(obj api.Object, now time.Time) []string
 }
 
 // table is the columns of a kind whose priority columns come last, as
@@ -51,10 +54,16 @@ func split(headers, wide []string, row func(api.Object, time.Time) ([]string, []
 	})
 }
 
+// withNarrow is t with a row function for its default columns alone.
+func withNarrow(t columns, narrow func(api.Object, time.Time) []string) columns {
+	t.narrow = narrow
+	return t
+}
+
 // tables holds the columns of each kind by group and kind ("Deployment.apps");
 // the print_*.go files add theirs from init functions.
 var tables = map[string]columns{
-	"Pod":                       split([]string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}, []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}, podRow),
+	"Pod":                       withNarrow(split([]string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}, []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}, podRow), podCells),
 	"Node":                      split([]string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}, []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}, nodeRow),
 	"Namespace":                 split([]string{"NAME", "STATUS", "AGE"}, nil, namespaceRow),
 	"Service":                   split([]string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}, []string{"SELECTOR"}, serviceRow),
@@ -114,6 +123,16 @@ func (t columns) nameColumn() int {
 // cellText is a cell as kubectl prints it: cut at the first line break,
 // with "..." to say so, and with terminal escapes made harmless.
 func cellText(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\f' || c == '\n' || c == '\r' || c == '\x1b' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s // most cells: no copy
+	}
 	if i := strings.IndexAny(s, "\f\n\r"); i >= 0 {
 		s = s[:i] + "..."
 	}
@@ -130,11 +149,7 @@ type printOptions struct {
 // the tabwriter settings kubectl uses. The objects are as stored: a second
 // view of stored objects (events.k8s.io Events) prints as the stored kind.
 func printTable(w io.Writer, r *api.ResourceInfo, objs []api.Object, now time.Time, o printOptions) {
-	tw := tabwriter.NewWriter(w, 6, 4, 3, ' ', 0)
-	for _, row := range tableRows(r, objs, now, o) {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	tw.Flush()
+	_ = writeAligned(w, tableRows(r, objs, now, o))
 }
 
 // tableRows returns the cells of a table: the headers unless o.noHeaders,
@@ -155,11 +170,22 @@ func tableRows(r *api.ResourceInfo, objs []api.Object, now time.Time, o printOpt
 	}
 	name := t.nameColumn()
 	for _, obj := range objs {
-		cells := t.row(obj, now)
+		var cells []string
+		if t.narrow != nil && !o.wide {
+			cells = t.narrow(obj, now) // the default columns come first
+		} else {
+			cells = t.row(obj, now)
+		}
 		if o.withKind && name >= 0 {
 			cells[name] = kindName(r, cells[name])
 		}
-		cells = t.visible(cells, o.wide)
+		if t.narrow != nil && !o.wide {
+			for i, c := range cells {
+				cells[i] = cellText(c)
+			}
+		} else {
+			cells = t.visible(cells, o.wide)
+		}
 		labels := obj.GetObjectMeta().Labels
 		if o.withNamespace {
 			cells = append([]string{obj.GetObjectMeta().Namespace}, cells...)

@@ -21,6 +21,8 @@ type Loop struct {
 
 	mu     sync.Mutex // guards the fields below: Post may come from a host goroutine
 	tasks  []func()
+	idle   []func() // tasks that wait until nothing else is due now
+	next   []func() // idle tasks to run before those in idle, last first
 	holds  int
 	notify func()
 }
@@ -83,6 +85,36 @@ func (l *Loop) Post(f func()) {
 	}
 }
 
+// PostIdle queues f to run once no task and no timer is due at the current
+// instant: after the watch deliveries, bindings and container slices that
+// the instant holds. Work queues post their reconciles here, so a key that
+// many events touch within one instant is reconciled once, over all of
+// them, as a controller's work queue folds the events that arrive while it
+// is busy. Idle tasks run in the order they were posted, one per Step.
+func (l *Loop) PostIdle(f func()) {
+	l.mu.Lock()
+	l.idle = append(l.idle, f)
+	notify := l.notify
+	l.mu.Unlock()
+	if notify != nil {
+		notify()
+	}
+}
+
+// PostIdleNext queues f to run as the next idle task, before those
+// already waiting: a work queue that has more keys goes on with them, so
+// that it drains before the next queue's turn, each key still seeing the
+// events the one before it caused.
+func (l *Loop) PostIdleNext(f func()) {
+	l.mu.Lock()
+	l.next = append(l.next, f)
+	notify := l.notify
+	l.mu.Unlock()
+	if notify != nil {
+		notify()
+	}
+}
+
 // Hold stops virtual time from advancing until the returned release is
 // called. The host holds the clock while it does work whose result the
 // cluster will observe at a later instant (fetching an image over the
@@ -114,23 +146,47 @@ func (l *Loop) Held() bool {
 }
 
 // Step runs one unit of work due now: the oldest task, or else the earliest
-// due timer. It reports whether it ran anything.
+// due timer, or else the oldest idle task. It reports whether it ran
+// anything.
 func (l *Loop) Step() bool {
-	l.mu.Lock()
-	if len(l.tasks) > 0 {
-		f := l.tasks[0]
-		l.tasks[0] = nil
-		l.tasks = l.tasks[1:]
-		l.mu.Unlock()
+	if f := l.pop(&l.tasks); f != nil {
 		f()
 		return true
 	}
-	l.mu.Unlock()
 	if f := l.clock.PopDue(); f != nil {
 		f()
 		return true
 	}
+	if f := l.popIdle(); f != nil {
+		f()
+		return true
+	}
 	return false
+}
+
+func (l *Loop) popIdle() func() {
+	l.mu.Lock()
+	if n := len(l.next); n > 0 {
+		f := l.next[n-1]
+		l.next[n-1] = nil
+		l.next = l.next[:n-1]
+		l.mu.Unlock()
+		return f
+	}
+	l.mu.Unlock()
+	return l.pop(&l.idle)
+}
+
+func (l *Loop) pop(list *[]func()) func() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(*list) == 0 {
+		return nil
+	}
+	f := (*list)[0]
+	(*list)[0] = nil
+	*list = (*list)[1:]
+	return f
 }
 
 // RunUntilIdle runs work until nothing is due at the current instant and

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -140,4 +141,49 @@ func TestAddAfterKeepsTheSoonerTime(t *testing.T) {
 	q.AddAfter("a", 5*time.Second)  // sooner: wins
 	l.AdvanceBy(time.Minute)
 	assert.Equal(t, []time.Duration{5 * time.Second}, at)
+}
+
+func TestIdleTasksWaitForTasksAndDueTimers(t *testing.T) {
+	l := New(epoch)
+	var got []string
+	l.PostIdle(func() {
+		got = append(got, "idle1")
+		l.Post(func() { got = append(got, "task from idle1") })
+	})
+	l.PostIdle(func() { got = append(got, "idle2") })
+	l.After(0, func() { got = append(got, "timer") })
+	l.Post(func() {
+		got = append(got, "task")
+		l.PostIdleNext(func() { got = append(got, "next") })
+	})
+	assert.Equal(t, 6, l.RunUntilIdle())
+	assert.Equal(t, []string{"task", "timer", "next", "idle1", "task from idle1", "idle2"}, got)
+}
+
+// A key added many times while the events of an instant are delivered is
+// reconciled once, after them; a queue with several keys drains before
+// the next queue's turn, each key after the events the one before caused.
+func TestQueueCoalescesAnInstantsEvents(t *testing.T) {
+	l := New(epoch)
+	var got []string
+	events := 0
+	a := NewQueue(l, func(key string) (Result, error) {
+		got = append(got, fmt.Sprintf("a:%s after %d events", key, events))
+		l.Post(func() { events++ })
+		return Result{}, nil
+	})
+	b := NewQueue(l, func(key string) (Result, error) {
+		got = append(got, "b:"+key)
+		return Result{}, nil
+	})
+	for range 3 {
+		l.Post(func() {
+			events++
+			a.Add("x")
+			b.Add("y")
+			a.Add("z")
+		})
+	}
+	l.RunUntilIdle()
+	assert.Equal(t, []string{"a:x after 3 events", "a:z after 4 events", "b:y"}, got)
 }

@@ -18,7 +18,12 @@ type Reconciler func(key string) (Result, error)
 // is held at most once however often it is added, a key being reconciled is
 // not reconciled again concurrently, and a failed key is retried with
 // per-item exponential backoff (5 ms doubling to 1000 s, as client-go's
-// default controller rate limiter).
+// default controller rate limiter). Keys are reconciled one per idle task
+// of the loop (PostIdle), first in first out, and a queue with keys left
+// goes on with them (PostIdleNext) until it is empty: the events of an
+// instant are delivered before the keys they queued are reconciled, so a
+// burst of them costs one reconcile of each key it touched, and each key
+// still sees what the one before it caused.
 type Queue struct {
 	loop      *Loop
 	reconcile Reconciler
@@ -91,7 +96,16 @@ func (q *Queue) schedule() {
 		return
 	}
 	q.scheduled = true
-	q.loop.Post(q.processOne)
+	q.loop.PostIdle(q.processOne)
+}
+
+// resume goes on with the keys left after a reconcile.
+func (q *Queue) resume() {
+	if q.scheduled || len(q.order) == 0 {
+		return
+	}
+	q.scheduled = true
+	q.loop.PostIdleNext(q.processOne)
 }
 
 func (q *Queue) processOne() {
@@ -113,7 +127,7 @@ func (q *Queue) processOne() {
 	default:
 		delete(q.failures, key)
 	}
-	q.schedule()
+	q.resume()
 }
 
 func backoff(failures int) time.Duration {

@@ -70,6 +70,9 @@ type Config struct {
 	Zones []string
 	// Modules are the container images' WASI modules.
 	Modules runtime.ModuleSource
+	// ClusterCIDR is the pods' network, a /24 of it to each node
+	// (10.244.0.0/16 by default, room for 256 nodes).
+	ClusterCIDR string
 	// Data, if set, keeps the cluster's store in DataDir of this file
 	// system, so that a new Cluster over the same directory carries on
 	// where the last one stopped.
@@ -275,7 +278,7 @@ func (c *Cluster) bootstrap() error {
 	if err := endpoint.NewKubernetesService(c.Client("kube-apiserver"), first.Address).Start(); err != nil {
 		return err
 	}
-	if err := applyAddons(c.Client("kubeadm")); err != nil {
+	if err := applyAddons(c.Client("kubeadm"), c.clusterCIDR()); err != nil {
 		return err
 	}
 	if err := c.dns.Start(); err != nil {
@@ -296,6 +299,14 @@ func (c *Cluster) bootstrap() error {
 	return nil
 }
 
+// clusterCIDR is the configured pod network or the default.
+func (c *Cluster) clusterCIDR() string {
+	if c.cfg.ClusterCIDR == "" {
+		return nodeipam.DefaultClusterCIDR
+	}
+	return c.cfg.ClusterCIDR
+}
+
 func (c *Cluster) startControllerManager() error {
 	cl := c.Client("kube-controller-manager")
 	nodes := client.NewInformer[*api.Node](cl, "", apiserver.ListOptions{})
@@ -303,8 +314,12 @@ func (c *Cluster) startControllerManager() error {
 	rss := client.NewInformer[*api.ReplicaSet](cl, "", apiserver.ListOptions{})
 	nss := client.NewInformer[*api.Namespace](cl, "", apiserver.ListOptions{})
 	jobs := client.NewInformer[*api.Job](cl, "", apiserver.ListOptions{})
+	ipam, err := nodeipam.New(cl, nodes, c.clusterCIDR())
+	if err != nil {
+		return err
+	}
 	controllers := []controller.Controller{
-		nodeipam.New(cl, nodes),
+		ipam,
 		replicaset.New(cl, pods),
 		replicaset.NewReplicationManager(cl, pods),
 		deployment.New(cl, rss, pods),

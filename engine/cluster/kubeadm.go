@@ -53,7 +53,7 @@ func staticPod(name string, requests api.ResourceList, image string, command []s
 func cpu(q string) api.ResourceList { return api.ResourceList{"cpu": api.MustParse(q)} }
 
 // staticPods are kubeadm's manifests in /etc/kubernetes/manifests.
-func staticPods(addr string) []*api.Pod {
+func staticPods(addr, clusterCIDR string) []*api.Pod {
 	etcd := staticPod("etcd", api.ResourceList{"cpu": api.MustParse("100m"), "memory": api.MustParse("100Mi")}, imageEtcd, []string{
 		"etcd", "--advertise-client-urls=https://" + addr + ":2379", "--data-dir=/var/lib/etcd",
 		"--listen-client-urls=https://127.0.0.1:2379,https://" + addr + ":2379", "--name=" + ControlPlaneName,
@@ -64,7 +64,7 @@ func staticPods(addr string) []*api.Pod {
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local", "--service-cluster-ip-range=10.96.0.0/12",
 	}, map[string]string{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": addr + ":6443"})
 	controllerManager := staticPod("kube-controller-manager", cpu("200m"), imageController, []string{
-		"kube-controller-manager", "--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16", "--cluster-name=kubeplay",
+		"kube-controller-manager", "--allocate-node-cidrs=true", "--cluster-cidr=" + clusterCIDR, "--cluster-name=kubeplay",
 		"--controllers=*,bootstrapsigner,tokencleaner", "--leader-elect=true", "--service-cluster-ip-range=10.96.0.0/12",
 	}, nil)
 	sched := staticPod("kube-scheduler", cpu("100m"), imageScheduler, []string{
@@ -75,12 +75,12 @@ func staticPods(addr string) []*api.Pod {
 
 // applyAddons creates kubeadm's add-ons: kube-proxy on every node and
 // CoreDNS behind the kube-dns Service.
-func applyAddons(c *client.Client) error {
+func applyAddons(c *client.Client, clusterCIDR string) error {
 	objs := []api.Object{
 		&api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "kube-proxy", Namespace: "kube-system"}},
 		&api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "coredns", Namespace: "kube-system"}},
 		&api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "kube-proxy", Namespace: "kube-system", Labels: map[string]string{"app": "kube-proxy"}},
-			Data: map[string]string{"config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: 10.244.0.0/16\nmode: iptables\n"}},
+			Data: map[string]string{"config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: " + clusterCIDR + "\nmode: iptables\n"}},
 		&api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "coredns", Namespace: "kube-system"}, Data: map[string]string{"Corefile": corefile}},
 		kubeProxyDaemonSet(),
 		coreDNSDeployment(),

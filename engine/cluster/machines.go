@@ -152,7 +152,7 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 			cfg.Labels[k] = v
 		}
 		cfg.Taints = append([]api.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: api.TaintNoSchedule}}, in.Taints...)
-		cfg.StaticPods = staticPods(in.Address)
+		cfg.StaticPods = staticPods(in.Address, c.clusterCIDR())
 		cfg.Preload = append(cfg.Preload, imageAPIServer, imageController, imageScheduler, imageEtcd)
 	}
 	cfg.Preload = append(cfg.Preload, c.diskImages(in.Name)...)

@@ -36,7 +36,7 @@ func benchDeployment(b *testing.B, nodes, replicas int) {
 	var cpuAvailable, cpuRollout time.Duration
 	for range b.N {
 		b.StopTimer()
-		c, err := cluster.New(cluster.Config{Seed: 1, Workers: nodes, Modules: modules, NodeCPU: "4", NodeMemory: "32Gi"})
+		c, err := cluster.New(cluster.Config{Seed: 1, Workers: nodes, Modules: modules, NodeCPU: "4", NodeMemory: "32Gi", ClusterCIDR: "10.244.0.0/14"})
 		require.NoError(b, err)
 		cl := c.Client("bench")
 		d := &api.Deployment{ObjectMeta: api.ObjectMeta{Name: "pause", Namespace: "default"}}

@@ -1,29 +1,55 @@
 // Package nodeipam is the node IPAM controller: it gives each node a /24
-// of the cluster's pod CIDR (10.244.0.0/16, as kubeadm with flannel's
-// default), from which the node's pods get their addresses.
+// of the cluster's pod CIDR (10.244.0.0/16 by default, as kubeadm with
+// flannel's default: room for 256 nodes), from which the node's pods get
+// their addresses. A larger cluster needs a wider pod CIDR (a /14 holds
+// 1,024 nodes); a node left without a /24 gets upstream's
+// CIDRNotAvailable event and runs no pods.
 package nodeipam
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/loop"
 )
 
+// DefaultClusterCIDR is the pod CIDR of kubeadm with flannel.
+const DefaultClusterCIDR = "10.244.0.0/16"
+
+// nodeMaskSize is --node-cidr-mask-size: each node's share.
+const nodeMaskSize = 24
+
 // Controller is the node IPAM controller.
 type Controller struct {
-	c     *client.Client
-	nodes *client.Informer[*api.Node]
-	used  map[int]string // subnet index -> node
-	queue *loop.Queue
+	c       *client.Client
+	rec     *client.Recorder
+	nodes   *client.Informer[*api.Node]
+	cidr    netip.Prefix
+	used    map[int]string // subnet index -> node
+	warned  map[string]bool
+	queue   *loop.Queue
+	subnets int
 }
 
-// New returns a node IPAM controller sharing the node informer.
-func New(c *client.Client, nodes *client.Informer[*api.Node]) *Controller {
-	ctl := &Controller{c: c, nodes: nodes, used: map[int]string{}}
+// New returns a node IPAM controller sharing the node informer, dividing
+// clusterCIDR ("" for DefaultClusterCIDR), an IPv4 prefix of /24 or wider,
+// into /24s.
+func New(c *client.Client, nodes *client.Informer[*api.Node], clusterCIDR string) (*Controller, error) {
+	if clusterCIDR == "" {
+		clusterCIDR = DefaultClusterCIDR
+	}
+	cidr, err := netip.ParsePrefix(clusterCIDR)
+	if err != nil || !cidr.Addr().Is4() || cidr.Bits() > nodeMaskSize || cidr.Masked() != cidr {
+		return nil, fmt.Errorf("invalid --cluster-cidr %q: want an IPv4 network of /%d or wider", clusterCIDR, nodeMaskSize)
+	}
+	ctl := &Controller{
+		c: c, rec: client.NewRecorder(c, "cidrAllocator", ""), nodes: nodes, cidr: cidr,
+		used: map[int]string{}, warned: map[string]bool{}, subnets: 1 << (nodeMaskSize - cidr.Bits()),
+	}
 	ctl.queue = loop.NewQueue(c.Loop(), ctl.Reconcile)
-	return ctl
+	return ctl, nil
 }
 
 // Start registers the handlers.
@@ -36,14 +62,33 @@ func (ctl *Controller) Start() error {
 	return nil
 }
 
+// subnet returns the index'th /24 of the cluster CIDR.
+func (ctl *Controller) subnet(idx int) string {
+	a := ctl.cidr.Addr().As4()
+	base := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8
+	ip := base + uint32(idx)<<8
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), 0}), nodeMaskSize).String()
+}
+
+// index returns which /24 of the cluster CIDR a pod CIDR is.
+func (ctl *Controller) index(podCIDR string) (int, bool) {
+	p, err := netip.ParsePrefix(podCIDR)
+	if err != nil || p.Bits() != nodeMaskSize || !ctl.cidr.Contains(p.Addr()) {
+		return 0, false
+	}
+	a, b := p.Addr().As4(), ctl.cidr.Addr().As4()
+	off := (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8) - (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8)
+	return int(off >> 8), true
+}
+
 func (ctl *Controller) observe(n *api.Node) {
-	var idx int
-	if _, err := fmt.Sscanf(n.Spec.PodCIDR, "10.244.%d.0/24", &idx); err == nil {
+	if idx, ok := ctl.index(n.Spec.PodCIDR); ok {
 		ctl.used[idx] = n.Name
 	}
 }
 
 func (ctl *Controller) release(node string) {
+	delete(ctl.warned, node)
 	for idx, name := range ctl.used {
 		if name == node {
 			delete(ctl.used, idx)
@@ -58,10 +103,15 @@ func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 		return loop.Result{}, nil
 	}
 	idx := 0
-	for ctl.used[idx] != "" && ctl.used[idx] != name {
+	for idx < ctl.subnets && ctl.used[idx] != "" && ctl.used[idx] != name {
 		idx++
 	}
-	if idx > 255 {
+	if idx == ctl.subnets {
+		if !ctl.warned[name] {
+			ctl.warned[name] = true
+			ctl.rec.EventRef(api.ObjectReference{APIVersion: "v1", Kind: "Node", Name: n.Name, UID: n.UID}, api.EventNormal,
+				"CIDRNotAvailable", "Node %s status is now: %s", n.Name, "CIDRNotAvailable")
+		}
 		return loop.Result{}, fmt.Errorf("no pod CIDR left for node %s", name)
 	}
 	cur, err := client.Get[*api.Node](ctl.c, "", name)
@@ -69,7 +119,7 @@ func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 		return loop.Result{}, err
 	}
 	upd := api.Clone(cur)
-	upd.Spec.PodCIDR = fmt.Sprintf("10.244.%d.0/24", idx)
+	upd.Spec.PodCIDR = ctl.subnet(idx)
 	upd.Spec.PodCIDRs = []string{upd.Spec.PodCIDR}
 	if _, err := client.Update(ctl.c, upd); err != nil {
 		return loop.Result{}, err

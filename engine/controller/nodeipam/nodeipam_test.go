@@ -1,0 +1,81 @@
+package nodeipam
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/controller"
+	"github.com/kubeplay/kubeplay/engine/controller/controllertest"
+)
+
+func TestNewRejectsABadClusterCIDR(t *testing.T) {
+	_, s := controllertest.NewServer(t, 1)
+	c := client.New(s, "kube-controller-manager")
+	nodes := client.NewInformer[*api.Node](c, "", apiserver.ListOptions{})
+	for _, cidr := range []string{"10.244.0.0/25", "10.244.1.0/16", "fd00::/48", "nonsense"} {
+		_, err := New(c, nodes, cidr)
+		assert.EqualError(t, err, fmt.Sprintf("invalid --cluster-cidr %q: want an IPv4 network of /24 or wider", cidr))
+	}
+}
+
+// Each node gets the lowest free /24 of the cluster CIDR; past the last
+// one a node gets none, and the CIDRNotAvailable event once.
+func TestAllocation(t *testing.T) {
+	tests := []struct {
+		cidr  string
+		nodes int
+		want  []string
+	}{
+		{"", 3, []string{"10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"}},
+		{"10.244.0.0/23", 3, []string{"10.244.0.0/24", "10.244.1.0/24", ""}},
+		{"10.244.0.0/14", 258, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cidr, func(t *testing.T) {
+			f := controllertest.New(t, 1, func(c *client.Client) ([]controller.Controller, []controllertest.Starter) {
+				nodes := client.NewInformer[*api.Node](c, "", apiserver.ListOptions{})
+				ctl, err := New(c, nodes, tt.cidr)
+				require.NoError(t, err)
+				return []controller.Controller{ctl}, []controllertest.Starter{nodes}
+			})
+			for i := range tt.nodes {
+				_, err := client.Create(f.C, &api.Node{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("node%03d", i)}})
+				require.NoError(t, err)
+			}
+			f.L.RunUntilIdle()
+			var got []string
+			for i := range tt.nodes {
+				n, err := client.Get[*api.Node](f.C, "", fmt.Sprintf("node%03d", i))
+				require.NoError(t, err)
+				got = append(got, n.Spec.PodCIDR)
+			}
+			if tt.want == nil {
+				assert.Equal(t, "10.244.0.0/24", got[0])
+				assert.Equal(t, "10.244.255.0/24", got[255])
+				assert.Equal(t, "10.245.0.0/24", got[256])
+				assert.Equal(t, "10.245.1.0/24", got[257])
+				return
+			}
+			assert.Equal(t, tt.want, got)
+			var events []string
+			r, _ := api.LookupResource("events")
+			l, err := f.C.List(r, "", apiserver.ListOptions{})
+			require.NoError(t, err)
+			for _, o := range l.Items {
+				e := o.(*api.Event)
+				events = append(events, e.Reason+" "+e.Message)
+			}
+			if tt.want[len(tt.want)-1] == "" {
+				assert.Equal(t, []string{"CIDRNotAvailable Node node002 status is now: CIDRNotAvailable"}, events)
+			} else {
+				assert.Empty(t, events)
+			}
+		})
+	}
+}

@@ -154,6 +154,16 @@ func TestClusterView(t *testing.T) {
 		screenshot(t, ctx, "view-nodes.png")
 	})
 
+	t.Run("usage", func(t *testing.T) {
+		tab("arch")
+		// The metrics server scrapes every 15 s: let virtual time run.
+		require.Equal(t, 0, run(t, ctx, "kubeplay speed 100").ExitCode)
+		until(t, ctx, "CPU and memory meters on the nodes", `document.querySelectorAll('.node .usage meter').length >= 6`)
+		until(t, ctx, "a pod's use in its label", `Array.from(document.querySelectorAll('.node .pod[data-name^="web-"]')).some(b => /; CPU \d+m · memory \d+Mi$/.test(b.getAttribute('aria-label')))`)
+		require.Equal(t, 0, run(t, ctx, "kubeplay speed 1").ExitCode)
+		assert.Regexp(t, `CPU \d+m \(\d+%\) · memory \d+Mi \(\d+%\)`, text(".node .usage span"))
+	})
+
 	t.Run("history", func(t *testing.T) {
 		tab("arch")
 		webPods := `document.querySelectorAll('.node .pod[data-name^="web-"]').length`

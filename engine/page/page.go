@@ -110,6 +110,7 @@ var ops = map[string]func(p *Page, id int, args json.RawMessage) (any, error){
 	"validate": (*Page).opValidate,
 	"inspect":  (*Page).opInspect,
 	"explain":  (*Page).opExplain,
+	"top":      (*Page).opTop,
 }
 
 // Handle answers one message. A message without the protocol's shape is

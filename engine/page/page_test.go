@@ -279,3 +279,30 @@ func TestExplain(t *testing.T) {
 	assert.Equal(t, "Unschedulable", r.LastCycle.Result)
 	assert.Equal(t, `pods "nope" not found`, f.call("explain", map[string]any{"name": "nope"}, nil))
 }
+
+// TestTop: the view's resource use is what kubectl top reads.
+func TestTop(t *testing.T) {
+	f := newFixture(t)
+	f.run("kubectl run spin --image=busybox -- sh -c 'while true; do :; done'")
+	f.run("sleep 90")
+	var r TopResult
+	require.Empty(t, f.call("top", nil, &r))
+	require.True(t, r.Available)
+	require.NotEmpty(t, r.Nodes)
+	for _, n := range r.Nodes {
+		assert.Positive(t, n.CPUAllocatable, n.Name)
+		assert.Positive(t, n.MemoryAllocatable, n.Name)
+	}
+	var spin *PodUsage
+	for i, p := range r.Pods {
+		if p.Namespace == "default" && p.Name == "spin" {
+			spin = &r.Pods[i]
+		}
+	}
+	require.NotNil(t, spin, "the spinning pod has metrics: %+v", r.Pods)
+	assert.Positive(t, spin.CPU)
+	assert.Positive(t, spin.Memory)
+	top := f.run("kubectl top pod spin --no-headers")
+	assert.Contains(t, top, fmt.Sprintf("%dm", spin.CPU), "the same figures as kubectl top")
+	assert.Equal(t, "bad request: json: unknown field \"x\"", f.call("top", map[string]any{"x": 1}, nil))
+}

@@ -18,7 +18,7 @@
 
 import { ObjectStore } from './bridge.js';
 import { h, keepFocus } from './dom.js';
-import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring, Timeline } from './model.js';
+import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring, Timeline, usageText } from './model.js';
 import { Inspector } from './inspector.js';
 
 /** statusClass sorts a STATUS cell into ok, progress, bad or done, for styling. */
@@ -81,6 +81,7 @@ const CONTROL_PLANE = [
 
 const VIEWS = ['arch', 'objects', 'events', 'requests'];
 const FLASH_MS = 900;
+const TOP_MS = 2000; // how often the architecture view reads the metrics API
 const SHOWN = 300; // rows of the event and request lists
 
 export class ClusterView {
@@ -98,6 +99,7 @@ export class ClusterView {
     this.stores = this.live; // what the views draw: the live stores, or a past state's
     this.timeline = new Timeline(() => new ObjectStore());
     this.at = null; // the timeline's index on show, or null for now
+    this.usage = { available: false, nodes: new Map(), pods: new Map() }; // from the metrics API
     this.watches = [];
     this.namespace = 'default';
     this.view = VIEWS.includes(storage?.getItem?.('kubeplay.view')) ? storage.getItem('kubeplay.view') : 'arch';
@@ -199,9 +201,30 @@ export class ClusterView {
   start() {
     for (const [resource, store] of this.live) this.watch(resource, store);
     this.engine.call('requests', { on: true }).catch((err) => console.warn('kubeplay: no request stream', err));
+    clearInterval(this.topTimer);
+    this.topTimer = setInterval(() => this.readUsage(), TOP_MS);
+    this.readUsage();
+  }
+
+  /** readUsage reads the nodes' and pods' use (kubectl top's figures) for the architecture view. */
+  readUsage() {
+    if (this.view !== 'arch' || this.at !== null || this.reading || globalThis.document?.hidden) return;
+    this.reading = true;
+    this.engine.call('top').then((r) => {
+      this.usage = {
+        available: !!r?.available,
+        nodes: new Map((r?.nodes ?? []).map((n) => [n.name, n])),
+        pods: new Map((r?.pods ?? []).map((p) => [`${p.namespace}/${p.name}`, p])),
+      };
+      this.dirty = true;
+    }, () => {}).finally(() => {
+      this.reading = false;
+    });
   }
 
   stop() {
+    clearInterval(this.topTimer);
+    this.usage = { available: false, nodes: new Map(), pods: new Map() };
     for (const w of this.watches) w.stop();
     this.watches = [];
     this.inspector.close();
@@ -413,6 +436,7 @@ export class ClusterView {
     return h('section', { class: 'node', 'data-state': cls, 'data-name': n.name, 'aria-label': `Node ${n.name}: ${status}` },
       h('h3', {}, h('button', { type: 'button', class: 'linklike', 'data-key': `obj:${n.uid}`, onclick: () => this.select(n.uid) }, `${SYMBOLS[cls]} ${n.name}`),
         ' ', h('span', { class: `node-status st-${cls}` }, status), roles && roles !== '<none>' ? h('span', { class: 'muted' }, ` ${roles}`) : null),
+      this.nodeUsage(n),
       h('div', { class: 'boxes small' },
         ['kubelet', 'kube-proxy'].map((c) => h('div', { class: 'box', 'data-box': `${c}/${n.name}` }, h('span', { class: 'box-name' }, c))),
         h('div', { class: 'box' }, h('span', { class: 'box-name' }, 'runtime (wazero)'))),
@@ -425,12 +449,23 @@ export class ClusterView {
     );
   }
 
+  /** nodeUsage is a node's CPU and memory use against its allocatable, as meters and words. */
+  nodeUsage(n) {
+    if (this.at !== null) return null; // the history keeps objects, not metrics
+    const u = this.usage.nodes.get(n.name);
+    if (!u) return h('p', { class: 'usage muted', 'data-key': `usage:${n.name}` }, this.usage.available ? 'CPU and memory: the metrics server has not scraped it yet' : '');
+    const meter = (what, v, of) => (of > 0 ? h('meter', { min: 0, max: of, value: Math.min(v, of), high: of * 0.8, 'aria-label': `${what} used on ${n.name}` }) : null);
+    return h('p', { class: 'usage', 'data-key': `usage:${n.name}` },
+      meter('CPU', u.cpu, u.cpuAllocatable), ' ', meter('Memory', u.memory, u.memoryAllocatable), ' ', h('span', {}, usageText(u)));
+  }
+
   podList(list, pods) {
     if (!list.length) return h('p', { class: 'muted pods-none' }, 'No pods');
     return h('ul', { class: 'pods' }, list.map((p) => {
       const st = statusOfPod(pods, p);
       const restarts = cell(pods, p, 'RESTARTS').replace(/ \(.*\)$/, '');
-      const label = `Pod ${p.namespace}/${p.name}: ${st.text}, ${cell(pods, p, 'READY')} ready${restarts && restarts !== '0' ? `, ${restarts} restarts` : ''}`;
+      const use = this.at === null ? usageText(this.usage.pods.get(`${p.namespace}/${p.name}`)) : '';
+      const label = `Pod ${p.namespace}/${p.name}: ${st.text}, ${cell(pods, p, 'READY')} ready${restarts && restarts !== '0' ? `, ${restarts} restarts` : ''}${use ? `; ${use}` : ''}`;
       return h('li', {}, h('button', {
         type: 'button', class: `pod st-${st.cls}`, 'data-key': `obj:${p.uid}`, 'data-name': p.name, 'data-status': st.text,
         'aria-label': label, title: label, onclick: () => this.select(p.uid),

@@ -270,3 +270,14 @@ function snapshot(live) {
   for (const [resource, s] of live) out.set(resource, { headers: s.headers, resourceVersion: s.resourceVersion, objects: new Map(s.objects) });
   return out;
 }
+
+/**
+ * usageText says a node's or pod's use as kubectl top prints it: CPU in
+ * millicores, memory in mebibytes, each with its share of the node's
+ * allocatable when that is known ("CPU 250m (12%) · memory 118Mi (3%)").
+ */
+export function usageText(u) {
+  if (!u) return '';
+  const pct = (v, of) => (of > 0 ? ` (${Math.round((v / of) * 100)}%)` : '');
+  return `CPU ${Math.round(u.cpu)}m${pct(u.cpu, u.cpuAllocatable)} · memory ${Math.floor(u.memory / (1024 * 1024))}Mi${pct(u.memory, u.memoryAllocatable)}`;
+}

@@ -157,3 +157,10 @@ test('the timeline gives the stores as they were after any entry', async () => {
   assert.deepEqual(names(tl.end), [...live.get('pods').objects.keys()]);
   assert.deepEqual(names(0), names(tl.start), 'before the oldest kept is the oldest kept');
 });
+
+test('usage reads as kubectl top prints it', async () => {
+  const { usageText } = await import('../src/model.js');
+  assert.equal(usageText({ cpu: 250, memory: 123 * 1024 * 1024 + 5, cpuAllocatable: 2000, memoryAllocatable: 4096 * 1024 * 1024 }), 'CPU 250m (13%) · memory 123Mi (3%)');
+  assert.equal(usageText({ cpu: 3, memory: 1024 * 1024 }), 'CPU 3m · memory 1Mi', 'a pod has no allocatable');
+  assert.equal(usageText(undefined), '');
+});

@@ -50,7 +50,11 @@ func start(host js.Value) error {
 		return err
 	}
 	store := memoryStorage()
-	if !o.fresh() {
+	switch {
+	case o.fresh():
+	case jsString(cfg, "busy") == "1":
+		store.warnings = []string{"Your cluster is open in another tab of this browser, and one tab at a time keeps it: this tab runs a new cluster of its own, in memory, until it closes. Close the other tab and reload this one to have your cluster here."}
+	default:
 		store = openStorage()
 	}
 	seed := uint64(1)
@@ -109,6 +113,7 @@ func start(host js.Value) error {
 
 // run paces the cluster and hands the page a batch after each step.
 func run(host js.Value, pacer *session.Pacer, pg *page.Page) {
+	var unsaved error
 	for {
 		pause := tick
 		if pacer.Speed() == session.Max {
@@ -119,7 +124,22 @@ func run(host js.Value, pacer *session.Pacer, pg *page.Page) {
 		if batch := pg.Flush(); batch != nil {
 			host.Call("batch", string(batch))
 		}
+		unsaved = tellSaving(host, unsaved, pacer.Err())
 	}
+}
+
+// tellSaving tells the page when the browser starts refusing to store the
+// cluster (its quota is full, say) and when it stores it again. What could
+// not be written waits in memory and is written at the next step that
+// can, so nothing is lost unless the tab closes meanwhile.
+func tellSaving(host js.Value, was, now error) error {
+	switch {
+	case was == nil && now != nil:
+		host.Call("notice", fmt.Sprintf("This browser refused to save the cluster (%v). What you do is kept in this tab and saved as soon as the browser has room again; if the tab closes before then, it is lost. Free some space (other sites' data) or reset the cluster.", now))
+	case was != nil && now == nil:
+		host.Call("notice", "The cluster is saved again: nothing was lost.")
+	}
+	return now
 }
 
 func toJS(ss []string) []any {

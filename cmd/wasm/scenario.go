@@ -33,6 +33,9 @@ type opened struct {
 // read is an error the page shows, and nothing starts.
 func readOpened(cfg js.Value) (*opened, error) {
 	o := &opened{url: jsString(cfg, "url"), embedded: jsString(cfg, "fresh") == "1"}
+	if n := jsString(cfg, "oversized"); n != "" {
+		return nil, fmt.Errorf("the link cannot be opened: the link is %s characters long, more than the %d a link may have", n, share.MaxEncoded)
+	}
 	if data := jsString(cfg, "share"); data != "" {
 		l, err := share.Decode(data)
 		if err != nil {

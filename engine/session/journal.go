@@ -63,6 +63,7 @@ type journal struct {
 	keep    bool // the journal is kept beside the cluster's store (keep.go)
 	running bool // the last line has not ended
 	lost    bool // restored without its journal
+	dirty   bool // changed since it was last kept
 }
 
 // record notes a line about to run, with the home files that changed
@@ -75,12 +76,12 @@ func (s *Session) record(line string) {
 		s.journal.files = now
 	}
 	s.journal.entries = append(s.journal.entries, e)
-	s.journal.running = true
+	s.journal.running, s.journal.dirty = true, true
 }
 
 // recordStop notes that Ctrl-C stopped the last line.
 func (s *Session) recordStop(ctx context.Context, code int) {
-	s.journal.running = false
+	s.journal.running, s.journal.dirty = false, true
 	if ctx.Err() == nil || code != 130 || len(s.journal.entries) == 0 {
 		return
 	}
@@ -109,6 +110,7 @@ func (s *Session) ResetJournal() {
 		s.journal.files = readHome(s.shell.FS(), s.journal.home)
 		s.journal.base = s.journal.files
 	}
+	s.journal.dirty = true
 	_ = s.keepJournal()
 }
 

@@ -40,10 +40,16 @@ type keptJournal struct {
 	Running bool `json:"running,omitempty"`
 }
 
-// keepJournal writes the journal beside the store. The caller holds the
+// save makes the cluster and the journal durable. The caller holds the
 // lock.
+func (s *Session) save() error {
+	return errors.Join(s.cluster.Flush(), s.keepJournal())
+}
+
+// keepJournal writes the journal beside the store when it changed since
+// it was last written. The caller holds the lock.
 func (s *Session) keepJournal() error {
-	if !s.journal.keep {
+	if !s.journal.keep || !s.journal.dirty {
 		return nil
 	}
 	data, err := json.Marshal(keptJournal{Format: journalFormat, Start: s.start, Base: diffFiles(nil, s.journal.base), Entries: s.journal.entries, Running: s.journal.running})
@@ -53,6 +59,7 @@ func (s *Session) keepJournal() error {
 	if err := hackpadfs.WriteFullFile(s.cfg.Cluster.Data, s.journalPath(), data, 0o644); err != nil {
 		return fmt.Errorf("the session's journal: %w", err)
 	}
+	s.journal.dirty = false
 	return nil
 }
 
@@ -92,6 +99,7 @@ func (s *Session) resumeJournal() {
 		s.journal.files = applyFiles(s.journal.files, e.Files)
 	}
 	s.journal.entries = append(entries, Entry{At: saved, Restart: &Restart{Revision: rep.Revision, Start: s.cfg.Cluster.Start}})
+	s.journal.dirty = true
 }
 
 func (s *Session) readJournal() (*keptJournal, error) {

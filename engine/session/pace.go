@@ -62,7 +62,7 @@ func (p *Pacer) Step() {
 	wall := p.now()
 	if math.IsInf(p.speed, 1) {
 		p.wall = p.runMax(wall)
-		p.err = p.s.cluster.Flush()
+		p.err = p.s.save()
 		return
 	}
 	d := time.Duration(float64(wall.Sub(p.wall)) * p.speed)
@@ -72,7 +72,7 @@ func (p *Pacer) Step() {
 	}
 	p.advance(d)
 	p.wake()
-	p.err = p.s.cluster.Flush()
+	p.err = p.s.save()
 }
 
 // advance runs the cluster up to d ahead, timer by timer, until the step

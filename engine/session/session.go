@@ -6,7 +6,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -87,7 +86,7 @@ func New(cfg Config) (*Session, error) {
 		s.journal.files = readHome(cfg.FS, cfg.Home)
 		s.journal.base = s.journal.files
 	}
-	s.journal.keep = cfg.Cluster.Data != nil
+	s.journal.keep, s.journal.dirty = cfg.Cluster.Data != nil, true
 	if s.journal.keep && c.Restored().Restored {
 		s.resumeJournal()
 	}
@@ -132,7 +131,7 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	if _, jumping := s.waiter.(*jumpWaiter); jumping {
 		s.cluster.RunUntilIdle()
 	}
-	if err := errors.Join(s.cluster.Flush(), s.keepJournal()); err != nil {
+	if err := s.save(); err != nil {
 		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
 	}
 	return code

@@ -27,6 +27,8 @@ export function checkWorkerMessage(m) {
       return okID ? m : null;
     case 'error':
       return typeof m.message === 'string' ? m : null;
+    case 'notice':
+      return typeof m.text === 'string' && m.text.length <= MAX_TEXT ? m : null;
     case 'completion':
       // What Tab completes: words that may replace line.slice(start, cursor).
       return okID && Number.isSafeInteger(m.start) && m.start >= 0 && Array.isArray(m.words) &&

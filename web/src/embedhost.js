@@ -33,6 +33,9 @@ export function workerParams(location) {
   const p = fragmentParams(location.hash);
   const out = [['url', new URL('./', location.href).href]];
   if (isEmbedded(location)) out.push(['fresh', '1']); // an embedded cluster is its own, in memory
+  // A fragment too long to read is refused by the engine, with the reason,
+  // rather than ignored (which would open the user's cluster in its place).
+  if (location.hash.length > MAX_FRAGMENT) out.push(['oversized', String(location.hash.length)]);
   if (p.get('share')) out.push(['share', p.get('share')]);
   else if (p.get('scenario')) out.push(['scenario', p.get('scenario')]);
   return out;

@@ -443,8 +443,10 @@ function clean(text) {
 
 function startWorker() {
   const url = new URL(__WORKER_URL__, siteRoot);
-  url.searchParams.set('speed', storedSpeed(storage));
-  for (const [k, v] of workerParams(window.location)) url.searchParams.set(k, v);
+  // In the fragment, never sent to the server: a share link or a scenario
+  // stays in the browser, and its size does not meet the server's limits.
+  const params = new URLSearchParams([['speed', storedSpeed(storage)], ...workerParams(window.location)]);
+  url.hash = params.toString();
   try {
     worker = new Worker(url);
   } catch (err) {
@@ -475,6 +477,9 @@ function startWorker() {
         break;
       case 'error':
         fail(m.message);
+        break;
+      case 'notice':
+        showNotices(null, [clean(m.text)]);
         break;
       case 'completion': {
         const resolve = completions.get(m.id);

@@ -160,9 +160,9 @@ for (const [name, image] of Object.entries(__IMAGES__)) {
 const opened = {};
 let speed;
 try {
-  const params = new URL(self.location.href).searchParams;
+  const params = new URLSearchParams(self.location.hash.slice(1)); // main.js: in the fragment, never sent
   speed = params.get('speed') ?? undefined;
-  for (const key of ['share', 'scenario', 'url', 'fresh']) {
+  for (const key of ['share', 'scenario', 'url', 'fresh', 'oversized']) {
     if (params.get(key)) opened[key] = params.get(key);
   }
 } catch {
@@ -203,6 +203,9 @@ globalThis.kubeplayHost = {
   },
   error(message) {
     fail(String(message));
+  },
+  notice(text) {
+    post({ type: 'notice', text: String(text) });
   },
   completion(id, json) {
     const line = completing.get(Number(id)) ?? '';
@@ -296,4 +299,25 @@ async function start() {
   throw new Error(message);
 }
 
-start().catch(fail);
+// One tab at a time keeps the cluster in this browser: two writing the
+// same store would mix their histories. The tab that holds the lock keeps
+// it until its worker ends; another tab runs a cluster of its own, in
+// memory, and says so (config.busy, cmd/wasm/storage.go). The wait covers
+// a reload, whose old worker lets go as it ends.
+async function claimCluster() {
+  if (opened.share || opened.scenario || opened.fresh || opened.oversized || !self.navigator?.locks) return;
+  try {
+    await new Promise((resolve, reject) => {
+      self.navigator.locks
+        .request('kubeplay-cluster', { signal: AbortSignal.timeout(3000) }, () => {
+          resolve();
+          return new Promise(() => {}); // held for the worker's life
+        })
+        .catch(reject);
+    });
+  } catch {
+    globalThis.kubeplayHost.config.busy = '1';
+  }
+}
+
+claimCluster().then(start).catch(fail);

@@ -15,6 +15,8 @@ test('workerParams passes a link, else a scenario, and the site address', () => 
   assert.deepEqual(workerParams(loc('')), [['url', 'https://play.example/sub/']]);
   const embed = { hash: '', href: 'https://play.example/embed.html', pathname: '/embed.html' };
   assert.deepEqual(workerParams(embed), [['url', 'https://play.example/'], ['fresh', '1']]);
+  const long = '#share=' + 'A'.repeat(1 << 20);
+  assert.deepEqual(workerParams(loc(long)), [['url', 'https://play.example/sub/'], ['oversized', String(long.length)]], 'refused with the reason, not ignored');
 });
 
 test('isEmbedded is the page named embed.html', () => {

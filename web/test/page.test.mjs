@@ -18,9 +18,11 @@ test('worker messages are checked before use', () => {
   assert.ok(checkWorkerMessage({ type: 'reply', id: 3, result: {} }));
   assert.ok(checkWorkerMessage({ type: 'batch', clock: { now: 1, speed: '1' }, events: [] }));
   assert.ok(checkWorkerMessage({ type: 'completion', id: 4, start: 12, words: ['deployments', 'daemonsets'] }));
+  assert.ok(checkWorkerMessage({ type: 'notice', text: 'The cluster is saved again: nothing was lost.' }));
   for (const bad of [null, 'x', [], { type: 'output', id: -1, data: '' }, { type: 'output', id: 1, data: 5 }, { type: 'exit', id: 1, code: 'x' },
     { type: 'reply', id: 1.5 }, { type: 'reply', id: 1, error: 5 }, { type: 'batch', events: {} }, { type: 'batch', clock: { now: 'x' } }, { type: 'eval', code: '1' },
-    { type: 'completion', id: 4, start: -1, words: [] }, { type: 'completion', id: 4, start: 0, words: [1] }, { type: 'completion', id: 4, start: 0 }]) {
+    { type: 'completion', id: 4, start: -1, words: [] }, { type: 'completion', id: 4, start: 0, words: [1] }, { type: 'completion', id: 4, start: 0 },
+    { type: 'notice' }, { type: 'notice', text: 5 }]) {
     assert.equal(checkWorkerMessage(bad), null, JSON.stringify(bad));
   }
 });

@@ -307,8 +307,9 @@ func TestNetworkApplets(t *testing.T) {
 }
 
 func TestBash(t *testing.T) {
-	bashImage = true
-	defer func() { bashImage = false }()
+	// As the bash image's environment sets them at start.
+	bashImage, withBash = true, true
+	defer func() { bashImage, withBash = false, false }()
 	check(t, "/", []appletCase{
 		{name: "arrays", argv: []string{"bash", "-c", `a=(x y z); echo ${#a[@]} ${a[1]}`}, stdout: "3 y\n"},
 		{name: "[[ ]]", argv: []string{"bash", "-c", `[[ "abc" == a* && 2 -lt 3 ]] && echo yes`}, stdout: "yes\n"},
@@ -326,7 +327,7 @@ func TestBash(t *testing.T) {
 		{name: "entrypoint: a command", argv: []string{"docker-entrypoint.sh", "echo", "hi"}, stdout: "hi\n"},
 		{name: "entrypoint: not found", argv: []string{"docker-entrypoint.sh", "nosuch"}, stderr: "/usr/local/bin/docker-entrypoint.sh: line 11: exec: nosuch: not found\n", code: 127},
 	})
-	bashImage = false
+	bashImage, withBash = false, false
 	check(t, "/", []appletCase{
 		{name: "no bash in busybox", argv: []string{"sh", "-c", "bash -c true"}, stderr: "sh: bash: not found\n", code: 127},
 		{name: "busybox bash", argv: []string{"bash"}, stderr: "bash: applet not found\n", code: 127},

@@ -211,6 +211,10 @@ export class ClusterView {
     if (this.view !== 'arch' || this.at !== null || this.reading || globalThis.document?.hidden) return;
     this.reading = true;
     this.engine.call('top').then((r) => {
+      // Redraw only when the figures changed (a scrape is every 15 s).
+      const sig = JSON.stringify(r);
+      if (sig === this.usageSig) return;
+      this.usageSig = sig;
       this.usage = {
         available: !!r?.available,
         nodes: new Map((r?.nodes ?? []).map((n) => [n.name, n])),
@@ -225,6 +229,7 @@ export class ClusterView {
   stop() {
     clearInterval(this.topTimer);
     this.usage = { available: false, nodes: new Map(), pods: new Map() };
+    this.usageSig = '';
     for (const w of this.watches) w.stop();
     this.watches = [];
     this.inspector.close();

@@ -419,5 +419,3 @@ func (c *chaos) checkEnd() string {
 	}
 	return strings.Join(errs, "\n")
 }
-
-

@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"maps"
+
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
@@ -19,6 +21,10 @@ type cache struct {
 
 	affinityPods int // pods with inter-pod affinity, anywhere
 	antiPods     int // pods with required anti-affinity, anywhere
+
+	counters map[string]*matchCounter // by counterKey
+	uses     uint64                   // counter reads so far
+	exact    bool                     // count pod by pod, without counters (tests compare)
 }
 
 type podState struct {
@@ -28,7 +34,10 @@ type podState struct {
 }
 
 func newCache() *cache {
-	return &cache{nodes: map[string]*nodeInfo{}, pods: map[string]*podState{}, images: map[string]*imageSummary{}, tree: newNodeTree()}
+	return &cache{
+		nodes: map[string]*nodeInfo{}, pods: map[string]*podState{}, images: map[string]*imageSummary{}, tree: newNodeTree(),
+		counters: map[string]*matchCounter{},
+	}
 }
 
 // nodeInfoOf returns the node's info, creating a placeholder for a node not
@@ -37,6 +46,7 @@ func (c *cache) nodeInfoOf(name string) *nodeInfo {
 	n, ok := c.nodes[name]
 	if !ok {
 		n = newNodeInfo()
+		n.live = true
 		c.nodes[name] = n
 	}
 	return n
@@ -51,6 +61,9 @@ func (c *cache) addNode(node *api.Node) {
 	case zoneKey(n.node) != zoneKey(node):
 		c.tree.update(n.node, node)
 		c.stale = true
+	}
+	if n.node == nil || !maps.Equal(n.node.Labels, node.Labels) {
+		c.nodesChanged()
 	}
 	if n.node != nil {
 		c.removeImages(n)
@@ -67,6 +80,7 @@ func (c *cache) removeNode(name string) {
 	c.tree.remove(n.node)
 	c.removeImages(n)
 	c.stale = true
+	c.nodesChanged()
 	if len(n.pods) == 0 {
 		delete(c.nodes, name)
 		return
@@ -130,6 +144,7 @@ func (c *cache) addPod(pi *podInfo, node string, assumed bool) {
 	c.nodeInfoOf(node).addPod(pi)
 	c.pods[pi.key] = &podState{info: pi, node: node, assumed: assumed}
 	c.countAffinity(pi, 1)
+	c.countPod(pi, node, 1)
 }
 
 // removePod forgets a pod; it reports whether it was counted.
@@ -142,6 +157,7 @@ func (c *cache) removePod(key string) bool {
 	n := c.nodes[st.node]
 	n.removePod(key)
 	c.countAffinity(st.info, -1)
+	c.countPod(st.info, st.node, -1)
 	if n.node == nil && len(n.pods) == 0 {
 		delete(c.nodes, st.node)
 	}

@@ -18,6 +18,8 @@ type nodeInfo struct {
 	usedPorts   hostPortInfo
 	claimRefs   map[string]int // PersistentVolumeClaim key -> pods using it
 	images      map[string]*imageSummary
+
+	live bool // the cache's own, not a copy: its counters count its pods
 }
 
 // imageSummary is an image's size and on how many nodes it is, shared by
@@ -106,6 +108,7 @@ func (n *nodeInfo) account(pi *podInfo, sign int64) {
 // clone copies what adding and removing pods changes, for dry runs.
 func (n *nodeInfo) clone() *nodeInfo {
 	c := *n
+	c.live = false
 	c.pods = append([]*podInfo(nil), n.pods...)
 	c.affinity = append([]*podInfo(nil), n.affinity...)
 	c.anti = append([]*podInfo(nil), n.anti...)

@@ -186,8 +186,12 @@ func (pl *podTopologySpread) PreFilter(s *cycleState, p *api.Pod) (*preFilterRes
 	for i := range cs {
 		st.counts[i] = map[string]int64{}
 	}
+	counters := make([]*matchCounter, len(cs))
+	for i := range cs {
+		counters[i] = pl.h.cache.counterFor(cs[i].selector, p.Namespace)
+	}
 	for _, n := range pl.h.cache.nodeList() {
-		st.countNode(p, n)
+		st.countNode(counters, p, n)
 	}
 	for i := range cs {
 		st.paths[i] = newCriticalPaths()
@@ -203,7 +207,7 @@ func (pl *podTopologySpread) PreFilter(s *cycleState, p *api.Pod) (*preFilterRes
 // constraints it is eligible for; a node without every topology key does
 // not count at all. As upstream, constraints on the same key share one
 // count per node: the last eligible one's.
-func (st *spreadState) countNode(p *api.Pod, n *nodeInfo) {
+func (st *spreadState) countNode(counters []*matchCounter, p *api.Pod, n *nodeInfo) {
 	if !hasAllKeys(n.node.Labels, st.constraints) {
 		return
 	}
@@ -213,7 +217,7 @@ func (st *spreadState) countNode(p *api.Pod, n *nodeInfo) {
 			continue
 		}
 		v := n.node.Labels[cs[i].key]
-		num := countMatching(n.pods, cs[i].selector, p.Namespace)
+		num := counters[i].on(n, cs[i].selector, p.Namespace)
 		for j := range cs {
 			if cs[j].key == cs[i].key {
 				st.counts[j][v] += num

@@ -13,6 +13,7 @@ type spreadScoreState struct {
 	ignored     map[string]bool    // nodes without every topology key
 	counts      []map[string]int64 // matching pods per domain of the filtered nodes
 	weights     []float64          // log(domains + 2) per constraint
+	counters    []*matchCounter    // the cache's counts of each constraint's pods
 }
 
 // PreScore counts, per domain that holds a filtered node, the matching
@@ -29,24 +30,60 @@ func (pl *podTopologySpread) PreScore(s *cycleState, p *api.Pod, filtered []*nod
 	requireAll := len(p.Spec.TopologySpreadConstraints) > 0
 	st := &spreadScoreState{constraints: cs, ignored: map[string]bool{}, counts: make([]map[string]int64, len(cs))}
 	st.initDomains(filtered, requireAll)
+	st.counters = make([]*matchCounter, len(cs))
+	for i := range cs {
+		st.counters[i] = pl.h.cache.counterFor(cs[i].selector, p.Namespace)
+	}
 	req := requiredNodeAffinity(p)
+	byNode := pl.sumDomains(st, p, requireAll, req)
 	for _, n := range all {
+		if len(byNode) == 0 {
+			break
+		}
 		if requireAll && !hasAllKeys(n.node.Labels, cs) {
 			continue
 		}
-		for i := range cs {
+		for _, i := range byNode {
 			c := &cs[i]
 			if !c.includes(p, n.node, req) {
 				continue
 			}
 			v := n.node.Labels[c.key]
-			if _, ok := st.counts[i][v]; ok && c.key != labelHostname {
-				st.counts[i][v] += countMatching(n.pods, c.selector, p.Namespace)
+			if _, ok := st.counts[i][v]; ok {
+				st.counts[i][v] += st.counters[i].on(n, c.selector, p.Namespace)
 			}
 		}
 	}
 	s.spreadScore = st
 	return nil
+}
+
+// sumDomains fills in the domain counts of the constraints for which
+// every existing node counts, or every node with the labels of the pod's
+// nodeSelector (none is left out for lacking another key, for required
+// node affinity terms or for its taints), from the cache's sums by
+// domain; it returns the other constraints, to count node by node.
+// Hostname constraints are counted in Score.
+func (pl *podTopologySpread) sumDomains(st *spreadScoreState, p *api.Pod, requireAll bool, req nodeSelector) []int {
+	var byNode []int
+	for i := range st.constraints {
+		c := &st.constraints[i]
+		switch {
+		case c.key == labelHostname:
+		case !requireAll && !pl.h.cache.exact && !c.honorTaints && (!c.honorAffinity || !req.any):
+			var nodeLabels map[string]string
+			if c.honorAffinity {
+				nodeLabels = req.labels
+			}
+			sums := pl.h.cache.domainCounts(st.counters[i], c.key, nodeLabels)
+			for v := range st.counts[i] {
+				st.counts[i][v] = sums[v]
+			}
+		default:
+			byNode = append(byNode, i)
+		}
+	}
+	return byNode
 }
 
 // initDomains is initPreScoreState: the domains of the filtered nodes, and
@@ -97,7 +134,7 @@ func (pl *podTopologySpread) Score(s *cycleState, p *api.Pod, n *nodeInfo) int64
 		}
 		cnt := st.counts[i][v]
 		if c.key == labelHostname {
-			cnt = countMatching(n.pods, c.selector, p.Namespace)
+			cnt = st.counters[i].on(n, c.selector, p.Namespace)
 		}
 		score += float64(cnt)*st.weights[i] + float64(c.maxSkew-1)
 	}

@@ -1,0 +1,197 @@
+package scheduler
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// matchCounter keeps, for one namespace and one label selector, how many
+// of the pods counted on each node are in the namespace, not terminating,
+// and picked by the selector: countMatching's figure for every node, kept
+// current as pods come and go, so that PodTopologySpread reads a count
+// rather than walking every pod of every node for each pod it schedules
+// (which made a Deployment's scheduling cost grow with the square of its
+// replicas). domains sums the counts by a topology key's value over the
+// nodes that exist ("" for a node without the key); a key's sums are
+// built on first use and every key's are dropped when a node comes, goes
+// or changes its labels.
+type matchCounter struct {
+	ns      string
+	sel     api.Selector
+	nodes   map[string]int64       // node name -> matching pods, only nodes with some
+	domains map[string]*domainSums // by topology key and node labels
+	used    uint64                 // the cache's use count when last read
+}
+
+// maxCounters bounds the counters kept; the least recently read one goes
+// first. Each counted pod's arrival and departure is matched against
+// every counter.
+const maxCounters = 64
+
+func (m *matchCounter) counts(pi *podInfo) bool {
+	p := pi.pod
+	return p.DeletionTimestamp == nil && p.Namespace == m.ns && m.sel.Matches(p.Labels)
+}
+
+// counterKey names a selector and namespace; two selectors with the same
+// key match the same label sets.
+func counterKey(sel api.Selector, ns string) string {
+	var b strings.Builder
+	b.WriteString(ns)
+	for _, r := range sel.Requirements() {
+		b.WriteByte(0)
+		b.WriteString(r.Key)
+		b.WriteByte(1)
+		b.WriteString(r.Operator)
+		for _, v := range r.Values {
+			b.WriteByte(1)
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
+// counterFor returns the counter of a selector and namespace, made on
+// first use; nil when the cache counts pod by pod or the selector has no
+// requirement (it selects everything, which countMatching counts as
+// nothing, or nothing).
+func (c *cache) counterFor(sel api.Selector, ns string) *matchCounter {
+	if c.exact || len(sel.Requirements()) == 0 {
+		return nil
+	}
+	return c.counter(sel, ns)
+}
+
+// on is countMatching(n.pods, sel, ns), read from the counter for a node
+// of the cache; a copy of a node (a dry run's) is counted pod by pod.
+func (m *matchCounter) on(n *nodeInfo, sel api.Selector, ns string) int64 {
+	if m == nil || !n.live {
+		return countMatching(n.pods, sel, ns)
+	}
+	return m.nodes[n.name()]
+}
+
+// domainSums is a counter's sums by the value of a topology key over the
+// existing nodes that have every label of nodeLabels ("" for a node
+// without the key).
+type domainSums struct {
+	key        string
+	nodeLabels map[string]string
+	sums       map[string]int64
+}
+
+func (d *domainSums) includes(n *api.Node) bool {
+	for k, v := range d.nodeLabels {
+		if got, ok := n.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// domainCounts returns, per value of key, the pods that the counter's
+// selector picks on the existing nodes with that value that have every
+// label of nodeLabels (a node selector): the sum of countMatching over
+// those nodes of nodeList. The map is the counter's own: read it, do not
+// change it.
+func (c *cache) domainCounts(m *matchCounter, key string, nodeLabels map[string]string) map[string]int64 {
+	if m == nil {
+		return nil
+	}
+	id := key
+	for _, k := range slices.Sorted(maps.Keys(nodeLabels)) {
+		id += "\x00" + k + "\x01" + nodeLabels[k]
+	}
+	d, ok := m.domains[id]
+	if !ok {
+		d = &domainSums{key: key, nodeLabels: nodeLabels, sums: map[string]int64{}}
+		for name, k := range m.nodes { // sums: the order does not matter
+			if n := c.nodes[name]; n != nil && n.node != nil && d.includes(n.node) {
+				d.sums[n.node.Labels[key]] += k
+			}
+		}
+		if m.domains == nil {
+			m.domains = map[string]*domainSums{}
+		}
+		m.domains[id] = d
+	}
+	return d.sums
+}
+
+func (c *cache) counter(sel api.Selector, ns string) *matchCounter {
+	key := counterKey(sel, ns)
+	c.uses++
+	if m, ok := c.counters[key]; ok {
+		m.used = c.uses
+		return m
+	}
+	if len(c.counters) >= maxCounters {
+		c.evictCounter()
+	}
+	m := &matchCounter{ns: ns, sel: sel, nodes: map[string]int64{}, used: c.uses}
+	for _, st := range c.pods { // sums: the order does not matter
+		if m.counts(st.info) {
+			m.nodes[st.node]++
+		}
+	}
+	c.counters[key] = m
+	return m
+}
+
+// evictCounter drops the least recently read counter (use counts are
+// unique, so the choice does not depend on the map's order).
+func (c *cache) evictCounter() {
+	var oldest string
+	var at uint64
+	for k, m := range c.counters {
+		if oldest == "" || m.used < at {
+			oldest, at = k, m.used
+		}
+	}
+	delete(c.counters, oldest)
+}
+
+// countPod adds (sign 1) or takes away (-1) a pod counted on a node in
+// every counter that picks it.
+func (c *cache) countPod(pi *podInfo, node string, sign int64) {
+	if len(c.counters) == 0 {
+		return
+	}
+	var labeled *api.Node
+	if n := c.nodes[node]; n != nil && n.node != nil {
+		labeled = n.node
+	}
+	for _, m := range c.counters { // each counter on its own: the order does not matter
+		if !m.counts(pi) {
+			continue
+		}
+		m.nodes[node] += sign
+		if m.nodes[node] == 0 {
+			delete(m.nodes, node)
+		}
+		if labeled == nil {
+			continue // a node that does not exist is in no domain
+		}
+		for _, d := range m.domains {
+			if !d.includes(labeled) {
+				continue
+			}
+			v := labeled.Labels[d.key]
+			d.sums[v] += sign
+			if d.sums[v] == 0 {
+				delete(d.sums, v)
+			}
+		}
+	}
+}
+
+// nodesChanged drops every counter's domain sums after a node came, went
+// or changed its labels.
+func (c *cache) nodesChanged() {
+	for _, m := range c.counters {
+		m.domains = nil
+	}
+}

@@ -34,20 +34,63 @@ type KubeletExec interface {
 // PodExec runs a command in a pod's container (the pods/exec subresource)
 // through the kubelet of the pod's node.
 func (s *Server) PodExec(ctx context.Context, ns, name string, opts ExecOptions) error {
-	r := resourceOf("pods")
-	obj, err := s.Get(r, ns, name)
+	p, container, err := s.StreamTarget(ns, name, opts.Container)
 	if err != nil {
 		return err
 	}
-	p := obj.(*api.Pod)
-	if !podHasContainer(p, opts.Container) {
-		return NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", opts.Container, name))
-	}
 	conn, ok := s.kubelets[p.Spec.NodeName].(KubeletExec)
-	if !ok || p.Spec.NodeName == "" {
+	if !ok {
 		return NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
 	}
+	opts.Container = container
 	return conn.Exec(ctx, ns, name, opts)
+}
+
+// StreamTarget is the pod and container that pods/exec, attach and
+// portforward reach, as kube-apiserver's streamLocation finds them: the
+// pod's only container when none is named, and an error in the API
+// server's words for a container the pod does not have or a pod not yet
+// on a node.
+func (s *Server) StreamTarget(ns, name, container string) (*api.Pod, string, error) {
+	obj, err := s.Get(resourceOf("pods"), ns, name)
+	if err != nil {
+		return nil, "", err
+	}
+	p := obj.(*api.Pod)
+	if container == "" {
+		if len(p.Spec.Containers) != 1 {
+			return nil, "", NewBadRequest(mustNameContainer(p))
+		}
+		container = p.Spec.Containers[0].Name
+	}
+	if !podHasContainer(p, container) {
+		return nil, "", NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, name))
+	}
+	if p.Spec.NodeName == "" {
+		return nil, "", NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+	}
+	return p, container, nil
+}
+
+// mustNameContainer is kube-apiserver's answer to a stream request that
+// names no container of a pod with several.
+func mustNameContainer(p *api.Pod) string {
+	if len(p.Spec.Containers) == 0 {
+		return fmt.Sprintf("a container name must be specified for pod %s", p.Name)
+	}
+	msg := fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", p.Name, containerNames(p.Spec.Containers))
+	if len(p.Spec.InitContainers) > 0 {
+		msg += fmt.Sprintf(" or one of the init containers: %v", containerNames(p.Spec.InitContainers))
+	}
+	return msg
+}
+
+func containerNames(list []api.Container) []string {
+	names := make([]string, len(list))
+	for i, c := range list {
+		names[i] = c.Name
+	}
+	return names
 }
 
 // AttachOptions are the options of pods/attach, with the output streams
@@ -82,18 +125,15 @@ type KubeletAttach interface {
 // PodAttach attaches to a pod's container (the pods/attach subresource)
 // through the kubelet of the pod's node.
 func (s *Server) PodAttach(ctx context.Context, ns, name string, opts AttachOptions) (Attachment, error) {
-	obj, err := s.Get(resourceOf("pods"), ns, name)
+	p, container, err := s.StreamTarget(ns, name, opts.Container)
 	if err != nil {
 		return Attachment{}, err
 	}
-	p := obj.(*api.Pod)
-	if !podHasContainer(p, opts.Container) {
-		return Attachment{}, NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", opts.Container, name))
-	}
 	conn, ok := s.kubelets[p.Spec.NodeName].(KubeletAttach)
-	if !ok || p.Spec.NodeName == "" {
+	if !ok {
 		return Attachment{}, NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
 	}
+	opts.Container = container
 	return conn.Attach(ctx, ns, name, opts)
 }
 

@@ -27,7 +27,6 @@ import (
 // Handler is the HTTP front of an API server.
 type Handler struct {
 	api *apiserver.Server
-	// ExecUnsupported, when set, is the answer to pods/exec and attach.
 	openapi *openAPI
 }
 

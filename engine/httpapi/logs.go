@@ -98,13 +98,3 @@ func (h *Handler) containerRunning(t target, container string) bool {
 	}
 	return false
 }
-
-// exec answers pods/exec, attach and portforward and the proxies, which
-// the playground's HTTP API does not stream yet.
-func (h *Handler) exec(w http.ResponseWriter, r *http.Request, t target) error {
-	msg := fmt.Sprintf("%s/%s is not served over the HTTP API of kubeplay apiserver yet", t.r.GroupResource(), t.subresource)
-	if t.r.GroupResource() == "pods" && (t.subresource == "exec" || t.subresource == "attach") {
-		msg += fmt.Sprintf("; run the command with `kubeplay shell` (kubectl %s there works)", t.subresource)
-	}
-	return newStatus(http.StatusNotImplemented, "", msg)
-}

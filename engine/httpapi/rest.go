@@ -71,13 +71,13 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
 	case t.subresource == "log" && t.r.GroupResource() == "pods":
 		return h.logs(w, r, t)
 	case streaming[t.subresource]:
-		return h.exec(w, r, t)
+		return h.stream(w, r, t)
 	}
 	return unsupportedSubresource(t)
 }
 
 // streaming are the subresources that stream over an upgraded
-// connection, which the HTTP API does not serve yet.
+// connection (exec.go).
 var streaming = map[string]bool{"exec": true, "attach": true, "portforward": true, "proxy": true}
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
@@ -118,7 +118,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 		})
 	}
 	if streaming[t.subresource] {
-		return h.exec(w, r, t)
+		return h.stream(w, r, t)
 	}
 	if t.subresource == "" {
 		return methodNotAllowed("create", t.r.GroupResource())

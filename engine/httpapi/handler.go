@@ -26,7 +26,7 @@ import (
 
 // Handler is the HTTP front of an API server.
 type Handler struct {
-	api *apiserver.Server
+	api     *apiserver.Server
 	openapi *openAPI
 }
 

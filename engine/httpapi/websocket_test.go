@@ -152,7 +152,9 @@ func TestCheckWebSocket(t *testing.T) {
 		err    string
 	}{
 		{"the client's first choice", func(r *http.Request) {}, protoV4, ""},
-		{"v5", func(r *http.Request) { r.Header.Set("Sec-WebSocket-Protocol", "base64.channel.k8s.io,v5.channel.k8s.io") }, protoV5, ""},
+		{"v5", func(r *http.Request) {
+			r.Header.Set("Sec-WebSocket-Protocol", "base64.channel.k8s.io,v5.channel.k8s.io")
+		}, protoV5, ""},
 		{"POST", func(r *http.Request) { r.Method = "POST" }, "", "the upgrade request must be a GET"},
 		{"old version", func(r *http.Request) { r.Header.Set("Sec-WebSocket-Version", "8") }, "", "unsupported version"},
 		{"no key", func(r *http.Request) { r.Header.Del("Sec-WebSocket-Key") }, "", "'Sec-WebSocket-Key' header is missing or invalid"},

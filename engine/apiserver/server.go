@@ -59,6 +59,12 @@ func NewWithStore(l *loop.Loop, rng *rand.Rand, st *store.Store) *Server {
 		kubelets: map[string]KubeletConn{},
 		ipam:     newIPAM(),
 	}
+	st.AddIndex(podsByNode, func(o api.Object) (string, bool) {
+		if p, ok := o.(*api.Pod); ok {
+			return p.Spec.NodeName, true
+		}
+		return "", false
+	})
 	kvs, _ := st.List(prefix(resourceOf("services"), ""))
 	for _, kv := range kvs {
 		s.ipam.reserve(kv.Value.(*api.Service))

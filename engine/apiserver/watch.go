@@ -35,7 +35,12 @@ func (s *Server) watchStored(r *api.ResourceInfo, ns string, opts ListOptions, h
 	if err != nil {
 		return nil, err
 	}
-	cancel, err := s.store.Watch(prefix(r, ns), from, w.sink)
+	var cancel func()
+	if node, ok := m.nodeName(); ok {
+		cancel, err = s.store.WatchIndexed(prefix(r, ns), from, podsByNode, node, w.sink)
+	} else {
+		cancel, err = s.store.Watch(prefix(r, ns), from, w.sink)
+	}
 	if errors.Is(err, store.ErrCompacted) {
 		return nil, NewGone(fmt.Sprintf("too old resource version: %s (%d)", opts.ResourceVersion, s.store.CompactedRevision()))
 	}
@@ -50,6 +55,25 @@ func (s *Server) watchStored(r *api.ResourceInfo, ns string, opts ListOptions, h
 		w.stopped = true
 		w.pending = nil
 	}, nil
+}
+
+// podsByNode is the store's index of pods by spec.nodeName: a watch of
+// one node's pods (a kubelet's) is not asked about the pods of the other
+// nodes, which it would not match.
+const podsByNode = "pods/spec.nodeName"
+
+// nodeName returns the node a pod watch's field selector requires
+// (spec.nodeName=NAME), if it requires one.
+func (m *matcher) nodeName() (string, bool) {
+	if m.r.GroupKind() != "Pod" {
+		return "", false
+	}
+	for _, f := range m.fields {
+		if f.field == "spec.nodeName" && !f.negate {
+			return f.value, true
+		}
+	}
+	return "", false
 }
 
 // bookmarkInterval is how often a watch that allows bookmarks gets one,

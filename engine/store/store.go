@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,19 +58,34 @@ var (
 // Store is the key-value store. It is not safe for concurrent use; the event
 // loop owns it.
 type Store struct {
-	rev       int64
-	compacted int64
-	data      map[string]*KV
-	keys      *btree.BTreeG[string] // the keys in order, for prefix ranges
-	history   []Event
-	watchers  []*watcher
-	nextID    int
+	rev        int64
+	compacted  int64
+	data       map[string]*KV
+	keys       *btree.BTreeG[string] // the keys in order, for prefix ranges
+	history    []Event
+	watchers   []*watcher // those without an index, in the order they began
+	indexes    map[string]*index
+	nextID     int
+	targets    []*watcher // publish's scratch
+	publishing bool
 }
 
 type watcher struct {
 	id     int
 	prefix string
 	sink   func(Event)
+	index  *index // nil: every change under prefix
+	value  string
+}
+
+// An index lets a watch name the one value of a field it wants (a
+// kubelet's pods, by spec.nodeName): a change reaches it only when the
+// object has that value before or after the change, and otherwise costs
+// it nothing.
+type index struct {
+	of       func(api.Object) (string, bool)
+	watchers map[string][]*watcher // by value, each list in the order they began
+	count    int
 }
 
 // New returns an empty store at revision 1, as a fresh etcd is.
@@ -196,11 +212,93 @@ func (s *Store) removeKey(key string) { s.keys.Delete(key) }
 
 func (s *Store) publish(ev Event) {
 	s.history = append(s.history, ev)
+	if len(s.indexes) == 0 {
+		for _, w := range s.watchers {
+			if strings.HasPrefix(ev.KV.Key, w.prefix) {
+				w.sink(ev)
+			}
+		}
+		return
+	}
+	// The watchers concerned, called in the order they began, as if every
+	// watcher were asked.
+	var targets []*watcher
+	if !s.publishing { // a sink that writes publishes within this publish
+		targets = s.targets[:0]
+	}
 	for _, w := range s.watchers {
 		if strings.HasPrefix(ev.KV.Key, w.prefix) {
-			w.sink(ev)
+			targets = append(targets, w)
 		}
 	}
+	indexed := false
+	for _, ix := range s.indexes { // gathered, then sorted: the order does not matter
+		if ix.count == 0 {
+			continue
+		}
+		v, ok := ix.of(ev.KV.Value)
+		if ok {
+			targets = ix.add(targets, v, ev.KV.Key)
+			indexed = true
+		}
+		if ev.Prev != nil {
+			if pv, pok := ix.of(ev.Prev.Value); pok && (!ok || pv != v) {
+				targets = ix.add(targets, pv, ev.KV.Key)
+				indexed = true
+			}
+		}
+	}
+	if indexed {
+		slices.SortFunc(targets, func(a, b *watcher) int { return a.id - b.id })
+	}
+	outer := !s.publishing
+	s.publishing = true
+	for _, w := range targets {
+		w.sink(ev)
+	}
+	if outer {
+		s.publishing = false
+		clear(targets)
+		s.targets = targets[:0]
+	}
+}
+
+func (ix *index) add(targets []*watcher, value, key string) []*watcher {
+	for _, w := range ix.watchers[value] {
+		if strings.HasPrefix(key, w.prefix) {
+			targets = append(targets, w)
+		}
+	}
+	return targets
+}
+
+// AddIndex names a way to read one value from an object, for
+// WatchIndexed; of reports false for an object it does not apply to.
+func (s *Store) AddIndex(name string, of func(api.Object) (string, bool)) {
+	if s.indexes == nil {
+		s.indexes = map[string]*index{}
+	}
+	s.indexes[name] = &index{of: of, watchers: map[string][]*watcher{}}
+}
+
+// WatchIndexed is Watch for a watcher that only cares about objects whose
+// value in the named index (see AddIndex) is value, before or after a
+// change: the other changes are not sent to it. The order in which
+// watchers are called for a change is the order in which they began,
+// indexed or not.
+func (s *Store) WatchIndexed(prefix string, from int64, name, value string, sink func(Event)) (cancel func(), err error) {
+	ix, ok := s.indexes[name]
+	if !ok {
+		return nil, fmt.Errorf("no index %q", name)
+	}
+	w, err := s.watch(prefix, from, sink)
+	if err != nil {
+		return nil, err
+	}
+	w.index, w.value = ix, value
+	ix.watchers[value] = append(ix.watchers[value], w)
+	ix.count++
+	return func() { s.removeWatcher(w) }, nil
 }
 
 // Watch calls sink, synchronously and in revision order, for every change
@@ -208,6 +306,17 @@ func (s *Store) publish(ev Event) {
 // each new one as it is committed. It fails with ErrCompacted when from is
 // older than the compacted revision.
 func (s *Store) Watch(prefix string, from int64, sink func(Event)) (cancel func(), err error) {
+	w, err := s.watch(prefix, from, sink)
+	if err != nil {
+		return nil, err
+	}
+	s.watchers = append(s.watchers, w)
+	return func() { s.removeWatcher(w) }, nil
+}
+
+// watch replays the history after from to sink and returns the watcher
+// that is to receive what follows.
+func (s *Store) watch(prefix string, from int64, sink func(Event)) (*watcher, error) {
 	if from < s.compacted {
 		return nil, fmt.Errorf("%w: %d < %d", ErrCompacted, from, s.compacted)
 	}
@@ -221,22 +330,38 @@ func (s *Store) Watch(prefix string, from int64, sink func(Event)) (cancel func(
 		}
 	}
 	s.nextID++
-	w := &watcher{id: s.nextID, prefix: prefix, sink: sink}
-	s.watchers = append(s.watchers, w)
-	return func() { s.removeWatcher(w.id) }, nil
+	return &watcher{id: s.nextID, prefix: prefix, sink: sink}, nil
 }
 
-func (s *Store) removeWatcher(id int) {
-	for i, w := range s.watchers {
-		if w.id == id {
-			s.watchers = append(s.watchers[:i], s.watchers[i+1:]...)
-			return
+func (s *Store) removeWatcher(w *watcher) {
+	list := &s.watchers
+	if w.index != nil {
+		list = &[]*watcher{}
+		*list = w.index.watchers[w.value]
+	}
+	i := slices.Index(*list, w)
+	if i < 0 {
+		return
+	}
+	*list = slices.Delete(*list, i, i+1)
+	if w.index != nil {
+		w.index.count--
+		if len(*list) == 0 {
+			delete(w.index.watchers, w.value)
+		} else {
+			w.index.watchers[w.value] = *list
 		}
 	}
 }
 
 // Watchers returns the number of open watches.
-func (s *Store) Watchers() int { return len(s.watchers) }
+func (s *Store) Watchers() int {
+	n := len(s.watchers)
+	for _, ix := range s.indexes {
+		n += ix.count
+	}
+	return n
+}
 
 // Compact forgets the history at and before rev. Watches from an older
 // revision fail afterwards.

@@ -83,7 +83,10 @@ func TestWatchIndexedOverSeeds(t *testing.T) {
 					both(func(s *Store) error { _, err := s.Delete(key, 0); return err })
 				case k < 8:
 					cm := &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "c", Namespace: "default"}}
-					both(func(s *Store) error { _, err := s.Update("/registry/configmaps/default/c", api.Clone(cm), 0); return err })
+					both(func(s *Store) error {
+						_, err := s.Update("/registry/configmaps/default/c", api.Clone(cm), 0)
+						return err
+					})
 				case k < 9:
 					watch(step)
 				case len(cancels) > 0:

@@ -63,7 +63,7 @@ type Store struct {
 	data       map[string]*KV
 	keys       *btree.BTreeG[string] // the keys in order, for prefix ranges
 	history    []Event
-	watchers   []*watcher // those without an index, in the order they began
+	watchers   map[string][]*watcher // those without an index by the bucket of their prefix, each in the order they began
 	indexes    map[string]*index
 	nextID     int
 	targets    []*watcher // publish's scratch
@@ -212,43 +212,41 @@ func (s *Store) removeKey(key string) { s.keys.Delete(key) }
 
 func (s *Store) publish(ev Event) {
 	s.history = append(s.history, ev)
-	if len(s.indexes) == 0 {
-		for _, w := range s.watchers {
-			if strings.HasPrefix(ev.KV.Key, w.prefix) {
-				w.sink(ev)
-			}
-		}
-		return
-	}
 	// The watchers concerned, called in the order they began, as if every
 	// watcher were asked.
 	var targets []*watcher
 	if !s.publishing { // a sink that writes publishes within this publish
 		targets = s.targets[:0]
 	}
-	for _, w := range s.watchers {
-		if strings.HasPrefix(ev.KV.Key, w.prefix) {
-			targets = append(targets, w)
+	key := ev.KV.Key
+	// Each list is in the order its watchers began; when more than one
+	// contributes, the whole is sorted.
+	sources := 0
+	add := func(ws []*watcher) {
+		n := len(targets)
+		if targets = appendWatching(targets, ws, key); len(targets) > n {
+			sources++
 		}
 	}
-	indexed := false
+	add(s.watchers[""])
+	if b := bucket(key); b != "" {
+		add(s.watchers[b])
+	}
 	for _, ix := range s.indexes { // gathered, then sorted: the order does not matter
 		if ix.count == 0 {
 			continue
 		}
 		v, ok := ix.of(ev.KV.Value)
 		if ok {
-			targets = ix.add(targets, v, ev.KV.Key)
-			indexed = true
+			add(ix.watchers[v])
 		}
 		if ev.Prev != nil {
 			if pv, pok := ix.of(ev.Prev.Value); pok && (!ok || pv != v) {
-				targets = ix.add(targets, pv, ev.KV.Key)
-				indexed = true
+				add(ix.watchers[pv])
 			}
 		}
 	}
-	if indexed {
+	if sources > 1 {
 		slices.SortFunc(targets, func(a, b *watcher) int { return a.id - b.id })
 	}
 	outer := !s.publishing
@@ -263,8 +261,24 @@ func (s *Store) publish(ev Event) {
 	}
 }
 
-func (ix *index) add(targets []*watcher, value, key string) []*watcher {
-	for _, w := range ix.watchers[value] {
+// bucket is the part of a key or a watch's prefix up to the third slash,
+// "/registry/pods/": a watch's prefix that has one only matches keys in
+// the same bucket. A shorter prefix has none ("").
+func bucket(prefix string) string {
+	slashes := 0
+	for i := 0; i < len(prefix); i++ {
+		if prefix[i] == '/' {
+			if slashes++; slashes == 3 {
+				return prefix[:i+1]
+			}
+		}
+	}
+	return ""
+}
+
+// appendWatching appends the watchers of ws whose prefix the key has.
+func appendWatching(targets, ws []*watcher, key string) []*watcher {
+	for _, w := range ws {
 		if strings.HasPrefix(key, w.prefix) {
 			targets = append(targets, w)
 		}
@@ -310,7 +324,11 @@ func (s *Store) Watch(prefix string, from int64, sink func(Event)) (cancel func(
 	if err != nil {
 		return nil, err
 	}
-	s.watchers = append(s.watchers, w)
+	if s.watchers == nil {
+		s.watchers = map[string][]*watcher{}
+	}
+	b := bucket(prefix)
+	s.watchers[b] = append(s.watchers[b], w)
 	return func() { s.removeWatcher(w) }, nil
 }
 
@@ -334,29 +352,31 @@ func (s *Store) watch(prefix string, from int64, sink func(Event)) (*watcher, er
 }
 
 func (s *Store) removeWatcher(w *watcher) {
-	list := &s.watchers
+	lists, value := s.watchers, bucket(w.prefix)
 	if w.index != nil {
-		list = &[]*watcher{}
-		*list = w.index.watchers[w.value]
+		lists, value = w.index.watchers, w.value
 	}
-	i := slices.Index(*list, w)
+	list := lists[value]
+	i := slices.Index(list, w)
 	if i < 0 {
 		return
 	}
-	*list = slices.Delete(*list, i, i+1)
+	if list = slices.Delete(list, i, i+1); len(list) == 0 {
+		delete(lists, value)
+	} else {
+		lists[value] = list
+	}
 	if w.index != nil {
 		w.index.count--
-		if len(*list) == 0 {
-			delete(w.index.watchers, w.value)
-		} else {
-			w.index.watchers[w.value] = *list
-		}
 	}
 }
 
 // Watchers returns the number of open watches.
 func (s *Store) Watchers() int {
-	n := len(s.watchers)
+	n := 0
+	for _, ws := range s.watchers {
+		n += len(ws)
+	}
 	for _, ix := range s.indexes {
 		n += ix.count
 	}

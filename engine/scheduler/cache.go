@@ -25,6 +25,8 @@ type cache struct {
 	counters map[string]*matchCounter // by counterKey
 	uses     uint64                   // counter reads so far
 	exact    bool                     // count pod by pod, without counters (tests compare)
+
+	selectorMemos map[string]int // a nodeSelector's labels -> its slot in the nodes' memos
 }
 
 type podState struct {

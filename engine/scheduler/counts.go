@@ -195,3 +195,33 @@ func (c *cache) nodesChanged() {
 		m.domains = nil
 	}
 }
+
+// maxSelectorMemos bounds the node selectors whose verdicts the nodes
+// remember; when a new one would pass it, every memo starts again.
+const maxSelectorMemos = 32
+
+// selectorMemo returns the slot, plus 1, in which the nodes remember
+// whether they have the labels: the exact labels, in any order, get the
+// same slot.
+func (c *cache) selectorMemo(labels map[string]string) int {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(labels[k])
+		b.WriteByte(0)
+	}
+	key := b.String()
+	if slot, ok := c.selectorMemos[key]; ok {
+		return slot + 1
+	}
+	if c.selectorMemos == nil || len(c.selectorMemos) >= maxSelectorMemos {
+		c.selectorMemos = map[string]int{}
+		for _, n := range c.nodes { // each node on its own: the order does not matter
+			n.selMatch = nil
+		}
+	}
+	slot := len(c.selectorMemos)
+	c.selectorMemos[key] = slot
+	return slot + 1
+}

@@ -243,3 +243,29 @@ func (w *countsWorld) compare() {
 		}
 	}
 }
+
+// NodeAffinity's verdict on a nodeSelector is remembered on each node,
+// forgotten when the node changes, and the memo slots start again when
+// there are too many selectors.
+func TestNodeSelectorMemo(t *testing.T) {
+	h := env(nodeInfoFor(node("a", "4", "8Gi", label("disk", "ssd"))), nodeInfoFor(node("b", "4", "8Gi")))
+	fits := func(sel ...string) []string {
+		var out []string
+		for _, n := range []string{"a", "b"} {
+			if verdict(t, h, pod("p", withNodeSelector(sel...)), "NodeAffinity", n).IsSuccess() {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{"a"}, fits("disk", "ssd"))
+	require.Equal(t, []string{"a"}, fits("disk", "ssd"), "remembered")
+	h.cache.addNode(node("b", "4", "8Gi", label("disk", "ssd")))
+	h.cache.addNode(node("a", "4", "8Gi"))
+	require.Equal(t, []string{"b"}, fits("disk", "ssd"), "forgotten when the nodes changed")
+	for i := range maxSelectorMemos + 3 {
+		require.Empty(t, fits("disk", fmt.Sprint(i)))
+		require.Equal(t, []string{"b"}, fits("disk", "ssd"))
+	}
+	require.LessOrEqual(t, len(h.cache.selectorMemos), maxSelectorMemos)
+}

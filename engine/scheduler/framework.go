@@ -162,7 +162,7 @@ type profile struct {
 func newProfile(h *handle) *profile {
 	vb := &volumeBinding{h: h}
 	all := []plugin{
-		schedulingGates{}, nodeUnschedulable{}, nodeName{}, taintToleration{}, nodeAffinity{},
+		schedulingGates{}, nodeUnschedulable{}, nodeName{}, taintToleration{}, nodeAffinity{h: h},
 		nodePorts{}, &nodeResourcesFit{h: h}, volumeRestrictions{h: h}, vb,
 		&podTopologySpread{h: h}, &interPodAffinity{h: h},
 		balancedAllocation{}, &imageLocality{h: h},

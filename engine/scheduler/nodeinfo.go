@@ -20,6 +20,16 @@ type nodeInfo struct {
 	images      map[string]*imageSummary
 
 	live bool // the cache's own, not a copy: its counters count its pods
+
+	// The node's hostname and zone labels, read for every node of a
+	// cycle: kept here, next to the rest, rather than looked up in the
+	// node's labels each time.
+	hostname, zone       string
+	hasHostname, hasZone bool
+
+	// selMatch remembers whether the node has the labels of the cache's
+	// memoized node selectors: 1 yes, 2 no, 0 not asked yet.
+	selMatch []uint8
 }
 
 // imageSummary is an image's size and on how many nodes it is, shared by
@@ -33,8 +43,23 @@ func newNodeInfo() *nodeInfo { return &nodeInfo{} }
 
 func (n *nodeInfo) name() string { return n.node.Name }
 
+// label is the node's label: n.node.Labels[key].
+func (n *nodeInfo) label(key string) (string, bool) {
+	switch key {
+	case labelHostname:
+		return n.hostname, n.hasHostname
+	case labelZone:
+		return n.zone, n.hasZone
+	}
+	v, ok := n.node.Labels[key]
+	return v, ok
+}
+
 func (n *nodeInfo) setNode(node *api.Node) {
 	n.node = node
+	n.selMatch = nil
+	n.hostname, n.hasHostname = node.Labels[labelHostname]
+	n.zone, n.hasZone = node.Labels[labelZone]
 	n.allocatable = fromList(node.Status.Allocatable)
 }
 

@@ -169,7 +169,7 @@ func defaultNormalize(scores []int64, reverse bool) {
 	}
 }
 
-type nodeAffinity struct{}
+type nodeAffinity struct{ h *handle }
 
 func (nodeAffinity) Name() string { return "NodeAffinity" }
 
@@ -179,6 +179,7 @@ type nodeSelector struct {
 	labels map[string]string
 	terms  []api.NodeSelectorTerm
 	any    bool // there are required terms (none of which may match)
+	memo   int  // for a selector of labels only, its slot in the nodes' memos, plus 1
 }
 
 func requiredNodeAffinity(p *api.Pod) nodeSelector {
@@ -187,6 +188,25 @@ func requiredNodeAffinity(p *api.Pod) nodeSelector {
 		ns.terms, ns.any = a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms, true
 	}
 	return ns
+}
+
+// matchesInfo is matches, remembered on the node for a selector of labels
+// only: every pod of a Deployment asks the same of hundreds of nodes.
+func (ns nodeSelector) matchesInfo(n *nodeInfo) bool {
+	if ns.memo == 0 {
+		return ns.matches(n.node)
+	}
+	i := ns.memo - 1
+	if i >= len(n.selMatch) {
+		n.selMatch = append(n.selMatch, make([]uint8, i+1-len(n.selMatch))...)
+	}
+	if n.selMatch[i] == 0 {
+		n.selMatch[i] = 2
+		if ns.matches(n.node) {
+			n.selMatch[i] = 1
+		}
+	}
+	return n.selMatch[i] == 1
 }
 
 func (ns nodeSelector) matches(n *api.Node) bool {
@@ -198,10 +218,13 @@ func (ns nodeSelector) matches(n *api.Node) bool {
 	return !ns.any || matchesSomeTerm(ns.terms, n)
 }
 
-func (nodeAffinity) PreFilter(s *cycleState, p *api.Pod) (*preFilterResult, *Status) {
+func (pl nodeAffinity) PreFilter(s *cycleState, p *api.Pod) (*preFilterResult, *Status) {
 	s.required = requiredNodeAffinity(p)
 	if len(s.required.labels) == 0 && !s.required.any {
 		return nil, newStatus(Skip)
+	}
+	if !s.required.any && pl.h != nil {
+		s.required.memo = pl.h.cache.selectorMemo(s.required.labels)
 	}
 	return nodeNamesOfTerms(s.required.terms)
 }
@@ -249,7 +272,7 @@ func termNodeNames(t api.NodeSelectorTerm) map[string]bool {
 }
 
 func (nodeAffinity) Filter(s *cycleState, _ *api.Pod, n *nodeInfo) *Status {
-	if s.required.matches(n.node) {
+	if s.required.matchesInfo(n) {
 		return nil
 	}
 	return newStatus(UnschedulableAndUnresolvable, "node(s) didn't match Pod's node affinity/selector")

@@ -216,7 +216,7 @@ func (st *spreadState) countNode(counters []*matchCounter, p *api.Pod, n *nodeIn
 		if !cs[i].includes(p, n.node, st.required) || st.laterIncluded(p, n, i) {
 			continue
 		}
-		v := n.node.Labels[cs[i].key]
+		v, _ := n.label(cs[i].key)
 		num := counters[i].on(n, cs[i].selector, p.Namespace)
 		for j := range cs {
 			if cs[j].key == cs[i].key {
@@ -262,7 +262,7 @@ func (st *spreadState) updateWithPod(changed, p *api.Pod, n *api.Node, delta int
 func (pl *podTopologySpread) Filter(s *cycleState, p *api.Pod, n *nodeInfo) *Status {
 	st := s.spread
 	for i, c := range st.constraints {
-		v, ok := n.node.Labels[c.key]
+		v, ok := n.label(c.key)
 		if !ok {
 			return newStatus(UnschedulableAndUnresolvable, errSpreadNoLabel)
 		}

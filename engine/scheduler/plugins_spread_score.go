@@ -102,7 +102,7 @@ func (st *spreadScoreState) initDomains(filtered []*nodeInfo, requireAll bool) {
 			if c.key == labelHostname {
 				continue
 			}
-			v := n.node.Labels[c.key]
+			v, _ := n.label(c.key)
 			if _, ok := st.counts[i][v]; !ok {
 				st.counts[i][v] = 0
 				sizes[i]++
@@ -128,7 +128,7 @@ func (pl *podTopologySpread) Score(s *cycleState, p *api.Pod, n *nodeInfo) int64
 	}
 	var score float64
 	for i, c := range st.constraints {
-		v, ok := n.node.Labels[c.key]
+		v, ok := n.label(c.key)
 		if !ok {
 			continue
 		}

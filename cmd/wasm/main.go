@@ -83,7 +83,7 @@ func start(host js.Value) error {
 	if err := o.follow(host, s); err != nil {
 		return err
 	}
-	pg := page.New(page.Config{Session: s, Pacer: pacer, Home: store.home, HomeDir: "root"})
+	pg := page.New(page.Config{Session: s, Pacer: pacer, Home: s.FS(), HomeDir: "root"})
 	b := &bridge{host: host, s: s, page: pg, running: map[int]context.CancelFunc{}, terms: map[int]*session.Terminal{}, calls: make(chan string, 256)}
 	go b.serve()
 	go run(host, pacer, pg)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hack-pad/go-indexeddb/idb"
 	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/indexeddb"
 	"github.com/hack-pad/hackpadfs/mem"
@@ -48,7 +49,12 @@ func openStorage() *storage {
 func openDB(name string) (hackpadfs.FS, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return indexeddb.NewFS(ctx, name, indexeddb.Options{})
+	// Relaxed durability: a transaction counts as committed once the
+	// browser has handed it to the operating system, without waiting for
+	// the disk. It survives a reload, a closed tab and a crashed browser;
+	// a power cut may lose the last moments, as with any desktop program.
+	// Strict durability made every command wait for the disk.
+	return indexeddb.NewFS(ctx, name, indexeddb.Options{TransactionDurability: idb.DurabilityRelaxed})
 }
 
 func memFS() hackpadfs.FS {

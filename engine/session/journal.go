@@ -70,8 +70,8 @@ type journal struct {
 // since the last line. The caller holds the lock.
 func (s *Session) record(line string) {
 	e := Entry{At: s.cluster.Now(), Line: line}
-	if s.journal.home != "" && s.shell.FS() != nil {
-		now := readHome(s.shell.FS(), s.journal.home)
+	if s.journal.home != "" && s.home != nil && s.home.take() {
+		now := readHome(s.home, s.journal.home)
 		e.Files = diffFiles(s.journal.files, now)
 		s.journal.files = now
 	}
@@ -106,8 +106,9 @@ func (s *Session) ResetJournal() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.journal.entries = nil
-	if s.journal.home != "" && s.shell.FS() != nil {
-		s.journal.files = readHome(s.shell.FS(), s.journal.home)
+	if s.journal.home != "" && s.home != nil {
+		s.home.take()
+		s.journal.files = readHome(s.home, s.journal.home)
 		s.journal.base = s.journal.files
 	}
 	s.journal.dirty = true

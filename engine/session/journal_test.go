@@ -27,8 +27,8 @@ func TestJournal(t *testing.T) {
 	start := s.Cluster().Now()
 	run(t, s, "echo a > a.txt")
 	run(t, s, "sleep 30")
-	require.NoError(t, hackpadfs.WriteFullFile(fsys, "root/web.yaml", []byte("kind: Pod\n"), 0o644))
-	require.NoError(t, hackpadfs.Remove(fsys, "root/a.txt"))
+	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte("kind: Pod\n"), 0o644), "as the editor writes")
+	require.NoError(t, hackpadfs.Remove(s.FS(), "root/a.txt"))
 	require.Equal(t, -1, s.Exec(context.Background(), "cat <<EOF > b.txt", io.Discard, io.Discard))
 	run(t, s, "EOF")
 

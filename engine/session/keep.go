@@ -41,9 +41,13 @@ type keptJournal struct {
 }
 
 // save makes the cluster and the journal durable. The caller holds the
-// lock.
+// lock. The journal goes first: a tab closed between the two writes leaves a
+// journal whose last lines ran after the saved cluster, which a restore
+// drops (resumeJournal), never a cluster changed by lines the journal
+// does not hold.
 func (s *Session) save() error {
-	return errors.Join(s.cluster.Flush(), s.keepJournal())
+	err := s.keepJournal()
+	return errors.Join(err, s.cluster.Flush())
 }
 
 // keepJournal writes the journal beside the store when it changed since
@@ -100,6 +104,9 @@ func (s *Session) resumeJournal() {
 	}
 	s.journal.entries = append(entries, Entry{At: saved, Restart: &Restart{Revision: rep.Revision, Start: s.cfg.Cluster.Start}})
 	s.journal.dirty = true
+	if s.home != nil {
+		s.home.touch() // the next line notes how the files differ from the journal's
+	}
 }
 
 func (s *Session) readJournal() (*keptJournal, error) {

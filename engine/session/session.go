@@ -21,7 +21,7 @@ import (
 // Config configures a session.
 type Config struct {
 	Cluster cluster.Config
-	FS      hackpadfs.FS // the shell's files
+	FS      hackpadfs.FS // the shell's files; once New returns, write them through Session.FS
 	Dir     string       // the shell's working directory
 	Env     []string     // the shell's environment
 	// Home is the home directory in FS ("root"): the journal carries the
@@ -44,6 +44,7 @@ type Session struct {
 	start   time.Time
 	journal journal
 	sharer  shell.Sharer
+	home    *changeFS // the shell's file system (nil without one)
 }
 
 // waiter decides how the cluster runs while a command waits.
@@ -64,10 +65,15 @@ func New(cfg Config) (*Session, error) {
 		s.start = cluster.DefaultStart
 	}
 	s.waiter = &jumpWaiter{s: s}
+	var fsys hackpadfs.FS
+	if cfg.FS != nil {
+		s.home = newChangeFS(cfg.FS)
+		fsys = s.home
+	}
 	sh, err := shell.New(shell.Config{
 		Client:  c.Client("kubectl"),
 		Host:    host{s},
-		FS:      cfg.FS,
+		FS:      fsys,
 		Dir:     cfg.Dir,
 		Env:     cfg.Env,
 		Lock:    s.mu.Lock,
@@ -82,8 +88,9 @@ func New(cfg Config) (*Session, error) {
 	}
 	s.shell = sh
 	ensureHosts(cfg.FS)
-	if cfg.Home != "" && cfg.FS != nil {
-		s.journal.files = readHome(cfg.FS, cfg.Home)
+	if cfg.Home != "" && s.home != nil {
+		s.home.take()
+		s.journal.files = readHome(s.home, cfg.Home)
 		s.journal.base = s.journal.files
 	}
 	s.journal.keep, s.journal.dirty = cfg.Cluster.Data != nil, true
@@ -94,6 +101,16 @@ func New(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// FS returns the shell's file system, or nil. Whatever writes into the
+// home directory (the page's editor) goes through it, so that the journal
+// sees the change.
+func (s *Session) FS() hackpadfs.FS {
+	if s.home == nil {
+		return nil
+	}
+	return s.home
 }
 
 // Cluster returns the session's cluster. Use it under Lock.
@@ -117,13 +134,12 @@ func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Write
 }
 
 func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer) int {
+	// The line is noted in the journal now and written with the cluster:
+	// at the end, or at the first step the pacer takes while it waits, so
+	// the journal on disk holds it before anything it did is saved.
 	s.mu.Lock()
 	s.record(line)
-	err := s.keepJournal()
 	s.mu.Unlock()
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
-	}
 	code := s.shell.RunTerminal(ctx, line, term, stdout, stderr)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -157,7 +157,7 @@ func (s *Session) afterJump() {
 	if p, ok := s.waiter.(*Pacer); ok {
 		p.wake()
 	}
-	_ = s.cluster.Flush()
+	_ = s.save()
 }
 
 // watchChanges starts noting the cluster's changes, once, for Skip.

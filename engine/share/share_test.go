@@ -78,7 +78,7 @@ func TestReplayReproduces(t *testing.T) {
 	s, err := session.New(cfg)
 	require.NoError(t, err)
 	defer s.Close()
-	require.NoError(t, hackpadfs.WriteFullFile(cfg.FS, "root/web.yaml", []byte(manifest), 0o644))
+	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
 	for _, line := range []string{
 		"kubectl apply -f web.yaml",
 		"sleep 7",
@@ -130,7 +130,7 @@ func TestReplayOfAPacedSession(t *testing.T) {
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
 	tick := func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
 	p := s.Pace(now, 1)
-	require.NoError(t, hackpadfs.WriteFullFile(cfg.FS, "root/web.yaml", []byte(manifest), 0o644))
+	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
 	lines := []string{"kubectl apply -f web.yaml", "kubectl scale deployment web --replicas=4", "kubectl create configmap c --from-literal=a=b", "kubectl delete pod -l app=web --wait=false"}
 	for i, line := range lines {
 		for range 3 + i*7 {
@@ -280,7 +280,7 @@ func TestShareAfterReload(t *testing.T) {
 	s, err := session.New(cfg)
 	require.NoError(t, err)
 	p := s.Pace(now, 1)
-	require.NoError(t, hackpadfs.WriteFullFile(cfg.FS, "root/web.yaml", []byte(manifest), 0o644))
+	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
 	tick(p, 3, 400*time.Millisecond)
 	require.Equal(t, 0, s.Exec(context.Background(), "kubectl apply -f web.yaml", io.Discard, io.Discard))
 	tick(p, 20, 500*time.Millisecond)
@@ -309,7 +309,7 @@ func TestShareAfterReload(t *testing.T) {
 	defer s2.Close()
 	assert.True(t, s2.Cluster().Restored().Restored)
 	p2 := s2.Pace(now, 1)
-	require.NoError(t, hackpadfs.WriteFullFile(home, "root/note.txt", []byte("after the reload\n"), 0o644))
+	require.NoError(t, hackpadfs.WriteFullFile(s2.FS(), "root/note.txt", []byte("after the reload\n"), 0o644))
 	tick(p2, 4, 250*time.Millisecond)
 	for _, line := range []string{"kubectl scale deployment web --replicas=4", "kubectl run after --image=busybox -- sleep 3600", "cat note.txt"} {
 		require.Equal(t, 0, s2.Exec(context.Background(), line, io.Discard, io.Discard), line)

@@ -28,8 +28,12 @@ func TestClusterView(t *testing.T) {
 
 	t.Run("architecture", func(t *testing.T) {
 		tab("arch")
+		// Redraws patch the view in place: the nodes' boxes stay the same
+		// elements while pods come (morph).
+		eval[bool](t, ctx, `(document.querySelectorAll('.node').forEach(n => n.kept = true), true)`)
 		require.Equal(t, 0, run(t, ctx, "kubectl create deployment web --image=registry.k8s.io/pause --replicas=2").ExitCode)
 		until(t, ctx, "two Running web pods on nodes", `document.querySelectorAll('.node .pod[data-name^="web-"][data-status="Running"]').length === 2`)
+		assert.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll('.node')).every(n => n.kept)`), "the node boxes were drawn anew")
 		path := text(".path li")
 		assert.Contains(t, path, "kubectl → kube-apiserver → etcd: create deployments.apps default/web")
 		assert.Contains(t, path, "kube-controller-manager → kube-apiserver → etcd: create replicasets.apps default/web-")

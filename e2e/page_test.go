@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -301,4 +302,57 @@ func TestPageMeasures(t *testing.T) {
 	t.Logf("measures: %s", b)
 	require.NoError(t, os.MkdirAll(filepath.Join(repoRoot(), "build", "e2e"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(repoRoot(), "build", "e2e", "measures.json"), b, 0o644))
+}
+
+// TestPageAtScale measures the page with 1,000 pods: `kubectl get pods`
+// over them as typed into the terminal (the engine lists and prints the
+// table, the worker posts it, xterm.js takes it in), issue 7's figure,
+// beside `true`, the cost of any command line. It takes minutes on a
+// slow machine, so it runs only for `make bench` (KUBEPLAY_PAGE_SCALE=1);
+// it writes build/e2e/scale.json.
+func TestPageAtScale(t *testing.T) {
+	need(t, os.Getenv("KUBEPLAY_PAGE_SCALE") != "", "KUBEPLAY_PAGE_SCALE is not set (make bench sets it)")
+	ctx, _ := openPage(t)
+	// times runs a line n+1 times, as typed, and returns the last n
+	// durations (the first warms up), sorted.
+	times := func(line string, n, minLines int) []float64 {
+		tt := eval[[]float64](t, ctx, fmt.Sprintf(`(async () => {
+			const times = [];
+			for (let i = 0; i <= %d; i++) {
+				const start = performance.now();
+				const r = await window.kubeplay.exec(%s);
+				if (r.exitCode !== 0 || r.output.split('\n').length < %d) throw new Error(r.output.slice(0, 200));
+				times.push(performance.now() - start);
+			}
+			return times.slice(1);
+		})()`, n, quoteJS(line), minLines))
+		sort.Float64s(tt)
+		return tt
+	}
+	start := time.Now()
+	for _, line := range []string{
+		"kubeplay node add --fake --count 10",
+		"kubectl create deployment many --image=registry.k8s.io/pause --replicas=0",
+		`kubectl patch deployment many -p '{"spec":{"template":{"spec":{"tolerations":[{"key":"kwok.x-k8s.io/node","operator":"Exists","effect":"NoSchedule"}]}}}}'`,
+		"kubeplay speed max",
+		"kubectl scale deployment many --replicas=1000",
+		"kubectl rollout status deployment many --timeout=30m",
+		"kubeplay speed 1",
+	} {
+		r := run(t, ctx, line)
+		require.Zero(t, r.ExitCode, "%s: %s", line, r.Output)
+	}
+	available := time.Since(start)
+	empty := times("true", 10, 1)
+	pods := times("kubectl get pods", 10, 1001)
+	m := map[string]any{
+		"available_1000_fake_ms": available.Seconds() * 1000,
+		"true_p50_ms":            empty[len(empty)/2],
+		"get_pods_1000_p50_ms":   pods[len(pods)/2],
+		"get_pods_1000_max_ms":   pods[len(pods)-1],
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	t.Logf("measures: %s", b)
+	require.NoError(t, os.MkdirAll(filepath.Join(repoRoot(), "build", "e2e"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(repoRoot(), "build", "e2e", "scale.json"), b, 0o644))
 }

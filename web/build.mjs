@@ -112,8 +112,10 @@ async function compress(file) {
     [zlib.constants.BROTLI_PARAM_MODE]: ext === '.wasm' ? zlib.constants.BROTLI_MODE_GENERIC : zlib.constants.BROTLI_MODE_TEXT,
   };
   if (buf.length > 4 << 20) params[zlib.constants.BROTLI_PARAM_LGWIN] = 24;
+  // KUBEPLAY_NO_BROTLI=1 skips brotli (minutes for a changed engine) in
+  // a build made only to try a change; the server then sends gzip.
   const [br, gz] = await Promise.all([
-    cached(buf, '.br', () => promisify(zlib.brotliCompress)(buf, { params })),
+    process.env.KUBEPLAY_NO_BROTLI ? buf : cached(buf, '.br', () => promisify(zlib.brotliCompress)(buf, { params })),
     cached(buf, '.gz', () => promisify(zlib.gzip)(buf, { level: 9, memLevel: 9 })),
   ]);
   const result = { file, raw: buf.length, br: null, gz: null };

@@ -400,9 +400,9 @@ func queryEscape(s string) string {
 
 // pageMeasures runs e2e's TestPageMeasures and reads what it wrote.
 func pageMeasures(root string) ([]row, error) {
-	cmd := exec.Command("go", "test", "./e2e", "-run", "^TestPageMeasures$", "-count=1", "-timeout", "20m")
+	cmd := exec.Command("go", "test", "./e2e", "-run", "^TestPage(Measures|AtScale)$", "-count=1", "-timeout", "30m")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "KUBEPLAY_E2E=1")
+	cmd.Env = append(os.Environ(), "KUBEPLAY_E2E=1", "KUBEPLAY_PAGE_SCALE=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("%v\n%s", err, out)
 	}
@@ -421,8 +421,25 @@ func pageMeasures(root string) ([]row, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
 	}
+	data, err = os.ReadFile(filepath.Join(root, "build", "e2e", "scale.json"))
+	if err != nil {
+		return nil, err
+	}
+	var sc struct {
+		Available float64 `json:"available_1000_fake_ms"`
+		True      float64 `json:"true_p50_ms"`
+		GetPods   float64 `json:"get_pods_1000_p50_ms"`
+		GetMax    float64 `json:"get_pods_1000_max_ms"`
+	}
+	if err := json.Unmarshal(data, &sc); err != nil {
+		return nil, err
+	}
 	ms := func(v float64) float64 { return v * 1e6 }
 	return []row{
+		{name: "page: 1,000 pause pods on 10 fake nodes, typed commands to Available", browser: ms(sc.Available), unit: "ns/op", hasB: true},
+		{name: "page: `kubectl get pods` over 1,000 pods, typed, to the next prompt (p50)", browser: ms(sc.GetPods), unit: "ns/op", target: "under 30 ms (issue 7)", limit: ms(30), hasB: true},
+		{name: "page: the same, slowest of 10", browser: ms(sc.GetMax), unit: "ns/op", hasB: true},
+		{name: "page: `true` beside 1,000 pods, to the next prompt (p50)", browser: ms(sc.True), unit: "ns/op", hasB: true},
 		{name: "page: navigation to a usable terminal, three Ready nodes, cold", browser: ms(m.Cold), unit: "ns/op", target: "", hasB: true},
 		{name: "page: the same, cached", browser: ms(m.Cached), unit: "ns/op", hasB: true},
 		{name: "page: frame time p50, 300 pods start, roll, scale down", browser: ms(m.P50), unit: "ns/op", hasB: true},

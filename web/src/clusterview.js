@@ -17,7 +17,7 @@
 // status is a word and a symbol, not only a colour.
 
 import { ObjectStore } from './bridge.js';
-import { h, keepFocus } from './dom.js';
+import { h, keepFocus, morph } from './dom.js';
 import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring, Timeline, usageText } from './model.js';
 import { Inspector } from './inspector.js';
 
@@ -333,7 +333,14 @@ export class ClusterView {
     this.updateSummary();
     keepFocus(this.body, () => {
       const el = this[`draw_${this.view}`]();
-      if (this.body.firstChild !== el) this.body.replaceChildren(el);
+      el.dataset.view = this.view;
+      const have = this.body.firstChild;
+      // The same view again is patched in place (morph): with a thousand
+      // pods, rebuilding it made the browser restyle and lay out the
+      // whole view at every batch, which left the page no time for the
+      // terminal. The stream views keep their own root (stream).
+      if (have !== el && have?.dataset?.view === this.view && !this.streams?.[this.view]) morph(have, el);
+      else if (have !== el) this.body.replaceChildren(el);
     });
     this.flash();
   }
@@ -526,9 +533,8 @@ export class ClusterView {
     if (!s) {
       s = this.streams[which] = { root: h('div', { class: 'stream-view' }, bar()), list: null };
     }
-    if (s.list) s.list.replaceWith(list);
-    else s.root.append(list);
-    s.list = list;
+    if (s.list) s.list = morph(s.list, list);
+    else s.root.append((s.list = list));
     return s.root;
   }
 

@@ -2,13 +2,18 @@
 // Strings become text nodes, never HTML: names, labels, events and logs
 // from the cluster go through here as text.
 
+const LISTENERS = Symbol('listeners');
+
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(props ?? {})) {
     if (v == null || v === false) continue;
     if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k.startsWith('on') && typeof v === 'function') {
+      el.addEventListener(k.slice(2), v);
+      (el[LISTENERS] ??= {})[k.slice(2)] = v; // for morph
+    }
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children.flat(Infinity)) {
@@ -28,4 +33,44 @@ export function keepFocus(root, draw) {
   const key = root.contains(active) ? active?.dataset?.key : null;
   draw();
   if (key) root.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
+}
+
+/**
+ * morph makes the element old look like next (a fresh tree from h) by
+ * changing old in place: attributes, listeners, text and children, matched
+ * by position and tag. What did not change stays as it is, so the browser
+ * restyles and lays out only what changed, and focus, selection and
+ * scroll positions survive a redraw. It returns the element in the page.
+ */
+export function morph(old, next) {
+  if (old.nodeType !== next.nodeType || old.nodeName !== next.nodeName) {
+    old.replaceWith(next);
+    return next;
+  }
+  if (old.nodeType !== Node.ELEMENT_NODE) {
+    if (old.nodeValue !== next.nodeValue) old.nodeValue = next.nodeValue;
+    return old;
+  }
+  for (const a of [...old.attributes]) {
+    if (!next.hasAttribute(a.name)) old.removeAttribute(a.name);
+  }
+  for (const a of next.attributes) {
+    if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+  }
+  // A checkbox's state is its property once the user has clicked it.
+  if (old.nodeName === 'INPUT' && old.checked !== next.hasAttribute('checked')) old.checked = next.hasAttribute('checked');
+  const was = old[LISTENERS] ?? {};
+  const now = next[LISTENERS] ?? {};
+  for (const [type, f] of Object.entries(was)) if (now[type] !== f) old.removeEventListener(type, f);
+  for (const [type, f] of Object.entries(now)) if (was[type] !== f) old.addEventListener(type, f);
+  old[LISTENERS] = now;
+  const kids = [...next.childNodes];
+  let i = 0;
+  for (; i < kids.length; i++) {
+    const have = old.childNodes[i];
+    if (have) morph(have, kids[i]);
+    else old.append(kids[i]);
+  }
+  while (old.childNodes.length > kids.length) old.lastChild.remove();
+  return old;
 }

@@ -28,17 +28,30 @@ type KubeletPortForward interface {
 // namespace (the pods/portforward subresource) through the kubelet of the
 // pod's node.
 func (s *Server) PodPortForward(ns, name string, port int32) (PortForwardStream, error) {
+	p, err := s.PortForwardTarget(ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if port <= 0 || port > 65535 {
+		return nil, NewBadRequest(fmt.Sprintf("invalid port %d", port))
+	}
+	conn, ok := s.kubelets[p.Spec.NodeName].(KubeletPortForward)
+	if !ok {
+		return nil, NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+	}
+	return conn.PortForward(ns, name, port)
+}
+
+// PortForwardTarget is the pod pods/portforward reaches, or why none: it
+// must exist and be on a node (kube-apiserver's PortForwardLocation).
+func (s *Server) PortForwardTarget(ns, name string) (*api.Pod, error) {
 	obj, err := s.Get(resourceOf("pods"), ns, name)
 	if err != nil {
 		return nil, err
 	}
 	p := obj.(*api.Pod)
-	if port <= 0 || port > 65535 {
-		return nil, NewBadRequest(fmt.Sprintf("invalid port %d", port))
-	}
-	conn, ok := s.kubelets[p.Spec.NodeName].(KubeletPortForward)
-	if !ok || p.Spec.NodeName == "" {
+	if p.Spec.NodeName == "" {
 		return nil, NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
 	}
-	return conn.PortForward(ns, name, port)
+	return p, nil
 }

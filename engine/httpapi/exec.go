@@ -76,7 +76,10 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, t target) error
 	if t.subresource == "exec" && len(command) == 0 {
 		return apiserver.NewBadRequest("you must specify at least 1 command")
 	}
-	proto, err := h.upgradable(r, t, o.container)
+	proto, err := h.upgradable(r, t, func() error {
+		_, _, err := h.api.StreamTarget(t.namespace, t.name, o.container)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -110,9 +113,9 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, t target) error
 // request that is no WebSocket upgrade (kubectl's SPDY fallback, after a
 // failed WebSocket upgrade) gets the target's error, or says what the
 // server speaks.
-func (h *Handler) upgradable(r *http.Request, t target, container string) (string, error) {
+func (h *Handler) upgradable(r *http.Request, t target, check func() error) (string, error) {
 	var err error
-	h.do(func() { _, _, err = h.api.StreamTarget(t.namespace, t.name, container) })
+	h.do(func() { err = check() })
 	if err != nil {
 		return "", err
 	}
@@ -357,6 +360,11 @@ func (o *outbox) put(ch byte, data []byte) {
 	m := make([]byte, 1+len(data))
 	m[0] = ch
 	copy(m[1:], data)
+	o.push(m)
+}
+
+// push queues a message.
+func (o *outbox) push(m []byte) {
 	o.mu.Lock()
 	if !o.closed {
 		o.msgs = append(o.msgs, m)

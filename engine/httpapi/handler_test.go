@@ -114,7 +114,7 @@ func TestCRUDAndErrors(t *testing.T) {
 		{"no scale", "GET", "/api/v1/namespaces/default/pods/web/scale", "", "", 404, "NotFound", "the server could not find the requested resource"},
 		{"protobuf", "POST", "/api/v1/namespaces/default/configmaps", "application/vnd.kubernetes.protobuf", "k8s\x00", 415, "UnsupportedMediaType", "which kubeplay apiserver does not read"},
 		{"exec before scheduling", "POST", "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true", "", "", 400, "BadRequest", "pod web does not have a host assigned"},
-		{"port-forward", "POST", "/api/v1/namespaces/default/pods/web/portforward", "", "", 501, "", "pods/portforward is not served over the HTTP API"},
+		{"port-forward before scheduling", "POST", "/api/v1/namespaces/default/pods/web/portforward", "", "", 400, "BadRequest", "pod web does not have a host assigned"},
 		{"service proxy", "GET", "/api/v1/namespaces/default/services/kubernetes/proxy", "", "", 501, "", "services/proxy is not served over the HTTP API"},
 	}
 	for _, tt := range tests {

@@ -32,6 +32,10 @@ func TestClusterView(t *testing.T) {
 		// elements while pods come (morph).
 		eval[bool](t, ctx, `(document.querySelectorAll('.node').forEach(n => n.kept = true), true)`)
 		require.Equal(t, 0, run(t, ctx, "kubectl create deployment web --image=registry.k8s.io/pause --replicas=2").ExitCode)
+		// The path is drawn: arrows from the component to the API server
+		// and on to etcd, for a while after each request.
+		until(t, ctx, "arrows kubectl → kube-apiserver → etcd", `!!document.querySelector('svg.arrows line[data-from="kubectl"][data-to="kube-apiserver"]') && !!document.querySelector('svg.arrows line[data-from="kube-apiserver"][data-to="etcd"]')`)
+		until(t, ctx, "an arrow from a node's kubelet", `!!document.querySelector('svg.arrows line[data-from^="kubelet/"][data-to="kube-apiserver"]')`)
 		until(t, ctx, "two Running web pods on nodes", `document.querySelectorAll('.node .pod[data-name^="web-"][data-status="Running"]').length === 2`)
 		assert.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll('.node')).every(n => n.kept)`), "the node boxes were drawn anew")
 		path := text(".path li")

@@ -81,6 +81,8 @@ const CONTROL_PLANE = [
 
 const VIEWS = ['arch', 'objects', 'events', 'requests'];
 const FLASH_MS = 900;
+const ARROW_MS = 2500; // how long a request's arrows stay drawn
+const SVG = 'http://www.w3.org/2000/svg';
 const TOP_MS = 2000; // how often the architecture view reads the metrics API
 const SHOWN = 300; // rows of the event and request lists
 
@@ -287,7 +289,10 @@ export class ClusterView {
     this.dropped += dropped;
     const now = performance.now();
     for (const r of reqs) {
-      if (this.at === null) for (const b of boxesOf(r)) this.flashes.set(b, now + FLASH_MS);
+      if (this.at === null) {
+        for (const b of boxesOf(r)) this.flashes.set(b, now + FLASH_MS);
+        this.arrowFor(r, now);
+      }
       if (isWrite(r) && !/^(leases|events)\b/.test(r.resource)) this.addToPath(r);
     }
     if (this.view === 'requests' || (this.view === 'arch' && reqs.some(isWrite))) this.dirty = true;
@@ -307,6 +312,22 @@ export class ClusterView {
     this.path.push({ ...r, key });
   }
 
+  /**
+   * arrowFor notes the path a request took (component → kube-apiserver →
+   * etcd) to draw as arrows; the latest change's path stays drawn, faint,
+   * once the others have faded.
+   */
+  arrowFor(r, now) {
+    const boxes = boxesOf(r);
+    if (boxes.length < 2) return;
+    const key = boxes.join(' ');
+    this.arrows ??= new Map();
+    this.arrows.delete(key); // the newest last
+    this.arrows.set(key, { boxes, until: now + ARROW_MS, write: isWrite(r) && !r.error });
+    if (isWrite(r) && !r.error && !/^(leases|events)\b/.test(r.resource)) this.lastPath = boxes;
+    while (this.arrows.size > 40) this.arrows.delete(this.arrows.keys().next().value);
+  }
+
   flash() {
     const now = performance.now();
     let next = Infinity;
@@ -315,8 +336,80 @@ export class ClusterView {
       el.classList.toggle('hit', until > now);
       if (until > now) next = Math.min(next, until);
     }
+    next = Math.min(next, this.drawArrows(now));
     clearTimeout(this.flashTimer);
-    if (next < Infinity) this.flashTimer = setTimeout(() => this.flash(), next - now + 10);
+    if (next < Infinity) this.flashTimer = setTimeout(() => this.flash(), Math.max(50, next - now + 10));
+  }
+
+  /**
+   * drawArrows draws, over the architecture view, an arrow for each hop of
+   * the requests of the last moments, fading as they age, and returns
+   * when the picture next changes (Infinity: not until a request comes).
+   */
+  drawArrows(now) {
+    let svg = this.arrowLayer;
+    if (!svg) {
+      svg = this.arrowLayer = document.createElementNS(SVG, 'svg');
+      svg.setAttribute('class', 'arrows');
+      svg.setAttribute('aria-hidden', 'true');
+      const marker = document.createElementNS(SVG, 'marker');
+      for (const [k, v] of Object.entries({ id: 'arrow-head', viewBox: '0 0 8 8', refX: '7', refY: '4', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' })) marker.setAttribute(k, v);
+      const head = document.createElementNS(SVG, 'path');
+      head.setAttribute('d', 'M0,0 L8,4 L0,8 z');
+      head.setAttribute('class', 'arrow-head');
+      marker.append(head);
+      const defs = document.createElementNS(SVG, 'defs');
+      defs.append(marker);
+      svg.append(defs, document.createElementNS(SVG, 'g'));
+    }
+    const g = svg.lastChild;
+    if (this.view !== 'arch' || this.at !== null || !this.arrows?.size) {
+      g.replaceChildren();
+      return Infinity;
+    }
+    if (svg.parentNode !== this.body) this.body.append(svg);
+    const origin = this.body.getBoundingClientRect();
+    const rectOf = (box) => {
+      const el = this.body.querySelector(`[data-box="${CSS.escape(box)}"]`);
+      if (!el) return null;
+      const r = el.getBoundingClientRect();
+      if (!r.width) return null;
+      return { x: r.left - origin.left + this.body.scrollLeft + r.width / 2, y: r.top - origin.top + this.body.scrollTop + r.height / 2, hw: r.width / 2, hh: r.height / 2 };
+    };
+    // The point where the line from a's centre towards b leaves a's box.
+    const edge = (a, b, dx, dy) => {
+      const t = Math.min(dx ? a.hw / Math.abs(dx) : Infinity, dy ? a.hh / Math.abs(dy) : Infinity, 0.5);
+      return [a.x + dx * t, a.y + dy * t];
+    };
+    const lines = [];
+    let next = Infinity;
+    const last = this.lastPath?.join(' ');
+    for (const [key, a] of this.arrows) {
+      const left = a.until - now;
+      if (left <= 0 && key !== last) {
+        this.arrows.delete(key);
+        continue;
+      }
+      if (left > 0) next = Math.min(next, now + 100); // fading
+      const opacity = left > 0 ? 0.25 + 0.75 * (left / ARROW_MS) : 0.25;
+      for (let i = 0; i + 1 < a.boxes.length; i++) {
+        const from = rectOf(a.boxes[i]);
+        const to = rectOf(a.boxes[i + 1]);
+        if (!from || !to) continue;
+        const dx = to.x - from.x;
+        const dy = to.y - from.y;
+        const [x1, y1] = edge(from, to, dx, dy);
+        const [x2, y2] = edge(to, from, -dx, -dy);
+        const line = document.createElementNS(SVG, 'line');
+        for (const [k, v] of Object.entries({ x1, y1, x2, y2, opacity: opacity.toFixed(2), 'marker-end': 'url(#arrow-head)', 'data-from': a.boxes[i], 'data-to': a.boxes[i + 1] })) line.setAttribute(k, String(v));
+        line.setAttribute('class', a.write ? 'arrow write' : 'arrow');
+        lines.push(line);
+      }
+    }
+    svg.setAttribute('width', String(this.body.scrollWidth));
+    svg.setAttribute('height', String(this.body.scrollHeight));
+    g.replaceChildren(...lines);
+    return next;
   }
 
   redraw(force) {

@@ -114,6 +114,17 @@ func (s *sockets) event() {
 	}
 }
 
+// maxSockets is how many sockets a process holds open at once: the soft
+// RLIMIT_NOFILE of 1024 that containers get from containerd 2 on a
+// systemd host, less standard input, output and error. Past it, listen,
+// accept and connect fail with EMFILE ("Too many open files"), so a guest
+// that opens connections without end runs into its limit as on a node,
+// instead of growing the engine's memory without bound.
+const maxSockets = 1024 - 3
+
+// full reports whether the process holds all the sockets it may.
+func (s *sockets) full() bool { return len(s.handles) >= maxSockets }
+
 func (s *sockets) add(v any) int32 {
 	h := s.next
 	s.next++
@@ -176,6 +187,9 @@ func (n *Network) hostListen(_ *runtime.Guest, s *sockets, _ api.Module, st []ui
 	if s.ns == nil {
 		return -int32(EADDRNOTAVAIL)
 	}
+	if s.full() {
+		return -int32(EMFILE)
+	}
 	l, err := s.ns.Listen(uint16(st[0]))
 	if err != nil {
 		return fail(err)
@@ -191,6 +205,9 @@ func (n *Network) hostAccept(_ *runtime.Guest, s *sockets, _ api.Module, st []ui
 	if !ok {
 		return -int32(EBADF)
 	}
+	if s.full() {
+		return -int32(EMFILE) // the connection waits in the backlog, as Linux leaves it
+	}
 	c, err := l.Accept()
 	if err != nil {
 		return fail(err)
@@ -201,6 +218,9 @@ func (n *Network) hostAccept(_ *runtime.Guest, s *sockets, _ api.Module, st []ui
 func (n *Network) hostConnect(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
 	if s.ns == nil {
 		return -int32(ENETUNREACH)
+	}
+	if s.full() {
+		return -int32(EMFILE)
 	}
 	var ip [4]byte
 	binary.BigEndian.PutUint32(ip[:], uint32(st[0]))

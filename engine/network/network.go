@@ -40,6 +40,7 @@ const (
 	EINPROGRESS  Errno = 26
 	EINVAL       Errno = 28
 	ENETUNREACH  Errno = 40
+	EMFILE       Errno = 33
 	ENOTCONN     Errno = 53
 	EPIPE        Errno = 64
 	ETIMEDOUT    Errno = 73
@@ -48,7 +49,7 @@ const (
 var errnoText = map[Errno]string{
 	EADDRINUSE: "Address in use", EAGAIN: "Resource temporarily unavailable", EBADF: "Bad file descriptor",
 	ECONNREFUSED: "Connection refused", ECONNRESET: "Connection reset by peer", EHOSTUNREACH: "Host is unreachable",
-	EINPROGRESS: "Operation in progress", EINVAL: "Invalid argument", ENETUNREACH: "Network unreachable",
+	EINPROGRESS: "Operation in progress", EINVAL: "Invalid argument", ENETUNREACH: "Network unreachable", EMFILE: "Too many open files",
 	ENOTCONN: "Socket not connected", EPIPE: "Broken pipe", ETIMEDOUT: "Connection timed out",
 }
 

@@ -40,6 +40,13 @@ type Server struct {
 
 	warnings []string // warnings of the current request
 	dryRun   bool     // the current request is a dry run (dryrun.go)
+
+	// fieldManager names the writer of the current request, applying
+	// marks a server-side apply and subresource the subresource written
+	// through (managedfields.go).
+	fieldManager string
+	applying     bool
+	subresource  string
 }
 
 // New returns an API server over an empty store, with the namespaces and
@@ -215,6 +222,7 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	}
 	s.stampNew(r, meta)
 	api.SetTypeMeta(obj)
+	s.recordWrite(r, nil, obj, "")
 	if s.dryRun {
 		return s.dryRunCreate(r, obj)
 	}
@@ -360,6 +368,11 @@ func (s *Server) update(r *api.ResourceInfo, obj api.Object, status bool) (api.O
 			return nil, NewInvalid(r, meta.Name, errs)
 		}
 	}
+	sub := s.subresource
+	if status {
+		sub = "status"
+	}
+	s.recordWrite(r, old, obj, sub)
 	if reflect.DeepEqual(obj, old) {
 		return old, nil
 	}

@@ -118,7 +118,9 @@ func (s *Server) UpdateScale(r *api.ResourceInfo, ns, name string, sc *api.Scale
 	}
 	upd := api.Clone(obj)
 	setReplicas(upd, sc.Spec.Replicas)
+	s.subresource = "scale"
 	out, err := s.Update(r, upd)
+	s.subresource = ""
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,9 @@ type Client struct {
 	observe   func(Request)
 	warnings  *warningsOf
 	dryRun    bool
+	// fieldManager names the client's writes in managedFields; without
+	// one, they are the component's (its user agent up to the "/").
+	fieldManager string
 }
 
 // New returns a client for component (a user agent such as "kubelet/node01").
@@ -44,6 +47,26 @@ func (c *Client) WithObserver(f func(Request)) *Client {
 	cp.observe = f
 	return &cp
 }
+
+// WithFieldManager returns a copy of c whose writes are manager's in
+// metadata.managedFields (the fieldManager parameter of a request).
+func (c *Client) WithFieldManager(manager string) *Client {
+	cp := *c
+	cp.fieldManager = manager
+	return &cp
+}
+
+// FieldManager is the field manager the client's writes are recorded as.
+func (c *Client) FieldManager() string {
+	if c.fieldManager != "" {
+		return c.fieldManager
+	}
+	return apiserver.FieldManagerOf(c.component)
+}
+
+// as makes the server record the writes of the request that follows as
+// the client's field manager's.
+func (c *Client) as() func() { return c.s.SetFieldManager(c.FieldManager()) }
 
 // Component returns the name the client acts under.
 func (c *Client) Component() string { return c.component }
@@ -84,6 +107,7 @@ func (c *Client) Watch(r *api.ResourceInfo, ns string, opts apiserver.ListOption
 
 // Create creates obj in ns (or obj's own namespace when ns is "").
 func (c *Client) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	defer c.as()()
 	if ns == "" {
 		ns = obj.GetObjectMeta().Namespace
 	}
@@ -105,6 +129,7 @@ func nameOf(in, out api.Object) string {
 
 // Update replaces obj's spec and metadata.
 func (c *Client) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	defer c.as()()
 	update := c.s.Update
 	if c.dryRun {
 		update = c.s.UpdateDryRun
@@ -116,6 +141,7 @@ func (c *Client) Update(r *api.ResourceInfo, obj api.Object) (api.Object, error)
 
 // UpdateStatus replaces obj's status.
 func (c *Client) UpdateStatus(r *api.ResourceInfo, obj api.Object) (api.Object, error) {
+	defer c.as()()
 	out, err := c.s.UpdateStatus(r, obj)
 	c.record("update", r, "status", obj.GetObjectMeta().Namespace, obj.GetObjectMeta().Name, err)
 	return out, err

@@ -2,6 +2,7 @@ package client
 
 import (
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/patch"
 )
 
@@ -15,6 +16,7 @@ func (c *Client) DryRun() *Client {
 
 // Patch applies a patch of type pt to an object.
 func (c *Client) Patch(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte) (api.Object, error) {
+	defer c.as()()
 	out, err := c.s.Patch(r, ns, name, pt, data, c.dryRun)
 	c.record("patch", r, "", ns, name, err)
 	return out, err
@@ -29,6 +31,7 @@ func (c *Client) GetScale(r *api.ResourceInfo, ns, name string) (*api.Scale, err
 
 // PatchScale patches an object's scale subresource.
 func (c *Client) PatchScale(r *api.ResourceInfo, ns, name string, pt patch.Type, data []byte) (*api.Scale, error) {
+	defer c.as()()
 	out, err := c.s.PatchScale(r, ns, name, pt, data, c.dryRun)
 	c.record("patch", r, "scale", ns, name, err)
 	return out, err
@@ -36,7 +39,16 @@ func (c *Client) PatchScale(r *api.ResourceInfo, ns, name string, pt patch.Type,
 
 // UpdateScale writes an object's scale subresource.
 func (c *Client) UpdateScale(r *api.ResourceInfo, ns, name string, sc *api.Scale) (*api.Scale, error) {
+	defer c.as()()
 	out, err := c.s.UpdateScale(r, ns, name, sc, c.dryRun)
 	c.record("update", r, "scale", ns, name, err)
+	return out, err
+}
+
+// Apply is server-side apply of config (JSON) as the client's field
+// manager; force takes over the fields other managers own.
+func (c *Client) Apply(r *api.ResourceInfo, ns, name string, config []byte, force bool) (api.Object, error) {
+	out, err := c.s.Apply(r, ns, name, config, apiserver.ApplyOptions{FieldManager: c.FieldManager(), Force: force, DryRun: c.dryRun})
+	c.record("patch", r, "", ns, name, err)
 	return out, err
 }

@@ -110,7 +110,7 @@ func TestCRUDAndErrors(t *testing.T) {
 		{"invalid", "POST", "/api/v1/namespaces/default/configmaps", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}`, 422, "Invalid", `ConfigMap "Bad_Name" is invalid`},
 		{"name mismatch", "PUT", "/api/v1/namespaces/default/pods/other", "application/json", podJSON, 400, "BadRequest", "the name of the object (web) does not match the name on the URL (other)"},
 		{"bad patch type", "PATCH", "/api/v1/namespaces/default/pods/web", "text/plain", "{}", 415, "UnsupportedMediaType", "the body of the request was in an unknown format"},
-		{"server-side apply", "PATCH", "/api/v1/namespaces/default/pods/web", "application/apply-patch+yaml", "{}", 415, "UnsupportedMediaType", "server-side apply is not simulated"},
+		{"server-side apply without a field manager", "PATCH", "/api/v1/namespaces/default/pods/web", "application/apply-patch+yaml", "{}", 422, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`},
 		{"no scale", "GET", "/api/v1/namespaces/default/pods/web/scale", "", "", 404, "NotFound", "the server could not find the requested resource"},
 		{"protobuf", "POST", "/api/v1/namespaces/default/configmaps", "application/vnd.kubernetes.protobuf", "k8s\x00", 415, "UnsupportedMediaType", "which kubeplay apiserver does not read"},
 		{"exec before scheduling", "POST", "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true", "", "", 400, "BadRequest", "pod web does not have a host assigned"},

@@ -93,6 +93,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 			if err != nil {
 				return nil, err
 			}
+			defer h.api.SetFieldManager(fieldManager(r))()
 			if isDryRun(q) {
 				return h.api.CreateDryRun(t.r, t.namespace, obj)
 			}
@@ -137,6 +138,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t target) error {
 			return err
 		}
 		return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+			defer h.api.SetFieldManager(fieldManager(r))()
 			return h.api.UpdateScale(t.r, t.namespace, t.name, &sc, isDryRun(q))
 		})
 	}
@@ -162,6 +164,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t target) error {
 		if err := checkIdentity(t, obj.GetObjectMeta()); err != nil {
 			return nil, err
 		}
+		defer h.api.SetFieldManager(fieldManager(r))()
 		switch {
 		case t.subresource == "status":
 			return h.api.UpdateStatus(t.r, obj)
@@ -194,20 +197,25 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) error 
 	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	pt := patch.Type(strings.TrimSpace(ct))
+	q := r.URL.Query()
 	switch pt {
 	case patch.JSON, patch.Merge, patch.Strategic:
-	case "application/apply-patch+yaml", "application/apply-patch+cbor":
-		return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
-			"server-side apply is not simulated by the playground: use client-side apply (kubectl apply without --server-side)")
+		if q.Has("force") {
+			return newStatus(http.StatusUnprocessableEntity, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch`)
+		}
+	case applyYAML:
+		return h.apply(w, r, t)
+	case "application/apply-patch+cbor":
+		return unsupportedEncoding(string(pt))
 	default:
-		return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s", patch.JSON, patch.Merge, patch.Strategic))
+		return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s, %s", patch.JSON, patch.Merge, patch.Strategic, applyYAML))
 	}
 	data, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
 	return h.answer(w, r, t, http.StatusOK, func() (any, error) {
+		defer h.api.SetFieldManager(fieldManager(r))()
 		switch t.subresource {
 		case "":
 			return h.api.Patch(t.r, t.namespace, t.name, pt, data, isDryRun(q))
@@ -218,6 +226,51 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) error 
 		}
 		return nil, unsupportedSubresource(t)
 	})
+}
+
+// applyYAML is the media type of a server-side apply.
+const applyYAML = "application/apply-patch+yaml"
+
+// apply serves a server-side apply: the object is created when missing,
+// so the answer is 201 then.
+func (h *Handler) apply(w http.ResponseWriter, r *http.Request, t target) error {
+	if t.subresource != "" {
+		return newStatus(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+			fmt.Sprintf("server-side apply of the %s subresource is not simulated by the playground: apply the object itself", t.subresource))
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if data, err = yaml.YAMLToJSON(data); err != nil {
+		return apiserver.NewBadRequest("error decoding YAML: " + err.Error())
+	}
+	q := r.URL.Query()
+	opts := apiserver.ApplyOptions{FieldManager: q.Get("fieldManager"), Force: isTrue(q.Get("force")), DryRun: isDryRun(q)}
+	code := http.StatusOK
+	return h.answer(w, r, t, code, func() (any, error) {
+		if _, err := h.api.Get(t.r, t.namespace, t.name); apiserver.IsNotFound(err) {
+			code = http.StatusCreated
+		}
+		h.api.TakeWarnings()
+		out, err := h.api.Apply(t.r, t.namespace, t.name, data, opts)
+		if err == nil && code == http.StatusCreated {
+			return created{out}, nil
+		}
+		return out, err
+	})
+}
+
+// created is an object a write created: the answer is 201 Created.
+type created struct{ api.Object }
+
+// fieldManager is the field manager a write records: the fieldManager
+// parameter, else the user agent up to its first "/".
+func fieldManager(r *http.Request) string {
+	if m := r.URL.Query().Get("fieldManager"); m != "" {
+		return m
+	}
+	return apiserver.FieldManagerOf(r.Header.Get("User-Agent"))
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) error {
@@ -323,6 +376,9 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, t target, code 
 		}
 		if a, ok := v.(accepted); ok {
 			v, code = a.Object, http.StatusAccepted
+		}
+		if c, ok := v.(created); ok {
+			v, code = c.Object, http.StatusCreated
 		}
 		if obj, ok := v.(api.Object); ok && wantsTable(r) && t.subresource == "" {
 			v, contentType = h.objectTable(t.r, []api.Object{obj}, "", r), tableContentType

@@ -128,11 +128,17 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	output := fs.String("output", "o", "")
 	fs.Bool("recursive", "R", false)
 	fs.Bool("validate", "", true)
+	serverSide := fs.Bool("server-side", "", false)
+	force := fs.Bool("force-conflicts", "", false)
+	fs.String("field-manager", "", "kubectl-client-side-apply")
 	if _, _, err := fs.Parse(args); err != nil {
 		return err
 	}
 	if len(*files) == 0 {
 		return errors.New("must specify one of -f and -k")
+	}
+	if *force && !*serverSide {
+		return errors.New("--force-conflicts only works with --server-side")
 	}
 	ms, err := k.readManifests(io, *files, *nsFlag)
 	if err != nil {
@@ -140,7 +146,11 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	}
 	failed := false
 	for _, m := range ms {
-		msg, err := k.applyOne(m)
+		apply := k.applyOne
+		if *serverSide {
+			apply = func(m manifest) (string, error) { return k.applyServerSide(m, *force) }
+		}
+		msg, err := apply(m)
 		if err != nil {
 			fmt.Fprint(io.Err, errorMessage(err))
 			failed = true
@@ -163,7 +173,7 @@ func (k *Kubectl) applyOne(m manifest) (string, error) {
 	if m.name == "" {
 		return "", fmt.Errorf("from %s: cannot use generate name with apply", m.source)
 	}
-	modified, err := withLastApplied(m.json)
+	modified, err := withLastApplied(m.json, m.r, m.ns)
 	if err != nil {
 		return "", err
 	}
@@ -200,8 +210,32 @@ func (k *Kubectl) applyOne(m manifest) (string, error) {
 }
 
 // withLastApplied adds the last-applied-configuration annotation: the
-// manifest itself, compact, without that annotation.
-func withLastApplied(data []byte) ([]byte, error) {
+// manifest itself, compact, in the namespace it goes to, with its other
+// annotations ({} when it has none), as kubectl's
+// GetModifiedConfiguration encodes it.
+func withLastApplied(data []byte, r *api.ResourceInfo, ns string) ([]byte, error) {
+	obj, err := inNamespace(data, r, ns)
+	if err != nil {
+		return nil, err
+	}
+	meta := obj["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+	}
+	delete(ann, LastAppliedAnnotation)
+	meta["annotations"] = ann
+	last, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	ann[LastAppliedAnnotation] = string(last) + "\n"
+	return json.Marshal(obj)
+}
+
+// inNamespace is a manifest as kubectl's builder hands it on: a
+// namespaced object carries the namespace it goes to.
+func inNamespace(data []byte, r *api.ResourceInfo, ns string) (map[string]any, error) {
 	var obj map[string]any
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return nil, err
@@ -211,24 +245,46 @@ func withLastApplied(data []byte) ([]byte, error) {
 		meta = map[string]any{}
 		obj["metadata"] = meta
 	}
-	ann, _ := meta["annotations"].(map[string]any)
-	if ann != nil {
-		delete(ann, LastAppliedAnnotation)
-		if len(ann) == 0 {
-			delete(meta, "annotations")
-		}
+	if r.Namespaced {
+		meta["namespace"] = ns
 	}
-	last, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	if ann == nil {
-		ann = map[string]any{}
-	}
-	ann[LastAppliedAnnotation] = string(last) + "\n"
-	meta["annotations"] = ann
-	return json.Marshal(obj)
+	return obj, nil
 }
+
+// applyServerSide is `kubectl apply --server-side`: the manifest goes to
+// the API server as an apply patch, which merges it and records its
+// fields as the field manager's.
+func (k *Kubectl) applyServerSide(m manifest, force bool) (string, error) {
+	obj, err := inNamespace(m.json, m.r, m.ns)
+	if err != nil {
+		return "", err
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return "", err
+	}
+	if _, err := k.c.Apply(m.r, m.ns, m.name, data, force); err != nil {
+		if apiserver.IsConflict(err) {
+			return "", fmt.Errorf("%s%s", err.Error(), conflictAdvice)
+		}
+		return "", err
+	}
+	return "serverside-applied", nil
+}
+
+// conflictAdvice is what kubectl adds to an apply conflict.
+const conflictAdvice = `
+Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the ` + "`--force-conflicts`" + ` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts`
 
 // mergeLive applies the change from the last applied manifest to the new
 // one onto the live object: fields the manifest sets win, fields it used to

@@ -269,7 +269,6 @@ func (k *Kubectl) configView(io IO, args []string) error {
 	raw := fs.Bool("raw", "", false)
 	flatten := fs.Bool("flatten", "", false)
 	fs.Bool("minify", "", false)
-	fs.Bool("show-managed-fields", "", false)
 	merge := fs.String("merge", "", "true")
 	names, _, err := fs.Parse(args)
 	if err != nil {

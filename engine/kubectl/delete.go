@@ -203,6 +203,9 @@ func (d *deleter) print(it deleteItem) {
 	if d.opts.GracePeriodSeconds != nil && *d.opts.GracePeriodSeconds == 0 {
 		op = "force deleted"
 	}
+	if it.r.Namespaced {
+		op = fmt.Sprintf("%s from %s namespace", op, it.ns)
+	}
 	fmt.Fprintf(d.io.Out, "%s %q %s\n", kind, it.name, op)
 }
 

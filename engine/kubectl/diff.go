@@ -111,7 +111,7 @@ func (k *Kubectl) liveAndMergedObjects(m manifest) (api.Object, api.Object, erro
 	if m.name == "" {
 		return nil, nil, fmt.Errorf("from %s: cannot use generate name with apply", m.source)
 	}
-	modified, err := withLastApplied(m.json)
+	modified, err := withLastApplied(m.json, m.r, m.ns)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -28,7 +28,6 @@ func (k *Kubectl) events(ctx context.Context, io IO, args []string) error {
 	forObj := fs.String("for", "", "")
 	types := fs.Slice("types", "")
 	fs.Int("chunk-size", "", 500)
-	fs.Bool("show-managed-fields", "", false)
 	pf := addPrinterFlags(fs)
 	wf := addWatchFlags(fs)
 	if _, _, err := fs.Parse(args); err != nil {

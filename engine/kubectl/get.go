@@ -182,6 +182,11 @@ func (g *getter) noResources(results []result) {
 
 // render prints v as kubectl's YAML or JSON printers do.
 func render(v any, format string) ([]byte, error) {
+	if w, ok := v.(withManagedFields); ok {
+		v = w.v
+	} else {
+		v = omitManagedFields(v)
+	}
 	if format == "yaml" {
 		return api.ToYAML(v)
 	}

@@ -45,6 +45,8 @@ type Kubectl struct {
 	c         *client.Client
 	host      Host
 	namespace string // the current context's namespace
+	// showManagedFields is the current command's --show-managed-fields.
+	showManagedFields bool
 }
 
 // New returns a kubectl acting through c.
@@ -110,7 +112,10 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	if !ok {
 		return k.fail(io, unknownCommand(name))
 	}
+	base := k.c
+	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])), showManagedFields(args[1:])
 	err := cmd.run(k, ctx, io, args[1:])
+	k.c, k.showManagedFields = base, false
 	k.printWarnings(io)
 	if err != nil {
 		return k.fail(io, err)
@@ -264,4 +269,49 @@ func (k *Kubectl) ns(flag *string) string {
 		return *flag
 	}
 	return k.namespace
+}
+
+// fieldManagers are the field managers kubectl's commands write as by
+// default (their --field-manager flag's default); the others send none,
+// and the API server names their writes after kubectl's user agent.
+var fieldManagers = map[string]string{
+	"annotate": "kubectl-annotate", "apply": "kubectl-client-side-apply", "autoscale": "kubectl-autoscale",
+	"create": "kubectl-create", "edit": "kubectl-edit", "expose": "kubectl-expose", "label": "kubectl-label",
+	"patch": "kubectl-patch", "replace": "kubectl-replace", "rollout": "kubectl-rollout", "run": "kubectl-run",
+	"set": "kubectl-set", "taint": "kubectl-taint",
+}
+
+// fieldManagerFor is the field manager of a command line: --field-manager,
+// else the command's default; apply --server-side defaults to "kubectl".
+func fieldManagerFor(name string, args []string) string {
+	m := fieldManagers[name]
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return m
+		case a == "--field-manager" && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--field-manager="):
+			return strings.TrimPrefix(a, "--field-manager=")
+		case name == "apply" && (a == "--server-side" || a == "--server-side=true"):
+			m = "kubectl"
+		}
+	}
+	if m == "" {
+		return "kubectl"
+	}
+	return m
+}
+
+// showManagedFields reports --show-managed-fields in a command line.
+func showManagedFields(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--show-managed-fields" || a == "--show-managed-fields=true" {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -36,6 +37,7 @@ type printerFlags struct {
 	output, template *string
 	allowMissing     *bool
 	noHeaders        *bool
+	showManaged      *bool
 }
 
 func addPrinterFlags(fs *flagSet) printerFlags {
@@ -44,6 +46,7 @@ func addPrinterFlags(fs *flagSet) printerFlags {
 		template:     fs.String("template", "", ""),
 		allowMissing: fs.Bool("allow-missing-template-keys", "", true),
 		noHeaders:    fs.Bool("no-headers", "", false),
+		showManaged:  fs.Bool("show-managed-fields", "", false),
 	}
 }
 
@@ -69,7 +72,7 @@ func (k *Kubectl) parseOutput(f printerFlags) (outputSpec, error) {
 		if hasValue {
 			return spec, noPrinter(*f.output)
 		}
-		spec.print = func(w io.Writer, obj any) error { return writeRendered(w, obj, format) }
+		spec.print = func(w io.Writer, obj any) error { return writeRendered(w, k.shown(obj), format) }
 	case "name":
 		if hasValue {
 			return spec, noPrinter(*f.output)
@@ -228,4 +231,104 @@ func convertNumbers(v any) any {
 		return f
 	}
 	return v
+}
+
+// withManagedFields marks a value to render with its managedFields, which
+// kubectl's YAML and JSON printers leave out unless --show-managed-fields.
+type withManagedFields struct{ v any }
+
+// shown is v as the YAML and JSON printers are to print it.
+func (k *Kubectl) shown(v any) any {
+	if k.showManagedFields {
+		return withManagedFields{v}
+	}
+	return v
+}
+
+// omitManagedFields is v without metadata.managedFields, for an object or
+// a list of them (kubectl's OmitManagedFieldsPrinter).
+func omitManagedFields(v any) any {
+	switch v := v.(type) {
+	case api.Object:
+		if len(v.GetObjectMeta().ManagedFields) == 0 {
+			return v
+		}
+		c := api.Clone(v)
+		c.GetObjectMeta().ManagedFields = nil
+		return c
+	case map[string]any:
+		meta, _ := v["metadata"].(map[string]any)
+		_, hasMF := meta["managedFields"]
+		items, hasItems := v["items"].([]any)
+		if !hasMF && !hasItems {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = x
+		}
+		if hasMF {
+			m := make(map[string]any, len(meta))
+			for k, x := range meta {
+				if k != "managedFields" {
+					m[k] = x
+				}
+			}
+			out["metadata"] = m
+		}
+		if hasItems {
+			l := make([]any, len(items))
+			for i, it := range items {
+				l[i] = omitManagedFields(it)
+			}
+			out["items"] = l
+		}
+		return out
+	}
+	return omitItemsManagedFields(v)
+}
+
+// omitItemsManagedFields is a typed list (a struct with Items) without
+// its items' managedFields: a copy whose items are shallow copies.
+func omitItemsManagedFields(v any) any {
+	rv := reflect.ValueOf(v)
+	ptr := rv.Kind() == reflect.Pointer
+	if ptr {
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return v
+	}
+	items := rv.FieldByName("Items")
+	if !items.IsValid() || items.Kind() != reflect.Slice {
+		return v
+	}
+	out := reflect.New(rv.Type()).Elem()
+	out.Set(rv)
+	l := reflect.MakeSlice(items.Type(), items.Len(), items.Len())
+	for i := range items.Len() {
+		it := items.Index(i)
+		elem := it
+		if it.Kind() == reflect.Pointer {
+			if it.IsNil() {
+				continue
+			}
+			elem = it.Elem()
+		}
+		cp := reflect.New(elem.Type())
+		cp.Elem().Set(elem)
+		if o, ok := cp.Interface().(api.Object); ok {
+			o.GetObjectMeta().ManagedFields = nil
+		}
+		if it.Kind() == reflect.Pointer {
+			l.Index(i).Set(cp)
+		} else {
+			l.Index(i).Set(cp.Elem())
+		}
+	}
+	out.FieldByName("Items").Set(l)
+	if ptr {
+		return out.Addr().Interface()
+	}
+	return out.Interface()
 }

@@ -111,7 +111,7 @@ func (rp replacer) annotated(m manifest) ([]byte, error) {
 	}
 	_ = json.Unmarshal(m.json, &head)
 	if rp.saveConfig || head.Metadata.Annotations[LastAppliedAnnotation] != "" {
-		return withLastApplied(m.json)
+		return withLastApplied(m.json, m.r, m.ns)
 	}
 	return m.json, nil
 }

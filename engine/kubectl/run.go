@@ -111,7 +111,7 @@ func podForRun(name, image, restart, labels, port, pullPolicy string, env, args 
 func (k *Kubectl) printObject(io IO, obj api.Object, output string) error {
 	switch output {
 	case "yaml", "json":
-		out, err := render(obj, output)
+		out, err := render(k.shown(obj), output)
 		if err != nil {
 			return err
 		}

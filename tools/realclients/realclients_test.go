@@ -181,14 +181,7 @@ var normalisers = []struct {
 var knownDifferences = []struct {
 	re  *regexp.Regexp
 	new string
-}{
-	// kubectl 1.37 says which namespace an object was deleted from.
-	{regexp.MustCompile(`(?m)^(\S+ "[^"]+" deleted) from default namespace$`), "$1"},
-	// kubectl apply keeps "annotations":{} and the namespace in the
-	// last-applied configuration (compact JSON, maybe escaped).
-	{regexp.MustCompile(`\\?"annotations\\?":\{\},`), ""},
-	{regexp.MustCompile(`,\\?"namespace\\?":\\?"default\\?"`), ""},
-}
+}{}
 
 func normalise(s string) string {
 	for _, k := range knownDifferences {

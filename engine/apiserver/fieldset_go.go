@@ -1,0 +1,307 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// compareObjects is compare over the Go values of two versions of an
+// object, as they would marshal to JSON, without marshalling them: every
+// write of every component records its managed fields, so this is on the
+// hot path. Equal subtrees are skipped whole. keep says which top-level
+// fields count.
+func compareObjects(old, cur reflect.Value, keep func(field string) bool) comparison {
+	c := comparison{fieldSet{}, fieldSet{}, fieldSet{}}
+	t := cur.Type()
+	sh := shapeOf(t)
+	for _, f := range jsonFields(derefType(t)) {
+		if !keep(f.name) {
+			continue
+		}
+		var l, r reflect.Value
+		var hasL, hasR bool
+		if old.IsValid() {
+			l, hasL = f.get(old)
+		}
+		r, hasR = f.get(cur)
+		if !hasL && !hasR {
+			continue
+		}
+		c.walkGo([]string{"f:" + f.name}, l, r, hasL, hasR, sh.field(f.name))
+	}
+	return c
+}
+
+// goField is a struct field as JSON sees it.
+type goField struct {
+	name      string
+	index     []int
+	omitEmpty bool
+	omitZero  bool
+}
+
+// get returns the field's value in v (a struct or a pointer to one) and
+// whether JSON would have it.
+func (f goField) get(v reflect.Value) (reflect.Value, bool) {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return reflect.Value{}, false
+		}
+		v = v.Elem()
+	}
+	for i, x := range f.index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return reflect.Value{}, false
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	if f.omitEmpty && isEmptyJSON(v) {
+		return reflect.Value{}, false
+	}
+	if f.omitZero && v.IsZero() {
+		return reflect.Value{}, false
+	}
+	if z, ok := v.Interface().(interface{ IsZero() bool }); ok && f.omitZero && z.IsZero() {
+		return reflect.Value{}, false
+	}
+	return v, true
+}
+
+func isEmptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return v.IsZero()
+	case reflect.Interface, reflect.Pointer:
+		return v.IsNil()
+	}
+	return false
+}
+
+var jsonFieldsCache sync.Map // reflect.Type -> []goField
+
+// jsonFields lists a struct's JSON fields, inlined structs flattened.
+func jsonFields(t reflect.Type) []goField {
+	if fs, ok := jsonFieldsCache.Load(t); ok {
+		return fs.([]goField)
+	}
+	var out []goField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" || (!sf.IsExported() && !sf.Anonymous) {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if sf.Anonymous && name == "" {
+			if et := derefType(sf.Type); et.Kind() == reflect.Struct {
+				for _, f := range jsonFields(et) {
+					f.index = append([]int{i}, f.index...)
+					out = append(out, f)
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		out = append(out, goField{name: name, index: []int{i}, omitEmpty: strings.Contains(opts, "omitempty"), omitZero: strings.Contains(opts, "omitzero")})
+	}
+	jsonFieldsCache.Store(t, out)
+	return out
+}
+
+var marshalerType = reflect.TypeFor[json.Marshaler]()
+
+// goKind is how a Go value shows in JSON: a map (struct or Go map), a
+// list, or a leaf (a scalar, or a type that marshals itself).
+func goKind(t reflect.Type) string {
+	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
+		return "leaf"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "map"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "leaf"
+		}
+		return "list"
+	}
+	return "leaf"
+}
+
+// deref follows pointers; a nil pointer is JSON null (an invalid value).
+func deref(v reflect.Value) reflect.Value {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
+		if v.IsNil() {
+			return reflect.Value{}
+		}
+		v = v.Elem()
+	}
+	return v
+}
+
+// entries are the present members of a map-like value: its fields or
+// keys, by name.
+func goEntries(v reflect.Value) map[string]reflect.Value {
+	if !v.IsValid() {
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		out := map[string]reflect.Value{}
+		for _, f := range jsonFields(v.Type()) {
+			if x, ok := f.get(v); ok {
+				out[f.name] = x
+			}
+		}
+		return out
+	case reflect.Map:
+		out := make(map[string]reflect.Value, v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			out[it.Key().String()] = it.Value()
+		}
+		return out
+	}
+	return nil
+}
+
+// goItems maps a keyed list's or set's items by path element.
+func goItems(v reflect.Value, sh shape) (map[string]reflect.Value, []string) {
+	if !v.IsValid() {
+		return nil, nil
+	}
+	out := make(map[string]reflect.Value, v.Len())
+	var order []string
+	for i := range v.Len() {
+		it := v.Index(i)
+		pe := goItemElement(it, sh)
+		if _, ok := out[pe]; !ok {
+			out[pe] = it
+			order = append(order, pe)
+		}
+	}
+	return out, order
+}
+
+// goItemElement is itemElement of a Go list item.
+func goItemElement(it reflect.Value, sh shape) string {
+	if sh.set {
+		return "v:" + compactJSON(it.Interface())
+	}
+	e := deref(it)
+	keys := make(map[string]any, len(sh.keyed))
+	if e.IsValid() && e.Kind() == reflect.Struct {
+		for _, f := range jsonFields(e.Type()) {
+			for _, k := range sh.keyed {
+				if f.name == k {
+					if x, ok := f.get(e); ok {
+						keys[k] = x.Interface()
+					}
+				}
+			}
+		}
+	}
+	for _, k := range sh.keyed {
+		if _, ok := keys[k]; !ok {
+			if d, ok := keyDefaults[k]; ok {
+				keys[k] = d
+			}
+		}
+	}
+	return "k:" + compactJSON(keys)
+}
+
+func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, sh shape) {
+	if hasL && hasR && reflect.DeepEqual(l.Interface(), r.Interface()) {
+		return
+	}
+	var t reflect.Type
+	if r.IsValid() {
+		t = r.Type()
+	} else {
+		t = l.Type()
+	}
+	dl, dr := deref(l), deref(r)
+	kind := goKind(derefType(t))
+	switch {
+	case kind == "map" && !sh.atomic && derefType(t).Kind() == reflect.Struct:
+		empty := true
+		for _, f := range jsonFields(derefType(t)) {
+			var lv, rv reflect.Value
+			var inL, inR bool
+			if dl.IsValid() {
+				lv, inL = f.get(dl)
+			}
+			if dr.IsValid() {
+				rv, inR = f.get(dr)
+			}
+			if !inL && !inR {
+				continue
+			}
+			empty = false
+			c.walkGo(append(path[:len(path):len(path)], "f:"+f.name), lv, rv, inL, inR, sh.field(f.name))
+		}
+		if !empty {
+			c.container(path, hasL, hasR)
+			return
+		}
+	case kind == "map" && !sh.atomic:
+		le, re := goEntries(dl), goEntries(dr)
+		if len(le) == 0 && len(re) == 0 {
+			break
+		}
+		for k, lv := range le {
+			rv, inR := re[k]
+			c.walkGo(append(path[:len(path):len(path)], "f:"+k), lv, rv, true, inR, sh.field(k))
+		}
+		for k, rv := range re {
+			if _, inL := le[k]; !inL {
+				c.walkGo(append(path[:len(path):len(path)], "f:"+k), reflect.Value{}, rv, false, true, sh.field(k))
+			}
+		}
+		c.container(path, hasL, hasR)
+		return
+	case kind == "list" && !sh.atomic && (sh.keyed != nil || sh.set) && ((dl.IsValid() && dl.Len() > 0) || (dr.IsValid() && dr.Len() > 0)):
+		li, lorder := goItems(dl, sh)
+		ri, rorder := goItems(dr, sh)
+		for _, pe := range lorder {
+			rv, inR := ri[pe]
+			c.walkGo(append(path[:len(path):len(path)], pe), li[pe], rv, true, inR, sh.item())
+		}
+		for _, pe := range rorder {
+			if _, inL := li[pe]; !inL {
+				c.walkGo(append(path[:len(path):len(path)], pe), reflect.Value{}, ri[pe], false, true, sh.item())
+			}
+		}
+		c.container(path, hasL, hasR)
+		return
+	}
+	switch {
+	case !hasL:
+		c.added.insert(path)
+	case !hasR:
+		c.removed.insert(path)
+	default:
+		c.modified.insert(path)
+	}
+}
+
+// container records a map or list present on one side only.
+func (c comparison) container(path []string, hasL, hasR bool) {
+	if !hasL {
+		c.added.insert(path)
+	} else if !hasR {
+		c.removed.insert(path)
+	}
+}

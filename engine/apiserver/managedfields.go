@@ -1,0 +1,633 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// metadata.managedFields, as kube-apiserver's field manager keeps them:
+// every write names a field manager (the request's fieldManager, else the
+// client's user agent up to its first "/"), and the fields the write set
+// or changed become that manager's; server-side apply (Apply) makes the
+// fields of the applied configuration the applier's, refuses to change a
+// field another manager owns unless forced, and removes the fields the
+// applier owned and no longer applies when nobody else owns them.
+
+// Field manager operations.
+const (
+	OperationApply  = "Apply"
+	OperationUpdate = "Update"
+)
+
+// managedEntry is one entry of metadata.managedFields.
+type managedEntry struct {
+	Manager     string    `json:"manager,omitempty"`
+	Operation   string    `json:"operation,omitempty"`
+	APIVersion  string    `json:"apiVersion,omitempty"`
+	Time        *api.Time `json:"time,omitempty"`
+	FieldsType  string    `json:"fieldsType,omitempty"`
+	FieldsV1    any       `json:"fieldsV1,omitempty"`
+	Subresource string    `json:"subresource,omitempty"`
+
+	set fieldSet
+}
+
+// id identifies a manager: appliers by name and subresource, updaters by
+// name, API version and subresource (BuildManagerIdentifier).
+func (e *managedEntry) id() string {
+	v := e.APIVersion
+	if e.Operation == OperationApply {
+		v = ""
+	}
+	return e.Manager + "\x00" + e.Operation + "\x00" + v + "\x00" + e.Subresource
+}
+
+// describe names a manager in a conflict, as upstream's printManager.
+func (e *managedEntry) describe() string {
+	s := fmt.Sprintf("%q", e.Manager)
+	if e.Subresource != "" {
+		s += fmt.Sprintf(" with subresource %q", e.Subresource)
+	}
+	if e.Operation == OperationUpdate {
+		s += " using " + e.APIVersion
+	}
+	return s
+}
+
+// decodeManaged reads metadata.managedFields; entries that do not decode
+// are dropped, as the API server resets undecodable managed fields.
+func decodeManaged(raw []json.RawMessage) []*managedEntry {
+	out := make([]*managedEntry, 0, len(raw))
+	for _, r := range raw {
+		e := &managedEntry{}
+		if err := json.Unmarshal(r, e); err != nil {
+			return nil
+		}
+		m, _ := e.FieldsV1.(map[string]any)
+		e.set = fieldSetOf(m)
+		out = append(out, e)
+	}
+	return out
+}
+
+// encodeManaged writes the entries in upstream's order: appliers first,
+// then by time, manager, API version and subresource. Empty entries go.
+func encodeManaged(entries []*managedEntry) []json.RawMessage {
+	var keep []*managedEntry
+	for _, e := range entries {
+		if !e.set.empty() {
+			keep = append(keep, e)
+		}
+	}
+	sort.SliceStable(keep, func(i, j int) bool {
+		p, q := keep[i], keep[j]
+		if p.Operation != q.Operation {
+			return p.Operation < q.Operation
+		}
+		var ps, qs int64
+		if p.Time != nil {
+			ps = p.Time.Unix()
+		}
+		if q.Time != nil {
+			qs = q.Time.Unix()
+		}
+		if ps != qs {
+			return ps < qs
+		}
+		if p.Manager != q.Manager {
+			return p.Manager < q.Manager
+		}
+		if p.APIVersion != q.APIVersion {
+			return p.APIVersion < q.APIVersion
+		}
+		return p.Subresource < q.Subresource
+	})
+	if len(keep) == 0 {
+		return nil
+	}
+	out := make([]json.RawMessage, len(keep))
+	for i, e := range keep {
+		out[i] = e.encode()
+	}
+	return out
+}
+
+// isResetManagedFields reports a request's managedFields that ask for
+// none: an empty list, or one empty entry.
+func isResetManagedFields(raw []json.RawMessage) bool {
+	if raw == nil {
+		return false
+	}
+	if len(raw) == 0 {
+		return true
+	}
+	return len(raw) == 1 && (string(raw[0]) == "{}" || string(raw[0]) == "null")
+}
+
+// strippedFields are never managed (upstream's stripMetaManager).
+var strippedFields = func() fieldSet {
+	s := fieldSet{}
+	for _, p := range []string{"apiVersion", "kind", "metadata", "metadata.name", "metadata.namespace",
+		"metadata.creationTimestamp", "metadata.selfLink", "metadata.uid", "metadata.clusterName",
+		"metadata.generation", "metadata.managedFields", "metadata.resourceVersion"} {
+		var path []string
+		for _, f := range strings.Split(p, ".") {
+			path = append(path, "f:"+f)
+		}
+		s.insert(path)
+	}
+	return s
+}()
+
+// objectJSON is an object as generic JSON, numbers kept as written.
+func objectJSON(v any) map[string]any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return map[string]any{}
+	}
+	return decodeJSONObject(data)
+}
+
+func decodeJSONObject(data []byte) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil || m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// scoped is the part of an object a write of subresource sub may own:
+// the status for the status subresource, everything else otherwise.
+func scoped(obj map[string]any, sub string) map[string]any {
+	if sub == "status" {
+		if st, ok := obj["status"]; ok {
+			return map[string]any{"status": st}
+		}
+		return map[string]any{}
+	}
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		if k != "status" {
+			out[k] = v
+		}
+	}
+	delete(out, "apiVersion")
+	delete(out, "kind")
+	if m, ok := out["metadata"].(map[string]any); ok {
+		meta := make(map[string]any, len(m))
+		for k, v := range m {
+			meta[k] = v
+		}
+		delete(meta, "managedFields")
+		out["metadata"] = meta
+	}
+	return out
+}
+
+// SetFieldManager names the field manager of the writes that follow,
+// until the returned function restores the previous one. Writes without
+// a field manager leave metadata.managedFields as they are.
+func (s *Server) SetFieldManager(manager string) (restore func()) {
+	prev := s.fieldManager
+	s.fieldManager = manager
+	return func() { s.fieldManager = prev }
+}
+
+// FieldManagerOf is the field manager a request without one writes as:
+// its user agent up to the first "/" (prefixFromUserAgent).
+func FieldManagerOf(userAgent string) string {
+	m, _, _ := strings.Cut(userAgent, "/")
+	var b strings.Builder
+	for _, r := range m {
+		if b.Len() >= 128 {
+			break
+		}
+		if r >= ' ' && r != 0x7f {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// validateFieldManager is ValidateFieldManager of the patch, create and
+// update options.
+func validateFieldManager(manager string) error {
+	if len(manager) > 128 {
+		return newOptionsInvalid("PatchOptions", fmt.Sprintf("fieldManager: Too long: may not be more than 128 bytes"))
+	}
+	for _, r := range manager {
+		if r < ' ' || r == 0x7f {
+			return newOptionsInvalid("PatchOptions", fmt.Sprintf("fieldManager: Invalid value: %q: must only contain printable characters", manager))
+		}
+	}
+	return nil
+}
+
+func newOptionsInvalid(kind, msg string) error {
+	return newStatus(http.StatusUnprocessableEntity, "Invalid", fmt.Sprintf("%s.meta.k8s.io \"\" is invalid: %s", kind, msg),
+		&api.StatusDetails{Group: "meta.k8s.io", Kind: kind})
+}
+
+// zeroJSON is an empty object of resource r, as the field manager takes
+// the "before" of a create.
+func zeroJSON(r *api.ResourceInfo) map[string]any {
+	return objectJSON(r.New())
+}
+
+// recordWrite sets the managedFields of obj, which the current field
+// manager writes over old (nil on create) through subresource sub: the
+// fields the write adds or changes become the manager's (and no longer
+// another's), the fields it removes are nobody's.
+func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub string) {
+	if s.fieldManager == "" || s.applying {
+		return
+	}
+	meta := obj.GetObjectMeta()
+	var base []json.RawMessage
+	if old != nil {
+		base = old.GetObjectMeta().ManagedFields
+	}
+	if sub == "" {
+		switch {
+		case isResetManagedFields(meta.ManagedFields):
+			base = nil
+		case len(meta.ManagedFields) > 0:
+			if e := decodeManaged(meta.ManagedFields); len(e) > 0 {
+				base = meta.ManagedFields
+			}
+		}
+	}
+	var before reflect.Value
+	if old == nil {
+		before = reflect.New(reflect.TypeOf(obj).Elem())
+	} else {
+		before = reflect.ValueOf(old)
+	}
+	keep := func(f string) bool { return f != "status" && f != "apiVersion" && f != "kind" }
+	if sub == "status" {
+		keep = func(f string) bool { return f == "status" }
+	}
+	c := compareObjects(before, reflect.ValueOf(obj), keep)
+	if c.added.empty() && c.modified.empty() && c.removed.empty() {
+		if !sameRaw(base, meta.ManagedFields) {
+			meta.ManagedFields = base
+		}
+		return
+	}
+	entries := decodeManaged(base)
+	changed := c.modified.union(c.added)
+	for _, e := range entries {
+		e.set = e.set.difference(changed).difference(c.removed)
+	}
+	self := changed.difference(c.removed).difference(strippedFields)
+	if !self.empty() {
+		me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub}
+		found := false
+		for _, e := range entries {
+			if e.id() == me.id() {
+				e.set, e.Time, found = e.set.union(self), api.NewTimePtr(s.Now()), true
+			}
+		}
+		if !found {
+			me.set, me.Time = self, api.NewTimePtr(s.Now())
+			entries = append(entries, me)
+		}
+	}
+	meta.ManagedFields = encodeManaged(entries)
+}
+
+// ApplyOptions are the options of a server-side apply.
+type ApplyOptions struct {
+	FieldManager string
+	Force        bool
+	DryRun       bool
+}
+
+// Apply is server-side apply (a PATCH of type application/apply-patch+yaml,
+// here its JSON): config, a partial object, is merged into the live object
+// (created when there is none) and its fields become opts.FieldManager's.
+// A field another manager owns with a different value is a conflict,
+// refused with 409 unless opts.Force takes it over; a field the manager
+// applied before and leaves out now is removed, unless another manager
+// owns it too.
+func (s *Server) Apply(r *api.ResourceInfo, ns, name string, config []byte, opts ApplyOptions) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "patch")
+	}
+	if opts.FieldManager == "" {
+		return nil, newOptionsInvalid("PatchOptions", "fieldManager: Required value: is required for apply patch")
+	}
+	if err := validateFieldManager(opts.FieldManager); err != nil {
+		return nil, err
+	}
+	defer s.startDryRun(opts.DryRun)()
+	cfg := decodeJSONObject(config)
+	if len(cfg) == 0 && len(bytes.TrimSpace(config)) > 0 && !bytes.HasPrefix(bytes.TrimSpace(config), []byte("{")) {
+		return nil, NewBadRequest("error decoding YAML: the body is not an object")
+	}
+	if v, _ := cfg["apiVersion"].(string); v != r.APIVersion() {
+		return nil, NewBadRequest(fmt.Sprintf("Incorrect version specified in apply patch. Specified patch version: %s, expected: %s", v, r.APIVersion()))
+	}
+	if k, _ := cfg["kind"].(string); k != r.Kind {
+		return nil, NewBadRequest(fmt.Sprintf("unable to decode an apply patch of kind %q as a %s", k, r.Kind))
+	}
+	meta, _ := cfg["metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		cfg["metadata"] = meta
+	}
+	if _, ok := meta["managedFields"]; ok {
+		return nil, NewBadRequest("metadata.managedFields must be nil")
+	}
+	if n, _ := meta["name"].(string); n != name {
+		return nil, NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", n, name))
+	}
+	if r.Namespaced {
+		if n, ok := meta["namespace"].(string); ok && n != ns {
+			return nil, NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	}
+	s.warnDeprecated(r)
+	live, err := s.getStored(r.Stored(), ns, name)
+	if err != nil && !IsNotFound(err) {
+		return nil, served(r, err)
+	}
+	live = r.FromStorage(live)
+	if _, err := s.Decode(r, config); err != nil {
+		return nil, err
+	}
+
+	var liveJSON map[string]any
+	var entries []*managedEntry
+	if live == nil {
+		liveJSON = zeroJSON(r)
+	} else {
+		liveJSON = objectJSON(live)
+		entries = decodeManaged(live.GetObjectMeta().ManagedFields)
+		if len(entries) == 0 {
+			// The fields set before the first managed write are a
+			// manager's of their own.
+			c := compare(scoped(zeroJSON(r), ""), scoped(liveJSON, ""), shapeOf(reflect.TypeOf(live)))
+			if set := c.added.union(c.modified).difference(strippedFields); !set.empty() {
+				entries = []*managedEntry{{Manager: "before-first-apply", Operation: OperationUpdate, APIVersion: r.APIVersion(), set: set}}
+			}
+		}
+	}
+	sh := shapeOf(reflect.TypeOf(r.New()))
+	applied := toFieldSet(scoped(cfg, ""), sh).difference(strippedFields)
+	merged := mergeApplied(liveJSON, cfg, sh).(map[string]any)
+
+	me := &managedEntry{Manager: opts.FieldManager, Operation: OperationApply, APIVersion: r.APIVersion()}
+	var last fieldSet
+	others := fieldSet{}
+	for _, e := range entries {
+		if e.id() == me.id() {
+			last = e.set
+		} else {
+			others = others.union(e.set)
+		}
+	}
+	// Prune what the applier owned and applies no more, if nobody else
+	// owns it.
+	for _, p := range last.difference(applied).difference(others).paths() {
+		merged = removePath(merged, p, sh).(map[string]any)
+	}
+
+	c := compare(scoped(liveJSON, ""), scoped(merged, ""), sh)
+	changed := c.modified.union(c.added)
+	var conflicts []conflict
+	for _, e := range entries {
+		if e.id() == me.id() {
+			continue
+		}
+		for _, p := range e.set.intersection(changed).paths() {
+			conflicts = append(conflicts, conflict{e, p})
+		}
+	}
+	if len(conflicts) > 0 && !opts.Force && opts.FieldManager == "kubectl" && live != nil {
+		conflicts = notLastApplied(conflicts, liveJSON, r, sh)
+	}
+	if len(conflicts) > 0 && !opts.Force {
+		return nil, newApplyConflict(conflicts)
+	}
+	kept := entries[:0]
+	for _, e := range entries {
+		if e.id() == me.id() {
+			continue
+		}
+		e.set = e.set.difference(changed).difference(c.removed)
+		kept = append(kept, e)
+	}
+	me.set, me.Time = applied, api.NewTimePtr(s.Now())
+	entries = append(kept, me)
+
+	if m, ok := merged["metadata"].(map[string]any); ok {
+		delete(m, "managedFields")
+		if ann, ok := m["annotations"].(map[string]any); ok && opts.FieldManager == "kubectl" && ann[lastAppliedAnnotation] != nil && ann[lastAppliedAnnotation] != "" {
+			// kubectl's own applies keep a client-side apply's annotation
+			// up to date (upstream's lastAppliedUpdater).
+			ann = copyMap(ann)
+			ann[lastAppliedAnnotation] = lastAppliedOf(cfg)
+			m["annotations"] = ann
+		}
+	}
+	data, err := json.Marshal(merged)
+	if err != nil {
+		return nil, NewInternal(err)
+	}
+	obj, err := s.Decode(r, data)
+	if err != nil {
+		return nil, err
+	}
+	obj.GetObjectMeta().ManagedFields = encodeManaged(entries)
+	if live != nil && sameManagedFields(obj.GetObjectMeta().ManagedFields, live.GetObjectMeta().ManagedFields) {
+		// An apply that changes nothing keeps the times, and so is no write.
+		obj.GetObjectMeta().ManagedFields = live.GetObjectMeta().ManagedFields
+	}
+	s.applying = true
+	defer func() { s.applying = false }()
+	if live == nil {
+		return s.Create(r, ns, obj)
+	}
+	return s.Update(r, obj)
+}
+
+// sameManagedFields reports whether two managedFields differ at most in
+// their times (upstream's IgnoreManagedFieldsTimestampsTransformer).
+func sameManagedFields(a, b []json.RawMessage) bool {
+	ea, eb := decodeManaged(a), decodeManaged(b)
+	if len(ea) != len(eb) || len(ea) != len(a) || len(eb) != len(b) {
+		return false
+	}
+	for i := range ea {
+		x, y := *ea[i], *eb[i]
+		x.Time, y.Time, x.set, y.set = nil, nil, nil, nil
+		if !reflect.DeepEqual(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+type conflict struct {
+	manager *managedEntry
+	path    []string
+}
+
+// newApplyConflict is the 409 of an apply that would change fields other
+// managers own, in upstream's words.
+func newApplyConflict(cs []conflict) *StatusError {
+	details := &api.StatusDetails{}
+	for _, c := range cs {
+		details.Causes = append(details.Causes, api.StatusCause{
+			Type: "FieldManagerConflict", Message: "conflict with " + c.manager.describe(), Field: pathString(c.path),
+		})
+	}
+	if len(cs) == 1 {
+		return newStatus(http.StatusConflict, "Conflict",
+			fmt.Sprintf("Apply failed with 1 conflict: conflict with %s: %s", cs[0].manager.describe(), pathString(cs[0].path)), details)
+	}
+	byManager := map[string][]string{}
+	var ids []string
+	names := map[string]string{}
+	for _, c := range cs {
+		id := c.manager.id()
+		if _, ok := byManager[id]; !ok {
+			ids = append(ids, id)
+			names[id] = c.manager.describe()
+		}
+		byManager[id] = append(byManager[id], pathString(c.path))
+	}
+	sort.Strings(ids)
+	var lines []string
+	for _, id := range ids {
+		lines = append(lines, fmt.Sprintf("conflicts with %s:", names[id]))
+		for _, p := range byManager[id] {
+			lines = append(lines, "- "+p)
+		}
+	}
+	return newStatus(http.StatusConflict, "Conflict", fmt.Sprintf("Apply failed with %d conflicts: %s", len(cs), strings.Join(lines, "\n")), details)
+}
+
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// notLastApplied drops the conflicts kubectl may take over when it moves
+// an object from client-side to server-side apply (upstream's
+// lastAppliedManager): fields of the last-applied-configuration annotation
+// that still have the value it gives them.
+func notLastApplied(cs []conflict, live map[string]any, r *api.ResourceInfo, sh shape) []conflict {
+	meta, _ := live["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	text, _ := ann[lastAppliedAnnotation].(string)
+	if text == "" {
+		return cs
+	}
+	last := decodeJSONObject([]byte(text))
+	if v, _ := last["apiVersion"].(string); v != r.APIVersion() {
+		return cs
+	}
+	c := compare(last, live, sh)
+	allowed := toFieldSet(last, sh).difference(c.modified).difference(c.added).difference(c.removed)
+	var out []conflict
+	for _, x := range cs {
+		if !allowed.has(x.path) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// lastAppliedOf is the applied configuration as the annotation holds it:
+// compact JSON, without the annotation itself.
+func lastAppliedOf(cfg map[string]any) string {
+	c := copyMap(cfg)
+	if m, ok := c["metadata"].(map[string]any); ok {
+		m = copyMap(m)
+		if ann, ok := m["annotations"].(map[string]any); ok {
+			ann = copyMap(ann)
+			delete(ann, lastAppliedAnnotation)
+			m["annotations"] = ann
+		}
+		c["metadata"] = m
+	}
+	return compactJSON(c) + "\n"
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// sameRaw reports whether two managedFields are the same bytes.
+func sameRaw(a, b []json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// encode writes the entry as JSON, in metav1.ManagedFieldsEntry's order.
+func (e *managedEntry) encode() json.RawMessage {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	sep := ""
+	str := func(name, v string) {
+		if v != "" {
+			b.WriteString(sep + `"` + name + `":`)
+			writeJSONString(&b, v)
+			sep = ","
+		}
+	}
+	str("manager", e.Manager)
+	str("operation", e.Operation)
+	str("apiVersion", e.APIVersion)
+	if e.Time != nil {
+		str("time", e.Time.UTC().Format(time.RFC3339))
+	}
+	str("fieldsType", "FieldsV1")
+	b.WriteString(sep + `"fieldsV1":`)
+	e.set.writeFieldsV1(&b)
+	str("subresource", e.Subresource)
+	b.WriteByte('}')
+	return internEntry(b.Bytes())
+}
+
+// interned holds recent encoded entries, so that the many objects with
+// the same managers (a ReplicaSet's pods) share one copy of each.
+var interned struct {
+	sync.Mutex
+	m map[string]json.RawMessage
+}
+
+func internEntry(b []byte) json.RawMessage {
+	interned.Lock()
+	defer interned.Unlock()
+	if out, ok := interned.m[string(b)]; ok {
+		return out
+	}
+	if len(interned.m) >= 4096 || interned.m == nil {
+		interned.m = make(map[string]json.RawMessage, 4096)
+	}
+	out := json.RawMessage(bytes.Clone(b))
+	interned.m[string(out)] = out
+	return out
+}

@@ -222,6 +222,14 @@ func TestHostileLinks(t *testing.T) {
 			until(t, ctx, "the "+tab.id+" tab", `document.getElementById('inspector-body').textContent.includes(`+quoteJS(tab.want)+`)`)
 		}
 		click(t, ctx, `#inspector-close`)
+		// The event stream shows the Event's reason and message as text.
+		click(t, ctx, `[role=tab][data-view="events"]`)
+		until(t, ctx, "the hostile event in the stream", `document.querySelector('#cluster-views').textContent.includes(`+quoteJS(xssSVG)+`) && document.querySelector('#cluster-views').textContent.includes(`+quoteJS(xssImg+xssScript)+`)`)
+		// The ConfigMap's data (the view does not draw ConfigMaps; the
+		// terminal prints them).
+		r := run(t, ctx, "kubectl get configmap xss -o jsonpath='{.data.page\\.html}{\"\\n\"}'")
+		assert.Equal(t, execResult{Output: xssScript + xssImg + "\n"}, r)
+		click(t, ctx, `[role=tab][data-view="arch"]`)
 		time.Sleep(time.Second)
 		screenshot(t, ctx, "hostile-payloads.png")
 		assertNothingRan(t, ctx)

@@ -280,9 +280,13 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 	}
 	c := compareObjects(before, reflect.ValueOf(obj), keep)
 	if c.added.empty() && c.modified.empty() && c.removed.empty() {
-		if !sameRaw(base, meta.ManagedFields) {
+		if old != nil && sameRaw(base, old.GetObjectMeta().ManagedFields) {
 			meta.ManagedFields = base
+			return
 		}
+		// Managed fields the request sets are kept, in the order the API
+		// server writes them.
+		meta.ManagedFields = encodeManaged(decodeManaged(base))
 		return
 	}
 	entries := decodeManaged(base)
@@ -400,7 +404,9 @@ func (s *Server) Apply(r *api.ResourceInfo, ns, name string, config []byte, opts
 	}
 	// Prune what the applier owned and applies no more, if nobody else
 	// owns it.
-	for _, p := range last.difference(applied).difference(others).paths() {
+	// Only what ToFieldSet finds in the merged object goes: leaves and
+	// list items, never a whole map because its "." was owned.
+	for _, p := range last.difference(applied).difference(others).intersection(toFieldSet(merged, sh)).paths() {
 		merged = removePath(merged, p, sh).(map[string]any)
 	}
 
@@ -630,4 +636,74 @@ func internEntry(b []byte) json.RawMessage {
 	out := json.RawMessage(bytes.Clone(b))
 	interned.m[string(out)] = out
 	return out
+}
+
+// LastAppliedPath is the path of the last-applied-configuration annotation
+// in a field set, as kubectl looks for its owners.
+var lastAppliedPath = []string{"f:metadata", "f:annotations", "f:" + lastAppliedAnnotation}
+
+// LastAppliedOwners are the managers whose entries of operation op own
+// the last-applied-configuration annotation (client-go's
+// csaupgrade.FindFieldsOwners, as kubectl apply calls it).
+func LastAppliedOwners(raw []json.RawMessage, op string) []string {
+	var out []string
+	for _, e := range decodeManaged(raw) {
+		if e.Operation == op && e.set.has(lastAppliedPath) {
+			out = append(out, e.Manager)
+		}
+	}
+	return out
+}
+
+// UpgradeManagedFields moves what client-side apply's managers own to the
+// server-side applier ssa, as kubectl does after its first server-side
+// apply of an object it applied client-side (client-go's csaupgrade):
+// each one's Update entry is merged into ssa's Apply entry, or becomes it.
+// It reports whether anything changed.
+func UpgradeManagedFields(raw []json.RawMessage, csa []string, ssa string) ([]json.RawMessage, bool) {
+	entries := decodeManaged(raw)
+	changed := false
+	for _, name := range csa {
+		target := -1
+		for i, e := range entries {
+			if e.Manager == ssa && e.Operation == OperationApply && e.Subresource == "" {
+				target = i
+				break
+			}
+		}
+		if target < 0 {
+			for i, e := range entries {
+				if e.Manager == name && e.Operation == OperationUpdate && e.Subresource == "" {
+					target = i
+					break
+				}
+			}
+			if target < 0 {
+				continue
+			}
+			entries[target].Manager, entries[target].Operation = ssa, OperationApply
+		}
+		for _, e := range entries {
+			if e.Manager == name && e.Operation == OperationUpdate && e.Subresource == "" && e.APIVersion == entries[target].APIVersion {
+				entries[target].set = entries[target].set.union(e.set)
+				break
+			}
+		}
+		kept := entries[:0]
+		for _, e := range entries {
+			if !(e.Manager == name && e.Operation == OperationUpdate && e.Subresource == "") {
+				kept = append(kept, e)
+			}
+		}
+		entries = kept
+		changed = true
+	}
+	if !changed {
+		return raw, false
+	}
+	out := make([]json.RawMessage, len(entries))
+	for i, e := range entries {
+		out[i] = e.encode()
+	}
+	return out, true
 }

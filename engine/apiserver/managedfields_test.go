@@ -219,6 +219,27 @@ func TestApply(t *testing.T) {
 			},
 			opts:    ApplyOptions{FieldManager: "kubectl"},
 			wantErr: `Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas`},
+		{name: "fields moved from client-side apply prune leaves, not whole maps",
+			before: func(t *testing.T, s *Server) {
+				restore := s.SetFieldManager("kubectl-client-side-apply")
+				obj, err := s.Create(deployments, "default", deployment("web", 2))
+				restore()
+				require.NoError(t, err)
+				d := api.Clone(obj.(*api.Deployment))
+				var changed bool
+				d.ManagedFields, changed = UpgradeManagedFields(d.ManagedFields, []string{"kubectl-client-side-apply"}, "kubectl")
+				require.True(t, changed)
+				obj, err = s.Update(deployments, d)
+				require.NoError(t, err)
+				assert.Contains(t, fieldsOf(t, obj, "kubectl", OperationApply), `"f:labels":{".":{},"f:app":{}}`)
+			},
+			opts: ApplyOptions{FieldManager: "kubectl"},
+			check: func(t *testing.T, obj api.Object) {
+				d := obj.(*api.Deployment)
+				assert.Equal(t, map[string]string{"app": "web"}, d.Labels)
+				assert.Equal(t, "nginx:1.27", d.Spec.Template.Spec.Containers[0].Image)
+				assert.NotContains(t, fieldsOf(t, obj, "kubectl", OperationApply), `"f:labels":{".":{}`)
+			}},
 		{name: "the field manager is required",
 			wantErr: `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`},
 	} {

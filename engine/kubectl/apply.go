@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/patch"
 )
 
 // LastAppliedAnnotation holds the manifest client-side apply last applied.
@@ -148,7 +149,7 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	for _, m := range ms {
 		apply := k.applyOne
 		if *serverSide {
-			apply = func(m manifest) (string, error) { return k.applyServerSide(m, *force) }
+			apply = func(m manifest) (string, error) { return k.applyServerSide(m, *force, io.Err) }
 		}
 		msg, err := apply(m)
 		if err != nil {
@@ -254,7 +255,7 @@ func inNamespace(data []byte, r *api.ResourceInfo, ns string) (map[string]any, e
 // applyServerSide is `kubectl apply --server-side`: the manifest goes to
 // the API server as an apply patch, which merges it and records its
 // fields as the field manager's.
-func (k *Kubectl) applyServerSide(m manifest, force bool) (string, error) {
+func (k *Kubectl) applyServerSide(m manifest, force bool, errOut io.Writer) (string, error) {
 	obj, err := inNamespace(m.json, m.r, m.ns)
 	if err != nil {
 		return "", err
@@ -263,13 +264,69 @@ func (k *Kubectl) applyServerSide(m manifest, force bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := k.c.Apply(m.r, m.ns, m.name, data, force); err != nil {
+	out, err := k.c.Apply(m.r, m.ns, m.name, data, force)
+	if err != nil {
 		if apiserver.IsConflict(err) {
 			return "", fmt.Errorf("%s%s", err.Error(), conflictAdvice)
 		}
 		return "", err
 	}
+	// Moving from client-side apply fails softly, as in kubectl: it is
+	// tried again at the next apply.
+	if out, err = k.keepLastApplied(m, out); err != nil {
+		fmt.Fprintf(errOut, "Warning: failed to migrate kubectl.kubernetes.io/last-applied-configuration for Server-Side Apply. This is non-fatal and will be retried next time you apply. Error: %s\n", err)
+	} else {
+		k.migrateToServerSide(m, out, data, force, errOut)
+	}
 	return "serverside-applied", nil
+}
+
+// keepLastApplied is kubectl's saveLastApplyAnnotationIfNecessary: when
+// kubectl (the default manager) applies an object that has a client-side
+// apply's annotation nobody applies, the annotation is applied on its own
+// (as kubectl-last-applied), so that later applies keep it.
+func (k *Kubectl) keepLastApplied(m manifest, obj api.Object) (api.Object, error) {
+	meta := obj.GetObjectMeta()
+	last, ok := meta.Annotations[LastAppliedAnnotation]
+	if k.c.FieldManager() != "kubectl" || !ok || len(apiserver.LastAppliedOwners(meta.ManagedFields, apiserver.OperationApply)) > 0 {
+		return obj, nil
+	}
+	md := map[string]any{"name": meta.Name, "annotations": map[string]any{LastAppliedAnnotation: last}}
+	if meta.Namespace != "" {
+		md["namespace"] = meta.Namespace
+	}
+	data, err := json.Marshal(map[string]any{"apiVersion": m.r.APIVersion(), "kind": m.r.Kind, "metadata": md})
+	if err != nil {
+		return nil, err
+	}
+	return k.c.WithFieldManager("kubectl-last-applied").Apply(m.r, m.ns, m.name, data, false)
+}
+
+// migrateToServerSide is kubectl's migrateToSSAIfNecessary: the fields of
+// the client-side apply's managers (those that own the last-applied
+// annotation) become the server-side applier's, and the manifest is
+// applied again so that what it no longer has is removed.
+func (k *Kubectl) migrateToServerSide(m manifest, obj api.Object, data []byte, force bool, errOut io.Writer) {
+	meta := obj.GetObjectMeta()
+	csa := apiserver.LastAppliedOwners(meta.ManagedFields, apiserver.OperationUpdate)
+	if len(csa) == 0 {
+		return
+	}
+	upgraded, changed := apiserver.UpgradeManagedFields(meta.ManagedFields, csa, k.c.FieldManager())
+	if !changed {
+		return
+	}
+	body, _ := json.Marshal([]map[string]any{
+		{"op": "replace", "path": "/metadata/managedFields", "value": upgraded},
+		{"op": "replace", "path": "/metadata/resourceVersion", "value": meta.ResourceVersion},
+	})
+	if _, err := k.c.Patch(m.r, m.ns, m.name, patch.JSON, body); err != nil {
+		fmt.Fprintf(errOut, "Warning: server rejected managed fields migration to Server-Side Apply. This is non-fatal and will be retried next time you apply. Error: %s\n", err)
+		return
+	}
+	if _, err := k.c.Apply(m.r, m.ns, m.name, data, force); err != nil {
+		fmt.Fprintf(errOut, "Warning: failed to re-apply configuration after performing Server-Side Apply migration. This is non-fatal and will be retried next time you apply. Error: %s\n", err)
+	}
 }
 
 // conflictAdvice is what kubectl adds to an apply conflict.

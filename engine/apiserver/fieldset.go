@@ -101,26 +101,48 @@ func (s fieldSet) union(o fieldSet) fieldSet {
 	return out
 }
 
+// difference returns s itself when o takes nothing from it.
 func (s fieldSet) difference(o fieldSet) fieldSet {
 	if len(o) == 0 || len(s) == 0 {
 		return s
 	}
-	out := make(fieldSet, len(s))
+	var out fieldSet
 	for k, n := range s {
 		on := o[k]
 		if on == nil {
-			out[k] = n
 			continue
 		}
 		m := &fieldNode{member: n.member && !on.member, children: n.children.difference(on.children)}
+		if m.member == n.member && sameSet(m.children, n.children) {
+			continue
+		}
+		if out == nil {
+			out = make(fieldSet, len(s))
+			for k2, n2 := range s {
+				out[k2] = n2
+			}
+		}
 		if len(m.children) == 0 {
 			m.children = nil
 		}
 		if m.member || m.children != nil {
 			out[k] = m
+		} else {
+			delete(out, k)
 		}
 	}
+	if out == nil {
+		return s
+	}
 	return out
+}
+
+// sameSet reports whether two sets are the same map (or both empty).
+func sameSet(a, b fieldSet) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 func (s fieldSet) intersection(o fieldSet) fieldSet {

@@ -1,8 +1,11 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -13,7 +16,7 @@ import (
 // hot path. Equal subtrees are skipped whole. keep says which top-level
 // fields count.
 func compareObjects(old, cur reflect.Value, keep func(field string) bool) comparison {
-	c := comparison{fieldSet{}, fieldSet{}, fieldSet{}}
+	c := comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}
 	t := cur.Type()
 	sh := shapeOf(t)
 	for _, f := range jsonFields(derefType(t)) {
@@ -29,7 +32,7 @@ func compareObjects(old, cur reflect.Value, keep func(field string) bool) compar
 		if !hasL && !hasR {
 			continue
 		}
-		c.walkGo([]string{"f:" + f.name}, l, r, hasL, hasR, sh.field(f.name))
+		c.walkGo([]string{f.pe}, l, r, hasL, hasR, sh.field(f.name))
 	}
 	return c
 }
@@ -37,6 +40,7 @@ func compareObjects(old, cur reflect.Value, keep func(field string) bool) compar
 // goField is a struct field as JSON sees it.
 type goField struct {
 	name      string
+	pe        string // its path element, "f:" and the name
 	index     []int
 	omitEmpty bool
 	omitZero  bool
@@ -63,11 +67,13 @@ func (f goField) get(v reflect.Value) (reflect.Value, bool) {
 	if f.omitEmpty && isEmptyJSON(v) {
 		return reflect.Value{}, false
 	}
-	if f.omitZero && v.IsZero() {
-		return reflect.Value{}, false
-	}
-	if z, ok := v.Interface().(interface{ IsZero() bool }); ok && f.omitZero && z.IsZero() {
-		return reflect.Value{}, false
+	if f.omitZero {
+		if v.IsZero() {
+			return reflect.Value{}, false
+		}
+		if z, ok := v.Interface().(interface{ IsZero() bool }); ok && z.IsZero() {
+			return reflect.Value{}, false
+		}
 	}
 	return v, true
 }
@@ -113,7 +119,7 @@ func jsonFields(t reflect.Type) []goField {
 		if name == "" {
 			name = sf.Name
 		}
-		out = append(out, goField{name: name, index: []int{i}, omitEmpty: strings.Contains(opts, "omitempty"), omitZero: strings.Contains(opts, "omitzero")})
+		out = append(out, goField{name: name, pe: "f:" + name, index: []int{i}, omitEmpty: strings.Contains(opts, "omitempty"), omitZero: strings.Contains(opts, "omitzero")})
 	}
 	jsonFieldsCache.Store(t, out)
 	return out
@@ -124,6 +130,17 @@ var marshalerType = reflect.TypeFor[json.Marshaler]()
 // goKind is how a Go value shows in JSON: a map (struct or Go map), a
 // list, or a leaf (a scalar, or a type that marshals itself).
 func goKind(t reflect.Type) string {
+	if k, ok := goKinds.Load(t); ok {
+		return k.(string)
+	}
+	k := goKindOf(t)
+	goKinds.Store(t, k)
+	return k
+}
+
+var goKinds sync.Map // reflect.Type -> string
+
+func goKindOf(t reflect.Type) string {
 	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
 		return "leaf"
 	}
@@ -200,30 +217,46 @@ func goItemElement(it reflect.Value, sh shape) string {
 		return "v:" + compactJSON(it.Interface())
 	}
 	e := deref(it)
-	keys := make(map[string]any, len(sh.keyed))
+	keys := make(map[string]reflect.Value, len(sh.keyed))
 	if e.IsValid() && e.Kind() == reflect.Struct {
 		for _, f := range jsonFields(e.Type()) {
 			for _, k := range sh.keyed {
 				if f.name == k {
 					if x, ok := f.get(e); ok {
-						keys[k] = x.Interface()
+						keys[k] = x
 					}
 				}
 			}
 		}
 	}
-	for _, k := range sh.keyed {
-		if _, ok := keys[k]; !ok {
-			if d, ok := keyDefaults[k]; ok {
-				keys[k] = d
-			}
+	names := append([]string(nil), sh.keyed...)
+	sort.Strings(names)
+	var b bytes.Buffer
+	b.WriteString("k:{")
+	n := 0
+	for _, k := range names {
+		var text string
+		if x, ok := keys[k]; ok {
+			text = scalarJSON(x)
+		} else if d, ok := keyDefaults[k]; ok {
+			text = compactJSON(d)
+		} else {
+			continue
 		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		writeJSONString(&b, k)
+		b.WriteByte(':')
+		b.WriteString(text)
 	}
-	return "k:" + compactJSON(keys)
+	b.WriteByte('}')
+	return b.String()
 }
 
 func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, sh shape) {
-	if hasL && hasR && reflect.DeepEqual(l.Interface(), r.Interface()) {
+	if hasL && hasR && equalValues(l, r) {
 		return
 	}
 	var t reflect.Type
@@ -237,7 +270,9 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 	switch {
 	case kind == "map" && !sh.atomic && derefType(t).Kind() == reflect.Struct:
 		empty := true
-		for _, f := range jsonFields(derefType(t)) {
+		st := derefType(t)
+		shapes := fieldShapes(st)
+		for i, f := range jsonFields(st) {
 			var lv, rv reflect.Value
 			var inL, inR bool
 			if dl.IsValid() {
@@ -250,7 +285,7 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 				continue
 			}
 			empty = false
-			c.walkGo(append(path[:len(path):len(path)], "f:"+f.name), lv, rv, inL, inR, sh.field(f.name))
+			c.walkGo(append(path[:len(path):len(path)], f.pe), lv, rv, inL, inR, shapes[i])
 		}
 		if !empty {
 			c.container(path, hasL, hasR)
@@ -304,4 +339,59 @@ func (c comparison) container(path []string, hasL, hasR bool) {
 	} else if !hasR {
 		c.removed.insert(path)
 	}
+}
+
+// equalValues is reflect.DeepEqual, quick for scalars and for a zero value
+// against one that is not.
+func equalValues(l, r reflect.Value) bool {
+	switch l.Kind() {
+	case reflect.String:
+		return l.String() == r.String()
+	case reflect.Bool:
+		return l.Bool() == r.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return l.Int() == r.Int()
+	case reflect.Pointer, reflect.Slice, reflect.Map:
+		if l.IsNil() != r.IsNil() {
+			return false
+		}
+		if l.Kind() != reflect.Pointer && l.Len() != r.Len() {
+			return false
+		}
+	}
+	return reflect.DeepEqual(l.Interface(), r.Interface())
+}
+
+var fieldShapesCache sync.Map // reflect.Type -> []shape
+
+// fieldShapes are the shapes of a struct's JSON fields, in jsonFields'
+// order.
+func fieldShapes(t reflect.Type) []shape {
+	if v, ok := fieldShapesCache.Load(t); ok {
+		return v.([]shape)
+	}
+	sh := shape{t: t}
+	fs := jsonFields(t)
+	out := make([]shape, len(fs))
+	for i, f := range fs {
+		out[i] = sh.field(f.name)
+	}
+	fieldShapesCache.Store(t, out)
+	return out
+}
+
+// scalarJSON is a key's value as JSON.
+func scalarJSON(v reflect.Value) string {
+	v = deref(v)
+	switch {
+	case !v.IsValid():
+		return "null"
+	case v.Kind() == reflect.String && !v.Type().Implements(marshalerType):
+		var b bytes.Buffer
+		writeJSONString(&b, v.String())
+		return b.String()
+	case v.Kind() >= reflect.Int && v.Kind() <= reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	}
+	return compactJSON(v.Interface())
 }

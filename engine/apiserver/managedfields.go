@@ -39,6 +39,8 @@ type managedEntry struct {
 	Subresource string    `json:"subresource,omitempty"`
 
 	set fieldSet
+	// raw is the entry as read, while nothing in it changes.
+	raw json.RawMessage
 }
 
 // id identifies a manager: appliers by name and subresource, updaters by
@@ -49,6 +51,14 @@ func (e *managedEntry) id() string {
 		v = ""
 	}
 	return e.Manager + "\x00" + e.Operation + "\x00" + v + "\x00" + e.Subresource
+}
+
+// setTo changes the entry's set; an entry whose set changes is written
+// anew.
+func (e *managedEntry) setTo(s fieldSet) {
+	if !sameSet(e.set, s) {
+		e.set, e.raw = s, nil
+	}
 }
 
 // describe names a manager in a conflict, as upstream's printManager.
@@ -68,15 +78,46 @@ func (e *managedEntry) describe() string {
 func decodeManaged(raw []json.RawMessage) []*managedEntry {
 	out := make([]*managedEntry, 0, len(raw))
 	for _, r := range raw {
-		e := &managedEntry{}
-		if err := json.Unmarshal(r, e); err != nil {
+		e, ok := decodeEntry(r)
+		if !ok {
 			return nil
 		}
-		m, _ := e.FieldsV1.(map[string]any)
-		e.set = fieldSetOf(m)
 		out = append(out, e)
 	}
 	return out
+}
+
+// decoded holds recently read entries by their text: most writes read
+// the entries the previous write of the object wrote. Entries and their
+// sets are never changed once made; a caller gets its own copy.
+var decoded struct {
+	sync.Mutex
+	m map[string]*managedEntry
+}
+
+func decodeEntry(r json.RawMessage) (*managedEntry, bool) {
+	decoded.Lock()
+	c, ok := decoded.m[string(r)]
+	decoded.Unlock()
+	if !ok {
+		c = &managedEntry{}
+		if err := json.Unmarshal(r, c); err != nil {
+			return nil, false
+		}
+		m, _ := c.FieldsV1.(map[string]any)
+		c.set, c.FieldsV1 = fieldSetOf(m), nil
+		// The text kept is the API server's own (a client may have
+		// reordered the keys).
+		c.raw = c.encode()
+		decoded.Lock()
+		if len(decoded.m) >= 1024 || decoded.m == nil {
+			decoded.m = make(map[string]*managedEntry, 1024)
+		}
+		decoded.m[string(r)] = c
+		decoded.Unlock()
+	}
+	e := *c
+	return &e, true
 }
 
 // encodeManaged writes the entries in upstream's order: appliers first,
@@ -116,7 +157,11 @@ func encodeManaged(entries []*managedEntry) []json.RawMessage {
 	}
 	out := make([]json.RawMessage, len(keep))
 	for i, e := range keep {
-		out[i] = e.encode()
+		if e.raw != nil {
+			out[i] = e.raw
+		} else {
+			out[i] = e.encode()
+		}
 	}
 	return out
 }
@@ -292,7 +337,7 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 	entries := decodeManaged(base)
 	changed := c.modified.union(c.added)
 	for _, e := range entries {
-		e.set = e.set.difference(changed).difference(c.removed)
+		e.setTo(e.set.difference(changed).difference(c.removed))
 	}
 	self := changed.difference(c.removed).difference(strippedFields)
 	if !self.empty() {
@@ -300,7 +345,8 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 		found := false
 		for _, e := range entries {
 			if e.id() == me.id() {
-				e.set, e.Time, found = e.set.union(self), api.NewTimePtr(s.Now()), true
+				e.setTo(e.set.union(self))
+				e.Time, e.raw, found = api.NewTimePtr(s.Now()), nil, true
 			}
 		}
 		if !found {
@@ -432,7 +478,7 @@ func (s *Server) Apply(r *api.ResourceInfo, ns, name string, config []byte, opts
 		if e.id() == me.id() {
 			continue
 		}
-		e.set = e.set.difference(changed).difference(c.removed)
+		e.setTo(e.set.difference(changed).difference(c.removed))
 		kept = append(kept, e)
 	}
 	me.set, me.Time = applied, api.NewTimePtr(s.Now())
@@ -478,8 +524,11 @@ func sameManagedFields(a, b []json.RawMessage) bool {
 	}
 	for i := range ea {
 		x, y := *ea[i], *eb[i]
-		x.Time, y.Time, x.set, y.set = nil, nil, nil, nil
-		if !reflect.DeepEqual(x, y) {
+		var bx, by bytes.Buffer
+		x.set.writeFieldsV1(&bx)
+		y.set.writeFieldsV1(&by)
+		x.Time, y.Time, x.set, y.set, x.raw, y.raw = nil, nil, nil, nil, nil, nil
+		if !reflect.DeepEqual(x, y) || !bytes.Equal(bx.Bytes(), by.Bytes()) {
 			return false
 		}
 	}
@@ -630,8 +679,8 @@ func internEntry(b []byte) json.RawMessage {
 	if out, ok := interned.m[string(b)]; ok {
 		return out
 	}
-	if len(interned.m) >= 4096 || interned.m == nil {
-		interned.m = make(map[string]json.RawMessage, 4096)
+	if len(interned.m) >= 1024 || interned.m == nil {
+		interned.m = make(map[string]json.RawMessage, 1024)
 	}
 	out := json.RawMessage(bytes.Clone(b))
 	interned.m[string(out)] = out
@@ -681,11 +730,11 @@ func UpgradeManagedFields(raw []json.RawMessage, csa []string, ssa string) ([]js
 			if target < 0 {
 				continue
 			}
-			entries[target].Manager, entries[target].Operation = ssa, OperationApply
+			entries[target].Manager, entries[target].Operation, entries[target].raw = ssa, OperationApply, nil
 		}
 		for _, e := range entries {
 			if e.Manager == name && e.Operation == OperationUpdate && e.Subresource == "" && e.APIVersion == entries[target].APIVersion {
-				entries[target].set = entries[target].set.union(e.set)
+				entries[target].setTo(entries[target].set.union(e.set))
 				break
 			}
 		}

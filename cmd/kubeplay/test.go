@@ -79,7 +79,12 @@ func testFile(name string, verbose bool, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "FAIL %s (%d of %d steps passed)\n", name, passed, len(results))
 		return 1
 	}
-	fmt.Fprintf(stdout, "PASS %s (%d steps)\n", name, len(results))
+	s.Lock()
+	history := s.Cluster().API().Store().Digest()
+	s.Unlock()
+	// The digest of the history (kubeplay hash): a second run, here or in
+	// the browser, reaches the same one.
+	fmt.Fprintf(stdout, "PASS %s (%d steps; history %s)\n", name, len(results), history)
 	return 0
 }
 

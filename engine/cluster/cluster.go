@@ -129,6 +129,7 @@ func New(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.KeepDigest() // kubeplay hash
 	start := cfg.Start
 	if c.restored.Restored && c.restored.Time.After(start) {
 		start = c.restored.Time

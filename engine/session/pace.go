@@ -60,6 +60,15 @@ func (p *Pacer) Step() {
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
 	wall := p.now()
+	if p.s.lineBusy() {
+		// A line is running between two of its waits (two kubectl
+		// invocations, a pipeline, $(...)): no virtual time passes there,
+		// as when a link replays it, or the line would meet the cluster
+		// at another instant than the journal says. The wall time spent
+		// is not made up afterwards.
+		p.wall = wall
+		return
+	}
 	if math.IsInf(p.speed, 1) {
 		p.wall = p.runMax(wall)
 		p.err = p.s.save()
@@ -135,6 +144,8 @@ func (p *Pacer) Wait(ctx context.Context, timeout time.Duration, cond func() boo
 	p.mu.Lock()
 	p.waits = append(p.waits, w)
 	p.mu.Unlock()
+	p.s.waiting.Add(1)
+	defer p.s.waiting.Add(-1)
 	p.s.mu.Unlock()
 	defer p.s.mu.Lock()
 	select {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hack-pad/hackpadfs"
@@ -45,6 +46,25 @@ type Session struct {
 	journal journal
 	sharer  shell.Sharer
 	home    *changeFS // the shell's file system (nil without one)
+	// running counts the lines running, and waiting those of them that
+	// wait (on the cluster, for virtual time, or for what the user
+	// types): only then may the pacer move time on (lineBusy).
+	running, waiting atomic.Int32
+}
+
+// lineBusy reports whether a line is running and not waiting.
+func (s *Session) lineBusy() bool { return s.running.Load() > s.waiting.Load() }
+
+// waitingReader counts a line as waiting while it reads what is typed.
+type waitingReader struct {
+	r io.Reader
+	s *Session
+}
+
+func (w waitingReader) Read(b []byte) (int, error) {
+	w.s.waiting.Add(1)
+	defer w.s.waiting.Add(-1)
+	return w.r.Read(b)
 }
 
 // waiter decides how the cluster runs while a command waits.
@@ -139,10 +159,15 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	// the journal on disk holds it before anything it did is saved.
 	s.mu.Lock()
 	s.record(line)
+	s.running.Add(1)
 	s.mu.Unlock()
+	if term != nil {
+		term = waitingReader{term, s}
+	}
 	code := s.shell.RunTerminal(ctx, line, term, stdout, stderr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.running.Add(-1)
 	s.recordStop(ctx, code)
 	if _, jumping := s.waiter.(*jumpWaiter); jumping {
 		s.cluster.RunUntilIdle()

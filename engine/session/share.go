@@ -50,3 +50,22 @@ func (h host) Export() ([]byte, error) {
 	}
 	return sh.Export()
 }
+
+// HistoryDigest is kubeplay hash: the digest of every revision the
+// cluster's store committed.
+func (h host) HistoryDigest() (string, error) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	d := h.s.cluster.API().Store().Digest()
+	if d == "" {
+		return "", errors.New("this cluster keeps no digest of its history")
+	}
+	return d, nil
+}
+
+// HistoryRevisions is kubeplay hash --revisions.
+func (h host) HistoryRevisions() []string {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.s.cluster.API().Store().Revisions()
+}

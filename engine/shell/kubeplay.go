@@ -59,6 +59,7 @@ var kubeplayTool = &tool{
 		"kubeplay skip",
 		"kubeplay share [--scenario]",
 		"kubeplay export",
+		"kubeplay hash [--revisions]",
 	},
 	about: `Be the playground cluster's cloud: list its machines, add one (its kubelet joins
 the cluster), stop one (it loses power: its kubelet and containers stop at once),
@@ -69,7 +70,8 @@ Push to its image registry: list the images it holds, tag one under another name
 (as docker tag and push), or load a WASI module of your own as an image.
 Enable an add-on, as minikube addons does (ingress: the ingress-nginx controller).
 Drive the cluster's clock: its speed, a step to the next timer, a skip to the
-next change. Share the session as a link, or export your objects as manifests.`,
+next change. Share the session as a link, or export your objects as manifests.
+Print a digest of the cluster's history, to compare two runs of a scenario.`,
 	inOrder: true,
 	status:  1,
 }

@@ -16,6 +16,12 @@ type Sharer interface {
 	Export() ([]byte, error)
 }
 
+// Digester gives kubeplay hash the digest of the cluster's history.
+type Digester interface {
+	HistoryDigest() (string, error)
+	HistoryRevisions() []string
+}
+
 // Link sizes past which kubeplay share warns, then offers a file.
 const (
 	shareWarnSize     = 8 << 10
@@ -36,9 +42,19 @@ var kubeplayShareTools = map[string]*tool{
 			"kubectl apply -f: without status or the fields the server sets, and without what\n" +
 			"controllers made (a Deployment's ReplicaSets and pods).",
 		status: 1},
+	"hash": {name: "kubeplay hash", usage: []string{"kubeplay hash [--revisions]"},
+		about: "Print a SHA-256 digest of the cluster's history: every revision its store\n" +
+			"committed, in order, with its key and value (since the cluster started, or since\n" +
+			"a reload restored it). The same scenario and seed give the same digest at the same\n" +
+			"moment, in the browser and in kubeplay shell: compare two runs with it. With\n" +
+			"--revisions, list the revisions the store still holds (compaction drops the older\n" +
+			"ones every five minutes), each with its key and a digest of its value, to find where\n" +
+			"two runs part.",
+		opts:   []option{{long: "revisions", help: "list the revisions still held, one a line"}},
+		status: 1},
 }
 
-// kubeplayShare runs kubeplay share and kubeplay export.
+// kubeplayShare runs kubeplay share, export and hash.
 func (s *Shell) kubeplayShare(hc interp.HandlerContext, verb string, args []string) int {
 	t := kubeplayShareTools[verb]
 	p, code, done := t.parse(hc, args)
@@ -47,6 +63,26 @@ func (s *Shell) kubeplayShare(hc interp.HandlerContext, verb string, args []stri
 	}
 	if len(p.args) > 0 {
 		return t.usageError(hc.Stderr, "extra operand '%s'", p.args[0])
+	}
+	if verb == "hash" {
+		d, ok := s.cfg.Host.(Digester)
+		if !ok {
+			fmt.Fprintln(hc.Stderr, "kubeplay hash: this shell has no cluster")
+			return 1
+		}
+		if p.has("revisions") {
+			for _, line := range d.HistoryRevisions() {
+				fmt.Fprintln(hc.Stdout, line)
+			}
+			return 0
+		}
+		sum, err := d.HistoryDigest()
+		if err != nil {
+			fmt.Fprintf(hc.Stderr, "kubeplay hash: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(hc.Stdout, sum)
+		return 0
 	}
 	sh, ok := s.cfg.Host.(Sharer)
 	if !ok {

@@ -68,6 +68,7 @@ type Store struct {
 	nextID     int
 	targets    []*watcher // publish's scratch
 	publishing bool
+	digest     *digest // nil unless KeepDigest
 }
 
 type watcher struct {
@@ -393,6 +394,7 @@ func (s *Store) Compact(rev int64) {
 		return
 	}
 	i := sort.Search(len(s.history), func(i int) bool { return s.history[i].Revision > rev })
+	s.foldCompacted(i)
 	s.history = append([]Event(nil), s.history[i:]...)
 	s.compacted = rev
 }

@@ -64,11 +64,41 @@ func (k *Kubectl) exec(ctx context.Context, io IO, args []string) error {
 	}
 	if *container == "" {
 		*container = defaultContainer(quietIO(io, so.quiet), pod)
+	} else if !podcmdHasContainer(pod, *container) {
+		return fmt.Errorf("container %s is not valid for pod %s out of: %s", *container, pod.Name, allContainerNames(pod))
 	}
 	return k.stream(ctx, io, so, func(opts apiserver.ExecOptions) error {
 		opts.Container, opts.Command = *container, command
 		return k.c.PodExec(ctx, pod.Namespace, pod.Name, opts)
 	})
+}
+
+// podcmdHasContainer reports whether a pod has a container of that name,
+// ephemeral ones included (kubectl's podcmd.FindContainerByName).
+func podcmdHasContainer(p *api.Pod, name string) bool {
+	for _, c := range p.Spec.EphemeralContainers {
+		if c.Name == name {
+			return true
+		}
+	}
+	return hasContainer(p, name)
+}
+
+// allContainerNames lists a pod's containers as kubectl's
+// podcmd.AllContainerNames does: the containers, the ephemeral ones, then
+// the init containers.
+func allContainerNames(p *api.Pod) string {
+	var names []string
+	for _, c := range p.Spec.Containers {
+		names = append(names, c.Name)
+	}
+	for _, c := range p.Spec.EphemeralContainers {
+		names = append(names, c.Name+" (ephem)")
+	}
+	for _, c := range p.Spec.InitContainers {
+		names = append(names, c.Name+" (init)")
+	}
+	return strings.Join(names, ", ")
 }
 
 // attachablePod resolves POD or TYPE/NAME to a pod to exec in or attach

@@ -10,6 +10,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,6 +173,8 @@ var normalisers = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|m|h|d|y)(\d+(s|m|h))?\b`), "AGE"},
 	{regexp.MustCompile(`\b10\.\d+\.\d+\.\d+\b`), "IP"},
 	{regexp.MustCompile(`(?m)^Waiting for .*\n`), ""},
+	// The id of an exec the runtime failed to start.
+	{regexp.MustCompile(`failed to start exec "[0-9a-f]{64}"`), `failed to start exec "ID"`},
 	{regexp.MustCompile(` +`), " "},
 }
 
@@ -219,4 +223,41 @@ func TestRealKubectl(t *testing.T) {
 	for i, l := range lines {
 		assert.Equal(t, normalise(inPage[i]), normalise(real[i]), "%s\nreal kubectl:\n%s\nin-page kubectl:\n%s", l, real[i], inPage[i])
 	}
+	portForward(t, kubectl, kubeconfig)
+}
+
+// portForward runs the real kubectl port-forward to the php-apache
+// service the script left running, and fetches its page through it.
+func portForward(t *testing.T, kubectl, kubeconfig string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, kubectl, "port-forward", "svc/php-apache", ":80")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	defer func() {
+		cancel()
+		cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	require.True(t, lines.Scan(), "kubectl port-forward: %s", stderr.String())
+	m := regexp.MustCompile(`^Forwarding from 127\.0\.0\.1:(\d+) -> 80$`).FindStringSubmatch(lines.Text())
+	require.NotNil(t, m, lines.Text())
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 3 { // a connection each
+		resp, err := client.Get("http://127.0.0.1:" + m[1] + "/")
+		require.NoError(t, err, stderr.String())
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, "OK!", string(body))
+	}
+	assert.NotContains(t, stderr.String(), "error")
 }

@@ -99,10 +99,12 @@ fuzz:
 	done
 
 # soak runs the chaos test of the cluster's invariants for SOAKSEEDS seeds
-# (plain `go test` runs three); a failing seed prints how to replay it.
+# (plain `go test` runs three; a failing seed prints how to replay it) and
+# the long run for 24 virtual hours (plain `go test` runs three).
 SOAKSEEDS ?= 1000
 soak:
 	$(GO) test ./engine/session -run TestInvariantsUnderChaos -chaos.seeds=$(SOAKSEEDS) -timeout 0
+	$(GO) test ./engine/session -run TestLongRun -longrun.hours=24 -v -timeout 0
 
 # engine/api's resource types are generated from k8s.io/api by tools/apigen,
 # a module of its own so that k8s.io never enters the engine's go.mod.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -258,22 +259,22 @@ func FieldManagerOf(userAgent string) string {
 		if b.Len() >= 128 {
 			break
 		}
-		if r >= ' ' && r != 0x7f {
+		if unicode.IsPrint(r) {
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
 
-// validateFieldManager is ValidateFieldManager of the patch, create and
-// update options.
-func validateFieldManager(manager string) error {
+// ValidateFieldManager is ValidateFieldManager of the create, update and
+// patch options (kind names which): at most 128 bytes, printable.
+func ValidateFieldManager(kind, manager string) error {
 	if len(manager) > 128 {
-		return newOptionsInvalid("PatchOptions", fmt.Sprintf("fieldManager: Too long: may not be more than 128 bytes"))
+		return newOptionsInvalid(kind, "fieldManager: Too long: may not be more than 128 bytes")
 	}
-	for _, r := range manager {
-		if r < ' ' || r == 0x7f {
-			return newOptionsInvalid("PatchOptions", fmt.Sprintf("fieldManager: Invalid value: %q: must only contain printable characters", manager))
+	for i, r := range manager {
+		if !unicode.IsPrint(r) {
+			return newOptionsInvalid(kind, fmt.Sprintf("fieldManager: Invalid value: %q: invalid character %#U (at position %d)", manager, r, i))
 		}
 	}
 	return nil
@@ -378,7 +379,7 @@ func (s *Server) Apply(r *api.ResourceInfo, ns, name string, config []byte, opts
 	if opts.FieldManager == "" {
 		return nil, newOptionsInvalid("PatchOptions", "fieldManager: Required value: is required for apply patch")
 	}
-	if err := validateFieldManager(opts.FieldManager); err != nil {
+	if err := ValidateFieldManager("PatchOptions", opts.FieldManager); err != nil {
 		return nil, err
 	}
 	defer s.startDryRun(opts.DryRun)()

@@ -90,6 +90,7 @@ func (s *Server) Loop() *loop.Loop { return s.loop }
 func (s *Server) Store() *store.Store { return s.store }
 
 func (s *Server) bootstrap() {
+	defer s.SetFieldManager("kube-apiserver")()
 	for _, ns := range []string{"default", "kube-node-lease", "kube-public", "kube-system"} {
 		_, err := s.Create(resourceOf("namespaces"), "", &api.Namespace{ObjectMeta: api.ObjectMeta{Name: ns}})
 		if err != nil && !IsAlreadyExists(err) {

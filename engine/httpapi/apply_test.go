@@ -51,6 +51,10 @@ data:
 	mf = obj["metadata"].(map[string]any)["managedFields"].([]any)
 	require.Len(t, mf, 1, "the editor owns nothing any more")
 
+	r = call(t, srv, "POST", "/api/v1/namespaces/default/configmaps?fieldManager=a%01b", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`)
+	assert.Equal(t, 422, r.code, r.body)
+	assert.Equal(t, `CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\x01b": invalid character U+0001 (at position 1)`, decodeMap(t, r.body)["message"])
+
 	r = call(t, srv, "PATCH", path+"?force=true", "application/merge-patch+json", `{}`)
 	assert.Equal(t, 422, r.code, r.body)
 	assert.Contains(t, r.body, "force: Forbidden: may not be specified for non-apply patch")

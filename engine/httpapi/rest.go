@@ -82,6 +82,9 @@ var streaming = map[string]bool{"exec": true, "attach": true, "portforward": tru
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 	q := r.URL.Query()
+	if err := apiserver.ValidateFieldManager("CreateOptions", q.Get("fieldManager")); err != nil {
+		return err
+	}
 	switch {
 	case t.name == "":
 		body, err := readObject(r, t.r)
@@ -132,6 +135,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t target) error {
 		return methodNotAllowed("update", t.r.GroupResource())
 	}
 	q := r.URL.Query()
+	if err := apiserver.ValidateFieldManager("UpdateOptions", q.Get("fieldManager")); err != nil {
+		return err
+	}
 	if t.subresource == "scale" {
 		var sc api.Scale
 		if err := readInto(r, &sc); err != nil {
@@ -198,6 +204,9 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) error 
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	pt := patch.Type(strings.TrimSpace(ct))
 	q := r.URL.Query()
+	if err := apiserver.ValidateFieldManager("PatchOptions", q.Get("fieldManager")); err != nil {
+		return err
+	}
 	switch pt {
 	case patch.JSON, patch.Merge, patch.Strategic:
 		if q.Has("force") {

@@ -99,7 +99,7 @@ fuzz:
 	done
 
 # soak runs the chaos test of the cluster's invariants for SOAKSEEDS seeds
-# (plain `go test` runs three; a failing seed prints how to replay it) and
+# (plain `go test` runs 100; a failing seed prints how to replay it) and
 # the long run for 24 virtual hours (plain `go test` runs three).
 SOAKSEEDS ?= 1000
 soak:

@@ -26,7 +26,7 @@ import (
 // a few seeds; -chaos.seeds=N runs more (make soak), and -chaos.seed=N
 // replays one: a failure names its seed and its steps.
 var (
-	chaosSeeds = flag.Int("chaos.seeds", 3, "how many seeds TestInvariantsUnderChaos runs")
+	chaosSeeds = flag.Int("chaos.seeds", 100, "how many seeds TestInvariantsUnderChaos runs")
 	chaosSeed  = flag.Uint64("chaos.seed", 0, "run TestInvariantsUnderChaos for this seed only")
 	chaosSteps = flag.Int("chaos.steps", 30, "steps per seed")
 )
@@ -42,6 +42,7 @@ func TestInvariantsUnderChaos(t *testing.T) {
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
 			c := newChaos(t, modules, seed)
 			defer c.s.Close()
 			for i := range *chaosSteps {

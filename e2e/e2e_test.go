@@ -368,6 +368,33 @@ func TestRunawayGuest(t *testing.T) {
 	t.Logf("a pod that sleeps 1 s, beside a spinner, completed in %v", time.Since(start))
 	assert.Equal(t, execResult{Output: "done\n"}, run(t, ctx, "kubectl logs other"))
 	assert.Regexp(t, `(?m)^spin +1/1 +Running +0`, run(t, ctx, "kubectl get pod spin").Output)
+
+	// Beside the spinner, a guest that allocates past its limit and one
+	// that logs without end: the first is OOMKilled (the second's log is
+	// rotated at 10 MiB, checked natively), and the page, the nodes and
+	// the other pods keep working.
+	r = run(t, ctx, `kubectl run hog --image=polinux/stress --overrides='{"spec":{"containers":[{"name":"hog","image":"polinux/stress","command":["stress"],"args":["--vm","1","--vm-bytes","250M","--vm-hang","1"],"resources":{"limits":{"memory":"100Mi"}}}]}}'`)
+	require.Equal(t, 0, r.ExitCode, r.Output)
+	r = run(t, ctx, "kubectl run chatty --image=busybox -- sh -c 'while :; do echo spam spam spam spam spam spam spam; done'")
+	require.Equal(t, 0, r.ExitCode, r.Output)
+	waitFor(t, ctx, "the hog OOMKilled", func() bool {
+		return strings.Contains(run(t, ctx, "kubectl get pod hog -o jsonpath={.status.containerStatuses[0].lastState.terminated.reason}").Output, "OOMKilled")
+	})
+	waitFor(t, ctx, "the chatty pod logging", func() bool {
+		return run(t, ctx, "kubectl logs chatty --tail=1").Output == "spam spam spam spam spam spam spam\n"
+	})
+	start = time.Now()
+	r = run(t, ctx, "kubectl get pods")
+	t.Logf("kubectl get pods beside a spinner, a hog and a chatty pod: %v", time.Since(start))
+	assert.Equal(t, 0, r.ExitCode)
+	start = time.Now()
+	require.Equal(t, 0, run(t, ctx, "kubectl run third --image=busybox --restart=Never -- echo still").ExitCode)
+	waitFor(t, ctx, "a third pod to complete", func() bool {
+		return regexp.MustCompile(`(?m)^third +0/1 +Completed`).MatchString(run(t, ctx, "kubectl get pod third").Output)
+	})
+	t.Logf("a pod that echoes, beside the three, completed in %v", time.Since(start))
+	assert.Regexp(t, `(?m)^controlplane +Ready`, run(t, ctx, "kubectl get nodes").Output)
+	assert.NotRegexp(t, `NotReady`, run(t, ctx, "kubectl get nodes").Output)
 }
 
 // typeLine types a command into the terminal and presses Enter, key by

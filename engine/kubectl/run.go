@@ -28,6 +28,7 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 	tty := fs.Bool("tty", "t", false)
 	rm := fs.Bool("rm", "", false)
 	attach := fs.Bool("attach", "", false)
+	quiet := fs.Bool("quiet", "q", false)
 	podTimeout := fs.Duration("pod-running-timeout", time.Minute)
 	extra := runFlags(fs)
 	fs.lookup("dry-run").noOptValue = "unchanged"
@@ -63,7 +64,7 @@ func (k *Kubectl) runPod(ctx context.Context, io IO, args []string) error {
 	}
 	pod.Namespace = k.ns(nsFlag)
 	if attaching {
-		return k.runAttach(ctx, io, pod, *interactive, *tty, *rm, *podTimeout)
+		return k.runAttach(ctx, io, pod, runAttachOptions{stdin: *interactive, tty: *tty, rm: *rm, quiet: *quiet}, *podTimeout)
 	}
 	extra.dryRun, extra.output, extra.port, extra.labels = *dryRun, *output, *port, *labels
 	return k.createRun(io, fs, pod, extra)

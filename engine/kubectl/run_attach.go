@@ -16,17 +16,18 @@ import (
 // its output as it comes, and with -i what is typed or piped as its
 // standard input) until it ends, delete it with --rm, and end as the
 // container did.
-func (k *Kubectl) runAttach(ctx context.Context, io IO, pod *api.Pod, stdin, tty, rm bool, timeout time.Duration) error {
+func (k *Kubectl) runAttach(ctx context.Context, io IO, pod *api.Pod, o runAttachOptions, timeout time.Duration) error {
 	c := &pod.Spec.Containers[0]
-	c.Stdin, c.StdinOnce, c.TTY = stdin, stdin, tty
+	c.Stdin, c.StdinOnce, c.TTY = o.stdin, o.stdin, o.tty
 	created, err := client.Create(k.c, pod)
 	if err != nil {
 		return err
 	}
-	runErr := k.attachRun(ctx, io, created, stdin, tty, timeout)
-	if rm {
+	runErr := k.attachRun(ctx, io, created, o, timeout)
+	if o.rm {
 		if _, err := k.c.Delete(api.ResourceFor(created), created.Namespace, created.Name, apiserver.DeleteOptions{}); err == nil {
-			fmt.Fprintf(io.Out, "pod %q deleted\n", created.Name)
+			// kubectl delete's printer, as kubectl run --rm uses it.
+			fmt.Fprintf(io.Out, "pod %q deleted from %s namespace\n", created.Name, created.Namespace)
 		} else if runErr == nil {
 			runErr = err
 		}
@@ -34,10 +35,16 @@ func (k *Kubectl) runAttach(ctx context.Context, io IO, pod *api.Pod, stdin, tty
 	return runErr
 }
 
+// runAttachOptions are kubectl run's -i, -t, --rm and -q.
+type runAttachOptions struct {
+	stdin, tty, rm, quiet bool
+}
+
 // attachRun waits for the pod's container to start and attaches to it.
 // A container that has ended by then shows its log, as kubectl falls
 // back to the log when it cannot attach.
-func (k *Kubectl) attachRun(ctx context.Context, io IO, pod *api.Pod, stdin, tty bool, timeout time.Duration) error {
+func (k *Kubectl) attachRun(ctx context.Context, io IO, pod *api.Pod, o runAttachOptions, timeout time.Duration) error {
+	stdin, tty := o.stdin, o.tty
 	started := func() bool {
 		p, err := client.Get[*api.Pod](k.c, pod.Namespace, pod.Name)
 		if err != nil {
@@ -66,7 +73,9 @@ func (k *Kubectl) attachRun(ctx context.Context, io IO, pod *api.Pod, stdin, tty
 	if err != nil {
 		return err
 	}
-	if stdin && tty && io.Terminal {
+	// kubectl attach's words before it attaches, unless --quiet.
+	if !o.quiet {
+		fmt.Fprintln(io.Err, "All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.")
 		fmt.Fprintln(io.Err, "If you don't see a command prompt, try pressing enter.")
 	}
 	writeLog(io, data, "")

@@ -105,8 +105,14 @@ func TestEditWithTheHostsEditor(t *testing.T) {
 	assert.Equal(t, "2", execLines(s, "kubectl get deploy web -o jsonpath={.spec.replicas}"))
 }
 
+// attachNotice is what kubectl attach (and run -i) says before it
+// attaches.
+const attachNotice = "All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.\n" +
+	"If you don't see a command prompt, try pressing enter.\n"
+
 // kubectl run -i attaches to the pod's container: its own shell reads
-// what is typed or piped, and its output comes as it is written.
+// what is typed or piped, and its output comes as it is written; -q
+// leaves out kubectl's notice.
 func TestRunInteractive(t *testing.T) {
 	tests := []struct {
 		name, line string
@@ -117,17 +123,19 @@ func TestRunInteractive(t *testing.T) {
 		code       int
 	}{
 		{name: "a shell", line: "kubectl run -it --rm --restart=Never b --image=busybox -- sh", typed: []string{"echo hi\n", "hostname\n", "exit 3\n"},
-			want: "If you don't see a command prompt, try pressing enter.\n/ # hi\n/ # b\n/ # pod \"b\" deleted\npod default/b terminated (Error)\n[exit 3]\n", code: 3},
+			want: attachNotice + "/ # hi\n/ # b\n/ # pod \"b\" deleted from default namespace\npod default/b terminated (Error)\n[exit 3]\n", code: 3},
 		{name: "Ctrl-D ends it", line: "kubectl run -it --rm --restart=Never b --image=busybox -- sh", typed: []string{"echo $TERM\n"}, close: true,
-			want: "If you don't see a command prompt, try pressing enter.\n/ # xterm\n/ # pod \"b\" deleted\n"},
+			want: attachNotice + "/ # xterm\n/ # pod \"b\" deleted from default namespace\n"},
 		{name: "a pod that restarts says how to attach again", line: "kubectl run -it c --image=busybox -- sh", typed: []string{"exit\n"},
-			want: "If you don't see a command prompt, try pressing enter.\n/ # Session ended, resume using 'kubectl attach c -c c -i -t' command when the pod is running\n"},
+			want: attachNotice + "/ # Session ended, resume using 'kubectl attach c -c c -i -t' command when the pod is running\n"},
 		{name: "piped input", line: "echo 'echo piped; exit 0' | kubectl run -i --rm --restart=Never d --image=busybox -- sh", piped: true,
-			want: "piped\npod \"d\" deleted\n"},
+			want: attachNotice + "piped\npod \"d\" deleted from default namespace\n"},
 		{name: "no input", line: "kubectl run -i --rm --restart=Never e --image=busybox -- cat", close: true,
-			want: "pod \"e\" deleted\n"},
+			want: attachNotice + "pod \"e\" deleted from default namespace\n"},
 		{name: "output only", line: "kubectl run --rm --attach --restart=Never f --image=busybox -- echo hi", close: true,
-			want: "hi\npod \"f\" deleted\n"},
+			want: attachNotice + "hi\npod \"f\" deleted from default namespace\n"},
+		{name: "quiet", line: "kubectl run -q --rm --attach --restart=Never g --image=busybox -- echo hi", close: true,
+			want: "hi\npod \"g\" deleted from default namespace\n"},
 	}
 	s := newTestSession(t, runtime.NewFSSource(wasmtest.Modules(t)))
 	for _, tt := range tests {

@@ -164,14 +164,17 @@ func (s *pfSession) synStream(f spdyFrame) error {
 	if typ == "error" {
 		p.errStream = id
 	} else {
+		// The data stream's end takes what the client sends from now
+		// on, whichever of the two streams comes first.
 		p.dataStream = id
+		s.ends[id] = &pfEnd{s: s, id: id}
 	}
 	if p.errStream == 0 || p.dataStream == 0 {
 		return nil
 	}
 	delete(s.pairs, reqID)
-	e := &pfEnd{s: s, id: p.dataStream, errID: p.errStream}
-	s.ends[p.dataStream] = e
+	e := s.ends[p.dataStream]
+	e.errID = p.errStream
 	s.h.api.Loop().Post(func() { e.start(p.port) })
 	return nil
 }

@@ -157,6 +157,18 @@ func TestPortForward(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// The data stream first, with its data before the error stream
+	// comes: nothing is lost.
+	c.open(id+2, "data", "80", "late-error")
+	c.send(spdyData(id+2, 0, []byte("GET / HTTP/1.0\r\nHost: web\r\n\r\n")))
+	c.open(id, "error", "80", "late-error")
+	c.until(id + 2)
+	c.send(spdyRst(id+2, spdyRstCancel))
+	c.until(id)
+	assert.Contains(t, c.data[id+2], "<title>Welcome to nginx!</title>")
+	assert.Empty(t, c.data[id])
+	id += 4
+
 	// A port nothing listens on: the error stream says why, in the
 	// kubelet's words.
 	c.open(id, "error", "81", "x")

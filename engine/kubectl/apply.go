@@ -132,14 +132,27 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	serverSide := fs.Bool("server-side", "", false)
 	force := fs.Bool("force-conflicts", "", false)
 	fs.String("field-manager", "", "kubectl-client-side-apply")
+	dryRunValue := dryRunFlag(fs)
 	if _, _, err := fs.Parse(args); err != nil {
 		return err
 	}
 	if len(*files) == 0 {
 		return errors.New("must specify one of -f and -k")
 	}
+	strategy, err := dryRunStrategy(*dryRunValue)
+	if err != nil {
+		return err
+	}
 	if *force && !*serverSide {
 		return errors.New("--force-conflicts only works with --server-side")
+	}
+	if strategy == dryRunClient && *serverSide {
+		return errors.New("--dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)")
+	}
+	if strategy == dryRunServer {
+		base := k.c
+		k.c = k.c.DryRun()
+		defer func() { k.c = base }()
 	}
 	ms, err := k.readManifests(io, *files, *nsFlag)
 	if err != nil {
@@ -147,7 +160,7 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	}
 	failed := false
 	for _, m := range ms {
-		apply := k.applyOne
+		apply := func(m manifest) (string, error) { return k.applyOne(m, strategy == dryRunClient, io.Err) }
 		if *serverSide {
 			apply = func(m manifest) (string, error) { return k.applyServerSide(m, *force, io.Err) }
 		}
@@ -162,7 +175,7 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 			continue
 		}
 		k.printWarnings(io)
-		fmt.Fprintf(io.Out, "%s %s\n", kindName(m.r, m.name), msg)
+		fmt.Fprintf(io.Out, "%s %s%s\n", kindName(m.r, m.name), msg, strategy.suffix())
 	}
 	if failed {
 		return exitError{1}
@@ -170,7 +183,7 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 	return nil
 }
 
-func (k *Kubectl) applyOne(m manifest) (string, error) {
+func (k *Kubectl) applyOne(m manifest, local bool, errOut io.Writer) (string, error) {
 	if m.name == "" {
 		return "", fmt.Errorf("from %s: cannot use generate name with apply", m.source)
 	}
@@ -184,6 +197,9 @@ func (k *Kubectl) applyOne(m manifest) (string, error) {
 		if err != nil {
 			return "", sourceErr("creating", m.source, err)
 		}
+		if local {
+			return "created", nil
+		}
 		if _, err := k.c.Create(m.r, m.ns, obj); err != nil {
 			return "", sourceErr("creating", m.source, err)
 		}
@@ -192,6 +208,10 @@ func (k *Kubectl) applyOne(m manifest) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if _, ok := live.GetObjectMeta().Annotations[LastAppliedAnnotation]; !ok {
+		fmt.Fprintf(errOut, "Warning: resource %s/%s is missing the %s annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n",
+			m.r.Resource, m.name, LastAppliedAnnotation)
+	}
 	merged, err := mergeLive(live, modified)
 	if err != nil {
 		return "", err
@@ -199,6 +219,12 @@ func (k *Kubectl) applyOne(m manifest) (string, error) {
 	obj, err := k.c.Decode(m.r, merged)
 	if err != nil {
 		return "", sourceErr("patching", m.source, err)
+	}
+	if local {
+		if liveJSON, err := json.Marshal(live); err == nil && jsonEqual(liveJSON, merged) {
+			return "unchanged", nil
+		}
+		return "configured", nil
 	}
 	out, err := k.c.Update(m.r, obj)
 	if err != nil {
@@ -437,4 +463,10 @@ func (k *Kubectl) create(ctx context.Context, io IO, args []string) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// jsonEqual reports whether two JSON documents hold the same value.
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }

@@ -243,6 +243,13 @@ func TestApply(t *testing.T) {
 				assert.Equal(t, "nginx:1.27", d.Spec.Template.Spec.Containers[0].Image)
 				assert.NotContains(t, fieldsOf(t, obj, "kubectl", OperationApply), `"f:labels":{".":{}`)
 			}},
+		{name: "fields set before any manager are before-first-apply's",
+			before: func(t *testing.T, s *Server) {
+				_, err := s.Create(deployments, "default", deployment("web", 3))
+				require.NoError(t, err)
+			},
+			opts:    ApplyOptions{FieldManager: "kubectl"},
+			wantErr: `Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas`},
 		{name: "the field manager is required",
 			wantErr: `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`},
 	} {
@@ -451,4 +458,24 @@ func TestNoChangeIsNoWrite(t *testing.T) {
 	out, err := s.Patch(deployments, "default", "web", patch.Merge, []byte(`{"spec":{"replicas":1}}`), false)
 	require.NoError(t, err)
 	assert.Equal(t, obj.GetObjectMeta().ResourceVersion, out.GetObjectMeta().ResourceVersion)
+}
+
+// TestRequestManagedFields: a write may set managedFields; an empty list
+// resets them, and the write's own fields are recorded on top.
+func TestRequestManagedFields(t *testing.T) {
+	s := newServer()
+	restore := s.SetFieldManager("creator")
+	obj, err := s.Create(deployments, "default", deployment("web", 1))
+	restore()
+	require.NoError(t, err)
+	d := api.Clone(obj.(*api.Deployment))
+	d.ManagedFields = []json.RawMessage{}
+	d.Spec.Replicas = api.Ptr(int32(2))
+	defer s.SetFieldManager("resetter")()
+	obj, err = s.Update(deployments, d)
+	require.NoError(t, err)
+	entries := decodeManaged(obj.GetObjectMeta().ManagedFields)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "resetter", entries[0].Manager)
+	assert.JSONEq(t, `{"f:spec":{"f:replicas":{}}}`, fieldsOf(t, obj, "resetter", OperationUpdate))
 }

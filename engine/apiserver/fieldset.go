@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -210,38 +211,56 @@ func (s fieldSet) fieldsV1() map[string]any {
 // writeFieldsV1 writes the set as fieldsV1 JSON, keys sorted.
 func (s fieldSet) writeFieldsV1(b *bytes.Buffer) {
 	b.WriteByte('{')
-	keys := sortedPathElements(s)
-	n := s
+	s.writeMembers(b)
+	b.WriteByte('}')
+}
+
+// writeMembers writes the set's keys and values, without the braces: a
+// member with children is written straight after its ".", with no buffer
+// of its own.
+func (s fieldSet) writeMembers(b *bytes.Buffer) {
+	var small [16]string
+	keys := small[:0]
+	for k := range s {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		writeJSONString(b, k)
-		b.WriteByte(':')
-		node := n[k]
-		if node.children.empty() {
-			b.WriteString("{}")
-			continue
+		node := s[k]
+		switch {
+		case node.children.empty():
+			b.WriteString(":{}")
+		case node.member:
+			b.WriteString(`:{".":{},`)
+			node.children.writeMembers(b)
+			b.WriteByte('}')
+		default:
+			b.WriteString(":{")
+			node.children.writeMembers(b)
+			b.WriteByte('}')
 		}
-		if node.member {
-			var inner bytes.Buffer
-			node.children.writeFieldsV1(&inner)
-			b.WriteString(`{".":{},`)
-			b.Write(inner.Bytes()[1:])
-			continue
-		}
-		node.children.writeFieldsV1(b)
 	}
-	b.WriteByte('}')
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
-	plain := true
+	plain, quote := true, false
 	for i := range len(s) {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
 			plain = false
 			break
+		} else if c == '"' || c == '\\' {
+			quote = true
 		}
+	}
+	if plain && !quote {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
 	}
 	if plain {
 		b.WriteByte('"')

@@ -19,6 +19,10 @@ func compareObjects(old, cur reflect.Value, keep func(field string) bool) compar
 	c := comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}
 	t := cur.Type()
 	sh := shapeOf(t)
+	// One path buffer for the whole walk: a walk appends its element for
+	// its children, and nothing keeps a path (insert copies its
+	// elements into the set).
+	path := make([]string, 1, 16)
 	for _, f := range jsonFields(derefType(t)) {
 		if !keep(f.name) {
 			continue
@@ -32,7 +36,8 @@ func compareObjects(old, cur reflect.Value, keep func(field string) bool) compar
 		if !hasL && !hasR {
 			continue
 		}
-		c.walkGo([]string{f.pe}, l, r, hasL, hasR, sh.field(f.name))
+		path[0] = f.pe
+		c.walkGo(path[:1], l, r, hasL, hasR, sh.field(f.name))
 	}
 	return c
 }
@@ -285,7 +290,7 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 				continue
 			}
 			empty = false
-			c.walkGo(append(path[:len(path):len(path)], f.pe), lv, rv, inL, inR, shapes[i])
+			c.walkGo(append(path, f.pe), lv, rv, inL, inR, shapes[i])
 		}
 		if !empty {
 			c.container(path, hasL, hasR)
@@ -298,11 +303,11 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		}
 		for k, lv := range le {
 			rv, inR := re[k]
-			c.walkGo(append(path[:len(path):len(path)], "f:"+k), lv, rv, true, inR, sh.field(k))
+			c.walkGo(append(path, "f:"+k), lv, rv, true, inR, sh.field(k))
 		}
 		for k, rv := range re {
 			if _, inL := le[k]; !inL {
-				c.walkGo(append(path[:len(path):len(path)], "f:"+k), reflect.Value{}, rv, false, true, sh.field(k))
+				c.walkGo(append(path, "f:"+k), reflect.Value{}, rv, false, true, sh.field(k))
 			}
 		}
 		c.container(path, hasL, hasR)
@@ -312,11 +317,11 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		ri, rorder := goItems(dr, sh)
 		for _, pe := range lorder {
 			rv, inR := ri[pe]
-			c.walkGo(append(path[:len(path):len(path)], pe), li[pe], rv, true, inR, sh.item())
+			c.walkGo(append(path, pe), li[pe], rv, true, inR, sh.item())
 		}
 		for _, pe := range rorder {
 			if _, inL := li[pe]; !inL {
-				c.walkGo(append(path[:len(path):len(path)], pe), reflect.Value{}, ri[pe], false, true, sh.item())
+				c.walkGo(append(path, pe), reflect.Value{}, ri[pe], false, true, sh.item())
 			}
 		}
 		c.container(path, hasL, hasR)
@@ -358,6 +363,11 @@ func equalValues(l, r reflect.Value) bool {
 		if l.Kind() != reflect.Pointer && l.Len() != r.Len() {
 			return false
 		}
+	}
+	if l.Kind() == reflect.Struct && l.CanAddr() && r.CanAddr() {
+		// Pointers to the two structs compare the same way without
+		// copying each into an interface.
+		return reflect.DeepEqual(l.Addr().Interface(), r.Addr().Interface())
 	}
 	return reflect.DeepEqual(l.Interface(), r.Interface())
 }

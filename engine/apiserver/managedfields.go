@@ -101,15 +101,20 @@ func decodeEntry(r json.RawMessage) (*managedEntry, bool) {
 	c, ok := decoded.m[string(r)]
 	decoded.Unlock()
 	if !ok {
-		c = &managedEntry{}
-		if err := json.Unmarshal(r, c); err != nil {
-			return nil, false
+		c, ok = parseOwnEntry(r)
+		if ok {
+			c.raw = internEntry(r)
+		} else {
+			c = &managedEntry{}
+			if err := json.Unmarshal(r, c); err != nil {
+				return nil, false
+			}
+			m, _ := c.FieldsV1.(map[string]any)
+			c.set, c.FieldsV1 = fieldSetOf(m), nil
+			// The text kept is the API server's own (a client may have
+			// reordered the keys).
+			c.raw = c.encode()
 		}
-		m, _ := c.FieldsV1.(map[string]any)
-		c.set, c.FieldsV1 = fieldSetOf(m), nil
-		// The text kept is the API server's own (a client may have
-		// reordered the keys).
-		c.raw = c.encode()
 		decoded.Lock()
 		if len(decoded.m) >= 1024 || decoded.m == nil {
 			decoded.m = make(map[string]*managedEntry, 1024)

@@ -1,0 +1,98 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// decodeWithJSON is decodeEntry's reading through encoding/json.
+func decodeWithJSON(t *testing.T, r []byte) *managedEntry {
+	t.Helper()
+	e := &managedEntry{}
+	require.NoError(t, json.Unmarshal(r, e))
+	m, _ := e.FieldsV1.(map[string]any)
+	e.set, e.FieldsV1 = fieldSetOf(m), nil
+	return e
+}
+
+func randomFieldSet(rng *rand.Rand, depth int) fieldSet {
+	s := fieldSet{}
+	for range 1 + rng.IntN(4) {
+		var pe string
+		switch rng.IntN(4) {
+		case 0:
+			pe = fmt.Sprintf("f:%c", 'a'+rng.IntN(26))
+		case 1:
+			pe = fmt.Sprintf(`k:{"name":"c%d","port":%d}`, rng.IntN(3), rng.IntN(3))
+		case 2:
+			pe = fmt.Sprintf(`v:"x%d"`, rng.IntN(5))
+		default:
+			pe = fmt.Sprintf("f:name-%d", rng.IntN(3))
+		}
+		n := &fieldNode{member: true}
+		if depth > 0 && rng.IntN(2) == 0 {
+			n.children = randomFieldSet(rng, depth-1)
+			n.member = rng.IntN(2) == 0
+		}
+		s[pe] = n
+	}
+	return s
+}
+
+// TestParseOwnEntry checks the quick reading of the API server's own
+// entries against encoding/json's, over random entries, and that any
+// other text is left to encoding/json.
+func TestParseOwnEntry(t *testing.T) {
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		e := &managedEntry{Manager: "kube-controller-manager", Operation: OperationUpdate, APIVersion: "v1", set: randomFieldSet(rng, 3)}
+		if rng.IntN(2) == 0 {
+			e.Operation, e.APIVersion = OperationApply, "apps/v1"
+		}
+		if rng.IntN(3) > 0 {
+			e.Time = api.NewTimePtr(time.Date(2026, 11, 30, 17, rng.IntN(60), rng.IntN(60), rng.IntN(1e9), time.FixedZone("x", 3600)))
+		}
+		if rng.IntN(2) == 0 {
+			e.Subresource = "status"
+		}
+		raw := e.encode()
+		got, ok := parseOwnEntry(raw)
+		require.True(t, ok, "seed %d: %s", seed, raw)
+		want := decodeWithJSON(t, raw)
+		assert.Equal(t, want.set, got.set, "seed %d: %s", seed, raw)
+		assert.Equal(t, want.Time, got.Time, "seed %d", seed)
+		got.set, want.set, got.Time, want.Time = nil, nil, nil, nil
+		assert.Equal(t, want, got, "seed %d", seed)
+		assert.Equal(t, string(raw), string(decodeWithJSON(t, raw).encode()), "seed %d: its own text", seed)
+	}
+	for _, text := range []string{
+		`{"operation":"Update","manager":"m","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{}}}`,
+		`{"manager":"m", "operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{}}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:b":{},"f:a":{}}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{},"f:a":{}}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{".":{}}}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:\u0061":{}}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","time":"2026-11-30T17:00:00+01:00","fieldsType":"FieldsV1","fieldsV1":{}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{},"extra":1}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{}}} `,
+		`{"manager":"","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV2","fieldsV1":{}}`,
+		`{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a\nb":{}}}`,
+		`{"manager":"mé","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{}}`,
+	} {
+		_, ok := parseOwnEntry([]byte(text))
+		assert.False(t, ok, text)
+		e, ok := decodeEntry(json.RawMessage(text))
+		if ok {
+			assert.Equal(t, string(e.encode()), string(e.raw), "read by encoding/json and written anew: %s", text)
+		}
+	}
+}

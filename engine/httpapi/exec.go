@@ -61,7 +61,7 @@ func parseStreamOptions(r *http.Request) (streamOptions, error) {
 // stream serves pods/exec, attach and portforward (GET or POST, as
 // clients differ).
 func (h *Handler) stream(w http.ResponseWriter, r *http.Request, t target) error {
-	if t.r.GroupResource() != "pods" || t.subresource == "proxy" {
+	if t.r.GroupResource() != "pods" {
 		return newStatus(http.StatusNotImplemented, "",
 			fmt.Sprintf("%s/%s is not served over the HTTP API of kubeplay apiserver", t.r.GroupResource(), t.subresource))
 	}

@@ -115,7 +115,8 @@ func TestCRUDAndErrors(t *testing.T) {
 		{"protobuf", "POST", "/api/v1/namespaces/default/configmaps", "application/vnd.kubernetes.protobuf", "k8s\x00", 415, "UnsupportedMediaType", "which kubeplay apiserver does not read"},
 		{"exec before scheduling", "POST", "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true", "", "", 400, "BadRequest", "pod web does not have a host assigned"},
 		{"port-forward before scheduling", "POST", "/api/v1/namespaces/default/pods/web/portforward", "", "", 400, "BadRequest", "pod web does not have a host assigned"},
-		{"service proxy", "GET", "/api/v1/namespaces/default/services/kubernetes/proxy", "", "", 501, "", "services/proxy is not served over the HTTP API"},
+		{"service proxy without endpoints", "GET", "/api/v1/namespaces/default/services/kubernetes/proxy", "", "", 503, "ServiceUnavailable", `no endpoints available for service "kubernetes"`},
+		{"node proxy", "GET", "/api/v1/nodes/n1/proxy/metrics", "", "", 501, "", "nodes/proxy is not served over the HTTP API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -182,15 +182,11 @@ func (s *pfSession) synStream(f spdyFrame) error {
 // pfEnd is the client's end of a forwarded connection, a network.Stream
 // spliced to the pod's: used in the loop only.
 type pfEnd struct {
+	inbound
 	s         *pfSession
 	id, errID uint32
-	in        []byte
-	fin       bool // the client closed its side
-	reset     bool // the client reset the stream, or went away
 	finSent   bool
-	closed    bool
 	errClosed bool
-	notify    func()
 }
 
 // start connects to the pod's port and splices; a failure is reported on
@@ -217,39 +213,9 @@ func (e *pfEnd) endErrorStream() {
 	}
 }
 
-func (e *pfEnd) recv(data []byte, fin bool) {
-	e.in = append(e.in, data...)
-	e.fin = e.fin || fin
-	e.wake()
-}
-
 func (e *pfEnd) recvReset() {
 	e.reset = true
 	e.wake()
-}
-
-func (e *pfEnd) wake() {
-	if e.notify != nil {
-		e.notify()
-	}
-}
-
-// Read is what the client sent: EAGAIN while nothing is there, 0 at its
-// end, ECONNRESET once it reset the stream.
-func (e *pfEnd) Read(b []byte) (int, error) {
-	switch {
-	case e.closed:
-		return 0, network.EBADF
-	case len(e.in) > 0:
-		n := copy(b, e.in)
-		e.in = e.in[n:]
-		return n, nil
-	case e.reset:
-		return 0, network.ECONNRESET
-	case e.fin:
-		return 0, nil
-	}
-	return 0, network.EAGAIN
 }
 
 // Write sends b to the client, never waiting: the queue takes it all.
@@ -278,7 +244,47 @@ func (e *pfEnd) Close() {
 	e.closed = true
 }
 
-func (e *pfEnd) Notify(f func()) { e.notify = f }
+// inbound is what a network.Stream in the loop received from the other
+// side of the bridge (a client, a request's goroutine), and whom to tell.
+type inbound struct {
+	in     []byte
+	fin    bool // the other side closed its writing
+	reset  bool // the other side reset the stream, or went away
+	closed bool
+	notify func()
+}
+
+func (s *inbound) recv(data []byte, fin bool) {
+	s.in = append(s.in, data...)
+	s.fin = s.fin || fin
+	s.wake()
+}
+
+func (s *inbound) wake() {
+	if s.notify != nil {
+		s.notify()
+	}
+}
+
+// Read is what came: EAGAIN while nothing is there, 0 at its end,
+// ECONNRESET after a reset.
+func (s *inbound) Read(b []byte) (int, error) {
+	switch {
+	case s.closed:
+		return 0, network.EBADF
+	case len(s.in) > 0:
+		n := copy(b, s.in)
+		s.in = s.in[n:]
+		return n, nil
+	case s.reset:
+		return 0, network.ECONNRESET
+	case s.fin:
+		return 0, nil
+	}
+	return 0, network.EAGAIN
+}
+
+func (s *inbound) Notify(f func()) { s.notify = f }
 
 // wsStream reads a WebSocket's binary messages as one byte stream (the
 // client cuts its SPDY frames anywhere).

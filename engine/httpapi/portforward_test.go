@@ -211,3 +211,48 @@ func TestPortForward(t *testing.T) {
 	assert.Equal(t, 400, resp.StatusCode)
 	assert.Contains(t, decodeMap(t, string(body))["message"], "supports [SPDY/3.1+portforward.k8s.io]")
 }
+
+// pods/proxy and services/proxy pass a request to a pod's port and its
+// answer back.
+func TestProxy(t *testing.T) {
+	srv := newClusterServer(t)
+	r := call(t, srv, "POST", "/api/v1/namespaces/default/pods", "application/json",
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","labels":{"app":"web"}},"spec":{"containers":[{"name":"nginx","image":"nginx","ports":[{"containerPort":80}]}]}}`)
+	require.Equal(t, 201, r.code, r.body)
+	r = call(t, srv, "POST", "/api/v1/namespaces/default/services", "application/json",
+		`{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"name":"http","port":8080,"targetPort":80}]}}`)
+	require.Equal(t, 201, r.code, r.body)
+	var ip string
+	require.Eventually(t, func() bool {
+		var p api.Pod
+		require.NoError(t, json.Unmarshal([]byte(call(t, srv, "GET", "/api/v1/namespaces/default/pods/web", "", "").body), &p))
+		ip = p.Status.PodIP
+		return call(t, srv, "GET", "/api/v1/namespaces/default/pods/web/proxy/", "", "").code == 200 &&
+			call(t, srv, "GET", "/api/v1/namespaces/default/services/web:http/proxy/", "", "").code == 200
+	}, 60*time.Second, 50*time.Millisecond, "nginx answers through the proxy")
+
+	tests := []struct {
+		name, path string
+		code       int
+		body       string
+	}{
+		{"a pod's declared port", "/api/v1/namespaces/default/pods/web/proxy/", 200, "<title>Welcome to nginx!</title>"},
+		{"a pod's port", "/api/v1/namespaces/default/pods/web:80/proxy/index.html", 200, "<title>Welcome to nginx!</title>"},
+		{"a path nginx lacks", "/api/v1/namespaces/default/pods/web/proxy/nope", 404, "404 Not Found"},
+		{"a service by port name", "/api/v1/namespaces/default/services/web:http/proxy/", 200, "<title>Welcome to nginx!</title>"},
+		{"a service by port number", "/api/v1/namespaces/default/services/http:web:8080/proxy/", 200, "<title>Welcome to nginx!</title>"},
+		{"a closed port", "/api/v1/namespaces/default/pods/web:81/proxy/", 503, "error trying to reach service: dial tcp " + ip + ":81: connect: connection refused"},
+		{"a named port not named", "/api/v1/namespaces/default/services/web/proxy/", 503, `no endpoints available for service \"web\"`},
+		{"no such service port", "/api/v1/namespaces/default/services/web:99/proxy/", 503, `no service port 99 found for service \"web\"`},
+		{"no such pod", "/api/v1/namespaces/default/pods/nope/proxy/", 404, `pods \"nope\" not found`},
+		{"no such service", "/api/v1/namespaces/default/services/nope/proxy/", 404, `services \"nope\" not found`},
+		{"a bad port", "/api/v1/namespaces/default/pods/web:x/proxy/", 400, `invalid port \"x\"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, srv, "GET", tt.path, "", "")
+			assert.Equal(t, tt.code, r.code, r.body)
+			assert.Contains(t, r.body, tt.body)
+		})
+	}
+}

@@ -28,13 +28,25 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request, path string) 
 	case len(parts) == 0:
 		h.resourceList(w, r, t.group, t.version)
 		return
-	case len(parts) > 3:
+	case len(parts) > 3 && parts[2] != "proxy":
 		writeStatus(w, notFound(""))
 		return
 	}
 	t.r = lookup(t.group, t.version, t.resource)
 	if t.r == nil || (!t.r.Namespaced && t.namespace != "") {
 		writeStatus(w, notFound(""))
+		return
+	}
+	if t.subresource == "proxy" {
+		// Any method, and the rest of the path, go to the proxied server.
+		marker := "/" + t.resource + "/" + t.name + "/proxy"
+		rest := r.URL.Path[strings.Index(r.URL.Path, marker)+len(marker):]
+		if rest == "" {
+			rest = "/"
+		}
+		if err := h.serveProxy(w, r, t, rest); err != nil {
+			writeStatus(w, err)
+		}
 		return
 	}
 	var err error
@@ -78,7 +90,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
 
 // streaming are the subresources that stream over an upgraded
 // connection (exec.go).
-var streaming = map[string]bool{"exec": true, "attach": true, "portforward": true, "proxy": true}
+var streaming = map[string]bool{"exec": true, "attach": true, "portforward": true}
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 	q := r.URL.Query()

@@ -224,6 +224,9 @@ func TestRealKubectl(t *testing.T) {
 		assert.Equal(t, normalise(inPage[i]), normalise(real[i]), "%s\nreal kubectl:\n%s\nin-page kubectl:\n%s", l, real[i], inPage[i])
 	}
 	portForward(t, kubectl, kubeconfig)
+	// The service proxy, as kubectl get --raw reaches it.
+	out = runReal(t, kubectl, kubeconfig, []string{"kubectl get --raw /api/v1/namespaces/default/services/php-apache/proxy/"})[0]
+	assert.Equal(t, "OK![exit 0]\n", out)
 }
 
 // portForward runs the real kubectl port-forward to the php-apache

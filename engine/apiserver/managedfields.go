@@ -648,13 +648,15 @@ func sameRaw(a, b []json.RawMessage) bool {
 
 // encode writes the entry as JSON, in metav1.ManagedFieldsEntry's order.
 func (e *managedEntry) encode() json.RawMessage {
-	var b bytes.Buffer
+	b := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(b)
+	b.Reset()
 	b.WriteByte('{')
 	sep := ""
 	str := func(name, v string) {
 		if v != "" {
 			b.WriteString(sep + `"` + name + `":`)
-			writeJSONString(&b, v)
+			writeJSONString(b, v)
 			sep = ","
 		}
 	}
@@ -666,11 +668,14 @@ func (e *managedEntry) encode() json.RawMessage {
 	}
 	str("fieldsType", "FieldsV1")
 	b.WriteString(sep + `"fieldsV1":`)
-	e.set.writeFieldsV1(&b)
+	e.set.writeFieldsV1(b)
 	str("subresource", e.Subresource)
 	b.WriteByte('}')
-	return internEntry(b.Bytes())
+	return internEntry(b.Bytes()) // a copy, or the interned one
 }
+
+// encodeBuffers are encode's scratch buffers: internEntry keeps a copy.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // interned holds recent encoded entries, so that the many objects with
 // the same managers (a ReplicaSet's pods) share one copy of each.

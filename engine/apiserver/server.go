@@ -348,7 +348,11 @@ func (s *Server) generateName(base string) string {
 }
 
 func (s *Server) update(r *api.ResourceInfo, obj api.Object, status bool) (api.Object, error) {
-	obj = api.Clone(obj)
+	if !status {
+		// A status write reads only obj's metadata and copies its status
+		// (withStatusOf): the rest is not copied.
+		obj = api.Clone(obj)
+	}
 	meta := obj.GetObjectMeta()
 	if r.Namespaced && meta.Namespace == "" {
 		return nil, NewBadRequest("the namespace of the object must be set")
@@ -441,10 +445,19 @@ func (s *Server) readyToDelete(r *api.ResourceInfo, obj api.Object) bool {
 	return true
 }
 
-// withStatusOf returns old with the status of obj.
+// withStatusOf returns old with a copy of the status of obj.
 func withStatusOf(old, obj api.Object) api.Object {
 	out := api.Clone(old)
-	copyField(out, obj, "Status")
+	d := reflect.ValueOf(out).Elem().FieldByName("Status")
+	if !d.IsValid() {
+		return out
+	}
+	src := reflect.ValueOf(obj).Elem().FieldByName("Status")
+	if cp := src.Addr().MethodByName("DeepCopy"); cp.IsValid() && cp.Type().NumIn() == 0 && cp.Type().NumOut() == 1 && cp.Type().Out(0) == src.Addr().Type() {
+		d.Set(cp.Call(nil)[0].Elem())
+		return out
+	}
+	copyField(out, api.Clone(obj), "Status")
 	return out
 }
 

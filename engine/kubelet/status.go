@@ -18,10 +18,12 @@ func (k *Kubelet) updateStatus(p *api.Pod, st *podState) error {
 	if reflect.DeepEqual(status, p.Status) {
 		return nil
 	}
-	upd := api.Clone(p)
+	// The API server copies what it keeps of a status write (the
+	// status): a shallow copy of the pod is enough to send.
+	upd := *p
 	upd.Status = status
 	upd.ResourceVersion = ""
-	_, err := client.UpdateStatus(k.c, upd)
+	_, err := client.UpdateStatus(k.c, &upd)
 	return err
 }
 

@@ -65,7 +65,7 @@ serve: build
 test: build test-go test-web test-realclients
 
 test-go:
-	KUBEPLAY_E2E=1 $(GO) test ./...
+	KUBEPLAY_E2E=1 $(GO) test -timeout 30m ./...
 
 # test-realclients runs the real kubectl and a client-go informer against
 # kubeplay apiserver. They are built in tools/realclients, a module of its

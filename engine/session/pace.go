@@ -3,8 +3,11 @@ package session
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/kubeplay/kubeplay/engine/clock"
 
 	"github.com/kubeplay/kubeplay/engine/kubectl"
 )
@@ -34,7 +37,13 @@ type pacedWait struct {
 	deadline time.Time
 	done     chan error
 	ctx      context.Context
+	timer    *clock.Timer // an instant at the deadline, so the pacer stops there
 }
+
+// deadlineTimer is the longest wait the pacer marks with a timer at its
+// deadline; past it (a watch, an exec: "forever") the wait ends only on
+// its condition.
+const deadlineTimer = 24 * time.Hour
 
 // Pace ties the session's time to the wall clock now (as the host reads
 // it) at the given speed (1 = real time). The host calls Step regularly.
@@ -85,14 +94,16 @@ func (p *Pacer) Step() {
 }
 
 // advance runs the cluster up to d ahead, timer by timer, until the step
-// has taken its budget of wall time.
+// has taken its budget of wall time, or a waiting line's wait is over:
+// the line goes on at that instant, as it does when a link replays it
+// (time jumps to the wait's end and no further).
 func (p *Pacer) advance(d time.Duration) {
 	l := p.s.cluster.Loop()
 	start := p.now()
 	target := l.Now().Add(max(d, 0))
 	for {
 		l.RunUntilIdle()
-		if l.Held() || p.now().Sub(start) > p.budget {
+		if p.wake() > 0 || l.Held() || p.now().Sub(start) > p.budget {
 			return
 		}
 		next, ok := l.Clock().Next()
@@ -112,12 +123,15 @@ func (p *Pacer) Err() error {
 	return p.err
 }
 
-// wake finishes the waits whose condition holds or whose time is up.
-func (p *Pacer) wake() {
+// wake finishes the waits whose condition holds or whose time is up, and
+// says how many it finished. A finished wait's line counts as running
+// (not waiting) from then on, so no step moves time before it goes on.
+func (p *Pacer) wake() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.s.cluster.Now()
 	kept := p.waits[:0]
+	n := 0
 	for _, w := range p.waits {
 		switch {
 		case w.ctx.Err() != nil:
@@ -130,8 +144,19 @@ func (p *Pacer) wake() {
 			kept = append(kept, w)
 			continue
 		}
+		p.finish(w)
+		n++
 	}
 	p.waits = kept
+	return n
+}
+
+// finish ends a wait's count and its deadline's timer. The caller holds p.mu.
+func (p *Pacer) finish(w *pacedWait) {
+	p.s.waiting.Add(-1)
+	if w.timer != nil {
+		w.timer.Stop()
+	}
 }
 
 // Wait implements the shell's waiting: the caller holds the session lock,
@@ -141,17 +166,26 @@ func (p *Pacer) Wait(ctx context.Context, timeout time.Duration, cond func() boo
 		return nil
 	}
 	w := &pacedWait{cond: cond, deadline: p.s.cluster.Now().Add(timeout), done: make(chan error, 1), ctx: ctx}
+	if timeout <= deadlineTimer {
+		w.timer = p.s.cluster.Loop().After(timeout, func() {})
+	}
 	p.mu.Lock()
 	p.waits = append(p.waits, w)
-	p.mu.Unlock()
 	p.s.waiting.Add(1)
-	defer p.s.waiting.Add(-1)
+	p.mu.Unlock()
 	p.s.mu.Unlock()
 	defer p.s.mu.Lock()
 	select {
 	case err := <-w.done:
 		return err
 	case <-ctx.Done():
+		// Ctrl-C: the wait ends now, unless a step ended it first.
+		p.mu.Lock()
+		if i := slices.Index(p.waits, w); i >= 0 {
+			p.waits = slices.Delete(p.waits, i, i+1)
+			p.finish(w)
+		}
+		p.mu.Unlock()
 		return context.Canceled
 	}
 }

@@ -77,9 +77,9 @@ func (p *Pacer) runMax(wall time.Time) time.Time {
 	l := p.s.cluster.Loop()
 	for {
 		l.RunUntilIdle()
-		p.wake()
+		woke := p.wake()
 		now := p.now()
-		if now.Sub(wall) >= maxSlice || l.Held() {
+		if woke > 0 || now.Sub(wall) >= maxSlice || l.Held() {
 			return now
 		}
 		next, ok := l.Clock().Next()

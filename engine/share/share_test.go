@@ -158,6 +158,61 @@ func TestReplayOfAPacedSession(t *testing.T) {
 	assert.Equal(t, dump(t, s), dump(t, r))
 }
 
+// A line that waits and then changes the cluster (rollout status &&
+// scale, sleep && create, wait --for=delete; annotate) goes on at the
+// instant its wait ended, paced as in the browser, as in a replay: the
+// two histories have the same digest, revision for revision.
+func TestReplayOfAPacedSessionWithWaits(t *testing.T) {
+	cfg := config(t)
+	s, err := session.New(cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	var mu sync.Mutex
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
+	p := s.Pace(now, 1)
+	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
+	for i, line := range []string{
+		"kubectl apply -f web.yaml",
+		"kubectl rollout status deployment/web && kubectl scale deployment web --replicas=2",
+		"sleep 3 && kubectl create configmap late --from-literal=a=b",
+		"kubectl delete pod -l app=web --wait=false; kubectl wait --for=delete pod -l app=web --timeout=1m; kubectl annotate deployment web note=x",
+		"sleep 1; sleep 2; kubectl label deployment web step=2",
+	} {
+		done := make(chan int, 1)
+		go func() { done <- s.Exec(context.Background(), line, io.Discard, io.Discard) }()
+	loop:
+		for {
+			select {
+			case code := <-done:
+				require.Equal(t, 0, code, line)
+				break loop
+			default:
+				mu.Lock()
+				wall = wall.Add(time.Duration(150+40*i) * time.Millisecond)
+				mu.Unlock()
+				p.Step()
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	l, err := FromSession(s, "")
+	require.NoError(t, err)
+	r, err := Replay(context.Background(), l, config(t), io.Discard)
+	require.NoError(t, err)
+	defer r.Close()
+	s.Lock()
+	end := s.Cluster().Now()
+	want := s.Cluster().API().Store().Digest()
+	s.Unlock()
+	r.Lock()
+	r.Cluster().Loop().AdvanceTo(end)
+	got := r.Cluster().API().Store().Digest()
+	r.Unlock()
+	assert.Equal(t, want, got)
+	assert.Equal(t, dump(t, s), dump(t, r))
+}
+
 func TestScenarioLink(t *testing.T) {
 	f := "title: t\nfiles: {a.yaml: 'x: 1'}\nsetup: [kubectl create namespace demo]\nsteps: [{text: a}]\n"
 	cfg := config(t)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -222,26 +223,35 @@ func goItemElement(it reflect.Value, sh shape) string {
 		return "v:" + compactJSON(it.Interface())
 	}
 	e := deref(it)
-	keys := make(map[string]reflect.Value, len(sh.keyed))
+	var found [4]reflect.Value // by the index of the key in sh.keyed
+	var vals []reflect.Value
+	if len(sh.keyed) <= len(found) {
+		vals = found[:len(sh.keyed)]
+	} else {
+		vals = make([]reflect.Value, len(sh.keyed))
+	}
 	if e.IsValid() && e.Kind() == reflect.Struct {
 		for _, f := range jsonFields(e.Type()) {
-			for _, k := range sh.keyed {
+			for i, k := range sh.keyed {
 				if f.name == k {
 					if x, ok := f.get(e); ok {
-						keys[k] = x
+						vals[i] = x
 					}
 				}
 			}
 		}
 	}
-	names := append([]string(nil), sh.keyed...)
-	sort.Strings(names)
+	names := sh.keyed
+	if !sort.StringsAreSorted(names) {
+		names = append([]string(nil), sh.keyed...)
+		sort.Strings(names)
+	}
 	var b bytes.Buffer
 	b.WriteString("k:{")
 	n := 0
 	for _, k := range names {
 		var text string
-		if x, ok := keys[k]; ok {
+		if x := vals[slices.Index(sh.keyed, k)]; x.IsValid() {
 			text = scalarJSON(x)
 		} else if d, ok := keyDefaults[k]; ok {
 			text = compactJSON(d)
@@ -404,4 +414,17 @@ func scalarJSON(v reflect.Value) string {
 		return strconv.FormatInt(v.Int(), 10)
 	}
 	return compactJSON(v.Interface())
+}
+
+var zeroObjects sync.Map // reflect.Type -> reflect.Value
+
+// zeroObject is a pointer to the zero value of struct type t, shared: a
+// create compares the new object with it, and the comparison only reads.
+func zeroObject(t reflect.Type) reflect.Value {
+	if v, ok := zeroObjects.Load(t); ok {
+		return v.(reflect.Value)
+	}
+	v := reflect.New(t)
+	zeroObjects.Store(t, v)
+	return v
 }

@@ -321,7 +321,7 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 	}
 	var before reflect.Value
 	if old == nil {
-		before = reflect.New(reflect.TypeOf(obj).Elem())
+		before = zeroObject(reflect.TypeOf(obj).Elem())
 	} else {
 		before = reflect.ValueOf(old)
 	}

@@ -311,7 +311,9 @@ func TestPageMeasures(t *testing.T) {
 // slow machine, so it runs only for `make bench` (KUBEPLAY_PAGE_SCALE=1);
 // it writes build/e2e/scale.json.
 func TestPageAtScale(t *testing.T) {
-	need(t, os.Getenv("KUBEPLAY_PAGE_SCALE") != "", "KUBEPLAY_PAGE_SCALE is not set (make bench sets it)")
+	if os.Getenv("KUBEPLAY_PAGE_SCALE") == "" {
+		t.Skip("KUBEPLAY_PAGE_SCALE is not set (make bench sets it)")
+	}
 	ctx, _ := openPage(t)
 	// times runs a line n+1 times, as typed, and returns the last n
 	// durations (the first warms up), sorted.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall/js"
 	"time"
@@ -86,7 +87,7 @@ func start(host js.Value) error {
 	pg := page.New(page.Config{Session: s, Pacer: pacer, Home: s.FS(), HomeDir: "root"})
 	b := &bridge{host: host, s: s, page: pg, running: map[int]context.CancelFunc{}, terms: map[int]*session.Terminal{}, calls: make(chan string, 256)}
 	go b.serve()
-	go run(host, pacer, pg)
+	go run(host, pacer, pg, b)
 	js.Global().Set("kubeplayEngine", js.ValueOf(map[string]any{
 		"exec":      js.FuncOf(b.exec),
 		"interrupt": js.FuncOf(b.interrupt),
@@ -112,7 +113,7 @@ func start(host js.Value) error {
 }
 
 // run paces the cluster and hands the page a batch after each step.
-func run(host js.Value, pacer *session.Pacer, pg *page.Page) {
+func run(host js.Value, pacer *session.Pacer, pg *page.Page, b *bridge) {
 	var unsaved error
 	for {
 		pause := tick
@@ -121,6 +122,7 @@ func run(host js.Value, pacer *session.Pacer, pg *page.Page) {
 		}
 		time.Sleep(pause)
 		pacer.Step()
+		b.flushOutput()
 		if batch := pg.Flush(); batch != nil {
 			host.Call("batch", string(batch))
 		}
@@ -160,6 +162,7 @@ type bridge struct {
 	mu      sync.Mutex
 	running map[int]context.CancelFunc
 	terms   map[int]*session.Terminal // what is typed while a command runs
+	writers []*outputWriter           // the running commands' output, flushed at each step
 	queue   sync.Mutex                // commands run one at a time, in order
 }
 
@@ -167,14 +170,20 @@ func (b *bridge) exec(this js.Value, args []js.Value) any {
 	id, line := args[0].Int(), args[1].String()
 	ctx, cancel := context.WithCancel(context.Background())
 	term := session.NewTerminal()
-	term.OnRead(func() { b.host.Call("reading", id) })
+	out := &outputWriter{host: b.host, id: id}
+	term.OnRead(func() {
+		out.Flush() // what was printed before the prompt it reads after
+		b.host.Call("reading", id)
+	})
 	b.mu.Lock()
 	b.running[id], b.terms[id] = cancel, term
 	b.mu.Unlock()
 	go func() {
 		b.queue.Lock()
 		defer b.queue.Unlock()
-		out := outputWriter{host: b.host, id: id}
+		b.mu.Lock()
+		b.writers = append(b.writers, out)
+		b.mu.Unlock()
 		code := b.s.ExecTerminal(ctx, line, term, out, out)
 		term.Close()
 		b.mu.Lock()
@@ -182,6 +191,10 @@ func (b *bridge) exec(this js.Value, args []js.Value) any {
 		delete(b.terms, id)
 		b.mu.Unlock()
 		cancel()
+		out.Detach()
+		b.mu.Lock()
+		b.writers = slices.DeleteFunc(b.writers, func(w *outputWriter) bool { return w == out })
+		b.mu.Unlock()
 		b.host.Call("exit", id, code)
 	}()
 	return nil
@@ -238,15 +251,61 @@ func (b *bridge) complete(this js.Value, args []js.Value) any {
 	return nil
 }
 
-// outputWriter sends a command's output to the page as it is written.
+// outputWriter gathers a command's output and sends it to the page in
+// one message at the end of the command, at each step of the pacer (so a
+// watch or a follow shows its lines as they come), before the command
+// reads what is typed, and whenever 64 KiB are waiting. A message per
+// Write cost a table of 1,000 rows a thousand messages and as many writes
+// to the terminal: some 30 ms. Once the command has ended (Detach), what
+// its background jobs write goes out at once.
 type outputWriter struct {
-	host js.Value
-	id   int
+	host     js.Value
+	id       int
+	mu       sync.Mutex
+	buf      []byte
+	detached bool
 }
 
-func (w outputWriter) Write(p []byte) (int, error) {
-	w.host.Call("output", w.id, string(p))
+const outputChunk = 64 << 10
+
+func (w *outputWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.buf = append(w.buf, p...)
+	now := w.detached || len(w.buf) >= outputChunk
+	w.mu.Unlock()
+	if now {
+		w.Flush()
+	}
 	return len(p), nil
+}
+
+// Flush sends what is waiting.
+func (w *outputWriter) Flush() {
+	w.mu.Lock()
+	data := w.buf
+	w.buf = nil
+	w.mu.Unlock()
+	if len(data) > 0 {
+		w.host.Call("output", w.id, string(data))
+	}
+}
+
+// Detach flushes and sends whatever comes later at once.
+func (w *outputWriter) Detach() {
+	w.mu.Lock()
+	w.detached = true
+	w.mu.Unlock()
+	w.Flush()
+}
+
+// flushOutput sends the running commands' waiting output.
+func (b *bridge) flushOutput() {
+	b.mu.Lock()
+	ws := slices.Clone(b.writers)
+	b.mu.Unlock()
+	for _, w := range ws {
+		w.Flush()
+	}
 }
 
 // call takes a request for the page package (docs/bridge.md): a JSON

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/clock"
-
 	"github.com/kubeplay/kubeplay/engine/kubectl"
 )
 

@@ -117,20 +117,50 @@ func TestReplayReproduces(t *testing.T) {
 	assert.Equal(t, "a note\n", string(note))
 }
 
+// pacedSession is a session paced as the browser paces it, by a wall
+// clock the test moves with tick, with web.yaml in its home directory.
+func pacedSession(t *testing.T) (s *session.Session, p *session.Pacer, tick func(time.Duration)) {
+	t.Helper()
+	s, err := session.New(config(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	var mu sync.Mutex
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
+	tick = func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
+	p = s.Pace(now, 1)
+	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
+	return s, p, tick
+}
+
+// replayed replays s's link, with time jumping, to the instant s reached.
+func replayed(t *testing.T, s *session.Session) *session.Session {
+	t.Helper()
+	l, err := FromSession(s, "")
+	require.NoError(t, err)
+	r, err := Replay(context.Background(), l, config(t), io.Discard)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	s.Lock()
+	end := s.Cluster().Now()
+	s.Unlock()
+	r.Lock()
+	r.Cluster().Loop().AdvanceTo(end)
+	r.Unlock()
+	return r
+}
+
+func digest(s *session.Session) string {
+	s.Lock()
+	defer s.Unlock()
+	return s.Cluster().API().Store().Digest()
+}
+
 // The browser paces time by the wall clock: commands run at whatever
 // virtual instant the pacer had reached. The journal notes it, and a
 // replay with time jumping reaches the same state.
 func TestReplayOfAPacedSession(t *testing.T) {
-	cfg := config(t)
-	s, err := session.New(cfg)
-	require.NoError(t, err)
-	defer s.Close()
-	var mu sync.Mutex
-	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
-	tick := func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
-	p := s.Pace(now, 1)
-	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
+	s, p, tick := pacedSession(t)
 	lines := []string{"kubectl apply -f web.yaml", "kubectl scale deployment web --replicas=4", "kubectl create configmap c --from-literal=a=b", "kubectl delete pod -l app=web --wait=false"}
 	for i, line := range lines {
 		for range 3 + i*7 {
@@ -144,18 +174,7 @@ func TestReplayOfAPacedSession(t *testing.T) {
 		p.Step()
 	}
 	// The replay ends at the last line; run the original to the same instant.
-	l, err := FromSession(s, "")
-	require.NoError(t, err)
-	r, err := Replay(context.Background(), l, config(t), io.Discard)
-	require.NoError(t, err)
-	defer r.Close()
-	s.Lock()
-	end := s.Cluster().Now()
-	s.Unlock()
-	r.Lock()
-	r.Cluster().Loop().AdvanceTo(end)
-	r.Unlock()
-	assert.Equal(t, dump(t, s), dump(t, r))
+	assert.Equal(t, dump(t, s), dump(t, replayed(t, s)))
 }
 
 // A line that waits and then changes the cluster (rollout status &&
@@ -163,15 +182,7 @@ func TestReplayOfAPacedSession(t *testing.T) {
 // instant its wait ended, paced as in the browser, as in a replay: the
 // two histories have the same digest, revision for revision.
 func TestReplayOfAPacedSessionWithWaits(t *testing.T) {
-	cfg := config(t)
-	s, err := session.New(cfg)
-	require.NoError(t, err)
-	defer s.Close()
-	var mu sync.Mutex
-	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
-	p := s.Pace(now, 1)
-	require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/web.yaml", []byte(manifest), 0o644))
+	s, p, tick := pacedSession(t)
 	for i, line := range []string{
 		"kubectl apply -f web.yaml",
 		"kubectl rollout status deployment/web && kubectl scale deployment web --replicas=2",
@@ -188,28 +199,14 @@ func TestReplayOfAPacedSessionWithWaits(t *testing.T) {
 				require.Equal(t, 0, code, line)
 				break loop
 			default:
-				mu.Lock()
-				wall = wall.Add(time.Duration(150+40*i) * time.Millisecond)
-				mu.Unlock()
+				tick(time.Duration(150+40*i) * time.Millisecond)
 				p.Step()
 				time.Sleep(time.Millisecond)
 			}
 		}
 	}
-	l, err := FromSession(s, "")
-	require.NoError(t, err)
-	r, err := Replay(context.Background(), l, config(t), io.Discard)
-	require.NoError(t, err)
-	defer r.Close()
-	s.Lock()
-	end := s.Cluster().Now()
-	want := s.Cluster().API().Store().Digest()
-	s.Unlock()
-	r.Lock()
-	r.Cluster().Loop().AdvanceTo(end)
-	got := r.Cluster().API().Store().Digest()
-	r.Unlock()
-	assert.Equal(t, want, got)
+	r := replayed(t, s)
+	assert.Equal(t, digest(s), digest(r))
 	assert.Equal(t, dump(t, s), dump(t, r))
 }
 

@@ -120,6 +120,9 @@ let lastId = 0; // the last command sent to the engine
 // exec() calls ({kind: 'exec', line, resolve, reject}).
 const queue = [];
 let worker = null;
+// The engine starts first: its download, compilation and boot run in the
+// worker while the page builds the terminal and the view.
+startWorker();
 
 // ---- page API ------------------------------------------------------------
 
@@ -450,7 +453,8 @@ function startWorker() {
   try {
     worker = new Worker(url);
   } catch (err) {
-    fail(`the engine worker could not be started: ${err?.message ?? err}`);
+    // Later: at the first start, the terminal that shows it is not made yet.
+    setTimeout(() => fail(`the engine worker could not be started: ${err?.message ?? err}`));
     return;
   }
   const w = worker;
@@ -499,8 +503,6 @@ function startWorker() {
     if (w === worker) fail('a message from the engine worker could not be read');
   });
 }
-
-startWorker();
 
 // ---- layout and theme ------------------------------------------------------
 

@@ -252,23 +252,28 @@ function captureGoOutput() {
   };
 }
 
-async function instantiate(url, importObject) {
+// The engine's download and compilation start with the worker, beside the
+// wait for the cluster's lock and the loading of wasm_exec.js.
+const engineModule = compileEngine(siteURL(__ENGINE_URL__));
+engineModule.catch(() => {}); // reported by start
+
+async function compileEngine(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not load the engine: HTTP ${response.status} for ${url}`);
   const type = (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
-  if (typeof WebAssembly.instantiateStreaming === 'function' && type === 'application/wasm') {
+  if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm') {
     try {
-      return (await WebAssembly.instantiateStreaming(response, importObject)).instance;
+      return await WebAssembly.compileStreaming(response);
     } catch (err) {
       // A TypeError is about the response (e.g. its encoding), not the module: try again without streaming.
       if (!(err instanceof TypeError)) throw err;
       console.warn('kubeplay: streaming compilation failed, retrying without it:', err);
       const retry = await fetch(url);
       if (!retry.ok) throw new Error(`could not load the engine: HTTP ${retry.status} for ${url}`);
-      return (await WebAssembly.instantiate(await retry.arrayBuffer(), importObject)).instance;
+      return WebAssembly.compile(await retry.arrayBuffer());
     }
   }
-  return (await WebAssembly.instantiate(await response.arrayBuffer(), importObject)).instance;
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 async function start() {
@@ -289,7 +294,7 @@ async function start() {
     exit.call(go, code);
   };
 
-  const instance = await instantiate(siteURL(__ENGINE_URL__), go.importObject);
+  const instance = await WebAssembly.instantiate(await engineModule, go.importObject);
   // run resolves only when the Go program exits, which it should not.
   await go.run(instance);
   let message = 'the engine stopped';

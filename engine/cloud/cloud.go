@@ -66,6 +66,8 @@ type Instance struct {
 	// Fake marks a fake node's machine: its kubelet runs the pods'
 	// lifecycle without running their programs (kwok's kind of node).
 	Fake bool `json:"fake,omitempty"`
+	// MaxPods is its kubelet's --max-pods, when not the cluster's.
+	MaxPods int `json:"maxPods,omitempty"`
 	// Boots counts the times the machine was started.
 	Boots int `json:"boots"`
 }

@@ -73,6 +73,10 @@ type Config struct {
 	// ClusterCIDR is the pods' network, a /24 of it to each node
 	// (10.244.0.0/16 by default, room for 256 nodes).
 	ClusterCIDR string
+	// NodeCIDRMaskSize is kube-controller-manager's --node-cidr-mask-size,
+	// each node's share of ClusterCIDR (24 by default: 253 pod addresses;
+	// a node that runs more pods needs a shorter mask, 23 for 509).
+	NodeCIDRMaskSize int
 	// Data, if set, keeps the cluster's store in DataDir of this file
 	// system, so that a new Cluster over the same directory carries on
 	// where the last one stopped.
@@ -315,7 +319,7 @@ func (c *Cluster) startControllerManager() error {
 	rss := client.NewInformer[*api.ReplicaSet](cl, "", apiserver.ListOptions{})
 	nss := client.NewInformer[*api.Namespace](cl, "", apiserver.ListOptions{})
 	jobs := client.NewInformer[*api.Job](cl, "", apiserver.ListOptions{})
-	ipam, err := nodeipam.New(cl, nodes, c.clusterCIDR())
+	ipam, err := nodeipam.New(cl, nodes, c.clusterCIDR(), c.cfg.NodeCIDRMaskSize)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
@@ -53,7 +54,7 @@ func staticPod(name string, requests api.ResourceList, image string, command []s
 func cpu(q string) api.ResourceList { return api.ResourceList{"cpu": api.MustParse(q)} }
 
 // staticPods are kubeadm's manifests in /etc/kubernetes/manifests.
-func staticPods(addr, clusterCIDR string) []*api.Pod {
+func staticPods(addr, clusterCIDR string, nodeMaskSize int) []*api.Pod {
 	etcd := staticPod("etcd", api.ResourceList{"cpu": api.MustParse("100m"), "memory": api.MustParse("100Mi")}, imageEtcd, []string{
 		"etcd", "--advertise-client-urls=https://" + addr + ":2379", "--data-dir=/var/lib/etcd",
 		"--listen-client-urls=https://127.0.0.1:2379,https://" + addr + ":2379", "--name=" + ControlPlaneName,
@@ -63,10 +64,15 @@ func staticPods(addr, clusterCIDR string) []*api.Pod {
 		"--enable-admission-plugins=NodeRestriction", "--etcd-servers=https://127.0.0.1:2379", "--secure-port=6443",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local", "--service-cluster-ip-range=10.96.0.0/12",
 	}, map[string]string{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": addr + ":6443"})
-	controllerManager := staticPod("kube-controller-manager", cpu("200m"), imageController, []string{
+	kcm := []string{
 		"kube-controller-manager", "--allocate-node-cidrs=true", "--cluster-cidr=" + clusterCIDR, "--cluster-name=kubeplay",
-		"--controllers=*,bootstrapsigner,tokencleaner", "--leader-elect=true", "--service-cluster-ip-range=10.96.0.0/12",
-	}, nil)
+		"--controllers=*,bootstrapsigner,tokencleaner", "--leader-elect=true",
+	}
+	if nodeMaskSize != 0 {
+		kcm = append(kcm, "--node-cidr-mask-size="+strconv.Itoa(nodeMaskSize))
+	}
+	kcm = append(kcm, "--service-cluster-ip-range=10.96.0.0/12")
+	controllerManager := staticPod("kube-controller-manager", cpu("200m"), imageController, kcm, nil)
 	sched := staticPod("kube-scheduler", cpu("100m"), imageScheduler, []string{
 		"kube-scheduler", "--bind-address=127.0.0.1", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true",
 	}, nil)

@@ -110,6 +110,9 @@ func (c *Cluster) keptInstances() ([]cloud.Instance, error) {
 		cpu, mem := n.Status.Capacity["cpu"], n.Status.Capacity["memory"]
 		in := newInstance(n.Name, zone, cpu.String(), mem.String(), internalIP(n))
 		_, in.ControlPlane = n.Labels["node-role.kubernetes.io/control-plane"]
+		if pods, ok := n.Status.Capacity["pods"]; ok && pods.Value() != int64(cmp.Or(c.cfg.MaxPods, 110)) {
+			in.MaxPods = int(pods.Value())
+		}
 		if n.Annotations[kubelet.FakeNodeAnnotation] == "fake" {
 			in = fakeInstance(in)
 		}
@@ -137,7 +140,7 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 		Address:       in.Address,
 		CPU:           api.MustParse(in.CPU),
 		Memory:        api.MustParse(in.Memory),
-		Pods:          int64(cmp.Or(c.cfg.MaxPods, 110)),
+		Pods:          int64(cmp.Or(in.MaxPods, c.cfg.MaxPods, 110)),
 		Labels:        in.Labels,
 		Taints:        in.Taints,
 		CloudProvider: "external",
@@ -152,7 +155,7 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 			cfg.Labels[k] = v
 		}
 		cfg.Taints = append([]api.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: api.TaintNoSchedule}}, in.Taints...)
-		cfg.StaticPods = staticPods(in.Address, c.clusterCIDR())
+		cfg.StaticPods = staticPods(in.Address, c.clusterCIDR(), c.cfg.NodeCIDRMaskSize)
 		cfg.Preload = append(cfg.Preload, imageAPIServer, imageController, imageScheduler, imageEtcd)
 	}
 	cfg.Preload = append(cfg.Preload, c.diskImages(in.Name)...)

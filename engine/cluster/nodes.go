@@ -39,6 +39,8 @@ type NodeOptions struct {
 	// (statuses, conditions, IPs, graceful deletion) on a runtime that
 	// runs no program, as kwok's nodes do.
 	Fake bool
+	// MaxPods is the kubelet's --max-pods (0: the cluster's).
+	MaxPods int
 }
 
 // zones are the cloud zones of a cluster.
@@ -141,6 +143,10 @@ func (c *Cluster) instanceFor(o NodeOptions) (cloud.Instance, error) {
 	}
 	in := newInstance(name, zone, cq.String(), mq.String(), addr)
 	in.Labels, in.Taints = o.Labels, o.Taints
+	if o.MaxPods < 0 {
+		return cloud.Instance{}, fmt.Errorf("invalid configuration: maxPods (--max-pods) %d must not be a negative number", o.MaxPods)
+	}
+	in.MaxPods = o.MaxPods
 	if o.Fake {
 		in = fakeInstance(in)
 	}

@@ -50,3 +50,35 @@ func TestAllocateIPSkipsUsed(t *testing.T) {
 	assert.Equal(t, "FailedCreatePodSandBox", evs[len(evs)-1].Reason)
 	assert.Contains(t, evs[len(evs)-1].Message, "no IP addresses available in range set: 10.244.1.1-10.244.1.254")
 }
+
+// TestAllocateIPWiderRange: a node's pod CIDR wider than a /24 (a wider
+// --node-cidr-mask-size) gives out all of its addresses but the network's,
+// the gateway's and the broadcast address.
+func TestAllocateIPWiderRange(t *testing.T) {
+	k := newTestKubelet(t)
+	k.rand = rand.New(rand.NewPCG(1, 1))
+	node := &api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}, Spec: api.NodeSpec{PodCIDR: "10.244.2.0/23"}}
+	_, err := k.c.Create(api.ResourceFor(node), "", node)
+	require.NoError(t, err)
+	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "default"}}
+	seen := map[string]bool{}
+	for i := range 509 {
+		ip, ok := k.allocateIP(pod)
+		require.True(t, ok, "address %d", i)
+		require.False(t, seen[ip], ip)
+		seen[ip] = true
+		k.states[fmt.Sprintf("default/p%d", i)] = &podState{sandbox: true, ip: ip}
+	}
+	for _, ip := range []string{"10.244.2.2", "10.244.2.255", "10.244.3.0", "10.244.3.254"} {
+		assert.True(t, seen[ip], ip)
+	}
+	for _, ip := range []string{"10.244.2.0", "10.244.2.1", "10.244.3.255"} {
+		assert.False(t, seen[ip], ip)
+	}
+	_, ok := k.allocateIP(pod)
+	assert.False(t, ok, "a full range gives nothing")
+	evs, err := client.List[*api.Event](k.c, "default", apiserver.ListOptions{})
+	require.NoError(t, err)
+	require.NotEmpty(t, evs)
+	assert.Contains(t, evs[len(evs)-1].Message, "no IP addresses available in range set: 10.244.2.1-10.244.3.254")
+}

@@ -1,7 +1,7 @@
 package kubelet
 
 import (
-	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -176,6 +176,7 @@ func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
 
 // allocateIP takes the next free address of the node's pod CIDR, as the
 // host-local IPAM plugin does: round-robin from the last one given, never
+// the network's, the gateway's (its first) or the broadcast address, nor
 // one a pod sandbox on the node holds. A full range fails the sandbox in
 // the plugin's words.
 func (k *Kubelet) allocateIP(p *api.Pod) (string, bool) {
@@ -183,9 +184,16 @@ func (k *Kubelet) allocateIP(p *api.Pod) (string, bool) {
 	if err != nil || node.Spec.PodCIDR == "" {
 		return "", false
 	}
-	var a, b, c, d, bits int
-	if _, err := fmt.Sscanf(node.Spec.PodCIDR, "%d.%d.%d.%d/%d", &a, &b, &c, &d, &bits); err != nil {
+	cidr, err := netip.ParsePrefix(node.Spec.PodCIDR)
+	if err != nil || !cidr.Addr().Is4() || cidr.Bits() > 30 {
 		return "", false
+	}
+	b := cidr.Masked().Addr().As4()
+	base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	last := 1<<(32-cidr.Bits()) - 2 // the last offset before the broadcast address
+	addr := func(off int) string {
+		ip := base + uint32(off)
+		return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}).String()
 	}
 	used := map[string]bool{}
 	for _, st := range k.states {
@@ -193,18 +201,18 @@ func (k *Kubelet) allocateIP(p *api.Pod) (string, bool) {
 			used[st.ip] = true
 		}
 	}
-	for range 253 {
-		ip := fmt.Sprintf("%d.%d.%d.%d", a, b, c, k.nextIP)
-		k.nextIP++
-		if k.nextIP > 254 {
+	for range last - 1 {
+		if k.nextIP < 2 || k.nextIP > last {
 			k.nextIP = 2
 		}
+		ip := addr(k.nextIP)
+		k.nextIP++
 		if !used[ip] {
 			return ip, true
 		}
 	}
-	k.rec.Eventf(p, api.EventWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox %q: plugin type=\"bridge\" failed (add): failed to allocate for range 0: no IP addresses available in range set: %d.%d.%d.1-%d.%d.%d.254",
-		k.hex(32), a, b, c, a, b, c)
+	k.rec.Eventf(p, api.EventWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox %q: plugin type=\"bridge\" failed (add): failed to allocate for range 0: no IP addresses available in range set: %s-%s",
+		k.hex(32), addr(1), addr(last))
 	return "", false
 }
 

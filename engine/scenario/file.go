@@ -47,6 +47,12 @@ type Shape struct {
 	Zones      []string `yaml:"zones,omitempty"`
 	NodeCPU    string   `yaml:"nodeCPU,omitempty"`
 	NodeMemory string   `yaml:"nodeMemory,omitempty"`
+	// MaxPods is every kubelet's --max-pods (110 by default), and
+	// NodeCIDRMaskSize kube-controller-manager's --node-cidr-mask-size,
+	// each node's share of the pod network 10.244.0.0/16 (24 by default:
+	// 253 pod addresses a node; 23 gives 509).
+	MaxPods          int `yaml:"maxPods,omitempty"`
+	NodeCIDRMaskSize int `yaml:"nodeCIDRMaskSize,omitempty"`
 }
 
 // Step is one step of a scenario.
@@ -279,6 +285,12 @@ func (f *File) validate() error {
 	}
 	if n := f.Cluster.FakeNodes; n < 0 || n > MaxFakeNodes {
 		return fmt.Errorf("1: cluster.fakeNodes must be between 0 and %d, not %d", MaxFakeNodes, n)
+	}
+	if n := f.Cluster.MaxPods; n < 0 {
+		return fmt.Errorf("1: cluster.maxPods must not be negative, not %d", n)
+	}
+	if n := f.Cluster.NodeCIDRMaskSize; n != 0 && (n < 16 || n > 30) {
+		return fmt.Errorf("1: cluster.nodeCIDRMaskSize must be between 16 and 30 (the pod network is 10.244.0.0/16), not %d", n)
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Files)) {
 		if err := validName(name); err != nil {

@@ -14,6 +14,8 @@ description: |
 cluster:
   workers: 1
   fakeNodes: 3
+  maxPods: 400
+  nodeCIDRMaskSize: 23
   zones: [zone-a]
 seed: 7
 files:
@@ -45,10 +47,12 @@ func TestParse(t *testing.T) {
 	assert.Equal(t, "Pods", f.Title)
 	assert.Equal(t, 1, *f.Cluster.Workers)
 	assert.Equal(t, 3, f.Cluster.FakeNodes)
+	assert.Equal(t, 400, f.Cluster.MaxPods)
+	assert.Equal(t, 23, f.Cluster.NodeCIDRMaskSize)
 	assert.Equal(t, uint64(7), f.Seed)
 	assert.Contains(t, f.Files["pod.yaml"], "kind: Pod")
 	require.Len(t, f.Steps, 2)
-	assert.Equal(t, 16, f.Steps[0].Line())
+	assert.Equal(t, 18, f.Steps[0].Line())
 	assert.Equal(t, 90*time.Second, f.Steps[0].TimeoutOrDefault())
 	assert.Equal(t, DefaultTimeout, f.Steps[1].TimeoutOrDefault())
 	assert.Equal(t, "Succeeded", *f.Steps[0].Check.Equals)
@@ -76,6 +80,8 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate key", "title: x\ntitle: y\nsteps: [{text: a}]\n", `mapping key "title" already defined at line 1`},
 		{"too many workers", "title: x\ncluster: {workers: 50}\nsteps: [{text: a}]\n", "cluster.workers must be between 0 and 10, not 50"},
 		{"too many fake nodes", "title: x\ncluster: {fakeNodes: 9000}\nsteps: [{text: a}]\n", "cluster.fakeNodes must be between 0 and 5000, not 9000"},
+		{"negative max pods", "title: x\ncluster: {maxPods: -1}\nsteps: [{text: a}]\n", "cluster.maxPods must not be negative, not -1"},
+		{"node mask too wide", "title: x\ncluster: {nodeCIDRMaskSize: 12}\nsteps: [{text: a}]\n", "cluster.nodeCIDRMaskSize must be between 16 and 30 (the pod network is 10.244.0.0/16), not 12"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

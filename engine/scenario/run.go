@@ -24,6 +24,12 @@ func (f *File) Configure(cfg session.Config) session.Config {
 		cfg.Cluster.Workers = *f.Cluster.Workers
 	}
 	cfg.Cluster.FakeNodes = f.Cluster.FakeNodes
+	if f.Cluster.MaxPods != 0 {
+		cfg.Cluster.MaxPods = f.Cluster.MaxPods
+	}
+	if f.Cluster.NodeCIDRMaskSize != 0 {
+		cfg.Cluster.NodeCIDRMaskSize = f.Cluster.NodeCIDRMaskSize
+	}
 	if len(f.Cluster.Zones) > 0 {
 		cfg.Cluster.Zones = slices.Clone(f.Cluster.Zones)
 	}

@@ -34,6 +34,8 @@ type NodeOptions struct {
 	Labels map[string]string
 	Taints []api.Taint
 	Fake   bool // a fake node: its kubelet runs no program (kwok's kind)
+	// MaxPods is its kubelet's --max-pods (0: the cluster's, 110 by default).
+	MaxPods int
 }
 
 // Machine is a machine as the cloud lists it.
@@ -96,6 +98,7 @@ real ones.`,
 		{long: "zone", arg: needArg, argName: "ZONE", help: "its zone (default: the zone with the fewest workers)"},
 		{long: "labels", arg: needArg, argName: "K=V,...", help: "labels its kubelet registers the node with"},
 		{long: "taints", arg: needArg, argName: "K=V:EFFECT,...", help: "taints its kubelet registers the node with"},
+		{long: "max-pods", arg: needArg, argName: "N", help: "the most pods its kubelet runs, as kubelet's --max-pods (default: the cluster's, 110)"},
 	},
 	status: 1,
 }
@@ -208,6 +211,13 @@ func (s *Shell) kubeplayAdd(hc interp.HandlerContext, args []string) int {
 			return t.usageError(hc.Stderr, "a NAME names one machine; leave it out with --count %d", n)
 		}
 		count = n
+	}
+	if p.has("max-pods") {
+		n, err := strconv.Atoi(p.value("max-pods"))
+		if err != nil || n < 1 {
+			return t.usageError(hc.Stderr, "invalid max-pods '%s': want a number of at least 1", p.value("max-pods"))
+		}
+		o.MaxPods = n
 	}
 	var err error
 	if o.Labels, err = parseLabels(p.value("labels")); err != nil {

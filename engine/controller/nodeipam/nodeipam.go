@@ -1,9 +1,10 @@
 // Package nodeipam is the node IPAM controller: it gives each node a /24
-// of the cluster's pod CIDR (10.244.0.0/16 by default, as kubeadm with
-// flannel's default: room for 256 nodes), from which the node's pods get
-// their addresses. A larger cluster needs a wider pod CIDR (a /14 holds
-// 1,024 nodes); a node left without a /24 gets upstream's
-// CIDRNotAvailable event and runs no pods.
+// (--node-cidr-mask-size) of the cluster's pod CIDR (10.244.0.0/16 by
+// default, as kubeadm with flannel's default: room for 256 nodes), from
+// which the node's pods get their addresses. A larger cluster needs a
+// wider pod CIDR (a /14 holds 1,024 nodes), a node with more than 253 pods
+// a wider node mask (a /23 holds 509); a node left without a range gets
+// upstream's CIDRNotAvailable event and runs no pods.
 package nodeipam
 
 import (
@@ -18,8 +19,13 @@ import (
 // DefaultClusterCIDR is the pod CIDR of kubeadm with flannel.
 const DefaultClusterCIDR = "10.244.0.0/16"
 
-// nodeMaskSize is --node-cidr-mask-size: each node's share.
-const nodeMaskSize = 24
+// DefaultNodeMaskSize is --node-cidr-mask-size's default for IPv4: each
+// node's share.
+const DefaultNodeMaskSize = 24
+
+// maxMaskDiff is how many bits longer than the cluster CIDR's a node's
+// mask may be, as upstream's cidrset allows (at most 65,536 ranges).
+const maxMaskDiff = 16
 
 // Controller is the node IPAM controller.
 type Controller struct {
@@ -31,22 +37,33 @@ type Controller struct {
 	warned  map[string]bool
 	queue   *loop.Queue
 	subnets int
+	mask    int // --node-cidr-mask-size
 }
 
 // New returns a node IPAM controller sharing the node informer, dividing
-// clusterCIDR ("" for DefaultClusterCIDR), an IPv4 prefix of /24 or wider,
-// into /24s.
-func New(c *client.Client, nodes *client.Informer[*api.Node], clusterCIDR string) (*Controller, error) {
+// clusterCIDR ("" for DefaultClusterCIDR), an IPv4 prefix, into ranges of
+// maskSize bits (--node-cidr-mask-size; 0 for DefaultNodeMaskSize), at
+// most 16 bits longer than the cluster CIDR's and at most /30.
+func New(c *client.Client, nodes *client.Informer[*api.Node], clusterCIDR string, maskSize int) (*Controller, error) {
 	if clusterCIDR == "" {
 		clusterCIDR = DefaultClusterCIDR
 	}
+	if maskSize == 0 {
+		maskSize = DefaultNodeMaskSize
+	}
+	if maskSize < 1 || maskSize > 30 {
+		return nil, fmt.Errorf("invalid --node-cidr-mask-size %d: want a mask size from 1 to 30", maskSize)
+	}
 	cidr, err := netip.ParsePrefix(clusterCIDR)
-	if err != nil || !cidr.Addr().Is4() || cidr.Bits() > nodeMaskSize || cidr.Masked() != cidr {
-		return nil, fmt.Errorf("invalid --cluster-cidr %q: want an IPv4 network of /%d or wider", clusterCIDR, nodeMaskSize)
+	if err != nil || !cidr.Addr().Is4() || cidr.Bits() > maskSize || cidr.Masked() != cidr {
+		return nil, fmt.Errorf("invalid --cluster-cidr %q: want an IPv4 network of /%d or wider", clusterCIDR, maskSize)
+	}
+	if maskSize-cidr.Bits() > maxMaskDiff {
+		return nil, fmt.Errorf("invalid --node-cidr-mask-size %d: the cluster CIDR %s would hold more than 2^%d node CIDRs", maskSize, clusterCIDR, maxMaskDiff)
 	}
 	ctl := &Controller{
 		c: c, rec: client.NewRecorder(c, "cidrAllocator", ""), nodes: nodes, cidr: cidr,
-		used: map[int]string{}, warned: map[string]bool{}, subnets: 1 << (nodeMaskSize - cidr.Bits()),
+		used: map[int]string{}, warned: map[string]bool{}, subnets: 1 << (maskSize - cidr.Bits()), mask: maskSize,
 	}
 	ctl.queue = loop.NewQueue(c.Loop(), ctl.Reconcile)
 	return ctl, nil
@@ -62,23 +79,25 @@ func (ctl *Controller) Start() error {
 	return nil
 }
 
-// subnet returns the index'th /24 of the cluster CIDR.
+// subnet returns the index'th node range of the cluster CIDR.
 func (ctl *Controller) subnet(idx int) string {
-	a := ctl.cidr.Addr().As4()
-	base := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8
-	ip := base + uint32(idx)<<8
-	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), 0}), nodeMaskSize).String()
+	ip := be(ctl.cidr.Addr()) + uint32(idx)<<(32-ctl.mask)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}), ctl.mask).String()
 }
 
-// index returns which /24 of the cluster CIDR a pod CIDR is.
+// index returns which node range of the cluster CIDR a pod CIDR is.
 func (ctl *Controller) index(podCIDR string) (int, bool) {
 	p, err := netip.ParsePrefix(podCIDR)
-	if err != nil || p.Bits() != nodeMaskSize || !ctl.cidr.Contains(p.Addr()) {
+	if err != nil || p.Bits() != ctl.mask || !ctl.cidr.Contains(p.Addr()) {
 		return 0, false
 	}
-	a, b := p.Addr().As4(), ctl.cidr.Addr().As4()
-	off := (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8) - (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8)
-	return int(off >> 8), true
+	return int((be(p.Addr()) - be(ctl.cidr.Addr())) >> (32 - ctl.mask)), true
+}
+
+// be is an IPv4 address as a number.
+func be(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 func (ctl *Controller) observe(n *api.Node) {
@@ -96,7 +115,7 @@ func (ctl *Controller) release(node string) {
 	}
 }
 
-// Reconcile gives a node without a pod CIDR the lowest free /24.
+// Reconcile gives a node without a pod CIDR the lowest free range.
 func (ctl *Controller) Reconcile(name string) (loop.Result, error) {
 	n, ok := ctl.nodes.Get("", name)
 	if !ok || n.Spec.PodCIDR != "" {

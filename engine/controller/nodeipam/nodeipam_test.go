@@ -19,8 +19,22 @@ func TestNewRejectsABadClusterCIDR(t *testing.T) {
 	c := client.New(s, "kube-controller-manager")
 	nodes := client.NewInformer[*api.Node](c, "", apiserver.ListOptions{})
 	for _, cidr := range []string{"10.244.0.0/25", "10.244.1.0/16", "fd00::/48", "nonsense"} {
-		_, err := New(c, nodes, cidr)
+		_, err := New(c, nodes, cidr, 0)
 		assert.EqualError(t, err, fmt.Sprintf("invalid --cluster-cidr %q: want an IPv4 network of /24 or wider", cidr))
+	}
+	tests := []struct {
+		cidr string
+		mask int
+		want string
+	}{
+		{"10.244.0.0/24", 23, `invalid --cluster-cidr "10.244.0.0/24": want an IPv4 network of /23 or wider`},
+		{"10.244.0.0/16", 31, "invalid --node-cidr-mask-size 31: want a mask size from 1 to 30"},
+		{"10.244.0.0/16", -1, "invalid --node-cidr-mask-size -1: want a mask size from 1 to 30"},
+		{"10.0.0.0/8", 25, "invalid --node-cidr-mask-size 25: the cluster CIDR 10.0.0.0/8 would hold more than 2^16 node CIDRs"},
+	}
+	for _, tt := range tests {
+		_, err := New(c, nodes, tt.cidr, tt.mask)
+		assert.EqualError(t, err, tt.want)
 	}
 }
 
@@ -29,18 +43,22 @@ func TestNewRejectsABadClusterCIDR(t *testing.T) {
 func TestAllocation(t *testing.T) {
 	tests := []struct {
 		cidr  string
+		mask  int
 		nodes int
 		want  []string
 	}{
-		{"", 3, []string{"10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"}},
-		{"10.244.0.0/23", 3, []string{"10.244.0.0/24", "10.244.1.0/24", ""}},
-		{"10.244.0.0/14", 258, nil},
+		{"", 0, 3, []string{"10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"}},
+		{"10.244.0.0/23", 0, 3, []string{"10.244.0.0/24", "10.244.1.0/24", ""}},
+		{"10.244.0.0/14", 0, 258, nil},
+		{"", 23, 3, []string{"10.244.0.0/23", "10.244.2.0/23", "10.244.4.0/23"}},
+		{"10.244.0.0/21", 22, 3, []string{"10.244.0.0/22", "10.244.4.0/22", ""}},
+		{"10.244.0.0/24", 26, 3, []string{"10.244.0.0/26", "10.244.0.64/26", "10.244.0.128/26"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.cidr, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s-%d", tt.cidr, tt.mask), func(t *testing.T) {
 			f := controllertest.New(t, 1, func(c *client.Client) ([]controller.Controller, []controllertest.Starter) {
 				nodes := client.NewInformer[*api.Node](c, "", apiserver.ListOptions{})
-				ctl, err := New(c, nodes, tt.cidr)
+				ctl, err := New(c, nodes, tt.cidr, tt.mask)
 				require.NoError(t, err)
 				return []controller.Controller{ctl}, []controllertest.Starter{nodes}
 			})

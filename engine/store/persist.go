@@ -37,19 +37,26 @@ import (
 // Format is the version of the on-disk layout.
 const Format = 1
 
-// snapshotEvery is how many changes the log collects before a snapshot.
+// snapshotEvery is how many changes the log collects before a snapshot;
+// a snapshot also waits until the log holds at least as many bytes as the
+// last snapshot did, so that a large store is not written whole every
+// few thousand changes: the bytes written stay proportional to the
+// changes (at most twice the log), and a restore reads at most about
+// twice the store.
 const snapshotEvery = 2000
 
 // Persister writes a store's changes to its directory.
 type Persister struct {
-	fs      hackpadfs.FS
-	dir     string
-	s       *Store
-	now     func() time.Time
-	pending [][]byte
-	first   int64 // revision of the first pending record
-	logged  int   // records since the last snapshot
-	err     error // the first write error, reported by Flush
+	fs       hackpadfs.FS
+	dir      string
+	s        *Store
+	now      func() time.Time
+	pending  [][]byte
+	first    int64 // revision of the first pending record
+	logged   int   // records since the last snapshot
+	logSize  int   // bytes of the log since the last snapshot
+	snapSize int   // bytes of the last snapshot
+	err      error // the first write error, reported by Flush
 }
 
 // Report says what opening a directory found.
@@ -91,6 +98,9 @@ func Open(fsys hackpadfs.FS, dir string, now func() time.Time) (*Store, *Persist
 		return nil, nil, rep, err
 	}
 	p := &Persister{fs: fsys, dir: dir, s: s, now: now}
+	if fi, err := hackpadfs.Stat(fsys, path.Join(dir, "snapshot.json")); err == nil {
+		p.snapSize = int(fi.Size())
+	}
 	if _, err := s.Watch("", s.Revision(), p.record); err != nil {
 		return nil, nil, rep, err
 	}
@@ -440,13 +450,36 @@ func (p *Persister) record(ev Event) {
 }
 
 func (p *Persister) append(r record) {
-	body, err := json.Marshal(r)
-	if err != nil {
-		p.fail(err)
-		return
-	}
+	body := appendRecord(nil, r)
 	line := fmt.Appendf(nil, "%08x %d %s\n", crc32.ChecksumIEEE(body), len(body), body)
 	p.pending = append(p.pending, line)
+}
+
+// appendRecord appends r's JSON, byte for byte what json.Marshal makes of
+// it, without the second pass json.Marshal gives a json.RawMessage (which
+// validates and compacts the value again: a quarter of the cost of a
+// change at scale). r.Value must be json.Marshal's output.
+func appendRecord(b []byte, r record) []byte {
+	b = append(b, `{"rev":`...)
+	b = strconv.AppendInt(b, r.Rev, 10)
+	b = append(b, `,"time":"`...)
+	b = r.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if r.Delete {
+		b = append(b, `,"delete":true`...)
+	}
+	b = append(b, `,"key":`...)
+	key, _ := json.Marshal(r.Key) // a string always encodes
+	b = append(b, key...)
+	if r.CreateRev != 0 {
+		b = append(b, `,"createRev":`...)
+		b = strconv.AppendInt(b, r.CreateRev, 10)
+	}
+	if len(r.Value) > 0 {
+		b = append(b, `,"value":`...)
+		b = append(b, r.Value...)
+	}
+	return append(b, '}')
 }
 
 func (p *Persister) fail(err error) {
@@ -475,8 +508,11 @@ func (p *Persister) write() error {
 		return fmt.Errorf("store: write %s: %w", name, err)
 	}
 	p.logged += len(p.pending)
+	for _, line := range p.pending {
+		p.logSize += len(line)
+	}
 	p.pending = nil
-	if p.logged >= snapshotEvery {
+	if p.logged >= snapshotEvery && p.logSize >= p.snapSize {
 		return p.Snapshot()
 	}
 	return nil
@@ -504,27 +540,41 @@ func (p *Persister) Snapshot() error { return p.snapshotAt(p.now()) }
 
 func (p *Persister) snapshotAt(now time.Time) error {
 	snap := snapshot{Format: Format, Revision: p.s.rev, Compacted: p.s.compacted, Time: now.UTC()}
-	var entries []string
-	p.s.ascend("", func(key string) { entries = append(entries, key) })
-	for _, key := range entries {
-		kv := p.s.data[key]
-		v, err := json.Marshal(kv.Value)
+	// The body is json.Marshal(snap)'s bytes, each value encoded once.
+	body := fmt.Appendf(nil, `{"format":%d,"revision":%d,"compacted":%d,"time":"`, snap.Format, snap.Revision, snap.Compacted)
+	body = snap.Time.AppendFormat(body, time.RFC3339Nano)
+	body = append(body, `","entries":`...)
+	n := 0
+	var err error
+	p.s.ascend("", func(key string) {
 		if err != nil {
-			return err
+			return
 		}
-		snap.Entries = append(snap.Entries, record{Rev: kv.ModRevision, Key: key, CreateRev: kv.CreateRevision, Value: v})
-	}
-	body, err := json.Marshal(snap)
+		kv := p.s.data[key]
+		var v []byte
+		if v, err = json.Marshal(kv.Value); err != nil {
+			return
+		}
+		body = append(body, "[,"[min(n, 1)])
+		body = appendRecord(body, record{Rev: kv.ModRevision, Key: key, CreateRev: kv.CreateRevision, Value: v})
+		n++
+	})
 	if err != nil {
 		return err
 	}
+	if n == 0 {
+		body = append(body, "null"...)
+	} else {
+		body = append(body, ']')
+	}
+	body = append(body, '}')
 	sum := sha256.Sum256(body)
 	header, _ := json.Marshal(map[string]any{"format": Format, "sha256": hex.EncodeToString(sum[:])})
 	data := append(append(header, '\n'), body...)
 	if err := p.replaceSnapshot(data); err != nil {
 		return err
 	}
-	p.logged, p.pending = 0, nil // what was pending is in the snapshot
+	p.logged, p.logSize, p.snapSize, p.pending = 0, 0, len(data), nil // what was pending is in the snapshot
 	return p.dropLog(snap.Revision)
 }
 

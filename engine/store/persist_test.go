@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
@@ -308,4 +309,89 @@ func TestRootIsSetAsideInPlace(t *testing.T) {
 		assert.Equal(t, keysOf(s), keysOf(s2))
 		require.NoError(t, hackpadfs.RemoveAll(fsys, "wal"))
 	}
+}
+
+func TestRecordsEncodeAsJSONMarshalDoes(t *testing.T) {
+	value, err := json.Marshal(typedPod(`<a&b>`))
+	require.NoError(t, err)
+	for name, r := range map[string]record{
+		"a change":         {Rev: 12, Time: epoch.Add(1500 * time.Millisecond), Key: "/registry/pods/default/web-0", CreateRev: 3, Value: value},
+		"a deletion":       {Rev: 13, Time: epoch, Delete: true, Key: "/registry/pods/default/web-0"},
+		"a time mark":      {Time: epoch.Add(time.Nanosecond)},
+		"a snapshot entry": {Rev: 1, Key: "/r/ü \"<&>\"", CreateRev: 1, Value: value},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(r)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(appendRecord(nil, r)))
+		})
+	}
+}
+
+// The snapshot is built by hand, value by value; it must be what
+// json.Marshal makes of the snapshot.
+func TestSnapshotEncodesAsJSONMarshalDoes(t *testing.T) {
+	for _, n := range []int{0, 1, 3} {
+		fsys := memFS(t)
+		s, p, _ := open(t, fsys)
+		for i := range n {
+			_, err := s.Create(fmt.Sprintf("/r/%d", i), typedPod(fmt.Sprintf("p%d", i)))
+			require.NoError(t, err)
+		}
+		require.NoError(t, p.Snapshot())
+		data, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.json")
+		require.NoError(t, err)
+		_, body, _ := bytes.Cut(data, []byte("\n"))
+		want := snapshot{Format: Format, Revision: s.Revision(), Compacted: s.compacted, Time: epoch}
+		kvs, _ := s.List("/")
+		for _, kv := range kvs {
+			v, err := json.Marshal(kv.Value)
+			require.NoError(t, err)
+			want.Entries = append(want.Entries, record{Rev: kv.ModRevision, Key: kv.Key, CreateRev: kv.CreateRevision, Value: v})
+		}
+		wantBody, err := json.Marshal(want)
+		require.NoError(t, err)
+		assert.Equal(t, string(wantBody), string(body), "%d objects", n)
+	}
+}
+
+// A store larger than the log snapshotEvery changes make is snapshotted
+// once its log outgrows the last snapshot, not every snapshotEvery changes.
+func TestSnapshotsOfALargeStoreWaitForTheLogToOutgrowThem(t *testing.T) {
+	fsys := memFS(t)
+	s, p, _ := open(t, fsys)
+	big := typedPod("big")
+	big.Annotations = map[string]string{"pad": strings.Repeat("x", 1<<20)}
+	_, err := s.Create("/r/big", big)
+	require.NoError(t, err)
+	require.NoError(t, p.Flush())
+	require.NoError(t, p.Snapshot())
+	// The revision the snapshot on disk was taken at.
+	snapRev := func() int64 {
+		data, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.json")
+		require.NoError(t, err)
+		_, body, _ := bytes.Cut(data, []byte("\n"))
+		var snap snapshot
+		require.NoError(t, json.Unmarshal(body, &snap))
+		return snap.Revision
+	}
+	first := snapRev()
+	_, _ = s.Create("/r/small", typedPod("small"))
+	for i := range snapshotEvery + 10 {
+		_, err := s.Update("/r/small", typedPod(fmt.Sprint("small", i%2)), 0)
+		require.NoError(t, err)
+	}
+	require.NoError(t, p.Flush())
+	assert.Equal(t, first, snapRev(), "%d changes, but a log of %d bytes is smaller than the snapshot's %d", p.logged, p.logSize, p.snapSize)
+	// Once the log holds as many bytes as the snapshot, its flush takes one.
+	for i := 0; snapRev() == first; i++ {
+		require.Less(t, i, 10, "no snapshot after the log outgrew the last one")
+		_, err := s.Update("/r/big", big, 0)
+		require.NoError(t, err)
+		require.NoError(t, p.Flush())
+	}
+	assert.Equal(t, s.Revision(), snapRev())
+	s2, _, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	assert.Equal(t, keysOf(s), keysOf(s2))
 }

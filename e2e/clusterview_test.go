@@ -188,6 +188,31 @@ func TestClusterView(t *testing.T) {
 		until(t, ctx, "now again", `!document.querySelector('#pane-cluster').classList.contains('past') && `+webPods+` === 5`)
 		assert.Equal(t, "now", text("#history-time"))
 	})
+
+	// Past 60 nodes and 600 pods the view aggregates: nodes as tiles,
+	// pods counted by status on their node.
+	t.Run("many", func(t *testing.T) {
+		tab("arch")
+		for _, line := range []string{
+			"kubeplay node add --fake --count 60",
+			"kubectl create deployment many --image=registry.k8s.io/pause --replicas=0",
+			`kubectl patch deployment many -p '{"spec":{"template":{"spec":{"tolerations":[{"key":"kwok.x-k8s.io/node","operator":"Exists","effect":"NoSchedule"}]}}}}'`,
+			"kubeplay speed max",
+		} {
+			require.Equal(t, 0, run(t, ctx, line).ExitCode, line)
+		}
+		until(t, ctx, "node tiles", `document.querySelectorAll('.node.node-tile').length === 64 && !document.querySelector('.node .node-actions')`)
+		assert.Contains(t, text(".compact-note"), "64 nodes and ")
+		require.Equal(t, 0, run(t, ctx, "kubectl scale deployment many --replicas=640").ExitCode)
+		until(t, ctx, "pods counted, not drawn", `!document.querySelector('.node .pod') && document.querySelectorAll('.pod-counts').length > 60`)
+		until(t, ctx, "640 Running pods counted", `Array.from(document.querySelectorAll('.pod-counts [data-status="Running"]')).reduce((n, e) => n + Number(/(\d+) Running/.exec(e.textContent)[1]), 0) >= 640`)
+		assert.Contains(t, text(".compact-note"), "pods are counted by status on their node")
+		screenshot(t, ctx, "view-many.png")
+		// A tile opens its node in the inspector.
+		click(t, ctx, `.node-tile[data-name="node01"] h3 button`)
+		until(t, ctx, "node01 inspected", `document.getElementById('inspector-title').textContent === 'Node node01'`)
+		require.Equal(t, 0, run(t, ctx, "kubeplay speed 1").ExitCode)
+	})
 }
 
 // setInput types a value into an input as the user would (an input event).

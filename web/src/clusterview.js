@@ -85,6 +85,14 @@ const ARROW_MS = 2500; // how long a request's arrows stay drawn
 const SVG = 'http://www.w3.org/2000/svg';
 const TOP_MS = 2000; // how often the architecture view reads the metrics API
 const SHOWN = 300; // rows of the event and request lists
+// Past these sizes the architecture view aggregates: nodes become tiles
+// (no component boxes or action buttons), and pods are counted by status
+// on their node rather than drawn one by one. Drawing each of thousands
+// would not help anyone read the picture, and its layout alone took the
+// page seconds at 10,000 pods.
+const TILE_NODES = 60;
+const POD_CHIPS = 600;
+const COMPACT_RENDER_MS = 250; // a compact view redraws at most this often
 
 export class ClusterView {
   /**
@@ -421,6 +429,18 @@ export class ClusterView {
   render() {
     this.updateHistory();
     if (!this.dirty) return;
+    // A large view redraws a few times a second, not at every batch.
+    if (this.compact && this.view === 'arch') {
+      const wait = this.renderedAt + COMPACT_RENDER_MS - performance.now();
+      if (wait > 0) {
+        this.renderTimer ??= setTimeout(() => {
+          this.renderTimer = null;
+          this.render();
+        }, wait);
+        return;
+      }
+    }
+    this.renderedAt = performance.now();
     this.dirty = false;
     this.fillNamespaces();
     this.updateSummary();
@@ -493,24 +513,38 @@ export class ClusterView {
     );
     const byNode = new Map();
     const shown = (p) => (p.namespace === 'kube-system' ? this.showSystem || this.namespace === 'kube-system' : this.inNamespace(p));
-    for (const p of pods.list(shown)) {
+    const shownPods = pods.list(shown);
+    for (const p of shownPods) {
       const k = p.node || '';
       if (!byNode.has(k)) byNode.set(k, []);
       byNode.get(k).push(p);
     }
-    const nodeBoxes = nodes.list().map((n) => this.nodeBox(n, nodes, pods, byNode.get(n.name) ?? []));
+    const nodeList = nodes.list();
+    const tiles = nodeList.length > TILE_NODES;
+    const counted = shownPods.length > POD_CHIPS;
+    this.compact = tiles || counted;
+    const podsOf = (list) => (counted ? this.podCounts(list, pods) : this.podList(list, pods));
+    const nodeBoxes = nodeList.map((n) => (tiles ? this.nodeTile(n, nodes, podsOf(byNode.get(n.name) ?? [])) : this.nodeBox(n, nodes, podsOf(byNode.get(n.name) ?? []))));
     const pending = byNode.get('') ?? [];
     if (pending.length) {
       nodeBoxes.push(h('section', { class: 'node node-none', 'aria-label': 'Pods on no node' },
         h('h3', {}, '◌ Not scheduled'),
         h('p', { class: 'muted' }, 'Waiting for the scheduler to find them a node.'),
-        this.podList(pending, pods)));
+        podsOf(pending)));
     }
+    const note = this.compact
+      ? h('p', { class: 'muted compact-note', 'data-key': 'compact-note' },
+        `${nodeList.length} nodes and ${shownPods.length} pods: `,
+        tiles ? 'nodes are drawn as tiles (their actions: select one, or kubectl cordon, drain…)' : '',
+        tiles && counted ? '; ' : '',
+        counted ? 'pods are counted by status on their node (kubectl get pods lists them)' : '',
+        '.')
+      : null;
     const tools = h('div', { class: 'arch-tools' },
       h('button', { type: 'button', 'data-key': 'add-node', disabled: this.at !== null, onclick: () => this.run('kubeplay node add') }, '+ Add node'),
       h('label', {}, h('input', { type: 'checkbox', 'data-key': 'show-system', checked: this.showSystem, onchange: (e) => ((this.showSystem = e.target.checked), this.redraw()) }), ' kube-system pods'),
     );
-    return h('div', { class: 'arch' }, cp, h('div', { class: 'nodes' }, nodeBoxes), tools, trail);
+    return h('div', { class: 'arch' }, cp, note, h('div', { class: `nodes${tiles ? ' tiles' : ''}` }, nodeBoxes), tools, trail);
   }
 
   componentBox(c, system) {
@@ -524,7 +558,33 @@ export class ClusterView {
     }, h('span', { class: 'box-name' }, c.label), h('span', { class: 'box-note' }, note));
   }
 
-  nodeBox(n, nodes, pods, podsHere) {
+  /** nodeTile is a node drawn small, for clusters of many nodes: its name, status and pods. */
+  nodeTile(n, nodes, podsHere) {
+    const status = cell(nodes, n, 'STATUS');
+    const cls = status === 'Ready,SchedulingDisabled' ? 'progress' : statusClass(status);
+    return h('section', { class: 'node node-tile', 'data-state': cls, 'data-name': n.name, 'aria-label': `Node ${n.name}: ${status}` },
+      h('h3', {}, h('button', { type: 'button', class: 'linklike', 'data-key': `obj:${n.uid}`, onclick: () => this.select(n.uid) }, `${SYMBOLS[cls]} ${n.name}`),
+        ' ', h('span', { class: `node-status st-${cls}` }, status)),
+      podsHere);
+  }
+
+  /** podCounts is a list of pods as counts by status, for views of many pods. */
+  podCounts(list) {
+    if (!list.length) return h('p', { class: 'muted pods-none' }, 'No pods');
+    const pods = this.stores.get('pods');
+    const by = new Map();
+    for (const p of list) {
+      const st = statusOfPod(pods, p);
+      const c = by.get(st.text) ?? { cls: st.cls, n: 0 };
+      c.n++;
+      by.set(st.text, c);
+    }
+    const counts = [...by].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1));
+    return h('p', { class: 'pod-counts' }, `${list.length} pod${list.length === 1 ? '' : 's'}: `,
+      counts.map(([text, c], i) => h('span', { class: `st-${c.cls}`, 'data-status': text }, i ? ' · ' : '', `${SYMBOLS[c.cls]} ${c.n} ${text}`)));
+  }
+
+  nodeBox(n, nodes, podList) {
     const status = cell(nodes, n, 'STATUS');
     const cls = status === 'Ready,SchedulingDisabled' ? 'progress' : statusClass(status);
     const roles = cell(nodes, n, 'ROLES');
@@ -545,7 +605,7 @@ export class ClusterView {
       h('div', { class: 'boxes small' },
         ['kubelet', 'kube-proxy'].map((c) => h('div', { class: 'box', 'data-box': `${c}/${n.name}` }, h('span', { class: 'box-name' }, c))),
         h('div', { class: 'box' }, h('span', { class: 'box-name' }, 'runtime (wazero)'))),
-      this.podList(podsHere, pods),
+      podList,
       h('div', { class: 'node-actions', role: 'group', 'aria-label': `Actions on ${n.name}` },
         cordoned ? act('Uncordon', `kubectl uncordon ${n.name}`) : act('Cordon', `kubectl cordon ${n.name}`),
         act('Drain', `kubectl drain ${n.name} --ignore-daemonsets --delete-emptydir-data`, { title: `Drain ${n.name}?`, text: 'Its pods are evicted (DaemonSet pods stay) and it is cordoned.', ok: 'Drain' }),

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
+	goruntime "runtime"
 	"testing"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
 )
 
+var pageScale = flag.Int("page.pods", 0, "BenchmarkPageAtScale: run this size only (10000: 10,000 pods on 1,000 fake nodes)")
+
 // viewResources are what the page's cluster view watches (web/src/clusterview.js).
 var viewResources = []string{
 	"nodes", "pods", "deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch",
@@ -31,7 +35,11 @@ var viewResources = []string{
 // cluster view's watches and the request stream on ("page"), or without
 // the page ("bare"). It reports the batches' bytes.
 func BenchmarkPageAtScale(b *testing.B) {
-	for _, pods := range []int{2000} {
+	sizes := []int{2000}
+	if *pageScale > 0 {
+		sizes = []int{*pageScale}
+	}
+	for _, pods := range sizes {
 		for _, tc := range []struct {
 			name            string
 			withPage, saved bool
@@ -118,5 +126,9 @@ func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) 
 		}
 	}
 	b.StopTimer()
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MiB")
 	return batchBytes
 }

@@ -45,18 +45,26 @@ const Format = 1
 // twice the store.
 const snapshotEvery = 2000
 
+// maxPending is how many bytes of changes wait for a flush: past it they
+// are written at once, so that a burst of changes between two flushes (a
+// Deployment of 10,000 pods coming up in one step) does not hold its
+// whole log in memory. What is written is still a prefix of the store's
+// revisions, so a restore from it is a state the store was in.
+const maxPending = 16 << 20
+
 // Persister writes a store's changes to its directory.
 type Persister struct {
-	fs       hackpadfs.FS
-	dir      string
-	s        *Store
-	now      func() time.Time
-	pending  [][]byte
-	first    int64 // revision of the first pending record
-	logged   int   // records since the last snapshot
-	logSize  int   // bytes of the log since the last snapshot
-	snapSize int   // bytes of the last snapshot
-	err      error // the first write error, reported by Flush
+	fs          hackpadfs.FS
+	dir         string
+	s           *Store
+	now         func() time.Time
+	pending     [][]byte
+	first       int64 // revision of the first pending record
+	logged      int   // records since the last snapshot
+	logSize     int   // bytes of the log since the last snapshot
+	snapSize    int   // bytes of the last snapshot
+	pendingSize int   // bytes of pending
+	err         error // the first write error, reported by Flush
 }
 
 // Report says what opening a directory found.
@@ -453,6 +461,12 @@ func (p *Persister) append(r record) {
 	body := appendRecord(nil, r)
 	line := fmt.Appendf(nil, "%08x %d %s\n", crc32.ChecksumIEEE(body), len(body), body)
 	p.pending = append(p.pending, line)
+	p.pendingSize += len(line)
+	if p.pendingSize >= maxPending && r.Rev != 0 {
+		if err := p.write(); err != nil {
+			p.fail(err)
+		}
+	}
 }
 
 // appendRecord appends r's JSON, byte for byte what json.Marshal makes of
@@ -508,10 +522,8 @@ func (p *Persister) write() error {
 		return fmt.Errorf("store: write %s: %w", name, err)
 	}
 	p.logged += len(p.pending)
-	for _, line := range p.pending {
-		p.logSize += len(line)
-	}
-	p.pending = nil
+	p.logSize += p.pendingSize
+	p.pending, p.pendingSize = nil, 0
 	if p.logged >= snapshotEvery && p.logSize >= p.snapSize {
 		return p.Snapshot()
 	}
@@ -574,7 +586,7 @@ func (p *Persister) snapshotAt(now time.Time) error {
 	if err := p.replaceSnapshot(data); err != nil {
 		return err
 	}
-	p.logged, p.logSize, p.snapSize, p.pending = 0, 0, len(data), nil // what was pending is in the snapshot
+	p.logged, p.logSize, p.snapSize, p.pending, p.pendingSize = 0, 0, len(data), nil, 0 // what was pending is in the snapshot
 	return p.dropLog(snap.Revision)
 }
 

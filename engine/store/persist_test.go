@@ -395,3 +395,30 @@ func TestSnapshotsOfALargeStoreWaitForTheLogToOutgrowThem(t *testing.T) {
 	assert.Empty(t, rep.Dropped)
 	assert.Equal(t, keysOf(s), keysOf(s2))
 }
+
+// A burst of changes past maxPending bytes between two flushes is written
+// as it comes, not held until the flush.
+func TestALargeBurstIsWrittenBeforeTheFlush(t *testing.T) {
+	fsys := memFS(t)
+	s, _, _ := open(t, fsys)
+	big := typedPod("big")
+	big.Annotations = map[string]string{"pad": strings.Repeat("x", 1<<20)}
+	_, err := s.Create("/r/big", big)
+	require.NoError(t, err)
+	for range maxPending >> 20 {
+		_, err := s.Update("/r/big", big, 0)
+		require.NoError(t, err)
+	}
+	_, err = s.Create("/r/after", typedPod("after"))
+	require.NoError(t, err)
+	// No Flush: a reopening sees what the burst wrote once it passed
+	// maxPending (all but the last megabyte or two), and not the change
+	// after it.
+	s2, _, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	kv, ok := s2.Get("/r/big")
+	require.True(t, ok)
+	assert.GreaterOrEqual(t, kv.ModRevision, s.Revision()-3)
+	_, ok = s2.Get("/r/after")
+	assert.False(t, ok)
+}

@@ -340,13 +340,15 @@ func replayLog(fsys hackpadfs.FS, dir string, s *Store, rep *Report) error {
 		}
 	}
 	slices.Sort(names)
+	lz := &lazyValues{keys: map[string]*lazyKey{}}
+	defer lz.decode(s, rep)
 	for i, name := range names {
 		data, err := hackpadfs.ReadFile(fsys, path.Join(dir, "wal", name))
 		why := ""
 		if err != nil {
 			why = fmt.Sprintf("log file %s could not be read (%v)", name, err)
 		} else {
-			why = replayFile(s, name, data, rep)
+			why = replayFile(s, lz, name, data, rep)
 		}
 		if why != "" {
 			for _, rest := range names[i:] {
@@ -359,8 +361,81 @@ func replayLog(fsys hackpadfs.FS, dir string, s *Store, rep *Report) error {
 	return nil
 }
 
+// lazyValues holds the values the log's replay set, decoded once it is
+// over: a key the log changed many times (a lease, a pod's status) is
+// decoded once, not at every change. A value that cannot be decoded
+// leaves the key at its last value that can, as replaying it in order
+// did; one superseded by a later value is not decoded at all.
+type lazyValues struct {
+	keys  map[string]*lazyKey
+	order []string // keys in the order of their first change in the log
+}
+
+type lazyKey struct {
+	changes  []lazyChange // since the key's last deletion, in order
+	fallback *KV          // its value from the snapshot, if no deletion came between
+}
+
+type lazyChange struct {
+	r    record
+	file string
+	n    int // the record's number in its file
+}
+
+// set notes a change to key; del its deletion.
+func (lz *lazyValues) set(s *Store, r record, file string, n int) {
+	k := lz.keys[r.Key]
+	if k == nil {
+		k = &lazyKey{fallback: s.data[r.Key]}
+		lz.keys[r.Key] = k
+		lz.order = append(lz.order, r.Key)
+	}
+	k.changes = append(k.changes, lazyChange{r, file, n})
+	if _, ok := s.data[r.Key]; !ok {
+		s.insertKey(r.Key)
+	}
+	s.data[r.Key] = &KV{Key: r.Key, CreateRevision: r.CreateRev, ModRevision: r.Rev} // its value comes in decode
+	s.rev = r.Rev
+}
+
+func (lz *lazyValues) del(key string) {
+	if k := lz.keys[key]; k != nil {
+		k.changes, k.fallback = nil, nil
+	}
+}
+
+// decode gives each key the last of its values that decodes.
+func (lz *lazyValues) decode(s *Store, rep *Report) {
+	for _, key := range lz.order {
+		k := lz.keys[key]
+		if len(k.changes) == 0 {
+			continue // deleted since
+		}
+		var dropped []string
+		kv := k.fallback
+		for i := len(k.changes) - 1; i >= 0; i-- {
+			c := k.changes[i]
+			obj, err := decodeObject(c.r.Value)
+			if err != nil {
+				dropped = append(dropped, fmt.Sprintf("log file %s: record %d (%s): %v", c.file, c.n, key, err))
+				continue
+			}
+			kv = &KV{Key: key, Value: obj, CreateRevision: c.r.CreateRev, ModRevision: c.r.Rev}
+			break
+		}
+		slices.Reverse(dropped)
+		rep.Dropped = append(rep.Dropped, dropped...)
+		if kv == nil {
+			delete(s.data, key)
+			s.removeKey(key)
+			continue
+		}
+		s.data[key] = kv
+	}
+}
+
 // replayFile applies one log file, and says why it stopped early.
-func replayFile(s *Store, name string, data []byte, rep *Report) string {
+func replayFile(s *Store, lz *lazyValues, name string, data []byte, rep *Report) string {
 	if len(data) == 0 {
 		return fmt.Sprintf("log file %s is empty (a write that did not finish)", name)
 	}
@@ -385,9 +460,11 @@ func replayFile(s *Store, name string, data []byte, rep *Report) string {
 		if r.Rev <= s.rev {
 			continue // already in the snapshot
 		}
-		if err := s.apply(r); err != nil {
-			rep.Dropped = append(rep.Dropped, fmt.Sprintf("log file %s: record %d (%s): %v", name, n, r.Key, err))
-			continue
+		if r.Delete {
+			_ = s.apply(r)
+			lz.del(r.Key)
+		} else {
+			lz.set(s, r, name, n)
 		}
 		rep.Restored = true
 		if r.Time.After(rep.Time) {
@@ -414,7 +491,71 @@ func parseRecord(line []byte) (record, error) {
 	if uint32(sum) != crc32.ChecksumIEEE(parts[2]) {
 		return r, errors.New("checksum mismatch")
 	}
+	if r, ok := readRecord(parts[2]); ok {
+		return r, nil
+	}
 	return r, json.Unmarshal(parts[2], &r)
+}
+
+// readRecord reads a record in the form appendRecord writes, without
+// scanning its value (the checksum has vouched for the bytes, and the
+// value is decoded later, if it is still the key's last); ok is false for
+// anything else, which json.Unmarshal then reads.
+func readRecord(b []byte) (r record, ok bool) {
+	field := func(name string) bool {
+		if !bytes.HasPrefix(b, []byte(name)) {
+			return false
+		}
+		b = b[len(name):]
+		return true
+	}
+	number := func() (int64, bool) {
+		i := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		v, err := strconv.ParseInt(string(b[:i]), 10, 64)
+		b = b[i:]
+		return v, err == nil
+	}
+	var err error
+	if !field(`{"rev":`) {
+		return r, false
+	}
+	if r.Rev, ok = number(); !ok || !field(`,"time":"`) {
+		return r, false
+	}
+	end := bytes.IndexByte(b, '"')
+	if end < 0 {
+		return r, false
+	}
+	if r.Time, err = time.Parse(time.RFC3339Nano, string(b[:end])); err != nil {
+		return r, false
+	}
+	b = b[end+1:]
+	r.Delete = field(`,"delete":true`)
+	if !field(`,"key":"`) {
+		return r, false
+	}
+	end = bytes.IndexByte(b, '"')
+	if end < 0 || bytes.IndexByte(b[:end], '\\') >= 0 {
+		return r, false // an escaped key: json.Unmarshal reads it
+	}
+	r.Key = string(b[:end])
+	b = b[end+1:]
+	if field(`,"createRev":`) {
+		if r.CreateRev, ok = number(); !ok {
+			return r, false
+		}
+	}
+	if field(`,"value":`) {
+		if len(b) < 2 || b[len(b)-1] != '}' {
+			return r, false
+		}
+		r.Value = bytes.Clone(b[:len(b)-1]) // b is the scanner's, which it reuses
+		return r, true
+	}
+	return r, string(b) == "}"
 }
 
 // apply replays one change at its recorded revision.

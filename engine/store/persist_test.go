@@ -422,3 +422,88 @@ func TestALargeBurstIsWrittenBeforeTheFlush(t *testing.T) {
 	_, ok = s2.Get("/r/after")
 	assert.False(t, ok)
 }
+
+// readRecord reads what appendRecord writes, as json.Unmarshal does.
+func TestRecordsReadAsJSONUnmarshalDoes(t *testing.T) {
+	value, err := json.Marshal(typedPod("web-0"))
+	require.NoError(t, err)
+	for name, r := range map[string]record{
+		"a change":     {Rev: 12, Time: epoch.Add(1500 * time.Millisecond), Key: "/registry/pods/default/web-0", CreateRev: 3, Value: value},
+		"a deletion":   {Rev: 13, Time: epoch, Delete: true, Key: "/registry/pods/default/web-0"},
+		"a time mark":  {Time: epoch.Add(time.Nanosecond)},
+		"no createRev": {Rev: 1, Time: epoch, Key: "/r/a", Value: value},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, ok := readRecord(appendRecord(nil, r))
+			require.True(t, ok)
+			var want record
+			require.NoError(t, json.Unmarshal(appendRecord(nil, r), &want))
+			assert.Equal(t, want.Time.UnixNano(), got.Time.UnixNano())
+			want.Time, got.Time = time.Time{}, time.Time{}
+			assert.Equal(t, want, got)
+		})
+	}
+	for _, b := range []string{
+		`{"rev":1,"time":"2026-01-01T00:00:00Z","key":"/r/\u00fc","value":{}}`, // escaped: json.Unmarshal's
+		`{"time":"2026-01-01T00:00:00Z","rev":1,"key":"/r/a"}`,                  // another order
+		`{"rev":1,"time":"never","key":"/r/a"}`,
+		`{"rev":1,"time":"2026-01-01T00:00:00Z","key":"/r/a"} `,
+		`{"rev":x}`,
+	} {
+		_, ok := readRecord([]byte(b))
+		assert.False(t, ok, b)
+	}
+}
+
+// A key the log changed many times comes back with its last value that
+// decodes; values after it that do not are reported.
+func TestReplayKeepsTheLastValueThatDecodes(t *testing.T) {
+	fsys := memFS(t)
+	s, p, _ := open(t, fsys)
+	_, err := s.Create("/r/a", typedPod("a"))
+	require.NoError(t, err)
+	require.NoError(t, p.Snapshot())
+	for i := range 3 {
+		_, err := s.Update("/r/a", typedPod(fmt.Sprint("a", i)), 0)
+		require.NoError(t, err)
+	}
+	_, err = s.Create("/r/gone", typedPod("gone"))
+	require.NoError(t, err)
+	_, err = s.Delete("/r/gone", 0)
+	require.NoError(t, err)
+	require.NoError(t, p.Flush())
+	rev := s.Revision()
+	// Then a value of a kind no build knows, for /r/a.
+	body := fmt.Sprintf(`{"rev":%d,"time":"2026-01-01T00:00:00Z","key":"/r/a","createRev":2,"value":{"apiVersion":"example.com/v1","kind":"Widget"}}`, rev+1)
+	line := fmt.Sprintf("%08x %d %s\n", crc(body), len(body), body)
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, fmt.Sprintf("cluster/wal/%016d.log", rev+1), []byte(line), 0o644))
+	s2, _, rep := open(t, fsys)
+	assert.Equal(t, rev+1, s2.Revision())
+	kv, ok := s2.Get("/r/a")
+	require.True(t, ok)
+	assert.Equal(t, "a2", kv.Value.(*api.Pod).Name)
+	assert.Equal(t, rev-2, kv.ModRevision)
+	_, ok = s2.Get("/r/gone")
+	assert.False(t, ok)
+	require.Len(t, rep.Dropped, 1)
+	assert.Contains(t, rep.Dropped[0], `(/r/a): no matches for kind "Widget"`)
+}
+
+// A log file longer than the reader's buffer comes back whole: each
+// value is its own, not a view of bytes the reader reuses.
+func TestALongLogFileComesBackWhole(t *testing.T) {
+	fsys := memFS(t)
+	s, p, _ := open(t, fsys)
+	for i := range 400 {
+		_, err := s.Create(fmt.Sprintf("/r/%03d", i), typedPod(fmt.Sprintf("p%03d", i)))
+		require.NoError(t, err)
+	}
+	require.NoError(t, p.Flush())
+	s2, _, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	for i := range 400 {
+		kv, ok := s2.Get(fmt.Sprintf("/r/%03d", i))
+		require.True(t, ok)
+		assert.Equal(t, fmt.Sprintf("p%03d", i), kv.Value.(*api.Pod).Name)
+	}
+}

@@ -445,7 +445,7 @@ func TestRecordsReadAsJSONUnmarshalDoes(t *testing.T) {
 	}
 	for _, b := range []string{
 		`{"rev":1,"time":"2026-01-01T00:00:00Z","key":"/r/\u00fc","value":{}}`, // escaped: json.Unmarshal's
-		`{"time":"2026-01-01T00:00:00Z","rev":1,"key":"/r/a"}`,                  // another order
+		`{"time":"2026-01-01T00:00:00Z","rev":1,"key":"/r/a"}`,                 // another order
 		`{"rev":1,"time":"never","key":"/r/a"}`,
 		`{"rev":1,"time":"2026-01-01T00:00:00Z","key":"/r/a"} `,
 		`{"rev":x}`,

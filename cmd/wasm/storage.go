@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall/js"
 	"time"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -37,7 +38,7 @@ func openStorage() *storage {
 		s.home, err = openDB(homeDB)
 	}
 	if err != nil {
-		s.warnings = append(s.warnings, fmt.Sprintf("this browser does not let the page keep data (%v): the cluster and your files last until the tab closes", err))
+		s.warnings = append(s.warnings, fmt.Sprintf("This browser does not let the page keep data (%v): the cluster and your files last until the tab closes.", err))
 		s.cluster, s.home, s.memory = memFS(), memFS(), true
 	}
 	if err := hackpadfs.MkdirAll(s.home, "root", 0o755); err != nil && !errors.Is(err, hackpadfs.ErrExist) {
@@ -46,7 +47,18 @@ func openStorage() *storage {
 	return s
 }
 
-func openDB(name string) (hackpadfs.FS, error) {
+func openDB(name string) (_ hackpadfs.FS, err error) {
+	// go-indexeddb panics on what it does not expect of the browser (a
+	// request that is not an IDBRequest, say): that too means no storage.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("IndexedDB: %v", r)
+		}
+	}()
+	factory, err := indexedDB()
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Relaxed durability: a transaction counts as committed once the
@@ -54,7 +66,30 @@ func openDB(name string) (hackpadfs.FS, error) {
 	// the disk. It survives a reload, a closed tab and a crashed browser;
 	// a power cut may lose the last moments, as with any desktop program.
 	// Strict durability made every command wait for the disk.
-	return indexeddb.NewFS(ctx, name, indexeddb.Options{TransactionDurability: idb.DurabilityRelaxed})
+	return indexeddb.NewFS(ctx, name, indexeddb.Options{Factory: factory, TransactionDurability: idb.DurabilityRelaxed})
+}
+
+// indexedDB is the worker's IndexedDB, or why there is none. Browsers
+// refuse it in several ways: the property is missing (some webviews), or
+// reading it throws a SecurityError (an opaque origin, such as a sandboxed
+// iframe). idb.Global panics on either, and a getter that throws, read
+// with js.Value.Get, would end the engine; Reflect.get through Call turns
+// the exception into a panic that can be recovered.
+func indexedDB() (f *idb.Factory, err error) {
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case js.Error:
+			err = fmt.Errorf("IndexedDB: %s: %s", r.Get("name").String(), r.Get("message").String())
+		default:
+			err = fmt.Errorf("IndexedDB: %v", r)
+		}
+	}()
+	v := js.Global().Get("Reflect").Call("get", js.Global(), "indexedDB")
+	if !v.Truthy() {
+		return nil, errors.New("IndexedDB is not available")
+	}
+	return idb.WrapFactory(v)
 }
 
 func memFS() hackpadfs.FS {

@@ -564,7 +564,9 @@ function showNotices(info, warnings) {
       ? `Part of the saved cluster was damaged: it resumes from the last change that could be read, and what could not be read was set aside (${where}).`
       : `The saved cluster could not be read (saved by another version of kubeplay, or damaged), so a new one was started. The old one was set aside (${where}).`);
   }
-  if (info?.memory) lines.push('This browser does not let the page keep data: the cluster and your files last until the tab closes.');
+  // The engine's warning says the same with the browser's reason.
+  const kept = /does not let the page keep data/;
+  if (info?.memory && !warnings.some((w) => kept.test(w))) lines.push('This browser does not let the page keep data: the cluster and your files last until the tab closes.');
   for (const w of warnings) if (!lines.some((l) => l.includes(w))) lines.push(w);
   if (!lines.length) return;
   $('notice-text').textContent = lines.join('\n');

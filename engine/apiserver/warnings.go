@@ -18,13 +18,6 @@ var unsimulated = []struct {
 	feature string
 	uses    func(*api.PodSpec) bool
 }{
-	{"grpc probes are not simulated yet: the kubelet says so with a ProbeWarning event and the container passes them", func(s *api.PodSpec) bool {
-		return anyContainer(s, func(c *api.Container) bool {
-			return slices.ContainsFunc([]*api.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe}, func(p *api.Probe) bool {
-				return p != nil && p.GRPC != nil
-			})
-		})
-	}},
 	{"volumes other than emptyDir, hostPath, persistentVolumeClaim (on hostPath or local volumes), configMap, secret, downwardAPI and projected are not simulated: pods that use them stay ContainerCreating with a FailedMount event", func(s *api.PodSpec) bool {
 		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool { return !simulatedVolume(v.VolumeSource) })
 	}},

@@ -24,8 +24,7 @@ func TestUnsimulatedWarnings(t *testing.T) {
 			want: []string{"kubeplay: clusterTrustBundle and podCertificate projections are not simulated: pods that use them stay ContainerCreating with a FailedMount event"}},
 		{name: "exec probe", spec: api.PodSpec{Containers: []api.Container{{LivenessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{Exec: &api.ExecAction{}}}}}}},
 		{name: "http probe", spec: api.PodSpec{Containers: []api.Container{{ReadinessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{HTTPGet: &api.HTTPGetAction{}}}}}}},
-		{name: "grpc probe", spec: api.PodSpec{Containers: []api.Container{{ReadinessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{GRPC: &api.GRPCAction{}}}}}},
-			want: []string{"kubeplay: grpc probes are not simulated yet: the kubelet says so with a ProbeWarning event and the container passes them"}},
+		{name: "grpc probe", spec: api.PodSpec{Containers: []api.Container{{ReadinessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{GRPC: &api.GRPCAction{}}}}}}},
 		{name: "exec hook", spec: api.PodSpec{Containers: []api.Container{{Lifecycle: &api.Lifecycle{PostStart: &api.LifecycleHandler{Exec: &api.ExecAction{}}}}}}},
 		{name: "http hook", spec: api.PodSpec{InitContainers: []api.Container{{Lifecycle: &api.Lifecycle{PreStop: &api.LifecycleHandler{HTTPGet: &api.HTTPGetAction{}}}}}}},
 	}

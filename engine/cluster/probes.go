@@ -10,9 +10,8 @@ import (
 	"github.com/kubeplay/kubeplay/engine/network"
 )
 
-// nodeProber gives a node's kubelet the network's probes: httpGet and
-// tcpSocket from the node's address (network.Prober); grpc is not
-// simulated.
+// nodeProber gives a node's kubelet the network's probes: httpGet,
+// tcpSocket and grpc from the node's address (network.Prober).
 type nodeProber struct{ p *network.Prober }
 
 var _ kubelet.NetworkProber = nodeProber{}
@@ -53,6 +52,9 @@ func (n nodeProber) Probe(t kubelet.ProbeTarget, h api.ProbeHandler, timeout tim
 			host = t.PodIP
 		}
 		n.p.TCP(host, port, timeout, result)
+	case h.GRPC != nil:
+		// The kubelet calls the pod's address; the port is a number.
+		n.p.GRPC(t.PodIP, int(h.GRPC.Port), api.Deref(h.GRPC.Service, ""), timeout, result)
 	default:
 		done(kubelet.ProbeResult{Outcome: kubelet.ProbeNotSimulated})
 	}

@@ -453,6 +453,7 @@ func (k *Kubelet) startContainer(p *api.Pod, st *podState, c api.Container, cs *
 		return 0
 	}
 	k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Started", "Started container %s", c.Name)
+	k.noteComponentImage(p, c, img)
 	cs.postStartFailed = ""
 	k.runPostStart(p, c, cs)
 	return 0

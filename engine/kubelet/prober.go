@@ -30,7 +30,7 @@ const (
 	ProbeSuccess
 	ProbeWarning // a success with something to say (a redirect, say)
 	ProbeFailure
-	// ProbeNotSimulated: the network cannot run this kind of probe (grpc).
+	// ProbeNotSimulated: there is no network to run this kind of probe.
 	ProbeNotSimulated
 )
 

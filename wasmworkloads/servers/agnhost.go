@@ -14,10 +14,11 @@ import (
 )
 
 // agnhostMain is registry.k8s.io/e2e-test-images/agnhost's subcommands
-// the documentation uses: netexec, serve-hostname, liveness and pause.
+// the documentation uses: netexec, serve-hostname, liveness, pause and
+// grpc-health-checking.
 func agnhostMain(args []string) int {
 	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, "Usage:\n  agnhost [command]\n\nAvailable Commands:\n  liveness       Starts a server that serves /healthz that fails after 10 seconds\n  netexec        Creates HTTP(S), UDP, and (optionally) SCTP servers with various endpoints\n  pause          Pauses the execution\n  serve-hostname Serves the hostname")
+		fmt.Fprintln(os.Stderr, "Usage:\n  agnhost [command]\n\nAvailable Commands:\n  grpc-health-checking Starts a simple grpc health checking endpoint\n  liveness       Starts a server that serves /healthz that fails after 10 seconds\n  netexec        Creates HTTP(S), UDP, and (optionally) SCTP servers with various endpoints\n  pause          Pauses the execution\n  serve-hostname Serves the hostname")
 		return 1
 	}
 	log.SetFlags(log.LstdFlags)
@@ -28,6 +29,8 @@ func agnhostMain(args []string) int {
 		return serveHostname(args[2:])
 	case "liveness":
 		return liveness()
+	case "grpc-health-checking":
+		return grpcHealthChecking(args[2:])
 	case "pause":
 		fmt.Fprintln(os.Stderr, "Paused")
 		for {
@@ -193,4 +196,78 @@ func ownAddress() string {
 		}
 	}
 	return addr
+}
+
+// grpcHealthChecking serves grpc.health.v1.Health/Check on --port: SERVING
+// for --service ("" unless set), NOT_SERVING after --delay-unhealthy-sec
+// (never when negative) or once /make-not-serving was called on
+// --http-port (until /make-serving), NotFound for another service.
+func grpcHealthChecking(args []string) int {
+	fs := flag.NewFlagSet("grpc-health-checking", flag.ContinueOnError)
+	port := fs.Int("port", 5000, "Port number.")
+	httpPort := fs.Int("http-port", 8080, "Port number for the /make-serving and /make-not-serving.")
+	delayUnhealthySec := fs.Int("delay-unhealthy-sec", -1, "Number of seconds to delay before start reporting NOT_SERVING, negative value indicates never.")
+	service := fs.String("service", "", "Service name to register the health check for.")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	started := time.Now()
+	var forceUnhealthy *bool
+	go func() {
+		addr := fmt.Sprintf(":%d", *httpPort)
+		log.Printf("Http server starting to listen on %s", addr)
+		l, err := kpnet.Listen("tcp", addr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Fatal(serveHTTP(l, func(r *request, w *response) {
+			switch r.path {
+			case "/make-not-serving", "/make-serving":
+				if r.path == "/make-serving" {
+					log.Printf("Mark as healthy")
+				} else {
+					log.Printf("Mark as unhealthy")
+				}
+				forceUnhealthy = new(bool)
+				*forceUnhealthy = r.path == "/make-not-serving"
+				text(w, time.Since(started).String())
+			default:
+				w.status = 404
+				text(w, "404 page not found\n")
+			}
+		}))
+	}()
+	addr := fmt.Sprintf(":%d", *port)
+	l, err := kpnet.Listen("tcp", addr)
+	if err != nil {
+		log.Fatalf("Error while starting the listening service %v", err.Error())
+	}
+	log.Printf("gRPC server starting to listen on %s", addr)
+	err = serveGRPC(l, func(method string, req []byte) ([]byte, int, string) {
+		switch method {
+		case "/grpc.health.v1.Health/Check":
+		case "/grpc.health.v1.Health/Watch", "/grpc.health.v1.Health/List":
+			return nil, codeUnimplemented, "unimplemented"
+		default:
+			svc, m, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+			if svc == "grpc.health.v1.Health" {
+				return nil, codeUnimplemented, fmt.Sprintf("unknown method %s for service %s", m, svc)
+			}
+			return nil, codeUnimplemented, "unknown service " + svc
+		}
+		log.Printf("Serving the Check request for health check, started at %v", started)
+		name, ok := protoString(req, 1)
+		if !ok {
+			return nil, codeInternal, "grpc: error unmarshalling request: proto: cannot parse invalid wire-format data"
+		}
+		if name != *service {
+			return nil, codeNotFound, "unknown service"
+		}
+		if forceUnhealthy != nil && *forceUnhealthy || *delayUnhealthySec >= 0 && time.Since(started).Seconds() >= float64(*delayUnhealthySec) {
+			return []byte{0x08, 0x02}, 0, "" // NOT_SERVING
+		}
+		return []byte{0x08, 0x01}, 0, "" // SERVING
+	})
+	log.Fatalf("Error while starting the gRPC server on the %s listen address %v", l.Addr(), err)
+	return 1
 }

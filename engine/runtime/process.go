@@ -215,7 +215,15 @@ func (p *process) run(compiled wazero.CompiledModule, seed uint64) (int32, strin
 	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(p.allocate))
 	mod, err := p.r.engine.rt.InstantiateModule(ctx, compiled, p.moduleConfig(seed))
 	if err != nil {
-		return p.failed(err)
+		if p.oom {
+			return 137, ""
+		}
+		// The module does not link: it imports what the host does not
+		// provide, or with another signature. The dynamic loader of a
+		// Linux program that needs a symbol no library has says so and
+		// ends it with 127; so does the runtime.
+		fmt.Fprintf(p.stderr, "error while loading the module: %v\n", err)
+		return 127, "error while loading the module: " + err.Error()
 	}
 	defer mod.Close(context.Background())
 	if p.oom {
@@ -241,7 +249,9 @@ func (p *process) run(compiled wazero.CompiledModule, seed uint64) (int32, strin
 func (p *process) failed(err error) (int32, string) {
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
-		return int32(exit.ExitCode()), ""
+		// proc_exit takes 32 bits; a Linux parent sees the low 8 of
+		// exit(2)'s status, so exit(256) is 0 and exit(-1) is 255.
+		return int32(exit.ExitCode() & 0xff), ""
 	}
 	fmt.Fprintf(p.stderr, "%v\n", err)
 	return 139, err.Error()

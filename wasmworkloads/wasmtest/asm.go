@@ -62,35 +62,18 @@ func asmIovec(ptr, n int) []byte {
 	return b
 }
 
-// assemble makes a module importing the named WASI functions (each of type
-// (i32 i32 i32 asmI32) -> asmI32, as fd_write and poll_oneoff are), with one page
-// of memory holding data at address 0, and an exported _start with code.
+// asmModule makes a module importing the named functions, each of type
+// (i32 i32 i32 i32) -> i32 as fd_write and poll_oneoff are, or, named
+// MODULE.NAME, of type () -> () from that module; with one page of memory
+// holding data at address 0, and an exported _start with code.
 func asmModule(imports []string, code, data []byte) []byte {
-	i32x4 := []byte{0x7f, 0x7f, 0x7f, 0x7f}
-	types := wasmenc.Vector(
-		wasmenc.Concat([]byte{0x60}, wasmenc.Vector(wasmenc.Bytes(i32x4)...), wasmenc.Vector([]byte{0x7f})),
-		wasmenc.Concat([]byte{0x60}, wasmenc.Vector(), wasmenc.Vector()),
-	)
-	var imps [][]byte
-	for _, name := range imports {
+	imps := make([]asmImport, len(imports))
+	for i, name := range imports {
 		if mod, fn, ok := strings.Cut(name, "."); ok {
-			imps = append(imps, wasmenc.Concat(wasmenc.Name(mod), wasmenc.Name(fn), []byte{0x00, 1}))
+			imps[i] = asmImport{mod, fn, asmTypeVoid}
 			continue
 		}
-		imps = append(imps, wasmenc.Concat(wasmenc.Name("wasi_snapshot_preview1"), wasmenc.Name(name), []byte{0x00, 0}))
+		imps[i] = asmImport{"wasi_snapshot_preview1", name, asmTypeI32x4}
 	}
-	start := len(imports)
-	body := wasmenc.Concat(wasmenc.Vector(), code, []byte{asmOpEnd})
-	mod := wasmenc.Concat([]byte{0, 'a', 's', 'm', 1, 0, 0, 0},
-		wasmenc.Section(1, types),
-		wasmenc.Section(2, wasmenc.Vector(imps...)),
-		wasmenc.Section(3, wasmenc.Vector([]byte{1})),
-		wasmenc.Section(5, wasmenc.Vector([]byte{0x00, 1})),
-		wasmenc.Section(7, wasmenc.Vector(wasmenc.Concat(wasmenc.Name("memory"), []byte{0x02, 0}), wasmenc.Concat(wasmenc.Name("_start"), []byte{0x00, byte(start)}))),
-		wasmenc.Section(10, wasmenc.Vector(wasmenc.Concat(wasmenc.ULEB(uint64(len(body))), body))),
-	)
-	if data != nil {
-		mod = append(mod, wasmenc.Section(11, wasmenc.Vector(wasmenc.Concat([]byte{0}, wasmenc.I32Const(0), []byte{asmOpEnd}, wasmenc.ULEB(uint64(len(data))), data)))...)
-	}
-	return mod
+	return assemble(imps, true, code, data)
 }

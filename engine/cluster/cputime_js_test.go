@@ -2,7 +2,13 @@
 
 package cluster
 
-import "time"
+import (
+	"testing"
+	"time"
+)
 
 // cpuTime is not known to a js/wasm program.
 func cpuTime() time.Duration { return 0 }
+
+// startProfile profiles nothing in js/wasm.
+func startProfile(testing.TB, string) func() { return func() {} }

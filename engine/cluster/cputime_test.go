@@ -3,7 +3,10 @@
 package cluster
 
 import (
+	"os"
+	"runtime/pprof"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -15,4 +18,23 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startProfile writes a CPU profile to file ("": none) until the function
+// it returns is called.
+func startProfile(tb testing.TB, file string) func() {
+	if file == "" {
+		return func() {}
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }

@@ -30,6 +30,10 @@ type scaleCase struct {
 // time limit.
 var scaleAvailableOnly = flag.Bool("scale.available-only", false, "BenchmarkScale: measure only the time to Available")
 
+// scaleProfile, natively, writes a CPU profile of the time to Available
+// only: -cpuprofile would take in the boot of a thousand nodes too.
+var scaleProfile = flag.String("scale.cpuprofile", "", "BenchmarkScale: write a CPU profile of the time to Available to this file")
+
 var scaleCases = []scaleCase{
 	{name: "1000pods-100fake", fake: 100, pods: 1000, churn: 1000, rollout: true},
 	// kubelet's --max-pods is 110 by default and a node's /24 holds 253
@@ -111,6 +115,7 @@ func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMet
 	m.boot = time.Since(start)
 	cl := c.Client("bench")
 	b.StartTimer()
+	stop := startProfile(b, *scaleProfile)
 	vstart, cstart := c.Now(), cpuTime()
 	d, err := client.Create(cl, pauseDeployment(sc))
 	if err != nil {
@@ -118,6 +123,7 @@ func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMet
 	}
 	waitRolledOut(b, c, cl, d.Generation, sc.pods)
 	b.StopTimer()
+	stop()
 	m.virtual, m.cpu = c.Now().Sub(vstart), cpuTime()-cstart
 	m.churn, m.rollout = churnAndRoll(b, c, cl, sc, d.Generation)
 	if sc.listAllPods {

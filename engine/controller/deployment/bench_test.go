@@ -1,7 +1,10 @@
 package deployment_test
 
 import (
+	"flag"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"syscall"
 	"testing"
 	"time"
@@ -29,6 +32,10 @@ func BenchmarkDeployment(b *testing.B) {
 	}
 }
 
+// benchProfile writes a CPU profile of the time to Available only:
+// -cpuprofile would take in the boot of a thousand nodes too.
+var benchProfile = flag.String("deployment.cpuprofile", "", "BenchmarkDeployment: write a CPU profile of the time to Available to this file")
+
 func benchDeployment(b *testing.B, nodes, replicas int) {
 	modules := runtime.NewFSSource(wasmtest.Modules(b))
 	var available, rollout time.Duration
@@ -45,10 +52,12 @@ func benchDeployment(b *testing.B, nodes, replicas int) {
 		d.Spec.Template.Labels = map[string]string{"app": "pause"}
 		d.Spec.Template.Spec.Containers = []api.Container{{Name: "pause", Image: "registry.k8s.io/pause:3.10"}}
 		b.StartTimer()
+		stop := startProfile(b, *benchProfile)
 		start, vstart, cstart := time.Now(), c.Now(), cpuTime()
 		_, err = client.Create(cl, d)
 		require.NoError(b, err)
 		require.True(b, c.Loop().RunUntil(func() bool { return isAvailable(cl, replicas) }, c.Now().Add(time.Hour)), "not available")
+		stop()
 		available += time.Since(start)
 		virtAvailable += c.Now().Sub(vstart)
 		cpuAvailable += cpuTime() - cstart
@@ -106,4 +115,19 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startProfile writes a CPU profile to file ("": none) until the function
+// it returns is called.
+func startProfile(tb testing.TB, file string) func() {
+	if file == "" {
+		return func() {}
+	}
+	f, err := os.Create(file)
+	require.NoError(tb, err)
+	require.NoError(tb, pprof.StartCPUProfile(f))
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }

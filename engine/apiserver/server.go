@@ -445,10 +445,18 @@ func (s *Server) readyToDelete(r *api.ResourceInfo, obj api.Object) bool {
 	return true
 }
 
-// withStatusOf returns old with a copy of the status of obj.
+// withStatusOf returns old with a copy of the status of obj. Stored
+// objects are never changed in place (readers share them, and clone what
+// they change), so the new revision shares everything but its status with
+// the old one: a shallow copy of old, whose metadata the write then sets
+// field by field, and a deep copy of obj's status, which the client may go
+// on changing.
 func withStatusOf(old, obj api.Object) api.Object {
-	out := api.Clone(old)
-	d := reflect.ValueOf(out).Elem().FieldByName("Status")
+	ov := reflect.ValueOf(old).Elem()
+	outPtr := reflect.New(ov.Type())
+	outPtr.Elem().Set(ov)
+	out := outPtr.Interface().(api.Object)
+	d := outPtr.Elem().FieldByName("Status")
 	if !d.IsValid() {
 		return out
 	}

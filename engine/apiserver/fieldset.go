@@ -509,6 +509,9 @@ func addFields(s fieldSet, path []string, v any, sh shape) {
 // comparison is what changed between two versions of an object.
 type comparison struct {
 	added, modified, removed fieldSet
+	// log, when set, takes what the comparison finds instead of the sets
+	// (note).
+	log *[]byte
 }
 
 // compare compares two values as structured-merge-diff does: a leaf (a
@@ -516,7 +519,7 @@ type comparison struct {
 // removed or modified; a map or list present on one side only is itself
 // added or removed, as well as its contents.
 func compare(old, cur any, sh shape) comparison {
-	c := comparison{fieldSet{}, fieldSet{}, fieldSet{}}
+	c := comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}
 	c.walk(nil, old, cur, true, true, sh)
 	return c
 }

@@ -2,7 +2,9 @@ package apiserver
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -17,7 +19,12 @@ import (
 // hot path. Equal subtrees are skipped whole. keep says which top-level
 // fields count.
 func compareObjects(old, cur reflect.Value, keep func(field string) bool) comparison {
-	c := comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}
+	return compareObjectsTo(comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}, old, cur, keep)
+}
+
+// compareObjectsTo is compareObjects into c, which may keep a log instead
+// of sets.
+func compareObjectsTo(c comparison, old, cur reflect.Value, keep func(field string) bool) comparison {
 	t := cur.Type()
 	sh := shapeOf(t)
 	// One path buffer for the whole walk: a walk appends its element for
@@ -311,6 +318,20 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		if len(le) == 0 && len(re) == 0 {
 			break
 		}
+		if c.log != nil {
+			// A log is a cache key: the same members in the same order.
+			for _, k := range slices.Sorted(maps.Keys(le)) {
+				rv, inR := re[k]
+				c.walkGo(append(path, "f:"+k), le[k], rv, true, inR, sh.field(k))
+			}
+			for _, k := range slices.Sorted(maps.Keys(re)) {
+				if _, inL := le[k]; !inL {
+					c.walkGo(append(path, "f:"+k), reflect.Value{}, re[k], false, true, sh.field(k))
+				}
+			}
+			c.container(path, hasL, hasR)
+			return
+		}
 		for k, lv := range le {
 			rv, inR := re[k]
 			c.walkGo(append(path, "f:"+k), lv, rv, true, inR, sh.field(k))
@@ -339,21 +360,51 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 	}
 	switch {
 	case !hasL:
-		c.added.insert(path)
+		c.note(added, path)
 	case !hasR:
-		c.removed.insert(path)
+		c.note(removed, path)
 	default:
-		c.modified.insert(path)
+		c.note(modified, path)
 	}
 }
 
 // container records a map or list present on one side only.
 func (c comparison) container(path []string, hasL, hasR bool) {
 	if !hasL {
-		c.added.insert(path)
+		c.note(added, path)
 	} else if !hasR {
-		c.removed.insert(path)
+		c.note(removed, path)
 	}
+}
+
+// What a comparison notes of a path.
+const (
+	added byte = iota
+	modified
+	removed
+)
+
+// note inserts a path into the set of its kind, or appends it to the log
+// when the comparison keeps one: the kind, then each element's length
+// and bytes, then the end of the path.
+func (c comparison) note(kind byte, path []string) {
+	if c.log == nil {
+		switch kind {
+		case added:
+			c.added.insert(path)
+		case modified:
+			c.modified.insert(path)
+		default:
+			c.removed.insert(path)
+		}
+		return
+	}
+	b := append(*c.log, kind)
+	for _, pe := range path {
+		b = binary.AppendUvarint(b, uint64(len(pe)+1))
+		b = append(b, pe...)
+	}
+	*c.log = append(b, 0)
 }
 
 // equalValues is reflect.DeepEqual, quick for scalars and for a zero value

@@ -42,6 +42,8 @@ type managedEntry struct {
 	set fieldSet
 	// raw is the entry as read, while nothing in it changes.
 	raw json.RawMessage
+	// fieldsV1 is set's text, when known.
+	fieldsV1 []byte
 }
 
 // id identifies a manager: appliers by name and subresource, updaters by
@@ -58,7 +60,7 @@ func (e *managedEntry) id() string {
 // anew.
 func (e *managedEntry) setTo(s fieldSet) {
 	if !sameSet(e.set, s) {
-		e.set, e.raw = s, nil
+		e.set, e.raw, e.fieldsV1 = s, nil, nil
 	}
 }
 
@@ -319,15 +321,19 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 			}
 		}
 	}
+	keep := func(f string) bool { return f != "status" && f != "apiVersion" && f != "kind" }
+	if sub == "status" {
+		keep = func(f string) bool { return f == "status" }
+	}
+	if old == nil && len(base) == 0 && !noCreatedMemo {
+		meta.ManagedFields = s.createdFields(r, obj, sub, keep)
+		return
+	}
 	var before reflect.Value
 	if old == nil {
 		before = zeroObject(reflect.TypeOf(obj).Elem())
 	} else {
 		before = reflect.ValueOf(old)
-	}
-	keep := func(f string) bool { return f != "status" && f != "apiVersion" && f != "kind" }
-	if sub == "status" {
-		keep = func(f string) bool { return f == "status" }
 	}
 	c := compareObjects(before, reflect.ValueOf(obj), keep)
 	if c.added.empty() && c.modified.empty() && c.removed.empty() {
@@ -362,6 +368,73 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 	}
 	meta.ManagedFields = encodeManaged(entries)
 }
+
+// createdFields is the managed fields of a created object: its writer's
+// entry alone, its set what the object sets. The objects a component
+// creates come in few shapes (a ReplicaSet's pods, a kubelet's events),
+// so the comparison with the zero object first writes what it finds to a
+// log, and the set and its fieldsV1 are made once for each log (and
+// manager, API version and subresource), then remembered. The log holds
+// every path the comparison inserts, so two creates with the same log
+// have the same sets.
+func (s *Server) createdFields(r *api.ResourceInfo, obj api.Object, sub string, keep func(string) bool) []json.RawMessage {
+	bp := logBuffers.Get().(*[]byte)
+	defer logBuffers.Put(bp)
+	t := reflect.TypeOf(obj).Elem()
+	b := append((*bp)[:0], t.PkgPath()...)
+	b = append(b, '.')
+	b = append(b, t.Name()...)
+	for _, x := range []string{sub, s.fieldManager, r.APIVersion()} {
+		b = append(b, 0)
+		b = append(b, x...)
+	}
+	*bp = append(b, 0)
+	compareObjectsTo(comparison{log: bp}, zeroObject(t), reflect.ValueOf(obj), keep)
+	created.Lock()
+	m, ok := created.m[string(*bp)]
+	created.Unlock()
+	if !ok {
+		m = &createdMemo{}
+		c := compareObjects(zeroObject(t), reflect.ValueOf(obj), keep)
+		self := c.modified.union(c.added).difference(c.removed).difference(strippedFields)
+		if !self.empty() {
+			m.set = self
+			var fb bytes.Buffer
+			self.writeFieldsV1(&fb)
+			m.fieldsV1 = fb.Bytes()
+		}
+		created.Lock()
+		if len(created.m) >= 256 || created.m == nil {
+			created.m = make(map[string]*createdMemo, 256)
+		}
+		created.m[string(*bp)] = m
+		created.Unlock()
+	}
+	if m.set == nil {
+		return nil
+	}
+	me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub,
+		Time: api.NewTimePtr(s.Now()), set: m.set, fieldsV1: m.fieldsV1}
+	return []json.RawMessage{me.encode()}
+}
+
+// noCreatedMemo turns createdFields off (a test compares with it off).
+var noCreatedMemo = false
+
+// createdMemo is what a create's log makes: the writer's set (nil when
+// empty) and its fieldsV1.
+type createdMemo struct {
+	set      fieldSet
+	fieldsV1 []byte
+}
+
+// created holds the recent creates' memos by their log.
+var created struct {
+	sync.Mutex
+	m map[string]*createdMemo
+}
+
+var logBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // ApplyOptions are the options of a server-side apply.
 type ApplyOptions struct {
@@ -668,7 +741,11 @@ func (e *managedEntry) encode() json.RawMessage {
 	}
 	str("fieldsType", "FieldsV1")
 	b.WriteString(sep + `"fieldsV1":`)
-	e.set.writeFieldsV1(b)
+	if e.fieldsV1 != nil {
+		b.Write(e.fieldsV1)
+	} else {
+		e.set.writeFieldsV1(b)
+	}
 	str("subresource", e.Subresource)
 	b.WriteByte('}')
 	return internEntry(b.Bytes()) // a copy, or the interned one

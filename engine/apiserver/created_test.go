@@ -1,0 +1,142 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/engine/api"
+)
+
+// replay makes the sets of a comparison from its log.
+func replay(log []byte) comparison {
+	c := comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}
+	var path []string
+	for len(log) > 0 {
+		kind := log[0]
+		log = log[1:]
+		path = path[:0]
+		for {
+			n, w := binary.Uvarint(log)
+			log = log[w:]
+			if n == 0 {
+				break
+			}
+			path = append(path, string(log[:n-1]))
+			log = log[n-1:]
+		}
+		c.note(kind, path)
+	}
+	return c
+}
+
+func setText(s fieldSet) string {
+	var b bytes.Buffer
+	s.writeFieldsV1(&b)
+	return b.String()
+}
+
+// exampleObjects are the objects of the documentation's examples, and a
+// kubelet's event and pod status.
+func exampleObjects(t *testing.T) []api.Object {
+	t.Helper()
+	var out []api.Object
+	root := filepath.Join("..", "session", "testdata", "k8s-examples")
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		docs, err := api.SplitYAML(data)
+		if err != nil {
+			return nil
+		}
+		for _, doc := range docs {
+			tm, err := api.TypeOf(doc.JSON)
+			if err != nil {
+				continue
+			}
+			r, err := api.LookupKind(tm.APIVersion, tm.Kind)
+			if err != nil {
+				continue
+			}
+			if obj, err := api.DecodeInto(r, doc.JSON); err == nil {
+				out = append(out, obj)
+			}
+		}
+		return nil
+	}))
+	out = append(out,
+		&api.Event{ObjectMeta: api.ObjectMeta{Name: "web.1", Namespace: "default"}, Reason: "Pulled", Message: "already present", Type: "Normal",
+			InvolvedObject: api.ObjectReference{Kind: "Pod", Name: "web", Namespace: "default", FieldPath: "spec.containers{c}"},
+			Source:         api.EventSource{Component: "kubelet", Host: "node01"}, Count: 1},
+		&api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "default", Labels: map[string]string{"b": "1", "a": "2", "c": "3"}},
+			Spec:   api.PodSpec{Containers: []api.Container{{Name: "c", Image: "busybox", Ports: []api.ContainerPort{{ContainerPort: 80}}}}},
+			Status: api.PodStatus{Phase: api.PodRunning, PodIP: "10.244.1.2", PodIPs: []api.PodIP{{IP: "10.244.1.2"}}, Conditions: []api.PodCondition{{Type: "Ready", Status: "True"}}}},
+	)
+	// Objects that differ only in a map's keys, a keyed list's keys or a
+	// value that is zero or not must not share a memo.
+	for _, v := range []struct {
+		label, container string
+		port             int32
+	}{{"a", "c", 80}, {"b", "c", 80}, {"a", "d", 80}, {"a", "c", 0}} {
+		out = append(out, &api.Pod{ObjectMeta: api.ObjectMeta{Name: "v", Namespace: "default", Labels: map[string]string{v.label: "x"}},
+			Spec: api.PodSpec{Containers: []api.Container{{Name: v.container, Image: "busybox", Ports: []api.ContainerPort{{ContainerPort: 81, HostPort: v.port}}}}}})
+	}
+	require.Greater(t, len(out), 20)
+	return out
+}
+
+// A create's managed fields come from the memo of its log exactly as the
+// comparison with the zero object makes them, the first time and every
+// time after; and a log holds what the comparison inserts.
+func TestCreatedFieldsMemo(t *testing.T) {
+	s := newServer()
+	defer s.SetFieldManager("kubectl-create")()
+	for i, obj := range exampleObjects(t) {
+		r, err := api.LookupKind(obj.GetTypeMeta().APIVersion, obj.GetTypeMeta().Kind)
+		if err != nil {
+			r = api.ResourceFor(obj)
+		}
+		for _, sub := range []string{"", "status"} {
+			keep := func(f string) bool { return f != "status" && f != "apiVersion" && f != "kind" }
+			if sub == "status" {
+				keep = func(f string) bool { return f == "status" }
+			}
+			var log []byte
+			compareObjectsTo(comparison{log: &log}, zeroObject(reflect.TypeOf(obj).Elem()), reflect.ValueOf(obj), keep)
+			want := compareObjects(zeroObject(reflect.TypeOf(obj).Elem()), reflect.ValueOf(obj), keep)
+			got := replay(log)
+			for k, ws := range []fieldSet{want.added, want.modified, want.removed} {
+				gs := []fieldSet{got.added, got.modified, got.removed}[k]
+				assert.Equal(t, setText(ws), setText(gs), "%d %T %s: %d", i, obj, sub, k)
+			}
+
+			written := func(memo bool) []json.RawMessage {
+				noCreatedMemo = !memo
+				defer func() { noCreatedMemo = false }()
+				o := api.Clone(obj)
+				s.recordWrite(r, nil, o, sub)
+				return o.GetObjectMeta().ManagedFields
+			}
+			ref := written(false)
+			if sub == "" {
+				require.NotEmpty(t, ref, "%T", obj)
+			}
+			assert.Equal(t, ref, written(true), "%d %T %s: first", i, obj, sub)
+			assert.Equal(t, ref, written(true), "%d %T %s: remembered", i, obj, sub)
+		}
+	}
+}

@@ -116,7 +116,7 @@ func TestCreatedFieldsMemo(t *testing.T) {
 				keep = func(f string) bool { return f == "status" }
 			}
 			var log []byte
-			compareObjectsTo(comparison{log: &log}, zeroObject(reflect.TypeOf(obj).Elem()), reflect.ValueOf(obj), keep)
+			compareObjectsTo(comparison{log: &log, zeroLeft: true}, zeroObject(reflect.TypeOf(obj).Elem()), reflect.ValueOf(obj), keep)
 			want := compareObjects(zeroObject(reflect.TypeOf(obj).Elem()), reflect.ValueOf(obj), keep)
 			got := replay(log)
 			for k, ws := range []fieldSet{want.added, want.modified, want.removed} {

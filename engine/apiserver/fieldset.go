@@ -512,6 +512,10 @@ type comparison struct {
 	// log, when set, takes what the comparison finds instead of the sets
 	// (note).
 	log *[]byte
+	// zeroLeft says the old side is the zero object (a create): a value
+	// equals it when it is zero (the API's types have no floats, whose
+	// -0 would tell reflect.Value.IsZero from reflect.DeepEqual).
+	zeroLeft bool
 }
 
 // compare compares two values as structured-merge-diff does: a leaf (a

@@ -278,7 +278,7 @@ func goItemElement(it reflect.Value, sh shape) string {
 }
 
 func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, sh shape) {
-	if hasL && hasR && equalValues(l, r) {
+	if hasL && hasR && (c.zeroLeft && r.IsZero() || !c.zeroLeft && equalValues(l, r)) {
 		return
 	}
 	var t reflect.Type

@@ -378,9 +378,21 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 // every path the comparison inserts, so two creates with the same log
 // have the same sets.
 func (s *Server) createdFields(r *api.ResourceInfo, obj api.Object, sub string, keep func(string) bool) []json.RawMessage {
+	t := reflect.TypeOf(obj).Elem()
+	kind := createdKind{t: t, sub: sub, manager: s.fieldManager, apiVersion: r.APIVersion()}
+	created.Lock()
+	misses := created.misses[kind]
+	if misses >= 16 && misses%16 != 0 {
+		// The creates of this kind have not been alike lately (each pod
+		// has its own service account volume's name): try the log only
+		// every 16th time.
+		created.misses[kind]++
+		created.Unlock()
+		return s.createdEntry(r, sub, newCreatedMemo(t, obj, keep))
+	}
+	created.Unlock()
 	bp := logBuffers.Get().(*[]byte)
 	defer logBuffers.Put(bp)
-	t := reflect.TypeOf(obj).Elem()
 	b := append((*bp)[:0], t.PkgPath()...)
 	b = append(b, '.')
 	b = append(b, t.Name()...)
@@ -389,33 +401,58 @@ func (s *Server) createdFields(r *api.ResourceInfo, obj api.Object, sub string, 
 		b = append(b, x...)
 	}
 	*bp = append(b, 0)
-	compareObjectsTo(comparison{log: bp}, zeroObject(t), reflect.ValueOf(obj), keep)
+	compareObjectsTo(comparison{log: bp, zeroLeft: true}, zeroObject(t), reflect.ValueOf(obj), keep)
 	created.Lock()
 	m, ok := created.m[string(*bp)]
+	if ok {
+		created.misses[kind] = 0
+	}
 	created.Unlock()
 	if !ok {
-		m = &createdMemo{}
-		c := compareObjects(zeroObject(t), reflect.ValueOf(obj), keep)
-		self := c.modified.union(c.added).difference(c.removed).difference(strippedFields)
-		if !self.empty() {
-			m.set = self
-			var fb bytes.Buffer
-			self.writeFieldsV1(&fb)
-			m.fieldsV1 = fb.Bytes()
-		}
+		m = newCreatedMemo(t, obj, keep)
 		created.Lock()
 		if len(created.m) >= 256 || created.m == nil {
 			created.m = make(map[string]*createdMemo, 256)
 		}
+		if len(created.misses) >= 256 || created.misses == nil {
+			created.misses = make(map[createdKind]int, 256)
+		}
 		created.m[string(*bp)] = m
+		created.misses[kind]++
 		created.Unlock()
 	}
+	return s.createdEntry(r, sub, m)
+}
+
+// newCreatedMemo compares a created object with the zero object of its
+// type t.
+func newCreatedMemo(t reflect.Type, obj api.Object, keep func(string) bool) *createdMemo {
+	m := &createdMemo{}
+	c := compareObjects(zeroObject(t), reflect.ValueOf(obj), keep)
+	self := c.modified.union(c.added).difference(c.removed).difference(strippedFields)
+	if !self.empty() {
+		m.set = self
+		var fb bytes.Buffer
+		self.writeFieldsV1(&fb)
+		m.fieldsV1 = fb.Bytes()
+	}
+	return m
+}
+
+// createdEntry is the managed fields of a create whose set m holds.
+func (s *Server) createdEntry(r *api.ResourceInfo, sub string, m *createdMemo) []json.RawMessage {
 	if m.set == nil {
 		return nil
 	}
 	me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub,
 		Time: api.NewTimePtr(s.Now()), set: m.set, fieldsV1: m.fieldsV1}
 	return []json.RawMessage{me.encode()}
+}
+
+// createdKind is who creates what: a create's log starts with it.
+type createdKind struct {
+	t                        reflect.Type
+	sub, manager, apiVersion string
 }
 
 // noCreatedMemo turns createdFields off (a test compares with it off).
@@ -428,10 +465,12 @@ type createdMemo struct {
 	fieldsV1 []byte
 }
 
-// created holds the recent creates' memos by their log.
+// created holds the recent creates' memos by their log, and how many
+// creates of each kind in a row found none.
 var created struct {
 	sync.Mutex
-	m map[string]*createdMemo
+	m      map[string]*createdMemo
+	misses map[createdKind]int
 }
 
 var logBuffers = sync.Pool{New: func() any { return new([]byte) }}

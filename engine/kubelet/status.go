@@ -275,7 +275,7 @@ func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, ini
 // of the kubelet's own, whose transition times stay while their status
 // does not change.
 func mergeConditions(p *api.Pod, own []api.PodCondition, now api.Time) []api.PodCondition {
-	var out []api.PodCondition
+	out := make([]api.PodCondition, 0, len(p.Status.Conditions)+len(own))
 	for _, c := range p.Status.Conditions {
 		if !kubeletOwned[c.Type] {
 			out = append(out, c)

@@ -93,7 +93,7 @@ func (c *cache) removeNode(name string) {
 // addImages records the node's images by every name it reports, as the
 // cache's imageStates.
 func (c *cache) addImages(n *nodeInfo) {
-	n.images = map[string]*imageSummary{}
+	n.images, n.imageList = map[string]*imageSummary{}, nil
 	for _, img := range n.node.Status.Images {
 		for _, name := range img.Names {
 			s, ok := c.images[name]
@@ -102,6 +102,9 @@ func (c *cache) addImages(n *nodeInfo) {
 				c.images[name] = s
 			}
 			s.nodes[n.node.Name] = true
+			if _, dup := n.images[name]; !dup {
+				n.imageList = append(n.imageList, nodeImage{name, s})
+			}
 			n.images[name] = s
 		}
 	}
@@ -114,7 +117,7 @@ func (c *cache) removeImages(n *nodeInfo) {
 			delete(c.images, name)
 		}
 	}
-	n.images = nil
+	n.images, n.imageList = nil, nil
 }
 
 // nodeList returns the nodes that exist, in the node tree's order: zones

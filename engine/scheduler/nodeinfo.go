@@ -18,6 +18,10 @@ type nodeInfo struct {
 	usedPorts   hostPortInfo
 	claimRefs   map[string]int // PersistentVolumeClaim key -> pods using it
 	images      map[string]*imageSummary
+	// imageList holds the same as images, for ImageLocality's Score: a
+	// node has a few images, and scanning them is cheaper than a lookup
+	// in a map of its own for each of the hundreds of nodes scored.
+	imageList []nodeImage
 
 	live bool // the cache's own, not a copy: its counters count its pods
 
@@ -30,6 +34,12 @@ type nodeInfo struct {
 	// selMatch remembers whether the node has the labels of the cache's
 	// memoized node selectors: 1 yes, 2 no, 0 not asked yet.
 	selMatch []uint8
+}
+
+// nodeImage is one of a node's images by one of its names.
+type nodeImage struct {
+	name    string
+	summary *imageSummary
 }
 
 // imageSummary is an image's size and on how many nodes it is, shared by

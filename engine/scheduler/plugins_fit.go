@@ -243,9 +243,12 @@ func (il *imageLocality) Score(s *cycleState, _ *api.Pod, n *nodeInfo) int64 {
 	total := len(il.h.cache.nodeList())
 	var sum int64
 	for _, name := range s.pod.images {
-		if img, ok := n.images[name]; ok {
-			spread := float64(len(img.nodes)) / float64(total)
-			sum += int64(float64(img.size) * spread)
+		for _, ni := range n.imageList {
+			if ni.name == name {
+				spread := float64(len(ni.summary.nodes)) / float64(total)
+				sum += int64(float64(ni.summary.size) * spread)
+				break
+			}
 		}
 	}
 	maxThreshold := int64(maxContainerThreshold * len(s.pod.images))

@@ -3,7 +3,9 @@ package runtime
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"testing/fstest"
 	"time"
@@ -20,12 +22,14 @@ import (
 // read-only lower layer, and an upper layer in memory (hackpadfs's mem)
 // that takes its writes, copy on write, as overlayfs does. The kubelet's
 // files (/etc/hosts, /etc/hostname, /etc/resolv.conf) are written into
-// the upper layer when the container is created; its mounts (volumes) are
+// the upper layer as of the container's creation (on the file system's
+// first use when they are sure to succeed); its mounts (volumes) are
 // placed over the tree at their paths. Execs see the same tree.
 
 // rootFS is a container's file system.
 type rootFS struct {
-	fs *vfs.FS
+	fs       *vfs.FS
+	deferred int // changes to the root left for its first use
 }
 
 // imageFiles is an image's file system, the lower layer of its
@@ -51,30 +55,152 @@ var baseImage = func() fstest.MapFS {
 }()
 
 func newRootFS(cfg ContainerConfig, now func() time.Time) (*rootFS, error) {
+	return buildRootFS(cfg, now, true)
+}
+
+// buildRootFS builds a container's root. With lazy set, the changes the
+// kubelet makes to the root itself (its files, the mount points) are
+// left for the guest's first use of its file system whenever they are
+// sure to succeed, and made then as they would have been at creation,
+// stamped with the creation's time: the pause container, one in every
+// pod, never looks at its file system. Everything that can fail or that
+// touches a volume is done at once, so a container that cannot be
+// created fails here as before.
+func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool) (*rootFS, error) {
+	at := now()
+	pinned := false
+	clock := func() time.Time {
+		if pinned {
+			return at
+		}
+		return now()
+	}
 	upper, err := mem.NewFS()
 	if err != nil {
 		return nil, err
 	}
 	// mem stamps its root, and every directory MkdirAll makes, with the
 	// host's clock: the container's start time stands in for it.
-	if err := hackpadfs.Chtimes(upper, ".", now(), now()); err != nil {
+	if err := hackpadfs.Chtimes(upper, ".", at, at); err != nil {
 		return nil, err
 	}
-	root := vfs.NewOverlay(imageFiles(cfg.Image.Config), upper, now)
-	for name, data := range cfg.Files {
-		if err := writeFile(root, strings.TrimPrefix(path.Clean("/"+name), "/"), data, now()); err != nil {
+	lower := imageFiles(cfg.Image.Config)
+	root := vfs.NewOverlay(lower, upper, clock)
+	plan := rootPlan{lower: lower, made: map[string]bool{}}
+	var pending []func() error
+	// step makes one change to the root: later if plan found it safe and
+	// nothing before it was made at once, else now (with those before it).
+	step := func(safe bool, op func() error) error {
+		if lazy && safe {
+			pending = append(pending, op)
+			return nil
+		}
+		if lazy {
+			lazy = false
+			for _, p := range pending {
+				if err := p(); err != nil {
+					return err
+				}
+			}
+			pending = nil
+		}
+		return op()
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Files)) {
+		data := cfg.Files[name]
+		rel := strings.TrimPrefix(path.Clean("/"+name), "/")
+		if err := step(lazy && plan.file(rel), func() error { return writeFile(root, rel, data, at) }); err != nil {
 			return nil, fmt.Errorf("write %s: %w", name, err)
 		}
 	}
 	mounts := []vfs.Mount{{Path: "/", FS: root}}
 	for _, m := range cfg.Mounts {
-		vm, err := placeMount(root, m, now())
+		vm, err := placeMount(root, m, at, func(safe func() bool, op func() error) error {
+			return step(lazy && safe(), op)
+		}, &plan)
 		if err != nil {
 			return nil, fmt.Errorf("mount %s: %w", m.ContainerPath, err)
 		}
 		mounts = append(mounts, vm)
 	}
-	return &rootFS{fs: vfs.New(mounts, now)}, nil
+	fsys := vfs.New(mounts, now)
+	if len(pending) > 0 {
+		fsys.BeforeFirstUse(func() error {
+			pinned = true
+			defer func() { pinned = false }()
+			for _, p := range pending {
+				if err := p(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return &rootFS{fs: fsys, deferred: len(pending)}, nil
+}
+
+// rootPlan foresees whether the kubelet's changes to a fresh root will
+// succeed: a path whose parents are all directories (of the image or
+// made by an earlier change) or missing (made on the way).
+type rootPlan struct {
+	lower fs.FS
+	made  map[string]bool // path made by an earlier change: is it a directory
+}
+
+func (p *rootPlan) kind(name string) (dir, ok bool) {
+	if d, ok := p.made[name]; ok {
+		return d, true
+	}
+	fi, err := fs.Stat(p.lower, name)
+	if err != nil {
+		return false, false
+	}
+	return fi.IsDir(), true
+}
+
+// parents reports whether name's parents are or can be made directories,
+// and records the ones to make.
+func (p *rootPlan) parents(name string) bool {
+	if name == "." || name == "" || !fs.ValidPath(name) {
+		return false
+	}
+	for d := path.Dir(name); d != "."; d = path.Dir(d) {
+		if isDir, ok := p.kind(d); ok {
+			return isDir
+		}
+		p.made[d] = true
+	}
+	return true
+}
+
+// file reports whether writing the file name will succeed, and records it.
+func (p *rootPlan) file(name string) bool {
+	if !p.parents(name) {
+		return false
+	}
+	if isDir, ok := p.kind(name); ok && isDir {
+		return false
+	}
+	p.made[name] = false
+	return true
+}
+
+// dir reports whether MkdirAt of name will succeed, and records it.
+func (p *rootPlan) dir(name string) bool {
+	if _, ok := p.kind(name); ok {
+		return fs.ValidPath(name)
+	}
+	if !p.parents(name) {
+		return false
+	}
+	p.made[name] = true
+	return true
+}
+
+// exists reports whether name is in the root once the changes before are made.
+func (p *rootPlan) exists(name string) bool {
+	_, ok := p.kind(name)
+	return ok
 }
 
 func writeFile(fsys hackpadfs.FS, name string, data []byte, at time.Time) error {
@@ -88,8 +214,11 @@ func writeFile(fsys hackpadfs.FS, name string, data []byte, at time.Time) error 
 }
 
 // placeMount checks a mount's source and makes its mount point in the
-// root: a directory, or an empty file for a file mounted by subPath.
-func placeMount(root hackpadfs.FS, m Mount, at time.Time) (vfs.Mount, error) {
+// root: a directory, or an empty file for a file mounted by subPath. The
+// source is checked (and a missing subPath made) at once; the mount
+// point is made through step, which may leave it for later when plan
+// says it will succeed.
+func placeMount(root hackpadfs.FS, m Mount, at time.Time, step func(safe func() bool, op func() error) error, plan *rootPlan) (vfs.Mount, error) {
 	dir := path.Clean("/" + m.SubPath)[1:]
 	if dir == "" {
 		dir = "."
@@ -110,9 +239,14 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time) (vfs.Mount, error) {
 		return vfs.Mount{}, fmt.Errorf("cannot mount over /")
 	}
 	if fi.IsDir() {
-		err = MkdirAt(root, point, at)
-	} else if _, statErr := hackpadfs.Stat(root, point); statErr != nil {
-		err = writeFile(root, point, nil, at)
+		err = step(func() bool { return plan.dir(point) }, func() error { return MkdirAt(root, point, at) })
+	} else {
+		err = step(func() bool { return plan.exists(point) || plan.file(point) }, func() error {
+			if _, statErr := hackpadfs.Stat(root, point); statErr != nil {
+				return writeFile(root, point, nil, at)
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		return vfs.Mount{}, err

@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"context"
+	"fmt"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,9 @@ import (
 	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+
+	"github.com/kubeplay/kubeplay/engine/runtime/internal/vfs"
 )
 
 // sh runs a script in a container and returns its output once it ends.
@@ -133,5 +139,104 @@ func TestRootFileSystemTimes(t *testing.T) {
 		require.Zero(t, errno, name)
 		got := time.Unix(0, st.Mtim).UTC()
 		assert.True(t, got.Equal(when), "%s: %v, want %v", name, got, when)
+	}
+}
+
+// dumpTree lists every path of a container's file system with its mode,
+// time and contents, mounts included.
+func dumpTree(t *testing.T, fsys *vfs.FS, dir string, out *strings.Builder) {
+	t.Helper()
+	st, errno := fsys.Stat(dir)
+	require.Zero(t, errno, dir)
+	fmt.Fprintf(out, "%s %v %d", dir, st.Mode, st.Mtim)
+	f, errno := fsys.OpenFile(dir, experimentalsys.O_RDONLY, 0)
+	require.Zero(t, errno, dir)
+	defer f.Close()
+	if !st.Mode.IsDir() {
+		buf := make([]byte, st.Size)
+		n, _ := f.Read(buf)
+		fmt.Fprintf(out, " %q\n", buf[:n])
+		return
+	}
+	out.WriteString("\n")
+	entries, errno := f.Readdir(-1)
+	require.Zero(t, errno, dir)
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		dumpTree(t, fsys, path.Join(dir, name), out)
+	}
+}
+
+// A root left to be finished on first use is the root made at once, to
+// the byte and the nanosecond, though used later; one whose changes may
+// fail is made at once and fails the same way.
+func TestLazyRootIsTheEagerRoot(t *testing.T) {
+	built := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	volume := func(t *testing.T) hackpadfs.FS {
+		v, err := mem.NewFS()
+		require.NoError(t, err)
+		require.NoError(t, hackpadfs.Chtimes(v, ".", built, built))
+		require.NoError(t, writeFile(v, "sub/b.txt", []byte("B\n"), built))
+		return v
+	}
+	tests := []struct {
+		name  string
+		layer string
+		files map[string]string
+		// mounts: ContainerPath, SubPath, read-only
+		mounts   [][3]string
+		deferred bool
+		err      string
+	}{
+		{name: "a pod's pause container", files: map[string]string{"/etc/hosts": "h", "/etc/hostname": "web-0\n", "/etc/resolv.conf": "nameserver 10.96.0.10\n"},
+			mounts: [][3]string{{"/var/run/secrets/kubernetes.io/serviceaccount", "", "ro"}, {"/dev/termination-log", "sub/b.txt", ""}}, deferred: true},
+		{name: "an image's layer, deep files and mounts", layer: "nginx", files: map[string]string{"/usr/share/nginx/html/x/y": "y", "/etc/a/b/c": "c"},
+			mounts: [][3]string{{"/srv/www", "", ""}, {"/srv/www/inner", "sub", ""}, {"/etc/hosts", "", ""}, {"/tmp", "", ""}, {"/new/file", "sub/b.txt", "ro"}}, deferred: true},
+		{name: "a file mounted where the kubelet wrote one", files: map[string]string{"/etc/hosts": "h"}, mounts: [][3]string{{"/etc/hosts", "sub/b.txt", ""}}, deferred: true},
+		{name: "a missing subPath made in a writable volume", mounts: [][3]string{{"/data", "made/here", ""}}, deferred: true},
+		{name: "a file under a file", files: map[string]string{"/etc/passwd/x": "x"}, err: "write /etc/passwd/x: open etc/passwd/x: not a directory"},
+		{name: "a directory where a file is to be", files: map[string]string{"/etc": "x"}, err: "write /etc: open etc: is a directory"},
+		{name: "a file then a file under it", files: map[string]string{"/a/b": "1", "/a/b/c": "2"}},
+		{name: "a mount under a file", mounts: [][3]string{{"/etc/hostname/x", "", ""}}},
+		{name: "a mount under the kubelet's file", files: map[string]string{"/etc/hosts": "h"}, mounts: [][3]string{{"/srv", "", ""}, {"/etc/hosts/x", "", ""}}},
+		{name: "a mount over /", mounts: [][3]string{{"/", "", ""}}, err: "mount /: cannot mount over /"},
+		{name: "a missing subPath in a read-only volume", mounts: [][3]string{{"/data", "nope", "ro"}}, err: "mount /data: stat nope: file does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			build := func(lazy bool) (*rootFS, error) {
+				cfg := ContainerConfig{Files: map[string][]byte{}}
+				cfg.Image.Config = ImageConfig{Layer: tt.layer}
+				for name, data := range tt.files {
+					cfg.Files[name] = []byte(data)
+				}
+				for _, m := range tt.mounts {
+					cfg.Mounts = append(cfg.Mounts, Mount{ContainerPath: m[0], SubPath: m[1], ReadOnly: m[2] == "ro", Source: volume(t)})
+				}
+				at := time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC)
+				root, err := buildRootFS(cfg, func() time.Time { return at }, lazy)
+				at = at.Add(time.Hour) // first used an hour later
+				return root, err
+			}
+			eager, eagerErr := build(false)
+			lazy, lazyErr := build(true)
+			if eagerErr != nil || tt.err != "" {
+				require.Error(t, eagerErr)
+				assert.Equal(t, tt.err, eagerErr.Error())
+				require.Error(t, lazyErr)
+				assert.Equal(t, eagerErr.Error(), lazyErr.Error())
+				return
+			}
+			require.NoError(t, lazyErr)
+			assert.Equal(t, tt.deferred, lazy.deferred > 0, "deferred changes: %d", lazy.deferred)
+			var want, got strings.Builder
+			dumpTree(t, eager.fs, "/", &want)
+			dumpTree(t, lazy.fs, "/", &got)
+			assert.Equal(t, want.String(), got.String())
+		})
 	}
 }

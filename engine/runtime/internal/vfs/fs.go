@@ -36,6 +36,7 @@ type FS struct {
 	experimentalsys.UnimplementedFS
 	mounts []Mount // longest path first
 	now    func() time.Time
+	first  func() error // run before the first operation, then dropped
 }
 
 // New returns a file system of the mounts; one must be the root "/".
@@ -51,8 +52,19 @@ func New(mounts []Mount, now func() time.Time) *FS {
 	return &FS{mounts: ms, now: now}
 }
 
+// BeforeFirstUse has first run before the file system's first operation
+// (a container's root is finished on first use). It must not fail: an
+// error from it is a bug and panics.
+func (f *FS) BeforeFirstUse(first func() error) { f.first = first }
+
 // resolve finds the mount of a guest path and the path inside its FS.
 func (f *FS) resolve(p string) (*Mount, string) {
+	if first := f.first; first != nil {
+		f.first = nil
+		if err := first(); err != nil {
+			panic("vfs: finishing the file system: " + err.Error())
+		}
+	}
 	p = path.Clean("/" + p)
 	for i := range f.mounts {
 		m := &f.mounts[i]

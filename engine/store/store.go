@@ -69,6 +69,7 @@ type Store struct {
 	targets    []*watcher // publish's scratch
 	publishing bool
 	digest     *digest // nil unless KeepDigest
+	guard      *guard  // nil unless Guard
 }
 
 type watcher struct {
@@ -213,6 +214,9 @@ func (s *Store) removeKey(key string) { s.keys.Delete(key) }
 
 func (s *Store) publish(ev Event) {
 	s.history = append(s.history, ev)
+	if s.guard != nil {
+		s.guard.published(ev)
+	}
 	// The watchers concerned, called in the order they began, as if every
 	// watcher were asked.
 	var targets []*watcher

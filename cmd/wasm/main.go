@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"syscall/js"
@@ -31,7 +32,16 @@ const (
 	maxYield = 4 * time.Millisecond
 )
 
+// memoryLimit is the Go heap's soft limit in the browser. A wasm32
+// memory ends at 4 GiB and never shrinks; with the default GOGC the heap
+// may grow to twice what is live before a collection, so a cluster with
+// 1.5 to 2 GiB live (10,000 pods coming up) could reach the end of the
+// memory and stop the engine. Near the limit the collector runs more often
+// instead, leaving the rest of the 4 GiB to the runtime's own overhead.
+const memoryLimit = 3 << 30
+
 func main() {
+	debug.SetMemoryLimit(memoryLimit)
 	host := js.Global().Get("kubeplayHost")
 	if err := start(host); err != nil {
 		host.Call("error", err.Error())

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +111,7 @@ func (k *Kubelet) mountVolume(p *api.Pod, st *podState, v api.Volume) error {
 	if err != nil {
 		return err
 	}
-	if err := writeVolume(vol.fs, files, now); err != nil {
+	if err := writeVolume(vol.fs, files, now, p.UID+"/"+v.Name); err != nil {
 		return err
 	}
 	vol.written = true
@@ -471,53 +473,160 @@ func (k *Kubelet) nodeUID() string {
 	return k.node.UID
 }
 
-// writeVolume makes a volume's tree hold exactly files: what changed is
-// rewritten, what is gone removed.
-func writeVolume(fsys hackpadfs.FS, files map[string]volumeFile, now time.Time) error {
-	var stale []string
-	err := hackpadfs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." || d.IsDir() {
-			return err
-		}
-		if _, ok := files[p]; !ok {
-			stale = append(stale, p)
-		}
-		return nil
-	})
-	if err != nil {
+// The kubelet writes a configMap, secret, downwardAPI or projected volume
+// as upstream's AtomicWriter (pkg/volume/util/atomic_writer.go) does: the
+// files in a directory named for the time of writing
+// (..2026_12_01_02_30_00.1234567890), a link ..data to it, and each
+// top-level path a link into ..data (key -> ..data/key). An update writes
+// a new directory, points a new link ..data_tmp at it and renames that
+// over ..data (one atomic step: a reader sees the old files or the new
+// ones, never a mix), then removes the old directory.
+const (
+	dataDirName    = "..data"
+	newDataDirName = "..data_tmp"
+)
+
+// writeVolume makes a volume's tree hold exactly files; salt tells the
+// volume's timestamped directories from those of other volumes written at
+// the same time (MkdirTemp's random suffix upstream).
+func writeVolume(fsys hackpadfs.FS, files map[string]volumeFile, now time.Time, salt string) error {
+	oldTs, err := runtime.Readlink(fsys, dataDirName)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	for _, p := range stale {
-		if err := hackpadfs.Remove(fsys, p); err != nil {
+	var toRemove []string
+	if oldTs != "" {
+		if toRemove, err = pathsToRemove(fsys, files, oldTs); err != nil {
 			return err
 		}
-		for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
-			if entries, err := hackpadfs.ReadDir(fsys, dir); err != nil || len(entries) > 0 || hackpadfs.Remove(fsys, dir) != nil {
-				break
-			}
+		if !payloadChanged(fsys, files, oldTs) && len(toRemove) == 0 {
+			return nil
 		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(salt + "/" + now.String()))
+	ts := now.UTC().Format("..2006_01_02_15_04_05.") + strconv.FormatUint(uint64(h.Sum32()), 10)
+	if err := runtime.MkdirAt(fsys, ts, now); err != nil {
+		return err
 	}
 	for _, p := range slices.Sorted(maps.Keys(files)) {
-		f := files[p]
-		if old, err := hackpadfs.ReadFile(fsys, p); err == nil && bytes.Equal(old, f.data) {
-			if fi, err := hackpadfs.Stat(fsys, p); err == nil && fi.Mode().Perm() == f.mode {
-				continue
-			}
-		}
-		if err := runtime.MkdirAt(fsys, path.Dir(p), now); err != nil {
+		f, full := files[p], path.Join(ts, p)
+		if err := runtime.MkdirAt(fsys, path.Dir(full), now); err != nil {
 			return err
 		}
-		if err := hackpadfs.WriteFullFile(fsys, p, f.data, f.mode); err != nil {
+		if err := hackpadfs.WriteFullFile(fsys, full, f.data, f.mode); err != nil {
 			return err
 		}
-		if err := hackpadfs.Chmod(fsys, p, f.mode); err != nil {
+		if err := hackpadfs.Chmod(fsys, full, f.mode); err != nil {
 			return err
 		}
-		if err := hackpadfs.Chtimes(fsys, p, now, now); err != nil {
+		if err := hackpadfs.Chtimes(fsys, full, now, now); err != nil {
 			return err
 		}
 	}
+	if err := runtime.Symlink(fsys, ts, newDataDirName, now); err != nil {
+		return err
+	}
+	if err := hackpadfs.Rename(fsys, newDataDirName, dataDirName); err != nil {
+		return err
+	}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		top, _, _ := strings.Cut(p, "/")
+		if _, err := runtime.Readlink(fsys, top); errors.Is(err, fs.ErrNotExist) {
+			if err := runtime.Symlink(fsys, path.Join(dataDirName, top), top, now); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range toRemove {
+		if !strings.Contains(p, "/") {
+			if err := hackpadfs.Remove(fsys, p); err != nil {
+				return err
+			}
+		}
+	}
+	if oldTs != "" {
+		return hackpadfs.RemoveAll(fsys, oldTs)
+	}
 	return nil
+}
+
+// pathsToRemove are the paths of the old directory that the new files do
+// not have, sorted.
+func pathsToRemove(fsys hackpadfs.FS, files map[string]volumeFile, oldTs string) ([]string, error) {
+	keep := map[string]bool{}
+	for p := range files {
+		for ; p != "."; p = path.Dir(p) {
+			keep[p] = true
+		}
+	}
+	var out []string
+	err := hackpadfs.WalkDir(fsys, oldTs, func(p string, _ fs.DirEntry, err error) error {
+		if rel := strings.TrimPrefix(strings.TrimPrefix(p, oldTs), "/"); err == nil && rel != "" && !keep[rel] {
+			out = append(out, rel)
+		}
+		return err
+	})
+	return out, err
+}
+
+// payloadChanged reports whether a file is new or differs from the old
+// directory's.
+func payloadChanged(fsys hackpadfs.FS, files map[string]volumeFile, oldTs string) bool {
+	for p, f := range files {
+		if old, err := hackpadfs.ReadFile(fsys, path.Join(oldTs, p)); err != nil || !bytes.Equal(old, f.data) {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshotSubPath is what a subPath of a volume the kubelet writes shows
+// a container: the file or directory the subPath resolves to (through
+// key -> ..data/key) when the container starts, copied, as the bind mount
+// upstream holds on to the file it found. So, as upstream, a subPath does
+// not follow the object's updates; a restarted container sees the new
+// files.
+func snapshotSubPath(fsys hackpadfs.FS, sub string) (hackpadfs.FS, string, error) {
+	real, err := runtime.EvalLinks(fsys, sub)
+	if err != nil {
+		return nil, "", err
+	}
+	fi, err := hackpadfs.Stat(fsys, real)
+	if err != nil {
+		return nil, "", err
+	}
+	snap, err := newTree(fi.ModTime())
+	if err != nil {
+		return nil, "", err
+	}
+	err = hackpadfs.WalkDir(fsys, real, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return runtime.MkdirAt(snap, p, fi.ModTime())
+		}
+		if err := runtime.MkdirAt(snap, path.Dir(p), fi.ModTime()); err != nil {
+			return err
+		}
+		b, err := hackpadfs.ReadFile(fsys, p)
+		if err == nil {
+			err = hackpadfs.WriteFullFile(snap, p, b, fi.Mode().Perm())
+		}
+		if err == nil {
+			err = hackpadfs.Chmod(snap, p, fi.Mode().Perm())
+		}
+		if err == nil {
+			err = hackpadfs.Chtimes(snap, p, fi.ModTime(), fi.ModTime())
+		}
+		return err
+	})
+	return snap, real, err
 }
 
 // evictionInterval is how often the eviction manager looks at the pods'
@@ -584,10 +693,17 @@ func containerMounts(c api.Container, st *podState, vars map[string]string) ([]r
 		if sub != "" && (path.IsAbs(sub) || slices.Contains(strings.Split(sub, "/"), "..")) {
 			return nil, fmt.Errorf("subPath %q must be a relative path without ..", sub)
 		}
+		src, subPath := vol.fs, path.Join(vol.dir, sub)
+		if vol.files != nil && sub != "" {
+			var err error
+			if src, subPath, err = snapshotSubPath(vol.fs, subPath); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, runtime.Mount{
 			ContainerPath: m.MountPath,
-			Source:        vol.fs,
-			SubPath:       path.Join(vol.dir, sub),
+			Source:        src,
+			SubPath:       subPath,
 			ReadOnly:      m.ReadOnly || vol.readOnly,
 		})
 	}

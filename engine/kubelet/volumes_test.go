@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"io/fs"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/runtime"
 )
 
 func TestProjectItems(t *testing.T) {
@@ -45,17 +47,97 @@ func TestProjectItems(t *testing.T) {
 func TestWriteVolumeFollowsTheObject(t *testing.T) {
 	fsys, err := mem.NewFS()
 	require.NoError(t, err)
-	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"a": {[]byte("1"), 0o644}, "d/b": {[]byte("2"), 0o644}}, at))
-	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"a": {[]byte("one"), 0o644}}, at.Add(time.Minute)))
-	b, err := hackpadfs.ReadFile(fsys, "a")
+	at := time.Date(2026, 12, 1, 2, 30, 0, 123456789, time.UTC)
+	names := func() []string {
+		entries, err := hackpadfs.ReadDir(fsys, ".")
+		require.NoError(t, err)
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	read := func(p string) string {
+		real, err := runtime.EvalLinks(fsys, p)
+		require.NoError(t, err)
+		b, err := hackpadfs.ReadFile(fsys, real)
+		require.NoError(t, err)
+		return string(b)
+	}
+	link := func(p string) string {
+		target, err := runtime.Readlink(fsys, p)
+		require.NoError(t, err)
+		return target
+	}
+	steps := []struct {
+		name  string
+		files map[string]volumeFile
+		at    time.Time
+		check func(t *testing.T, first string)
+	}{
+		{
+			name:  "the files in a timestamped directory, the top paths links into ..data",
+			files: map[string]volumeFile{"a": {[]byte("1"), 0o644}, "d/b": {[]byte("2"), 0o400}},
+			at:    at,
+			check: func(t *testing.T, ts string) {
+				assert.Regexp(t, `^\.\.2026_12_01_02_30_00\.[0-9]+$`, ts)
+				assert.Equal(t, []string{ts, "..data", "a", "d"}, names())
+				assert.Equal(t, "..data/a", link("a"))
+				assert.Equal(t, "..data/d", link("d"))
+				assert.Equal(t, "1", read("a"))
+				assert.Equal(t, "2", read("d/b"))
+				fi, err := hackpadfs.Stat(fsys, ts+"/d/b")
+				require.NoError(t, err)
+				assert.Equal(t, fs.FileMode(0o400), fi.Mode().Perm())
+			},
+		},
+		{
+			name:  "the same files again change nothing",
+			files: map[string]volumeFile{"a": {[]byte("1"), 0o644}, "d/b": {[]byte("2"), 0o400}},
+			at:    at.Add(time.Minute),
+			check: func(t *testing.T, first string) {
+				assert.Equal(t, first, link("..data"))
+			},
+		},
+		{
+			name:  "an update swaps ..data to a new directory, the old one and the gone paths go",
+			files: map[string]volumeFile{"a": {[]byte("one"), 0o644}},
+			at:    at.Add(2 * time.Minute),
+			check: func(t *testing.T, first string) {
+				ts := link("..data")
+				assert.NotEqual(t, first, ts)
+				assert.Regexp(t, `^\.\.2026_12_01_02_32_00\.[0-9]+$`, ts)
+				assert.Equal(t, []string{ts, "..data", "a"}, names())
+				assert.Equal(t, "one", read("a"))
+				fi, err := hackpadfs.Stat(fsys, ts+"/a")
+				require.NoError(t, err)
+				assert.Equal(t, at.Add(2*time.Minute), fi.ModTime().UTC())
+			},
+		},
+	}
+	var first string
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			require.NoError(t, writeVolume(fsys, st.files, st.at, "uid/vol"))
+			if first == "" {
+				first = link("..data")
+			}
+			st.check(t, first)
+		})
+	}
+}
+
+func TestSubPathOfAWrittenVolumeKeepsItsFile(t *testing.T) {
+	fsys, err := mem.NewFS()
 	require.NoError(t, err)
-	assert.Equal(t, "one", string(b))
-	_, err = hackpadfs.Stat(fsys, "d")
-	assert.Error(t, err, "an emptied directory goes")
-	fi, err := hackpadfs.Stat(fsys, "a")
+	at := time.Date(2026, 12, 1, 2, 30, 0, 0, time.UTC)
+	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"key": {[]byte("old"), 0o644}}, at, "uid/vol"))
+	snap, real, err := snapshotSubPath(fsys, "key")
 	require.NoError(t, err)
-	assert.Equal(t, at.Add(time.Minute), fi.ModTime().UTC())
+	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"key": {[]byte("new"), 0o644}}, at.Add(time.Minute), "uid/vol"))
+	b, err := hackpadfs.ReadFile(snap, real)
+	require.NoError(t, err)
+	assert.Equal(t, "old", string(b), "a subPath does not follow updates")
 }
 
 func TestHostPathTypes(t *testing.T) {

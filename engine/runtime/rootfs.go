@@ -223,6 +223,11 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time, step func(safe func() 
 	if dir == "" {
 		dir = "."
 	}
+	// A subPath's links are resolved when it is mounted, inside the volume.
+	dir, err := vfs.EvalLinks(m.Source, dir)
+	if err != nil {
+		return vfs.Mount{}, err
+	}
 	fi, err := hackpadfs.Stat(m.Source, dir)
 	if err != nil && !m.ReadOnly && dir != "." {
 		// The kubelet makes a missing subPath in a writable volume.
@@ -253,6 +258,19 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time, step func(safe func() 
 	}
 	return vfs.Mount{Path: "/" + point, FS: m.Source, Dir: dir, ReadOnly: m.ReadOnly}, nil
 }
+
+// Symlink makes name a symbolic link to target in a volume's tree, made
+// at the time given (hackpadfs's stores have no links: see vfs).
+func Symlink(fsys hackpadfs.FS, target, name string, at time.Time) error {
+	return vfs.Symlink(fsys, target, name, at)
+}
+
+// Readlink is the target of a link of a volume's tree.
+func Readlink(fsys hackpadfs.FS, name string) (string, error) { return vfs.Readlink(fsys, name) }
+
+// EvalLinks resolves the links along a path of a volume's tree, staying
+// inside it.
+func EvalLinks(fsys hackpadfs.FS, name string) (string, error) { return vfs.EvalLinks(fsys, name) }
 
 // MkdirAt makes a directory of a volume and its missing parents, stamped
 // with the virtual time given: hackpadfs stamps them with the host's

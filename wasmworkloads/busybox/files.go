@@ -198,7 +198,7 @@ func lsMain(p *proc) int {
 	for _, name := range files {
 		fi, _ := os.Lstat(p.path(name))
 		if fi != nil {
-			p.lsEntry(opts, name, fi)
+			p.lsEntry(opts, name, p.path(name), fi)
 		}
 	}
 	for i, dir := range dirs {
@@ -230,7 +230,7 @@ func (p *proc) lsDir(opts lsOptions, dir string) error {
 	if opts.all {
 		for _, dot := range []string{".", ".."} {
 			if fi, err := os.Stat(filepath.Join(full, dot)); err == nil {
-				p.lsEntry(opts, dot, fi)
+				p.lsEntry(opts, dot, "", fi)
 			}
 		}
 	}
@@ -242,7 +242,7 @@ func (p *proc) lsDir(opts lsOptions, dir string) error {
 		if err != nil {
 			continue
 		}
-		p.lsEntry(opts, e.Name(), fi)
+		p.lsEntry(opts, e.Name(), filepath.Join(full, e.Name()), fi)
 	}
 	return nil
 }
@@ -254,25 +254,35 @@ func totalBlocks(entries []fs.DirEntry, opts lsOptions) int64 {
 		if e.Name()[0] == '.' && !opts.all && !opts.almostAll {
 			continue
 		}
-		if fi, err := e.Info(); err == nil && !fi.IsDir() {
+		if fi, err := e.Info(); err == nil && !fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0 { // a link holds no blocks
 			total += (fi.Size() + 1023) / 1024
 		}
 	}
 	return total
 }
 
-// lsEntry prints one line of ls.
-func (p *proc) lsEntry(opts lsOptions, name string, fi fs.FileInfo) {
+// lsEntry prints one line of ls; full is the entry's path, to read a
+// link's target.
+func (p *proc) lsEntry(opts lsOptions, name, full string, fi fs.FileInfo) {
+	mode := fi.Mode()
 	if opts.classify {
-		name += classify(fi.Mode())
+		name += classify(mode)
 	}
 	if !opts.long {
 		fmt.Fprintln(p.stdout, name)
 		return
 	}
+	if mode&fs.ModeSymlink != 0 {
+		// A link's permissions are always rwxrwxrwx on Linux (WASI does
+		// not carry them); ls -l shows its target.
+		mode |= 0o777
+		if target, err := os.Readlink(full); err == nil && full != "" {
+			name += " -> " + target
+		}
+	}
 	// BusyBox: mode, links, owner, group, size, date, name.
 	fmt.Fprintf(p.stdout, "%-10s %4d %-8s %-8s %9d %s %s\n",
-		modeString(fi.Mode()), 1, "root", "root", fi.Size(), lsTime(fi.ModTime(), opts.now), name)
+		modeString(mode), 1, "root", "root", fi.Size(), lsTime(fi.ModTime(), opts.now), name)
 }
 
 // classify is -F's suffix.

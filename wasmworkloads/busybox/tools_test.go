@@ -62,6 +62,7 @@ func TestFileTools(t *testing.T) {
 		{name: "realpath", argv: []string{"realpath", "link"}, stdout: dir + "/a\n"},
 		{name: "ln exists", argv: []string{"ln", "-s", "a", "link"}, stderr: "ln: link: File exists\n", code: 1},
 		{name: "ln -sf", argv: []string{"ln", "-sf", "lines", "link"}},
+		{name: "ls -l shows a link's target", argv: []string{"sh", "-c", "ls -l link | sed 's/ .* link/ link/'"}, stdout: "lrwxrwxrwx link -> lines\n"},
 		{name: "cat through link", argv: []string{"head", "-n", "1", "link"}, stdout: "one\n"},
 		{name: "ln hard", argv: []string{"ln", "a", "hard"}},
 		{name: "rm link", argv: []string{"rm", "link", "hard"}},

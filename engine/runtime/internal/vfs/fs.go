@@ -75,33 +75,22 @@ func (f *FS) resolve(p string) (*Mount, string) {
 	return nil, ""
 }
 
-func (f *FS) writable(p string) (*Mount, string, experimentalsys.Errno) {
-	m, rel := f.resolve(p)
-	if m == nil {
-		return nil, "", experimentalsys.ENOENT
-	}
-	if m.ReadOnly {
-		return nil, "", experimentalsys.EROFS
-	}
-	return m, rel, 0
-}
-
 const writeFlags = experimentalsys.O_WRONLY | experimentalsys.O_RDWR | experimentalsys.O_CREAT | experimentalsys.O_TRUNC | experimentalsys.O_APPEND
 
 // OpenFile implements sys.FS.
 func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
-	m, rel := f.resolve(p)
-	if m == nil {
-		return nil, experimentalsys.ENOENT
+	guest, m, rel, e := f.lookup(p, flag&experimentalsys.O_NOFOLLOW == 0)
+	if e != 0 {
+		return nil, e
 	}
 	write := flag&writeFlags != 0
-	if write && m.ReadOnly {
-		if _, err := hackpadfs.Stat(m.FS, rel); err == nil || flag&experimentalsys.O_CREAT != 0 {
-			return nil, experimentalsys.EROFS
-		}
+	fi, statErr := lstat(m.FS, rel)
+	if statErr == nil && isLink(fi) {
+		return nil, experimentalsys.ELOOP // O_NOFOLLOW on a link
 	}
-	guest := path.Clean("/" + p)
-	fi, statErr := hackpadfs.Stat(m.FS, rel)
+	if write && m.ReadOnly && (statErr == nil || flag&experimentalsys.O_CREAT != 0) {
+		return nil, experimentalsys.EROFS
+	}
 	if statErr == nil && fi.IsDir() {
 		if write {
 			return nil, experimentalsys.EISDIR
@@ -111,7 +100,7 @@ func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (e
 			if err != nil {
 				return nil, err
 			}
-			return &dirFile{info: info{fi, stat(guest, fi)}, entries: entries}, nil
+			return &dirFile{info: info{fi, stat(guest, fi)}, entries: showLinks(entries)}, nil
 		})
 	}
 	if flag&experimentalsys.O_DIRECTORY != 0 {
@@ -161,24 +150,75 @@ func osFlags(flag experimentalsys.Oflag) int {
 }
 
 // Stat implements sys.FS.
-func (f *FS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) {
-	m, rel := f.resolve(p)
-	if m == nil {
-		return sys.Stat_t{}, experimentalsys.ENOENT
+func (f *FS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) { return f.stat(p, true) }
+
+// Lstat implements sys.FS: a link is described, not followed.
+func (f *FS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) { return f.stat(p, false) }
+
+func (f *FS) stat(p string, follow bool) (sys.Stat_t, experimentalsys.Errno) {
+	guest, m, rel, e := f.lookup(p, follow)
+	if e != 0 {
+		return sys.Stat_t{}, e
 	}
-	fi, err := hackpadfs.Stat(m.FS, rel)
+	fi, err := Lstat(m.FS, rel)
 	if err != nil {
 		return sys.Stat_t{}, errno(err)
 	}
-	return stat(path.Clean("/"+p), fi), 0
+	return stat(guest, fi), 0
 }
 
-// Lstat implements sys.FS; there are no symbolic links.
-func (f *FS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) { return f.Stat(p) }
+// Readlink implements sys.FS.
+func (f *FS) Readlink(p string) (string, experimentalsys.Errno) {
+	_, m, rel, e := f.lookup(p, false)
+	if e != 0 {
+		return "", e
+	}
+	target, err := Readlink(m.FS, rel)
+	return target, errno(err)
+}
+
+// Symlink implements sys.FS: link becomes a link to target.
+func (f *FS) Symlink(target, link string) experimentalsys.Errno {
+	_, m, rel, e := f.lookupWritable(link, false)
+	if e != 0 {
+		return e
+	}
+	return errno(Symlink(m.FS, target, rel, f.now()))
+}
+
+// lookup resolves a guest path through its links (the last one only when
+// follow is set) to the path, its mount and the path inside the mount.
+func (f *FS) lookup(p string, follow bool) (string, *Mount, string, experimentalsys.Errno) {
+	guest, err := linkWalk{root: "/", follow: follow, locate: f.store}.resolve(p)
+	if err != nil {
+		return "", nil, "", errno(err)
+	}
+	m, rel := f.resolve(guest)
+	if m == nil {
+		return "", nil, "", experimentalsys.ENOENT
+	}
+	return guest, m, rel, 0
+}
+
+// store is the tree of a guest path and the path in it.
+func (f *FS) store(p string) (hackpadfs.FS, string) {
+	if m, rel := f.resolve(p); m != nil {
+		return m.FS, rel
+	}
+	return nil, ""
+}
+
+func (f *FS) lookupWritable(p string, follow bool) (string, *Mount, string, experimentalsys.Errno) {
+	guest, m, rel, e := f.lookup(p, follow)
+	if e == 0 && m.ReadOnly {
+		e = experimentalsys.EROFS
+	}
+	return guest, m, rel, e
+}
 
 // Mkdir implements sys.FS.
 func (f *FS) Mkdir(p string, perm fs.FileMode) experimentalsys.Errno {
-	m, rel, e := f.writable(p)
+	_, m, rel, e := f.lookupWritable(p, false)
 	if e != 0 {
 		return e
 	}
@@ -191,7 +231,7 @@ func (f *FS) Mkdir(p string, perm fs.FileMode) experimentalsys.Errno {
 
 // Chmod implements sys.FS.
 func (f *FS) Chmod(p string, perm fs.FileMode) experimentalsys.Errno {
-	m, rel, e := f.writable(p)
+	_, m, rel, e := f.lookupWritable(p, true)
 	if e != 0 {
 		return e
 	}
@@ -200,19 +240,19 @@ func (f *FS) Chmod(p string, perm fs.FileMode) experimentalsys.Errno {
 
 // Rename implements sys.FS.
 func (f *FS) Rename(from, to string) experimentalsys.Errno {
-	m1, rel1, e := f.writable(from)
+	_, m1, rel1, e := f.lookupWritable(from, false)
 	if e != 0 {
 		return e
 	}
-	m2, rel2, e := f.writable(to)
+	_, m2, rel2, e := f.lookupWritable(to, false)
 	if e != 0 {
 		return e
 	}
 	if m1 != m2 {
 		return experimentalsys.ENOTSUP // Linux says EXDEV, which WASI lacks
 	}
-	if fi, err := hackpadfs.Stat(m1.FS, rel2); err == nil && !fi.IsDir() {
-		_ = hackpadfs.Remove(m1.FS, rel2) // rename replaces a file
+	if fi, err := lstat(m1.FS, rel2); err == nil && !fi.IsDir() {
+		_ = hackpadfs.Remove(m1.FS, rel2) // rename replaces a file or link
 	}
 	return errno(hackpadfs.Rename(m1.FS, rel1, rel2))
 }
@@ -224,11 +264,11 @@ func (f *FS) Rmdir(p string) experimentalsys.Errno { return f.remove(p, true) }
 func (f *FS) Unlink(p string) experimentalsys.Errno { return f.remove(p, false) }
 
 func (f *FS) remove(p string, isDir bool) experimentalsys.Errno {
-	m, rel, e := f.writable(p)
+	_, m, rel, e := f.lookupWritable(p, false)
 	if e != 0 {
 		return e
 	}
-	fi, err := hackpadfs.Stat(m.FS, rel)
+	fi, err := Lstat(m.FS, rel)
 	if err != nil {
 		return errno(err)
 	}
@@ -245,15 +285,12 @@ func (f *FS) remove(p string, isDir bool) experimentalsys.Errno {
 
 // Utimens implements sys.FS.
 func (f *FS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
-	m, rel, e := f.writable(p)
+	_, m, rel, e := f.lookupWritable(p, true)
 	if e != 0 {
 		return e
 	}
 	return errno(chtimes(m.FS, rel, atim, mtim, f.now()))
 }
-
-// Readlink implements sys.FS: nothing is a link.
-func (f *FS) Readlink(string) (string, experimentalsys.Errno) { return "", experimentalsys.EINVAL }
 
 func chtimes(fsys hackpadfs.FS, rel string, atim, mtim int64, now time.Time) error {
 	fi, err := hackpadfs.Stat(fsys, rel)
@@ -304,6 +341,10 @@ func errno(err error) experimentalsys.Errno {
 		return experimentalsys.ENOSYS
 	case errors.Is(err, fs.ErrInvalid):
 		return experimentalsys.EINVAL
+	case errors.Is(err, errLoop):
+		return experimentalsys.ELOOP
+	case errors.Is(err, errOutside):
+		return experimentalsys.EPERM
 	}
 	return experimentalsys.EIO
 }

@@ -291,4 +291,8 @@ func (o *Overlay) openDir(name string, fi fs.FileInfo) (hackpadfs.File, error) {
 	return &dirFile{info: fi, entries: entries}, nil
 }
 
-var errNotSupported = errors.New("not supported")
+var (
+	errNotSupported = errors.New("not supported")
+	errLoop         = errors.New("too many levels of symbolic links")
+	errOutside      = errors.New("link leads out of the file system")
+)

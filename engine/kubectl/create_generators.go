@@ -25,6 +25,7 @@ func init() {
 		"configmap": (*Kubectl).createConfigMap, "cm": (*Kubectl).createConfigMap,
 		"secret": (*Kubectl).createSecret, "service": (*Kubectl).createService, "svc": (*Kubectl).createService,
 		"poddisruptionbudget": (*Kubectl).createPDB, "pdb": (*Kubectl).createPDB,
+		"ingress": (*Kubectl).createIngress, "ing": (*Kubectl).createIngress,
 	}
 }
 

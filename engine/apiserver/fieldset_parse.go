@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"sync"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -148,29 +149,112 @@ func (p *entryParser) members() (fieldSet, bool) {
 			return nil, false
 		}
 		prev = k
-		node := &fieldNode{}
-		var children fieldSet
-		switch {
-		case p.lit(`{}`):
-			node.member = true
-		case p.lit(`{".":{},`):
-			node.member = true
-			children, ok = p.members()
-		default:
-			children, ok = p.set()
-		}
+		node, ok := p.node()
 		if !ok {
 			return nil, false
-		}
-		if !node.member || children != nil {
-			// writeFieldsV1 writes a node whose children are empty as
-			// "{}": any other text of it is not its own.
-			if len(children) == 0 {
-				return nil, false
-			}
-			node.children = children
 		}
 		out[k] = node
 	}
 	return out, true
+}
+
+// node reads a member's value: a node is the same for the same text, so
+// one read lately is shared (sets are never changed once built), as the
+// objects of a kind share most of their managers' subtrees (a pod's
+// conditions, its containers' statuses) while each entry as a whole is
+// its own (a kubelet's names its pod's IP).
+func (p *entryParser) node() (*fieldNode, bool) {
+	end := p.valueEnd()
+	if end < 0 {
+		return nil, false
+	}
+	text := p.b[p.i:end]
+	subtrees.Lock()
+	cached := subtrees.m[string(text)]
+	subtrees.Unlock()
+	if cached != nil {
+		p.i = end
+		return cached, true
+	}
+	node, ok := p.parseNode()
+	if !ok || p.i != end {
+		return nil, false
+	}
+	if len(text) <= maxSubtreeText {
+		subtrees.Lock()
+		if len(subtrees.m) >= 4096 || subtrees.m == nil {
+			subtrees.m = make(map[string]*fieldNode, 4096)
+		}
+		subtrees.m[string(text)] = node
+		subtrees.Unlock()
+	}
+	return node, true
+}
+
+// subtrees holds the nodes read lately by the text of their value.
+var subtrees struct {
+	sync.Mutex
+	m map[string]*fieldNode
+}
+
+// maxSubtreeText is the longest value text remembered: a longer one is
+// seldom seen twice.
+const maxSubtreeText = 2048
+
+func (p *entryParser) parseNode() (*fieldNode, bool) {
+	node := &fieldNode{}
+	var children fieldSet
+	ok := true
+	switch {
+	case p.lit(`{}`):
+		node.member = true
+	case p.lit(`{".":{},`):
+		node.member = true
+		children, ok = p.members()
+	default:
+		children, ok = p.set()
+	}
+	if !ok {
+		return nil, false
+	}
+	if !node.member || children != nil {
+		// writeFieldsV1 writes a node whose children are empty as
+		// "{}": any other text of it is not its own.
+		if len(children) == 0 {
+			return nil, false
+		}
+		node.children = children
+	}
+	return node, true
+}
+
+// valueEnd is where the object at the parser's position ends (just after
+// its closing brace), or -1 when it does not.
+func (p *entryParser) valueEnd() int {
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return -1
+	}
+	depth, inString := 0, false
+	for j := p.i; j < len(p.b); j++ {
+		c := p.b[j]
+		switch {
+		case inString:
+			switch c {
+			case '\\':
+				j++
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return -1
 }

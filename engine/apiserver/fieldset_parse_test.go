@@ -96,3 +96,45 @@ func TestParseOwnEntry(t *testing.T) {
 		}
 	}
 }
+
+// Subtrees read lately are shared: reading with them gives the sets read
+// without them, and two entries with the same subtree hold one node.
+func TestParseSharesSubtrees(t *testing.T) {
+	entries := make([]json.RawMessage, 0, 200)
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		e := &managedEntry{Manager: "kubelet", Operation: OperationUpdate, APIVersion: "v1", Subresource: "status", set: randomFieldSet(rng, 4)}
+		entries = append(entries, e.encode())
+	}
+	cold := make([]fieldSet, len(entries))
+	for i, raw := range entries {
+		subtrees.Lock()
+		subtrees.m = nil
+		subtrees.Unlock()
+		e, ok := parseOwnEntry(raw)
+		require.True(t, ok, "%s", raw)
+		cold[i] = e.set
+	}
+	for round := range 2 {
+		for i, raw := range entries {
+			e, ok := parseOwnEntry(raw)
+			require.True(t, ok, "%s", raw)
+			require.Equal(t, cold[i], e.set, "round %d: %s", round, raw)
+			require.Equal(t, decodeWithJSON(t, raw).set, e.set, "round %d: %s", round, raw)
+		}
+	}
+
+	status := `{"f:status":{"f:conditions":{".":{},"k:{\"type\":\"Ready\"}":{".":{},"f:status":{}}},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"%s\"}":{".":{},"f:ip":{}}}}}`
+	var sets []fieldSet
+	for _, ip := range []string{"10.244.1.2", "10.244.1.3"} {
+		raw := `{"manager":"kubelet","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":` + fmt.Sprintf(status, ip) + `,"subresource":"status"}`
+		e, ok := parseOwnEntry([]byte(raw))
+		require.True(t, ok, raw)
+		sets = append(sets, e.set)
+	}
+	a, b := sets[0]["f:status"].children, sets[1]["f:status"].children
+	assert.Same(t, a["f:conditions"], b["f:conditions"], "the same conditions, one node")
+	assert.NotSame(t, a["f:podIPs"], b["f:podIPs"])
+	assert.True(t, b.has([]string{"f:podIPs", `k:{"ip":"10.244.1.3"}`, "f:ip"}))
+	assert.False(t, b.has([]string{"f:podIPs", `k:{"ip":"10.244.1.2"}`, "f:ip"}))
+}

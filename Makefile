@@ -121,11 +121,13 @@ soak:
 apigen:
 	cd tools/apigen && $(GO) run . -out ../../engine/api
 	cd tools/apigen && $(GO) run ./explaingen -out ../../engine/kubectl
+	cd tools/realclients && $(GO) run ./helpgen -out ../../engine/kubectl
 
 # apigen-check fails if the generated files differ from what apigen writes.
 apigen-check:
 	cd tools/apigen && $(GO) run . -out ../../engine/api -check
 	cd tools/apigen && $(GO) run ./explaingen -out ../../engine/kubectl -check
+	cd tools/realclients && $(GO) run ./helpgen -out ../../engine/kubectl -check
 
 clean:
 	rm -rf bin build web/site/assets web/site/index.html web/site/*.svg $(IMAGES)

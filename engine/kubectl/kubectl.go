@@ -97,17 +97,27 @@ func init() {
 		"expose":        {"Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service", (*Kubectl).expose},
 		"autoscale":     {"Auto-scale a deployment, replica set, stateful set, or replication controller", (*Kubectl).autoscale},
 		"top":           {"Display resource (CPU/memory) usage", (*Kubectl).top},
+		"options":       {"Print the list of flags inherited by all commands", (*Kubectl).options},
 	}
 }
 
 // Run runs one kubectl command line (without the leading "kubectl") and
 // returns its exit code.
 func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprint(io.Out, k.help())
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(io.Out, helpTexts()[""])
 		return 0
 	}
 	name := args[0]
+	if name == "help" {
+		return k.helpTopic(io, args[1:])
+	}
+	if _, ok := helpTexts()[name]; ok {
+		if path, ok := helpPath(args); ok {
+			fmt.Fprint(io.Out, helpTexts()[path])
+			return 0
+		}
+	}
 	cmd, ok := commands[name]
 	if !ok {
 		return k.fail(io, unknownCommand(name))
@@ -238,21 +248,6 @@ func levenshtein(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-func (k *Kubectl) help() string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString("kubectl controls the Kubernetes cluster manager.\n\n Find more information at: https://kubernetes.io/docs/reference/kubectl/\n\nCommands:\n")
-	for _, n := range names {
-		fmt.Fprintf(&b, "  %-14s %s\n", n, commands[n].short)
-	}
-	b.WriteString("\nUsage:\n  kubectl [flags] [options]\n\nUse \"kubectl <command> --help\" for more information about a given command.\n")
-	return b.String()
 }
 
 // commonFlags adds the flags every command takes.

@@ -69,6 +69,7 @@ func init() {
 		"run":           {"Run a particular image on the cluster", (*Kubectl).runPod},
 		"logs":          {"Print the logs for a container in a pod", (*Kubectl).logs},
 		"exec":          {"Execute a command in a container", (*Kubectl).exec},
+		"attach":        {"Attach to a running container", (*Kubectl).attach},
 		"port-forward":  {"Forward one or more local ports to a pod", (*Kubectl).portForward},
 		"edit":          {"Edit a resource on the server", (*Kubectl).edit},
 		"diff":          {"Diff the live version against a would-be applied version", (*Kubectl).diff},

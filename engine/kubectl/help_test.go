@@ -64,3 +64,34 @@ func TestHelpCoversCommands(t *testing.T) {
 	assert.True(t, strings.HasPrefix(texts[""], "kubectl controls the Kubernetes cluster manager.\n"))
 	assert.True(t, strings.HasPrefix(texts[":options"], "The following options can be passed to any command:\n"))
 }
+
+// Flags before the command are kubectl's global flags, as in `kubectl -n
+// kube-system get pods`; cobra finds the command past them.
+func TestGlobalFlagsBeforeCommand(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+		err  string
+	}{
+		{args: []string{"get", "pods"}, want: []string{"get", "pods"}},
+		{args: []string{"-n", "kube-system", "get", "pods"}, want: []string{"get", "-n", "kube-system", "pods"}},
+		{args: []string{"--namespace=x", "-v", "6", "get"}, want: []string{"get", "--namespace=x", "-v", "6"}},
+		{args: []string{"-nx", "--insecure-skip-tls-verify", "logs", "p"}, want: []string{"logs", "-nx", "--insecure-skip-tls-verify", "p"}},
+		{args: []string{"--context", "c", "exec", "p", "--", "ls", "-n", "x"}, want: []string{"exec", "--context", "c", "p", "--", "ls", "-n", "x"}},
+		{args: []string{"--bogus=1", "get", "ns"}, want: []string{"get", "--bogus=1", "ns"}},
+		{args: []string{"-n", "x"}, want: nil},
+		{args: []string{"--", "get"}, want: []string{"--", "get"}},
+		// An unknown flag takes the next word as its value; what is left is no command.
+		{args: []string{"--bogus", "get", "ns"}, err: "Error: flags cannot be placed before plugin name: --bogus"},
+		{args: []string{"--bogus"}, err: "error: unknown flag: --bogus\nSee 'kubectl --help' for usage."},
+	}
+	for _, tt := range tests {
+		got, err := globalFlagsAfterCommand(tt.args)
+		if tt.err != "" {
+			assert.EqualError(t, err, tt.err, "%q", tt.args)
+			continue
+		}
+		require.NoError(t, err, "%q", tt.args)
+		assert.Equal(t, tt.want, got, "%q", tt.args)
+	}
+}

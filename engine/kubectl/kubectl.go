@@ -105,6 +105,11 @@ func init() {
 // Run runs one kubectl command line (without the leading "kubectl") and
 // returns its exit code.
 func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
+	args, err := globalFlagsAfterCommand(args)
+	if err != nil {
+		fmt.Fprintln(io.Err, err)
+		return 1
+	}
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(io.Out, helpTexts()[""])
 		return 0
@@ -125,13 +130,79 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	}
 	base := k.c
 	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])), showManagedFields(args[1:])
-	err := cmd.run(k, ctx, io, args[1:])
+	err = cmd.run(k, ctx, io, args[1:])
 	k.c, k.showManagedFields = base, false
 	k.printWarnings(io)
 	if err != nil {
 		return k.fail(io, err)
 	}
 	return 0
+}
+
+// globalFlags are kubectl's global flags: true for those that take a
+// value, false for the booleans.
+var globalFlags = map[string]bool{
+	"--as": true, "--as-group": true, "--as-uid": true, "--as-user-extra": true, "--cache-dir": true,
+	"--certificate-authority": true, "--client-certificate": true, "--client-key": true, "--cluster": true,
+	"--context": true, "--kubeconfig": true, "--kuberc": true, "--log-flush-frequency": true, "-n": true,
+	"--namespace": true, "--password": true, "--profile": true, "--profile-output": true, "--proxy-url": true,
+	"--request-timeout": true, "-s": true, "--server": true, "--tls-server-name": true, "--token": true,
+	"--user": true, "--username": true, "-v": true, "--v": true, "--vmodule": true,
+	"--disable-compression": false, "--insecure-skip-tls-verify": false, "--match-server-version": false,
+	"--warnings-as-errors": false,
+}
+
+// globalFlagsAfterCommand moves the flags before the command (`kubectl -n
+// kube-system get pods`) after it, where each command parses them. kubectl
+// finds its command past them as cobra does: a known flag takes the next
+// word as its value if it has one, a flag kubectl does not know (without
+// "=") takes it too. When that leaves no known command, kubectl looked for
+// a plugin, and says flags cannot come before one. A line of flags only
+// is left as it is.
+func globalFlagsAfterCommand(args []string) ([]string, error) {
+	var flags []string
+	unknown := ""
+	i := 0
+	for i < len(args) {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" || a == "-h" || a == "--help" {
+			break
+		}
+		flags = append(flags, a)
+		i++
+		if strings.Contains(a, "=") || (!strings.HasPrefix(a, "--") && len(a) > 2) {
+			// --flag=value, -nvalue
+			if _, ok := globalFlags[strings.SplitN(a, "=", 2)[0]]; !ok && unknown == "" && strings.HasPrefix(a, "--") {
+				unknown = a
+			}
+			continue
+		}
+		value, known := globalFlags[a]
+		if !known && unknown == "" {
+			unknown = a
+		}
+		if (value || !known) && i < len(args) {
+			flags = append(flags, args[i])
+			i++
+		}
+	}
+	if len(flags) == 0 {
+		return args, nil
+	}
+	if i == len(args) || args[i] == "--" {
+		// No command: kubectl prints its help, after checking the flags.
+		if unknown != "" {
+			return nil, fmt.Errorf("error: unknown flag: %s\nSee 'kubectl --help' for usage.", strings.SplitN(unknown, "=", 2)[0])
+		}
+		return nil, nil
+	}
+	if _, ok := helpTexts()[args[i]]; !ok && unknown != "" {
+		return nil, fmt.Errorf("Error: flags cannot be placed before plugin name: %s", unknown)
+	}
+	out := make([]string, 0, len(args))
+	out = append(out, args[i])
+	out = append(out, flags...)
+	return append(out, args[i+1:]...), nil
 }
 
 // printWarnings prints what the API server warned about, as kubectl
@@ -256,6 +327,18 @@ func (k *Kubectl) commonFlags(fs *flagSet) *string {
 	fs.String("kubeconfig", "", "")
 	fs.String("context", "", "")
 	fs.String("v", "v", "0")
+	// Global flags that change nothing the playground shows (timeouts,
+	// caches, compression, logging, TLS checks of a server it does not
+	// reach over a network) are taken and have no effect. The ones that
+	// would choose another server or user are not: the playground has one.
+	fs.String("request-timeout", "", "0")
+	fs.String("cache-dir", "", "")
+	fs.String("log-flush-frequency", "", "5s")
+	fs.String("vmodule", "", "")
+	fs.String("tls-server-name", "", "")
+	fs.Bool("insecure-skip-tls-verify", "", false)
+	fs.Bool("match-server-version", "", false)
+	fs.Bool("disable-compression", "", false)
 	return fs.String("namespace", "n", "")
 }
 

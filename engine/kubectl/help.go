@@ -2,8 +2,8 @@ package kubectl
 
 import (
 	"bytes"
-	"context"
 	"compress/gzip"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"

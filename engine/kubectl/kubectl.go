@@ -70,6 +70,7 @@ func init() {
 		"logs":          {"Print the logs for a container in a pod", (*Kubectl).logs},
 		"exec":          {"Execute a command in a container", (*Kubectl).exec},
 		"attach":        {"Attach to a running container", (*Kubectl).attach},
+		"cp":            {"Copy files and directories to and from containers", (*Kubectl).cp},
 		"port-forward":  {"Forward one or more local ports to a pod", (*Kubectl).portForward},
 		"edit":          {"Edit a resource on the server", (*Kubectl).edit},
 		"diff":          {"Diff the live version against a would-be applied version", (*Kubectl).diff},

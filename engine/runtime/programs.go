@@ -11,7 +11,7 @@ import (
 // `busybox --list` prints (TestBusyboxAppletsListed keeps them equal). They
 // are the /bin of the images built on the busybox module and of the
 // userlands it stands in for.
-var busyboxApplets = []string{"[", "awk", "base64", "basename", "cat", "chmod", "cp", "cut", "date", "dd", "dirname", "du", "echo", "env", "expr", "false", "find", "free", "grep", "head", "hostname", "id", "kill", "ln", "ls", "md5sum", "mkdir", "mv", "nc", "nproc", "nslookup", "od", "printenv", "printf", "ps", "pwd", "readlink", "realpath", "rev", "rm", "rmdir", "sed", "seq", "sh", "sha1sum", "sha256sum", "sha512sum", "sleep", "sort", "stat", "tail", "tee", "test", "timeout", "touch", "tr", "true", "uname", "uniq", "watch", "wc", "wget", "whoami", "xargs", "yes"}
+var busyboxApplets = []string{"[", "awk", "base64", "basename", "cat", "chmod", "cp", "cut", "date", "dd", "dirname", "du", "echo", "env", "expr", "false", "find", "free", "grep", "head", "hostname", "id", "kill", "ln", "ls", "md5sum", "mkdir", "mv", "nc", "nproc", "nslookup", "od", "printenv", "printf", "ps", "pwd", "readlink", "realpath", "rev", "rm", "rmdir", "sed", "seq", "sh", "sha1sum", "sha256sum", "sha512sum", "sleep", "sort", "stat", "tail", "tar", "tee", "test", "timeout", "touch", "tr", "true", "uname", "uniq", "watch", "wc", "wget", "whoami", "xargs", "yes"}
 
 // Userlands: the busybox module stands in for a distribution's shell and
 // utilities. Alpine's is BusyBox itself; Debian's has bash besides, which

@@ -94,6 +94,7 @@ func init() {
 		"sort":      {sortMain, "[-nru] [FILE]...\nSort lines of text"},
 		"stat":      {statMain, "[-ltf] [-c FMT] FILE...\nDisplay file (default) or filesystem status\n\n\t-c FMT\tUse the specified format\n\t-L\tFollow links\n\t-t\tTerse display"},
 		"tail":      {tailMain, "[-n N] [FILE]...\nPrint last 10 lines of FILEs (or stdin) to stdout"},
+		"tar":       {tarMain, tarUsage},
 		"tee":       {teeMain, "[-ai] [FILE]...\nCopy stdin to each FILE, and also to stdout"},
 		"test":      {testMain, "EXPRESSION\nCheck file types, compare values"},
 		"timeout":   {timeoutMain, "[-s SIG] [-k KILL_SECS] SECS PROG ARGS\nRun PROG. Send SIG to it if it is not gone in SECS seconds.\nDefault SIG: TERM.If it still exists in KILL_SECS seconds, send KILL.\n"},

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -223,9 +224,13 @@ func placeMount(root hackpadfs.FS, m Mount, at time.Time, step func(safe func() 
 	if dir == "" {
 		dir = "."
 	}
-	// A subPath's links are resolved when it is mounted, inside the volume.
-	dir, err := vfs.EvalLinks(m.Source, dir)
-	if err != nil {
+	// A subPath's links are resolved when it is mounted, inside the
+	// volume; a missing one is made below in a writable volume.
+	resolved, err := vfs.EvalLinks(m.Source, dir)
+	switch {
+	case err == nil:
+		dir = resolved
+	case m.ReadOnly || !errors.Is(err, fs.ErrNotExist):
 		return vfs.Mount{}, err
 	}
 	fi, err := hackpadfs.Stat(m.Source, dir)

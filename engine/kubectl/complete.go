@@ -25,7 +25,21 @@ func (k *Kubectl) Complete(args []string) []string {
 		return nil
 	}
 	word, before := args[len(args)-1], args[:len(args)-1]
+	if len(before) > 0 && strings.HasPrefix(before[0], "-") {
+		// Global flags before the command (kubectl -n kube-system get ...).
+		if globalFlags[before[len(before)-1]] {
+			return nil // the word is that flag's value
+		}
+		moved, err := globalFlagsAfterCommand(before)
+		if err != nil {
+			return nil
+		}
+		before = moved
+	}
 	if len(before) == 0 {
+		if strings.HasPrefix(word, "-") {
+			return nil
+		}
 		return withPrefix(k.verbs(), word)
 	}
 	if strings.HasPrefix(word, "-") {

@@ -77,6 +77,9 @@ func TestComplete(t *testing.T) {
 		{line: "cat manifests/", start: 4, words: []string{"manifests/a.yaml"}},
 		{line: "echo hi | gre", start: 10, words: []string{"grep"}},
 		{line: "kubectl get --no", start: 12, words: nil},
+		{line: "kubectl -n kube-system get pods etcd", start: 32, words: []string{"etcd-controlplane"}},
+		{line: "kubectl -n kube-system ro", start: 23, words: []string{"rollout"}},
+		{line: "kubectl -n kube", start: 11, words: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {

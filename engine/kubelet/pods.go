@@ -33,6 +33,9 @@ type podState struct {
 	mountBackoff time.Duration
 	mountRetryAt time.Time
 	tokens       map[string]issuedToken
+
+	probing bool           // the probe workers were started
+	workers []*probeWorker // the probe workers, ticking
 }
 
 // containerState tracks one container of a pod across restarts.
@@ -117,6 +120,7 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 		stopProbes(st)
 		return loop.Result{}, nil
 	}
+	k.startProbes(p, st)
 	if !k.ensureSandbox(p, st) {
 		return loop.Result{RequeueAfter: time.Second}, k.updateStatus(p, st)
 	}
@@ -124,7 +128,7 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 		return loop.Result{RequeueAfter: wake}, k.updateStatus(p, st)
 	}
 	wake := k.runContainers(p, st)
-	k.syncProbes(p, st)
+	k.triggerReadiness(p, st)
 	if d, ok := k.untilDeadline(p, st); ok && (wake == 0 || d < wake) {
 		wake = d
 	}

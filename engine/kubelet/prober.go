@@ -14,7 +14,7 @@ import (
 )
 
 // Probes run as the kubelet's prober workers do: one worker per container
-// and probe, ticking every periodSeconds from when the container starts;
+// and probe, started with the pod and ticking every periodSeconds;
 // a probe counts once its result has repeated successThreshold or
 // failureThreshold times; liveness and readiness wait for the startup
 // probe. Exec probes run in the container through the runtime's ExecSync.
@@ -107,38 +107,58 @@ func probeOf(c api.Container, kind string) *api.Probe {
 	return c.StartupProbe
 }
 
-// syncProbes starts the probe workers of the pod's running containers.
-func (k *Kubelet) syncProbes(p *api.Pod, st *podState) {
+// startProbes starts the pod's probe workers when the kubelet first
+// sees the pod, as the probe manager's AddPod does: each ticks every
+// periodSeconds from then, whenever its container starts, and looks at
+// the container at once (doProbe at the start of its run; a container
+// that is not running yet is left alone). Upstream's worker waits a
+// random part of its period first only in the kubelet's first period,
+// which we leave out (it would draw from the random source).
+func (k *Kubelet) startProbes(p *api.Pod, st *podState) {
+	if st.probing {
+		return
+	}
+	st.probing = true
 	for _, c := range allContainers(p) {
-		cs := st.containers[c.Name]
-		if cs == nil || cs.id == "" {
-			continue
-		}
-		for _, kind := range []string{startup, liveness, readiness} {
+		for _, kind := range []string{startup, readiness, liveness} {
 			spec := probeOf(c, kind)
-			if spec == nil || cs.probes[kind] != nil {
+			if spec == nil {
 				continue
 			}
-			if cs.probes == nil {
-				cs.probes = map[string]*probeWorker{}
-			}
 			w := &probeWorker{kind: kind, key: client.KeyOf(p), container: c.Name, spec: spec, result: initialResult(kind)}
-			cs.probes[kind] = w
+			st.workers = append(st.workers, w)
 			period := time.Duration(max(spec.PeriodSeconds, 1)) * time.Second
-			k.probeTick(w)
 			w.stop = k.loop.Every(period, func() { k.probeTick(w) })
+			k.probeTick(w)
+		}
+	}
+}
+
+// triggerReadiness runs the readiness probe of each started container
+// that is not ready yet at once, as the probe manager's UpdatePodStatus
+// does whenever the kubelet makes the pod's status (its initial delay
+// still applies).
+func (k *Kubelet) triggerReadiness(p *api.Pod, st *podState) {
+	for _, w := range st.workers {
+		if w.kind != readiness {
+			continue
+		}
+		c, ok := containerSpec(p, w.container)
+		if cs := st.containers[w.container]; ok && cs != nil && cs.id != "" && cs.started(c) && cs.probeResult(readiness) != ProbeSuccess {
+			k.probeTick(w)
 		}
 	}
 }
 
 // stopProbes stops a pod's probe workers.
 func stopProbes(st *podState) {
-	for _, cs := range st.containers {
-		for _, w := range cs.probes {
-			if w.stop != nil {
-				w.stop()
-			}
+	for _, w := range st.workers {
+		if w.stop != nil {
+			w.stop()
 		}
+	}
+	st.workers = nil
+	for _, cs := range st.containers {
 		cs.probes = nil
 	}
 }
@@ -178,12 +198,21 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 		return
 	}
 	cs := st.containers[w.container]
+	if cs == nil || cs.id == "" {
+		return // not created yet
+	}
 	s, running := k.rt.ContainerStatus(cs.id)
 	if !running || s.State != runtime.Running || p.DeletionTimestamp != nil || st.failed != "" {
 		return
 	}
 	if w.id != cs.id {
 		w.id, w.result, w.lastResult, w.run, w.onHold, w.inFlight = cs.id, initialResult(w.kind), ProbeUnknown, 0, false, false
+	}
+	if cs.probes[w.kind] != w {
+		if cs.probes == nil {
+			cs.probes = map[string]*probeWorker{}
+		}
+		cs.probes[w.kind] = w
 	}
 	c, ok := containerSpec(p, w.container)
 	if !ok || w.onHold || w.inFlight {

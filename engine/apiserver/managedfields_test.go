@@ -479,3 +479,25 @@ func TestRequestManagedFields(t *testing.T) {
 	assert.Equal(t, "resetter", entries[0].Manager)
 	assert.JSONEq(t, `{"f:spec":{"f:replicas":{}}}`, fieldsOf(t, obj, "resetter", OperationUpdate))
 }
+
+// A create's manager owns what the request set and defaulting filled in,
+// not what the mutating admission plugins added afterwards (the service
+// account's token volume and mounts, DefaultTolerationSeconds'
+// tolerations, the priority): kube-apiserver records managed fields
+// before mutating admission.
+func TestCreateManagesNothingAdmissionAdds(t *testing.T) {
+	s := newServer()
+	restore := s.SetFieldManager("kubectl-run")
+	obj, err := s.Create(pods, "default", busybox("p"))
+	restore()
+	require.NoError(t, err)
+	p := obj.(*api.Pod)
+	require.NotEmpty(t, p.Spec.Volumes, "the token volume is mounted")
+	require.NotEmpty(t, p.Spec.Tolerations, "the default tolerations are added")
+	f := fieldsOf(t, obj, "kubectl-run", OperationUpdate)
+	assert.Contains(t, f, `"f:dnsPolicy":{}`, "defaults are the request's")
+	assert.Contains(t, f, `"f:terminationMessagePath":{}`)
+	for _, added := range []string{"f:volumes", "f:volumeMounts", "f:tolerations", "f:priority", "f:serviceAccountName"} {
+		assert.NotContains(t, f, `"`+added+`"`)
+	}
+}

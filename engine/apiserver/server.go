@@ -210,6 +210,12 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	rv := meta.ResourceVersion
 	st := strategyFor(r)
 	st.prepareCreate(s, obj)
+	// The field manager records what the request set, defaults included,
+	// before the mutating admission plugins add their part (a pod's
+	// service account volume, its tolerations, its priority), as
+	// kube-apiserver's create handler runs it: those fields have no
+	// manager.
+	s.recordWrite(r, nil, obj, "")
 	if err := s.admitCreate(r, obj); err != nil {
 		return nil, err
 	}
@@ -223,7 +229,6 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	}
 	s.stampNew(r, meta)
 	api.SetTypeMeta(obj)
-	s.recordWrite(r, nil, obj, "")
 	if s.dryRun {
 		return s.dryRunCreate(r, obj)
 	}

@@ -171,6 +171,11 @@ type ListOptions struct {
 	// the kind carrying only the current resourceVersion, so a client can
 	// resume from there after a break.
 	AllowWatchBookmarks bool
+	// Aside makes a watch an observer's (the page's cluster view): its
+	// deliveries are aside tasks of the loop (loop.PostAside), which are
+	// not counted among the cluster's events, as a replay has no such
+	// watch. Not a Kubernetes option: the HTTP API never sets it.
+	Aside bool
 }
 
 // List is the result of a list: shared objects and the revision read.

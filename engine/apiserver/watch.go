@@ -30,7 +30,7 @@ func (s *Server) watchStored(r *api.ResourceInfo, ns string, opts ListOptions, h
 	if err != nil {
 		return nil, err
 	}
-	w := &watch{s: s, r: r, m: m, handler: handler}
+	w := &watch{s: s, r: r, m: m, handler: handler, aside: opts.Aside}
 	from, err := s.watchStart(r, ns, opts.ResourceVersion, w)
 	if err != nil {
 		return nil, err
@@ -118,6 +118,7 @@ type watch struct {
 	pending   []WatchEvent
 	scheduled bool
 	stopped   bool
+	aside     bool // an observer's watch (ListOptions.Aside)
 }
 
 // sink turns a store event into the watch event this watcher sees: an
@@ -142,7 +143,11 @@ func (w *watch) push(ev WatchEvent) {
 	w.pending = append(w.pending, ev)
 	if !w.scheduled {
 		w.scheduled = true
-		w.s.loop.Post(w.deliver)
+		if w.aside {
+			w.s.loop.PostAside(w.deliver)
+		} else {
+			w.s.loop.Post(w.deliver)
+		}
 	}
 }
 

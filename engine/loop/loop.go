@@ -20,11 +20,24 @@ type Loop struct {
 	clock *clock.Clock
 
 	mu     sync.Mutex // guards the fields below: Post may come from a host goroutine
-	tasks  []func()
+	tasks  []task
 	idle   []func() // tasks that wait until nothing else is due now
 	next   []func() // idle tasks to run before those in idle, last first
 	holds  int
 	notify func()
+	posted uint64 // tasks posted, other than aside ones
+
+	// The events run at the current instant (see Events); only tasks run
+	// them, so these need no lock.
+	instant time.Time
+	events  int
+	steps   uint64
+}
+
+// task is a posted task; an aside task is an observer's (see PostAside).
+type task struct {
+	f     func()
+	aside bool
 }
 
 // New returns a loop whose clock starts at start.
@@ -75,9 +88,21 @@ func (l *Loop) OnPost(f func()) {
 }
 
 // Post queues f to run after the tasks already queued.
-func (l *Loop) Post(f func()) {
+func (l *Loop) Post(f func()) { l.post(task{f: f}) }
+
+// PostAside queues f as Post does, as an observer's task: one that reads
+// the cluster and changes nothing in it (a watch of the page's cluster
+// view, a scenario's check). It runs in order with the others but is not
+// one of the instant's events (Events): a journal's positions count the
+// cluster's own events, which a replay without those observers runs too.
+func (l *Loop) PostAside(f func()) { l.post(task{f: f, aside: true}) }
+
+func (l *Loop) post(t task) {
 	l.mu.Lock()
-	l.tasks = append(l.tasks, f)
+	l.tasks = append(l.tasks, t)
+	if !t.aside {
+		l.posted++
+	}
 	notify := l.notify
 	l.mu.Unlock()
 	if notify != nil {
@@ -94,6 +119,7 @@ func (l *Loop) Post(f func()) {
 func (l *Loop) PostIdle(f func()) {
 	l.mu.Lock()
 	l.idle = append(l.idle, f)
+	l.posted++
 	notify := l.notify
 	l.mu.Unlock()
 	if notify != nil {
@@ -108,6 +134,7 @@ func (l *Loop) PostIdle(f func()) {
 func (l *Loop) PostIdleNext(f func()) {
 	l.mu.Lock()
 	l.next = append(l.next, f)
+	l.posted++
 	notify := l.notify
 	l.mu.Unlock()
 	if notify != nil {
@@ -149,19 +176,68 @@ func (l *Loop) Held() bool {
 // due timer, or else the oldest idle task. It reports whether it ran
 // anything.
 func (l *Loop) Step() bool {
-	if f := l.pop(&l.tasks); f != nil {
-		f()
+	if t, ok := l.popTask(); ok {
+		if !t.aside {
+			l.count()
+		}
+		t.f()
 		return true
 	}
 	if f := l.clock.PopDue(); f != nil {
+		l.count()
 		f()
 		return true
 	}
 	if f := l.popIdle(); f != nil {
+		l.count()
 		f()
 		return true
 	}
 	return false
+}
+
+// count notes one event of the current instant.
+func (l *Loop) count() {
+	if now := l.clock.Now(); !now.Equal(l.instant) {
+		l.instant, l.events = now, 0
+	}
+	l.events++
+	l.steps++
+}
+
+// Events returns how many events (steps other than aside tasks) have run
+// at the current instant. With the instant, it is a position in the
+// cluster's history that a driver may stop at and a replay can reach
+// again (RunTo): the same seed and inputs run the same events in the same
+// order.
+func (l *Loop) Events() int {
+	if !l.clock.Now().Equal(l.instant) {
+		return 0
+	}
+	return l.events
+}
+
+// Posted returns how many tasks have been posted (aside tasks aside).
+func (l *Loop) Posted() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.posted
+}
+
+// Steps returns how many events have run since the loop started.
+func (l *Loop) Steps() uint64 { return l.steps }
+
+// Due reports whether work is due at the current instant: it has not
+// reached its end.
+func (l *Loop) Due() bool {
+	l.mu.Lock()
+	n := len(l.tasks) + len(l.idle) + len(l.next)
+	l.mu.Unlock()
+	if n > 0 {
+		return true
+	}
+	next, ok := l.clock.Next()
+	return ok && !next.After(l.clock.Now())
 }
 
 func (l *Loop) popIdle() func() {
@@ -174,12 +250,24 @@ func (l *Loop) popIdle() func() {
 		return f
 	}
 	l.mu.Unlock()
-	return l.pop(&l.idle)
+	return pop(&l.mu, &l.idle)
 }
 
-func (l *Loop) pop(list *[]func()) func() {
+func (l *Loop) popTask() (task, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.tasks) == 0 {
+		return task{}, false
+	}
+	t := l.tasks[0]
+	l.tasks[0] = task{}
+	l.tasks = l.tasks[1:]
+	return t, true
+}
+
+func pop(mu *sync.Mutex, list *[]func()) func() {
+	mu.Lock()
+	defer mu.Unlock()
 	if len(*list) == 0 {
 		return nil
 	}
@@ -216,6 +304,36 @@ func (l *Loop) AdvanceTo(t time.Time) bool {
 	}
 	l.clock.Set(t)
 	l.RunUntilIdle()
+	return true
+}
+
+// RunTo runs the cluster to a position in its history: every instant
+// before at to its end, then the instant at until done holds (nil: to
+// its end). A replay reaches a journal's position with it (done counting
+// Events). It returns false, and stops, when the loop is already past
+// at, or host work holds the clock before at.
+func (l *Loop) RunTo(at time.Time, done func() bool) bool {
+	if at.Before(l.clock.Now()) {
+		return false
+	}
+	for at.After(l.clock.Now()) {
+		l.RunUntilIdle()
+		if l.Held() {
+			return false
+		}
+		next, ok := l.clock.Next()
+		if !ok || !next.Before(at) {
+			l.clock.Set(at)
+			break
+		}
+		l.clock.Set(next)
+	}
+	if done == nil {
+		l.RunUntilIdle()
+		return true
+	}
+	for !done() && l.Step() {
+	}
 	return true
 }
 

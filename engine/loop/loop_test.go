@@ -187,3 +187,64 @@ func TestQueueCoalescesAnInstantsEvents(t *testing.T) {
 	l.RunUntilIdle()
 	assert.Equal(t, []string{"a:x after 3 events", "a:z after 4 events", "b:y"}, got)
 }
+
+// Events counts the events of the current instant (aside tasks are not
+// among them), Due says whether the instant has more, and RunTo reaches a
+// position (an instant and a count of its events) again.
+func TestEventsAndRunTo(t *testing.T) {
+	build := func() (*Loop, *[]string) {
+		l := New(epoch)
+		var got []string
+		l.After(time.Second, func() {
+			for i := range 5 {
+				l.Post(func() { got = append(got, fmt.Sprint("t", i)) })
+			}
+			l.PostAside(func() { got = append(got, "aside") })
+			l.PostIdle(func() { got = append(got, "idle") })
+		})
+		l.After(2*time.Second, func() { got = append(got, "later") })
+		return l, &got
+	}
+	l, got := build()
+	assert.False(t, l.Due())
+	assert.Equal(t, 0, l.Events())
+	require.True(t, l.RunTo(epoch.Add(time.Second), func() bool { return l.Events() >= 3 }))
+	assert.Equal(t, epoch.Add(time.Second), l.Now())
+	assert.Equal(t, 3, l.Events(), "the timer and two tasks")
+	assert.True(t, l.Due())
+	assert.Equal(t, []string{"t0", "t1"}, *got)
+
+	l.RunUntilIdle()
+	assert.Equal(t, 7, l.Events(), "the timer, five tasks and the idle task; not the aside task")
+	assert.False(t, l.Due())
+	assert.Equal(t, []string{"t0", "t1", "t2", "t3", "t4", "aside", "idle"}, *got)
+
+	assert.False(t, l.RunTo(epoch, nil), "the loop is past it")
+	require.True(t, l.RunTo(epoch.Add(3*time.Second), nil))
+	assert.Equal(t, 0, l.Events(), "a new instant with nothing in it")
+	assert.Contains(t, *got, "later")
+
+	// A position reached at once or by stops on the way is the same
+	// history.
+	a, gotA := build()
+	b, gotB := build()
+	a.RunTo(epoch.Add(time.Second), func() bool { return a.Events() >= 5 })
+	b.RunTo(epoch.Add(500*time.Millisecond), nil)
+	b.RunTo(epoch.Add(time.Second), func() bool { return b.Events() >= 2 })
+	b.RunTo(epoch.Add(time.Second), func() bool { return b.Events() >= 5 })
+	assert.Equal(t, *gotA, *gotB)
+	assert.Equal(t, 5, b.Events())
+	assert.Equal(t, a.Steps(), b.Steps())
+}
+
+// Posted counts posted tasks, aside ones aside.
+func TestPosted(t *testing.T) {
+	l := New(epoch)
+	l.Post(func() {})
+	l.PostIdle(func() {})
+	l.PostIdleNext(func() {})
+	l.PostAside(func() {})
+	assert.Equal(t, uint64(3), l.Posted())
+	assert.Equal(t, 4, l.RunUntilIdle())
+	assert.Equal(t, uint64(3), l.Steps())
+}

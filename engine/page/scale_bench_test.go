@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	goruntime "runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,28 +57,8 @@ func BenchmarkPageAtScale(b *testing.B) {
 }
 
 func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) {
-	home, err := mem.NewFS()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := home.Mkdir("root", 0o755); err != nil {
-		b.Fatal(err)
-	}
-	cfg := cluster.Config{Seed: 1, Workers: 2, FakeNodes: pods / 10, Modules: runtime.NewFSSource(wasmtest.Modules(b))}
-	if saved {
-		// As the browser keeps it (in IndexedDB there).
-		data, err := mem.NewFS()
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg.Data, cfg.DataDir = data, "."
-	}
-	s, err := session.New(session.Config{Cluster: cfg, FS: home, Dir: "/root"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, pg := scaleSession(b, pods, saved)
 	defer s.Close()
-	pg := New(Config{Session: s, Home: home})
 	id := 0
 	call := func(op string, args any) {
 		id++
@@ -94,15 +75,9 @@ func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) 
 		call("requests", map[string]any{"on": true})
 		pg.Flush()
 	}
-	for _, line := range []string{
-		"kubectl create deployment many --image=registry.k8s.io/pause --replicas=0",
-		`kubectl patch deployment many -p '{"spec":{"template":{"spec":{"tolerations":[{"key":"kwok.x-k8s.io/node","operator":"Exists","effect":"NoSchedule"}]}}}}'`,
-		fmt.Sprintf("kubectl scale deployment many --replicas=%d", pods),
-	} {
-		var out bytes.Buffer
-		if code := s.Exec(context.Background(), line, &out, &out); code != 0 {
-			b.Fatalf("%s: %s", line, out.String())
-		}
+	var out bytes.Buffer
+	if code := s.Exec(context.Background(), fmt.Sprintf("kubectl scale deployment many --replicas=%d", pods), &out, &out); code != 0 {
+		b.Fatal(out.String())
 	}
 	cl := s.Cluster().Client("bench")
 	pacer := s.Pace(time.Now, math.Inf(1))
@@ -131,4 +106,118 @@ func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) 
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 	b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MiB")
 	return batchBytes
+}
+
+// BenchmarkTypedDuringScaleUp runs the browser worker's loop (a pacer
+// step at max speed every 4 ms, then the page's batch) in one goroutine
+// while another types `kubectl get nodes` every 100 ms of wall time, as a
+// user would, until the Deployment of pause pods is Available. It reports
+// how long the typed command took, from the moment it was typed to its
+// exit (p50 and the slowest), and how long the scale command itself
+// took, in wall milliseconds.
+func BenchmarkTypedDuringScaleUp(b *testing.B) {
+	pods := 2000
+	if *pageScale > 0 {
+		pods = *pageScale
+	}
+	b.Run(fmt.Sprintf("%dpods", pods), func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			scale, took := typedDuringScaleUp(b, pods)
+			slices.Sort(took)
+			if len(took) == 0 {
+				b.Fatal("no command was typed during the scale-up")
+			}
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "get-nodes-p50-ms")
+			b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "get-nodes-max-ms")
+			b.ReportMetric(float64(len(took)), "typed")
+			b.ReportMetric(float64(scale.Microseconds())/1000, "scale-ms")
+		}
+	})
+}
+
+func typedDuringScaleUp(b *testing.B, pods int) (scale time.Duration, took []time.Duration) {
+	s, pg := scaleSession(b, pods, false)
+	defer s.Close()
+	cl := s.Cluster().Client("bench")
+	pacer := s.Pace(time.Now, math.Inf(1))
+	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			time.Sleep(4 * time.Millisecond)
+			pacer.Step()
+			pg.Flush()
+		}
+	}()
+	defer func() { close(stop); <-stopped }()
+	b.StartTimer()
+	var out bytes.Buffer
+	t0 := time.Now()
+	if code := s.Exec(context.Background(), fmt.Sprintf("kubectl scale deployment many --replicas=%d", pods), &out, &out); code != 0 {
+		b.Fatal(out.String())
+	}
+	scale = time.Since(t0)
+	for {
+		time.Sleep(100 * time.Millisecond)
+		out.Reset()
+		t0 := time.Now()
+		if code := s.Exec(context.Background(), "kubectl get nodes", &out, &out); code != 0 {
+			b.Fatal(out.String())
+		}
+		took = append(took, time.Since(t0))
+		s.Lock()
+		d, err := client.Get[*api.Deployment](cl, "default", "many")
+		s.Unlock()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d.Status.AvailableReplicas == int32(pods) {
+			break
+		}
+	}
+	b.StopTimer()
+	return scale, took
+}
+
+// scaleSession starts a session with pods/10 fake nodes and a Deployment
+// "many" of pause pods that tolerates them, at 0 replicas, and its page;
+// saved keeps the cluster as the browser does (in IndexedDB there).
+func scaleSession(b *testing.B, pods int, saved bool) (*session.Session, *Page) {
+	home, err := mem.NewFS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := home.Mkdir("root", 0o755); err != nil {
+		b.Fatal(err)
+	}
+	cfg := cluster.Config{Seed: 1, Workers: 2, FakeNodes: pods / 10, Modules: runtime.NewFSSource(wasmtest.Modules(b))}
+	if saved {
+		data, err := mem.NewFS()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Data, cfg.DataDir = data, "."
+	}
+	s, err := session.New(session.Config{Cluster: cfg, FS: home, Dir: "/root"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range []string{
+		"kubectl create deployment many --image=registry.k8s.io/pause --replicas=0",
+		`kubectl patch deployment many -p '{"spec":{"template":{"spec":{"tolerations":[{"key":"kwok.x-k8s.io/node","operator":"Exists","effect":"NoSchedule"}]}}}}'`,
+	} {
+		var out bytes.Buffer
+		if code := s.Exec(context.Background(), line, &out, &out); code != 0 {
+			s.Close()
+			b.Fatalf("%s: %s", line, out.String())
+		}
+	}
+	return s, New(Config{Session: s, Home: home})
 }

@@ -121,7 +121,9 @@ func (p *Page) opWatch(id int, raw json.RawMessage) (any, error) {
 	if !r.Namespaced {
 		ns = ""
 	}
-	opts := apiserver.ListOptions{LabelSelector: a.LabelSelector, FieldSelector: a.FieldSelector, ResourceVersion: a.ResourceVersion}
+	// Aside: the view's watches are not the cluster's; a replay of the
+	// session has none, and counts the same events.
+	opts := apiserver.ListOptions{LabelSelector: a.LabelSelector, FieldSelector: a.FieldSelector, ResourceVersion: a.ResourceVersion, Aside: true}
 
 	s := p.cfg.Session
 	s.Lock()

@@ -101,7 +101,9 @@ func (c *Checker) changed() {
 		return
 	}
 	c.posted = true
-	c.s.Cluster().Loop().Post(func() {
+	// Aside: an evaluation reads the cluster; a replay of the session
+	// evaluates no check and must count the same events.
+	c.s.Cluster().Loop().PostAside(func() {
 		c.posted = false
 		c.evaluate()
 	})

@@ -16,14 +16,22 @@ import (
 type Entry struct {
 	// At is the virtual instant the line ran at.
 	At time.Time
+	// Events, when not 0, is how many of the instant's events had run
+	// when the line began: the pacer hands the host its thread back in
+	// the middle of a long instant (a scale-up's), and a line typed then
+	// runs there. 0 is the instant's end, as every line of an older
+	// journal ran.
+	Events int `json:",omitempty"`
 	// Line is the line as typed (a line of a multi-line command included).
 	Line string
 	// Files are the home files that changed since the previous entry
 	// (written by the page's editor, say): path in the session's file
 	// system -> content, "" with Removed for a file that is gone.
 	Files []File
-	// Stopped, when set, is the instant Ctrl-C stopped the command.
-	Stopped time.Time
+	// Stopped, when set, is the instant Ctrl-C stopped the command, and
+	// StoppedEvents how many of its events had run (0: its end).
+	Stopped       time.Time
+	StoppedEvents int `json:",omitempty"`
 	// Restart, when set, makes the entry a restart of the cluster from its
 	// data directory at At, not a line (keep.go).
 	Restart *Restart
@@ -69,7 +77,8 @@ type journal struct {
 // record notes a line about to run, with the home files that changed
 // since the last line. The caller holds the lock.
 func (s *Session) record(line string) {
-	e := Entry{At: s.cluster.Now(), Line: line}
+	e := Entry{Line: line}
+	e.At, e.Events = s.position()
 	if s.journal.home != "" && s.home != nil && s.home.take() {
 		now := readHome(s.home, s.journal.home)
 		e.Files = diffFiles(s.journal.files, now)
@@ -85,7 +94,19 @@ func (s *Session) recordStop(ctx context.Context, code int) {
 	if ctx.Err() == nil || code != 130 || len(s.journal.entries) == 0 {
 		return
 	}
-	s.journal.entries[len(s.journal.entries)-1].Stopped = s.cluster.Now()
+	e := &s.journal.entries[len(s.journal.entries)-1]
+	e.Stopped, e.StoppedEvents = s.position()
+}
+
+// position is where the cluster's history stands, as the journal notes
+// it: the instant, and how many of its events have run if it has not
+// reached its end (0 if it has). The caller holds the lock.
+func (s *Session) position() (time.Time, int) {
+	l := s.cluster.Loop()
+	if l.Due() {
+		return l.Now(), l.Events()
+	}
+	return l.Now(), 0
 }
 
 // Journal returns what the session has run.

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kubeplay/kubeplay/engine/clock"
 	"github.com/kubeplay/kubeplay/engine/kubectl"
 )
 
@@ -36,12 +35,12 @@ type pacedWait struct {
 	deadline time.Time
 	done     chan error
 	ctx      context.Context
-	timer    *clock.Timer // an instant at the deadline, so the pacer stops there
+	marked   bool // the pacer stops at the deadline's instant (next)
 }
 
-// deadlineTimer is the longest wait the pacer marks with a timer at its
-// deadline; past it (a watch, an exec: "forever") the wait ends only on
-// its condition.
+// deadlineTimer is the longest wait whose deadline the pacer stops at;
+// past it (a watch, an exec: "forever") the wait ends only on its
+// condition.
 const deadlineTimer = 24 * time.Hour
 
 // Pace ties the session's time to the wall clock now (as the host reads
@@ -101,18 +100,58 @@ func (p *Pacer) advance(d time.Duration) {
 	start := p.now()
 	target := l.Now().Add(max(d, 0))
 	for {
-		l.RunUntilIdle()
+		if !p.instant(start, p.budget) {
+			return
+		}
 		if p.wake() > 0 || l.Held() || p.now().Sub(start) > p.budget {
 			return
 		}
-		next, ok := l.Clock().Next()
+		next, ok := p.next()
 		if !ok || next.After(target) {
 			break
 		}
 		l.Clock().Set(next)
 	}
 	l.Clock().Set(target)
-	l.RunUntilIdle()
+	p.instant(start, p.budget)
+}
+
+// checkEvery is how many events the pacer runs between two looks at the
+// wall clock.
+const checkEvery = 8
+
+// instant runs the current instant on, event by event, until it ends or
+// the step has spent its budget of wall time since start; it reports
+// whether the instant ended. An instant may hold tens of thousands of
+// events (a scale-up's ReplicaSet creating pods, each pod scheduled,
+// bound and started): the step stops in its middle, so the host gets its
+// thread back within the budget, and a line typed then runs at that
+// position, which the journal notes (Entry.Events) and a replay reaches
+// again. At least one event runs, so that every step makes progress.
+func (p *Pacer) instant(start time.Time, budget time.Duration) bool {
+	l := p.s.cluster.Loop()
+	for n := 1; l.Step(); n++ {
+		if n%checkEvery == 0 && p.now().Sub(start) >= budget {
+			return !l.Due()
+		}
+	}
+	return true
+}
+
+// next is the next instant the pacer stops at: the next timer's, or a
+// waiting line's deadline if it comes first (a wait times out at that
+// instant, as in a replay).
+func (p *Pacer) next() (time.Time, bool) {
+	next, ok := p.s.cluster.Loop().Clock().Next()
+	now := p.s.cluster.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, w := range p.waits {
+		if w.marked && w.deadline.After(now) && (!ok || w.deadline.Before(next)) {
+			next, ok = w.deadline, true
+		}
+	}
+	return next, ok
 }
 
 // Err returns the last error saving the cluster, if any.
@@ -125,7 +164,12 @@ func (p *Pacer) Err() error {
 // wake finishes the waits whose condition holds or whose time is up, and
 // says how many it finished. A finished wait's line counts as running
 // (not waiting) from then on, so no step moves time before it goes on.
+// Waits end only at the end of an instant, where a replay's end too
+// (jumpWaiter), never in its middle where a step stopped.
 func (p *Pacer) wake() int {
+	if p.s.cluster.Loop().Due() {
+		return 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.s.cluster.Now()
@@ -150,12 +194,9 @@ func (p *Pacer) wake() int {
 	return n
 }
 
-// finish ends a wait's count and its deadline's timer. The caller holds p.mu.
-func (p *Pacer) finish(w *pacedWait) {
+// finish ends a wait's count. The caller holds p.mu.
+func (p *Pacer) finish(*pacedWait) {
 	p.s.waiting.Add(-1)
-	if w.timer != nil {
-		w.timer.Stop()
-	}
 }
 
 // Wait implements the shell's waiting: the caller holds the session lock,
@@ -164,10 +205,7 @@ func (p *Pacer) Wait(ctx context.Context, timeout time.Duration, cond func() boo
 	if cond() {
 		return nil
 	}
-	w := &pacedWait{cond: cond, deadline: p.s.cluster.Now().Add(timeout), done: make(chan error, 1), ctx: ctx}
-	if timeout <= deadlineTimer {
-		w.timer = p.s.cluster.Loop().After(timeout, func() {})
-	}
+	w := &pacedWait{cond: cond, deadline: p.s.cluster.Now().Add(timeout), done: make(chan error, 1), ctx: ctx, marked: timeout <= deadlineTimer}
 	p.mu.Lock()
 	p.waits = append(p.waits, w)
 	p.s.waiting.Add(1)

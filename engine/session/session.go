@@ -50,6 +50,20 @@ type Session struct {
 	// wait (on the cluster, for virtual time, or for what the user
 	// types): only then may the pacer move time on (lineBusy).
 	running, waiting atomic.Int32
+	// mark is what the cluster was when a command of a line took it
+	// (lockShell), and unsettled is set when that command changed it and
+	// nothing has run since (settle).
+	mark      mark
+	unsettled bool
+	// stop is where a replayed line was stopped by Ctrl-C (Replay).
+	stop *replayStop
+}
+
+// mark is a command's view of the cluster when it took it.
+type mark struct {
+	steps, revision int64
+	posted          uint64
+	due             bool
 }
 
 // lineBusy reports whether a line is running and not waiting.
@@ -96,7 +110,7 @@ func New(cfg Config) (*Session, error) {
 		FS:      fsys,
 		Dir:     cfg.Dir,
 		Env:     cfg.Env,
-		Lock:    s.mu.Lock,
+		Lock:    s.lockShell,
 		Unlock:  s.settle,
 		Now:     c.Now,
 		Cloud:   cloud{c},
@@ -150,10 +164,12 @@ func (s *Session) Unlock() { s.mu.Unlock() }
 // jumps, whatever the command set off at the current instant has run by the
 // time Exec returns.
 func (s *Session) Exec(ctx context.Context, line string, stdout, stderr io.Writer) int {
-	return s.exec(ctx, line, nil, stdout, stderr)
+	return s.exec(ctx, line, nil, stdout, stderr, true)
 }
 
-func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer) int {
+// exec runs a line; settle runs what it set off at the current instant
+// when time jumps (not in a replay, whose next line may run before).
+func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer, settle bool) int {
 	// The line is noted in the journal now and written with the cluster:
 	// at the end, or at the first step the pacer takes while it waits, so
 	// the journal on disk holds it before anything it did is saved.
@@ -169,7 +185,7 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	defer s.mu.Unlock()
 	s.running.Add(-1)
 	s.recordStop(ctx, code)
-	if _, jumping := s.waiter.(*jumpWaiter); jumping {
+	if _, jumping := s.waiter.(*jumpWaiter); jumping && settle {
 		s.cluster.RunUntilIdle()
 	}
 	if err := s.save(); err != nil {
@@ -178,12 +194,37 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	return code
 }
 
-// settle lets the cluster react to a command before the next one runs,
-// then releases it. A real cluster takes the few milliseconds between two
-// kubectl invocations to do so: `kubectl create ns x && kubectl run -n x`
-// finds the namespace's service account ready. No virtual time passes.
+// lockShell takes the cluster for a command of a line (a kubectl
+// invocation, a builtin). If the line's previous command changed the
+// cluster and nothing has run since, the cluster first reacts to it, to
+// the end of the instant: a real cluster takes the few milliseconds
+// between two kubectl invocations to do so, and `kubectl create ns x &&
+// kubectl run -n x` finds the namespace's service account ready. No
+// virtual time passes.
+//
+// The reaction waits for the next command rather than running when the
+// command ends (settle): a line whose last command ends hands the cluster
+// back at once, at the position it reached, even in the middle of an
+// instant that holds tens of thousands of events (a scale-up's), and the
+// pacer runs the rest of it in steps of bounded wall time.
+func (s *Session) lockShell() {
+	s.mu.Lock()
+	l := s.cluster.Loop()
+	if s.unsettled && int64(l.Steps()) == s.mark.steps {
+		l.RunUntilIdle()
+	}
+	s.unsettled = false
+	s.mark = mark{steps: int64(l.Steps()), revision: s.cluster.API().Store().Revision(), posted: l.Posted(), due: l.Due()}
+}
+
+// settle releases the cluster after a command, noting whether the
+// command changed it: wrote to the store, or gave the loop work due now.
 func (s *Session) settle() {
-	s.cluster.RunUntilIdle()
+	l := s.cluster.Loop()
+	if s.cluster.API().Store().Revision() != s.mark.revision || l.Posted() != s.mark.posted || !s.mark.due && l.Due() {
+		s.unsettled = true
+		s.mark.steps = int64(l.Steps())
+	}
 	s.mu.Unlock()
 }
 
@@ -194,14 +235,52 @@ func (s *Session) Close() error { return s.cluster.Close() }
 // waits, taking no real time: the caller holds the lock.
 type jumpWaiter struct{ s *Session }
 
+// The wait looks at its condition first, where the line stands (as the
+// pacer's does), then at the end of each instant, until its timeout. In a
+// replay, it stops where Ctrl-C stopped the line.
 func (w *jumpWaiter) Wait(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	if ctx.Err() != nil {
+		return context.Canceled
+	}
+	if cond() {
+		return nil
+	}
 	l := w.s.cluster.Loop()
 	limit := l.Now().Add(timeout)
-	stop := func() bool { return ctx.Err() != nil || cond() }
-	if l.RunUntil(stop, limit) {
-		return ctxOr(ctx, nil)
+	st := w.s.stop
+	end := limit
+	if st != nil && st.at.Before(end) {
+		end = st.at
 	}
-	l.AdvanceTo(limit)
+	for {
+		if st != nil && l.Now().Equal(st.at) && st.events > 0 {
+			for l.Events() < st.events && l.Step() {
+			}
+			st.cancel()
+			return context.Canceled
+		}
+		l.RunUntilIdle()
+		if st != nil && l.Now().Equal(st.at) {
+			st.cancel()
+		}
+		if ctx.Err() != nil {
+			return context.Canceled
+		}
+		if cond() {
+			return nil
+		}
+		if l.Held() {
+			break
+		}
+		next, ok := l.Clock().Next()
+		if !ok || next.After(end) {
+			if !l.Now().Before(end) {
+				break
+			}
+			next = end
+		}
+		l.Clock().Set(next)
+	}
 	if cond() {
 		return nil
 	}

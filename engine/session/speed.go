@@ -70,19 +70,22 @@ func (p *Pacer) Speed() Speed {
 }
 
 // runMax is Step at Max: it runs what is due and jumps the clock from
-// timer to timer until the slice of wall time is spent, the host holds
-// the clock, or nothing is scheduled. It returns the wall time it stopped
+// timer to timer until the slice of wall time is spent (in the middle of
+// an instant if need be: instant), the host holds the clock, or nothing
+// is scheduled. It returns the wall time it stopped
 // at, so a slower speed chosen next counts from there.
 func (p *Pacer) runMax(wall time.Time) time.Time {
 	l := p.s.cluster.Loop()
 	for {
-		l.RunUntilIdle()
+		if !p.instant(wall, maxSlice) {
+			return p.now()
+		}
 		woke := p.wake()
 		now := p.now()
 		if woke > 0 || now.Sub(wall) >= maxSlice || l.Held() {
 			return now
 		}
-		next, ok := l.Clock().Next()
+		next, ok := p.next()
 		if !ok {
 			return now
 		}

@@ -79,5 +79,5 @@ func (t *Terminal) Read(b []byte) (int, error) {
 // ExecTerminal is Exec with a terminal: term reads what the user types
 // while the line runs (nil: nothing can be typed).
 func (s *Session) ExecTerminal(ctx context.Context, line string, term io.Reader, stdout, stderr io.Writer) int {
-	return s.exec(ctx, line, term, stdout, stderr)
+	return s.exec(ctx, line, term, stdout, stderr, true)
 }

@@ -15,7 +15,7 @@ func FuzzDecode(f *testing.F) {
 		{Seed: 1, Cluster: Shape{Workers: 2}},
 		{Seed: 7, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Cluster: Shape{Workers: 1, Zones: []string{"a"}},
 			Base:    []File{{Path: "web.yaml", Content: "kind: Pod\n"}},
-			Entries: []Entry{{At: time.Second, Line: "kubectl apply -f web.yaml", Files: []File{{Path: "x", Removed: true}}}, {At: 2 * time.Second, Line: "kubectl get pods -w", Stopped: 5 * time.Second}}},
+			Entries: []Entry{{At: time.Second, Line: "kubectl apply -f web.yaml", Files: []File{{Path: "x", Removed: true}}}, {At: 2 * time.Second, Line: "kubectl get pods -w", Stopped: ptr(5 * time.Second)}}},
 		{Scenario: "title: t\nsteps: [{text: a}]\n", Seed: 2},
 	} {
 		enc, err := Encode(l)

@@ -19,3 +19,5 @@ func mustRaw(t *testing.T, s string) []byte {
 	require.NoError(t, err)
 	return raw
 }
+
+func ptr[T any](v T) *T { return &v }

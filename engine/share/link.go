@@ -73,15 +73,27 @@ type File struct {
 	Removed bool   `json:"removed,omitempty"`
 }
 
-// Entry is one line of input: At and Stopped are offsets from Start. An
+// Entry is one line of input: At and Stopped are offsets from Start, and
+// Events and StoppedEvents how many events of those instants had run (0,
+// or absent as in older links: the instant's end; see session.Entry). An
 // entry with Restart is not a line but the moment the cluster was saved
 // and restored (a reload of the page).
 type Entry struct {
-	At      time.Duration `json:"at"`
-	Line    string        `json:"line,omitempty"`
-	Files   []File        `json:"files,omitempty"`
-	Stopped time.Duration `json:"stopped,omitempty"`
-	Restart *Restart      `json:"restart,omitempty"`
+	At            time.Duration  `json:"at"`
+	Events        int            `json:"events,omitempty"`
+	Line          string         `json:"line,omitempty"`
+	Files         []File         `json:"files,omitempty"`
+	Stopped       *time.Duration `json:"stopped,omitempty"` // nil: not stopped
+	StoppedEvents int            `json:"stoppedEvents,omitempty"`
+	Restart       *Restart       `json:"restart,omitempty"`
+}
+
+// stopped is the instant Ctrl-C stopped the line, or 0.
+func (e Entry) stopped() time.Duration {
+	if e.Stopped == nil {
+		return 0
+	}
+	return *e.Stopped
 }
 
 // Restart is a restore of the cluster from what it had saved: at the
@@ -112,9 +124,10 @@ func FromSession(s *session.Session, scenarioText string) (*Link, error) {
 		Base:     relFiles(home, j.Base),
 	}
 	for _, e := range j.Entries {
-		le := Entry{At: e.At.Sub(j.Start), Line: e.Line, Files: relFiles(home, e.Files)}
+		le := Entry{At: e.At.Sub(j.Start), Events: e.Events, Line: e.Line, Files: relFiles(home, e.Files)}
 		if !e.Stopped.IsZero() {
-			le.Stopped = e.Stopped.Sub(j.Start)
+			stopped := e.Stopped.Sub(j.Start)
+			le.Stopped, le.StoppedEvents = &stopped, e.StoppedEvents
 		}
 		if e.Restart != nil {
 			le.Restart = &Restart{Revision: e.Restart.Revision, Start: e.Restart.Start.Sub(j.Start)}
@@ -227,9 +240,15 @@ func (l *Link) validate() error {
 		switch {
 		case e.At < last:
 			return fmt.Errorf("line %d runs at %s, before the line before it (%s)", i+1, e.At, last)
-		case e.Stopped != 0 && e.Stopped < e.At:
-			return fmt.Errorf("line %d is stopped at %s, before it ran (%s)", i+1, e.Stopped, e.At)
-		case e.Restart != nil && (e.Line != "" || len(e.Files) > 0 || e.Stopped != 0):
+		case e.Events < 0 || e.StoppedEvents < 0:
+			return fmt.Errorf("line %d runs at a negative event", i+1)
+		case e.Stopped != nil && *e.Stopped < e.At:
+			return fmt.Errorf("line %d is stopped at %s, before it ran (%s)", i+1, *e.Stopped, e.At)
+		case e.Stopped == nil && e.StoppedEvents != 0:
+			return fmt.Errorf("line %d is stopped at an event but at no instant", i+1)
+		case e.Restart != nil && e.Events != 0:
+			return fmt.Errorf("line %d is both a restart and a line", i+1)
+		case e.Restart != nil && (e.Line != "" || len(e.Files) > 0 || e.Stopped != nil):
 			return fmt.Errorf("line %d is both a restart and a line", i+1)
 		case e.Restart != nil && e.Restart.Revision <= 0:
 			return fmt.Errorf("line %d restarts at revision %d", i+1, e.Restart.Revision)
@@ -237,7 +256,7 @@ func (l *Link) validate() error {
 		if err := validFiles(e.Files); err != nil {
 			return err
 		}
-		last = max(e.At, e.Stopped)
+		last = max(e.At, e.stopped())
 	}
 	return nil
 }

@@ -89,17 +89,13 @@ func replay(ctx context.Context, s *session.Session, f *scenario.File, l *Link, 
 		if err := writeFiles(s, home, e.Files); err != nil {
 			return s, err
 		}
-		s.Lock()
-		if at := start.Add(e.At); at.After(s.Cluster().Now()) {
-			s.Cluster().Loop().AdvanceTo(at)
+		entry := session.Entry{At: start.Add(e.At), Events: e.Events, Line: e.Line}
+		if e.Stopped != nil {
+			entry.Stopped, entry.StoppedEvents = start.Add(*e.Stopped), e.StoppedEvents
 		}
-		lineCtx, cancel := context.WithCancel(ctx)
-		if e.Stopped != 0 {
-			s.Cluster().Loop().After(start.Add(e.Stopped).Sub(s.Cluster().Now()), cancel)
+		if _, err := s.Replay(ctx, entry, out, out); err != nil {
+			return s, fmt.Errorf("line %d: %w", i+1, err)
 		}
-		s.Unlock()
-		s.Exec(lineCtx, e.Line, out, out)
-		cancel()
 	}
 	return s, nil
 }
@@ -115,8 +111,11 @@ func restart(s *session.Session, at time.Time, revision int64, resumed time.Time
 		s.Unlock()
 		return s, fmt.Errorf("the cluster was reloaded at %s, but the replay had reached %s", at.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
 	}
-	s.Cluster().Loop().AdvanceTo(at)
-	rev := s.Cluster().API().Store().Revision()
+	// The cluster was saved at the end of a step, which may have stopped
+	// in the middle of the instant: run it to the revision saved.
+	st := s.Cluster().API().Store()
+	s.Cluster().Loop().RunTo(at, func() bool { return st.Revision() >= revision })
+	rev := st.Revision()
 	s.Unlock()
 	if rev != revision {
 		return s, fmt.Errorf("the cluster was reloaded at revision %d, but the replay reached revision %d: it cannot rebuild that cluster", revision, rev)

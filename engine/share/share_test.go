@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -415,4 +417,112 @@ func encodeJSON(t *testing.T, js string) string {
 	_, _ = w.Write([]byte(js))
 	require.NoError(t, w.Close())
 	return b64(buf.Bytes())
+}
+
+// manyManifest is a Deployment that fits fake nodes: its scale-ups are
+// long instants (the ReplicaSet creating its pods, each scheduled, bound
+// and started, at one virtual instant).
+const manyManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: many
+spec:
+  replicas: 0
+  selector:
+    matchLabels: {app: many}
+  template:
+    metadata:
+      labels: {app: many}
+    spec:
+      tolerations: [{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}]
+      containers: [{name: pause, image: registry.k8s.io/pause}]
+`
+
+// A paced step hands the host its thread back in the middle of a long
+// instant, and a line typed then runs there: seed by seed, lines (reads,
+// writes, waits, a line stopped by Ctrl-C, two commands in one line) are
+// typed at random events of a scale-up's instants; the journal notes
+// each line's position, and a replay of the link reaches each position
+// again and makes the same history (kubeplay hash), revision for
+// revision.
+func TestReplayAtEventPositions(t *testing.T) {
+	// Each line is made from its index i and a random n.
+	lines := []func(i, n int) string{
+		func(int, int) string { return "kubectl get pods --no-headers | wc -l" },
+		func(_, n int) string { return fmt.Sprintf("kubectl scale deployment many --replicas=%d", 60+n) },
+		func(i, _ int) string { return fmt.Sprintf("kubectl create configmap c%d --from-literal=a=b", i) },
+		func(i, _ int) string {
+			return fmt.Sprintf("kubectl create namespace n%d && kubectl create configmap c -n n%[1]d --from-literal=a=b && kubectl get sa -n n%[1]d", i)
+		},
+		func(int, int) string {
+			return "kubectl delete pod -l app=many --wait=false --field-selector=status.phase=Running | head -3"
+		},
+		func(i, _ int) string {
+			return fmt.Sprintf("kubectl rollout status deployment/many --timeout=5s; kubectl annotate deployment many --overwrite note=%d", i)
+		},
+		func(int, int) string { return "kubectl get pods -w" }, // stopped by Ctrl-C
+		func(int, int) string { return "kubectl get nodes | wc -l" },
+	}
+	mid := 0
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			cfg := config(t)
+			cfg.Cluster.Seed = seed
+			s, err := session.New(cfg)
+			require.NoError(t, err)
+			defer s.Close()
+			require.NoError(t, hackpadfs.WriteFullFile(s.FS(), "root/many.yaml", []byte(manyManifest), 0o644))
+			var mu sync.Mutex
+			wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+			busy := time.Duration(1+rng.IntN(4)) * time.Millisecond
+			// The wall clock moves by busy at each look: a step stops after
+			// some tens of events, wherever the budget runs out.
+			now := func() time.Time { mu.Lock(); defer mu.Unlock(); wall = wall.Add(busy); return wall }
+			p := s.Pace(now, float64(session.Max))
+			for _, line := range []string{"kubeplay node add --fake --count 12", "kubectl apply -f many.yaml", "kubectl scale deployment many --replicas=150"} {
+				var out bytes.Buffer
+				require.Equal(t, 0, s.Exec(context.Background(), line, &out, &out), out.String())
+			}
+			for i := range 14 {
+				for range rng.IntN(6) {
+					p.Step()
+				}
+				line := lines[rng.IntN(len(lines))](i, rng.IntN(200))
+				ctx, cancel := context.WithCancel(context.Background())
+				stopAfter := -1
+				if strings.HasSuffix(line, " -w") {
+					stopAfter = 1 + rng.IntN(8)
+				}
+				done := make(chan int, 1)
+				go func() { done <- s.Exec(ctx, line, io.Discard, io.Discard) }()
+				for steps := 0; ; steps++ {
+					if steps == stopAfter {
+						cancel()
+					}
+					select {
+					case <-done:
+					default:
+						p.Step()
+						time.Sleep(time.Millisecond)
+						continue
+					}
+					break
+				}
+				cancel()
+			}
+			j := s.Journal()
+			for _, e := range j.Entries {
+				if e.Events > 0 || e.StoppedEvents > 0 {
+					mid++
+				}
+			}
+			s.Lock()
+			s.Cluster().RunUntilIdle()
+			s.Unlock()
+			r := replayed(t, s)
+			assert.Equal(t, digest(s), digest(r))
+		})
+	}
+	assert.Positive(t, mid, "some lines ran in the middle of an instant")
 }

@@ -101,15 +101,15 @@ func sessionScript(l *Link) string {
 			}
 		}
 		line := e.Line
-		if e.Stopped != 0 && pending == "" {
-			line = fmt.Sprintf("timeout %s %s", seconds(e.Stopped-e.At), line)
+		if e.Stopped != nil && pending == "" {
+			line = fmt.Sprintf("timeout %s %s", seconds(*e.Stopped-e.At), line)
 		}
 		b.WriteString(line + "\n")
 		pending += e.Line + "\n"
 		if _, err := parser.Parse(strings.NewReader(pending), ""); !syntax.IsIncomplete(err) {
 			pending = ""
 		}
-		last = max(e.At, e.Stopped)
+		last = max(e.At, e.stopped())
 		if i == 0 && last < 0 {
 			last = 0
 		}

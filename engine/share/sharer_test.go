@@ -24,7 +24,7 @@ func TestToScenario(t *testing.T) {
 		{At: 1500 * time.Millisecond, Line: "cat <<EOF > b.txt"},
 		{At: 2 * time.Second, Line: "hello"},
 		{At: 3 * time.Second, Line: "EOF"},
-		{At: 10 * time.Second, Line: "kubectl get pods -w", Stopped: 15 * time.Second, Files: []File{{Path: "d/c.txt", Content: "x"}, {Path: "a.yaml", Removed: true}}},
+		{At: 10 * time.Second, Line: "kubectl get pods -w", Stopped: ptr(15 * time.Second), Files: []File{{Path: "d/c.txt", Content: "x"}, {Path: "a.yaml", Removed: true}}},
 	}}
 	data, err := ToScenario(l)
 	require.NoError(t, err)

@@ -93,6 +93,7 @@ func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	}
 	e.opts = e.opts.withDefaults()
 	e.mustInstantiateMeter()
+	e.mustInstantiateProc()
 	for _, h := range e.opts.HostModules {
 		e.mustCompileHost(h)
 	}

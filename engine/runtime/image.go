@@ -33,6 +33,9 @@ type ImageConfig struct {
 	// `kubectl exec -it nginx -- bash` or `-- ls /` reach. "" for none (a
 	// scratch image such as http-echo's), else one of userlands.
 	Userland string `json:",omitempty"`
+	// StopSignal is the signal that stops the container (STOPSIGNAL in a
+	// Dockerfile), "" for SIGTERM.
+	StopSignal string `json:",omitempty"`
 }
 
 // pathEnv is the PATH of the images built on Alpine and Debian.
@@ -50,7 +53,7 @@ var (
 	// usual utilities besides their program.
 	perl = ImageConfig{Module: "perl", Cmd: []string{"perl5.42.0", "-de0"}, Env: []string{pathEnv},
 		Programs: []string{"perl", "perl5.42.0"}, Userland: debianUserland}
-	nginx = ImageConfig{Module: "servers", Layer: "nginx", Entrypoint: []string{"/docker-entrypoint.sh"}, Cmd: []string{"nginx", "-g", "daemon off;"},
+	nginx = ImageConfig{Module: "servers", Layer: "nginx", StopSignal: "SIGQUIT", Entrypoint: []string{"/docker-entrypoint.sh"}, Cmd: []string{"nginx", "-g", "daemon off;"},
 		Env:      []string{pathEnv, "NGINX_VERSION=1.29.3", "NJS_VERSION=0.9.4", "NJS_RELEASE=1~bookworm", "PKG_RELEASE=1~bookworm", "DYNPKG_RELEASE=1~bookworm"},
 		Programs: []string{"nginx", "docker-entrypoint.sh"}, Userland: debianUserland}
 	// hpaExample is php:5-apache with the walkthrough's index.php.
@@ -79,7 +82,7 @@ var catalog = map[string]ImageConfig{
 	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}, Programs: []string{"http-echo"}},
 	"registry.k8s.io/e2e-test-images/agnhost": {Module: "servers", Entrypoint: []string{"/agnhost"}, Programs: []string{"agnhost"}, Userland: alpineUserland},
 	"registry.k8s.io/hpa-example":             hpaExample,
-	"docker.io/library/redis": {Module: "servers", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"redis-server"},
+	"docker.io/library/redis": {Module: "servers", Layer: "redis", Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"redis-server"},
 		Env: []string{pathEnv, "REDIS_VERSION=" + "8.2.2"}, WorkingDir: "/data",
 		Programs: []string{"redis-server", "redis-cli", "docker-entrypoint.sh"}, Userland: debianUserland},
 	"k8s.gcr.io/hpa-example":        hpaExample,

@@ -16,7 +16,16 @@ var layers = map[string]fstest.MapFS{
 		"usr/share/nginx/html/50x.html":   {Data: []byte(nginx50x), Mode: 0o644, ModTime: nginxBuilt},
 		"etc/nginx/conf.d/default.conf":   {Data: []byte(nginxDefaultConf), Mode: 0o644, ModTime: nginxBuilt},
 	},
+	// redis's working directory, where it saves dump.rdb (the image
+	// declares it a VOLUME, which the kubelet ignores: it is the
+	// container's own directory unless a volume is mounted there).
+	"redis": {
+		"data": {Mode: fs.ModeDir | 0o755, ModTime: redisBuilt},
+	},
 }
+
+// redisBuilt is when the redis image made /data.
+var redisBuilt = time.Date(2025, 10, 3, 18, 27, 55, 0, time.UTC)
 
 // nginxBuilt is when the nginx package the image installs was built: its
 // files' modification time (Last-Modified, ETag).

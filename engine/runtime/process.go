@@ -57,6 +57,13 @@ type process struct {
 	mems    []*linearMemory
 
 	exited func(code int32, msg string)
+
+	// Signals (signal.go): those the process handles, those delivered
+	// and not yet taken, and a count of its blocks, so that a wake armed
+	// before an interruption does not resume a later block.
+	sigMask, sigPending uint32
+	sleeping            bool // its wait is a sleep or a block, not a yield
+	blocks              uint64
 }
 
 // park is the wait of a process blocked until something wakes it.
@@ -138,6 +145,10 @@ func (p *process) hostsExited() {
 // pause; park waits for a wake instead.
 func (p *process) pause(d time.Duration) {
 	work := p.settle()
+	if d != 0 && p.interrupted() {
+		d = 0
+	}
+	p.sleeping = d != 0
 	if d != park {
 		d += work
 	}
@@ -152,12 +163,14 @@ func (p *process) pause(d time.Duration) {
 // block parks the process until the wake given to arm is called.
 func (p *process) block(arm func(wake func())) {
 	woken := false
+	p.blocks++
+	n := p.blocks
 	arm(func() {
 		if woken {
 			return
 		}
 		woken = true
-		if p.parked {
+		if p.parked && p.blocks == n {
 			p.parked = false
 			p.r.loop.Post(p.resume)
 		}

@@ -216,25 +216,41 @@ func (r *Runtime) RemoveContainer(id string) {
 	}
 }
 
-// StopContainer stops a container: SIGTERM, then SIGKILL once grace has
-// passed. A container is PID 1 of its namespace, so a program that did not
-// ask for SIGTERM ignores it, as on Linux, and goes only at SIGKILL.
+// StopContainer stops a container: its stop signal (SIGTERM unless the
+// image names another, as containerd reads the image config's
+// StopSignal), then SIGKILL once grace has passed. A container's process
+// is PID 1 of its namespace, so a program that did not ask for the signal
+// ignores it, as on Linux, and goes only at SIGKILL (exit code 137); one
+// that handles it does what its real counterpart does (see signal.go).
 func (r *Runtime) StopContainer(id string, grace time.Duration) {
 	c, ok := r.containers[id]
 	if !ok || c.state != Running {
 		return
 	}
-	if c.cfg.Image.Config.HandlesTerm() || grace <= 0 {
-		code := int32(137)
-		if grace > 0 {
-			code = 0
-		}
-		r.terminate(c, code)
+	if grace <= 0 {
+		r.terminate(c, 137)
+		return
+	}
+	if c.cfg.Image.Config.Module == "pause" {
+		r.stopPause(c)
 		return
 	}
 	if c.killTimer == nil {
 		c.killTimer = r.loop.After(grace, func() { r.terminate(c, 137) })
 	}
+	if c.main != nil {
+		c.main.signal(c.cfg.Image.Config.stopSignal())
+	}
+}
+
+// stopPause ends the pause image's process, which exits on SIGTERM, as
+// pause.c's handler does; the cluster's own components (whose containers
+// run the pause module) end on it too.
+func (r *Runtime) stopPause(c *container) {
+	if !c.cfg.Image.Config.Component {
+		mainOutput{c, 1}.Write([]byte("Shutting down, got signal: Terminated\n"))
+	}
+	r.terminate(c, 0)
 }
 
 // PowerOff kills every container at once, without a word: the machine is gone.
@@ -272,8 +288,3 @@ func exitReason(code int32) string {
 	return "Error"
 }
 
-// HandlesTerm reports whether the image's program exits on SIGTERM: pause
-// does, and so do the cluster's own components.
-func (c ImageConfig) HandlesTerm() bool {
-	return c.Module == "pause"
-}

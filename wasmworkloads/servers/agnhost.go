@@ -8,9 +8,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
+	ksignal "github.com/kubeplay/kubeplay/wasmworkloads/sdk/signal"
 )
 
 // agnhostMain is registry.k8s.io/e2e-test-images/agnhost's subcommands
@@ -32,13 +35,22 @@ func agnhostMain(args []string) int {
 	case "grpc-health-checking":
 		return grpcHealthChecking(args[2:])
 	case "pause":
-		fmt.Fprintln(os.Stderr, "Paused")
-		for {
-			time.Sleep(time.Hour)
-		}
+		return agnhostPause()
 	}
 	fmt.Fprintf(os.Stderr, "Error: unknown command %q for \"agnhost\"\nRun 'agnhost --help' for usage.\n", args[1])
 	return 1
+}
+
+// agnhostPause prints Paused and waits for a signal: SIGINT ends it
+// with 1, SIGTERM with 2, as agnhost's pause does.
+func agnhostPause() int {
+	fmt.Println("Paused")
+	sig := make(chan os.Signal, 1)
+	ksignal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	if ksignal.Wait(sig) == syscall.SIGINT {
+		return 1
+	}
+	return 2
 }
 
 // hostname is the pod's, as the container's kernel reports it.
@@ -72,9 +84,24 @@ func netexec(args []string) int {
 	fs := flag.NewFlagSet("netexec", flag.ContinueOnError)
 	port := fs.Int("http-port", 8080, "HTTP Listen Port")
 	fs.Int("udp-port", 8081, "UDP Listen Port")
+	delayShutdown := fs.Int("delay-shutdown", 0, "Number of seconds to delay shutdown when receiving SIGTERM.")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
+	// SIGTERM makes /readyz fail, then ends netexec with 0 after
+	// --delay-shutdown seconds.
+	var terminating atomic.Bool
+	term := make(chan os.Signal, 1)
+	ksignal.Notify(term, syscall.SIGTERM)
+	go func() {
+		ksignal.Wait(term)
+		terminating.Store(true)
+		if *delayShutdown > 0 {
+			log.Printf("Sleeping %d seconds before terminating...", *delayShutdown)
+			time.Sleep(time.Duration(*delayShutdown) * time.Second)
+		}
+		os.Exit(0)
+	}()
 	log.Printf("Started HTTP server on port %d", *port)
 	log.Printf("Started UDP server on port %d", 8081)
 	return listenHTTP(*port, func(r *request, w *response) {
@@ -95,6 +122,13 @@ func netexec(args []string) int {
 			text(w, r.remoteAddr)
 		case "/healthz":
 			text(w, "")
+		case "/readyz":
+			if terminating.Load() {
+				w.status = 503
+				text(w, "shutting down")
+			} else {
+				text(w, "ok")
+			}
 		case "/exit":
 			code := 0
 			for _, kv := range strings.Split(query, "&") {
@@ -121,8 +155,18 @@ func serveHostname(args []string) int {
 		return 1
 	}
 	name := hostname()
-	log.Printf("Serving on port %d.", *port)
-	return listenHTTP(*port, func(r *request, w *response) { text(w, name) })
+	l, err := kpnet.Listen("tcp", ":"+strconv.Itoa(*port))
+	if err != nil {
+		log.Fatalf("listen tcp :%d: %v", *port, err)
+	}
+	go func() { log.Fatal(serveHTTP(l, func(r *request, w *response) { text(w, name) })) }()
+	log.Printf("Serving on port %d.\n", *port)
+	sig := make(chan os.Signal, 1)
+	ksignal.Notify(sig, syscall.SIGTERM)
+	log.Printf("Shutting down after receiving signal: %s.\n", ksignal.Wait(sig))
+	log.Printf("Awaiting pod deletion.\n")
+	time.Sleep(60 * time.Second)
+	return 0
 }
 
 // liveness serves /healthz: ok for the first 10 seconds, then 500.
@@ -163,24 +207,31 @@ func hpaExampleMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "(98)Address already in use: AH00072: make_sock: could not bind to address [::]:80\n")
 		return 1
 	}
-	err = serveHTTP(l, func(r *request, w *response) {
-		now := time.Now()
-		x := 0.0001
-		for i := 0; i <= 1000000; i++ {
-			x += math.Sqrt(x)
-		}
-		w.header("Date", httpDate(now))
-		w.header("Server", "Apache/2.4.10 (Debian)")
-		w.header("X-Powered-By", "PHP/5.6.40")
-		w.header("Vary", "Accept-Encoding")
-		w.header("Content-Length", "3")
-		w.header("Content-Type", "text/html")
-		w.body = []byte("OK!")
-		fmt.Fprintf(os.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\"\n", r.remote, now.Format("02/Jan/2006:15:04:05 -0700"),
-			r.method, r.target, r.proto, w.status, len(w.body), orDash(r.referer), orDash(r.userAgent))
-	})
+	sig, err := serveUntil(func() error { return serveHTTP(l, hpaExampleServe) }, syscall.SIGTERM)
+	if sig != nil {
+		// Apache's prefork MPM stops at once on SIGTERM.
+		fmt.Fprintf(os.Stderr, "[%s] [mpm_prefork:notice] [pid 1] AH00169: caught SIGTERM, shutting down\n", time.Now().Format("Mon Jan 02 15:04:05.000000 2006"))
+		return 0
+	}
 	fmt.Fprintln(os.Stderr, err)
 	return 1
+}
+
+func hpaExampleServe(r *request, w *response) {
+	now := time.Now()
+	x := 0.0001
+	for i := 0; i <= 1000000; i++ {
+		x += math.Sqrt(x)
+	}
+	w.header("Date", httpDate(now))
+	w.header("Server", "Apache/2.4.10 (Debian)")
+	w.header("X-Powered-By", "PHP/5.6.40")
+	w.header("Vary", "Accept-Encoding")
+	w.header("Content-Length", "3")
+	w.header("Content-Type", "text/html")
+	w.body = []byte("OK!")
+	fmt.Fprintf(os.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\"\n", r.remote, now.Format("02/Jan/2006:15:04:05 -0700"),
+		r.method, r.target, r.proto, w.status, len(w.body), orDash(r.referer), orDash(r.userAgent))
 }
 
 // ownAddress is the pod's address, from /etc/hosts' last line.

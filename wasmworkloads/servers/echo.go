@@ -51,23 +51,32 @@ func httpEchoMain(args []string) int {
 	}
 	logger.Printf("[INFO] server is listening on %s\n", *listen)
 	body := []byte(*text + "\n")
-	err = serveHTTP(l, func(req *request, w *response) {
-		start := time.Now()
-		if req.path == "/health" {
-			w.header("Content-Type", "application/json")
-			w.body = []byte(`{"status":"ok"}`)
-		} else {
-			w.status = *statusCode
-			w.header("Content-Type", "text/plain; charset=utf-8")
-			w.header("X-App-Name", "http-echo")
-			w.header("X-App-Version", httpEchoVersion)
-			w.body = body
-		}
-		w.header("Date", httpDate(start))
-		w.header("Content-Length", strconv.Itoa(len(w.body)))
-		logger.Printf("%s %s \"%s %s %s\" %d %d \"%s\" %v\n", req.host, req.remote, req.method, req.path, req.proto,
-			w.status, len(w.body), req.userAgent, time.Since(start))
-	})
+	// http-echo waits for an interrupt (SIGINT) only; SIGTERM is left to
+	// the Go runtime, which ends it with status 2 (see goPrograms).
+	sig, err := serveUntil(func() error {
+		return serveHTTP(l, func(req *request, w *response) {
+			start := time.Now()
+			if req.path == "/health" {
+				w.header("Content-Type", "application/json")
+				w.body = []byte(`{"status":"ok"}`)
+			} else {
+				w.status = *statusCode
+				w.header("Content-Type", "text/plain; charset=utf-8")
+				w.header("X-App-Name", "http-echo")
+				w.header("X-App-Version", httpEchoVersion)
+				w.body = body
+			}
+			w.header("Date", httpDate(start))
+			w.header("Content-Length", strconv.Itoa(len(w.body)))
+			logger.Printf("%s %s \"%s %s %s\" %d %d \"%s\" %v\n", req.host, req.remote, req.method, req.path, req.proto,
+				w.status, len(w.body), req.userAgent, time.Since(start))
+		})
+	}, os.Interrupt)
+	if sig != nil {
+		logger.Printf("[INFO] received interrupt, shutting down...")
+		// "If we got this far, it was an interrupt, so don't exit cleanly"
+		return 2
+	}
 	logger.Printf("[ERR] server exited with: %s", err)
 	return 1
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
@@ -56,10 +57,24 @@ func ingressControllerMain(args []string) int {
 		return 255
 	}
 	logger.Printf("I%s       1 nginx.go:300] \"Starting NGINX process\"", now())
-	if err := serveHTTP(l, ic.serve); err != nil {
+	sig, err := serveUntil(func() error { return serveHTTP(l, ic.serve) }, syscall.SIGTERM)
+	if sig == nil {
 		logger.Printf("F%s       1 main.go:90] %v", now(), err)
+		return 255
 	}
-	return 255
+	// The controller's handleSigterm: stop the queues and nginx (nginx -s
+	// quit, then a check each second until it is gone), wait the
+	// post-shutdown grace period (10 s), and exit 0.
+	logger.Printf("I%s       1 sigterm.go:36] \"Received SIGTERM, shutting down\"", now())
+	logger.Printf("I%s       1 nginx.go:394] \"Shutting down controller queues\"", now())
+	logger.Printf("I%s       1 nginx.go:402] \"Stopping NGINX process\"", now())
+	logger.Printf("%s [notice] 27#27: signal process started", time.Now().Format("2006/01/02 15:04:05"))
+	time.Sleep(time.Second)
+	logger.Printf("I%s       1 nginx.go:408] \"NGINX process has stopped\"", now())
+	logger.Printf("I%s       1 sigterm.go:44] Handled quit, delaying controller exit for 10 seconds", now())
+	time.Sleep(10 * time.Second)
+	logger.Printf("I%s       1 sigterm.go:47] \"Exiting\" code=0", now())
+	return 0
 }
 
 // ingressRelease is the controller's release the image stands for.

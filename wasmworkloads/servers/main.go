@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path"
+
+	ksignal "github.com/kubeplay/kubeplay/wasmworkloads/sdk/signal"
 )
 
 var programs = map[string]func(args []string) int{
@@ -39,10 +41,14 @@ func main() {
 	if len(args) == 0 {
 		os.Exit(0)
 	}
-	run, ok := programs[path.Base(args[0])]
+	name := path.Base(args[0])
+	run, ok := programs[name]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "exec: %q: executable file not found in $PATH\n", args[0])
 		os.Exit(127)
+	}
+	if goPrograms[name] {
+		ksignal.GoRuntime()
 	}
 	os.Exit(run(args))
 }

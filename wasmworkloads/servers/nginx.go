@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
@@ -67,9 +68,34 @@ func nginxMain(args []string) int {
 	notice("getrlimit(RLIMIT_NOFILE): 1048576:1048576")
 	notice("start worker processes")
 	notice("start worker process 29")
-	err = serveHTTP(l, nginxHandler{root: nginxRoot}.serve)
-	fmt.Fprintf(os.Stderr, "%s [emerg] 1#1: %v\n", time.Now().Format("2006/01/02 15:04:05"), err)
-	return 1
+	sig, err := serveUntil(func() error { return serveHTTP(l, nginxHandler{root: nginxRoot}.serve) }, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
+	if sig == nil {
+		fmt.Fprintf(os.Stderr, "%s [emerg] 1#1: %v\n", time.Now().Format("2006/01/02 15:04:05"), err)
+		return 1
+	}
+	nginxShutdown(notice, sig.(syscall.Signal))
+	return 0
+}
+
+// nginxShutdown is what the master and its worker log when the master
+// gets a signal: SIGQUIT (the image's STOPSIGNAL) shuts down gracefully,
+// SIGTERM and SIGINT at once; the worker exits and the master after it.
+func nginxShutdown(notice func(format string, a ...any), sig syscall.Signal) {
+	worker := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "%s [notice] 29#29: %s\n", time.Now().Format("2006/01/02 15:04:05"), fmt.Sprintf(format, a...))
+	}
+	name := map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT"}[sig]
+	if sig == syscall.SIGQUIT {
+		notice("signal %d (%s) received, shutting down", sig, name)
+		worker("gracefully shutting down")
+	} else {
+		notice("signal %d (%s) received, exiting", sig, name)
+	}
+	worker("exiting")
+	worker("exit")
+	notice("signal 17 (SIGCHLD) received from 29")
+	notice("worker process 29 exited with code 0")
+	notice("exit")
 }
 
 type nginxHandler struct{ root string }

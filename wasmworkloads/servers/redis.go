@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
+	ksignal "github.com/kubeplay/kubeplay/wasmworkloads/sdk/signal"
 )
 
 // redisVersion is the version the redis image reports.
@@ -22,7 +24,9 @@ const redisVersion = "8.2.2"
 // redisServerMain is redis-server with the commands the documentation's
 // examples use, over RESP on port 6379: PING, ECHO, GET, SET (EX, PX,
 // NX, XX), INCR, DECR, INCRBY, DEL, EXISTS, KEYS, EXPIRE, TTL, DBSIZE,
-// FLUSHALL, SELECT 0, QUIT. The data lives in the container's memory.
+// FLUSHALL, SELECT 0, QUIT. The data lives in the container's memory;
+// SIGTERM saves it to dump.rdb in /data before Redis exits, and Redis
+// loads it at start (redis_rdb.go).
 func redisServerMain(args []string) int {
 	port := 6379
 	for i := 1; i < len(args); i++ {
@@ -45,15 +49,70 @@ func redisServerMain(args []string) int {
 		return 1
 	}
 	logf("M", "*", "Server initialized")
-	logf("M", "*", "Ready to accept connections tcp")
 	db := &redisDB{data: map[string]string{}, expires: map[string]time.Time{}}
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return 1
-		}
-		go db.serve(c)
+	if !db.loadLogged(logf) {
+		return 1
 	}
+	logf("M", "*", "Ready to accept connections tcp")
+	got := make(chan os.Signal, 1)
+	ksignal.Notify(got, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				os.Exit(1)
+			}
+			go db.serve(c)
+		}
+	}()
+	for {
+		sig := ksignal.Wait(got)
+		name := map[os.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[sig]
+		fmt.Fprintf(os.Stdout, "1:signal-handler (%d) Received %s scheduling shutdown...\n", time.Now().Unix(), name)
+		if db.shutdown(logf) {
+			return 0
+		}
+	}
+}
+
+// loadLogged loads dump.rdb at start, logging as Redis does.
+func (db *redisDB) loadLogged(logf func(role, mark, format string, a ...any)) bool {
+	start := time.Now()
+	info, found, err := db.load()
+	if !found {
+		return true
+	}
+	if err != nil {
+		logf("M", "#", "%v", err)
+		return false
+	}
+	logf("M", "*", "Loading RDB produced by version %s", info.version)
+	logf("M", "*", "RDB age %d seconds", time.Now().Unix()-info.ctime)
+	logf("M", "*", "RDB memory usage when created %.2f Mb", float64(info.usedMem)/(1024*1024))
+	logf("M", "*", "Done loading RDB, keys loaded: %d, keys expired: %d.", info.loaded, info.expired)
+	logf("M", "*", "DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	return true
+}
+
+// shutdown saves the data set and reports whether Redis may exit: a
+// failed save keeps it running, as with its default save points.
+func (db *redisDB) shutdown(logf func(role, mark, format string, a ...any)) bool {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.expire()
+	logf("M", "*", "User requested shutdown...")
+	logf("M", "*", "Saving the final RDB snapshot before exiting.")
+	n, err := db.save()
+	if err != nil {
+		logf("M", "#", "Failed opening the temp RDB file temp-1.rdb (in server root dir /data) for saving: %s", capitalized(err))
+		logf("M", "#", "Error trying to save the DB, can't exit.")
+		logf("M", "#", "Errors trying to shut down the server. Check the logs for more information.")
+		return false
+	}
+	logf("M", "*", "BGSAVE done, %d keys saved, 0 keys skipped, %d bytes written.", len(db.data), n)
+	logf("M", "*", "DB saved on disk")
+	logf("M", "#", "Redis is now ready to exit, bye bye...")
+	return true
 }
 
 type redisDB struct {

@@ -25,6 +25,7 @@ var poll struct {
 	mu        sync.Mutex
 	gen       chan struct{}
 	waiters   int
+	parked    int // goroutines waiting for a waiter (see Parked)
 	deadlines map[*waiter]time.Time
 	running   bool
 }
@@ -80,7 +81,7 @@ func poller() {
 			return
 		}
 		timeout := time.Duration(-1)
-		if runtime.NumGoroutine() > poll.waiters+1 {
+		if runtime.NumGoroutine() > poll.waiters+poll.parked+1 {
 			timeout = idleTick
 		}
 		now := time.Now()
@@ -120,3 +121,21 @@ var errnos = map[int32]syscall.Errno{
 }
 
 const eagain = -6
+
+// WaitEvent parks the calling goroutine until the process's poller
+// returns from the host: something happened on a socket, a timer of the
+// poller's passed, or a signal interrupted the wait (see
+// wasmworkloads/sdk/signal).
+func WaitEvent() { _ = wait(time.Time{}) }
+
+// Parked counts goroutines (delta 1 before, -1 after) that wait for
+// nothing but a goroutine parked in this package (a socket waiter, or
+// WaitEvent's caller): a server's main goroutine waiting on a channel
+// that its signal receiver or its accept loop fills. Without the count
+// the poller would take them for goroutines waiting on a timer it
+// cannot see and wake every idleTick, which costs an idle server CPU.
+func Parked(delta int) {
+	poll.mu.Lock()
+	poll.parked += delta
+	poll.mu.Unlock()
+}

@@ -287,4 +287,3 @@ func exitReason(code int32) string {
 	}
 	return "Error"
 }
-

@@ -195,7 +195,7 @@ async function main() {
 
   const template = readInput(path.join(webDir, 'index.html')).toString('utf8');
   const favicon = readInput(path.join(srcDir, 'favicon.svg'));
-  for (const f of ['main.js', 'worker.js', 'lineeditor.js', 'style.css']) readInput(path.join(srcDir, f));
+  for (const f of ['boot.js', 'main.js', 'worker.js', 'lineeditor.js', 'style.css']) readInput(path.join(srcDir, f));
 
   const esbuild = await loadEsbuild();
 
@@ -234,6 +234,16 @@ async function main() {
   });
   const workerURL = siteURLOf(outputOf(workerBuild.metafile, workerEntry).out);
 
+  // boot.js, the page's first script, starts the worker (index.html).
+  const bootEntry = path.join(srcDir, 'boot.js');
+  const bootBuild = await esbuild.build({
+    ...common,
+    entryPoints: [bootEntry],
+    format: 'iife',
+    define: { __WORKER_URL__: JSON.stringify(workerURL) },
+  });
+  const bootJSURL = siteURLOf(outputOf(bootBuild.metafile, bootEntry).out);
+
   const mainEntry = path.join(srcDir, 'main.js');
   // The editor (CodeMirror) is imported on demand, so esbuild splits it
   // into chunks the page fetches once the cluster is up.
@@ -251,7 +261,7 @@ async function main() {
   const mainCSSURL = siteURLOf(main.info.cssBundle);
 
   // ---- index.html
-  const values = { MAIN_JS: mainJSURL, MAIN_CSS: mainCSSURL, FAVICON: faviconURL };
+  const values = { BOOT_JS: bootJSURL, MAIN_JS: mainJSURL, MAIN_CSS: mainCSSURL, FAVICON: faviconURL };
   const html = template.replace(/\{\{([A-Z_]+)\}\}/g, (m, key) => {
     if (!(key in values)) throw new BuildError(`web/index.html: unknown placeholder ${m}`);
     return values[key];

@@ -43,6 +43,7 @@ const memoryLimit = 3 << 30
 func main() {
 	debug.SetMemoryLimit(memoryLimit)
 	host := js.Global().Get("kubeplayHost")
+	mark(host, "go-main") // the packages are initialised
 	if err := start(host); err != nil {
 		host.Call("error", err.Error())
 		return
@@ -68,6 +69,7 @@ func start(host js.Value) error {
 	default:
 		store = openStorage()
 	}
+	mark(host, "storage")
 	seed := uint64(1)
 	if v := cfg.Get("seed"); v.Type() == js.TypeNumber {
 		seed = uint64(v.Int())
@@ -90,6 +92,7 @@ func start(host js.Value) error {
 	if err != nil {
 		return fmt.Errorf("the cluster did not start: %w", err)
 	}
+	mark(host, "session")
 	pacer := s.Pace(time.Now, float64(speed))
 	if err := o.follow(host, s); err != nil {
 		return err
@@ -120,6 +123,14 @@ func start(host js.Value) error {
 	}
 	host.Call("ready", js.ValueOf(ready))
 	return nil
+}
+
+// mark notes a moment of the engine's start (worker.js, for the
+// measures).
+func mark(host js.Value, name string) {
+	if f := host.Get("mark"); f.Type() == js.TypeFunction {
+		host.Call("mark", name)
+	}
 }
 
 // run paces the cluster and hands the page a batch after each step.

@@ -59,15 +59,7 @@ func BenchmarkPageAtScale(b *testing.B) {
 func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) {
 	s, pg := scaleSession(b, pods, saved)
 	defer s.Close()
-	id := 0
-	call := func(op string, args any) {
-		id++
-		a, _ := json.Marshal(args)
-		msg, _ := json.Marshal(map[string]any{"id": id, "op": op, "args": json.RawMessage(a)})
-		if r := pg.Handle(msg); r.Error != "" {
-			b.Fatalf("%s: %s", op, r.Error)
-		}
-	}
+	call := caller(b, pg)
 	if withPage {
 		for _, r := range viewResources {
 			call("watch", map[string]any{"resource": r, "summary": true})
@@ -106,6 +98,20 @@ func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) 
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 	b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MiB")
 	return batchBytes
+}
+
+// caller returns a function that makes a request of the page, as the
+// page's script does, and fails tb when it is refused.
+func caller(tb testing.TB, pg *Page) func(op string, args any) {
+	id := 0
+	return func(op string, args any) {
+		id++
+		a, _ := json.Marshal(args)
+		msg, _ := json.Marshal(map[string]any{"id": id, "op": op, "args": json.RawMessage(a)})
+		if r := pg.Handle(msg); r.Error != "" {
+			tb.Fatalf("%s: %s", op, r.Error)
+		}
+	}
 }
 
 // BenchmarkTypedDuringScaleUp runs the browser worker's loop (a pacer

@@ -445,29 +445,35 @@ function clean(text) {
 // ---- worker ----------------------------------------------------------------
 
 function startWorker() {
-  const url = new URL(__WORKER_URL__, siteRoot);
-  // In the fragment, never sent to the server: a share link or a scenario
-  // stays in the browser, and its size does not meet the server's limits.
-  const params = new URLSearchParams([['speed', storedSpeed(storage)], ...workerParams(window.location)]);
-  url.hash = params.toString();
-  try {
-    worker = new Worker(url);
-  } catch (err) {
-    // Later: at the first start, the terminal that shows it is not made yet.
-    setTimeout(() => fail(`the engine worker could not be started: ${err?.message ?? err}`));
-    return;
+  // The first start takes the worker boot.js started from the page's head.
+  const booted = globalThis.kubeplayBoot?.take?.();
+  let w = booted?.worker;
+  if (!w) {
+    const url = new URL(__WORKER_URL__, siteRoot);
+    // In the fragment, never sent to the server: a share link or a scenario
+    // stays in the browser, and its size does not meet the server's limits.
+    const params = new URLSearchParams([['speed', storedSpeed(storage)], ...workerParams(window.location)]);
+    url.hash = params.toString();
+    try {
+      w = new Worker(url);
+    } catch (err) {
+      // Later: at the first start, the terminal that shows it is not made yet.
+      setTimeout(() => fail(`the engine worker could not be started: ${err?.message ?? err}`));
+      return;
+    }
   }
-  const w = worker;
-  w.addEventListener('message', (event) => {
+  worker = w;
+  const onMessage = (data) => {
     if (w !== worker) return; // a worker that was replaced
-    if (embedHost?.handle(event.data)) return; // a scenario's step done
-    const m = checkWorkerMessage(event.data);
+    if (embedHost?.handle(data)) return; // a scenario's step done
+    const m = checkWorkerMessage(data);
     if (!m) {
-      console.warn('kubeplay: ignoring a message from the worker', event.data);
+      console.warn('kubeplay: ignoring a message from the worker', data);
       return;
     }
     switch (m.type) {
       case 'ready':
+        markWorker(m.marks);
         onReady(m.info);
         break;
       case 'output':
@@ -494,14 +500,46 @@ function startWorker() {
       default:
         engine.handle(m);
     }
-  });
+  };
+  const handle = (e) => {
+    if (e.kind === 'message') onMessage(e.data);
+    else if (w !== worker) return;
+    else if (e.kind === 'error') fail(e.message || 'the engine worker could not be started');
+    else fail('a message from the engine worker could not be read');
+  };
+  // What the booted worker said before this script ran is handled first,
+  // in order, once the page is built (this runs before the terminal is).
+  let backlog = booted ? booted.pending : null;
+  const deliver = (e) => (backlog ? backlog.push(e) : handle(e));
+  w.addEventListener('message', (event) => deliver({ kind: 'message', data: event.data }));
   w.addEventListener('error', (event) => {
     event.preventDefault();
-    if (w === worker) fail(event.message || 'the engine worker could not be started');
+    deliver({ kind: 'error', message: event.message });
   });
-  w.addEventListener('messageerror', () => {
-    if (w === worker) fail('a message from the engine worker could not be read');
-  });
+  w.addEventListener('messageerror', () => deliver({ kind: 'messageerror' }));
+  if (backlog) {
+    setTimeout(() => {
+      const b = backlog;
+      backlog = null;
+      for (const e of b) handle(e);
+    });
+  }
+}
+
+// markWorker puts the worker's moments of the engine's start on the
+// page's timeline, as kubeplay-worker-NAME (for the measures, e2e).
+function markWorker(marks) {
+  if (!Array.isArray(marks) || !performance.mark) return;
+  for (const m of marks) {
+    if (!Array.isArray(m) || typeof m[0] !== 'string' || !Number.isFinite(m[1])) continue;
+    const startTime = m[1] - performance.timeOrigin;
+    if (startTime < 0) continue;
+    try {
+      performance.mark(`kubeplay-worker-${m[0]}`, { startTime });
+    } catch {
+      // not measured
+    }
+  }
 }
 
 // ---- layout and theme ------------------------------------------------------

@@ -15,6 +15,15 @@
 /* global __ENGINE_URL__, __WASM_EXEC_URL__, __IMAGES__ */
 
 const siteRoot = new URL('../', self.location.href);
+
+// Moments of the engine's start, for the measures (e2e TestPageMeasures):
+// [name, milliseconds since the epoch], sent with ready; the page marks
+// them on its own timeline as kubeplay-worker-NAME.
+const marks = [];
+function mark(name) {
+  marks.push([name, performance.timeOrigin + performance.now()]);
+}
+mark('start');
 const siteURL = (path) => new URL(path, siteRoot).href;
 
 let failed = false;
@@ -184,7 +193,8 @@ globalThis.kubeplayHost = {
   config: { images, speed, ...opened },
   ready(info) {
     if (failed) return;
-    post({ type: 'ready', info: plain(info) });
+    mark('ready');
+    post({ type: 'ready', info: plain(info), marks });
     deliver();
     // The engine defines kubeplayEngine before it calls ready.
     setTimeout(() => {
@@ -225,6 +235,9 @@ globalThis.kubeplayHost = {
     const b = parse(json);
     if (b && b.type === 'batch') post(b);
   },
+  mark(name) {
+    mark(String(name));
+  },
   scenario(json) {
     const m = parse(json);
     if (m && m.type === 'scenario' && Number.isSafeInteger(m.passed)) post({ type: 'scenario', passed: m.passed });
@@ -259,11 +272,14 @@ engineModule.catch(() => {}); // reported by start
 
 async function compileEngine(url) {
   const response = await fetch(url);
+  mark('engine-response');
   if (!response.ok) throw new Error(`could not load the engine: HTTP ${response.status} for ${url}`);
   const type = (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
   if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm') {
     try {
-      return await WebAssembly.compileStreaming(response);
+      const module = await WebAssembly.compileStreaming(response);
+      mark('engine-compiled');
+      return module;
     } catch (err) {
       // A TypeError is about the response (e.g. its encoding), not the module: try again without streaming.
       if (!(err instanceof TypeError)) throw err;
@@ -294,7 +310,10 @@ async function start() {
     exit.call(go, code);
   };
 
-  const instance = await WebAssembly.instantiate(await engineModule, go.importObject);
+  const module = await engineModule;
+  mark('engine-module');
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  mark('engine-instance');
   // run resolves only when the Go program exits, which it should not.
   await go.run(instance);
   let message = 'the engine stopped';

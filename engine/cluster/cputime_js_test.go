@@ -12,3 +12,6 @@ func cpuTime() time.Duration { return 0 }
 
 // startProfile profiles nothing in js/wasm.
 func startProfile(testing.TB, string) func() { return func() {} }
+
+// writeHeapProfile profiles nothing in js/wasm.
+func writeHeapProfile(testing.TB, string) {}

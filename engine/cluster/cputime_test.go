@@ -4,6 +4,7 @@ package cluster
 
 import (
 	"os"
+	goruntime "runtime"
 	"runtime/pprof"
 	"syscall"
 	"testing"
@@ -36,5 +37,21 @@ func startProfile(tb testing.TB, file string) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		_ = f.Close()
+	}
+}
+
+// writeHeapProfile writes a heap profile of what is live now ("": none).
+func writeHeapProfile(tb testing.TB, file string) {
+	if file == "" {
+		return
+	}
+	goruntime.GC()
+	f, err := os.Create(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		tb.Fatal(err)
 	}
 }

@@ -164,3 +164,41 @@ func TestConfigFakeNodesBootWithTheCluster(t *testing.T) {
 	}
 	assert.Equal(t, "100.65.48.0/24", byName["node300"].Spec.PodCIDR)
 }
+
+// A fake node writes no volume files (no program would read them), but
+// checks their sources as any kubelet does: a missing ConfigMap fails the
+// mount with upstream's message and the pod waits in ContainerCreating
+// until it exists; the service account token is requested, not signed.
+func TestFakeNodesCheckVolumeSources(t *testing.T) {
+	f := newFixture(t)
+	f.addFake(1)
+	spec := fakePodSpec()
+	spec.InitContainers = nil
+	spec.Volumes = []api.Volume{
+		{Name: "config", VolumeSource: api.VolumeSource{ConfigMap: &api.ConfigMapVolumeSource{LocalObjectReference: api.LocalObjectReference{Name: "settings"}}}},
+		{Name: "scratch", VolumeSource: api.VolumeSource{EmptyDir: &api.EmptyDirVolumeSource{}}},
+	}
+	spec.Containers[0].VolumeMounts = []api.VolumeMount{{Name: "config", MountPath: "/etc/settings", SubPath: "a"}, {Name: "scratch", MountPath: "/scratch"}}
+	_, err := client.Create(f.k, &api.Pod{ObjectMeta: api.ObjectMeta{Name: "web", Namespace: "default"}, Spec: spec})
+	require.NoError(t, err)
+	f.until("the mount fails", time.Minute, func() bool { return len(f.events("FailedMount")) > 0 })
+	ev := f.events("FailedMount")[0]
+	assert.Equal(t, `MountVolume.SetUp failed for volume "config" : configmap "settings" not found`, ev.Message)
+	p, err := client.Get[*api.Pod](f.k, "default", "web")
+	require.NoError(t, err)
+	assert.Equal(t, api.PodPending, p.Status.Phase)
+	assert.Equal(t, "ContainerCreating", p.Status.ContainerStatuses[0].State.Waiting.Reason)
+
+	_, err = client.Create(f.k, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "settings", Namespace: "default"}, Data: map[string]string{"a": "1"}})
+	require.NoError(t, err)
+	f.until("the pod is ready", 5*time.Minute, func() bool {
+		p, err := client.Get[*api.Pod](f.k, "default", "web")
+		require.NoError(t, err)
+		return controller.IsPodReady(p)
+	})
+	// The admission's token volume is there and was mounted like the rest.
+	p, err = client.Get[*api.Pod](f.k, "default", "web")
+	require.NoError(t, err)
+	require.Len(t, p.Spec.Volumes, 3)
+	assert.NotNil(t, p.Spec.Volumes[2].Projected)
+}

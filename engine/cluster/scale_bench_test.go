@@ -34,6 +34,10 @@ var scaleAvailableOnly = flag.Bool("scale.available-only", false, "BenchmarkScal
 // only: -cpuprofile would take in the boot of a thousand nodes too.
 var scaleProfile = flag.String("scale.cpuprofile", "", "BenchmarkScale: write a CPU profile of the time to Available to this file")
 
+// scaleHeapProfile, natively, writes a heap profile taken at Available
+// (after a collection): what the cluster holds at that scale.
+var scaleHeapProfile = flag.String("scale.memprofile", "", "BenchmarkScale: write a heap profile taken at Available to this file")
+
 var scaleCases = []scaleCase{
 	{name: "1000pods-100fake", fake: 100, pods: 1000, churn: 1000, rollout: true},
 	// kubelet's --max-pods is 110 by default and a node's /24 holds 253
@@ -125,6 +129,7 @@ func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMet
 	b.StopTimer()
 	stop()
 	m.virtual, m.cpu = c.Now().Sub(vstart), cpuTime()-cstart
+	writeHeapProfile(b, *scaleHeapProfile)
 	m.churn, m.rollout = churnAndRoll(b, c, cl, sc, d.Generation)
 	if sc.listAllPods {
 		start = time.Now()

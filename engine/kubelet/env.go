@@ -448,8 +448,12 @@ func expandAll(args []string, vars map[string]string) []string {
 	return out
 }
 
-// containerFiles are the files the kubelet manages in every container.
+// containerFiles are the files the kubelet manages in every container;
+// none on a fake node, which runs no program.
 func (k *Kubelet) containerFiles(p *api.Pod, st *podState) map[string][]byte {
+	if k.cfg.Fake {
+		return nil
+	}
 	host := hostname(p)
 	return map[string][]byte{
 		"/etc/hostname":    []byte(host + "\n"),

@@ -111,6 +111,13 @@ func (k *Kubelet) mountVolume(p *api.Pod, st *podState, v api.Volume) error {
 	if err != nil {
 		return err
 	}
+	if vol.fs == nil {
+		// A fake node's volume: its sources were checked (a missing
+		// ConfigMap fails the mount as on any node), and no program
+		// will read its files.
+		vol.written = true
+		return nil
+	}
 	if err := writeVolume(vol.fs, files, now, p.UID+"/"+v.Name); err != nil {
 		return err
 	}
@@ -123,6 +130,9 @@ func (k *Kubelet) newVolume(p *api.Pod, st *podState, v api.Volume) (*podVolume,
 	src := &objectSource{k: k, ns: p.Namespace}
 	switch {
 	case v.EmptyDir != nil:
+		if k.cfg.Fake {
+			return &podVolume{dir: "."}, nil // no program writes to it
+		}
 		fsys, err := newTree(k.c.Now())
 		return &podVolume{fs: fsys, dir: "."}, err
 	case v.HostPath != nil:
@@ -159,7 +169,13 @@ func (k *Kubelet) newVolume(p *api.Pod, st *podState, v api.Volume) (*podVolume,
 	return nil, fmt.Errorf("kubeplay: %s volumes are not simulated: only emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected are", volumeType(v))
 }
 
+// projectedVolume is a volume the kubelet writes from files; a fake
+// node's has no tree (fs nil): its files are rendered for their errors
+// only, as no program reads them.
 func (k *Kubelet) projectedVolume(files func() (map[string]volumeFile, error)) (*podVolume, error) {
+	if k.cfg.Fake {
+		return &podVolume{dir: ".", readOnly: true, files: files}, nil
+	}
 	fsys, err := newTree(k.c.Now())
 	return &podVolume{fs: fsys, dir: ".", readOnly: true, files: files}, err
 }
@@ -428,6 +444,9 @@ func (k *Kubelet) serviceAccountToken(p *api.Pod, st *podState, vol string, proj
 	if err != nil {
 		return "", fmt.Errorf("failed to fetch token: serviceaccounts %q not found", saName)
 	}
+	if k.cfg.Fake {
+		return "", nil // no program reads it: the request is checked, not signed
+	}
 	requested := api.Deref(proj.ExpirationSeconds, 3600)
 	ttl := time.Duration(requested) * time.Second
 	claims := map[string]any{}
@@ -644,7 +663,7 @@ func hasSizeLimit(p *api.Pod) bool {
 func (k *Kubelet) emptyDirOverLimit(p *api.Pod, st *podState) string {
 	for _, v := range p.Spec.Volumes {
 		vol := st.volumes[v.Name]
-		if v.EmptyDir == nil || v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.IsZero() || vol == nil {
+		if v.EmptyDir == nil || v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.IsZero() || vol == nil || vol.fs == nil {
 			continue
 		}
 		if treeSize(vol.fs) > v.EmptyDir.SizeLimit.Value() {
@@ -694,7 +713,7 @@ func containerMounts(c api.Container, st *podState, vars map[string]string) ([]r
 			return nil, fmt.Errorf("subPath %q must be a relative path without ..", sub)
 		}
 		src, subPath := vol.fs, path.Join(vol.dir, sub)
-		if vol.files != nil && sub != "" {
+		if vol.files != nil && sub != "" && vol.fs != nil {
 			var err error
 			if src, subPath, err = snapshotSubPath(vol.fs, subPath); err != nil {
 				return nil, err

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	goruntime "runtime"
+	"runtime/pprof"
 	"slices"
 	"testing"
 	"time"
@@ -23,6 +25,10 @@ import (
 )
 
 var pageScale = flag.Int("page.pods", 0, "BenchmarkPageAtScale: run this size only (10000: 10,000 pods on 1,000 fake nodes)")
+
+// pageHeapProfile writes a heap profile at Available (after a collection),
+// one per case, to this file name with the case's name added.
+var pageHeapProfile = flag.String("page.memprofile", "", "BenchmarkPageAtScale: write a heap profile taken at Available to this file (.CASE added)")
 
 // viewResources are what the page's cluster view watches (web/src/clusterview.js).
 var viewResources = []string{
@@ -48,7 +54,7 @@ func BenchmarkPageAtScale(b *testing.B) {
 			b.Run(fmt.Sprintf("%dpods/%s", pods, tc.name), func(b *testing.B) {
 				for range b.N {
 					b.StopTimer()
-					bytes := pageAtScale(b, pods, tc.withPage, tc.saved)
+					bytes := pageAtScale(b, pods, tc.withPage, tc.saved, tc.name)
 					b.ReportMetric(float64(bytes)/1e6, "batch-MB")
 				}
 			})
@@ -56,7 +62,7 @@ func BenchmarkPageAtScale(b *testing.B) {
 	}
 }
 
-func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) {
+func pageAtScale(b *testing.B, pods int, withPage, saved bool, name string) (batchBytes int) {
 	s, pg := scaleSession(b, pods, saved)
 	defer s.Close()
 	call := caller(b, pg)
@@ -93,6 +99,9 @@ func pageAtScale(b *testing.B, pods int, withPage, saved bool) (batchBytes int) 
 		}
 	}
 	b.StopTimer()
+	if *pageHeapProfile != "" {
+		writeHeapProfile(b, *pageHeapProfile+"."+name)
+	}
 	var ms goruntime.MemStats
 	goruntime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
@@ -226,4 +235,16 @@ func scaleSession(b *testing.B, pods int, saved bool) (*session.Session, *Page) 
 		}
 	}
 	return s, New(Config{Session: s, Home: home})
+}
+
+func writeHeapProfile(b *testing.B, file string) {
+	goruntime.GC()
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -249,6 +249,10 @@ globalThis.kubeplayHost = {
 // The last lines the Go program wrote to stdout/stderr (a panic, say), to
 // explain why it stopped.
 let consoleTail = '';
+// The first line that says why Go stopped (a panic, a fatal error such as
+// running out of memory): the stack dump after it can push it out of the tail.
+let goFailure = '';
+const goFailureLine = /^(?:panic: |fatal error: |runtime: out of memory).*(?=\n)/m; // whole lines only: Go writes a line in pieces
 
 function captureGoOutput() {
   const fs = globalThis.fs;
@@ -258,6 +262,7 @@ function captureGoOutput() {
   fs.writeSync = function (fd, buf) {
     try {
       consoleTail = (consoleTail + decoder.decode(buf, { stream: true })).slice(-4000);
+      if (!goFailure) goFailure = consoleTail.match(goFailureLine)?.[0] ?? '';
     } catch {
       // keep going: this is only for the error message
     }
@@ -314,12 +319,21 @@ async function start() {
   mark('engine-module');
   const instance = await WebAssembly.instantiate(module, go.importObject);
   mark('engine-instance');
-  // run resolves only when the Go program exits, which it should not.
-  await go.run(instance);
+  // run resolves only when the Go program exits, which it should not; it
+  // rejects when the program traps (Go's runtime aborts with a wasm
+  // unreachable after printing why).
+  let trap = null;
+  try {
+    await go.run(instance);
+  } catch (err) {
+    trap = err;
+  }
   let message = 'the engine stopped';
-  if (exitCode !== null && exitCode !== 0) message += ` (exit code ${exitCode})`;
+  if (trap) message += ` (${describe(trap)})`;
+  else if (exitCode !== null && exitCode !== 0) message += ` (exit code ${exitCode})`;
   const tail = consoleTail.trimEnd().split('\n').slice(-8).join('\n').trim();
-  if (tail) message += `:\n${tail}`;
+  const why = goFailure && !tail.includes(goFailure) ? `${goFailure}\n...\n` : '';
+  if (why || tail) message += `:\n${why}${tail}`;
   throw new Error(message);
 }
 

@@ -687,10 +687,15 @@ func treeSize(fsys hackpadfs.FS) int64 {
 	return n
 }
 
-// newTree is a memory file system whose root has the time given.
+// newTree is a memory file system whose root has the time given and
+// mode 0777, as the kubelet makes an emptyDir's directory (and the
+// emptyDir under a configMap, secret, downwardAPI or projected volume).
 func newTree(now time.Time) (hackpadfs.FS, error) {
 	fsys, err := mem.NewFS()
 	if err != nil {
+		return nil, err
+	}
+	if err := hackpadfs.Chmod(fsys, ".", fs.ModeDir|0o777); err != nil {
 		return nil, err
 	}
 	return fsys, hackpadfs.Chtimes(fsys, ".", now, now)

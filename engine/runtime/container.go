@@ -61,11 +61,14 @@ func (r *Runtime) StartContainer(id string) error {
 		return fmt.Errorf("container %s is not in created state", id)
 	}
 	mod, args, err := c.cfg.Image.Config.process(argv(c.cfg))
+	if a := argv(c.cfg); err == nil && len(a) > 0 && c.denied(a[0]) {
+		err = ErrExecNotFound{Command: a[0], Denied: true}
+	}
 	var notFound ErrExecNotFound
 	if errors.As(err, &notFound) {
 		// runc fails the container's init: it ends at once, as StartError
 		// with exit code 128, and the kubelet restarts it with backoff.
-		msg := fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: %q: executable file not found in $PATH", notFound.Command)
+		msg := fmt.Sprintf("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: %q: %s", notFound.Command, notFound.reason())
 		c.started = time.Unix(0, 0).UTC() // containerd's start of a task that never ran
 		c.finish(128, "StartError", msg)
 		r.notify(c)

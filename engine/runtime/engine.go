@@ -94,6 +94,7 @@ func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	e.opts = e.opts.withDefaults()
 	e.mustInstantiateMeter()
 	e.mustInstantiateProc()
+	e.mustInstantiateFS()
 	for _, h := range e.opts.HostModules {
 		e.mustCompileHost(h)
 	}

@@ -28,6 +28,9 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, req ExecRequest) erro
 		return errors.New("exec: no command")
 	}
 	mod, args, err := c.cfg.Image.Config.process(req.Cmd)
+	if err == nil && c.denied(req.Cmd[0]) {
+		err = ErrExecNotFound{Command: req.Cmd[0], Denied: true}
+	}
 	if err != nil {
 		return err
 	}

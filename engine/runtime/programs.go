@@ -24,10 +24,40 @@ const (
 
 // ErrExecNotFound is the runtime's answer to a command the image does not
 // have: runc's words, which kubectl shows.
-type ErrExecNotFound struct{ Command string }
+// With Denied the command is a file without x bits: execve's EACCES,
+// which root meets too.
+type ErrExecNotFound struct {
+	Command string
+	Denied  bool
+}
 
 func (e ErrExecNotFound) Error() string {
-	return fmt.Sprintf("OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown", e.Command)
+	return fmt.Sprintf("OCI runtime exec failed: exec failed: unable to start container process: exec: %q: %s: unknown", e.Command, e.reason())
+}
+
+func (e ErrExecNotFound) reason() string {
+	if e.Denied {
+		return "permission denied"
+	}
+	return "executable file not found in $PATH"
+}
+
+// denied reports whether a command given by a path names a regular file
+// of the container without x bits, which execve refuses.
+func (c *container) denied(argv0 string) bool {
+	if !strings.Contains(argv0, "/") {
+		return false
+	}
+	p := argv0
+	if !path.IsAbs(p) {
+		wd := c.cfg.WorkingDir
+		if wd == "" {
+			wd = c.cfg.Image.Config.WorkingDir
+		}
+		p = path.Join("/", wd, p)
+	}
+	s, e := c.root.fs.Stat(p)
+	return e == 0 && s.Mode.IsRegular() && s.Mode&0o111 == 0
 }
 
 // process returns the module and arguments that run a command in this

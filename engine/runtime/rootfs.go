@@ -85,6 +85,9 @@ func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool) (*rootFS,
 	if err := hackpadfs.Chtimes(upper, ".", at, at); err != nil {
 		return nil, err
 	}
+	if err := hackpadfs.Chmod(upper, ".", fs.ModeDir|0o755); err != nil { // mem's root is 0666
+		return nil, err
+	}
 	lower := imageFiles(cfg.Image.Config)
 	root := vfs.NewOverlay(lower, upper, clock)
 	plan := rootPlan{lower: lower, made: map[string]bool{}}

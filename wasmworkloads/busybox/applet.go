@@ -123,6 +123,11 @@ func dispatch(p *proc) int {
 		return busyboxMain(p)
 	}
 	a, ok := lookupApplet(name)
+	if !ok && strings.Contains(p.args[0], "/") {
+		// a script given by its path (a mounted file): run it as the
+		// shell runs a command that is no applet
+		return p.runCommand()
+	}
 	if !ok {
 		fmt.Fprintf(p.stderr, "%s: applet not found\n", name)
 		return 127

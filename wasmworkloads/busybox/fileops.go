@@ -21,6 +21,14 @@ type cpOptions struct {
 	recursive, noDeref, preserve, noClobber, verbose bool
 }
 
+// mode is a copy's mode: the source's, less the umask unless -p.
+func (c cpOptions) mode(src fs.FileInfo) fs.FileMode {
+	if c.preserve {
+		return src.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	}
+	return src.Mode().Perm() &^ umask
+}
+
 // cpMain copies SOURCEs to DEST, or into the directory DEST.
 func cpMain(p *proc) int {
 	o, err := getopt(p.args[1:], "arRdPLHpfinlsTuvt:")
@@ -78,9 +86,9 @@ func (p *proc) intoDirectory(dest string, sources int, noTargetDir bool) (bool, 
 // copyPath copies one file or tree, reporting errors; it returns false on
 // failure.
 func (p *proc) copyPath(c cpOptions, src, dst string, depth int) bool {
-	stat := os.Stat
+	stat := statMode
 	if c.noDeref {
-		stat = os.Lstat
+		stat = lstatMode
 	}
 	fi, err := stat(p.path(src))
 	if err != nil {
@@ -121,6 +129,7 @@ func (p *proc) copyDir(c cpOptions, src, dst string, fi fs.FileInfo, depth int) 
 		p.errorf("can't create directory '%s': %s", dst, errText(err))
 		return false
 	}
+	_ = chmodMode(target, c.mode(fi))
 	if c.verbose {
 		fmt.Fprintf(p.stdout, "'%s' -> '%s'\n", src, dst)
 	}
@@ -173,6 +182,9 @@ func (p *proc) copyFile(c cpOptions, src, dst string, fi fs.FileInfo) bool {
 	_, err = io.Copy(out, in)
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = chmodMode(p.path(dst), c.mode(fi))
 	}
 	if err != nil {
 		p.errorf("error writing to '%s': %s", dst, errText(err))
@@ -318,12 +330,13 @@ func rmdirMain(p *proc) int {
 	return status
 }
 
-// chmodMain checks its mode and files. WASI has no permissions to change
-// (every file is root's and nothing is enforced), so a valid request on an
-// existing file succeeds, as it would for root.
+// chmodMain sets files' modes (the runtime keeps them: see modes.go),
+// octal or symbolic, -R through directories.
 func chmodMain(p *proc) int {
 	args := p.args[1:]
+	recursive := false
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") && strings.Trim(args[0][1:], "Rcvf") == "" && len(args[0]) > 1 {
+		recursive = recursive || strings.Contains(args[0], "R")
 		args = args[1:]
 	}
 	if len(args) < 2 {
@@ -335,19 +348,113 @@ func chmodMain(p *proc) int {
 	}
 	status := 0
 	for _, name := range args[1:] {
-		fi, err := os.Stat(p.path(name))
-		if err == nil {
-			if mode, ok := octalMode(args[0]); ok {
-				err = os.Chmod(p.path(name), fi.Mode()&^fs.ModePerm|mode)
-			}
-		}
-		if err != nil && !errors.Is(err, syscall.ENOSYS) {
-			p.errorf("%s: %s", name, errText(err))
+		if !p.chmodPath(args[0], name, p.path(name), recursive) {
 			status = 1
 		}
 	}
 	return status
 }
+
+// chmodPath changes one file's mode, and with recursive what is below
+// a directory (links are not followed there).
+func (p *proc) chmodPath(spec, name, full string, recursive bool) bool {
+	fi, err := statMode(full)
+	if err == nil {
+		err = chmodMode(full, applyMode(spec, fi.Mode()))
+	}
+	if err != nil && !errors.Is(err, syscall.ENOSYS) {
+		p.errorf("%s: %s", name, errText(err))
+		return false
+	}
+	ok := true
+	if recursive && fi.IsDir() {
+		entries, _ := os.ReadDir(full)
+		for _, e := range entries {
+			if e.Type()&fs.ModeSymlink == 0 {
+				ok = p.chmodPath(spec, filepath.Join(name, e.Name()), filepath.Join(full, e.Name()), true) && ok
+			}
+		}
+	}
+	return ok
+}
+
+// umask is the containers' file mode creation mask.
+const umask = 0o022
+
+// applyMode is old changed by a chmod mode: octal, or symbolic clauses
+// ([ugoa]*[-+=][rwxXst]*), where no who means all but the umask's bits.
+func applyMode(spec string, old fs.FileMode) fs.FileMode {
+	if m, ok := octalMode(spec); ok {
+		v, _ := strconv.ParseUint(spec, 8, 32)
+		return old&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) | m | specialBits(uint32(v))
+	}
+	mode := uint32(old.Perm()) | specialFromMode(old)
+	for _, clause := range strings.Split(spec, ",") {
+		who := uint32(0)
+		for clause != "" && strings.IndexByte("ugoa", clause[0]) >= 0 {
+			who |= map[byte]uint32{'u': 0o4700, 'g': 0o2070, 'o': 0o0007, 'a': 0o6777}[clause[0]]
+			clause = clause[1:]
+		}
+		masked := who == 0
+		if masked {
+			who = 0o6777
+		}
+		for clause != "" {
+			op := clause[0]
+			clause = clause[1:]
+			var bits uint32
+			for clause != "" && strings.IndexByte("rwxXst", clause[0]) >= 0 {
+				switch clause[0] {
+				case 'r':
+					bits |= 0o444
+				case 'w':
+					bits |= 0o222
+				case 'x':
+					bits |= 0o111
+				case 'X':
+					if old.IsDir() || mode&0o111 != 0 {
+						bits |= 0o111
+					}
+				case 's':
+					bits |= 0o6000
+				case 't':
+					bits |= 0o1000
+				}
+				clause = clause[1:]
+			}
+			bits &= who | 0o1000
+			if masked {
+				bits &^= umask
+			}
+			switch op {
+			case '+':
+				mode |= bits
+			case '-':
+				mode &^= bits
+			case '=':
+				mode = mode&^(who&0o6777) | bits
+			}
+		}
+	}
+	return old&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) | fs.FileMode(mode&0o777) | specialBits(mode)
+}
+
+// specialBits and specialFromMode convert setuid, setgid and sticky.
+func specialBits(v uint32) fs.FileMode {
+	var m fs.FileMode
+	if v&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if v&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if v&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
+}
+
+func specialFromMode(m fs.FileMode) uint32 { return unixMode(m) & 0o7000 }
 
 // validMode accepts octal modes and symbolic ones ([ugoa]*[-+=][rwxXst]*,
 // comma separated).

@@ -196,7 +196,7 @@ func lsMain(p *proc) int {
 	slices.Sort(files)
 	slices.Sort(dirs)
 	for _, name := range files {
-		fi, _ := os.Lstat(p.path(name))
+		fi, _ := lstatMode(p.path(name))
 		if fi != nil {
 			p.lsEntry(opts, name, p.path(name), fi)
 		}
@@ -229,7 +229,7 @@ func (p *proc) lsDir(opts lsOptions, dir string) error {
 	}
 	if opts.all {
 		for _, dot := range []string{".", ".."} {
-			if fi, err := os.Stat(filepath.Join(full, dot)); err == nil {
+			if fi, err := statMode(filepath.Join(full, dot)); err == nil {
 				p.lsEntry(opts, dot, "", fi)
 			}
 		}
@@ -242,6 +242,7 @@ func (p *proc) lsDir(opts lsOptions, dir string) error {
 		if err != nil {
 			continue
 		}
+		fi = withMode(filepath.Join(full, e.Name()), fi, false)
 		p.lsEntry(opts, e.Name(), filepath.Join(full, e.Name()), fi)
 	}
 	return nil
@@ -322,6 +323,22 @@ func modeString(m fs.FileMode) string {
 	for i, c := range "rwxrwxrwx" {
 		if m&(1<<uint(8-i)) != 0 {
 			b[i+1] = byte(c)
+		}
+	}
+	// setuid, setgid and sticky show in the x places: s or t over x, S
+	// or T without it.
+	for _, sp := range []struct {
+		bit   fs.FileMode
+		at    int
+		on    byte
+		alone byte
+	}{{fs.ModeSetuid, 3, 's', 'S'}, {fs.ModeSetgid, 6, 's', 'S'}, {fs.ModeSticky, 9, 't', 'T'}} {
+		if m&sp.bit != 0 {
+			if b[sp.at] == 'x' {
+				b[sp.at] = sp.on
+			} else {
+				b[sp.at] = sp.alone
+			}
 		}
 	}
 	return string(b)

@@ -104,9 +104,9 @@ func isFindOperator(a string) bool {
 
 // walk visits a file and, for a directory, what is below it.
 func (f *findState) walk(name, full string, depth int, expr findExpr) {
-	stat := os.Lstat
+	stat := lstatMode
 	if f.follow {
-		stat = os.Stat
+		stat = statMode
 	}
 	info, err := stat(full)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -221,6 +222,8 @@ func (p *proc) newRunner(inv shInvocation, sh shell) (*interp.Runner, error) {
 		interp.StdIO(p.stdinOrEmpty(), p.stdout, p.stderr),
 		interp.ExecHandlers(p.appletExec),
 		interp.OpenHandler(p.openHandler),
+		interp.StatHandler(shStat),
+		interp.AccessHandler(shAccess),
 		interp.Params(inv.options...),
 	}
 	if len(inv.params) > 0 {
@@ -272,15 +275,20 @@ func (p *proc) runCommand() int {
 	if _, ok := lookupApplet(baseName(name)); ok || baseName(name) == "busybox" {
 		return dispatch(p)
 	}
-	if strings.Contains(name, "/") {
-		if fi, err := os.Stat(p.path(name)); err == nil && fi.Mode().IsRegular() {
-			p.args = append([]string{p.shellName(), name}, p.args[1:]...)
-			return dispatch(p)
-		}
-	}
 	sh := shellSh
 	if p.shell == shellBash.name {
 		sh = shellBash
+	}
+	if strings.Contains(name, "/") {
+		if fi, err := statMode(p.path(name)); err == nil && fi.Mode().IsRegular() {
+			if fi.Mode()&0o111 == 0 {
+				// execve(2) of a file without x bits, even for root
+				fmt.Fprintf(p.stderr, "%s: %s: Permission denied\n", sh.name, name)
+				return 126
+			}
+			p.args = append([]string{p.shellName(), name}, p.args[1:]...)
+			return dispatch(p)
+		}
 	}
 	fmt.Fprintf(p.stderr, sh.notFound, sh.name, name)
 	return 127
@@ -452,4 +460,25 @@ func ps1(r *interp.Runner) string {
 		dir = "/"
 	}
 	return dir + " # "
+}
+
+// shStat is the shell's stat, with the modes the runtime keeps.
+func shStat(_ context.Context, name string, follow bool) (fs.FileInfo, error) {
+	if follow {
+		return statMode(name)
+	}
+	return lstatMode(name)
+}
+
+// shAccess is access(2) for root, which a container's process is: any
+// file may be read and written, and run when some x bit is set.
+func shAccess(_ context.Context, name string, mode interp.AccessMode) error {
+	fi, err := statMode(name)
+	if err != nil {
+		return err
+	}
+	if mode&interp.AccessExec != 0 && fi.Mode()&0o111 == 0 && !fi.IsDir() {
+		return fs.ErrPermission
+	}
+	return nil
 }

@@ -43,7 +43,8 @@ func TestShParseArgs(t *testing.T) {
 func TestSh(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data.txt"), []byte("one\ntwo\nthree\n"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "script.sh"), []byte("echo \"$0 has $# args: $*\"\nexit 4\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "script.sh"), []byte("echo \"$0 has $# args: $*\"\nexit 4\n"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "plain.sh"), []byte("echo never\n"), 0o644))
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
 
 	sh := func(script string, args ...string) []string {
@@ -85,6 +86,7 @@ func TestSh(t *testing.T) {
 		{name: "not found status", argv: sh("nosuch"), stderr: "sh: nosuch: not found\n", code: 127},
 		{name: "applet by path", argv: sh("/bin/echo via path"), stdout: "via path\n"},
 		{name: "script by path", argv: sh("./script.sh x y"), stdout: "./script.sh has 2 args: x y\n", code: 4},
+		{name: "script without x", argv: sh("./plain.sh"), stderr: "sh: ./plain.sh: Permission denied\n", code: 126},
 		{name: "exec", argv: sh("exec echo replaced; echo never"), stdout: "replaced\n"},
 		{name: "background and wait", argv: sh("sleep 0.01 & wait; echo done"), stdout: "done\n"},
 		{name: "trap on exit", argv: sh("trap 'echo bye' EXIT; echo hi"), stdout: "hi\nbye\n"},

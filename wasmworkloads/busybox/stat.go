@@ -25,9 +25,9 @@ func statMain(p *proc) int {
 	if len(o.args) == 0 {
 		return p.showUsage()
 	}
-	stat := os.Lstat
+	stat := lstatMode
 	if o.has('L') {
-		stat = os.Stat
+		stat = statMode
 	}
 	status := 0
 	for _, name := range o.args {

@@ -161,9 +161,9 @@ func (p *proc) tarAdd(o *tarOptions, tw *tar.Writer, name string) {
 	if !filepath.IsAbs(name) {
 		full = filepath.Join(p.tarBase(o), name)
 	}
-	stat := os.Lstat
+	stat := lstatMode
 	if o.follow {
-		stat = os.Stat
+		stat = statMode
 	}
 	fi, err := stat(full)
 	if err != nil {
@@ -366,6 +366,7 @@ func (p *proc) tarExtract(o *tarOptions, tr *tar.Reader, hdr *tar.Header, name s
 	default:
 		return nil
 	}
+	_ = chmodMode(target, perm|specialBits(uint32(hdr.Mode)))
 	if !o.keepMtime {
 		os.Chtimes(target, hdr.ModTime, hdr.ModTime)
 	}

@@ -177,9 +177,9 @@ func (t *tester) unary(op, arg string) (bool, error) {
 	var fi fs.FileInfo
 	var err error
 	if op == "-L" || op == "-h" {
-		fi, err = os.Lstat(t.p.path(arg))
+		fi, err = lstatMode(t.p.path(arg))
 	} else {
-		fi, err = os.Stat(t.p.path(arg))
+		fi, err = statMode(t.p.path(arg))
 	}
 	if err != nil {
 		return false, nil

@@ -75,6 +75,17 @@ func (f *FS) resolve(p string) (*Mount, string) {
 	return nil, ""
 }
 
+// CreateMode and DirMode are the modes of the files and directories a
+// guest makes. WASI's path_open and path_create_directory carry no mode
+// (wazero asks for 0600 and 0700), so the guest's request is unknown;
+// these are what the usual requests (open with 0666, mkdir with 0777)
+// give under a container's umask of 022. A guest sets others with
+// kubeplay_fs's chmod (see engine/runtime/fsmode.go).
+const (
+	CreateMode fs.FileMode = 0o644
+	DirMode    fs.FileMode = 0o755
+)
+
 const writeFlags = experimentalsys.O_WRONLY | experimentalsys.O_RDWR | experimentalsys.O_CREAT | experimentalsys.O_TRUNC | experimentalsys.O_APPEND
 
 // OpenFile implements sys.FS.
@@ -112,7 +123,7 @@ func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (e
 	if statErr == nil && flag&experimentalsys.O_CREAT != 0 && flag&experimentalsys.O_EXCL != 0 {
 		return nil, experimentalsys.EEXIST
 	}
-	hf, err := hackpadfs.OpenFile(m.FS, rel, osFlags(flag), perm)
+	hf, err := hackpadfs.OpenFile(m.FS, rel, osFlags(flag), CreateMode)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -222,7 +233,7 @@ func (f *FS) Mkdir(p string, perm fs.FileMode) experimentalsys.Errno {
 	if e != 0 {
 		return e
 	}
-	if err := hackpadfs.Mkdir(m.FS, rel, perm); err != nil {
+	if err := hackpadfs.Mkdir(m.FS, rel, DirMode); err != nil {
 		return errno(err)
 	}
 	now := f.now()

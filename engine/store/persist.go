@@ -24,8 +24,9 @@ import (
 // Persistence keeps a store in a directory of a hackpadfs file system (in
 // memory for tests, an OS directory natively, IndexedDB in the browser):
 //
-//	DIR/snapshot.json   the whole store at one revision, with its checksum
+//	DIR/snapshot.json   the whole store at one revision: its manifest
 //	DIR/snapshot.prev   the snapshot before, kept until the next one is safe
+//	DIR/snap/REV-G-N.part  the snapshots' records, in parts of about 4 MiB
 //	DIR/wal/REV.log     the changes after the snapshot, one file per flush
 //
 // Every change is a line "crc32 length json". On opening, a record that
@@ -33,9 +34,22 @@ import (
 // and is reported; everything before it is kept, and nothing flushed
 // before it is lost. Writing a file per flush, never appending, suits
 // key-value file systems where a file is one value.
+//
+// A snapshot's manifest is a header line with the checksum of the rest,
+// then the revision, the time and its parts, each with its size and
+// checksum; a part is one record per line. Parts keep what a snapshot
+// holds in memory at once to a part's size: written as one file, a
+// snapshot of 10,000 pods (over 100 MB) was built, copied into the file
+// system's blob and handed to IndexedDB whole, several times its size in
+// the engine's memory at once, which in the browser never shrinks.
 
-// Format is the version of the on-disk layout.
-const Format = 1
+// Format is the version of the on-disk layout: 2 since snapshots are
+// written in parts. This build also reads format 1's one-file snapshots.
+const Format = 2
+
+// snapshotPartSize is the size a snapshot part grows to before the next
+// one starts (a single larger record makes a larger part).
+var snapshotPartSize = 4 << 20 // a variable for the tests
 
 // snapshotEvery is how many changes the log collects before a snapshot;
 // a snapshot also waits until the log holds at least as many bytes as the
@@ -75,7 +89,8 @@ type Report struct {
 	Dropped  []string  // what could not be read, in words
 	SetAside string    // where an unreadable store, or its damaged files, were moved
 
-	damaged []string // files of dir that could not be used, moved at the end of load
+	damaged  []string // files of dir that could not be used, moved at the end of load
+	snapSize int      // bytes of the snapshot restored, its parts included
 }
 
 // A record with revision 0 changes nothing: it notes the virtual time at a
@@ -95,6 +110,28 @@ type snapshot struct {
 	Compacted int64     `json:"compacted"`
 	Time      time.Time `json:"time"`
 	Entries   []record  `json:"entries"`
+
+	size int // bytes on disk, parts included
+}
+
+// manifest is a format 2 snapshot's: its records are in its parts.
+type manifest struct {
+	Revision  int64          `json:"revision"`
+	Compacted int64          `json:"compacted"`
+	Time      time.Time      `json:"time"`
+	Parts     []manifestPart `json:"parts"`
+}
+
+type manifestPart struct {
+	Name   string `json:"name"` // relative to the store's directory
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// snapshotHeader is the first line of snapshot.json in either format.
+type snapshotHeader struct {
+	Format int    `json:"format"`
+	SHA256 string `json:"sha256"`
 }
 
 // Open restores the store kept in dir (creating dir if needed) and returns
@@ -105,10 +142,7 @@ func Open(fsys hackpadfs.FS, dir string, now func() time.Time) (*Store, *Persist
 	if err != nil {
 		return nil, nil, rep, err
 	}
-	p := &Persister{fs: fsys, dir: dir, s: s, now: now}
-	if fi, err := hackpadfs.Stat(fsys, path.Join(dir, "snapshot.json")); err == nil {
-		p.snapSize = int(fi.Size())
-	}
+	p := &Persister{fs: fsys, dir: dir, s: s, now: now, snapSize: rep.snapSize}
 	if _, err := s.Watch("", s.Revision(), p.record); err != nil {
 		return nil, nil, rep, err
 	}
@@ -240,7 +274,7 @@ func moveDamaged(fsys hackpadfs.FS, dir string, rep *Report) error {
 // readSnapshot reads snapshot.json, or snapshot.prev if that is damaged.
 func readSnapshot(fsys hackpadfs.FS, dir string, rep *Report) (*snapshot, error) {
 	for _, name := range []string{"snapshot.json", "snapshot.prev"} {
-		snap, err := readSnapshotFile(fsys, path.Join(dir, name))
+		snap, err := readSnapshotFile(fsys, dir, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -249,8 +283,15 @@ func readSnapshot(fsys hackpadfs.FS, dir string, rep *Report) (*snapshot, error)
 		}
 		if err != nil {
 			rep.damage(name, fmt.Sprintf("%s is damaged (%v) and was ignored", name, err))
+			// Its parts go with it (those that exist).
+			for _, part := range snapshotParts(fsys, dir, name) {
+				if _, err := hackpadfs.Stat(fsys, path.Join(dir, part)); err == nil {
+					rep.damaged = append(rep.damaged, part)
+				}
+			}
 			continue
 		}
+		rep.snapSize = snap.size
 		return snap, nil
 	}
 	return nil, nil
@@ -262,35 +303,133 @@ func (rep *Report) damage(name, why string) {
 	rep.Dropped = append(rep.Dropped, why)
 }
 
-// A snapshot file is a header line with the body's checksum, then the body.
-func readSnapshotFile(fsys hackpadfs.FS, name string) (*snapshot, error) {
-	data, err := hackpadfs.ReadFile(fsys, name)
+// readSnapshotFile reads a snapshot: a header line with the checksum of
+// what follows, then (format 1) the whole store, or (format 2) its
+// manifest, whose parts are read and checked one by one.
+func readSnapshotFile(fsys hackpadfs.FS, dir, name string) (*snapshot, error) {
+	data, err := hackpadfs.ReadFile(fsys, path.Join(dir, name))
 	if err != nil {
 		return nil, err
 	}
-	header, body, ok := bytes.Cut(data, []byte("\n"))
-	if !ok {
-		return nil, errors.New("no header")
+	h, body, err := readHeader(data)
+	if err != nil {
+		return nil, err
 	}
-	var h struct {
-		Format int    `json:"format"`
-		SHA256 string `json:"sha256"`
-	}
-	if err := json.Unmarshal(header, &h); err != nil {
-		return nil, fmt.Errorf("bad header: %w", err)
-	}
-	if h.Format != Format {
-		return nil, fmt.Errorf("%w (format %d, this build reads %d)", errFormat, h.Format, Format)
+	if h.Format != 1 && h.Format != Format {
+		return nil, fmt.Errorf("%w (format %d, this build reads 1 and %d)", errFormat, h.Format, Format)
 	}
 	sum := sha256.Sum256(body)
 	if hex.EncodeToString(sum[:]) != h.SHA256 {
 		return nil, errors.New("checksum mismatch")
 	}
 	var snap snapshot
-	if err := json.Unmarshal(body, &snap); err != nil {
+	if h.Format == 1 {
+		if err := json.Unmarshal(body, &snap); err != nil {
+			return nil, err
+		}
+		snap.size = len(data)
+		return &snap, nil
+	}
+	var m manifest
+	if err := json.Unmarshal(body, &m); err != nil {
 		return nil, err
 	}
+	snap = snapshot{Format: h.Format, Revision: m.Revision, Compacted: m.Compacted, Time: m.Time, size: len(data)}
+	for _, part := range m.Parts {
+		if err := readPart(fsys, dir, part, &snap); err != nil {
+			return nil, err
+		}
+		snap.size += part.Size
+	}
 	return &snap, nil
+}
+
+func readHeader(data []byte) (h snapshotHeader, body []byte, err error) {
+	header, body, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return h, nil, errors.New("no header")
+	}
+	if err := json.Unmarshal(header, &h); err != nil {
+		return h, nil, fmt.Errorf("bad header: %w", err)
+	}
+	return h, body, nil
+}
+
+// readPart adds a snapshot part's records to snap, once its size and
+// checksum are those its manifest gives.
+func readPart(fsys hackpadfs.FS, dir string, part manifestPart, snap *snapshot) error {
+	if !validPartName(part.Name) {
+		return fmt.Errorf("part %q is not a part's name", part.Name)
+	}
+	data, err := hackpadfs.ReadFile(fsys, path.Join(dir, part.Name))
+	if err != nil {
+		// Not wrapped: a missing part damages the snapshot, which is not
+		// a snapshot missing.
+		return fmt.Errorf("part %s: %v", part.Name, err)
+	}
+	sum := sha256.Sum256(data)
+	if len(data) != part.Size || hex.EncodeToString(sum[:]) != part.SHA256 {
+		return fmt.Errorf("part %s: checksum mismatch", part.Name)
+	}
+	for n := 1; len(data) > 0; n++ {
+		line, rest, ok := bytes.Cut(data, []byte("\n"))
+		if !ok {
+			return fmt.Errorf("part %s: record %d has no end", part.Name, n)
+		}
+		data = rest
+		r, ok := readRecord(line) // its value is cloned: the part's bytes can go
+		if !ok {
+			if err := json.Unmarshal(line, &r); err != nil {
+				return fmt.Errorf("part %s: record %d: %w", part.Name, n, err)
+			}
+		}
+		snap.Entries = append(snap.Entries, r)
+	}
+	return nil
+}
+
+// validPartName keeps a manifest's part names inside the directory's snap/.
+func validPartName(name string) bool {
+	base, ok := strings.CutPrefix(name, "snap/")
+	return ok && base != "" && !strings.ContainsAny(base, "/\\") && base != "." && base != ".." && strings.HasSuffix(base, ".part")
+}
+
+// snapshotParts lists the parts the manifest in dir/name names; none when
+// it cannot be read or is of format 1.
+func snapshotParts(fsys hackpadfs.FS, dir, name string) []string {
+	data, err := hackpadfs.ReadFile(fsys, path.Join(dir, name))
+	if err != nil {
+		return nil
+	}
+	parts, _ := manifestParts(data)
+	return parts
+}
+
+// manifestParts lists the parts a snapshot file names (none for format 1),
+// or says why it cannot tell.
+func manifestParts(data []byte) ([]string, error) {
+	h, body, err := readHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	switch h.Format {
+	case 1:
+		return nil, nil
+	case Format:
+	default:
+		return nil, errFormat
+	}
+	var m manifest
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, part := range m.Parts {
+		if validPartName(part.Name) {
+			out = append(out, part.Name)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) restore(snap *snapshot, rep *Report) {
@@ -692,13 +831,25 @@ func (p *Persister) Mark() error {
 func (p *Persister) Snapshot() error { return p.snapshotAt(p.now()) }
 
 func (p *Persister) snapshotAt(now time.Time) error {
-	snap := snapshot{Format: Format, Revision: p.s.rev, Compacted: p.s.compacted, Time: now.UTC()}
-	// The body is json.Marshal(snap)'s bytes, each value encoded once.
-	body := fmt.Appendf(nil, `{"format":%d,"revision":%d,"compacted":%d,"time":"`, snap.Format, snap.Revision, snap.Compacted)
-	body = snap.Time.AppendFormat(body, time.RFC3339Nano)
-	body = append(body, `","entries":`...)
-	n := 0
-	var err error
+	rev := p.s.rev
+	prefix, err := p.partPrefix(rev)
+	if err != nil {
+		return err
+	}
+	m := manifest{Revision: rev, Compacted: p.s.compacted, Time: now.UTC()}
+	size := 0
+	buf := make([]byte, 0, snapshotPartSize+64<<10)
+	writePart := func() error {
+		name := fmt.Sprintf("%s-%04d.part", prefix, len(m.Parts))
+		if err := hackpadfs.WriteFullFile(p.fs, path.Join(p.dir, name), buf, 0o644); err != nil {
+			return fmt.Errorf("store: write snapshot: %w", err)
+		}
+		sum := sha256.Sum256(buf)
+		m.Parts = append(m.Parts, manifestPart{Name: name, Size: len(buf), SHA256: hex.EncodeToString(sum[:])})
+		size += len(buf)
+		buf = buf[:0]
+		return nil
+	}
 	p.s.ascend("", func(key string) {
 		if err != nil {
 			return
@@ -708,27 +859,83 @@ func (p *Persister) snapshotAt(now time.Time) error {
 		if v, err = json.Marshal(kv.Value); err != nil {
 			return
 		}
-		body = append(body, "[,"[min(n, 1)])
-		body = appendRecord(body, record{Rev: kv.ModRevision, Key: key, CreateRev: kv.CreateRevision, Value: v})
-		n++
+		buf = appendRecord(buf, record{Rev: kv.ModRevision, Key: key, CreateRev: kv.CreateRevision, Value: v})
+		buf = append(buf, '\n')
+		if len(buf) >= snapshotPartSize {
+			err = writePart()
+		}
 	})
+	if err == nil && len(buf) > 0 {
+		err = writePart()
+	}
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		body = append(body, "null"...)
-	} else {
-		body = append(body, ']')
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
 	}
-	body = append(body, '}')
 	sum := sha256.Sum256(body)
-	header, _ := json.Marshal(map[string]any{"format": Format, "sha256": hex.EncodeToString(sum[:])})
+	header, _ := json.Marshal(snapshotHeader{Format: Format, SHA256: hex.EncodeToString(sum[:])})
 	data := append(append(header, '\n'), body...)
 	if err := p.replaceSnapshot(data); err != nil {
 		return err
 	}
-	p.logged, p.logSize, p.snapSize, p.pending, p.pendingSize = 0, 0, len(data), nil, 0 // what was pending is in the snapshot
-	return p.dropLog(snap.Revision)
+	p.logged, p.logSize, p.snapSize, p.pending, p.pendingSize = 0, 0, len(data)+size, nil, 0 // what was pending is in the snapshot
+	p.dropParts()
+	return p.dropLog(rev)
+}
+
+// partPrefix names the parts of a snapshot at rev: snap/REV-G, G the
+// first number whose parts do not exist yet (a second snapshot at the
+// same revision must not overwrite the parts of the one installed).
+func (p *Persister) partPrefix(rev int64) (string, error) {
+	if err := hackpadfs.MkdirAll(p.fs, path.Join(p.dir, "snap"), 0o755); err != nil {
+		return "", fmt.Errorf("store: write snapshot: %w", err)
+	}
+	for g := 0; g < 1000; g++ {
+		prefix := fmt.Sprintf("snap/%016d-%d", rev, g)
+		_, err := hackpadfs.Stat(p.fs, path.Join(p.dir, prefix+"-0000.part"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return prefix, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("store: write snapshot: %w", err)
+		}
+	}
+	return "", fmt.Errorf("store: write snapshot: no free name for the parts of revision %d", rev)
+}
+
+// dropParts removes the parts neither snapshot.json nor snapshot.prev
+// names: those of older snapshots, or of one a crash left unfinished.
+// When either manifest cannot be read, nothing is removed.
+func (p *Persister) dropParts() {
+	keep := map[string]bool{}
+	for _, name := range []string{"snapshot.json", "snapshot.prev"} {
+		data, err := hackpadfs.ReadFile(p.fs, path.Join(p.dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		parts, err := manifestParts(data)
+		if err != nil {
+			return
+		}
+		for _, part := range parts {
+			keep[part] = true
+		}
+	}
+	entries, err := hackpadfs.ReadDir(p.fs, path.Join(p.dir, "snap"))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if name := "snap/" + e.Name(); !keep[name] {
+			_ = hackpadfs.Remove(p.fs, path.Join(p.dir, name))
+		}
+	}
 }
 
 // replaceSnapshot writes the new snapshot beside the old one and swaps

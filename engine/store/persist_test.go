@@ -2,11 +2,14 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -328,8 +331,9 @@ func TestRecordsEncodeAsJSONMarshalDoes(t *testing.T) {
 	}
 }
 
-// The snapshot is built by hand, value by value; it must be what
-// json.Marshal makes of the snapshot.
+// The snapshot is built by hand, value by value: each part's line must
+// be what json.Marshal makes of its record, and the manifest what it
+// makes of the manifest, with each part's size and checksum.
 func TestSnapshotEncodesAsJSONMarshalDoes(t *testing.T) {
 	for _, n := range []int{0, 1, 3} {
 		fsys := memFS(t)
@@ -339,20 +343,204 @@ func TestSnapshotEncodesAsJSONMarshalDoes(t *testing.T) {
 			require.NoError(t, err)
 		}
 		require.NoError(t, p.Snapshot())
-		data, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.json")
-		require.NoError(t, err)
-		_, body, _ := bytes.Cut(data, []byte("\n"))
-		want := snapshot{Format: Format, Revision: s.Revision(), Compacted: s.compacted, Time: epoch}
+		m := readManifest(t, fsys)
+		var lines []string
+		var parts []manifestPart
+		for _, part := range m.Parts {
+			data, err := hackpadfs.ReadFile(fsys, path.Join("cluster", part.Name))
+			require.NoError(t, err)
+			sum := sha256.Sum256(data)
+			parts = append(parts, manifestPart{Name: part.Name, Size: len(data), SHA256: hex.EncodeToString(sum[:])})
+			lines = append(lines, strings.SplitAfter(string(data), "\n")...)
+		}
+		want := manifest{Revision: s.Revision(), Compacted: s.compacted, Time: epoch, Parts: parts}
+		var wantLines []string
 		kvs, _ := s.List("/")
 		for _, kv := range kvs {
 			v, err := json.Marshal(kv.Value)
 			require.NoError(t, err)
-			want.Entries = append(want.Entries, record{Rev: kv.ModRevision, Key: kv.Key, CreateRev: kv.CreateRevision, Value: v})
+			line, err := json.Marshal(record{Rev: kv.ModRevision, Key: kv.Key, CreateRev: kv.CreateRevision, Value: v})
+			require.NoError(t, err)
+			wantLines = append(wantLines, string(line)+"\n")
 		}
+		if len(lines) > 0 {
+			wantLines = append(wantLines, "") // SplitAfter's empty tail
+		}
+		assert.Equal(t, wantLines, lines, "%d objects", n)
+		data, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.json")
+		require.NoError(t, err)
+		header, body, _ := bytes.Cut(data, []byte("\n"))
 		wantBody, err := json.Marshal(want)
 		require.NoError(t, err)
 		assert.Equal(t, string(wantBody), string(body), "%d objects", n)
+		sum := sha256.Sum256(body)
+		assert.JSONEq(t, fmt.Sprintf(`{"format":2,"sha256":%q}`, hex.EncodeToString(sum[:])), string(header))
 	}
+}
+
+// readManifest reads cluster/snapshot.json's manifest.
+func readManifest(t *testing.T, fsys hackpadfs.FS) manifest {
+	t.Helper()
+	data, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.json")
+	require.NoError(t, err)
+	_, body, _ := bytes.Cut(data, []byte("\n"))
+	var m manifest
+	require.NoError(t, json.Unmarshal(body, &m))
+	return m
+}
+
+// partNames lists cluster/snap.
+func partNames(t *testing.T, fsys hackpadfs.FS) []string {
+	t.Helper()
+	entries, err := hackpadfs.ReadDir(fsys, "cluster/snap")
+	require.NoError(t, err)
+	var out []string
+	for _, e := range entries {
+		out = append(out, "snap/"+e.Name())
+	}
+	return out
+}
+
+func smallParts(t *testing.T) {
+	old := snapshotPartSize
+	snapshotPartSize = 1000
+	t.Cleanup(func() { snapshotPartSize = old })
+}
+
+// A snapshot is written in parts of about snapshotPartSize bytes; a
+// reopen reads them all; the parts of snapshots older than the previous
+// one are removed, the previous one's kept until the next is safe.
+func TestSnapshotInParts(t *testing.T) {
+	smallParts(t)
+	fsys := memFS(t)
+	s, p, _ := open(t, fsys)
+	for i := range 20 {
+		_, err := s.Create(fmt.Sprintf("/r/%02d", i), typedPod(fmt.Sprintf("p%d", i)))
+		require.NoError(t, err)
+	}
+	require.NoError(t, p.Snapshot())
+	first := readManifest(t, fsys)
+	assert.Greater(t, len(first.Parts), 3, "twenty pods make several parts of 1,000 bytes")
+	for _, part := range first.Parts {
+		assert.Less(t, part.Size, 1000+300, "a part ends after the record that passes the size")
+	}
+	_, err := s.Create("/r/x", typedPod("x"))
+	require.NoError(t, err)
+	require.NoError(t, p.Snapshot())
+	second := readManifest(t, fsys)
+	var both []string
+	for _, part := range append(first.Parts, second.Parts...) {
+		both = append(both, part.Name)
+	}
+	slices.Sort(both)
+	assert.Equal(t, both, partNames(t, fsys), "the current and previous snapshots' parts")
+	_, err = s.Create("/r/y", typedPod("y"))
+	require.NoError(t, err)
+	require.NoError(t, p.Snapshot())
+	for _, part := range first.Parts {
+		assert.NotContains(t, partNames(t, fsys), part.Name, "the parts of an older snapshot are removed")
+	}
+	// A second snapshot at the same revision does not overwrite the parts
+	// of the one installed.
+	require.NoError(t, p.Snapshot())
+	s2, p2, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	assert.Equal(t, keysOf(s), keysOf(s2))
+	assert.Equal(t, s.Revision(), s2.Revision())
+	assert.Equal(t, p.snapSize, p2.snapSize, "the snapshot's size counts its parts")
+}
+
+// A snapshot one of whose parts is damaged or missing is set aside with
+// its parts, and the previous snapshot restored.
+func TestDamagedPartFallsBackToThePreviousSnapshot(t *testing.T) {
+	for name, damage := range map[string]func(fsys hackpadfs.FS, part string){
+		"corrupt": func(fsys hackpadfs.FS, part string) {
+			data, _ := hackpadfs.ReadFile(fsys, part)
+			data[len(data)/2] ^= 0xff
+			_ = hackpadfs.WriteFullFile(fsys, part, data, 0o644)
+		},
+		"missing": func(fsys hackpadfs.FS, part string) { _ = hackpadfs.Remove(fsys, part) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			smallParts(t)
+			fsys := memFS(t)
+			s, p, _ := open(t, fsys)
+			for i := range 10 {
+				_, _ = s.Create(fmt.Sprintf("/r/%02d", i), typedPod(fmt.Sprintf("p%d", i)))
+			}
+			require.NoError(t, p.Snapshot())
+			want := keysOf(s)
+			_, _ = s.Create("/r/b", typedPod("b"))
+			require.NoError(t, p.Snapshot())
+			m := readManifest(t, fsys)
+			require.Greater(t, len(m.Parts), 1)
+			damage(fsys, path.Join("cluster", m.Parts[1].Name))
+
+			s2, _, rep := open(t, fsys)
+			assert.Equal(t, want, keysOf(s2), "the previous snapshot")
+			require.Len(t, rep.Dropped, 2)
+			assert.Contains(t, rep.Dropped[0], "snapshot.json is damaged (part "+m.Parts[1].Name)
+			assert.Contains(t, rep.Dropped[1], "moved to cluster/damaged-1")
+			// The damaged manifest and its parts are kept, not deleted.
+			_, err := hackpadfs.Stat(fsys, "cluster/damaged-1/snapshot.json")
+			assert.NoError(t, err)
+			_, err = hackpadfs.Stat(fsys, "cluster/damaged-1/"+path.Base(m.Parts[0].Name))
+			assert.NoError(t, err)
+			_, _, rep = open(t, fsys)
+			assert.Empty(t, rep.Dropped, "the restored state was written again whole")
+		})
+	}
+}
+
+// A manifest naming a part outside its directory is damaged: nothing
+// outside snap/ is read.
+func TestManifestPartNamesStayInTheDirectory(t *testing.T) {
+	for _, name := range []string{"../secret.part", "snap/../../x.part", "wal/0000000000000001.log", "snap/", "snap/a/b.part", "/etc/passwd"} {
+		assert.False(t, validPartName(name), name)
+	}
+	assert.True(t, validPartName("snap/0000000000000002-0-0000.part"))
+	fsys := memFS(t)
+	require.NoError(t, hackpadfs.MkdirAll(fsys, "cluster/wal", 0o755))
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "secret.part", []byte("x"), 0o644))
+	body := []byte(`{"revision":1,"compacted":0,"time":"2026-01-01T00:00:00Z","parts":[{"name":"../secret.part","size":1,"sha256":"2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"}]}`)
+	sum := sha256.Sum256(body)
+	data := append([]byte(fmt.Sprintf(`{"format":2,"sha256":%q}`+"\n", hex.EncodeToString(sum[:]))), body...)
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "cluster/snapshot.json", data, 0o644))
+	_, _, rep := open(t, fsys)
+	require.NotEmpty(t, rep.Dropped)
+	assert.Contains(t, rep.Dropped[0], `part "../secret.part" is not a part's name`)
+	_, err := hackpadfs.Stat(fsys, "secret.part")
+	assert.NoError(t, err, "a file outside the directory is neither read nor moved")
+}
+
+// A store kept by a build that wrote format 1 (the whole store in
+// snapshot.json) is restored, and its next snapshot is written in parts.
+func TestFormatOneSnapshotIsRestored(t *testing.T) {
+	fsys := memFS(t)
+	v, err := json.Marshal(typedPod("a"))
+	require.NoError(t, err)
+	body, err := json.Marshal(snapshot{Format: 1, Revision: 7, Compacted: 3, Time: epoch, Entries: []record{{Rev: 5, Key: "/r/a", CreateRev: 4, Value: v}}})
+	require.NoError(t, err)
+	sum := sha256.Sum256(body)
+	data := append([]byte(fmt.Sprintf(`{"format":1,"sha256":%q}`+"\n", hex.EncodeToString(sum[:]))), body...)
+	require.NoError(t, hackpadfs.MkdirAll(fsys, "cluster/wal", 0o755))
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "cluster/snapshot.json", data, 0o644))
+	s, p, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	assert.True(t, rep.Restored)
+	assert.Equal(t, []string{"/r/a@5"}, keysOf(s))
+	assert.Equal(t, int64(7), s.Revision())
+	assert.Equal(t, len(data), p.snapSize)
+	_, err = s.Create("/r/b", typedPod("b"))
+	require.NoError(t, err)
+	require.NoError(t, p.Snapshot())
+	assert.Len(t, readManifest(t, fsys).Parts, 1)
+	prev, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.prev")
+	require.NoError(t, err)
+	assert.Equal(t, data, prev, "the format 1 snapshot is kept as the previous one")
+	s2, _, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	assert.Equal(t, keysOf(s), keysOf(s2))
 }
 
 // A store larger than the log snapshotEvery changes make is snapshotted
@@ -367,14 +555,7 @@ func TestSnapshotsOfALargeStoreWaitForTheLogToOutgrowThem(t *testing.T) {
 	require.NoError(t, p.Flush())
 	require.NoError(t, p.Snapshot())
 	// The revision the snapshot on disk was taken at.
-	snapRev := func() int64 {
-		data, err := hackpadfs.ReadFile(fsys, "cluster/snapshot.json")
-		require.NoError(t, err)
-		_, body, _ := bytes.Cut(data, []byte("\n"))
-		var snap snapshot
-		require.NoError(t, json.Unmarshal(body, &snap))
-		return snap.Revision
-	}
+	snapRev := func() int64 { return readManifest(t, fsys).Revision }
 	first := snapRev()
 	_, _ = s.Create("/r/small", typedPod("small"))
 	for i := range snapshotEvery + 10 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,11 +172,22 @@ type ingressPath struct {
 	Path     string `json:"path"`
 	Type     string `json:"pathType"`
 	Upstream string `json:"upstream"`
+	// Rewrite and Regex are the path's Ingress's
+	// nginx.ingress.kubernetes.io/rewrite-target and use-regex.
+	Rewrite string `json:"rewriteTarget,omitempty"`
+	Regex   bool   `json:"useRegex,omitempty"`
 }
+
+// The annotations of ingress-nginx the controller honours.
+const (
+	annotationRewriteTarget = "nginx.ingress.kubernetes.io/rewrite-target"
+	annotationUseRegex      = "nginx.ingress.kubernetes.io/use-regex"
+)
 
 // String is the configuration as the guest reads it: "server HOST [tls]
 // [default=UPSTREAM]" ("_" the default server) followed by its "path TYPE
-// PATH UPSTREAM" lines, then "upstream NAME ENDPOINT...", sorted.
+// PATH UPSTREAM [rewrite=TARGET] [regex]" lines (TARGET query-escaped),
+// then "upstream NAME ENDPOINT...", sorted.
 func (cfg ingressConfig) String() string {
 	var b strings.Builder
 	for _, s := range cfg.Servers {
@@ -196,7 +208,14 @@ func (cfg ingressConfig) String() string {
 			if up == "" {
 				up = "-"
 			}
-			b.WriteString("path " + p.Type + " " + p.Path + " " + up + "\n")
+			b.WriteString("path " + p.Type + " " + p.Path + " " + up)
+			if p.Rewrite != "" {
+				b.WriteString(" rewrite=" + url.QueryEscape(p.Rewrite))
+			}
+			if p.Regex {
+				b.WriteString(" regex")
+			}
+			b.WriteString("\n")
 		}
 	}
 	names := make([]string, 0, len(cfg.Upstreams))
@@ -245,7 +264,7 @@ func (ic *IngressController) render(ings []*api.Ingress) ingressConfig {
 				continue
 			}
 			for _, p := range r.HTTP.Paths {
-				ic.addPath(s, ing.Namespace, p, cfg.Upstreams)
+				ic.addPath(s, ing, p, cfg.Upstreams)
 			}
 		}
 	}
@@ -260,7 +279,7 @@ func (ic *IngressController) render(ings []*api.Ingress) ingressConfig {
 	return cfg
 }
 
-func (ic *IngressController) addPath(s *ingressServer, ns string, p api.HTTPIngressPath, ups map[string][]string) {
+func (ic *IngressController) addPath(s *ingressServer, ing *api.Ingress, p api.HTTPIngressPath, ups map[string][]string) {
 	path := p.Path
 	if path == "" {
 		path = "/"
@@ -274,7 +293,9 @@ func (ic *IngressController) addPath(s *ingressServer, ns string, p api.HTTPIngr
 			return // an older Ingress has it
 		}
 	}
-	s.Paths = append(s.Paths, ingressPath{Path: path, Type: typ, Upstream: ic.upstream(ns, p.Backend, ups)})
+	regex, _ := strconv.ParseBool(ing.Annotations[annotationUseRegex])
+	s.Paths = append(s.Paths, ingressPath{Path: path, Type: typ, Upstream: ic.upstream(ing.Namespace, p.Backend, ups),
+		Rewrite: ing.Annotations[annotationRewriteTarget], Regex: regex})
 }
 
 // upstream names a backend's upstream as ingress-nginx does

@@ -36,7 +36,8 @@ func TestIngressRender(t *testing.T) {
 			DefaultBackend: &api.IngressBackend{Service: &api.IngressServiceBackend{Name: "web", Port: api.ServiceBackendPort{Name: "http"}}},
 			TLS:            []api.IngressTLS{{Hosts: []string{"secure.example"}}},
 			Rules:          []api.IngressRule{rule("foo.example", "/", prefix, "web"), rule("", "/x", exact, "missing")}}},
-		&api.Ingress{ObjectMeta: api.ObjectMeta{Name: "b", Namespace: "default"}, Spec: api.IngressSpec{IngressClassName: api.Ptr("nginx"),
+		&api.Ingress{ObjectMeta: api.ObjectMeta{Name: "b", Namespace: "default", Annotations: map[string]string{
+			"nginx.ingress.kubernetes.io/rewrite-target": "/$1", "nginx.ingress.kubernetes.io/use-regex": "true"}}, Spec: api.IngressSpec{IngressClassName: api.Ptr("nginx"),
 			Rules: []api.IngressRule{rule("foo.example", "/", prefix, "other"), rule("foo.example", "/api", api.Ptr("ImplementationSpecific"), "web")}}},
 		&api.Ingress{ObjectMeta: api.ObjectMeta{Name: "c", Namespace: "default"}, Spec: api.IngressSpec{IngressClassName: api.Ptr("traefik"),
 			Rules: []api.IngressRule{rule("bar.example", "/", prefix, "web")}}},
@@ -57,7 +58,7 @@ func TestIngressRender(t *testing.T) {
 			{Host: "", Default: "default-web-http", Paths: []ingressPath{{Path: "/x", Type: "Exact", Upstream: "default-missing-80"}}},
 			{Host: "foo.example", Default: "default-web-http", Paths: []ingressPath{
 				{Path: "/", Type: "Prefix", Upstream: "default-web-80"},
-				{Path: "/api", Type: "ImplementationSpecific", Upstream: "default-web-80"}}},
+				{Path: "/api", Type: "ImplementationSpecific", Upstream: "default-web-80", Rewrite: "/$1", Regex: true}}},
 			{Host: "secure.example", TLS: true},
 		},
 		Upstreams: map[string][]string{
@@ -66,4 +67,5 @@ func TestIngressRender(t *testing.T) {
 			"default-missing-80": {},
 		},
 	}, got)
+	assert.Contains(t, got.String(), "path ImplementationSpecific /api default-web-80 rewrite=%2F%241 regex\n")
 }

@@ -7,7 +7,9 @@ import (
 	"log"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,13 +96,18 @@ type ingressServer struct {
 	Default string // "" is the controller's own
 }
 
+// ingressPath is a location: its Ingress's rewrite-target and use-regex
+// annotations come with it.
 type ingressPath struct {
 	Path, Type, Upstream string
+	Rewrite              string
+	Regex                bool
 }
 
 // parseIngressConfig reads the controller's lines: "server HOST [tls]
 // [default=UPSTREAM]" ("_" is the default server), its "path TYPE PATH
-// UPSTREAM" lines ("-" for none), and "upstream NAME ENDPOINT...".
+// UPSTREAM [rewrite=TARGET] [regex]" lines ("-" for no upstream, TARGET
+// query-escaped), and "upstream NAME ENDPOINT...".
 func parseIngressConfig(text string) (ingressConfig, error) {
 	cfg := ingressConfig{Upstreams: map[string][]string{}}
 	for _, line := range strings.Split(text, "\n") {
@@ -120,13 +127,21 @@ func parseIngressConfig(text string) (ingressConfig, error) {
 				}
 			}
 			cfg.Servers = append(cfg.Servers, s)
-		case f[0] == "path" && len(f) == 4 && len(cfg.Servers) > 0:
+		case f[0] == "path" && len(f) >= 4 && len(cfg.Servers) > 0:
 			up := f[3]
 			if up == "-" {
 				up = ""
 			}
+			p := ingressPath{Type: f[1], Path: f[2], Upstream: up}
+			for _, opt := range f[4:] {
+				if t, ok := strings.CutPrefix(opt, "rewrite="); ok {
+					p.Rewrite, _ = url.QueryUnescape(t)
+				} else if opt == "regex" {
+					p.Regex = true
+				}
+			}
 			s := &cfg.Servers[len(cfg.Servers)-1]
-			s.Paths = append(s.Paths, ingressPath{Type: f[1], Path: f[2], Upstream: up})
+			s.Paths = append(s.Paths, p)
 		case f[0] == "upstream" && len(f) >= 2:
 			cfg.Upstreams[f[1]] = f[2:]
 		default:
@@ -155,6 +170,7 @@ func (ic *ingressNginx) configure(req *request, w *response) {
 	} else {
 		ic.mu.Lock()
 		ic.cfg, ic.next = cfg, map[string]int{}
+		regexps = map[string]*pcre{}
 		ic.mu.Unlock()
 		w.status = 201
 	}
@@ -165,17 +181,21 @@ func (ic *ingressNginx) configure(req *request, w *response) {
 type route struct {
 	upstream string // "" is the default backend
 	redirect bool   // to HTTPS
+	target   string // the request's URI rewritten by rewrite-target, "" if it is not
 }
 
 // match finds a request's route, as ingress-nginx's servers and
 // locations match it.
-func (cfg *ingressConfig) match(host, path string) route {
+func (cfg *ingressConfig) match(host, path, query string) route {
 	srv := cfg.server(host)
 	if srv == nil {
 		return route{}
 	}
 	if srv.TLS {
 		return route{redirect: true}
+	}
+	if srv.regex() {
+		return srv.matchRegex(path, query)
 	}
 	best, bestLen := -1, -1
 	for i, p := range srv.Paths {
@@ -237,7 +257,8 @@ func (ic *ingressNginx) serve(req *request, w *response) {
 		host = h
 	}
 	ic.mu.Lock()
-	r := ic.cfg.match(host, req.path)
+	_, query, _ := strings.Cut(req.target, "?")
+	r := ic.cfg.match(host, req.path, query)
 	eps := ic.cfg.Upstreams[r.upstream]
 	var ep string
 	if len(eps) > 0 {
@@ -257,7 +278,11 @@ func (ic *ingressNginx) serve(req *request, w *response) {
 		nginxPage(w, 503)
 	default:
 		upstream = r.upstream
-		status = proxy(req, w, ep, host)
+		target := req.target
+		if r.target != "" {
+			target = r.target
+		}
+		status = proxy(req, w, ep, host, target)
 	}
 	arrange(w, start)
 	upAddr, upStatus, upLen := "-", "-", "-"
@@ -282,7 +307,7 @@ func nginxPage(w *response, status int) {
 // proxy passes a request to an endpoint and its response back, as
 // nginx's proxy_pass with ingress-nginx's headers; it returns the
 // upstream's status, or 0 when it could not be reached (502).
-func proxy(req *request, w *response, ep, host string) int {
+func proxy(req *request, w *response, ep, host, target string) int {
 	c, err := kpnet.Dial("tcp", ep)
 	if err != nil {
 		nginxPage(w, 502)
@@ -291,7 +316,7 @@ func proxy(req *request, w *response, ep, host string) int {
 	defer c.Close()
 	bw := bufio.NewWriter(c)
 	fmt.Fprintf(bw, "%s %s HTTP/1.1\r\nHost: %s\r\nX-Request-ID: %s\r\nX-Real-IP: %s\r\nX-Forwarded-For: %s\r\nX-Forwarded-Host: %s\r\nX-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\nConnection: close\r\n",
-		req.method, req.target, req.host, "-", req.remote, req.remote, host)
+		req.method, target, req.host, "-", req.remote, req.remote, host)
 	if req.userAgent != "" {
 		fmt.Fprintf(bw, "User-Agent: %s\r\n", req.userAgent)
 	}
@@ -346,4 +371,89 @@ func arrange(w *response, start time.Time) {
 	}
 	out = append(out, "Content-Length: "+strconv.Itoa(len(w.body)), connectionHeader)
 	w.headers = append(out, rest...)
+}
+
+// regex reports whether the server's locations are regular expressions:
+// when one of its paths comes from an Ingress with use-regex or
+// rewrite-target, ingress-nginx makes every location of the host a
+// case-insensitive regex anchored at the start (~* "^PATH"), whatever
+// its pathType.
+func (s *ingressServer) regex() bool {
+	for _, p := range s.Paths {
+		if p.Regex || p.Rewrite != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// matchRegex matches a regex server's locations as nginx does: the
+// first that matches, in ingress-nginx's order (the longest path first,
+// then the greater); then rewrites the URI as the location's
+// `rewrite "(?i)PATH" TARGET break;` does.
+func (s *ingressServer) matchRegex(path, query string) route {
+	paths := slices.Clone(s.Paths)
+	slices.SortStableFunc(paths, func(a, b ingressPath) int { return strings.Compare(b.Path, a.Path) })
+	slices.SortStableFunc(paths, func(a, b ingressPath) int { return len(b.Path) - len(a.Path) })
+	for _, p := range paths {
+		loc, err := compiled("^" + p.Path)
+		if err != nil || loc.find(path) == nil {
+			continue // nginx would not have loaded the location
+		}
+		r := route{upstream: p.Upstream}
+		if p.Rewrite != "" {
+			r.target = rewrite(p.Path, p.Rewrite, path, query)
+		}
+		return r
+	}
+	return route{upstream: s.Default}
+}
+
+// rewrite is nginx's rewrite of the URI: the whole URI becomes target
+// with $1...$9 the pattern's captures; the request's arguments follow,
+// after target's own if it has some.
+func rewrite(pattern, target, path, query string) string {
+	re, err := compiled(pattern)
+	if err != nil {
+		return ""
+	}
+	m := re.find(path)
+	if m == nil {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(target); i++ {
+		if target[i] == '$' && i+1 < len(target) && target[i+1] >= '0' && target[i+1] <= '9' {
+			if n := int(target[i+1] - '0'); 2*n+1 < len(m) && m[2*n] >= 0 {
+				b.WriteString(path[m[2*n]:m[2*n+1]])
+			}
+			i++
+			continue
+		}
+		b.WriteByte(target[i])
+	}
+	out := b.String()
+	switch {
+	case query == "":
+	case strings.Contains(out, "?"):
+		out += "&" + query
+	default:
+		out += "?" + query
+	}
+	return out
+}
+
+// regexps are the locations' expressions compiled, until the next
+// configuration (under ingressNginx.mu).
+var regexps = map[string]*pcre{}
+
+func compiled(expr string) (*pcre, error) {
+	if re, ok := regexps[expr]; ok {
+		return re, nil
+	}
+	re, err := compilePCRE(expr)
+	if err == nil {
+		regexps[expr] = re
+	}
+	return re, err
 }

@@ -40,10 +40,10 @@ func TestIngressMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.host+tt.path, func(t *testing.T) {
-			assert.Equal(t, tt.want, cfg.match(tt.host, tt.path))
+			assert.Equal(t, tt.want, cfg.match(tt.host, tt.path, ""))
 		})
 	}
-	assert.Equal(t, route{}, (&ingressConfig{}).match("x", "/"), "no server: the default backend")
+	assert.Equal(t, route{}, (&ingressConfig{}).match("x", "/", ""), "no server: the default backend")
 }
 
 // TestParseIngressConfig reads the lines network.IngressController writes.
@@ -54,6 +54,48 @@ func TestParseIngressConfig(t *testing.T) {
 		Servers:   []ingressServer{{Host: "", Default: "default-web-http", Paths: []ingressPath{{Path: "/x", Type: "Exact"}}}, {Host: "secure.example", TLS: true}},
 		Upstreams: map[string][]string{"default-missing-80": {}, "default-web-http": {"10.244.1.5:8080", "10.244.2.6:8080"}},
 	}, cfg)
+	cfg, err = parseIngressConfig("server a.example\npath ImplementationSpecific /api/(.*) default-web-80 rewrite=%2Fv1%2F%241 regex\n")
+	assert.NoError(t, err)
+	assert.Equal(t, []ingressPath{{Path: "/api/(.*)", Type: "ImplementationSpecific", Upstream: "default-web-80", Rewrite: "/v1/$1", Regex: true}}, cfg.Servers[0].Paths)
 	_, err = parseIngressConfig("location / {\n")
 	assert.EqualError(t, err, `bad line "location / {"`)
+}
+
+// TestIngressRewrite: rewrite-target with capture groups and use-regex,
+// as ingress-nginx's documentation shows them.
+func TestIngressRewrite(t *testing.T) {
+	cfg := ingressConfig{Servers: []ingressServer{
+		{Host: "rewrite.bar.com", Paths: []ingressPath{
+			{Path: "/something(/|$)(.*)", Type: "ImplementationSpecific", Upstream: "default-http-svc-80", Rewrite: "/$2"},
+			{Path: "/exact", Type: "Exact", Upstream: "default-exact-80"}, // another Ingress's, regex all the same
+		}},
+		{Host: "test.com", Paths: []ingressPath{
+			{Path: "/foo/bar/bar", Type: "Prefix", Upstream: "default-long-80", Regex: true},
+			{Path: "/foo/bar/[A-Z0-9]{3}", Type: "ImplementationSpecific", Upstream: "default-regex-80", Regex: true},
+		}},
+		{Host: "args.example", Paths: []ingressPath{
+			{Path: "/api/(.*)", Type: "ImplementationSpecific", Upstream: "default-api-80", Rewrite: "/v1/$1?from=ingress"},
+		}},
+	}}
+	tests := []struct {
+		host, path, query string
+		want              route
+	}{
+		{"rewrite.bar.com", "/something", "", route{upstream: "default-http-svc-80", target: "/"}},
+		{"rewrite.bar.com", "/something/", "", route{upstream: "default-http-svc-80", target: "/"}},
+		{"rewrite.bar.com", "/something/new", "", route{upstream: "default-http-svc-80", target: "/new"}},
+		{"rewrite.bar.com", "/SomeThing/new", "a=1", route{upstream: "default-http-svc-80", target: "/new?a=1"}}, // ~* and (?i)
+		{"rewrite.bar.com", "/somethingelse", "", route{}},                                                       // (/|$) wants an end or a slash
+		{"rewrite.bar.com", "/exactly", "", route{upstream: "default-exact-80"}},                                 // ^/exact, no longer exact
+		{"test.com", "/foo/bar/bar", "", route{upstream: "default-regex-80"}},                                    // the longer location first
+		{"test.com", "/foo/bar/bar/x", "", route{upstream: "default-regex-80"}},
+		{"test.com", "/foo/bar/ab1", "", route{upstream: "default-regex-80"}},
+		{"test.com", "/foo/bar/a", "", route{}},
+		{"args.example", "/api/users", "page=2", route{upstream: "default-api-80", target: "/v1/users?from=ingress&page=2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host+tt.path, func(t *testing.T) {
+			assert.Equal(t, tt.want, cfg.match(tt.host, tt.path, tt.query))
+		})
+	}
 }

@@ -14,6 +14,8 @@
 
 /* global __ENGINE_URL__, __WASM_EXEC_URL__, __IMAGES__ */
 
+import { GoOutput } from './gooutput.js';
+
 const siteRoot = new URL('../', self.location.href);
 
 // Moments of the engine's start, for the measures (e2e TestPageMeasures):
@@ -44,7 +46,10 @@ function describe(err) {
 function fail(err) {
   if (failed) return;
   failed = true;
-  const message = describe(err) || 'unknown error';
+  let message = describe(err) || 'unknown error';
+  // A trap inside a call into the engine (a message it was handling)
+  // reaches here, not start's run: say what Go printed before it.
+  if (typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError) message = goOutput.stopped(message);
   console.error('kubeplay:', err);
   try {
     post({ type: 'error', message });
@@ -246,23 +251,16 @@ globalThis.kubeplayHost = {
 
 // ---- start -------------------------------------------------------------------
 
-// The last lines the Go program wrote to stdout/stderr (a panic, say), to
-// explain why it stopped.
-let consoleTail = '';
-// The first line that says why Go stopped (a panic, a fatal error such as
-// running out of memory): the stack dump after it can push it out of the tail.
-let goFailure = '';
-const goFailureLine = /^(?:panic: |fatal error: |runtime: out of memory).*(?=\n)/m; // whole lines only: Go writes a line in pieces
+// What the Go program wrote last, to explain why it stopped.
+const goOutput = new GoOutput();
 
 function captureGoOutput() {
   const fs = globalThis.fs;
   if (!fs || typeof fs.writeSync !== 'function') return;
   const writeSync = fs.writeSync;
-  const decoder = new TextDecoder('utf-8');
   fs.writeSync = function (fd, buf) {
     try {
-      consoleTail = (consoleTail + decoder.decode(buf, { stream: true })).slice(-4000);
-      if (!goFailure) goFailure = consoleTail.match(goFailureLine)?.[0] ?? '';
+      goOutput.write(buf);
     } catch {
       // keep going: this is only for the error message
     }
@@ -308,10 +306,9 @@ async function start() {
   captureGoOutput();
 
   const go = new globalThis.Go();
-  let exitCode = null;
   const exit = go.exit;
   go.exit = (code) => {
-    exitCode = code;
+    goOutput.exitCode = code;
     exit.call(go, code);
   };
 
@@ -328,13 +325,7 @@ async function start() {
   } catch (err) {
     trap = err;
   }
-  let message = 'the engine stopped';
-  if (trap) message += ` (${describe(trap)})`;
-  else if (exitCode !== null && exitCode !== 0) message += ` (exit code ${exitCode})`;
-  const tail = consoleTail.trimEnd().split('\n').slice(-8).join('\n').trim();
-  const why = goFailure && !tail.includes(goFailure) ? `${goFailure}\n...\n` : '';
-  if (why || tail) message += `:\n${why}${tail}`;
-  throw new Error(message);
+  throw new Error(goOutput.stopped(trap ? describe(trap) : ''));
 }
 
 // One tab at a time keeps the cluster in this browser: two writing the

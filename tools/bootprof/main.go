@@ -9,6 +9,13 @@
 //
 //	go run ./tools/bootprof -url http://127.0.0.1:8080/ -out build/bootprof
 //
+// With -then it profiles what command lines typed after the boot cost
+// instead (a scale-up, say), until a JavaScript condition holds:
+//
+//	go run ./tools/bootprof -url http://127.0.0.1:8080/ -interval 1000 -window 10s \
+//	  -then 'kubeplay node add --fake --count 100;;kubectl create deployment d --image=registry.k8s.io/pause --replicas=0;;...' \
+//	  -until "window.kubeplay.exec('kubectl get deploy d -o jsonpath={.status.availableReplicas}').then(r => r.output === '1000')"
+//
 // It talks CDP over --remote-debugging-pipe, with no other dependency.
 package main
 
@@ -124,7 +131,13 @@ func main() {
 	reloads := flag.Int("reloads", 1, "cached loads after the cold one")
 	doProfile := flag.Bool("profile", true, "record CPU profiles (without, only the marks)")
 	quiet := flag.Bool("q", false, "print only a line of phases per load")
+	then := flag.String("then", "", "command lines separated by ;; to run after the cold load; the worker is profiled from the last one until -until holds (no reloads then)")
+	until := flag.String("until", "true", "with -then: a JavaScript expression (awaited) that ends the profile once it is true")
+	limit := flag.Duration("limit", 20*time.Minute, "with -then: how long to wait for -until")
 	flag.Parse()
+	if *then != "" {
+		*reloads = 0
+	}
 	if *url == "" {
 		log.Fatal("-url is required")
 	}
@@ -290,6 +303,10 @@ func main() {
 		for _, m := range marks {
 			fmt.Printf("%8.1f  %v\n", m[1], m[0])
 		}
+		if *then != "" {
+			profileThen(c, page, worker, eval, *then, *until, *limit, *doProfile, *out, *top, *window)
+			return
+		}
 		if !*doProfile {
 			continue
 		}
@@ -310,6 +327,69 @@ func main() {
 			fmt.Printf("\n=== %s load, %s thread (%s)\n", name, who.name, file)
 			summarize(p, *top, *window)
 		}
+	}
+}
+
+// profileThen runs the command lines after the boot, profiles the worker
+// (and the page) from the last one until the until expression holds, and
+// summarizes the profiles: where a scale-up spends its time in the browser.
+func profileThen(c *cdp, page, worker string, eval func(string, any) error, then, until string, limit time.Duration, doProfile bool, out string, top int, window time.Duration) {
+	for _, session := range []string{page, worker} {
+		if doProfile {
+			_, _ = c.send(session, "Profiler.stop", nil) // the boot's: not kept
+		}
+	}
+	lines := strings.Split(then, ";;")
+	start := time.Now()
+	for i, line := range lines {
+		if i == len(lines)-1 && doProfile {
+			for _, session := range []string{page, worker} {
+				_, err := c.send(session, "Profiler.start", nil)
+				must(err)
+			}
+			start = time.Now()
+		}
+		q, _ := json.Marshal(strings.TrimSpace(line))
+		var r struct {
+			Output   string
+			ExitCode int
+		}
+		must(eval(fmt.Sprintf(`window.kubeplay.exec(%s)`, q), &r))
+		if r.ExitCode != 0 {
+			log.Fatalf("%s: exit code %d: %s", line, r.ExitCode, r.Output)
+		}
+	}
+	for {
+		var done bool
+		if err := eval(until, &done); err != nil {
+			log.Fatalf("-until: %v", err)
+		}
+		if done {
+			break
+		}
+		if time.Since(start) > limit {
+			log.Fatalf("-until did not hold in %v", limit)
+		}
+		time.Sleep(time.Second)
+	}
+	fmt.Printf("then: %.1f s from the last line until -until held\n", time.Since(start).Seconds())
+	if !doProfile {
+		return
+	}
+	for _, who := range []struct{ name, session string }{{"page", page}, {"worker", worker}} {
+		res, err := c.send(who.session, "Profiler.stop", nil)
+		if err != nil {
+			log.Printf("%s profile: %v", who.name, err)
+			continue
+		}
+		var r struct{ Profile json.RawMessage }
+		must(json.Unmarshal(res, &r))
+		file := filepath.Join(out, "then-"+who.name+".cpuprofile")
+		must(os.WriteFile(file, r.Profile, 0o644))
+		var p profile
+		must(json.Unmarshal(r.Profile, &p))
+		fmt.Printf("\n=== after the lines, %s thread (%s)\n", who.name, file)
+		summarize(p, top, window)
 	}
 }
 

@@ -381,9 +381,15 @@ func (p *proc) chmodPath(spec, name, full string, recursive bool) bool {
 // umask is the containers' file mode creation mask.
 const umask = 0o022
 
+// applyModeFrom is a mode made from bits by a chmod mode, the umask not
+// applied (find -perm's MASK).
+func applyModeFrom(spec string, bits fs.FileMode) fs.FileMode { return applyModeMask(spec, bits, 0) }
+
 // applyMode is old changed by a chmod mode: octal, or symbolic clauses
 // ([ugoa]*[-+=][rwxXst]*), where no who means all but the umask's bits.
-func applyMode(spec string, old fs.FileMode) fs.FileMode {
+func applyMode(spec string, old fs.FileMode) fs.FileMode { return applyModeMask(spec, old, umask) }
+
+func applyModeMask(spec string, old fs.FileMode, mask uint32) fs.FileMode {
 	if m, ok := octalMode(spec); ok {
 		v, _ := strconv.ParseUint(spec, 8, 32)
 		return old&^(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) | m | specialBits(uint32(v))
@@ -424,7 +430,7 @@ func applyMode(spec string, old fs.FileMode) fs.FileMode {
 			}
 			bits &= who | 0o1000
 			if masked {
-				bits &^= umask
+				bits &^= mask
 			}
 			switch op {
 			case '+':

@@ -105,7 +105,7 @@ func isFindOperator(a string) bool {
 // walk visits a file and, for a directory, what is below it.
 func (f *findState) walk(name, full string, depth int, expr findExpr) {
 	stat := lstatMode
-	if f.follow {
+	if f.follow || strings.HasSuffix(full, "/") { // a trailing slash resolves a link, as in lstat(2)
 		stat = statMode
 	}
 	info, err := stat(full)
@@ -299,10 +299,35 @@ func (f *findState) parseTest(name, v string) (findExpr, error) {
 		return f.ageTest(v, unit)
 	case "-size":
 		return sizeTest(v)
+	case "-perm":
+		return permTest(v)
 	case "-user", "-group":
 		return func(*found) bool { return v == "root" || v == "0" }, nil
 	}
 	return nil, fmt.Errorf("unrecognized: %s", name)
+}
+
+// permTest is -perm: exactly MODE, all of -MODE's bits, or any of
+// +MODE's (or /MODE's); MODE octal or symbolic, as chmod reads it.
+func permTest(v string) (findExpr, error) {
+	kind, spec := byte(0), v
+	if v != "" && strings.IndexByte("-+/", v[0]) >= 0 {
+		kind, spec = v[0], v[1:]
+	}
+	if !validMode(spec) {
+		return nil, fmt.Errorf("invalid mode '%s'", v)
+	}
+	mask := unixMode(applyModeFrom(spec, 0)) & 0o7777
+	return func(x *found) bool {
+		m := unixMode(x.info.Mode()) & 0o7777
+		switch kind {
+		case '-':
+			return m&mask == mask
+		case '+', '/':
+			return m&mask != 0
+		}
+		return m == mask
+	}, nil
 }
 
 func (f *findState) parseDepth(name string) (findExpr, error) {

@@ -18,11 +18,14 @@ import (
 	"time"
 )
 
-// CA is a certificate authority: its certificate and its key.
+// CA is a certificate authority: its key and its certificate, which
+// the cluster hands out only PEM-encoded (the kube-root-ca.crt
+// ConfigMaps, the service account volumes). It is not parsed back into
+// an x509.Certificate: in the browser that alone took a third of the
+// CA's making at every boot.
 type CA struct {
-	Cert *x509.Certificate
-	Key  ed25519.PrivateKey
-	PEM  []byte // the certificate, PEM-encoded
+	Key ed25519.PrivateKey
+	PEM []byte // the certificate, PEM-encoded
 }
 
 // caValidity is kubeadm's lifetime for a CA certificate.
@@ -49,11 +52,7 @@ func NewCA(seed uint64, start time.Time) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: making the cluster CA: %w", err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("pki: reading the cluster CA: %w", err)
-	}
-	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+	return &CA{Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
 }
 
 func newKey(r *rand.Rand) ed25519.PrivateKey {

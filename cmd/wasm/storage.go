@@ -32,10 +32,18 @@ type storage struct {
 
 func openStorage() *storage {
 	s := &storage{}
+	// The two databases open at once: each open waits on the browser.
+	var homeErr error
+	opened := make(chan struct{})
+	go func() {
+		defer close(opened)
+		s.home, homeErr = openDB(homeDB)
+	}()
 	var err error
 	s.cluster, err = openDB(clusterDB)
+	<-opened
 	if err == nil {
-		s.home, err = openDB(homeDB)
+		err = homeErr
 	}
 	if err != nil {
 		s.warnings = append(s.warnings, fmt.Sprintf("This browser does not let the page keep data (%v): the cluster and your files last until the tab closes.", err))

@@ -111,6 +111,8 @@ export class ClusterView {
     this.at = null; // the timeline's index on show, or null for now
     this.usage = { available: false, nodes: new Map(), pods: new Map() }; // from the metrics API
     this.watches = [];
+    // drawn resolves once the view has drawn Ready nodes for the first time.
+    this.drawn = new Promise((resolve) => (this.resolveDrawn = resolve));
     this.namespace = 'default';
     this.view = VIEWS.includes(storage?.getItem?.('kubeplay.view')) ? storage.getItem('kubeplay.view') : 'arch';
     this.dirty = true;
@@ -465,6 +467,7 @@ export class ClusterView {
     if (list.length >= 3 && ready === list.length && !this.marked) {
       this.marked = true;
       performance.mark?.('kubeplay-nodes-ready'); // for the measures (e2e)
+      this.resolveDrawn();
     }
     const pods = this.stores.get('pods').objects.size;
     const past = this.at === null ? '' : ` · at ${clockTime(this.timeline.timeAt(this.at)) || 'the start'}`;

@@ -800,6 +800,12 @@ spec:
         - containerPort: 80
 `;
 
+// The editor's module is fetched and run while the engine boots, when
+// the page's thread has nothing else to do; it is made after (load).
+let editorModule = null;
+const loadEditor = () => (editorModule ??= import('./editor.js'));
+const EDITOR_WAIT_MS = 1000;
+
 const files = {
   tabs: new Tabs(),
   view: null, // the CodeMirror editor, once loaded
@@ -812,7 +818,7 @@ const files = {
     if (!this.view) {
       const host = $('editor');
       try {
-        const { createEditor } = await import('./editor.js');
+        const { createEditor } = await loadEditor();
         host.replaceChildren();
         this.view = createEditor(host, {
           onChange: (text) => this.onEdit(text),
@@ -1123,5 +1129,14 @@ function onEngineReady(info) {
   clock.show({ now: NaN, speed: typeof info?.speed === 'string' ? info.speed : clock.speed });
   engine.call('clock').then((c) => clock.show(c), () => {});
   cluster.start();
-  files.load().catch((err) => console.warn('kubeplay: the editor could not start', err));
+  // The editor (CodeMirror, fetched while the engine boots) is made once
+  // the view has drawn the nodes, or after EDITOR_WAIT_MS: making it
+  // took the page's thread while the view's first lists came in.
+  const wait = new Promise((resolve) => setTimeout(resolve, EDITOR_WAIT_MS));
+  Promise.race([cluster.drawn, wait])
+    .then(() => files.load())
+    .catch((err) => console.warn('kubeplay: the editor could not start', err));
 }
+
+// The editor's module comes while the engine boots (loadEditor).
+setTimeout(() => loadEditor().catch(() => {}));

@@ -73,12 +73,13 @@ type Persister struct {
 	s           *Store
 	now         func() time.Time
 	pending     [][]byte
-	first       int64 // revision of the first pending record
-	logged      int   // records since the last snapshot
-	logSize     int   // bytes of the log since the last snapshot
-	snapSize    int   // bytes of the last snapshot
-	pendingSize int   // bytes of pending
-	err         error // the first write error, reported by Flush
+	first       int64         // revision of the first pending record
+	logged      int           // records since the last snapshot
+	logSize     int           // bytes of the log since the last snapshot
+	snapSize    int           // bytes of the last snapshot
+	pendingSize int           // bytes of pending
+	err         error         // the first write error, reported by Flush
+	work        *snapshotWork // a snapshot being written, a part at each flush
 }
 
 // Report says what opening a directory found.
@@ -803,8 +804,11 @@ func (p *Persister) write() error {
 	p.logged += len(p.pending)
 	p.logSize += p.pendingSize
 	p.pending, p.pendingSize = nil, 0
-	if p.logged >= snapshotEvery && p.logSize >= p.snapSize {
-		return p.Snapshot()
+	if p.work == nil && p.logged >= snapshotEvery && p.logSize >= p.snapSize {
+		p.startSnapshot(p.now())
+	}
+	if p.work != nil {
+		return p.continueSnapshot(1)
 	}
 	return nil
 }
@@ -826,50 +830,88 @@ func (p *Persister) Mark() error {
 	return p.write()
 }
 
-// Snapshot writes the whole store and drops the log it replaces.
+// Snapshot writes the whole store and drops the log it replaces, at once
+// (a snapshot under way is given up).
 func (p *Persister) Snapshot() error { return p.snapshotAt(p.now()) }
 
 func (p *Persister) snapshotAt(now time.Time) error {
-	rev := p.s.rev
-	prefix, err := p.partPrefix(rev)
-	if err != nil {
-		return err
+	p.startSnapshot(now)
+	// What was pending is in the snapshot.
+	p.pending, p.pendingSize = nil, 0
+	return p.continueSnapshot(-1)
+}
+
+// snapshotWork is a snapshot being written, a part at each flush: the
+// store as it was at its revision (values are never changed in place, so
+// holding them is enough), in key order, and the parts written so far.
+// A flush that took the whole snapshot at once stalled the cluster and
+// the terminal for seconds at 10,000 pods in the browser. The log goes on
+// meanwhile; its files start after the snapshot's revision (a snapshot
+// starts right after a flush), so installing the snapshot drops only the
+// files it covers. One given up (the engine closed, an explicit
+// Snapshot) leaves parts no manifest names, which the next one removes.
+type snapshotWork struct {
+	m      manifest
+	prefix string
+	kvs    []KV
+	next   int
+	size   int // bytes of the parts written
+	err    error
+}
+
+// startSnapshot takes the store's state for a snapshot at its revision;
+// the log from here on is counted towards the next one.
+func (p *Persister) startSnapshot(now time.Time) {
+	w := &snapshotWork{m: manifest{Revision: p.s.rev, Compacted: p.s.compacted, Time: now.UTC()}}
+	w.prefix, w.err = p.partPrefix(w.m.Revision)
+	w.kvs = make([]KV, 0, len(p.s.data))
+	p.s.ascend("", func(key string) { w.kvs = append(w.kvs, *p.s.data[key]) })
+	p.work = w
+	p.logged, p.logSize = 0, 0
+}
+
+// continueSnapshot writes up to parts more parts of the snapshot under
+// way (all of them for -1), and installs it once they are all written.
+func (p *Persister) continueSnapshot(parts int) error {
+	w := p.work
+	if w.err != nil {
+		p.work = nil
+		return w.err
 	}
-	m := manifest{Revision: rev, Compacted: p.s.compacted, Time: now.UTC()}
-	size := 0
 	buf := make([]byte, 0, snapshotPartSize+64<<10)
 	writePart := func() error {
-		name := fmt.Sprintf("%s-%04d.part", prefix, len(m.Parts))
+		name := fmt.Sprintf("%s-%04d.part", w.prefix, len(w.m.Parts))
 		if err := hackpadfs.WriteFullFile(p.fs, path.Join(p.dir, name), buf, 0o644); err != nil {
 			return fmt.Errorf("store: write snapshot: %w", err)
 		}
-		m.Parts = append(m.Parts, manifestPart{Name: name, Size: len(buf), CRC32: crc32.ChecksumIEEE(buf)})
-		size += len(buf)
+		w.m.Parts = append(w.m.Parts, manifestPart{Name: name, Size: len(buf), CRC32: crc32.ChecksumIEEE(buf)})
+		w.size += len(buf)
 		buf = buf[:0]
+		parts--
 		return nil
 	}
-	p.s.ascend("", func(key string) {
+	for ; w.next < len(w.kvs) && parts != 0; w.next++ {
+		kv := &w.kvs[w.next]
+		v, err := json.Marshal(kv.Value)
 		if err != nil {
-			return
+			p.work = nil
+			return err
 		}
-		kv := p.s.data[key]
-		var v []byte
-		if v, err = json.Marshal(kv.Value); err != nil {
-			return
-		}
-		buf = appendRecord(buf, record{Rev: kv.ModRevision, Key: key, CreateRev: kv.CreateRevision, Value: v})
+		buf = appendRecord(buf, record{Rev: kv.ModRevision, Key: kv.Key, CreateRev: kv.CreateRevision, Value: v})
 		buf = append(buf, '\n')
-		if len(buf) >= snapshotPartSize {
-			err = writePart()
+		kv.Value = nil // written: no longer held
+		if len(buf) >= snapshotPartSize || w.next == len(w.kvs)-1 {
+			if err := writePart(); err != nil {
+				p.work = nil
+				return err
+			}
 		}
-	})
-	if err == nil && len(buf) > 0 {
-		err = writePart()
 	}
-	if err != nil {
-		return err
+	if w.next < len(w.kvs) {
+		return nil // more at the next flush
 	}
-	body, err := json.Marshal(m)
+	p.work = nil
+	body, err := json.Marshal(w.m)
 	if err != nil {
 		return err
 	}
@@ -879,9 +921,9 @@ func (p *Persister) snapshotAt(now time.Time) error {
 	if err := p.replaceSnapshot(data); err != nil {
 		return err
 	}
-	p.logged, p.logSize, p.snapSize, p.pending, p.pendingSize = 0, 0, len(data)+size, nil, 0 // what was pending is in the snapshot
+	p.snapSize = len(data) + w.size
 	p.dropParts()
-	return p.dropLog(rev)
+	return p.dropLog(w.m.Revision)
 }
 
 // partPrefix names the parts of a snapshot at rev: snap/REV-G, G the

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -686,4 +687,75 @@ func TestALongLogFileComesBackWhole(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, fmt.Sprintf("p%03d", i), kv.Value.(*api.Pod).Name)
 	}
+}
+
+// A snapshot the log's growth calls for is written a part at each flush,
+// while the log goes on; until its manifest is in place a restore uses
+// the previous snapshot and the whole log, and after it the new snapshot
+// and the log written since it began.
+func TestSnapshotIsWrittenAPartAtEachFlush(t *testing.T) {
+	smallParts(t)
+	fsys := memFS(t)
+	s, p, _ := open(t, fsys)
+	for i := range 40 {
+		_, err := s.Create(fmt.Sprintf("/r/%02d", i), typedPod(fmt.Sprintf("p%d", i)))
+		require.NoError(t, err)
+	}
+	require.NoError(t, p.Snapshot())
+	first := readManifest(t, fsys).Revision
+	// Enough changes for the log to call for the next snapshot.
+	for i := 0; p.work == nil; i++ {
+		require.Less(t, i, 10*snapshotEvery, "no snapshot began")
+		_, err := s.Update("/r/00", typedPod(fmt.Sprint("p", i%2)), 0)
+		require.NoError(t, err)
+		if i%100 == 99 {
+			require.NoError(t, p.Flush())
+		}
+	}
+	at := p.work.m.Revision
+	require.Greater(t, len(p.work.kvs), 30)
+	flushes := 0
+	for p.work != nil {
+		assert.Equal(t, first, readManifest(t, fsys).Revision, "the manifest is installed last")
+		// Meanwhile the store changes, and a restore now is the store.
+		_, err := s.Create(fmt.Sprintf("/r/new%02d", flushes), typedPod("new"))
+		require.NoError(t, err)
+		_, err = s.Delete("/r/01", 0)
+		if flushes > 0 {
+			assert.ErrorIs(t, err, ErrNotFound)
+		}
+		require.NoError(t, p.Flush())
+		flushes++
+		s2, _, rep := open(t, memCopy(t, fsys))
+		assert.Empty(t, rep.Dropped)
+		assert.Equal(t, keysOf(s), keysOf(s2), "after %d flushes", flushes)
+	}
+	assert.Greater(t, flushes, 3, "a part at each flush")
+	assert.Equal(t, at, readManifest(t, fsys).Revision)
+	s2, _, rep := open(t, fsys)
+	assert.Empty(t, rep.Dropped)
+	assert.Equal(t, keysOf(s), keysOf(s2))
+	entries, err := hackpadfs.ReadDir(fsys, "cluster/wal")
+	require.NoError(t, err)
+	for _, e := range entries {
+		start, err := strconv.ParseInt(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
+		require.NoError(t, err)
+		assert.Greater(t, start, at, "the log the snapshot covers is dropped, the rest kept")
+	}
+}
+
+// memCopy copies a memory file system, as a crash would leave it.
+func memCopy(t *testing.T, src hackpadfs.FS) hackpadfs.FS {
+	t.Helper()
+	dst := memFS(t)
+	require.NoError(t, hackpadfs.WalkDir(src, ".", func(name string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.IsDir() {
+			return hackpadfs.MkdirAll(dst, name, 0o755)
+		}
+		data, err := hackpadfs.ReadFile(src, name)
+		require.NoError(t, err)
+		return hackpadfs.WriteFullFile(dst, name, data, 0o644)
+	}))
+	return dst
 }

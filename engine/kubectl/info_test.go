@@ -57,6 +57,11 @@ func TestDiscoveryAndConfig(t *testing.T) {
 			"apiVersion: v1\nclusters:\n- cluster:\n    server: https://172.18.0.2:6443\n  name: kubeplay\ncontexts:\n- context:\n    cluster: kubeplay\n    user: admin\n  name: kubeplay\ncurrent-context: kubeplay\nkind: Config\npreferences: {}\nusers:\n- name: admin\n  user: {}\n"},
 		{"view jsonpath", "config view -o jsonpath={.contexts[0].context.cluster}", "kubeplay"},
 		{"unknown subcommand", "config frob", "--- stderr\nerror: unknown command \"frob\"\nSee 'kubectl config -h' for help and examples\n[exit 1]\n"},
+		{"impersonation", "version --client --as=jane --as-group=devs --as-uid=1", "Client Version: v1.37.2\nKustomize Version: v5.8.1\n"},
+		{"the context", "version --client --context kubeplay", "Client Version: v1.37.2\nKustomize Version: v5.8.1\n"},
+		{"another context", "version --context=kind-kind", "--- stderr\nError in configuration: context was not found for specified context: kind-kind\n[exit 1]\n"},
+		{"another server", "api-versions --server=https://10.0.0.1:6443", "--- stderr\nerror: kubeplay: --server is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)\n[exit 1]\n"},
+		{"a token", "version -s x --token abc", "--- stderr\nerror: kubeplay: -s is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)\n[exit 1]\n"},
 		{"new context", "config set-context dev --namespace=dev", "--- stderr\nerror: the playground has a single context, \"kubeplay\": a context named \"dev\" cannot be created here\n[exit 1]\n"},
 	}
 	for _, tt := range tests {

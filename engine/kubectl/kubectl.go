@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,6 +137,14 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	cmd, ok := commands[name]
 	if !ok {
 		return k.fail(io, unknownCommand(name))
+	}
+	if ctxName := contextFlag(args[1:]); ctxName != "" && ctxName != contextName && name != "config" {
+		// As client-go's ConfirmUsable, printed by kubectl's CheckErr.
+		fmt.Fprintf(io.Err, "Error in configuration: context was not found for specified context: %s\n", ctxName)
+		return 1
+	}
+	if flag := connectionFlag(args[1:]); flag != "" {
+		return k.fail(io, fmt.Errorf("kubeplay: %s is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)", flag))
 	}
 	base := k.c
 	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])), showManagedFields(args[1:])
@@ -331,6 +340,44 @@ func levenshtein(a, b string) int {
 	return prev[len(b)]
 }
 
+// connectionFlags choose another API server, or the credentials to show
+// it: the playground has one server and no authentication, so kubectl
+// says so rather than take them and talk to the same server anyway.
+var connectionFlags = []string{
+	"--server", "-s", "--token", "--username", "--password", "--client-certificate", "--client-key",
+	"--certificate-authority", "--cluster", "--user", "--proxy-url",
+}
+
+// connectionFlag is the first connection flag of a command's arguments
+// (before "--"), or "".
+func connectionFlag(args []string) string {
+	for _, a := range args {
+		if a == "--" {
+			return ""
+		}
+		name, _, _ := strings.Cut(a, "=")
+		if slices.Contains(connectionFlags, name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// contextFlag is the value of a command's --context (before "--"), or "".
+func contextFlag(args []string) string {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return ""
+		case a == "--context" && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--context="):
+			return strings.TrimPrefix(a, "--context=")
+		}
+	}
+	return ""
+}
+
 // commonFlags adds the flags every command takes.
 func (k *Kubectl) commonFlags(fs *flagSet) *string {
 	fs.String("kubeconfig", "", "")
@@ -348,6 +395,13 @@ func (k *Kubectl) commonFlags(fs *flagSet) *string {
 	fs.Bool("insecure-skip-tls-verify", "", false)
 	fs.Bool("match-server-version", "", false)
 	fs.Bool("disable-compression", "", false)
+	// Impersonation changes nothing the playground shows: its API server
+	// authorizes every request (AlwaysAllow), impersonation included, so a
+	// request as another user or group is answered as the admin's is.
+	fs.String("as", "", "")
+	fs.String("as-group", "", "")
+	fs.String("as-uid", "", "")
+	fs.String("as-user-extra", "", "")
 	return fs.String("namespace", "n", "")
 }
 

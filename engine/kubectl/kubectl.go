@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 

@@ -25,6 +25,22 @@ func (k *Kubectl) Complete(args []string) []string {
 		return nil
 	}
 	word, before := args[len(args)-1], args[:len(args)-1]
+	// A flag's value: namespaces for -n, the one context for --context.
+	if v, ok := strings.CutPrefix(word, "--namespace="); ok {
+		var out []string
+		for _, n := range k.namespaceNames(v) {
+			out = append(out, "--namespace="+n)
+		}
+		return out
+	}
+	if len(before) > 0 {
+		switch before[len(before)-1] {
+		case "-n", "--namespace":
+			return k.namespaceNames(word)
+		case "--context":
+			return withPrefix([]string{contextName}, word)
+		}
+	}
 	if len(before) > 0 && strings.HasPrefix(before[0], "-") {
 		// Global flags before the command (kubectl -n kube-system get ...).
 		if globalFlags[before[len(before)-1]] {
@@ -104,6 +120,12 @@ func resourceTypeNames() []string {
 		}
 	}
 	return append(out, "all")
+}
+
+// namespaceNames lists the namespaces whose names start with prefix.
+func (k *Kubectl) namespaceNames(prefix string) []string {
+	r, _ := api.LookupResource("namespaces")
+	return withPrefix(k.names(r, ""), prefix)
 }
 
 // names lists the names of a type's objects in ns.

@@ -79,7 +79,11 @@ func TestComplete(t *testing.T) {
 		{line: "kubectl get --no", start: 12, words: nil},
 		{line: "kubectl -n kube-system get pods etcd", start: 32, words: []string{"etcd-controlplane"}},
 		{line: "kubectl -n kube-system ro", start: 23, words: []string{"rollout"}},
-		{line: "kubectl -n kube", start: 11, words: nil},
+		{line: "kubectl -n kube", start: 11, words: []string{"kube-node-lease", "kube-public", "kube-system"}},
+		{line: "kubectl get pods -n w", start: 20, words: []string{"web-team"}},
+		{line: "kubectl get pods --namespace ", start: 29, words: []string{"default", "kube-node-lease", "kube-public", "kube-system", "web-team"}},
+		{line: "kubectl logs --namespace=kube-s", start: 13, words: []string{"--namespace=kube-system"}},
+		{line: "kubectl --context k", start: 18, words: []string{"kubeplay"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {

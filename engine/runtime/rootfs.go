@@ -52,6 +52,11 @@ var baseImage = func() fstest.MapFS {
 		m[d] = &fstest.MapFile{Mode: fs.ModeDir | 0o755, ModTime: baseBuilt}
 	}
 	m["tmp"] = &fstest.MapFile{Mode: fs.ModeDir | fs.ModeSticky | 0o777, ModTime: baseBuilt}
+	// root's home is its own; /proc and /sys are read-only, as their
+	// mounts show them
+	m["root"].Mode = fs.ModeDir | 0o700
+	m["proc"].Mode = fs.ModeDir | 0o555
+	m["sys"].Mode = fs.ModeDir | 0o555
 	return m
 }()
 

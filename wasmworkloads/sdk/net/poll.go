@@ -28,6 +28,7 @@ var poll struct {
 	parked    int // goroutines waiting for a waiter (see Parked)
 	deadlines map[*waiter]time.Time
 	running   bool
+	onWake    func()
 }
 
 type waiter struct{}
@@ -43,19 +44,12 @@ func wait(deadline time.Time) error {
 		return os.ErrDeadlineExceeded
 	}
 	poll.mu.Lock()
-	if poll.gen == nil {
-		poll.gen = make(chan struct{})
-		poll.deadlines = map[*waiter]time.Time{}
-	}
+	startPoller()
 	ch := poll.gen
 	w := &waiter{}
 	poll.waiters++
 	if !deadline.IsZero() {
 		poll.deadlines[w] = deadline
-	}
-	if !poll.running {
-		poll.running = true
-		go poller()
 	}
 	poll.mu.Unlock()
 	<-ch
@@ -69,13 +63,25 @@ func wait(deadline time.Time) error {
 	return nil
 }
 
+// startPoller starts the poller if it is not running (poll.mu held).
+func startPoller() {
+	if poll.gen == nil {
+		poll.gen = make(chan struct{})
+		poll.deadlines = map[*waiter]time.Time{}
+	}
+	if !poll.running {
+		poll.running = true
+		go poller()
+	}
+}
+
 // poller waits in the host for the parked goroutines, until none is left.
 func poller() {
 	for {
 		runtime.Gosched()
 		runtime.Gosched()
 		poll.mu.Lock()
-		if poll.waiters == 0 {
+		if poll.waiters == 0 && poll.parked == 0 {
 			poll.running = false
 			poll.mu.Unlock()
 			return
@@ -90,8 +96,12 @@ func poller() {
 				timeout = left
 			}
 		}
+		onWake := poll.onWake
 		poll.mu.Unlock()
 		hostWait(int64(timeout))
+		if onWake != nil {
+			onWake()
+		}
 		poll.mu.Lock()
 		close(poll.gen)
 		poll.gen = make(chan struct{})
@@ -122,12 +132,6 @@ var errnos = map[int32]syscall.Errno{
 
 const eagain = -6
 
-// WaitEvent parks the calling goroutine until the process's poller
-// returns from the host: something happened on a socket, a timer of the
-// poller's passed, or a signal interrupted the wait (see
-// wasmworkloads/sdk/signal).
-func WaitEvent() { _ = wait(time.Time{}) }
-
 // Parked counts goroutines (delta 1 before, -1 after) that wait for
 // nothing but a goroutine parked in this package (a socket waiter, or
 // WaitEvent's caller): a server's main goroutine waiting on a channel
@@ -137,5 +141,16 @@ func WaitEvent() { _ = wait(time.Time{}) }
 func Parked(delta int) {
 	poll.mu.Lock()
 	poll.parked += delta
+	if poll.parked > 0 {
+		startPoller()
+	}
+	poll.mu.Unlock()
+}
+
+// OnWake has f run by the poller each time it returns from the host, as
+// wasmworkloads/sdk/signal takes the signals that interrupt its wait.
+func OnWake(f func()) {
+	poll.mu.Lock()
+	poll.onWake = f
 	poll.mu.Unlock()
 }

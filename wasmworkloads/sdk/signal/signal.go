@@ -10,9 +10,10 @@
 // status 2. GoRuntime makes a program behave so, as the real Go images
 // (agnhost, http-echo, hello-app) do.
 //
-// Signals arrive through the kubeplay_proc host module; the goroutine
-// that takes them waits with the sockets' poller of
-// wasmworkloads/sdk/net, whose wait a signal interrupts.
+// Signals arrive through the kubeplay_proc host module: a signal
+// interrupts the wait of the sockets' poller of wasmworkloads/sdk/net,
+// which takes them each time it returns from the host. So a program gets
+// signals while it has sockets or goroutines waiting in Wait.
 package signal
 
 import (
@@ -84,17 +85,14 @@ func update() {
 	hostSignalMask(int32(mask))
 	if !state.started && available {
 		state.started = true
-		go receive()
+		kpnet.OnWake(take)
 	}
 }
 
-func receive() {
-	for {
-		if m := uint32(hostSignalTake()); m != 0 {
-			deliver(m)
-			continue
-		}
-		kpnet.WaitEvent()
+// take delivers the signals that came since the last take.
+func take() {
+	if m := uint32(hostSignalTake()); m != 0 {
+		deliver(m)
 	}
 }
 

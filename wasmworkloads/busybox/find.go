@@ -105,7 +105,7 @@ func isFindOperator(a string) bool {
 // walk visits a file and, for a directory, what is below it.
 func (f *findState) walk(name, full string, depth int, expr findExpr) {
 	stat := lstatMode
-	if f.follow || strings.HasSuffix(full, "/") { // a trailing slash resolves a link, as in lstat(2)
+	if f.follow {
 		stat = statMode
 	}
 	info, err := stat(full)

@@ -167,7 +167,8 @@ func (f *FS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) { return f.stat(
 func (f *FS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) { return f.stat(p, false) }
 
 func (f *FS) stat(p string, follow bool) (sys.Stat_t, experimentalsys.Errno) {
-	guest, m, rel, e := f.lookup(p, follow)
+	// a trailing slash resolves a link, as path resolution does on Linux
+	guest, m, rel, e := f.lookup(p, follow || strings.HasSuffix(p, "/"))
 	if e != 0 {
 		return sys.Stat_t{}, e
 	}

@@ -62,6 +62,9 @@ func TestLinks(t *testing.T) {
 				st, e = f.Stat("/etc/config/..data")
 				require.Zero(t, e)
 				assert.True(t, st.Mode.IsDir())
+				st, e = f.Lstat("/etc/config/..data/")
+				require.Zero(t, e)
+				assert.True(t, st.Mode.IsDir(), "a trailing slash resolves the link, as on Linux")
 			},
 		},
 		{

@@ -190,13 +190,27 @@ func volumeType(v api.Volume) string {
 	return name
 }
 
+// diskPath is a node path's place on the node's disk.
+func (k *Kubelet) diskPath(p string) string {
+	return path.Join(k.diskDir(), strings.TrimPrefix(path.Clean("/"+p), "/"))
+}
+
+// onDisk reports whether a node path exists.
+func (k *Kubelet) onDisk(p string) bool {
+	if k.cfg.Disk == nil {
+		return false
+	}
+	_, err := hackpadfs.Stat(k.cfg.Disk, k.diskPath(p))
+	return err == nil
+}
+
 // hostPath is a directory (or file) of the node's disk, checked or made
 // as its type says.
 func (k *Kubelet) hostPath(p, typ string) (*podVolume, error) {
 	if k.cfg.Disk == nil {
 		return nil, errors.New("kubeplay: this node has no disk for hostPath volumes")
 	}
-	rel := path.Join(k.diskDir(), strings.TrimPrefix(path.Clean("/"+p), "/"))
+	rel := k.diskPath(p)
 	fi, err := hackpadfs.Stat(k.cfg.Disk, rel)
 	exists := err == nil
 	switch typ {
@@ -266,7 +280,12 @@ func (k *Kubelet) claimVolume(ns string, src *api.PersistentVolumeClaimVolumeSou
 	var vol *podVolume
 	switch {
 	case pv.Spec.HostPath != nil:
+		made := pv.Annotations["pv.kubernetes.io/provisioned-by"] == "rancher.io/local-path" && !k.onDisk(pv.Spec.HostPath.Path)
 		vol, err = k.hostPath(pv.Spec.HostPath.Path, api.Deref(pv.Spec.HostPath.Type, ""))
+		if err == nil && made {
+			// local-path's helper pod makes the directory with mkdir -m 0777
+			err = hackpadfs.Chmod(k.cfg.Disk, k.diskPath(pv.Spec.HostPath.Path), fs.ModeDir|0o777)
+		}
 	case pv.Spec.Local != nil:
 		vol, err = k.hostPath(pv.Spec.Local.Path, "Directory")
 	default:

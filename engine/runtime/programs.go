@@ -56,8 +56,27 @@ func (c *container) denied(argv0 string) bool {
 		}
 		p = path.Join("/", wd, p)
 	}
-	s, e := c.root.fs.Stat(p)
+	p = path.Clean(p)
+	stat := c.root.fs.Stat
+	if c.root.fs.Unfinished() && !c.kubeletFile(p) {
+		// The changes left for the root's first use are the kubelet's
+		// files and the mount points (directories): the image's own
+		// files, and the volumes, are what they will be.
+		stat = c.root.fs.StatUnfinished
+	}
+	s, e := stat(p)
 	return e == 0 && s.Mode.IsRegular() && s.Mode&0o111 == 0
+}
+
+// kubeletFile tells whether p is one of the files the kubelet writes in
+// the container's root (/etc/hosts, say).
+func (c *container) kubeletFile(p string) bool {
+	for name := range c.cfg.Files {
+		if path.Clean("/"+name) == p {
+			return true
+		}
+	}
+	return false
 }
 
 // process returns the module and arguments that run a command in this

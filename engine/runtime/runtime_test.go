@@ -138,3 +138,29 @@ func TestImageProcess(t *testing.T) {
 		})
 	}
 }
+
+// Starting a container checks its command's x bits without finishing its
+// root: the pause container, which never looks at its files, keeps the
+// kubelet's changes for a first use that never comes. A command that is
+// one of the kubelet's files (0644) is still refused.
+func TestStartLeavesTheRootUnfinished(t *testing.T) {
+	f := newFixture(t)
+	files := map[string][]byte{"/etc/hosts": []byte("127.0.0.1 localhost\n")}
+	id := f.start(t, ContainerConfig{Name: "c", Files: files}, "registry.k8s.io/pause:3.10.1")
+	c := f.rt.containers[id]
+	require.NotZero(t, c.root.deferred, "the pause container's root has changes left for its first use")
+	assert.True(t, c.root.fs.Unfinished(), "the check of /pause did not finish the root")
+	s, _ := f.rt.ContainerStatus(id)
+	assert.Equal(t, Running, s.State)
+
+	var pullErr error
+	cfg := ContainerConfig{Name: "d", Files: files, Command: []string{"/etc/hosts"}}
+	f.rt.PullImage("busybox", func(i Image, _ time.Duration, err error) { cfg.Image, pullErr = i, err })
+	f.loop.AdvanceBy(10 * time.Second)
+	require.NoError(t, pullErr)
+	id, err := f.rt.CreateContainer(cfg)
+	require.NoError(t, err)
+	err = f.rt.StartContainer(id)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "permission denied")
+}

@@ -57,6 +57,21 @@ func New(mounts []Mount, now func() time.Time) *FS {
 // error from it is a bug and panics.
 func (f *FS) BeforeFirstUse(first func() error) { f.first = first }
 
+// Unfinished tells whether the file system has not been used yet (its
+// BeforeFirstUse has not run).
+func (f *FS) Unfinished() bool { return f.first != nil }
+
+// StatUnfinished stats p as the file system is now, without finishing it
+// first: for a look at the image's files that the changes left for the
+// first use cannot alter (the runtime's check of a command's x bits, which
+// would otherwise finish every pause container's root).
+func (f *FS) StatUnfinished(p string) (sys.Stat_t, experimentalsys.Errno) {
+	first := f.first
+	f.first = nil
+	defer func() { f.first = first }()
+	return f.stat(p, true)
+}
+
 // resolve finds the mount of a guest path and the path inside its FS.
 func (f *FS) resolve(p string) (*Mount, string) {
 	if first := f.first; first != nil {

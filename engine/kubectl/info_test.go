@@ -62,6 +62,7 @@ func TestDiscoveryAndConfig(t *testing.T) {
 		{"another context", "version --context=kind-kind", "--- stderr\nError in configuration: context was not found for specified context: kind-kind\n[exit 1]\n"},
 		{"another server", "api-versions --server=https://10.0.0.1:6443", "--- stderr\nerror: kubeplay: --server is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)\n[exit 1]\n"},
 		{"a token", "version -s x --token abc", "--- stderr\nerror: kubeplay: -s is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)\n[exit 1]\n"},
+		{"config's own --cluster and --user", "config set-context dev --cluster=kubeplay --user=admin", "--- stderr\nerror: the playground has a single context, \"kubeplay\": a context named \"dev\" cannot be created here\n[exit 1]\n"},
 		{"new context", "config set-context dev --namespace=dev", "--- stderr\nerror: the playground has a single context, \"kubeplay\": a context named \"dev\" cannot be created here\n[exit 1]\n"},
 	}
 	for _, tt := range tests {

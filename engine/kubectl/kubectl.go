@@ -138,12 +138,15 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	if !ok {
 		return k.fail(io, unknownCommand(name))
 	}
+	// kubectl config's subcommands have --context, --cluster, --user,
+	// --server and --token flags of their own (set-context, set-cluster,
+	// set-credentials), and say themselves what they make of them.
 	if ctxName := contextFlag(args[1:]); ctxName != "" && ctxName != contextName && name != "config" {
 		// As client-go's ConfirmUsable, printed by kubectl's CheckErr.
 		fmt.Fprintf(io.Err, "Error in configuration: context was not found for specified context: %s\n", ctxName)
 		return 1
 	}
-	if flag := connectionFlag(args[1:]); flag != "" {
+	if flag := connectionFlag(args[1:]); flag != "" && name != "config" {
 		return k.fail(io, fmt.Errorf("kubeplay: %s is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)", flag))
 	}
 	base := k.c

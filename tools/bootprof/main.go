@@ -131,6 +131,7 @@ func main() {
 	reloads := flag.Int("reloads", 1, "cached loads after the cold one")
 	doProfile := flag.Bool("profile", true, "record CPU profiles (without, only the marks)")
 	quiet := flag.Bool("q", false, "print only a line of phases per load")
+	settle := flag.Duration("settle", 0, "how long to leave the page before each reload")
 	then := flag.String("then", "", "command lines separated by ;; to run after the cold load; the worker is profiled from the last one until -until holds (no reloads then)")
 	until := flag.String("until", "true", "with -then: a JavaScript expression (awaited) that ends the profile once it is true")
 	limit := flag.Duration("limit", 20*time.Minute, "with -then: how long to wait for -until")
@@ -251,6 +252,7 @@ func main() {
 		if load == 0 {
 			_, err = c.send(page, "Page.navigate", map[string]any{"url": *url})
 		} else {
+			time.Sleep(*settle)
 			_, err = c.send(page, "Page.reload", map[string]any{})
 		}
 		must(err)
@@ -291,6 +293,11 @@ func main() {
 		var line []string
 		for _, ph := range phases {
 			line = append(line, fmt.Sprintf("%s %.0f", ph.name, at[ph.to]-at[ph.from]))
+		}
+		for k, v := range at {
+			if strings.HasPrefix(k, "worker-") && strings.HasSuffix(k, "(fetched)") {
+				line = append(line, fmt.Sprintf("worker.js %.0f", v))
+			}
 		}
 		if cpu, ok := workerCPU(cmd.Process.Pid); ok {
 			line = append(line, fmt.Sprintf("worker-cpu %.0f", cpu))

@@ -262,6 +262,14 @@ func (f *FS) Chmod(p string, perm fs.FileMode) experimentalsys.Errno {
 	if e != 0 {
 		return e
 	}
+	if perm&linkMark == linkMark {
+		// A regular file with every bit set would read as a link in a
+		// store without links of its own (link.go): it keeps all but
+		// the sticky bit, which Linux ignores on a regular file.
+		if fi, err := Lstat(m.FS, rel); err == nil && fi.Mode().IsRegular() {
+			perm &^= fs.ModeSticky
+		}
+	}
 	return errno(hackpadfs.Chmod(m.FS, rel, perm))
 }
 

@@ -238,3 +238,21 @@ func TestEvalLinks(t *testing.T) {
 		})
 	}
 }
+
+// chmod 7777 of a regular file does not make it the link its mode marks
+// in a store without links: the sticky bit, which Linux ignores on a
+// regular file, is left off; a directory takes every bit.
+func TestChmodEveryBitKeepsAFileAFile(t *testing.T) {
+	f := newLinkFS(t)
+	require.Zero(t, f.Chmod("/srv/www/index.html", linkMark))
+	st, e := f.Lstat("/srv/www/index.html")
+	require.Zero(t, e)
+	assert.Equal(t, fs.ModeSetuid|fs.ModeSetgid|fs.ModePerm, st.Mode)
+	got, e := readAll(t, f, "/srv/www/index.html")
+	require.Zero(t, e)
+	assert.Equal(t, "hi", got)
+	require.Zero(t, f.Chmod("/srv/www", linkMark))
+	st, e = f.Lstat("/srv/www")
+	require.Zero(t, e)
+	assert.Equal(t, fs.ModeDir|linkMark, st.Mode)
+}

@@ -93,6 +93,32 @@ func startServer(t *testing.T) string {
 	return ""
 }
 
+// userDataDir is a fresh profile directory for a test's browser. It is
+// not t.TempDir: Chromium's helper processes can still be writing to it
+// for a moment after the browser is gone, and t.TempDir's removal then
+// fails the test ("directory not empty"). This one is removed after the
+// browser (its cleanup is registered first, so it runs last), retrying
+// for a few seconds, and left behind rather than failing the test.
+func userDataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "kubeplay-e2e-profile-")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		for i := 0; ; i++ {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if i == 50 {
+				t.Logf("the browser's profile %s was left behind: %v", dir, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
+}
+
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromiumPath()
@@ -107,7 +133,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(userDataDir(t)),
 		chromedp.WindowSize(1200, 800),
 	}
 	opts = append(opts, extra...)

@@ -855,7 +855,8 @@ type snapshotWork struct {
 	prefix string
 	kvs    []KV
 	next   int
-	size   int // bytes of the parts written
+	size   int    // bytes of the parts written
+	buf    []byte // the part being filled, kept from one flush to the next
 	err    error
 }
 
@@ -878,7 +879,10 @@ func (p *Persister) continueSnapshot(parts int) error {
 		p.work = nil
 		return w.err
 	}
-	buf := make([]byte, 0, snapshotPartSize+64<<10)
+	if w.buf == nil {
+		w.buf = make([]byte, 0, snapshotPartSize+64<<10)
+	}
+	buf := w.buf[:0]
 	writePart := func() error {
 		name := fmt.Sprintf("%s-%04d.part", w.prefix, len(w.m.Parts))
 		if err := hackpadfs.WriteFullFile(p.fs, path.Join(p.dir, name), buf, 0o644); err != nil {

@@ -317,23 +317,7 @@ func main() {
 		if !*doProfile {
 			continue
 		}
-		var origin float64
-		must(eval(`performance.timeOrigin`, &origin))
-		for _, who := range []struct{ name, session string }{{"page", page}, {"worker", worker}} {
-			res, err := c.send(who.session, "Profiler.stop", nil)
-			if err != nil {
-				log.Printf("%s profile: %v", who.name, err)
-				continue
-			}
-			var r struct{ Profile json.RawMessage }
-			must(json.Unmarshal(res, &r))
-			file := filepath.Join(*out, name+"-"+who.name+".cpuprofile")
-			must(os.WriteFile(file, r.Profile, 0o644))
-			var p profile
-			must(json.Unmarshal(r.Profile, &p))
-			fmt.Printf("\n=== %s load, %s thread (%s)\n", name, who.name, file)
-			summarize(p, *top, *window)
-		}
+		stopProfiles(c, page, worker, *out, name, name+" load", *top, *window)
 	}
 }
 
@@ -383,6 +367,12 @@ func profileThen(c *cdp, page, worker string, eval func(string, any) error, then
 	if !doProfile {
 		return
 	}
+	stopProfiles(c, page, worker, out, "then", "after the lines", top, window)
+}
+
+// stopProfiles stops the page's and the worker's profilers, writes each
+// profile to out as PREFIX-THREAD.cpuprofile and summarizes it under title.
+func stopProfiles(c *cdp, page, worker, out, prefix, title string, top int, window time.Duration) {
 	for _, who := range []struct{ name, session string }{{"page", page}, {"worker", worker}} {
 		res, err := c.send(who.session, "Profiler.stop", nil)
 		if err != nil {
@@ -391,11 +381,11 @@ func profileThen(c *cdp, page, worker string, eval func(string, any) error, then
 		}
 		var r struct{ Profile json.RawMessage }
 		must(json.Unmarshal(res, &r))
-		file := filepath.Join(out, "then-"+who.name+".cpuprofile")
+		file := filepath.Join(out, prefix+"-"+who.name+".cpuprofile")
 		must(os.WriteFile(file, r.Profile, 0o644))
 		var p profile
 		must(json.Unmarshal(r.Profile, &p))
-		fmt.Printf("\n=== after the lines, %s thread (%s)\n", who.name, file)
+		fmt.Printf("\n=== %s, %s thread (%s)\n", title, who.name, file)
 		summarize(p, top, window)
 	}
 }

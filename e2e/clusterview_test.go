@@ -209,8 +209,7 @@ func TestClusterView(t *testing.T) {
 		assert.Contains(t, text(".compact-note"), "pods are counted by status on their node")
 		screenshot(t, ctx, "view-many.png")
 		// A tile opens its node in the inspector.
-		click(t, ctx, `.node-tile[data-name="node01"] h3 button`)
-		until(t, ctx, "node01 inspected", `document.getElementById('inspector-title').textContent === 'Node node01'`)
+		clickUntil(t, ctx, `.node-tile[data-name="node01"] h3 button`, "node01 inspected", `document.getElementById('inspector-title').textContent === 'Node node01'`)
 		require.Equal(t, 0, run(t, ctx, "kubeplay speed 1").ExitCode)
 	})
 }

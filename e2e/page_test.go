@@ -66,6 +66,29 @@ func click(t *testing.T, ctx context.Context, sel string) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))), sel)
 }
 
+// clickUntil clicks sel until js holds, as a user clicks again when a
+// click did not take: on a view redrawn several times a second by a busy
+// cluster, a mouse press and its release (two events) can meet different
+// layouts. It gives up as waitFor does.
+func clickUntil(t *testing.T, ctx context.Context, sel, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		click(t, ctx, sel)
+		next := time.Now().Add(5 * time.Second)
+		for time.Now().Before(next) {
+			if eval[bool](t, ctx, js) {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s after clicking %s; the terminal shows:\n%s", what, sel, terminalText(t, ctx))
+		}
+		t.Logf("%s: no %s 5 s after the click; clicking again", sel, what)
+	}
+}
+
 // setEditorText replaces the editor's text as a user would: select all,
 // then insert the text (as a paste does).
 func setEditorText(t *testing.T, ctx context.Context, text string) {

@@ -40,8 +40,10 @@ func TestStorageQuotaFull(t *testing.T) {
 	origin := u.Scheme + "://" + u.Host
 	require.Equal(t, 0, run(t, ctx, "kubectl create configmap before --from-literal=a=b").ExitCode)
 
-	used := eval[float64](t, ctx, `navigator.storage.estimate().then(e => e.usage)`)
-	full := used
+	// No room at all: a quota of the usage the page reads was not always
+	// full, since the estimate can run ahead of what the origin's files
+	// hold once the store has removed an old snapshot.
+	full := 1.0
 	setQuota(t, ctx, origin, &full)
 	r := run(t, ctx, "kubectl create configmap during --from-literal=a=b")
 	assert.Equal(t, 0, r.ExitCode, "the command itself succeeds")

@@ -17,6 +17,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/cluster"
 	"github.com/kubeplay/kubeplay/engine/page"
@@ -345,7 +346,7 @@ func (b *bridge) call(this js.Value, args []js.Value) any {
 
 func (b *bridge) serve() {
 	for msg := range b.calls {
-		reply, err := json.Marshal(b.page.Handle([]byte(msg)))
+		reply, err := api.Marshal(b.page.Handle([]byte(msg)))
 		if err != nil {
 			reply, _ = json.Marshal(page.Reply{Type: "reply", Error: err.Error()})
 		}

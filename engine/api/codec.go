@@ -73,7 +73,7 @@ func cloneJSON[T any](v T) T {
 // Encode returns obj as JSON with its kind and apiVersion set.
 func Encode(obj Object) ([]byte, error) {
 	SetTypeMeta(obj)
-	return json.Marshal(obj)
+	return Marshal(obj)
 }
 
 // TypeOf reads apiVersion and kind from a JSON object.

@@ -62,6 +62,11 @@ func FuzzDecode(f *testing.F) {
 			}
 			enc, err := Encode(obj)
 			require.NoError(t, err)
+			want, err := json.Marshal(obj)
+			require.NoError(t, err)
+			got, err := Marshal(obj)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(got), "Marshal as json.Marshal")
 			again, err := DecodeInto(r, enc)
 			require.NoError(t, err, "%s", enc)
 			// The encoding is a fixed point. The objects themselves may
@@ -92,6 +97,7 @@ func FuzzParseQuantity(f *testing.F) {
 			return
 		}
 		out := q.String()
+		require.Equal(t, q.bigString(), out, "without math/big, as with it")
 		again, err := ParseQuantity(out)
 		require.NoError(t, err, "%q printed as %q", s, out)
 		require.Zero(t, q.Cmp(again), "%q printed as %q", s, out)

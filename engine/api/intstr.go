@@ -43,11 +43,13 @@ func (v IntOrString) String() string {
 func (v IntOrString) IsZero() bool { return v.Type == Int && v.IntVal == 0 }
 
 // MarshalJSON implements json.Marshaler.
-func (v IntOrString) MarshalJSON() ([]byte, error) {
+func (v IntOrString) MarshalJSON() ([]byte, error) { return v.appendJSON(nil), nil }
+
+func (v IntOrString) appendJSON(b []byte) []byte {
 	if v.Type == String {
-		return json.Marshal(v.StrVal)
+		return appendJSONString(b, v.StrVal)
 	}
-	return json.Marshal(v.IntVal)
+	return strconv.AppendInt(b, int64(v.IntVal), 10)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.

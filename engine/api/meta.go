@@ -96,11 +96,15 @@ func NewTimePtr(t time.Time) *Time {
 }
 
 // MarshalJSON implements json.Marshaler.
-func (t Time) MarshalJSON() ([]byte, error) {
+func (t Time) MarshalJSON() ([]byte, error) { return t.appendJSON(nil), nil }
+
+func (t Time) appendJSON(b []byte) []byte {
 	if t.IsZero() {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return json.Marshal(t.UTC().Format(time.RFC3339))
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339)
+	return append(b, '"')
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -133,11 +137,15 @@ func NewMicroTime(t time.Time) MicroTime { return MicroTime{t.UTC().Truncate(tim
 const microTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
 // MarshalJSON implements json.Marshaler.
-func (t MicroTime) MarshalJSON() ([]byte, error) {
+func (t MicroTime) MarshalJSON() ([]byte, error) { return t.appendJSON(nil), nil }
+
+func (t MicroTime) appendJSON(b []byte) []byte {
 	if t.IsZero() {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return json.Marshal(t.UTC().Format(microTimeFormat))
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, microTimeFormat)
+	return append(b, '"')
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -166,9 +174,9 @@ type Duration struct {
 }
 
 // MarshalJSON implements json.Marshaler.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(d.Duration.String())
-}
+func (d Duration) MarshalJSON() ([]byte, error) { return d.appendJSON(nil), nil }
+
+func (d Duration) appendJSON(b []byte) []byte { return appendJSONString(b, d.Duration.String()) }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *Duration) UnmarshalJSON(b []byte) error {

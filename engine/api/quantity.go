@@ -267,6 +267,81 @@ func fromRat(r *big.Rat, format Format) Quantity {
 
 // String prints q in its canonical form.
 func (q Quantity) String() string {
+	if s, ok := q.smallString(); ok {
+		return s
+	}
+	return q.bigString()
+}
+
+// smallString is String for a quantity whose digits fit an int64 (all
+// but the extreme ones), without math/big: a pod's requests and a node's
+// capacity are printed at every encoding of the object.
+func (q Quantity) smallString() (string, bool) {
+	var buf [32]byte
+	b, ok := q.appendSmall(buf[:0])
+	return string(b), ok
+}
+
+// appendSmall appends smallString's text to b.
+func (q Quantity) appendSmall(b []byte) ([]byte, bool) {
+	if q.m == 0 {
+		return append(b, '0'), true
+	}
+	if q.m == math.MinInt64 {
+		return b, false
+	}
+	format := q.format
+	if format == BinarySI {
+		if q.scale < 0 || q.scale > 30 {
+			format = DecimalSI
+		} else if v, ok := mulPow10(q.m, q.scale); !ok {
+			return b, false
+		} else if v >= 1024 || v <= -1024 {
+			suffixes := [...]string{"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}
+			i := 0
+			for i < len(suffixes)-1 && v%1024 == 0 {
+				v /= 1024
+				i++
+			}
+			return append(strconv.AppendInt(b, v, 10), suffixes[i]...), true
+		} else {
+			format = DecimalSI
+		}
+	}
+	e := q.scale - mod3(q.scale)
+	if format == DecimalSI && e > 18 {
+		e = 18
+	}
+	mant := q.m
+	if q.scale > e {
+		var ok bool
+		if mant, ok = mulPow10(q.m, q.scale-e); !ok {
+			return b, false
+		}
+	}
+	b = strconv.AppendInt(b, mant, 10)
+	if format == DecimalExponent {
+		if e == 0 {
+			return b, true
+		}
+		return strconv.AppendInt(append(b, 'e'), int64(e), 10), true
+	}
+	return append(b, decimalSuffix(e)...), true
+}
+
+// mulPow10 is m × 10^n, if it fits an int64.
+func mulPow10(m int64, n int32) (int64, bool) {
+	for ; n > 0; n-- {
+		if m > math.MaxInt64/10 || m < math.MinInt64/10 {
+			return 0, false
+		}
+		m *= 10
+	}
+	return m, true
+}
+
+// bigString is String in math/big, for any quantity.
+func (q Quantity) bigString() string {
 	if q.m == 0 {
 		return "0"
 	}
@@ -334,8 +409,13 @@ func (q Quantity) binaryString() (string, bool) {
 }
 
 // MarshalJSON implements json.Marshaler.
-func (q Quantity) MarshalJSON() ([]byte, error) {
-	return json.Marshal(q.String())
+func (q Quantity) MarshalJSON() ([]byte, error) { return q.appendJSON(nil), nil }
+
+func (q Quantity) appendJSON(b []byte) []byte {
+	if out, ok := q.appendSmall(append(b, '"')); ok {
+		return append(out, '"') // digits and a suffix: nothing to escape
+	}
+	return appendJSONString(b, q.bigString())
 }
 
 // UnmarshalJSON implements json.Unmarshaler. Like resource.Quantity it takes

@@ -203,7 +203,7 @@ var strippedFields = func() fieldSet {
 
 // objectJSON is an object as generic JSON, numbers kept as written.
 func objectJSON(v any) map[string]any {
-	data, err := json.Marshal(v)
+	data, err := api.Marshal(v)
 	if err != nil {
 		return map[string]any{}
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hack-pad/hackpadfs"
 
+	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/session"
 )
@@ -189,7 +190,7 @@ func (p *Page) Flush() []byte {
 	if b.Clock == nil && len(b.Events) == 0 && len(b.Requests) == 0 && b.Dropped == 0 {
 		return nil
 	}
-	out, err := json.Marshal(b)
+	out, err := api.Marshal(b)
 	if err != nil {
 		panic(fmt.Sprintf("page: a batch does not encode: %v", err)) // only plain data goes in
 	}

@@ -45,7 +45,7 @@ type Event struct {
 	Type  string `json:"type"` // ADDED, MODIFIED, DELETED or ERROR
 	// Object is the object (its JSON as the API serves it), or its
 	// Summary for a watch that asked for summaries, or a Status for ERROR.
-	Object json.RawMessage `json:"object"`
+	Object api.RawJSON `json:"object"`
 }
 
 // Summary is what the page's lists need of an object: its metadata and
@@ -96,8 +96,8 @@ type WatchResult struct {
 	Kind            string `json:"kind"`
 	ResourceVersion string `json:"resourceVersion"`
 	// Headers are the columns of the summaries' cells.
-	Headers []string          `json:"headers,omitempty"`
-	Items   []json.RawMessage `json:"items"`
+	Headers []string      `json:"headers,omitempty"`
+	Items   []api.RawJSON `json:"items"`
 }
 
 // maxWatches bounds the watches of one page.
@@ -113,7 +113,7 @@ func (p *Page) opWatch(id int, raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("the server doesn't have a resource type %q", a.Resource)
 	}
 	w := &watch{id: id, r: r, summary: a.Summary}
-	res := WatchResult{Watch: id, Resource: r.GroupResource(), Kind: r.Kind, Items: []json.RawMessage{}}
+	res := WatchResult{Watch: id, Resource: r.GroupResource(), Kind: r.Kind, Items: []api.RawJSON{}}
 	if a.Summary {
 		res.Headers, w.row, _ = kubectl.Table(r)
 	}
@@ -240,15 +240,15 @@ func (p *Page) takeEvents(now time.Time) []Event {
 }
 
 // encode is an object as the watch sends it.
-func (w *watch) encode(obj api.Object, now time.Time) json.RawMessage {
+func (w *watch) encode(obj api.Object, now time.Time) api.RawJSON {
 	if !w.summary {
 		return encodeJSON(obj)
 	}
 	return encodeJSON(summarize(w, obj, now))
 }
 
-func encodeJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
+func encodeJSON(v any) api.RawJSON {
+	b, err := api.Marshal(v)
 	if err != nil {
 		b, _ = json.Marshal(map[string]string{"error": err.Error()})
 	}

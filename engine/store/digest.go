@@ -3,8 +3,9 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
+
+	"github.com/kubeplay/kubeplay/engine/api"
 )
 
 // digest is a running hash of every revision the store committed: each
@@ -61,7 +62,7 @@ func (d *digest) fold(ev Event) {
 	h.Write([]byte{' ', byte('0' + ev.Type), ' '})
 	h.Write([]byte(ev.KV.Key))
 	h.Write([]byte{' '})
-	if b, err := json.Marshal(ev.KV.Value); err == nil {
+	if b, err := api.Marshal(ev.KV.Value); err == nil {
 		h.Write(b)
 	}
 	h.Sum(d.sum[:0])
@@ -74,7 +75,7 @@ func (d *digest) fold(ev Event) {
 func (s *Store) Revisions() []string {
 	out := make([]string, 0, len(s.history))
 	for _, ev := range s.history {
-		b, _ := json.Marshal(ev.KV.Value)
+		b, _ := api.Marshal(ev.KV.Value)
 		sum := sha256.Sum256(b)
 		op := "PUT"
 		if ev.Type == Delete {

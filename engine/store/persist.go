@@ -72,12 +72,14 @@ type Persister struct {
 	dir         string
 	s           *Store
 	now         func() time.Time
-	pending     [][]byte
+	pending     int           // records waiting for the next flush, in buf
+	buf         []byte        // their lines
+	body        []byte        // a record's JSON, while it is made
 	first       int64         // revision of the first pending record
 	logged      int           // records since the last snapshot
 	logSize     int           // bytes of the log since the last snapshot
 	snapSize    int           // bytes of the last snapshot
-	pendingSize int           // bytes of pending
+	pendingSize int           // bytes of buf
 	err         error         // the first write error, reported by Flush
 	work        *snapshotWork // a snapshot being written, a part at each flush
 }
@@ -722,27 +724,37 @@ func (s *Store) apply(r record) error {
 
 func (p *Persister) record(ev Event) {
 	r := record{Rev: ev.Revision, Time: p.now().UTC(), Key: ev.KV.Key, Delete: ev.Type == Delete}
-	if !r.Delete {
-		r.CreateRev = ev.KV.CreateRevision
-		v, err := json.Marshal(ev.KV.Value)
-		if err != nil {
-			p.fail(err)
-			return
-		}
-		r.Value = v
-	}
-	if len(p.pending) == 0 {
+	if p.pending == 0 {
 		p.first = ev.Revision
 	}
-	p.append(r)
+	if r.Delete {
+		p.append(r)
+		return
+	}
+	r.CreateRev = ev.KV.CreateRevision
+	body, err := appendRecordWith(p.body[:0], r, ev.KV.Value)
+	p.body = body
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	p.appendLine(body, r.Rev)
 }
 
 func (p *Persister) append(r record) {
-	body := appendRecord(nil, r)
-	line := fmt.Appendf(nil, "%08x %d %s\n", crc32.ChecksumIEEE(body), len(body), body)
-	p.pending = append(p.pending, line)
-	p.pendingSize += len(line)
-	if p.pendingSize >= maxPending && r.Rev != 0 {
+	p.body = appendRecord(p.body[:0], r)
+	p.appendLine(p.body, r.Rev)
+}
+
+// appendLine adds a record's line (checksum, length, body) to those
+// waiting for the next flush.
+func (p *Persister) appendLine(body []byte, rev int64) {
+	n := len(p.buf)
+	p.buf = fmt.Appendf(p.buf, "%08x %d ", crc32.ChecksumIEEE(body), len(body))
+	p.buf = append(append(p.buf, body...), '\n')
+	p.pending++
+	p.pendingSize += len(p.buf) - n
+	if p.pendingSize >= maxPending && rev != 0 {
 		if err := p.write(); err != nil {
 			p.fail(err)
 		}
@@ -754,6 +766,24 @@ func (p *Persister) append(r record) {
 // validates and compacts the value again: a quarter of the cost of a
 // change at scale). r.Value must be json.Marshal's output.
 func appendRecord(b []byte, r record) []byte {
+	b = appendRecordHead(b, r, len(r.Value) > 0)
+	if len(r.Value) > 0 {
+		b = append(b, r.Value...)
+	}
+	return append(b, '}')
+}
+
+// appendRecordWith is appendRecord with value as r.Value, encoded in
+// place (api.Marshal's bytes, which are json.Marshal's).
+func appendRecordWith(b []byte, r record, value any) ([]byte, error) {
+	b = appendRecordHead(b, r, true)
+	b, err := api.AppendJSON(b, value)
+	return append(b, '}'), err
+}
+
+// appendRecordHead is a record's JSON up to its value (or its end, less
+// the closing brace, without one).
+func appendRecordHead(b []byte, r record, value bool) []byte {
 	b = append(b, `{"rev":`...)
 	b = strconv.AppendInt(b, r.Rev, 10)
 	b = append(b, `,"time":"`...)
@@ -763,17 +793,16 @@ func appendRecord(b []byte, r record) []byte {
 		b = append(b, `,"delete":true`...)
 	}
 	b = append(b, `,"key":`...)
-	key, _ := json.Marshal(r.Key) // a string always encodes
+	key, _ := api.Marshal(r.Key) // a string always encodes
 	b = append(b, key...)
 	if r.CreateRev != 0 {
 		b = append(b, `,"createRev":`...)
 		b = strconv.AppendInt(b, r.CreateRev, 10)
 	}
-	if len(r.Value) > 0 {
+	if value {
 		b = append(b, `,"value":`...)
-		b = append(b, r.Value...)
 	}
-	return append(b, '}')
+	return b
 }
 
 func (p *Persister) fail(err error) {
@@ -788,7 +817,7 @@ func (p *Persister) Flush() error {
 	if p.err != nil {
 		return p.err
 	}
-	if len(p.pending) == 0 {
+	if p.pending == 0 {
 		return nil
 	}
 	return p.write()
@@ -798,12 +827,13 @@ func (p *Persister) Flush() error {
 func (p *Persister) write() error {
 	p.append(record{Time: p.now().UTC()})
 	name := path.Join(p.dir, "wal", fmt.Sprintf("%016d.log", p.first))
-	if err := hackpadfs.WriteFullFile(p.fs, name, bytes.Join(p.pending, nil), 0o644); err != nil {
+	if err := hackpadfs.WriteFullFile(p.fs, name, p.buf, 0o644); err != nil {
 		return fmt.Errorf("store: write %s: %w", name, err)
 	}
-	p.logged += len(p.pending)
+	p.logged += p.pending
 	p.logSize += p.pendingSize
-	p.pending, p.pendingSize = nil, 0
+	p.pending, p.pendingSize = 0, 0
+	p.buf = p.buf[:0]
 	if p.work == nil && p.logged >= snapshotEvery && p.logSize >= p.snapSize {
 		p.startSnapshot(p.now())
 	}
@@ -824,7 +854,7 @@ func (p *Persister) Mark() error {
 	if p.err != nil {
 		return p.err
 	}
-	if len(p.pending) == 0 {
+	if p.pending == 0 {
 		p.first = p.s.rev + 1 // a later flush replaces this file
 	}
 	return p.write()
@@ -837,7 +867,8 @@ func (p *Persister) Snapshot() error { return p.snapshotAt(p.now()) }
 func (p *Persister) snapshotAt(now time.Time) error {
 	p.startSnapshot(now)
 	// What was pending is in the snapshot.
-	p.pending, p.pendingSize = nil, 0
+	p.pending, p.pendingSize = 0, 0
+	p.buf = p.buf[:0]
 	return p.continueSnapshot(-1)
 }
 
@@ -896,12 +927,12 @@ func (p *Persister) continueSnapshot(parts int) error {
 	}
 	for ; w.next < len(w.kvs) && parts != 0; w.next++ {
 		kv := &w.kvs[w.next]
-		v, err := json.Marshal(kv.Value)
+		var err error
+		buf, err = appendRecordWith(buf, record{Rev: kv.ModRevision, Key: kv.Key, CreateRev: kv.CreateRevision}, kv.Value)
 		if err != nil {
 			p.work = nil
 			return err
 		}
-		buf = appendRecord(buf, record{Rev: kv.ModRevision, Key: kv.Key, CreateRev: kv.CreateRevision, Value: v})
 		buf = append(buf, '\n')
 		kv.Value = nil // written: no longer held
 		if len(buf) >= snapshotPartSize || w.next == len(w.kvs)-1 {

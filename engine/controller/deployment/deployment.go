@@ -5,7 +5,6 @@
 package deployment
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -153,8 +152,8 @@ func equalIgnoreHash(a, b *api.PodTemplateSpec) bool {
 	if len(bc.Labels) == 0 {
 		bc.Labels = nil
 	}
-	x, _ := json.Marshal(ac)
-	y, _ := json.Marshal(bc)
+	x, _ := api.Marshal(ac)
+	y, _ := api.Marshal(bc)
 	return string(x) == string(y)
 }
 

@@ -208,6 +208,13 @@ func TestClusterView(t *testing.T) {
 		until(t, ctx, "640 Running pods counted", `Array.from(document.querySelectorAll('.pod-counts [data-status="Running"]')).reduce((n, e) => n + Number(/(\d+) Running/.exec(e.textContent)[1]), 0) >= 640`)
 		assert.Contains(t, text(".compact-note"), "pods are counted by status on their node")
 		screenshot(t, ctx, "view-many.png")
+		// A tile whose node and pods did not change is kept as it is
+		// through the redraws (the view makes only the tiles that did).
+		// (A redraw that made it again would take off an attribute it
+		// does not make.)
+		eval[bool](t, ctx, `(document.querySelector('.node-tile[data-name="node63"]').setAttribute('data-kept', ''), true)`)
+		eval[bool](t, ctx, `new Promise((ok) => setTimeout(() => ok(true), 1500))`)
+		assert.True(t, eval[bool](t, ctx, `document.querySelector('.node-tile[data-name="node63"]').hasAttribute('data-kept')`), "node63's tile was made again")
 		// A tile opens its node in the inspector.
 		clickUntil(t, ctx, `.node-tile[data-name="node01"] h3 button`, "node01 inspected", `document.getElementById('inspector-title').textContent === 'Node node01'`)
 		require.Equal(t, 0, run(t, ctx, "kubeplay speed 1").ExitCode)

@@ -213,7 +213,7 @@ async function main() {
   const common = {
     absWorkingDir: webDir,
     bundle: true,
-    minify: true,
+    minify: !process.env.KUBEPLAY_NO_MINIFY,
     target: 'es2022',
     entryNames: '[name]-[hash]',
     outdir: assetsDir,

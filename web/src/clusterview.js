@@ -17,7 +17,7 @@
 // status is a word and a symbol, not only a colour.
 
 import { ObjectStore } from './bridge.js';
-import { h, keepFocus, morph } from './dom.js';
+import { h, keepFocus, lazy, morph, resolve } from './dom.js';
 import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring, Timeline, usageText } from './model.js';
 import { Inspector } from './inspector.js';
 
@@ -124,6 +124,8 @@ export class ClusterView {
     this.showSystem = false;
     this.marked = false;
     this.body = root.querySelector('#cluster-views');
+    // A resized pane moves the boxes the arrows join.
+    if (typeof ResizeObserver === 'function' && this.body) new ResizeObserver(() => (this.boxRects = null)).observe(this.body);
     this.summary = root.querySelector('#cluster-summary');
     this.nsSelect = root.querySelector('#cluster-namespace');
     this.filters = { events: '', requests: '' };
@@ -378,13 +380,19 @@ export class ClusterView {
       return Infinity;
     }
     if (svg.parentNode !== this.body) this.body.append(svg);
-    const origin = this.body.getBoundingClientRect();
+    // The boxes' places are read once a drawing (reading them makes the
+    // browser lay the page out, which a view of a thousand nodes makes
+    // costly), not at each fading step.
+    const rects = (this.boxRects ??= new Map());
+    const origin = rects.size ? null : this.body.getBoundingClientRect();
     const rectOf = (box) => {
+      if (rects.has(box)) return rects.get(box);
       const el = this.body.querySelector(`[data-box="${CSS.escape(box)}"]`);
-      if (!el) return null;
-      const r = el.getBoundingClientRect();
-      if (!r.width) return null;
-      return { x: r.left - origin.left + this.body.scrollLeft + r.width / 2, y: r.top - origin.top + this.body.scrollTop + r.height / 2, hw: r.width / 2, hh: r.height / 2 };
+      const r = el?.getBoundingClientRect();
+      const o = origin ?? this.body.getBoundingClientRect();
+      const rect = !r?.width ? null : { x: r.left - o.left + this.body.scrollLeft + r.width / 2, y: r.top - o.top + this.body.scrollTop + r.height / 2, hw: r.width / 2, hh: r.height / 2 };
+      rects.set(box, rect);
+      return rect;
     };
     // The point where the line from a's centre towards b leaves a's box.
     const edge = (a, b, dx, dy) => {
@@ -455,8 +463,9 @@ export class ClusterView {
       // whole view at every batch, which left the page no time for the
       // terminal. The stream views keep their own root (stream).
       if (have !== el && have?.dataset?.view === this.view && !this.streams?.[this.view]) morph(have, el);
-      else if (have !== el) this.body.replaceChildren(el);
+      else if (have !== el) this.body.replaceChildren(resolve(el));
     });
+    this.boxRects = null; // the boxes may have moved
     this.flash();
   }
 
@@ -525,9 +534,10 @@ export class ClusterView {
     const nodeList = nodes.list();
     const tiles = nodeList.length > TILE_NODES;
     const counted = shownPods.length > POD_CHIPS;
+    this.countsPods = counted;
     this.compact = tiles || counted;
     const podsOf = (list) => (counted ? this.podCounts(list, pods) : this.podList(list, pods));
-    const nodeBoxes = nodeList.map((n) => (tiles ? this.nodeTile(n, nodes, podsOf(byNode.get(n.name) ?? [])) : this.nodeBox(n, nodes, podsOf(byNode.get(n.name) ?? []))));
+    const nodeBoxes = nodeList.map((n) => (tiles ? this.lazyTile(n, nodes, byNode.get(n.name) ?? [], podsOf) : this.nodeBox(n, nodes, podsOf(byNode.get(n.name) ?? []))));
     const pending = byNode.get('') ?? [];
     if (pending.length) {
       nodeBoxes.push(h('section', { class: 'node node-none', 'aria-label': 'Pods on no node' },
@@ -559,6 +569,25 @@ export class ClusterView {
       onclick: pod ? () => this.select(pod.uid) : null,
       'aria-label': pod ? `${c.label}: ${st.text}; inspect its pod` : null,
     }, h('span', { class: 'box-name' }, c.label), h('span', { class: 'box-note' }, note));
+  }
+
+  /**
+   * lazyTile is nodeTile made only when what it shows changed since the
+   * last drawing: its name, status and its pods' statuses (counted, or
+   * each pod's name and status).
+   */
+  lazyTile(n, nodes, podsHere, podsOf) {
+    const pods = this.stores.get('pods');
+    const past = this.at !== null;
+    const podSig = this.countsPods
+      ? (p) => statusOfPod(pods, p).text // podCounts shows the counts by status
+      : (p) => {
+        const st = statusOfPod(pods, p);
+        const use = past ? '' : usageText(this.usage.pods.get(`${p.namespace}/${p.name}`));
+        return [p.uid, p.namespace, p.name, st.cls, st.text, cell(pods, p, 'READY'), cell(pods, p, 'RESTARTS'), use].join(' ');
+      };
+    const sig = [n.uid, n.name, cell(nodes, n, 'STATUS'), this.countsPods ? 'counted' : 'listed', past ? 'past' : 'now', ...podsHere.map(podSig)].join('\n');
+    return lazy('section', sig, () => this.nodeTile(n, nodes, podsOf(podsHere)));
   }
 
   /** nodeTile is a node drawn small, for clusters of many nodes: its name, status and pods. */
@@ -737,7 +766,20 @@ export class ClusterView {
   }
 }
 
+// A pod summary's status, kept while the summary lives: a summary is
+// replaced, never changed, when its pod changes.
+const podStatuses = new WeakMap();
+
 function statusOfPod(pods, p) {
+  let st = podStatuses.get(p);
+  if (!st || st.headers !== pods.headers) {
+    st = { headers: pods.headers, value: podStatus(pods, p) };
+    podStatuses.set(p, st);
+  }
+  return st.value;
+}
+
+function podStatus(pods, p) {
   const s = cell(pods, p, 'STATUS') || p.phase || 'Unknown';
   const ready = /^(\d+)\/(\d+)$/.exec(cell(pods, p, 'READY'));
   let cls = statusClass(s);

@@ -43,7 +43,14 @@ export function keepFocus(root, draw) {
  * scroll positions survive a redraw. It returns the element in the page.
  */
 export function morph(old, next) {
+  if (next[BUILD]) {
+    // A lazy element: what is in the page stays if it was made for the
+    // same signature; otherwise the element is made now.
+    if (old.nodeName === next.nodeName && old.dataset?.sig === next.dataset.sig) return old;
+    next = built(next);
+  }
   if (old.nodeType !== next.nodeType || old.nodeName !== next.nodeName) {
+    next = resolve(next);
     old.replaceWith(next);
     return next;
   }
@@ -69,8 +76,44 @@ export function morph(old, next) {
   for (; i < kids.length; i++) {
     const have = old.childNodes[i];
     if (have) morph(have, kids[i]);
-    else old.append(kids[i]);
+    else old.append(resolve(kids[i]));
   }
   while (old.childNodes.length > kids.length) old.lastChild.remove();
   return old;
+}
+
+const BUILD = Symbol('build');
+
+/**
+ * lazy stands for an element that build() makes, and that depends only
+ * on sig: morph keeps the element already in the page when it was made
+ * for the same sig, and calls build() only when it was not. A view of a
+ * thousand nodes makes and compares only the nodes that changed.
+ */
+export function lazy(tag, sig, build) {
+  const el = document.createElement(tag);
+  el.dataset.sig = sig;
+  el[BUILD] = build;
+  return el;
+}
+
+function built(stub) {
+  const el = resolve(stub[BUILD]());
+  el.dataset.sig = stub.dataset.sig;
+  return el;
+}
+
+/**
+ * resolve makes the lazy elements of a tree about to enter the page
+ * without morph (a first drawing, a new view): it returns el, or what
+ * stands for it.
+ */
+export function resolve(el) {
+  if (el[BUILD]) return built(el);
+  if (el.nodeType !== Node.ELEMENT_NODE) return el;
+  for (const c of [...el.children]) {
+    const r = resolve(c);
+    if (r !== c) c.replaceWith(r);
+  }
+  return el;
 }

@@ -70,6 +70,21 @@ test('a watch lists, then gets the events of each frame; events before the list 
   });
 });
 
+test('a store lists by namespace and name, in code-unit order, and lists again after a change', () => {
+  const store = new ObjectStore();
+  store.reset({ items: [{ uid: '1', namespace: 'b', name: 'x' }, { uid: '2', namespace: 'a', name: 'web-10' }, { uid: '3', namespace: 'a', name: 'web-2' }, { uid: '4', namespace: 'a', name: 'web.1' }] });
+  assert.deepEqual(store.list().map((o) => o.name), ['web-10', 'web-2', 'web.1', 'x']);
+  assert.deepEqual(store.list((o) => o.namespace === 'b').map((o) => o.name), ['x']);
+  const first = store.list();
+  first.pop(); // a caller's copy: the store's order is untouched
+  assert.equal(store.list().length, 4);
+  store.apply([{ type: 'ADDED', object: { uid: '5', namespace: 'a', name: 'a' } }, { type: 'DELETED', object: { uid: '1' } }]);
+  assert.deepEqual(store.list().map((o) => o.name), ['a', 'web-10', 'web-2', 'web.1']);
+  // Objects replaced from outside (the history's copies) are listed afresh.
+  store.objects = new Map([['9', { uid: '9', namespace: '', name: 'n' }]]);
+  assert.deepEqual(store.list().map((o) => o.name), ['n']);
+});
+
 test('clock', () => {
   assert.equal(formatClock(Date.UTC(2026, 0, 2, 3, 4, 5)), '2026-01-02 03:04:05');
   assert.equal(formatClock(NaN), '--:--:--');

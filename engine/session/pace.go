@@ -25,6 +25,8 @@ type Pacer struct {
 	// virtual time down instead of holding the host's thread.
 	budget time.Duration
 
+	saved time.Time // wall time at the last save at Max
+
 	mu    sync.Mutex // guards waits
 	waits []*pacedWait
 	err   error
@@ -37,6 +39,10 @@ type pacedWait struct {
 	ctx      context.Context
 	marked   bool // the pacer stops at the deadline's instant (next)
 }
+
+// maxSaveEvery is how often, in wall time, the cluster is saved while it
+// runs at Max.
+const maxSaveEvery = 500 * time.Millisecond
 
 // deadlineTimer is the longest wait whose deadline the pacer stops at;
 // past it (a watch, an exec: "forever") the wait ends only on its
@@ -78,7 +84,14 @@ func (p *Pacer) Step() {
 	}
 	if math.IsInf(p.speed, 1) {
 		p.wall = p.runMax(wall)
-		p.err = p.s.save()
+		// At Max the cluster changes at every step: it is saved at most
+		// every maxSaveEvery of wall time (each save is a write to
+		// IndexedDB in the browser, a tenth of a scale-up's time when it
+		// came at every step), and at once when a line moved on.
+		if p.s.journal.dirty || p.wall.Sub(p.saved) >= maxSaveEvery {
+			p.err = p.s.save()
+			p.saved = p.wall
+		}
 		return
 	}
 	d := time.Duration(float64(wall.Sub(p.wall)) * p.speed)

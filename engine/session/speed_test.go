@@ -3,9 +3,11 @@ package session
 import (
 	"bytes"
 	"context"
+	"io"
 	"testing"
 	"time"
 
+	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -111,4 +113,51 @@ func TestStepAndSkip(t *testing.T) {
 	assert.Regexp(t, `^jobs.batch default/tick-\d+ created$`, j.Change)
 	assert.Equal(t, 0, j.To.Minute()%5)
 	assert.Equal(t, 100*time.Millisecond, time.Duration(j.To.Nanosecond()), "100 ms after the scheduled time")
+}
+
+// At Max the cluster is saved at most every maxSaveEvery of wall time,
+// and at the first step after a line moved on.
+func TestMaxSavesAtMostTwiceASecond(t *testing.T) {
+	data, err := mem.NewFS()
+	require.NoError(t, err)
+	s := persistentSession(t, data, runtime.NewFSSource(wasmtest.Modules(t)))
+	defer s.Close()
+	w := &fakeWall{t: time.Unix(0, 0), busy: 5 * time.Millisecond}
+	p := s.Pace(w.now, float64(Max))
+	run(t, s, "kubectl create deployment web --image=registry.k8s.io/pause --replicas=20")
+	var saves []time.Time
+	for range 200 {
+		p.Step()
+		require.NoError(t, p.Err())
+		if len(saves) == 0 || !p.saved.Equal(saves[len(saves)-1]) {
+			saves = append(saves, p.saved)
+		}
+	}
+	require.Greater(t, len(saves), 2, "saved again and again while it runs")
+	for i := 1; i < len(saves); i++ {
+		assert.GreaterOrEqual(t, saves[i].Sub(saves[i-1]), maxSaveEvery)
+	}
+	// A line that starts is saved (in the journal) at the next step.
+	last := p.saved
+	done := make(chan int)
+	go func() { done <- s.Exec(context.Background(), "sleep 30", io.Discard, io.Discard) }()
+	require.Eventually(t, func() bool { s.Lock(); defer s.Unlock(); return s.journal.running }, 10*time.Second, time.Millisecond)
+	// (A step while the line runs on to its wait returns at once: the
+	// line goes on in its own goroutine here.)
+	w.busy = time.Millisecond
+	for start := time.Now(); !p.saved.After(last) && time.Since(start) < 10*time.Second; {
+		p.Step()
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.True(t, p.saved.After(last), "saved at once after the line started")
+	assert.Less(t, p.saved.Sub(last), maxSaveEvery)
+	for {
+		select {
+		case code := <-done:
+			assert.Zero(t, code)
+			return
+		default:
+			p.Step()
+		}
+	}
 }

@@ -574,7 +574,9 @@ export class ClusterView {
   /**
    * lazyTile is nodeTile made only when what it shows changed since the
    * last drawing: its name, status and its pods' statuses (counted, or
-   * each pod's name and status).
+   * each pod's name and status). The signature must cover everything
+   * nodeTile, podCounts and podList read: what it leaves out would not
+   * show until something else about the node changed.
    */
   lazyTile(n, nodes, podsHere, podsOf) {
     const pods = this.stores.get('pods');

@@ -192,11 +192,11 @@ func newEncoder(t reflect.Type) encodeFunc {
 		switch t {
 		case reflect.TypeFor[map[string]string]():
 			return func(b []byte, v reflect.Value) ([]byte, error) {
-				return appendStringMap(b, v.Interface().(map[string]string)), nil
+				return appendSortedMap(b, v.Interface().(map[string]string), appendJSONString), nil
 			}
 		case reflect.TypeFor[ResourceList]():
 			return func(b []byte, v reflect.Value) ([]byte, error) {
-				return appendResourceList(b, v.Interface().(ResourceList)), nil
+				return appendSortedMap(b, v.Interface().(ResourceList), func(b []byte, q Quantity) []byte { return q.appendJSON(b) }), nil
 			}
 		}
 		elem := encoderOf(t.Elem())
@@ -326,9 +326,9 @@ func appendMap(b []byte, v reflect.Value, elem encodeFunc) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendStringMap and appendResourceList are appendMap for the maps
-// every object has (labels, annotations, requests), without reflection.
-func appendStringMap(b []byte, m map[string]string) []byte {
+// appendSortedMap is appendMap for the maps every object has (labels,
+// annotations, requests), without reflection: value appends one value.
+func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
@@ -339,23 +339,7 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		}
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
-	}
-	return append(b, '}')
-}
-
-func appendResourceList(b []byte, m ResourceList) []byte {
-	if m == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = m[k].appendJSON(b)
+		b = value(b, m[k])
 	}
 	return append(b, '}')
 }

@@ -333,7 +333,7 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 		return append(b, "null"...)
 	}
 	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
+	for i, k := range SortedKeys(m) {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -344,8 +344,10 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 	return append(b, '}')
 }
 
-// sortedKeys is m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
+// SortedKeys is m's keys in order, in one allocation (slices.Sorted of
+// maps.Keys grows its slice as it goes: the encoder calls this for every
+// map of every object).
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

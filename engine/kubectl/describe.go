@@ -333,7 +333,7 @@ func (w *prefixWriter) labels(title string, m map[string]string) {
 		w.line("<none>")
 		return
 	}
-	for i, k := range sortedKeys(m) {
+	for i, k := range api.SortedKeys(m) {
 		if i != 0 {
 			// The initial and inner indents, written apart as kubectl
 			// does: a nested writer indents each.
@@ -349,7 +349,7 @@ func (w *prefixWriter) labels(title string, m map[string]string) {
 func (w *prefixWriter) annotations(title string, m map[string]string) {
 	w.write(0, "%s:\t", title)
 	var keys []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range api.SortedKeys(m) {
 		if k != LastAppliedAnnotation {
 			keys = append(keys, k)
 		}
@@ -411,15 +411,6 @@ func (w *prefixWriter) tolerations(title string, ts []api.Toleration) {
 		}
 		w.write(0, "\n")
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // formatLabels is labels.FormatLabels: "a=1,b=2", or <none>.

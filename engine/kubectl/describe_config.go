@@ -18,7 +18,7 @@ func (d *describer) secret(s *api.Secret) string {
 		w.annotations("Annotations", s.Annotations)
 		w.write(0, "\nType:\t%s\n", s.Type)
 		w.write(0, "\nData\n====\n")
-		for _, k := range sortedKeys(s.Data) {
+		for _, k := range api.SortedKeys(s.Data) {
 			if k == "token" && s.Type == "kubernetes.io/service-account-token" {
 				w.write(0, "%s:\t%s\n", k, string(s.Data[k]))
 				continue
@@ -56,7 +56,7 @@ func (d *describer) resourceQuota(q *api.ResourceQuota) string {
 		}
 		w.write(0, "Resource\tUsed\tHard\n")
 		w.write(0, "--------\t----\t----\n")
-		for _, res := range sortedKeys(q.Status.Hard) {
+		for _, res := range api.SortedKeys(q.Status.Hard) {
 			hard, used := q.Status.Hard[res], q.Status.Used[res]
 			if hard.Format() != used.Format() {
 				used = api.NewQuantity(used.Value(), hard.Format())

@@ -248,7 +248,7 @@ func describeQuotas(w *prefixWriter, quotas []map[string]any) {
 		byName[jsonString(q, "metadata", "name")] = q
 	}
 	w.write(0, "Resource Quotas\n")
-	for _, name := range sortedKeys(byName) {
+	for _, name := range api.SortedKeys(byName) {
 		q := byName[name]
 		w.write(1, "Name:\t%s\n", name)
 		if scopes := jsonStrings(q, "spec", "scopes"); len(scopes) > 0 {
@@ -264,7 +264,7 @@ func describeQuotas(w *prefixWriter, quotas []map[string]any) {
 		w.write(1, "--------\t---\t---\n")
 		hard, _ := jsonPath(q, "status", "hard").(map[string]any)
 		used, _ := jsonPath(q, "status", "used").(map[string]any)
-		for _, res := range sortedKeys(hard) {
+		for _, res := range api.SortedKeys(hard) {
 			u := "0"
 			if v, ok := used[res]; ok {
 				u = quantityText(v)
@@ -308,7 +308,7 @@ func limitRangeRows(w *prefixWriter, lr map[string]any, prefix string) {
 				names[k] = true
 			}
 		}
-		for _, res := range sortedKeys(names) {
+		for _, res := range api.SortedKeys(names) {
 			vals := make([]any, 0, len(cols)+3)
 			vals = append(vals, prefix, item["type"], res)
 			for _, c := range cols {
@@ -367,13 +367,13 @@ func (d *describer) configMap(cm *api.ConfigMap) string {
 		w.labels("Labels", cm.Labels)
 		w.annotations("Annotations", cm.Annotations)
 		w.write(0, "\nData\n====\n")
-		for _, k := range sortedKeys(cm.Data) {
+		for _, k := range api.SortedKeys(cm.Data) {
 			w.write(0, "%s:\n----\n", k)
 			w.write(0, "%s\n", cm.Data[k])
 			w.write(0, "\n")
 		}
 		w.write(0, "\nBinaryData\n====\n")
-		for _, k := range sortedKeys(cm.BinaryData) {
+		for _, k := range api.SortedKeys(cm.BinaryData) {
 			w.write(0, "%s: %s bytes\n", k, strconv.Itoa(len(cm.BinaryData[k])))
 		}
 		w.write(0, "\n")

@@ -49,7 +49,7 @@ func (d *describer) generic(r *api.ResourceInfo, obj api.Object) (string, error)
 // and lists as indented sections, values after their labels. Fields whose
 // paths are in skip are left out.
 func describeContent(w *prefixWriter, level int, content map[string]any, prefix string, skip ...string) {
-	for _, field := range sortedKeys(content) {
+	for _, field := range api.SortedKeys(content) {
 		path := prefix + "." + field
 		if slices.Contains(skip, path) {
 			continue

@@ -57,7 +57,7 @@ func (d *describer) node(n *api.Node) string {
 				continue
 			}
 			w.write(0, "%s:\n", part.title)
-			for _, name := range sortedKeys(part.list) {
+			for _, name := range api.SortedKeys(part.list) {
 				w.write(0, "  %s:\t%s\n", name, part.list[name].String())
 			}
 		}

@@ -291,7 +291,7 @@ func describeResources(w *prefixWriter, r api.ResourceRequirements, level int) {
 			continue
 		}
 		w.write(level, "%s:\n", part.title)
-		for _, name := range sortedKeys(part.list) {
+		for _, name := range api.SortedKeys(part.list) {
 			w.write(level+1, "%s:\t%s\n", name, part.list[name].String())
 		}
 	}
@@ -550,7 +550,7 @@ func describeOtherVolume(w *prefixWriter, v api.Volume) {
 			w.line("<none>")
 			break
 		}
-		for i, k := range sortedKeys(attrs) {
+		for i, k := range api.SortedKeys(attrs) {
 			if i != 0 {
 				w.write(2, "")
 				w.write(2, "\t")

@@ -78,7 +78,7 @@ func describeVolumeAttributes(w *prefixWriter, attrs map[string]string) {
 		w.line("<none>")
 		return
 	}
-	for i, k := range sortedKeys(attrs) {
+	for i, k := range api.SortedKeys(attrs) {
 		if i != 0 {
 			w.write(2, "\t")
 		}
@@ -258,7 +258,7 @@ func mapText(m map[string]string) string {
 		return "<none>"
 	}
 	parts := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range api.SortedKeys(m) {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, ",")

@@ -87,7 +87,7 @@ func (w *prefixWriter) labelsIndent(indent, title string, m map[string]string) {
 		w.line("<none>")
 		return
 	}
-	for i, k := range sortedKeys(m) {
+	for i, k := range api.SortedKeys(m) {
 		if i != 0 {
 			w.write(0, "%s", indent)
 			w.write(0, "%s", "\t")

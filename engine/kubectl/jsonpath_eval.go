@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/kubeplay/kubeplay/engine/api"
 )
 
 // jsonTemplate is a parsed template that runs over JSON values as
@@ -318,7 +320,7 @@ func children(v any) []any {
 	var out []any
 	switch v := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range api.SortedKeys(v) {
 			out = append(out, v[k])
 		}
 	case []any:

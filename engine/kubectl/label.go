@@ -233,7 +233,7 @@ func (e *metaEditor) apply(m *map[string]string) {
 // command's words.
 func (e *metaEditor) noOverwrites(cur map[string]string) error {
 	var msgs []string
-	for _, key := range sortedKeys(e.set) {
+	for _, key := range api.SortedKeys(e.set) {
 		if v, ok := cur[key]; ok && v != e.set[key] && !(e.cmd == "annotate" && key == ChangeCauseAnnotation) {
 			msgs = append(msgs, fmt.Sprintf("'%s' already has a value (%s)", key, v))
 		}
@@ -271,7 +271,7 @@ func (e *metaEditor) printList(o object, obj api.Object, one bool) error {
 		fmt.Fprintf(e.io.Out, "Listing labels for %s.%s/%s:\n", o.r.Kind, o.r.Group, o.name())
 	}
 	m := *e.field(obj)
-	for _, k := range sortedKeys(m) {
+	for _, k := range api.SortedKeys(m) {
 		fmt.Fprintf(e.io.Out, "%s%s=%s\n", indent, k, m[k])
 	}
 	return nil

@@ -41,7 +41,7 @@ func priorityClassRow(obj api.Object, now time.Time) []string {
 func resourceQuotaRow(obj api.Object, now time.Time) []string {
 	q := obj.(*api.ResourceQuota)
 	var requests, limits []string
-	for _, name := range sortedKeys(q.Status.Hard) {
+	for _, name := range api.SortedKeys(q.Status.Hard) {
 		used, hard := q.Status.Used[name], q.Status.Hard[name]
 		cell := fmt.Sprintf("%s: %s/%s", name, used.String(), hard.String())
 		if strings.HasPrefix(name, "limits.") {

@@ -231,7 +231,7 @@ func (k *Kubectl) setImage(io IO, args []string) error {
 	if len(errs) > 0 {
 		return validationErrors(errs)
 	}
-	names := sortedKeys(images)
+	names := api.SortedKeys(images)
 	return c.run(resources, func(spec *api.PodSpec, o object) error {
 		var missing aggregate
 		for _, name := range names {

@@ -111,13 +111,13 @@ func (k *Kubectl) envFrom(io IO, from, ns string, keys []string) ([]api.EnvVar, 
 	for _, o := range objs {
 		switch src := o.obj.(type) {
 		case *api.ConfigMap:
-			for _, key := range sortedKeys(src.Data) {
+			for _, key := range api.SortedKeys(src.Data) {
 				if len(keys) == 0 || contains(keys, key) {
 					env = append(env, api.EnvVar{Name: envKeyName(key), ValueFrom: &api.EnvVarSource{ConfigMapKeyRef: &api.ConfigMapKeySelector{LocalObjectReference: api.LocalObjectReference{Name: src.Name}, Key: key}}})
 				}
 			}
 		case *api.Secret:
-			for _, key := range sortedKeys(src.Data) {
+			for _, key := range api.SortedKeys(src.Data) {
 				if len(keys) == 0 || contains(keys, key) {
 					env = append(env, api.EnvVar{Name: envKeyName(key), ValueFrom: &api.EnvVarSource{SecretKeyRef: &api.SecretKeySelector{LocalObjectReference: api.LocalObjectReference{Name: src.Name}, Key: key}}})
 				}

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -75,7 +74,7 @@ func prebindError(err error) *Status {
 // recheckWaiting looks again at the bindings waiting for volumes, after a
 // claim or volume changed.
 func (s *Scheduler) recheckWaiting() {
-	for _, key := range sortedKeys(s.waiting) {
+	for _, key := range api.SortedKeys(s.waiting) {
 		b := s.waiting[key]
 		done, err := s.profile.volumes.checkBindings(b.state, b.pod, b.node)
 		if err == nil && !done {
@@ -128,13 +127,4 @@ func (s *Scheduler) bindingFailed(b *binding, st *Status) {
 	}
 	s.recordFailure(b.qp, st.Message())
 	s.handleFailure(b.qp, st, nil, clearNomination)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

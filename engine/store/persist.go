@@ -793,8 +793,7 @@ func appendRecordHead(b []byte, r record, value bool) []byte {
 		b = append(b, `,"delete":true`...)
 	}
 	b = append(b, `,"key":`...)
-	key, _ := api.Marshal(r.Key) // a string always encodes
-	b = append(b, key...)
+	b, _ = api.AppendJSON(b, r.Key) // a string always encodes
 	if r.CreateRev != 0 {
 		b = append(b, `,"createRev":`...)
 		b = strconv.AppendInt(b, r.CreateRev, 10)

@@ -44,7 +44,7 @@ func (ctl *Controller) reconcile(svc *api.Service, pods []*api.Pod, existing []*
 		c, u, d := reconcileByPorts(svc, existingByPorts[k], desired[k])
 		toCreate, toUpdate, toDelete = append(toCreate, c...), append(toUpdate, u...), append(toDelete, d...)
 	}
-	for _, k := range sortedKeys(existingByPorts) {
+	for _, k := range api.SortedKeys(existingByPorts) {
 		if _, ok := desired[k]; !ok {
 			toDelete = append(toDelete, existingByPorts[k]...)
 		}
@@ -337,13 +337,4 @@ func setTriggerTime(s *api.EndpointSlice, t time.Time) {
 	if len(s.Annotations) == 0 {
 		s.Annotations = nil
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

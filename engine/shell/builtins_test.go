@@ -375,6 +375,12 @@ func TestFileCommands(t *testing.T) {
 			out: "cat: nofile: No such file or directory\none\ntwo\nthree\n", code: 1},
 		{cmd: "cat dir",
 			out: "cat: dir: Is a directory\n", code: 1},
+		// A redirection from a directory opens it, as bash does; reading
+		// it fails (it panicked in the file system, found by FuzzShell).
+		{cmd: "< dir; echo $?",
+			out: "0\n", code: 0},
+		{cmd: "cat dir/b.txt < dir",
+			out: "bee\n", code: 0},
 		{cmd: "cat -z a.txt",
 			out: "cat: invalid option -- 'z'\nTry 'cat --help' for more information.\n", code: 1},
 		{cmd: "ls",

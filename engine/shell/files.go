@@ -45,6 +45,16 @@ type fileRW struct {
 	name    string // the FS path
 	changed bool
 	created bool
+	dir     bool // a directory, opened to read (a redirection from it)
+}
+
+// Read reads the file; a directory's read fails with EISDIR, as read(2)
+// does (hackpadfs's directories cannot be read and panicked).
+func (f *fileRW) Read(p []byte) (int, error) {
+	if f.dir {
+		return 0, &fs.PathError{Op: "read", Path: path.Join("/", f.name), Err: hackpadfs.ErrIsDir}
+	}
+	return f.File.Read(p)
 }
 
 func (f *fileRW) Write(p []byte) (int, error) {
@@ -88,7 +98,9 @@ func (s *Shell) openFile(name string, flag int, perm os.FileMode) (*fileRW, erro
 	if err != nil {
 		return nil, err
 	}
-	return &fileRW{File: f, s: s, name: name, changed: flag&os.O_TRUNC != 0, created: created}, nil
+	fi, err := f.Stat()
+	dir := err == nil && fi.IsDir()
+	return &fileRW{File: f, s: s, name: name, changed: flag&os.O_TRUNC != 0, created: created, dir: dir}, nil
 }
 
 // writeFile replaces a file's contents (an FS path).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,11 +44,12 @@ type IngressController struct {
 
 // The controller's identity, as ingress-nginx's deploy manifests name it.
 const (
-	IngressNamespace  = "ingress-nginx"
-	IngressService    = "ingress-nginx-controller"
-	IngressClassName  = "nginx"
-	ingressConfigPort = 10246
-	ingressRetry      = time.Second
+	IngressNamespace       = "ingress-nginx"
+	IngressService         = "ingress-nginx-controller"
+	IngressClassName       = "nginx"
+	IngressControllerClass = "k8s.io/ingress-nginx"
+	ingressConfigPort      = 10246
+	ingressRetry           = time.Second
 )
 
 // NewIngressController returns the controller, talking to the API
@@ -126,8 +128,12 @@ func (ic *IngressController) sync() {
 	ic.publish(mine)
 }
 
-// served are the Ingresses of the nginx class, oldest first (the oldest
-// wins a path two of them claim, as in ingress-nginx).
+// served are the Ingresses the controller serves, oldest first (the
+// oldest wins a path two of them claim, as in ingress-nginx): those of an
+// IngressClass whose controller is ingress-nginx's (--controller-class,
+// so kubernetes.io's nginx-example class too), those annotated
+// kubernetes.io/ingress.class: nginx (--ingress-class), and those of no
+// class when the nginx class is the default.
 func (ic *IngressController) served() []*api.Ingress {
 	def := false
 	if c, ok := ic.classes.Get("", IngressClassName); ok {
@@ -136,10 +142,12 @@ func (ic *IngressController) served() []*api.Ingress {
 	var out []*api.Ingress
 	for _, ing := range ic.ingresses.List() {
 		class := ing.Annotations["kubernetes.io/ingress.class"]
-		if ing.Spec.IngressClassName != nil {
-			class = *ing.Spec.IngressClassName
+		mine := class == IngressClassName || class == "" && def
+		if n := ing.Spec.IngressClassName; n != nil {
+			c, ok := ic.classes.Get("", *n)
+			mine = ok && c.Spec.Controller == IngressControllerClass
 		}
-		if class == IngressClassName || class == "" && def {
+		if mine {
 			out = append(out, ing)
 		}
 	}
@@ -157,37 +165,147 @@ func (ic *IngressController) served() []*api.Ingress {
 // String), which the guest reads without a JSON decoder: a lean module
 // compiles faster in the browser.
 type ingressConfig struct {
-	Servers   []ingressServer     `json:"servers"`
-	Upstreams map[string][]string `json:"upstreams"`
+	Servers   []ingressServer
+	Upstreams map[string][]string
+	// Ignored lists, by Ingress (namespace/name), the annotations of
+	// ingress-nginx that kubeplay does not act on, for nginx's log.
+	Ignored map[string][]string
 }
 
+// ingressServer is a server block: a host's, "" the default server's.
 type ingressServer struct {
-	Host    string        `json:"host"`
-	TLS     bool          `json:"tls,omitempty"`
-	Paths   []ingressPath `json:"paths,omitempty"`
-	Default string        `json:"defaultBackend,omitempty"`
+	Host string
+	// TLS is a certificate configured for the host: ingress-nginx gives
+	// every rule host of an Ingress with a tls section one (its secret's,
+	// or the default certificate).
+	TLS     bool
+	Paths   []ingressPath
+	Default string // the root location's upstream ("" the controller's 404)
+	// Root is the root location's annotations: those of the host's first
+	// Ingress, as ingress-nginx's createServers applies them.
+	Root ingressAnnotations
+	// AppRoot is the server's `if ($uri = /) { return 302 ...; }`.
+	AppRoot string
 }
 
+// ingressPath is a location.
 type ingressPath struct {
-	Path     string `json:"path"`
-	Type     string `json:"pathType"`
-	Upstream string `json:"upstream"`
-	// Rewrite and Regex are the path's Ingress's
-	// nginx.ingress.kubernetes.io/rewrite-target and use-regex.
-	Rewrite string `json:"rewriteTarget,omitempty"`
-	Regex   bool   `json:"useRegex,omitempty"`
+	Path     string
+	Type     string
+	Upstream string
+	Anns     ingressAnnotations
 }
 
-// The annotations of ingress-nginx the controller honours.
-const (
-	annotationRewriteTarget = "nginx.ingress.kubernetes.io/rewrite-target"
-	annotationUseRegex      = "nginx.ingress.kubernetes.io/use-regex"
-)
+// ingressAnnotations are the annotations of ingress-nginx that a
+// location carries and kubeplay acts on, as its parsers read them.
+type ingressAnnotations struct {
+	Rewrite          string // rewrite-target, when it differs from the path (needsRewrite)
+	Regex            bool   // use-regex
+	NoSSLRedirect    bool   // ssl-redirect: "false"
+	ForceSSLRedirect bool   // force-ssl-redirect
+	PreserveSlash    bool   // preserve-trailing-slash
+	RedirectURL      string // temporal-redirect, else permanent-redirect
+	RedirectCode     int    // temporal-redirect-code (302), permanent-redirect-code (301)
+	XForwardedPrefix string // x-forwarded-prefix
+	appRoot          string // app-root: the server's
+}
+
+// The annotations of ingress-nginx the controller honours; any other of
+// its prefix is logged as ignored.
+const annotationPrefix = "nginx.ingress.kubernetes.io/"
+
+var honouredAnnotations = map[string]bool{
+	"rewrite-target": true, "use-regex": true, "app-root": true,
+	"ssl-redirect": true, "force-ssl-redirect": true, "preserve-trailing-slash": true,
+	"permanent-redirect": true, "permanent-redirect-code": true,
+	"temporal-redirect": true, "temporal-redirect-code": true,
+	"x-forwarded-prefix": true,
+}
+
+// parseIngressAnnotations reads an Ingress's annotations as
+// ingress-nginx's rewrite, redirect and xforwardedprefix parsers do, and
+// lists those of its prefix that kubeplay ignores (a value a parser
+// refuses among them).
+func parseIngressAnnotations(ing *api.Ingress) (a ingressAnnotations, ignored []string) {
+	get := func(name string) (string, bool) {
+		v, ok := ing.Annotations[annotationPrefix+name]
+		return v, ok
+	}
+	boolean := func(name string) bool {
+		v, _ := get(name)
+		b, _ := strconv.ParseBool(v)
+		return b
+	}
+	a.Rewrite, _ = get("rewrite-target")
+	a.Regex = boolean("use-regex")
+	if v, ok := get("ssl-redirect"); ok {
+		if b, err := strconv.ParseBool(v); err == nil {
+			a.NoSSLRedirect = !b
+		}
+	}
+	a.ForceSSLRedirect = boolean("force-ssl-redirect")
+	a.PreserveSlash = boolean("preserve-trailing-slash")
+	a.XForwardedPrefix, _ = get("x-forwarded-prefix")
+	bad := map[string]bool{}
+	if v, ok := get("app-root"); ok {
+		// url.ParseRequestURI, and not an absolute URL.
+		if u, err := url.ParseRequestURI(v); err == nil && !u.IsAbs() {
+			a.appRoot = v
+		} else {
+			bad["app-root"] = true
+		}
+	}
+	// The temporal redirect wins over the permanent one; a code out of
+	// range is the default.
+	code := func(name string, def, most int) int {
+		v, _ := get(name)
+		c, err := strconv.Atoi(v)
+		if err != nil || c < 300 || c > most {
+			return def
+		}
+		return c
+	}
+	validURL := func(s string) bool {
+		u, err := url.Parse(s)
+		return err == nil && strings.HasPrefix(u.Scheme, "http")
+	}
+	if v, _ := get("temporal-redirect"); v != "" {
+		if validURL(v) {
+			a.RedirectURL, a.RedirectCode = v, code("temporal-redirect-code", 302, 307)
+		} else {
+			bad["temporal-redirect"] = true
+		}
+	} else if v, _ := get("permanent-redirect"); v != "" {
+		if validURL(v) {
+			a.RedirectURL, a.RedirectCode = v, code("permanent-redirect-code", 301, 308)
+		} else {
+			bad["permanent-redirect"] = true
+		}
+	}
+	for k := range ing.Annotations {
+		if name, ok := strings.CutPrefix(k, annotationPrefix); ok && (!honouredAnnotations[name] || bad[name]) {
+			ignored = append(ignored, k)
+		}
+	}
+	sort.Strings(ignored)
+	return a, ignored
+}
+
+// isCanary is an Ingress with nginx.ingress.kubernetes.io/canary: to
+// ingress-nginx an alternative backend for another Ingress's paths, which
+// kubeplay does not do: it routes nothing to it.
+func isCanary(ing *api.Ingress) bool {
+	b, _ := strconv.ParseBool(ing.Annotations[annotationPrefix+"canary"])
+	return b
+}
 
 // String is the configuration as the guest reads it: "server HOST [tls]
-// [default=UPSTREAM]" ("_" the default server) followed by its "path TYPE
-// PATH UPSTREAM [rewrite=TARGET] [regex]" lines (TARGET query-escaped),
-// then "upstream NAME ENDPOINT...", sorted.
+// [default=UPSTREAM] [app-root=PATH] OPTIONS" ("_" the default server,
+// OPTIONS its root location's) followed by its "path TYPE PATH UPSTREAM
+// OPTIONS" lines, then "upstream NAME ENDPOINT..." and "ignored
+// NAMESPACE/NAME ANNOTATION...", sorted. OPTIONS are rewrite=TARGET,
+// regex, ssl-redirect=false, force-ssl-redirect, preserve-trailing-slash,
+// redirect=CODE,URL and x-forwarded-prefix=PREFIX, values query-escaped.
 func (cfg ingressConfig) String() string {
 	var b strings.Builder
 	for _, s := range cfg.Servers {
@@ -202,84 +320,112 @@ func (cfg ingressConfig) String() string {
 		if s.Default != "" {
 			b.WriteString(" default=" + s.Default)
 		}
-		b.WriteString("\n")
+		if s.AppRoot != "" {
+			b.WriteString(" app-root=" + url.QueryEscape(s.AppRoot))
+		}
+		b.WriteString(s.Root.options() + "\n")
 		for _, p := range s.Paths {
 			up := p.Upstream
 			if up == "" {
 				up = "-"
 			}
-			b.WriteString("path " + p.Type + " " + p.Path + " " + up)
-			if p.Rewrite != "" {
-				b.WriteString(" rewrite=" + url.QueryEscape(p.Rewrite))
-			}
-			if p.Regex {
-				b.WriteString(" regex")
-			}
-			b.WriteString("\n")
+			b.WriteString("path " + p.Type + " " + p.Path + " " + up + p.Anns.options() + "\n")
 		}
 	}
-	names := make([]string, 0, len(cfg.Upstreams))
-	for n := range cfg.Upstreams {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range api.SortedKeys(cfg.Upstreams) {
 		b.WriteString(strings.Join(append([]string{"upstream", n}, cfg.Upstreams[n]...), " ") + "\n")
+	}
+	for _, n := range api.SortedKeys(cfg.Ignored) {
+		b.WriteString(strings.Join(append([]string{"ignored", n}, cfg.Ignored[n]...), " ") + "\n")
 	}
 	return b.String()
 }
 
-// render builds nginx's configuration from the Ingresses.
-func (ic *IngressController) render(ings []*api.Ingress) ingressConfig {
-	cfg := ingressConfig{Upstreams: map[string][]string{}}
-	servers := map[string]*ingressServer{}
-	server := func(host string) *ingressServer {
-		s, ok := servers[host]
-		if !ok {
-			s = &ingressServer{Host: host}
-			servers[host] = s
-		}
-		return s
+func (a ingressAnnotations) options() string {
+	var b strings.Builder
+	if a.Rewrite != "" {
+		b.WriteString(" rewrite=" + url.QueryEscape(a.Rewrite))
 	}
-	server("") // the default server is always there
+	if a.Regex {
+		b.WriteString(" regex")
+	}
+	if a.NoSSLRedirect {
+		b.WriteString(" ssl-redirect=false")
+	}
+	if a.ForceSSLRedirect {
+		b.WriteString(" force-ssl-redirect")
+	}
+	if a.PreserveSlash {
+		b.WriteString(" preserve-trailing-slash")
+	}
+	if a.RedirectURL != "" {
+		b.WriteString(" redirect=" + strconv.Itoa(a.RedirectCode) + "," + url.QueryEscape(a.RedirectURL))
+	}
+	if a.XForwardedPrefix != "" {
+		b.WriteString(" x-forwarded-prefix=" + url.QueryEscape(a.XForwardedPrefix))
+	}
+	return b.String()
+}
+
+// render builds nginx's configuration from the Ingresses, as
+// ingress-nginx's createServers and getBackendServers do.
+func (ic *IngressController) render(ings []*api.Ingress) ingressConfig {
+	cfg := ingressConfig{Upstreams: map[string][]string{}, Ignored: map[string][]string{}}
+	servers := map[string]*ingressServer{"": {}} // the default server is always there
 	for _, ing := range ings {
+		anns, ignored := parseIngressAnnotations(ing)
+		if len(ignored) > 0 {
+			cfg.Ignored[client.KeyOf(ing)] = ignored
+		}
+		if isCanary(ing) {
+			continue
+		}
 		def := ""
 		if b := ing.Spec.DefaultBackend; b != nil {
 			def = ic.upstream(ing.Namespace, *b, cfg.Upstreams)
-			if s := server(""); s.Default == "" {
+			if s := servers[""]; s.Default == "" {
 				s.Default = def
-			}
-		}
-		for _, t := range ing.Spec.TLS {
-			for _, h := range t.Hosts {
-				server(strings.ToLower(h)).TLS = true
 			}
 		}
 		for _, r := range ing.Spec.Rules {
-			s := server(strings.ToLower(r.Host))
-			if r.Host != "" && s.Default == "" {
-				s.Default = def
+			host := strings.ToLower(r.Host)
+			s, ok := servers[host]
+			if !ok {
+				// A host's root location: this first Ingress's backend
+				// and annotations.
+				s = &ingressServer{Host: host, Default: def, Root: anns}
+				if anns.Rewrite == "/" {
+					s.Root.Rewrite = "" // needsRewrite
+				}
+				servers[host] = s
+			}
+			// A certificate for the host: its secret's, or the default
+			// one when the host is not listed or the secret is missing.
+			if host != "" && len(ing.Spec.TLS) > 0 {
+				s.TLS = true
 			}
 			if r.HTTP == nil {
 				continue
 			}
 			for _, p := range r.HTTP.Paths {
-				ic.addPath(s, ing, p, cfg.Upstreams)
+				ic.addPath(s, ing, anns, p, cfg.Upstreams)
 			}
 		}
 	}
-	hosts := make([]string, 0, len(servers))
-	for h := range servers {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	for _, h := range hosts {
-		cfg.Servers = append(cfg.Servers, *servers[h])
+	for _, h := range api.SortedKeys(servers) {
+		s := servers[h]
+		s.Paths = prefixLocations(s.Paths)
+		s.AppRoot = appRoot(s)
+		s.Root.appRoot = ""
+		for i := range s.Paths {
+			s.Paths[i].Anns.appRoot = ""
+		}
+		cfg.Servers = append(cfg.Servers, *s)
 	}
 	return cfg
 }
 
-func (ic *IngressController) addPath(s *ingressServer, ing *api.Ingress, p api.HTTPIngressPath, ups map[string][]string) {
+func (ic *IngressController) addPath(s *ingressServer, ing *api.Ingress, anns ingressAnnotations, p api.HTTPIngressPath, ups map[string][]string) {
 	path := p.Path
 	if path == "" {
 		path = "/"
@@ -293,9 +439,56 @@ func (ic *IngressController) addPath(s *ingressServer, ing *api.Ingress, p api.H
 			return // an older Ingress has it
 		}
 	}
-	regex, _ := strconv.ParseBool(ing.Annotations[annotationUseRegex])
-	s.Paths = append(s.Paths, ingressPath{Path: path, Type: typ, Upstream: ic.upstream(ing.Namespace, p.Backend, ups),
-		Rewrite: ing.Annotations[annotationRewriteTarget], Regex: regex})
+	if anns.Rewrite == path {
+		anns.Rewrite = "" // needsRewrite: no rewrite to the path itself
+	}
+	s.Paths = append(s.Paths, ingressPath{Path: path, Type: typ, Upstream: ic.upstream(ing.Namespace, p.Backend, ups), Anns: anns})
+}
+
+// prefixLocations makes a Prefix path two nginx locations, as
+// ingress-nginx's updateServerLocations does: a prefix location ending
+// in "/" and an exact one for the path itself (unless an Exact path has
+// it); a path with a rewrite or use-regex stays as it is.
+func prefixLocations(paths []ingressPath) []ingressPath {
+	exact := map[string]bool{}
+	for _, p := range paths {
+		if p.Type == "Exact" {
+			exact[p.Path] = true
+		}
+	}
+	var out []ingressPath
+	for _, p := range paths {
+		if p.Path == "/" || p.Type != "Prefix" || p.Anns.Rewrite != "" || p.Anns.Regex {
+			out = append(out, p)
+			continue
+		}
+		e := p
+		e.Type = "Exact"
+		if !strings.HasSuffix(p.Path, "/") {
+			p.Path += "/"
+		}
+		out = append(out, p)
+		if !exact[e.Path] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// appRoot is the app-root that redirects "/": nginx.tmpl writes an `if
+// ($uri = /)` for each location with one, in the order of the server's
+// locations (the longer path first, then the greater), and the first
+// wins; the root location comes last.
+func appRoot(s *ingressServer) string {
+	paths := slices.Clone(s.Paths)
+	slices.SortStableFunc(paths, func(a, b ingressPath) int { return strings.Compare(b.Path, a.Path) })
+	slices.SortStableFunc(paths, func(a, b ingressPath) int { return len(b.Path) - len(a.Path) })
+	for _, p := range paths {
+		if p.Anns.appRoot != "" {
+			return p.Anns.appRoot
+		}
+	}
+	return s.Root.appRoot
 }
 
 // upstream names a backend's upstream as ingress-nginx does

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -22,12 +23,14 @@ import (
 // ingressControllerMain is registry.k8s.io/ingress-nginx/controller's
 // nginx: the data plane that takes requests on port 80 and proxies each
 // to an endpoint of the Service its Ingress rule names, with
-// ingress-nginx's matching (Exact before Prefix, the longest path wins,
-// ImplementationSpecific as an nginx location prefix), its default
-// backend's 404, 503 for a backend without endpoints, and a 308 to HTTPS
-// for a host with TLS. Its configuration comes as ingress-nginx's
-// controller gives nginx its backends: POSTed as JSON to
-// 127.0.0.1:10246/configuration/backends. In kubeplay the controller's
+// ingress-nginx's locations (exact ones first, then the longest prefix;
+// regex ones for a host with rewrite-target or use-regex), its default
+// backend's 404, 503 for a backend without endpoints, and the redirects
+// and rewrites of the annotations the controller passes on (app-root,
+// permanent and temporal redirects, rewrite-target, HTTPS for a host
+// with a certificate or force-ssl-redirect). Its configuration comes as
+// ingress-nginx's controller gives nginx its backends: POSTed to
+// 127.0.0.1:10246/configuration/backends (as lines, not JSON). In kubeplay the controller's
 // watch of the API runs in the engine (network.IngressController) and
 // posts there; this process is nginx.
 func ingressControllerMain(args []string) int {
@@ -83,35 +86,86 @@ func ingressControllerMain(args []string) int {
 const ingressRelease = "v1.12.1"
 
 // ingressConfig is what the controller posts: the servers (one per host,
-// "" the default server) and each upstream's endpoints.
+// "" the default server), each upstream's endpoints, and the annotations
+// it ignores, by Ingress.
 type ingressConfig struct {
 	Servers   []ingressServer
 	Upstreams map[string][]string
+	Ignored   map[string][]string
 }
 
 type ingressServer struct {
 	Host    string
-	TLS     bool
+	TLS     bool // a certificate is configured for the host
 	Paths   []ingressPath
-	Default string // "" is the controller's own
+	Default string             // the root location's upstream, "" the controller's 404
+	Root    ingressAnnotations // the root location's annotations
+	AppRoot string             // where "/" is redirected (302)
 }
 
-// ingressPath is a location: its Ingress's rewrite-target and use-regex
-// annotations come with it.
+// ingressPath is a location: a Prefix path comes as ingress-nginx makes
+// it, a prefix location ending in "/" and an exact one.
 type ingressPath struct {
 	Path, Type, Upstream string
-	Rewrite              string
-	Regex                bool
+	Anns                 ingressAnnotations
+}
+
+// ingressAnnotations are the annotations of its Ingress that a location
+// acts on.
+type ingressAnnotations struct {
+	Rewrite          string // rewrite-target
+	Regex            bool   // use-regex
+	NoSSLRedirect    bool   // ssl-redirect: "false"
+	ForceSSLRedirect bool   // force-ssl-redirect
+	PreserveSlash    bool   // preserve-trailing-slash
+	RedirectURL      string // permanent-redirect or temporal-redirect
+	RedirectCode     int
+	XForwardedPrefix string // x-forwarded-prefix
+}
+
+// option reads one of a location's options.
+func (a *ingressAnnotations) option(opt string) bool {
+	name, value, _ := strings.Cut(opt, "=")
+	unescaped, err := url.QueryUnescape(value)
+	if err != nil {
+		return false
+	}
+	switch name {
+	case "rewrite":
+		a.Rewrite = unescaped
+	case "regex":
+		a.Regex = true
+	case "ssl-redirect":
+		a.NoSSLRedirect = value == "false"
+	case "force-ssl-redirect":
+		a.ForceSSLRedirect = true
+	case "preserve-trailing-slash":
+		a.PreserveSlash = true
+	case "redirect":
+		code, u, ok := strings.Cut(value, ",")
+		if a.RedirectCode, err = strconv.Atoi(code); err != nil || !ok {
+			return false
+		}
+		a.RedirectURL, err = url.QueryUnescape(u)
+		return err == nil
+	case "x-forwarded-prefix":
+		a.XForwardedPrefix = unescaped
+	default:
+		return false
+	}
+	return true
 }
 
 // parseIngressConfig reads the controller's lines: "server HOST [tls]
-// [default=UPSTREAM]" ("_" is the default server), its "path TYPE PATH
-// UPSTREAM [rewrite=TARGET] [regex]" lines ("-" for no upstream, TARGET
-// query-escaped), and "upstream NAME ENDPOINT...".
+// [default=UPSTREAM] [app-root=PATH] OPTIONS" ("_" is the default server,
+// OPTIONS its root location's), its "path TYPE PATH UPSTREAM OPTIONS"
+// lines ("-" for no upstream), "upstream NAME ENDPOINT..." and "ignored
+// NAMESPACE/NAME ANNOTATION...". Values are query-escaped.
 func parseIngressConfig(text string) (ingressConfig, error) {
-	cfg := ingressConfig{Upstreams: map[string][]string{}}
+	cfg := ingressConfig{Upstreams: map[string][]string{}, Ignored: map[string][]string{}}
 	for _, line := range strings.Split(text, "\n") {
 		f := strings.Fields(line)
+		bad := fmt.Errorf("bad line %q", line)
 		switch {
 		case len(f) == 0:
 		case f[0] == "server" && len(f) >= 2:
@@ -124,6 +178,10 @@ func parseIngressConfig(text string) (ingressConfig, error) {
 					s.TLS = true
 				} else if d, ok := strings.CutPrefix(opt, "default="); ok {
 					s.Default = d
+				} else if r, ok := strings.CutPrefix(opt, "app-root="); ok {
+					s.AppRoot, _ = url.QueryUnescape(r)
+				} else if !s.Root.option(opt) {
+					return cfg, bad
 				}
 			}
 			cfg.Servers = append(cfg.Servers, s)
@@ -134,29 +192,31 @@ func parseIngressConfig(text string) (ingressConfig, error) {
 			}
 			p := ingressPath{Type: f[1], Path: f[2], Upstream: up}
 			for _, opt := range f[4:] {
-				if t, ok := strings.CutPrefix(opt, "rewrite="); ok {
-					p.Rewrite, _ = url.QueryUnescape(t)
-				} else if opt == "regex" {
-					p.Regex = true
+				if !p.Anns.option(opt) {
+					return cfg, bad
 				}
 			}
 			s := &cfg.Servers[len(cfg.Servers)-1]
 			s.Paths = append(s.Paths, p)
 		case f[0] == "upstream" && len(f) >= 2:
 			cfg.Upstreams[f[1]] = f[2:]
+		case f[0] == "ignored" && len(f) >= 3:
+			cfg.Ignored[f[1]] = f[2:]
 		default:
-			return cfg, fmt.Errorf("bad line %q", line)
+			return cfg, bad
 		}
 	}
 	return cfg, nil
 }
 
-// ingressNginx is the running nginx: its configuration and the next
-// endpoint of each upstream (round robin, load-balance's default).
+// ingressNginx is the running nginx: its configuration, the next
+// endpoint of each upstream (round robin, load-balance's default), and
+// the ignored annotations it has logged, by Ingress.
 type ingressNginx struct {
-	mu   sync.Mutex
-	cfg  ingressConfig
-	next map[string]int
+	mu     sync.Mutex
+	cfg    ingressConfig
+	next   map[string]int
+	logged map[string]string
 }
 
 // configure takes a configuration (POST /configuration/backends).
@@ -171,49 +231,121 @@ func (ic *ingressNginx) configure(req *request, w *response) {
 		ic.mu.Lock()
 		ic.cfg, ic.next = cfg, map[string]int{}
 		regexps = map[string]*pcre{}
+		ic.logIgnored()
 		ic.mu.Unlock()
 		w.status = 201
 	}
 	w.header("Content-Length", "0")
 }
 
-// route is where a request goes.
-type route struct {
-	upstream string // "" is the default backend
-	redirect bool   // to HTTPS
-	target   string // the request's URI rewritten by rewrite-target, "" if it is not
+// logIgnored says once per Ingress (again when the list changes) which
+// of its annotations nginx does not act on here.
+func (ic *ingressNginx) logIgnored() {
+	if ic.logged == nil {
+		ic.logged = map[string]string{}
+	}
+	for _, ing := range slices.Sorted(maps.Keys(ic.cfg.Ignored)) {
+		list := fmt.Sprint(ic.cfg.Ignored[ing])
+		if ic.logged[ing] == list {
+			continue
+		}
+		ic.logged[ing] = list
+		log.New(os.Stderr, "", 0).Printf("W%s       1 annotations.go:150] \"Ignoring annotations kubeplay's ingress-nginx does not implement\" ingress=%q annotations=%s",
+			time.Now().UTC().Format("0102 15:04:05.000000"), ing, list)
+	}
 }
 
-// match finds a request's route, as ingress-nginx's servers and
-// locations match it.
-func (cfg *ingressConfig) match(host, path, query string) route {
-	srv := cfg.server(host)
+// route is what nginx does with a request.
+type route struct {
+	upstream string // "" is the default backend
+	status   int    // a redirect's (or a return's) status, 0 to proxy
+	location string // the redirect's Location
+	text     string // a return's text, for a code that is not a redirect's
+	target   string // the request's URI rewritten by rewrite-target, "" if it is not
+	prefix   string // the X-Forwarded-Prefix header
+	logName  string // $proxy_upstream_name when it is not upstream's
+}
+
+// request is what matching reads of a request: its host (lower case,
+// without the port), the Host header as sent ($http_host), the decoded
+// path ($uri) and the request's URI as sent ($request_uri).
+type ingressRequest struct {
+	host, httpHost, path, uri string
+}
+
+// match is what nginx does with a request, in its order: the server's
+// app-root `if`, the location (static, or regex when the host has
+// rewrite-target or use-regex), a permanent/temporal redirect's return,
+// the rewrite, then the lua rewrite phase's HTTPS redirect, and proxying.
+func (cfg *ingressConfig) match(r ingressRequest) route {
+	srv := cfg.server(r.host)
 	if srv == nil {
 		return route{}
 	}
-	if srv.TLS {
-		return route{redirect: true}
+	if srv.AppRoot != "" && r.path == "/" {
+		return route{status: 302, location: "http://" + r.httpHost + srv.AppRoot, logName: "-"}
 	}
+	_, query, _ := strings.Cut(r.uri, "?")
+	var loc ingressPath
 	if srv.regex() {
-		return srv.matchRegex(path, query)
-	}
-	best, bestLen := -1, -1
-	for i, p := range srv.Paths {
-		if !pathMatches(p, path) {
-			continue
-		}
-		n := len(p.Path)
-		if p.Type == "Exact" {
-			n += 1 << 20 // an exact location wins
-		}
-		if n > bestLen {
-			best, bestLen = i, n
+		loc = srv.matchRegex(r.path)
+	} else {
+		var slash bool
+		if loc, slash = srv.matchStatic(r.path); slash {
+			// nginx's redirect to a prefix location's "/" (auto_redirect,
+			// set by proxy_pass): the location's name, the arguments kept.
+			l := "http://" + r.host + loc.Path
+			if query != "" {
+				l += "?" + query
+			}
+			return route{status: 301, location: l, logName: "-"}
 		}
 	}
-	if best < 0 {
-		return route{upstream: srv.Default}
+	a := loc.Anns
+	rt := route{upstream: loc.Upstream}
+	if a.RedirectURL != "" {
+		switch rt.status = a.RedirectCode; rt.status {
+		case 301, 302, 303, 307, 308:
+			rt.location = a.RedirectURL
+		default:
+			rt.text = a.RedirectURL // return CODE TEXT
+		}
+		return rt
 	}
-	return route{upstream: srv.Paths[best].Upstream}
+	if a.Rewrite != "" {
+		rt.target = rewrite(loc.Path, a.Rewrite, r.path, query)
+		rt.prefix = a.XForwardedPrefix
+		if strings.HasPrefix(rt.target, "http://") || strings.HasPrefix(rt.target, "https://") {
+			return route{upstream: loc.Upstream, status: 302, location: rt.target}
+		}
+	}
+	if a.ForceSSLRedirect || !a.NoSSLRedirect && cfg.certificate(r.host) {
+		// lua_ingress.lua's redirect_to_https: the Host header's name,
+		// the request's URI without a trailing slash unless
+		// preserve-trailing-slash, and http-redirect-code (308).
+		uri := r.uri
+		if !a.PreserveSlash {
+			uri = strings.TrimSuffix(uri, "/")
+		}
+		host, _, _ := strings.Cut(r.httpHost, ":")
+		if host == "" {
+			host = r.host
+		}
+		return route{upstream: loc.Upstream, status: 308, location: "https://" + host + uri}
+	}
+	return rt
+}
+
+// certificate reports whether a certificate is configured for a host, as
+// certificate.lua finds one: the host's own server's, else a wildcard's.
+func (cfg *ingressConfig) certificate(host string) bool {
+	_, rest, _ := strings.Cut(host, ".")
+	for _, s := range cfg.Servers {
+		if s.TLS && s.Host != "" && (s.Host == host || s.Host == "*."+rest) {
+			return true
+		}
+	}
+	return false
 }
 
 // server is the host's server: its own, a wildcard's, else the default.
@@ -238,15 +370,35 @@ func (cfg *ingressConfig) server(host string) *ingressServer {
 	return def
 }
 
-func pathMatches(p ingressPath, path string) bool {
-	switch p.Type {
-	case "Exact":
-		return path == p.Path
-	case "Prefix":
-		prefix := strings.TrimSuffix(p.Path, "/")
-		return prefix == "" || path == prefix || strings.HasPrefix(path, prefix+"/")
+// root is the server's root location: its default backend, with its
+// first Ingress's annotations.
+func (s *ingressServer) root() ingressPath {
+	return ingressPath{Path: "/", Type: "Prefix", Upstream: s.Default, Anns: s.Root}
+}
+
+// matchStatic finds the location as nginx finds a static one: an exact
+// location, else the longest prefix. slash reports nginx's redirect of
+// "/foo" to a prefix location "/foo/" that nothing else matches first.
+func (s *ingressServer) matchStatic(path string) (loc ingressPath, slash bool) {
+	best, named := -1, false
+	for i, p := range s.Paths {
+		switch {
+		case p.Type == "Exact" && p.Path == path:
+			return p, false
+		case p.Type != "Exact" && strings.HasPrefix(path, p.Path) && (best < 0 || len(p.Path) > len(s.Paths[best].Path)):
+			best = i
+		}
+		named = named || p.Path == path
 	}
-	return strings.HasPrefix(path, p.Path) // an nginx location prefix
+	for _, p := range s.Paths {
+		if p.Type != "Exact" && !named && p.Path == path+"/" {
+			return p, true
+		}
+	}
+	if best < 0 {
+		return s.root(), false
+	}
+	return s.Paths[best], false
 }
 
 // serve answers one request on port 80.
@@ -257,32 +409,39 @@ func (ic *ingressNginx) serve(req *request, w *response) {
 		host = h
 	}
 	ic.mu.Lock()
-	_, query, _ := strings.Cut(req.target, "?")
-	r := ic.cfg.match(host, req.path, query)
+	r := ic.cfg.match(ingressRequest{host: host, httpHost: req.host, path: req.path, uri: req.target})
 	eps := ic.cfg.Upstreams[r.upstream]
 	var ep string
-	if len(eps) > 0 {
+	if len(eps) > 0 && r.status == 0 {
 		ep = eps[ic.next[r.upstream]%len(eps)]
 		ic.next[r.upstream]++
 	}
 	ic.mu.Unlock()
-	upstream, status := "upstream-default-backend", 0
+	upstream, status := r.upstream, 0
+	if upstream == "" {
+		upstream = "upstream-default-backend"
+	}
+	if r.logName != "" {
+		upstream = r.logName
+	}
 	switch {
-	case r.redirect:
-		nginxPage(w, 308)
-		w.header("Location", "https://"+host+req.target)
+	case r.status != 0 && r.location != "":
+		nginxPage(w, r.status)
+		w.header("Location", r.location)
+	case r.status != 0:
+		w.status = r.status
+		w.header("Content-Type", "text/html")
+		w.body = []byte(r.text)
 	case r.upstream == "":
 		nginxPage(w, 404)
 	case ep == "":
-		upstream = r.upstream
 		nginxPage(w, 503)
 	default:
-		upstream = r.upstream
 		target := req.target
 		if r.target != "" {
 			target = r.target
 		}
-		status = proxy(req, w, ep, host, target)
+		status = proxy(req, w, ep, host, target, r.prefix)
 	}
 	arrange(w, start)
 	upAddr, upStatus, upLen := "-", "-", "-"
@@ -298,7 +457,8 @@ func (ic *ingressNginx) serve(req *request, w *response) {
 // nginxPage is nginx's own page for a status, as ingress-nginx serves it
 // (server tokens off).
 func nginxPage(w *response, status int) {
-	text := map[int]string{308: "308 Permanent Redirect", 404: "404 Not Found", 502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable"}[status]
+	text := map[int]string{301: "301 Moved Permanently", 302: "302 Found", 303: "303 See Other", 307: "307 Temporary Redirect",
+		308: "308 Permanent Redirect", 404: "404 Not Found", 502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable"}[status]
 	w.status = status
 	w.header("Content-Type", "text/html")
 	w.body = []byte("<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n<center><h1>" + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
@@ -306,8 +466,9 @@ func nginxPage(w *response, status int) {
 
 // proxy passes a request to an endpoint and its response back, as
 // nginx's proxy_pass with ingress-nginx's headers; it returns the
-// upstream's status, or 0 when it could not be reached (502).
-func proxy(req *request, w *response, ep, host, target string) int {
+// upstream's status, or 0 when it could not be reached (502). prefix is
+// a rewrite's X-Forwarded-Prefix (x-forwarded-prefix), "" for none.
+func proxy(req *request, w *response, ep, host, target, prefix string) int {
 	c, err := kpnet.Dial("tcp", ep)
 	if err != nil {
 		nginxPage(w, 502)
@@ -317,6 +478,9 @@ func proxy(req *request, w *response, ep, host, target string) int {
 	bw := bufio.NewWriter(c)
 	fmt.Fprintf(bw, "%s %s HTTP/1.1\r\nHost: %s\r\nX-Request-ID: %s\r\nX-Real-IP: %s\r\nX-Forwarded-For: %s\r\nX-Forwarded-Host: %s\r\nX-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\nConnection: close\r\n",
 		req.method, target, req.host, "-", req.remote, req.remote, host)
+	if prefix != "" {
+		fmt.Fprintf(bw, "X-Forwarded-Prefix: %s\r\n", prefix)
+	}
 	if req.userAgent != "" {
 		fmt.Fprintf(bw, "User-Agent: %s\r\n", req.userAgent)
 	}
@@ -374,13 +538,16 @@ func arrange(w *response, start time.Time) {
 }
 
 // regex reports whether the server's locations are regular expressions:
-// when one of its paths comes from an Ingress with use-regex or
+// when one of its locations (the root one among them) has use-regex or a
 // rewrite-target, ingress-nginx makes every location of the host a
 // case-insensitive regex anchored at the start (~* "^PATH"), whatever
 // its pathType.
 func (s *ingressServer) regex() bool {
+	if s.Root.Regex || s.Root.Rewrite != "" {
+		return true
+	}
 	for _, p := range s.Paths {
-		if p.Regex || p.Rewrite != "" {
+		if p.Anns.Regex || p.Anns.Rewrite != "" {
 			return true
 		}
 	}
@@ -389,9 +556,8 @@ func (s *ingressServer) regex() bool {
 
 // matchRegex matches a regex server's locations as nginx does: the
 // first that matches, in ingress-nginx's order (the longest path first,
-// then the greater); then rewrites the URI as the location's
-// `rewrite "(?i)PATH" TARGET break;` does.
-func (s *ingressServer) matchRegex(path, query string) route {
+// then the greater), the root location last.
+func (s *ingressServer) matchRegex(path string) ingressPath {
 	paths := slices.Clone(s.Paths)
 	slices.SortStableFunc(paths, func(a, b ingressPath) int { return strings.Compare(b.Path, a.Path) })
 	slices.SortStableFunc(paths, func(a, b ingressPath) int { return len(b.Path) - len(a.Path) })
@@ -400,13 +566,9 @@ func (s *ingressServer) matchRegex(path, query string) route {
 		if err != nil || loc.find(path) == nil {
 			continue // nginx would not have loaded the location
 		}
-		r := route{upstream: p.Upstream}
-		if p.Rewrite != "" {
-			r.target = rewrite(p.Path, p.Rewrite, path, query)
-		}
-		return r
+		return p
 	}
-	return route{upstream: s.Default}
+	return s.root()
 }
 
 // rewrite is nginx's rewrite of the URI: the whole URI becomes target

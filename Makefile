@@ -20,10 +20,11 @@ build: site bin/kubeplay bin/serve
 
 images: $(IMAGES)
 
-# Go images are built by ./wasmworkloads/build: go build for wasip1, plus a
+# Go images are built by ./wasmworkloads/build: go build for wasip1 as WASI
+# reactors that start from a snapshot (wasmworkloads/sdk/start), plus a
 # build-time fix so the busybox shell can make pipes (see wasmbuild).
 # busybox's awk is engine/shell/awk's interpreter.
-IMAGE_TOOLS := go.mod go.sum $(shell find wasmworkloads/build wasmworkloads/internal -name '*.go' -not -name '*_test.go')
+IMAGE_TOOLS := go.mod go.sum $(shell find wasmworkloads/build wasmworkloads/internal wasmworkloads/sdk/start -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*')
 
 wasmworkloads/bin/busybox.wasm: $(IMAGE_TOOLS) $(shell find wasmworkloads/busybox wasmworkloads/sdk engine/shell/awk -name '*.go' -not -name '*_test.go')
 	$(GO) run ./wasmworkloads/build -ldflags='-s -w' -o $@ ./wasmworkloads/busybox

@@ -21,7 +21,7 @@ type Engine struct {
 	rt       wazero.Runtime
 	src      ModuleSource
 	opts     Options
-	compiled map[string]wazero.CompiledModule
+	compiled map[string]*module
 	hosts    []hostModule
 }
 
@@ -54,6 +54,10 @@ type Options struct {
 	// HostModules are extra host modules guests may import (the network's
 	// kubeplay_net); see HostModule.
 	HostModules []HostModule
+	// NoSnapshots starts every process of a Go image from scratch, its
+	// _initialize run each time, instead of from the image's snapshot
+	// (snapshot.go); for tests and measurements.
+	NoSnapshots bool
 }
 
 func (o Options) withDefaults() Options {
@@ -87,7 +91,7 @@ func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	cfg := wazero.NewRuntimeConfigInterpreter()
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]wazero.CompiledModule{}}
+	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]*module{}}
 	if len(opts) > 0 {
 		e.opts = opts[0]
 	}
@@ -122,7 +126,7 @@ func (e *Engine) mustInstantiateMeter() {
 // load fetches, meters and compiles a module, once. It runs on the event
 // loop and blocks it while the host works: the virtual clock does not
 // move meanwhile, so the history does not depend on the host's speed.
-func (e *Engine) load(name string) (wazero.CompiledModule, error) {
+func (e *Engine) load(name string) (*module, error) {
 	if m, ok := e.compiled[name]; ok {
 		return m, nil
 	}
@@ -136,17 +140,21 @@ func (e *Engine) load(name string) (wazero.CompiledModule, error) {
 			return nil, fmt.Errorf("module %s: digest %s does not match %s", name, got, want.Digest)
 		}
 	}
-	metered, err := meter.Instrument(bin)
+	r, isReactor, err := meter.InstrumentReactor(bin)
 	if err != nil {
 		return nil, fmt.Errorf("meter module %s: %w", name, err)
 	}
-	m, err := e.rt.CompileModule(e.ctx, metered)
+	m, err := e.rt.CompileModule(e.ctx, r.Module)
 	if err != nil {
 		return nil, fmt.Errorf("compile module %s: %w", name, err)
 	}
 	if err := StubImports(e.ctx, e.rt, m); err != nil {
 		return nil, fmt.Errorf("module %s: %w", name, err)
 	}
-	e.compiled[name] = m
-	return m, nil
+	loaded := &module{compiled: m}
+	if isReactor {
+		loaded.reactor = &reactor{name: name, data: r.Data, globals: r.Globals}
+	}
+	e.compiled[name] = loaded
+	return loaded, nil
 }

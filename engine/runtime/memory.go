@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"bytes"
+
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 )
@@ -24,6 +26,13 @@ type linearMemory struct {
 
 func (p *process) allocate(_, _ uint64) experimental.LinearMemory {
 	m := &linearMemory{p: p}
+	if p.snap != nil && len(p.mems) == 0 {
+		// A process started from a snapshot: its memory is a copy of the
+		// snapshot's from the start (restore grows it to the snapshot's
+		// size), one copy instead of zeroing, growing and writing.
+		m.buf = bytes.Clone(p.snap.memory)[:0]
+		p.prefilled = true
+	}
 	p.mems = append(p.mems, m)
 	return m
 }

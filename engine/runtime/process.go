@@ -55,6 +55,10 @@ type process struct {
 	running bool  // the guest is executing: a failed allocation kills it
 	oom     bool
 	mems    []*linearMemory
+	// snap is the snapshot a reactor's process starts from; prefilled
+	// tells that its memory was allocated as a copy of it.
+	snap      *snapshot
+	prefilled bool
 
 	exited func(code int32, msg string)
 
@@ -74,7 +78,7 @@ const park = time.Duration(-1)
 const fuelPerSecond = int64(time.Second)
 
 // start runs the process's module as a coroutine, from the next loop task.
-func (p *process) start(compiled wazero.CompiledModule) {
+func (p *process) start(compiled *module) {
 	seed := p.r.rand.Uint64()
 	for _, h := range p.r.engine.hosts {
 		if h.Started != nil {
@@ -221,12 +225,16 @@ func (p *process) now() time.Time {
 	return p.r.loop.Now().Add(p.c.workTime(p.pending + p.used()))
 }
 
-// run instantiates the module and runs its _start to the end; it returns
-// the exit code and, for a crash, a message.
-func (p *process) run(compiled wazero.CompiledModule, seed uint64) (int32, string) {
+// run instantiates the module and runs it to the end (a command's
+// _start, a reactor's main from its snapshot); it returns the exit code
+// and, for a crash, a message.
+func (p *process) run(m *module, seed uint64) (int32, string) {
 	ctx := context.WithValue(context.Background(), processKey{}, p)
 	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(p.allocate))
-	mod, err := p.r.engine.rt.InstantiateModule(ctx, compiled, p.moduleConfig(seed))
+	if m.reactor != nil {
+		p.snap = p.r.engine.snapshot(m.reactor, m.compiled)
+	}
+	mod, err := p.r.engine.rt.InstantiateModule(ctx, m.compiled, p.moduleConfig(seed))
 	if err != nil {
 		if p.oom {
 			return 137, ""
@@ -243,9 +251,34 @@ func (p *process) run(compiled wazero.CompiledModule, seed uint64) (int32, strin
 		return 137, ""
 	}
 	p.fuel = mod.ExportedGlobal(meter.FuelExport).(api.MutableGlobal)
+	entry := "_start"
+	snap := p.snap
+	if re := m.reactor; re != nil {
+		entry = meter.MainExport
+		if snap != nil {
+			err = snap.restore(mod, re.globals, p.prefilled)
+		} else {
+			err = writeSegments(mod.Memory(), re.data)
+		}
+		if p.oom {
+			return 137, ""
+		}
+		if err != nil {
+			fmt.Fprintf(p.stderr, "error while loading the module: %v\n", err)
+			return 127, "error while loading the module: " + err.Error()
+		}
+	}
 	p.settle()
 	p.running = true
-	_, err = mod.ExportedFunction("_start").Call(ctx)
+	switch {
+	case snap != nil:
+		p.charge(snap.fuel) // the work of _initialize, done once for every container
+	case m.reactor != nil:
+		_, err = mod.ExportedFunction(meter.InitializeExport).Call(ctx)
+	}
+	if err == nil {
+		_, err = mod.ExportedFunction(entry).Call(ctx)
+	}
 	p.running = false
 	if !p.killed {
 		// The work before the exit takes its time too.

@@ -2,11 +2,14 @@ package runtime
 
 import (
 	"errors"
+	"io/fs"
 	"testing"
 	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
 )
 
 // wasi is the smallest WASI command: it exports _start and its memory.
@@ -102,6 +105,12 @@ func TestRegistryLoad(t *testing.T) {
 		_, err := r.Load("x", tc.module, "x.wasm")
 		assert.EqualError(t, err, tc.err)
 	}
+
+	// kubeplay's Go images are reactors that start at kubeplay_main.
+	bb, err := fs.ReadFile(wasmtest.Modules(t), "busybox.wasm")
+	require.NoError(t, err)
+	_, err = r.Load("acme/shell:1.0", bb, "/root/busybox.wasm")
+	assert.NoError(t, err)
 }
 
 func TestRegistryListsAndKeeps(t *testing.T) {

@@ -40,7 +40,10 @@ func ValidateWASI(module []byte) error {
 			return fmt.Errorf("not a valid WebAssembly module: section %d: %v", id, body.err)
 		}
 	}
-	if kind, ok := exports["_start"]; !ok || kind != 0x00 {
+	isFunc := func(name string) bool { kind, ok := exports[name]; return ok && kind == 0x00 }
+	// A reactor built as kubeplay's Go images are (wasmworkloads/sdk/start)
+	// starts at its kubeplay_main, from a snapshot of its _initialize.
+	if !isFunc("_start") && !(isFunc("_initialize") && isFunc("kubeplay_main")) {
 		return errors.New("not a WASI command: it exports no _start function (a library, or a reactor?)")
 	}
 	if kind, ok := exports["memory"]; !ok || kind != 0x02 {

@@ -25,6 +25,11 @@ import (
 )
 
 func main() {
+	// Read here, not only in the variables' initializers, which ran
+	// before the snapshot a container starts from (package start).
+	mainArgs = os.Args
+	bashImage = os.Getenv("_BASH_VERSION") != ""
+	withBash = bashImage
 	os.Exit(dispatch(&proc{
 		ctx:    context.Background(),
 		args:   os.Args,

@@ -93,7 +93,7 @@ func buildImage(t *testing.T, dir string) []byte {
 func (img *wasmImage) run(t *testing.T, clock *fakeClock, stdout, stderr *bytes.Buffer, env []string, argv ...string) int {
 	t.Helper()
 	ctx := context.Background()
-	config := wazero.NewModuleConfig().
+	config := newConfig().
 		WithName(""). // anonymous, so the compiled module can run many times
 		WithArgs(argv...).
 		WithStdout(stdout).
@@ -206,7 +206,7 @@ func TestWasm(t *testing.T) {
 		// applets work through WASI's path functions.
 		root := t.TempDir()
 		var stdout, stderr bytes.Buffer
-		config := wazero.NewModuleConfig().WithName("").
+		config := newConfig().WithName("").
 			WithArgs("sh", "-c", `mkdir -p /data/logs && cd /data/logs && echo one > a.log && echo two >> a.log
 				touch b.log; ls; wc -l < a.log; cat a.log | grep -c o; rm -r /data; ls /`).
 			WithStdout(&stdout).WithStderr(&stderr).
@@ -252,7 +252,7 @@ func TestWasm(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(root, "etc/hosts"), []byte("127.0.0.1\tlocalhost\n10.244.1.7\tweb-0\n"), 0o644))
 		require.NoError(t, os.WriteFile(filepath.Join(root, "etc/resolv.conf"), []byte("search default.svc.cluster.local\nnameserver 10.96.0.10\n"), 0o644))
 		var stdout, stderr bytes.Buffer
-		config := wazero.NewModuleConfig().WithName("").
+		config := newConfig().WithName("").
 			WithArgs("sh", "-c", "hostname; uname -n; nslookup db || echo $?").
 			WithEnv("HOSTNAME", "other").WithStdout(&stdout).WithStderr(&stderr).
 			WithFSConfig(wazero.NewFSConfig().WithDirMount(root, "/"))
@@ -267,7 +267,7 @@ func TestWasm(t *testing.T) {
 	t.Run("/dev/urandom is the seeded source", func(t *testing.T) {
 		read := func(seed string) string {
 			var stdout, stderr bytes.Buffer
-			config := wazero.NewModuleConfig().WithName("").
+			config := newConfig().WithName("").
 				WithArgs("sh", "-c", "head -c 16 /dev/urandom | od -A n -t x1; dd if=/dev/random bs=4 count=1 status=none | od -A n -t x1").
 				WithStdout(&stdout).WithStderr(&stderr).WithRandSource(strings.NewReader(strings.Repeat(seed, 4096)))
 			_, err := img.runtime.InstantiateModule(ctx, img.compiled, config)
@@ -284,7 +284,7 @@ func TestWasm(t *testing.T) {
 		var stderr bytes.Buffer
 		w := &limitedWriter{n: 1 << 20}
 		ctx := context.Background()
-		config := wazero.NewModuleConfig().WithName("").WithArgs("yes").WithStdout(w).WithStderr(&stderr)
+		config := newConfig().WithName("").WithArgs("yes").WithStdout(w).WithStderr(&stderr)
 		_, err := img.runtime.InstantiateModule(ctx, img.compiled, config)
 		var exit *sys.ExitError
 		require.True(t, errors.As(err, &exit), "%v", err)
@@ -333,4 +333,10 @@ func TestWasm(t *testing.T) {
 			r.Close(ctx)
 		}
 	})
+}
+
+// newConfig is a module config that starts the image: a WASI reactor
+// (package wasmbuild), started by _initialize and then its main.
+func newConfig() wazero.ModuleConfig {
+	return wazero.NewModuleConfig().WithStartFunctions("_initialize", "kubeplay_main")
 }

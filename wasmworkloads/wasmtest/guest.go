@@ -151,7 +151,8 @@ func (g *Guest) Run(tb testing.TB, r Run) Result {
 	}
 	var stdout, stderr bytes.Buffer
 	cfg := wazero.NewModuleConfig().WithName("").WithArgs(r.Args...).
-		WithStdin(strings.NewReader(r.Stdin)).WithStdout(&stdout).WithStderr(&stderr)
+		WithStdin(strings.NewReader(r.Stdin)).WithStdout(&stdout).WithStderr(&stderr).
+		WithStartFunctions(StartFunctions(g.compiled)...)
 	cfg = r.Clock.configure(cfg)
 	for _, kv := range r.Env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -177,4 +178,15 @@ func (g *Guest) Run(tb testing.TB, r Run) Result {
 		tb.Fatalf("run %q: %v\n%s", r.Args, err, stderr.String())
 	}
 	return res
+}
+
+// StartFunctions are what starts a module: a command's _start, or a
+// kubeplay Go image's _initialize and then its main (the images are WASI
+// reactors; see package wasmbuild), run here from scratch as a container
+// without a snapshot would.
+func StartFunctions(m wazero.CompiledModule) []string {
+	if _, ok := m.ExportedFunctions()["kubeplay_main"]; ok {
+		return []string{"_initialize", "kubeplay_main"}
+	}
+	return []string{"_start"}
 }

@@ -1,7 +1,12 @@
 // Package wasmbuild compiles kubeplay's Go container images into WASI
 // modules (GOOS=wasip1 GOARCH=wasm).
 //
-// It is more than `go build` for one reason: mvdan.cc/sh/v3's interpreter
+// The images are built as WASI reactors (-buildmode=c-shared): _initialize
+// runs the Go runtime's start and the packages' init, and each container
+// starts at the image's kubeplay_main export from a snapshot of that
+// initialized memory (see wasmworkloads/sdk/start and engine/runtime).
+//
+// It is more than `go build` for one more reason: mvdan.cc/sh/v3's interpreter
 // (v3.14.1) makes its pipes with os.Pipe on every platform but js/wasm, and
 // os.Pipe always fails on wasip1 ("pipe: Not implemented on wasip1"). Under
 // a plain wasip1 build, `a | b`, here-documents and here-strings are fatal
@@ -68,7 +73,7 @@ func Build(ctx context.Context, dir, pkg, out string, flags ...string) error {
 		return b, nil
 	}
 
-	buildArgs := append([]string{"build", "-trimpath", "-o", out}, flags...)
+	buildArgs := append([]string{"build", "-trimpath", "-buildmode=c-shared", "-o", out}, withLinkFlag(flags, "-checklinkname=0")...)
 	if usesModule(run, shModule) {
 		modfile, cleanup, err := patchedModfile(run)
 		if err != nil {
@@ -82,6 +87,20 @@ func Build(ctx context.Context, dir, pkg, out string, flags ...string) error {
 }
 
 // goTool finds the go command.
+// withLinkFlag adds a linker flag to the -ldflags among flags (the go
+// command keeps only the last -ldflags given), or adds -ldflags. The images
+// need -checklinkname=0: package start clears the runtime's c-shared mark.
+func withLinkFlag(flags []string, f string) []string {
+	out := append([]string(nil), flags...)
+	for i := len(out) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(out[i], "-ldflags="); ok {
+			out[i] = "-ldflags=" + strings.TrimSpace(v+" "+f)
+			return out
+		}
+	}
+	return append(out, "-ldflags="+f)
+}
+
 func goTool() (string, error) {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p, nil

@@ -27,3 +27,16 @@ func TestPatchesMatchPairs(t *testing.T) {
 	assert.Equal(t, "//go:build !js && !wasip1\n", patches[0].to)
 	assert.Equal(t, "//go:build js || wasip1\n", patches[1].to)
 }
+
+func TestWithLinkFlag(t *testing.T) {
+	for _, tc := range []struct {
+		flags, want []string
+	}{
+		{nil, []string{"-ldflags=-checklinkname=0"}},
+		{[]string{"-ldflags=-s -w"}, []string{"-ldflags=-s -w -checklinkname=0"}},
+		{[]string{"-ldflags=-s", "-tags=x", "-ldflags=-w"}, []string{"-ldflags=-s", "-tags=x", "-ldflags=-w -checklinkname=0"}},
+		{[]string{"-tags=x"}, []string{"-tags=x", "-ldflags=-checklinkname=0"}},
+	} {
+		assert.Equal(t, tc.want, withLinkFlag(tc.flags, "-checklinkname=0"), "%q", tc.flags)
+	}
+}

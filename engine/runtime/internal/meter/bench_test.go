@@ -40,7 +40,7 @@ func BenchmarkShellLoop(b *testing.B) {
 				if metered {
 					mod.ExportedGlobal(FuelExport).(api.MutableGlobal).Set(1 << 20)
 				}
-				_, err = mod.ExportedFunction("_start").Call(ctx)
+				err = callStart(ctx, mod)
 				var exit *sys.ExitError
 				require.True(b, err == nil || errors.As(err, &exit) && exit.ExitCode() == 0, "%v", err)
 				mod.Close(ctx)

@@ -31,6 +31,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/tetratelabs/wabin/binary"
 	"github.com/tetratelabs/wabin/leb128"
@@ -52,6 +53,90 @@ func Instrument(bin []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode module: %w", err)
 	}
+	return instrument(m)
+}
+
+// Reactor is a metered module prepared to start from a snapshot of its
+// initialized memory: a WASI reactor (it exports _initialize) with the
+// entry point MainExport. Module exports each global the module defines
+// as GlobalExport(i) and has no active data segments: Data holds them,
+// for the first instance, the one that runs _initialize, to write
+// itself; every later instance gets the snapshot's memory instead.
+type Reactor struct {
+	Module  []byte
+	Data    []Segment
+	Globals int
+}
+
+// Segment is an active data segment: bytes at an offset in memory 0.
+type Segment struct {
+	Offset uint32
+	Init   []byte
+}
+
+// Names a reactor's module uses.
+const (
+	InitializeExport = "_initialize"
+	MainExport       = "kubeplay_main"
+)
+
+// GlobalExport is the name a Reactor's module exports its i-th global by.
+func GlobalExport(i int) string { return "kubeplay_global_" + strconv.Itoa(i) }
+
+// InstrumentReactor is Instrument for a module that exports _initialize
+// and MainExport; for another module it returns ok false and the module
+// as Instrument meters it. Data segments stay in the module when they
+// cannot be written from outside (passive ones, offsets that are not
+// constants).
+func InstrumentReactor(bin []byte) (r Reactor, ok bool, err error) {
+	m, err := binary.DecodeModule(bin, wasm.CoreFeaturesV2)
+	if err != nil {
+		return Reactor{}, false, fmt.Errorf("decode module: %w", err)
+	}
+	funcs := map[string]bool{}
+	for _, e := range m.ExportSection {
+		if e.Type == wasm.ExternTypeFunc {
+			funcs[e.Name] = true
+		}
+	}
+	if !funcs[InitializeExport] || !funcs[MainExport] {
+		out, err := instrument(m)
+		return Reactor{Module: out}, false, err
+	}
+	r.Globals = len(m.GlobalSection)
+	for i := range r.Globals {
+		m.ExportSection = append(m.ExportSection, &wasm.Export{Type: wasm.ExternTypeGlobal, Name: GlobalExport(i), Index: m.ImportGlobalCount() + uint32(i)})
+	}
+	if segs, ok := activeSegments(m); ok {
+		r.Data, m.DataSection = segs, nil
+	}
+	r.Module, err = instrument(m)
+	return r, true, err
+}
+
+// activeSegments returns the module's data segments when each is active
+// at a constant offset in a module without a data count section (which
+// memory.init and data.drop need).
+func activeSegments(m *wasm.Module) ([]Segment, bool) {
+	if m.DataCountSection != nil {
+		return nil, false
+	}
+	out := make([]Segment, 0, len(m.DataSection))
+	for _, d := range m.DataSection {
+		e := d.OffsetExpression
+		if e == nil || e.Opcode != wasm.OpcodeI32Const {
+			return nil, false
+		}
+		off, _, err := leb128.DecodeInt32(bytes.NewReader(e.Data))
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, Segment{Offset: uint32(off), Init: d.Init})
+	}
+	return out, true
+}
+
+func instrument(m *wasm.Module) ([]byte, error) {
 	for _, imp := range m.ImportSection {
 		if imp.Module == ImportModule {
 			return nil, errors.New("module is already metered")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wabin/binary"
+	"github.com/tetratelabs/wabin/wasm"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -50,13 +52,31 @@ func newHostConfig(t testing.TB, slice int64, limit int, cfg wazero.RuntimeConfi
 	return h
 }
 
+// A way to prepare a module: as it is, metered, metered as a reactor
+// (its data segments written by the host).
+type preparation int
+
+const (
+	plain preparation = iota
+	metered
+	reactor
+)
+
 // run instruments and runs a module; it returns its output and exit code.
-func (h *host) run(t testing.TB, bin []byte, metered bool, args ...string) (string, uint32) {
+func (h *host) run(t testing.TB, bin []byte, prep preparation, args ...string) (string, uint32) {
 	ctx := context.Background()
-	if metered {
+	var data []Segment
+	switch prep {
+	case metered:
 		var err error
 		bin, err = Instrument(bin)
 		require.NoError(t, err)
+	case reactor:
+		r, ok, err := InstrumentReactor(bin)
+		require.NoError(t, err)
+		require.True(t, ok, "a reactor")
+		bin, data = r.Module, r.Data
+		require.NotEmpty(t, data)
 	}
 	compiled, err := h.rt.CompileModule(ctx, bin)
 	require.NoError(t, err)
@@ -66,10 +86,13 @@ func (h *host) run(t testing.TB, bin []byte, metered bool, args ...string) (stri
 	mod, err := h.rt.InstantiateModule(ctx, compiled, cfg)
 	require.NoError(t, err)
 	defer mod.Close(ctx)
-	if metered {
+	for _, d := range data {
+		require.True(t, mod.Memory().Write(d.Offset, d.Init))
+	}
+	if prep != plain {
 		mod.ExportedGlobal(FuelExport).(api.MutableGlobal).Set(uint64(h.slice))
 	}
-	_, err = mod.ExportedFunction("_start").Call(ctx)
+	err = callStart(ctx, mod)
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		return out.String(), exit.ExitCode()
@@ -109,6 +132,20 @@ func (h *host) stubImports(t testing.TB, compiled wazero.CompiledModule) {
 	}
 }
 
+// callStart runs a module's start: a command's _start, or a reactor's
+// _initialize and then its main.
+func callStart(ctx context.Context, mod api.Module) error {
+	if mod.ExportedFunction(MainExport) == nil {
+		_, err := mod.ExportedFunction("_start").Call(ctx)
+		return err
+	}
+	if _, err := mod.ExportedFunction(InitializeExport).Call(ctx); err != nil {
+		return err
+	}
+	_, err := mod.ExportedFunction(MainExport).Call(ctx)
+	return err
+}
+
 func busybox(t testing.TB) []byte {
 	b, err := fs.ReadFile(wasmtest.Modules(t), "busybox.wasm")
 	require.NoError(t, err)
@@ -117,7 +154,7 @@ func busybox(t testing.TB) []byte {
 
 func TestSpinnerYields(t *testing.T) {
 	h := newHost(t, 1000, 5)
-	_, code := h.run(t, wasmtest.Spin, true)
+	_, code := h.run(t, wasmtest.Spin, metered)
 	assert.Equal(t, uint32(137), code)
 	assert.Equal(t, 5, h.yields)
 	assert.InDelta(t, 5000, h.used, 10, "a loop of one br costs one a turn")
@@ -125,15 +162,54 @@ func TestSpinnerYields(t *testing.T) {
 
 func TestBusyboxRunsTheSameMetered(t *testing.T) {
 	script := `i=0; while [ $i -lt 200 ]; do i=$((i+1)); done; echo $i; echo hi | wc -c`
-	plain, code := newHost(t, 0, 0).run(t, busybox(t), false, "sh", "-c", script)
-	require.Equal(t, uint32(0), code, plain)
-	h := newHost(t, 100_000, 0)
-	metered, code := h.run(t, busybox(t), true, "sh", "-c", script)
-	assert.Equal(t, uint32(0), code)
-	assert.Equal(t, plain, metered)
-	assert.Equal(t, "200\n3\n", metered)
-	assert.Greater(t, h.yields, 10)
-	t.Logf("fuel used: %d in %d yields", h.used, h.yields)
+	want, code := newHost(t, 0, 0).run(t, busybox(t), plain, "sh", "-c", script)
+	require.Equal(t, uint32(0), code, want)
+	assert.Equal(t, "200\n3\n", want)
+	var used []int64
+	for _, prep := range []preparation{metered, reactor} {
+		h := newHost(t, 100_000, 0)
+		got, code := h.run(t, busybox(t), prep, "sh", "-c", script)
+		assert.Equal(t, uint32(0), code)
+		assert.Equal(t, want, got)
+		assert.Greater(t, h.yields, 10)
+		used = append(used, h.used)
+		t.Logf("fuel used: %d in %d yields", h.used, h.yields)
+	}
+	assert.Equal(t, used[0], used[1], "the data segments written by the host, the same work")
+}
+
+func TestInstrumentReactor(t *testing.T) {
+	bin := busybox(t)
+	r, ok, err := InstrumentReactor(bin)
+	require.NoError(t, err)
+	require.True(t, ok)
+	m, err := binary.DecodeModule(r.Module, wasm.CoreFeaturesV2)
+	require.NoError(t, err)
+	assert.Empty(t, m.DataSection, "the data segments are the host's to write")
+	assert.Equal(t, r.Globals+1, len(m.GlobalSection), "the module's globals and the fuel")
+	exports := map[string]wasm.Index{}
+	for _, e := range m.ExportSection {
+		if e.Type == wasm.ExternTypeGlobal {
+			exports[e.Name] = e.Index
+		}
+	}
+	for i := range r.Globals {
+		assert.Equal(t, wasm.Index(i), exports[GlobalExport(i)], GlobalExport(i))
+	}
+	orig, err := binary.DecodeModule(bin, wasm.CoreFeaturesV2)
+	require.NoError(t, err)
+	require.Len(t, r.Data, len(orig.DataSection))
+	for i, d := range orig.DataSection {
+		assert.Equal(t, d.Init, r.Data[i].Init)
+	}
+
+	// A command is metered as Instrument meters it.
+	r, ok, err = InstrumentReactor(wasmtest.Spin)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	want, err := Instrument(wasmtest.Spin)
+	require.NoError(t, err)
+	assert.Equal(t, want, r.Module)
 }
 
 func TestInstrumentIsDeterministic(t *testing.T) {

@@ -56,6 +56,7 @@ var jobs = []job{
 	{"./engine/cluster", "^BenchmarkScale$/^1000pods-100fake$", "1x", true, availableOnly},
 	{"./engine/cluster", "^BenchmarkScale$/^1000pods-3nodes$", "1x", true, availableOnly},
 	{"./engine/cluster", "^BenchmarkScale$/^10000pods-1000fake$", "1x", true, availableOnly},
+	{"./engine/cluster", "^BenchmarkScale$/^100nginx-3nodes$", "1x", true, availableOnly},
 	{"./engine/session", ".", "3x", true, nil},
 	{"./engine/runtime", "^BenchmarkContainerStart$", "20x", true, nil},
 	{"./engine/network", ".", "20x", true, nil},

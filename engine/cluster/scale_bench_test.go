@@ -14,11 +14,12 @@ import (
 	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
 )
 
-// A scale scenario: a Deployment of pause pods on a cluster of real or
-// fake workers (4 CPUs, 32 GiB, maxPods and the node CIDR mask size as
-// given).
+// A scale scenario: a Deployment of pause pods (or of image) on a
+// cluster of real or fake workers (4 CPUs, 32 GiB, maxPods and the node
+// CIDR mask size as given).
 type scaleCase struct {
 	name                 string
+	image                string // registry.k8s.io/pause:3.10 if ""
 	workers, fake, pods  int
 	maxPods, nodeMask    int
 	churn                int  // pods deleted and recreated once it is Available
@@ -46,6 +47,8 @@ var scaleCases = []scaleCase{
 	// maxPods.
 	{name: "1000pods-3nodes", workers: 3, pods: 1000, maxPods: 400, nodeMask: 23},
 	{name: "10000pods-1000fake", fake: 1000, pods: 10000, churn: 1000, rollout: true, listAllPods: true},
+	// Issue 6's "100 nginx pods Ready": nginx servers, real guests.
+	{name: "100nginx-3nodes", workers: 3, pods: 100, image: "nginx:1.29"},
 }
 
 // BenchmarkScale measures issue 9's scale scenarios, natively or as
@@ -179,7 +182,11 @@ func pauseDeployment(sc scaleCase) *api.Deployment {
 	d.Spec.Replicas = api.Ptr(int32(sc.pods))
 	d.Spec.Selector = &api.LabelSelector{MatchLabels: labels}
 	d.Spec.Template.Labels = labels
-	d.Spec.Template.Spec.Containers = []api.Container{{Name: "pause", Image: "registry.k8s.io/pause:3.10"}}
+	image := sc.image
+	if image == "" {
+		image = "registry.k8s.io/pause:3.10"
+	}
+	d.Spec.Template.Spec.Containers = []api.Container{{Name: "pause", Image: image}}
 	if sc.fake > 0 {
 		d.Spec.Template.Spec.NodeSelector = map[string]string{"type": "kwok"}
 		d.Spec.Template.Spec.Tolerations = []api.Toleration{{Key: FakeNodeTaint.Key, Operator: "Exists", Effect: api.TaintNoSchedule}}

@@ -116,7 +116,13 @@ func (e *Engine) Stat(name string) (Module, bool) { return e.src.Stat(name) }
 func (e *Engine) mustInstantiateMeter() {
 	_, err := e.rt.NewHostModuleBuilder(meter.ImportModule).NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, _ []uint64) {
-			processFrom(ctx).outOfFuel()
+			p := processFrom(ctx)
+			if p == nil {
+				// An image's _initialize, run for its snapshot, used
+				// the fuel it was given (snapshot.go).
+				panic(errSnapshotFuel)
+			}
+			p.outOfFuel()
 		}), nil, nil).Export(meter.ImportYield).Instantiate(e.ctx)
 	if err != nil {
 		panic(err)

@@ -17,6 +17,7 @@ func init() {
 	catalog["kubeplay.test/spin"] = ImageConfig{Module: "spin"}
 	catalog["kubeplay.test/hog"] = ImageConfig{Module: "hog"}
 	catalog["kubeplay.test/logger"] = ImageConfig{Module: "logger"}
+	catalog["kubeplay.test/spinning-reactor"] = ImageConfig{Module: "spinning-reactor"}
 }
 
 func TestRunawayGuests(t *testing.T) {

@@ -55,8 +55,12 @@ type snapshot struct {
 	fuel    int64 // the instructions _initialize ran
 }
 
-// snapshotFuel bounds _initialize's work when the snapshot is made.
-const snapshotFuel = 1 << 40
+// errSnapshotFuel ends an _initialize that does more work than the
+// engine lends a container at full speed (Options.BurstFuel, 50 M
+// instructions; a Go runtime's start is about 2 M): a module loaded by a
+// user could spin there, and the snapshot is made outside any container's
+// metering. Its containers then start from scratch, metered as any.
+var errSnapshotFuel = errors.New("the module's initialization did more work than a snapshot may take")
 
 // snapshot returns the module's snapshot, making it on first use; nil if
 // it cannot be made.
@@ -72,10 +76,10 @@ func (e *Engine) snapshot(r *reactor, compiled wazero.CompiledModule) *snapshot 
 }
 
 // makeSnapshot runs _initialize in an instance of its own: no container,
-// a fixed clock (the Unix epoch, a monotonic reading of 1 ns), a fixed random source and an empty
-// root, so that the snapshot depends on the module alone. The
-// arguments are the module's name and the environment is empty; a
-// container's are read again at its start.
+// a fixed clock (the Unix epoch, a monotonic reading of 1 ns), a fixed
+// random source and an empty root, so that the snapshot depends on the
+// module alone. The arguments are the module's name and the environment
+// is empty; a container's are read again at its start.
 func (e *Engine) makeSnapshot(r *reactor, compiled wazero.CompiledModule) (snap *snapshot, err error) {
 	var stderr bytes.Buffer
 	cfg := wazero.NewModuleConfig().
@@ -102,11 +106,11 @@ func (e *Engine) makeSnapshot(r *reactor, compiled wazero.CompiledModule) (snap 
 		return nil, err
 	}
 	fuel := mod.ExportedGlobal(meter.FuelExport).(api.MutableGlobal)
-	fuel.Set(snapshotFuel)
+	fuel.Set(uint64(e.opts.BurstFuel))
 	if _, err := mod.ExportedFunction(meter.InitializeExport).Call(e.ctx); err != nil {
-		return nil, fmt.Errorf("%s: %v: %s", meter.InitializeExport, err, stderr.Bytes())
+		return nil, fmt.Errorf("%s: %w: %s", meter.InitializeExport, err, stderr.Bytes())
 	}
-	snap = &snapshot{fuel: snapshotFuel - int64(fuel.Get())}
+	snap = &snapshot{fuel: e.opts.BurstFuel - int64(fuel.Get())}
 	b, ok := mem.Read(0, mem.Size())
 	if !ok {
 		return nil, errors.New("read the memory")

@@ -131,3 +131,26 @@ func TestSnapshotIsDeterministic(t *testing.T) {
 	assert.True(t, string(snaps[0].memory) == string(snaps[1].memory), "the same memory")
 	assert.Greater(t, snaps[0].fuel, int64(1_000_000), "the Go runtime's start is in it")
 }
+
+// A reactor whose _initialize spins (a module a user could load) cannot
+// hold the engine while its snapshot is made: the snapshot gives up after
+// the work a container may do at full speed, and the container starts
+// from scratch, metered as any spinner.
+func TestSnapshotOfASpinningReactor(t *testing.T) {
+	f := newFixture(t)
+	id := f.start(t, ContainerConfig{Name: "c"}, "kubeplay.test/spinning-reactor")
+	fired := 0
+	f.loop.Every(time.Second, func() { fired++ })
+	f.loop.AdvanceBy(10 * time.Second)
+	assert.Equal(t, 10, fired, "the loop kept its pace")
+	s, ok := f.rt.ContainerStatus(id)
+	require.True(t, ok)
+	assert.Equal(t, Running, s.State)
+	m, err := f.rt.engine.load("spinning-reactor")
+	require.NoError(t, err)
+	require.NotNil(t, m.reactor)
+	assert.ErrorIs(t, m.reactor.err, errSnapshotFuel)
+	assert.Nil(t, m.reactor.snap)
+	st, _ := f.rt.ContainerStats(id)
+	assert.InDelta(t, 10e9, float64(st.UsageCoreNanoSeconds), 0.6e9, "a full core, as on a node")
+}

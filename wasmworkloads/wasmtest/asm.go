@@ -39,7 +39,7 @@ var Waiter = asmModule(
 
 // TestModules are the test guests by module name.
 func TestModules() map[string][]byte {
-	return map[string][]byte{"spin": Spin, "hog": Hog, "logger": Logger, "waiter": Waiter}
+	return map[string][]byte{"spin": Spin, "hog": Hog, "logger": Logger, "waiter": Waiter, "spinning-reactor": SpinningReactor}
 }
 
 const (

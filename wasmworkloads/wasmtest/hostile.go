@@ -91,9 +91,27 @@ type asmImport struct {
 	typ          byte
 }
 
+// SpinningReactor is a reactor as kubeplay's Go images are (see package
+// wasmbuild) whose _initialize, and main, spin: the engine runs its
+// _initialize outside any container to make the image's snapshot.
+//
+//	(func $spin (loop $l (br $l)))
+//	(export "_initialize" (func $spin))
+//	(export "kubeplay_main" (func $spin))
+var SpinningReactor = assembleExports(nil, []string{"_initialize", "kubeplay_main"}, []byte{asmOpLoop, asmBlockVoid, asmOpBr, 0, asmOpEnd}, nil)
+
 // assemble is asmModule with imports of any of its three types, and
 // without the _start export unless start.
 func assemble(imports []asmImport, start bool, code, data []byte) []byte {
+	var names []string
+	if start {
+		names = []string{"_start"}
+	}
+	return assembleExports(imports, names, code, data)
+}
+
+// assembleExports is assemble with its one function exported by names.
+func assembleExports(imports []asmImport, names []string, code, data []byte) []byte {
 	i32 := []byte{0x7f}
 	types := wasmenc.Vector(
 		wasmenc.Concat([]byte{0x60}, wasmenc.Vector(i32, i32, i32, i32), wasmenc.Vector(i32)),
@@ -105,8 +123,8 @@ func assemble(imports []asmImport, start bool, code, data []byte) []byte {
 		imps = append(imps, wasmenc.Concat(wasmenc.Name(imp.module), wasmenc.Name(imp.name), []byte{0x00, imp.typ}))
 	}
 	exports := [][]byte{wasmenc.Concat(wasmenc.Name("memory"), []byte{0x02, 0})}
-	if start {
-		exports = append(exports, wasmenc.Concat(wasmenc.Name("_start"), []byte{0x00, byte(len(imports))}))
+	for _, name := range names {
+		exports = append(exports, wasmenc.Concat(wasmenc.Name(name), []byte{0x00, byte(len(imports))}))
 	}
 	mod := wasmenc.Concat(wasmenc.Header,
 		wasmenc.Section(wasmenc.SectionType, types),

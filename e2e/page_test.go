@@ -278,7 +278,7 @@ func TestPage(t *testing.T) {
 func TestPageMeasures(t *testing.T) {
 	_, err := os.Stat(filepath.Join(repoRoot(), "web", "site", "index.html"))
 	need(t, err == nil, "the site is not built (make build)")
-	url := startServer(t)
+	url, transferred := countingProxy(t, startServer(t))
 	ctx := newBrowser(t)
 	usable := func() float64 {
 		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`.xterm`))))
@@ -292,15 +292,8 @@ func TestPageMeasures(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
 	cold := usable()
 	// Bytes over the wire for the cold load, by kind of file.
-	transferred := eval[map[string]float64](t, ctx, `(() => {
-		const out = {total: 0};
-		for (const e of [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]) {
-			const kind = /\/images\//.test(e.name) ? 'images' : /engine-.*\.wasm/.test(e.name) ? 'engine' : 'page';
-			out[kind] = (out[kind] ?? 0) + e.transferSize;
-			out.total += e.transferSize;
-		}
-		return out;
-	})()`)
+	coldBytes := transferred()
+	t.Logf("cold load: %.0f bytes over the wire (page %.0f, engine %.0f, images %.0f)", coldBytes["total"], coldBytes["page"], coldBytes["engine"], coldBytes["images"])
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload()))
 	cached := usable()
 
@@ -320,7 +313,7 @@ func TestPageMeasures(t *testing.T) {
 	sort.Float64s(frames)
 	p := func(q float64) float64 { return frames[int(q*float64(len(frames)-1))] }
 	m := map[string]any{
-		"usable_cold_ms": cold, "usable_cached_ms": cached, "transferred_cold_bytes": transferred,
+		"usable_cold_ms": cold, "usable_cached_ms": cached, "transferred_cold_bytes": coldBytes,
 		"frames": len(frames), "frame_p50_ms": p(0.5), "frame_p95_ms": p(0.95), "frame_max_ms": p(1),
 		"pods_at_end": strings.TrimSpace(pods),
 	}

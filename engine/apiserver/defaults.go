@@ -116,6 +116,9 @@ func defaultPodSpec(spec *api.PodSpec) {
 	for i := range spec.Containers {
 		defaultContainer(&spec.Containers[i])
 	}
+	for i := range spec.EphemeralContainers {
+		defaultEphemeralContainer(&spec.EphemeralContainers[i])
+	}
 	for i := range spec.Volumes {
 		defaultVolume(&spec.Volumes[i])
 	}

@@ -116,16 +116,10 @@ func (s *Server) PodLogs(ns, name, container string, opts LogOptions) ([]byte, e
 // logs to show yet.
 func checkLogContainer(p *api.Pod, container string, previous bool) error {
 	var st *api.ContainerStatus
-	found := false
-	for _, list := range [][]api.Container{p.Spec.InitContainers, p.Spec.Containers} {
-		for _, c := range list {
-			found = found || c.Name == container
-		}
-	}
-	if !found {
+	if !podHasContainer(p, container) {
 		return NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, p.Name))
 	}
-	for _, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+	for _, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses, p.Status.EphemeralContainerStatuses} {
 		for i := range list {
 			if list[i].Name == container {
 				st = &list[i]

@@ -418,6 +418,9 @@ func (s *Server) prepareUpdate(r *api.ResourceInfo, obj, old api.Object) []Field
 	meta.ResourceVersion = oldMeta.ResourceVersion
 	copyField(obj, old, "Status")
 	st := strategyFor(r)
+	if s.subresource == ephemeralContainersSub {
+		st = ephemeralContainersStrategy
+	}
 	st.prepareUpdate(s, obj, old)
 	if generational[r.GroupKind()] && !reflect.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
 		meta.Generation++

@@ -54,6 +54,16 @@ func (s *Server) patched(r *api.ResourceInfo, ns, name string, pt patch.Type, da
 	return s.Decode(r, patched)
 }
 
+// patchObject applies a patch to the JSON of cur, a pointer to a
+// struct of the API.
+func patchObject(cur any, pt patch.Type, data []byte) ([]byte, error) {
+	doc, err := json.Marshal(cur)
+	if err != nil {
+		return nil, NewInternal(err)
+	}
+	return applyPatch(pt, doc, data, reflect.TypeOf(cur).Elem())
+}
+
 // applyPatch applies a patch, failing in the API server's words: a patch
 // that cannot be read is a bad request, a JSON patch whose operations do
 // not apply is unprocessable.
@@ -135,11 +145,7 @@ func (s *Server) PatchScale(r *api.ResourceInfo, ns, name string, pt patch.Type,
 	if err != nil {
 		return nil, err
 	}
-	doc, err := json.Marshal(cur)
-	if err != nil {
-		return nil, NewInternal(err)
-	}
-	patched, err := applyPatch(pt, doc, data, reflect.TypeOf(cur).Elem())
+	patched, err := patchObject(cur, pt, data)
 	if err != nil {
 		return nil, err
 	}

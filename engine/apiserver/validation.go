@@ -71,7 +71,14 @@ func validateLabels(labels map[string]string, path string) []FieldError {
 }
 
 func validatePod(s *Server, obj api.Object) []FieldError {
-	return validatePodSpec(&obj.(*api.Pod).Spec, "spec")
+	p := obj.(*api.Pod)
+	errs := validatePodSpec(&p.Spec, "spec")
+	errs = append(errs, validateEphemeralContainers(&p.Spec, "spec.ephemeralContainers")...)
+	if creating(obj) && len(p.Spec.EphemeralContainers) > 0 {
+		// Ephemeral containers come only through pods/ephemeralcontainers.
+		errs = append(errs, Forbidden("spec.ephemeralContainers", "cannot be set on create"))
+	}
+	return errs
 }
 
 func validatePodSpec(spec *api.PodSpec, path string) []FieldError {

@@ -89,6 +89,11 @@ func fieldPath(p *api.Pod, container string) string {
 			return "spec.initContainers{" + container + "}"
 		}
 	}
+	for _, c := range p.Spec.EphemeralContainers {
+		if c.Name == container {
+			return "spec.ephemeralContainers{" + container + "}"
+		}
+	}
 	return "spec.containers{" + container + "}"
 }
 

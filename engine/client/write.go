@@ -52,3 +52,30 @@ func (c *Client) Apply(r *api.ResourceInfo, ns, name string, config []byte, forc
 	c.record("patch", r, "", ns, name, err)
 	return out, err
 }
+
+// GetEphemeralContainers reads a pod through its ephemeralcontainers
+// subresource.
+func (c *Client) GetEphemeralContainers(ns, name string) (*api.Pod, error) {
+	out, err := c.s.GetEphemeralContainers(ns, name)
+	c.record("get", resource("pods"), "ephemeralcontainers", ns, name, err)
+	return out, err
+}
+
+// PatchEphemeralContainers patches a pod's ephemeral containers (the
+// ephemeralcontainers subresource), as kubectl debug adds one with a
+// strategic merge patch of {"spec":{"ephemeralContainers":[...]}}.
+func (c *Client) PatchEphemeralContainers(ns, name string, pt patch.Type, data []byte) (*api.Pod, error) {
+	defer c.as()()
+	out, err := c.s.PatchEphemeralContainers(ns, name, pt, data, c.dryRun)
+	c.record("patch", resource("pods"), "ephemeralcontainers", ns, name, err)
+	return out, err
+}
+
+// UpdateEphemeralContainers writes a pod's spec.ephemeralContainers
+// through the ephemeralcontainers subresource.
+func (c *Client) UpdateEphemeralContainers(pod *api.Pod) (*api.Pod, error) {
+	defer c.as()()
+	out, err := c.s.UpdateEphemeralContainers(pod.Namespace, pod, c.dryRun)
+	c.record("update", resource("pods"), "ephemeralcontainers", pod.Namespace, pod.Name, err)
+	return out, err
+}

@@ -34,6 +34,7 @@ func subresources(r *api.ResourceInfo) []subresource {
 	if gr == "pods" {
 		out = append(out,
 			subresource{"binding", "", "v1", "Binding", []string{"create"}},
+			subresource{"ephemeralcontainers", "", "v1", "Pod", []string{"get", "patch", "update"}},
 			subresource{"eviction", "policy", "v1", "Eviction", []string{"create"}},
 			subresource{"exec", "", "v1", "PodExecOptions", []string{"create", "get"}},
 			subresource{"log", "", "v1", "Pod", []string{"get"}})

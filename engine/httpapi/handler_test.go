@@ -219,7 +219,7 @@ func TestDiscovery(t *testing.T) {
 	for _, res := range l["resources"].([]any) {
 		names = append(names, res.(map[string]any)["name"].(string))
 	}
-	assert.Subset(t, names, []string{"pods", "pods/log", "pods/eviction", "pods/status", "replicationcontrollers/scale", "namespaces/finalize"})
+	assert.Subset(t, names, []string{"pods", "pods/log", "pods/eviction", "pods/status", "pods/ephemeralcontainers", "replicationcontrollers/scale", "namespaces/finalize"})
 
 	r = call(t, srv, "GET", "/apis", "", "")
 	assert.Contains(t, r.body, `{"name":"autoscaling","versions":[{"groupVersion":"autoscaling/v2","version":"v2"},{"groupVersion":"autoscaling/v1","version":"v1"}],"preferredVersion":{"groupVersion":"autoscaling/v2","version":"v2"}}`)
@@ -301,4 +301,36 @@ func TestOpenAPIv3(t *testing.T) {
 
 	assert.Equal(t, 404, call(t, srv, "GET", "/openapi/v3/apis/example.com/v1", "", "").code)
 	assert.Equal(t, 404, call(t, srv, "GET", "/openapi/v2", "", "").code)
+}
+
+// pods/ephemeralcontainers is served as kubectl debug uses it: a strategic
+// merge patch adds a container; get and put read and write the pod.
+func TestEphemeralContainersSubresource(t *testing.T) {
+	srv, _ := newTestServer(t)
+	sa := `{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}`
+	require.Equal(t, 201, call(t, srv, "POST", "/api/v1/namespaces/default/serviceaccounts", "application/json", sa).code)
+	require.Equal(t, 201, call(t, srv, "POST", "/api/v1/namespaces/default/pods", "application/json", podJSON).code)
+	const path = "/api/v1/namespaces/default/pods/web/ephemeralcontainers"
+	r := call(t, srv, "PATCH", path, "application/strategic-merge-patch+json", `{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox","stdin":true,"tty":true}]}}`)
+	require.Equal(t, 200, r.code, r.body)
+	assert.Equal(t, "Pod", decodeMap(t, r.body)["kind"])
+
+	r = call(t, srv, "GET", path, "", "")
+	require.Equal(t, 200, r.code, r.body)
+	pod := decodeMap(t, r.body)
+	ecs := pod["spec"].(map[string]any)["ephemeralContainers"].([]any)
+	require.Len(t, ecs, 1)
+	assert.Equal(t, "debugger", ecs[0].(map[string]any)["name"])
+
+	spec := pod["spec"].(map[string]any)
+	spec["ephemeralContainers"] = append(ecs, map[string]any{"name": "two", "image": "busybox"})
+	body, err := json.Marshal(pod)
+	require.NoError(t, err)
+	r = call(t, srv, "PUT", path, "application/json", string(body))
+	require.Equal(t, 200, r.code, r.body)
+	assert.Len(t, decodeMap(t, r.body)["spec"].(map[string]any)["ephemeralContainers"], 2)
+
+	r = call(t, srv, "PATCH", path, "application/merge-patch+json", `{"spec":{"ephemeralContainers":null}}`)
+	assert.Equal(t, 422, r.code, r.body)
+	assert.Contains(t, decodeMap(t, r.body)["message"], `existing ephemeral containers "debugger" may not be removed`)
 }

@@ -80,6 +80,8 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
 		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.Get(t.r, t.namespace, t.name) })
 	case t.subresource == "scale":
 		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.GetScale(t.r, t.namespace, t.name) })
+	case t.subresource == "ephemeralcontainers" && t.r.GroupResource() == "pods":
+		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.GetEphemeralContainers(t.namespace, t.name) })
 	case t.subresource == "log" && t.r.GroupResource() == "pods":
 		return h.logs(w, r, t)
 	case streaming[t.subresource]:
@@ -167,7 +169,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t target) error {
 		}
 		return h.answer(w, r, t, http.StatusOK, func() (any, error) { return h.api.FinalizeNamespace(t.name, ns.Spec.Finalizers) })
 	}
-	if t.subresource != "" && t.subresource != "status" {
+	ephemeral := t.subresource == "ephemeralcontainers" && t.r.GroupResource() == "pods"
+	if t.subresource != "" && t.subresource != "status" && !ephemeral {
 		return unsupportedSubresource(t)
 	}
 	body, err := readObject(r, t.r)
@@ -184,6 +187,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t target) error {
 		}
 		defer h.api.SetFieldManager(fieldManager(r))()
 		switch {
+		case ephemeral:
+			return h.api.UpdateEphemeralContainers(t.namespace, obj.(*api.Pod), isDryRun(q))
 		case t.subresource == "status":
 			return h.api.UpdateStatus(t.r, obj)
 		case isDryRun(q):
@@ -244,6 +249,10 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) error 
 			return h.api.PatchStatus(t.r, t.namespace, t.name, pt, data)
 		case "scale":
 			return h.api.PatchScale(t.r, t.namespace, t.name, pt, data, isDryRun(q))
+		case "ephemeralcontainers":
+			if t.r.GroupResource() == "pods" {
+				return h.api.PatchEphemeralContainers(t.namespace, t.name, pt, data, isDryRun(q))
+			}
 		}
 		return nil, unsupportedSubresource(t)
 	})

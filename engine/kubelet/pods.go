@@ -231,7 +231,9 @@ func (k *Kubelet) runContainers(p *api.Pod, st *podState) time.Duration {
 	}
 	st.finishing = st.finishing || k.mainContainersDone(p, st)
 	if st.finishing {
-		k.stopSidecars(p, st, time.Duration(api.Deref(p.Spec.TerminationGracePeriodSeconds, 30))*time.Second)
+		grace := time.Duration(api.Deref(p.Spec.TerminationGracePeriodSeconds, 30)) * time.Second
+		k.stopEphemeral(p, st, grace)
+		k.stopSidecars(p, st, grace)
 		return 0
 	}
 	for _, c := range p.Spec.InitContainers {
@@ -259,7 +261,62 @@ func (k *Kubelet) runContainers(p *api.Pod, st *podState) time.Duration {
 		w, _ := k.ensureRunning(p, st, c, st.state(c.Name), false)
 		soonest(w)
 	}
+	for _, c := range ephemeralContainers(p) {
+		soonest(k.startEphemeral(p, st, c, st.state(c.Name)))
+	}
 	return wake
+}
+
+// ephemeralContainers are a pod's ephemeral containers as containers
+// (their fields are a container's).
+func ephemeralContainers(p *api.Pod) []api.Container {
+	out := make([]api.Container, len(p.Spec.EphemeralContainers))
+	for i, ec := range p.Spec.EphemeralContainers {
+		out[i] = api.Container(ec.EphemeralContainerCommon)
+	}
+	return out
+}
+
+func isEphemeral(p *api.Pod, name string) bool {
+	for _, ec := range p.Spec.EphemeralContainers {
+		if ec.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// startEphemeral starts an ephemeral container once, as the kubelet's
+// computePodActions does for one that has no status yet: its image pulled
+// as any container's, then created and started; once it has run it is
+// never started again, whatever the pod's restart policy. It returns how
+// soon to try again (an image backoff, a config error), or 0.
+func (k *Kubelet) startEphemeral(p *api.Pod, st *podState, c api.Container, cs *containerState) time.Duration {
+	if cs.id != "" || cs.ranBefore {
+		return 0
+	}
+	img, wait := k.ensureImage(p, c, cs)
+	if img == nil {
+		return wait
+	}
+	return k.startContainer(p, st, c, cs, *img)
+}
+
+// stopEphemeral stops the ephemeral containers still running in a pod
+// whose main containers have exited for good.
+func (k *Kubelet) stopEphemeral(p *api.Pod, st *podState, grace time.Duration) {
+	for _, c := range ephemeralContainers(p) {
+		cs := st.containers[c.Name]
+		if cs == nil {
+			continue
+		}
+		if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
+			if cs.killedID != cs.id {
+				k.rec.ContainerEventf(p, c.Name, api.EventNormal, "Killing", "Stopping container %s", c.Name)
+			}
+			k.killContainer(p, c, cs, grace)
+		}
+	}
 }
 
 // runsToCompletion reports whether a container is expected to end: an
@@ -331,7 +388,7 @@ func (k *Kubelet) stopSidecars(p *api.Pod, st *podState, grace time.Duration) bo
 // real kubelet reports containers lost in a reboot.
 func newPodState(p *api.Pod, now time.Time) *podState {
 	st := &podState{uid: p.UID, containers: map[string]*containerState{}}
-	for _, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+	for _, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses, p.Status.EphemeralContainerStatuses} {
 		for _, cs := range list {
 			c := &containerState{name: cs.Name, restarts: cs.RestartCount, ranBefore: cs.ContainerID != ""}
 			if r := cs.State.Running; r != nil {
@@ -483,6 +540,9 @@ func (k *Kubelet) scheduleRestart(key string, cs *containerState) {
 	if !ok || p.DeletionTimestamp != nil {
 		return
 	}
+	if isEphemeral(p, cs.name) {
+		return // never restarted
+	}
 	s, _ := k.rt.ContainerStatus(cs.id)
 	c, _ := containerSpec(p, cs.name)
 	if st := k.states[key]; st != nil && (st.failed != "" || st.finishing && isSidecar(c)) || !shouldRestart(p, c, s.ExitCode) {
@@ -576,8 +636,10 @@ func (k *Kubelet) failPod(p *api.Pod, st *podState) (loop.Result, error) {
 
 const deadlineMessage = "Pod was active on the node longer than the specified deadline"
 
+// allContainers are a pod's init, regular and ephemeral containers.
 func allContainers(p *api.Pod) []api.Container {
-	return append(append([]api.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...)
+	out := append(append([]api.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...)
+	return append(out, ephemeralContainers(p)...)
 }
 
 // containerResources are the limits the runtime enforces.

@@ -55,6 +55,17 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 	for _, c := range p.Spec.Containers {
 		status.ContainerStatuses = append(status.ContainerStatuses, k.containerStatus(p, st, c, initRunning))
 	}
+	for _, c := range ephemeralContainers(p) {
+		// Neither the phase nor readiness counts an ephemeral container,
+		// and the prober reports neither ready nor started for it.
+		cs := k.containerStatus(p, st, c, false)
+		cs.Ready, cs.Started = false, nil
+		if lost := st.state(c.Name).lost; lost != nil && cs.State.Terminated == nil && cs.State.Running == nil {
+			// It ran before the kubelet restarted: it is not started again.
+			cs.State, cs.LastTerminationState = api.ContainerState{Terminated: lost}, api.ContainerState{}
+		}
+		status.EphemeralContainerStatuses = append(status.EphemeralContainerStatuses, cs)
+	}
 	status.Phase = phase(p, status, initRunning, st.killing && !k.anyRunning(p, st))
 	if terminal(status.Phase) && k.sidecarsRunning(p, st) {
 		// The pod ends once its sidecars, stopped after the main

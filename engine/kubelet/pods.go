@@ -388,11 +388,15 @@ func (k *Kubelet) stopSidecars(p *api.Pod, st *podState, grace time.Duration) bo
 // real kubelet reports containers lost in a reboot.
 func newPodState(p *api.Pod, now time.Time) *podState {
 	st := &podState{uid: p.UID, containers: map[string]*containerState{}}
-	for _, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses, p.Status.EphemeralContainerStatuses} {
+	for i, list := range [][]api.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses, p.Status.EphemeralContainerStatuses} {
 		for _, cs := range list {
 			c := &containerState{name: cs.Name, restarts: cs.RestartCount, ranBefore: cs.ContainerID != ""}
 			if r := cs.State.Running; r != nil {
 				c.lost = &api.ContainerStateTerminated{ExitCode: 255, Reason: "Unknown", StartedAt: r.StartedAt, FinishedAt: api.NewTime(now), ContainerID: cs.ContainerID}
+			} else if t := cs.State.Terminated; i == 2 && t != nil {
+				// An ephemeral container that had ended stays as it ended:
+				// it is not started again.
+				c.lost = t.DeepCopy()
 			}
 			st.containers[cs.Name] = c
 		}

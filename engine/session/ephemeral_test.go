@@ -3,6 +3,7 @@ package session
 import (
 	"testing"
 
+	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -49,4 +50,29 @@ func TestEphemeralContainerRuns(t *testing.T) {
 	run(t, s, "sleep 60")
 	assert.Equal(t, "once 3 Error 0\n", run(t, s, `kubectl get pod web -o jsonpath='{range .status.ephemeralContainerStatuses[?(@.name=="once")]}{.name} {.state.terminated.exitCode} {.state.terminated.reason} {.restartCount}{"\n"}{end}'`))
 	assert.Contains(t, run(t, s, "kubectl get pod web"), "web    1/1     Running   0")
+}
+
+// After the node restarts, an ephemeral container is not started again:
+// one that ran ended unknown (exit code 255), one that had ended stays so.
+func TestEphemeralContainerAfterRestart(t *testing.T) {
+	data, err := mem.NewFS()
+	require.NoError(t, err)
+	modules := runtime.NewFSSource(wasmtest.Modules(t))
+	s := persistentSession(t, data, modules)
+	run(t, s, "kubectl run web --image=busybox -- sleep 3600")
+	run(t, s, "sleep 5")
+	s.Lock()
+	_, err = s.Cluster().Client("kubectl").PatchEphemeralContainers("default", "web", patch.Strategic,
+		[]byte(`{"spec":{"ephemeralContainers":[{"name":"sleeper","image":"busybox","command":["sleep","3600"]},{"name":"once","image":"busybox","command":["true"]}]}}`))
+	s.Unlock()
+	require.NoError(t, err)
+	run(t, s, "sleep 5")
+	const states = `kubectl get pod web -o jsonpath='{range .status.ephemeralContainerStatuses[*]}{.name} {.state.terminated.exitCode} {.state.terminated.reason} {.restartCount}{"\n"}{end}'`
+	assert.Equal(t, "sleeper   0\nonce 0 Completed 0\n", run(t, s, states))
+	require.NoError(t, s.Close())
+
+	s = persistentSession(t, data, modules)
+	defer s.Close()
+	run(t, s, "sleep 30")
+	assert.Equal(t, "sleeper 255 Unknown 0\nonce 0 Completed 0\n", run(t, s, states))
 }

@@ -41,6 +41,9 @@ func TestPatchEphemeralContainers(t *testing.T) {
 		{name: "add, json", pt: patch.JSON, body: `[{"op":"add","path":"/spec/ephemeralContainers","value":[{"name":"debugger","image":"busybox"}]}]`, want: []string{"debugger"}},
 		{name: "add a second", pt: patch.Strategic, first: add, body: `{"spec":{"ephemeralContainers":[{"name":"two","image":"busybox","targetContainerName":"c"}]}}`,
 			want: []string{"two", "debugger"}}, // new elements first, as a strategic merge puts them without $setElementOrder
+		{name: "add a second in order", pt: patch.Strategic, first: add,
+			body: `{"spec":{"$setElementOrder/ephemeralContainers":[{"name":"debugger"},{"name":"two"}],"ephemeralContainers":[{"name":"two","image":"busybox"}]}}`,
+			want: []string{"debugger", "two"}}, // as kubectl debug's two-way patch says
 		{name: "other fields ignored", pt: patch.Strategic, body: `{"metadata":{"labels":{"x":"y"}},"spec":{"containers":[{"name":"c","image":"nginx"}],"ephemeralContainers":[{"name":"debugger","image":"busybox"}]}}`,
 			want: []string{"debugger"}},
 		{name: "remove", pt: patch.Merge, first: add, body: `{"spec":{"ephemeralContainers":null}}`, want: []string{"debugger"},

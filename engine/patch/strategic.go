@@ -76,8 +76,8 @@ const (
 // merge key (a new element goes first, before the elements the patch does
 // not name, as upstream orders them), or replace when the type says
 // nothing; the directives $patch (replace, delete, merge), $retainKeys
-// and $deleteFromPrimitiveList apply. $setElementOrder is accepted and
-// not used.
+// and $deleteFromPrimitiveList apply, and $setElementOrder orders a
+// merged list.
 func ApplyStrategic(doc, patch []byte, t reflect.Type) ([]byte, error) {
 	d, p, err := decodeBoth(doc, patch)
 	if err != nil {
@@ -156,12 +156,66 @@ func mergeMap(orig, patch map[string]any, t reflect.Type) (map[string]any, error
 	if keep, ok := patch[retainKeys].([]any); ok {
 		retain(out, keep)
 	}
+	ordered, err := mergeOrdered(out, patch, t)
+	if err != nil {
+		return nil, err
+	}
 	for _, k := range sortedKeys(patch) {
+		if ordered[k] {
+			continue
+		}
 		if err := mergeKey(out, patch, k, t); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// mergeOrdered merges the lists a $setElementOrder directive orders, as
+// mergePatchIntoOriginal does: the merged list (the patch's elements with
+// the ones only the original has) is sorted in the directive's order,
+// elements it does not name last in their order; kubectl's two-way
+// patches (kubectl debug's, client-side apply's) send it so that an added
+// element lands where the new list has it. It returns the fields it
+// merged.
+func mergeOrdered(out, patch map[string]any, t reflect.Type) (map[string]bool, error) {
+	var done map[string]bool
+	for _, k := range sortedKeys(patch) {
+		order, ok := patch[k].([]any)
+		if !ok || !strings.HasPrefix(k, setElementOrder) {
+			continue
+		}
+		field := strings.TrimPrefix(k, setElementOrder)
+		pv, present := patch[field]
+		pl, isList := pv.([]any)
+		ft, owner := fieldType(t, field)
+		lm := lookupList(owner, field)
+		if present && !isList || !lm.merge || replaceMarker(pl) >= 0 {
+			continue
+		}
+		ol, _ := out[field].([]any)
+		merged, err := mergeList(ol, pl, structType(ft), lm)
+		if err != nil {
+			return nil, err
+		}
+		index := func(v any) int {
+			i := indexScalar(order, v)
+			if m, ok := v.(map[string]any); ok && lm.mergeKey != "" {
+				i = indexKeyed(order, lm.mergeKey, m[lm.mergeKey])
+			}
+			if i < 0 {
+				return len(order)
+			}
+			return i
+		}
+		sort.SliceStable(merged, func(i, j int) bool { return index(merged[i]) < index(merged[j]) })
+		out[field] = merged
+		if done == nil {
+			done = map[string]bool{}
+		}
+		done[field] = true
+	}
+	return done, nil
 }
 
 func retain(m map[string]any, keep []any) {

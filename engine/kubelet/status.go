@@ -67,9 +67,9 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 		status.EphemeralContainerStatuses = append(status.EphemeralContainerStatuses, cs)
 	}
 	status.Phase = phase(p, status, initRunning, st.killing && !k.anyRunning(p, st))
-	if terminal(status.Phase) && k.sidecarsRunning(p, st) {
-		// The pod ends once its sidecars, stopped after the main
-		// containers, have stopped too.
+	if terminal(status.Phase) && (k.sidecarsRunning(p, st) || k.ephemeralRunning(p, st)) {
+		// The pod ends once its sidecars and ephemeral containers,
+		// stopped after the main containers, have stopped too.
 		status.Phase = api.PodRunning
 	}
 	if st.failed != "" {
@@ -177,6 +177,19 @@ func (k *Kubelet) anyRunning(p *api.Pod, st *podState) bool {
 func (k *Kubelet) sidecarsRunning(p *api.Pod, st *podState) bool {
 	for _, c := range p.Spec.InitContainers {
 		if cs := st.containers[c.Name]; isSidecar(c) && cs != nil {
+			if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ephemeralRunning reports whether an ephemeral container of the pod
+// still runs.
+func (k *Kubelet) ephemeralRunning(p *api.Pod, st *podState) bool {
+	for _, ec := range p.Spec.EphemeralContainers {
+		if cs := st.containers[ec.Name]; cs != nil {
 			if s, ok := k.rt.ContainerStatus(cs.id); ok && s.State == runtime.Running {
 				return true
 			}

@@ -76,3 +76,26 @@ func TestEphemeralContainerAfterRestart(t *testing.T) {
 	run(t, s, "sleep 30")
 	assert.Equal(t, "sleeper 255 Unknown 0\nonce 0 Completed 0\n", run(t, s, states))
 }
+
+// When the main containers of a pod that does not restart them have
+// ended, its ephemeral containers are stopped, and only then does the
+// pod end.
+func TestEphemeralContainerStoppedWithPod(t *testing.T) {
+	s := newTestSession(t, runtime.NewFSSource(wasmtest.Modules(t)))
+	run(t, s, "kubectl run job --image=busybox --restart=Never -- sleep 10")
+	run(t, s, "sleep 5")
+	s.Lock()
+	_, err := s.Cluster().Client("kubectl").PatchEphemeralContainers("default", "job", patch.Strategic,
+		[]byte(`{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox","command":["sleep","3600"]}]}}`))
+	s.Unlock()
+	require.NoError(t, err)
+	run(t, s, "sleep 3")
+	assert.Equal(t, "Running\n", run(t, s, `kubectl get pod job -o jsonpath='{.status.phase}{"\n"}'`))
+	// Busybox's sleep, PID 1 of its container, ignores SIGTERM: it is
+	// killed when the grace period (30 s) ends.
+	run(t, s, "sleep 25")
+	assert.Equal(t, "Running\n", run(t, s, `kubectl get pod job -o jsonpath='{.status.phase}{"\n"}'`))
+	run(t, s, "sleep 15")
+	assert.Equal(t, "Succeeded 137 Error\n", run(t, s, `kubectl get pod job -o jsonpath='{.status.phase} {.status.ephemeralContainerStatuses[0].state.terminated.exitCode} {.status.ephemeralContainerStatuses[0].state.terminated.reason}{"\n"}'`))
+	assert.Contains(t, run(t, s, "kubectl get events --field-selector involvedObject.fieldPath='spec.ephemeralContainers{debugger}' -o custom-columns=REASON:.reason --no-headers"), "Killing\n")
+}

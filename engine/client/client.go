@@ -71,6 +71,11 @@ func (c *Client) as() func() { return c.s.SetFieldManager(c.FieldManager()) }
 // Component returns the name the client acts under.
 func (c *Client) Component() string { return c.component }
 
+// RandomSuffix returns n characters for a generated name, from the
+// cluster's seeded source: what kubectl draws at random (kubectl debug's
+// debugger-XXXXX) is the same in every run of a scenario.
+func (c *Client) RandomSuffix(n int) string { return c.s.RandomSuffix(n) }
+
 // Now returns the cluster's virtual time.
 func (c *Client) Now() time.Time { return c.s.Now() }
 

@@ -76,7 +76,7 @@ func init() {
 		"alpha":         {"Commands for features in alpha", notSimulated("alpha")},
 		"certificate":   {"Modify certificate resources", notSimulated("certificate")},
 		"completion":    {"Output shell completion code for the specified shell (bash, zsh, fish, or powershell)", notSimulated("completion")},
-		"debug":         {"Create debugging sessions for troubleshooting workloads and nodes", notSimulated("debug")},
+		"debug":         {"Create debugging sessions for troubleshooting workloads and nodes", (*Kubectl).debug},
 		"kustomize":     {"Build a kustomization target from a directory or URL", notSimulated("kustomize")},
 		"plugin":        {"Provides utilities for interacting with plugins", notSimulated("plugin")},
 		"proxy":         {"Run a proxy to the Kubernetes API server", notSimulated("proxy")},

@@ -160,7 +160,7 @@ func podLogRequests(io IO, p *api.Pod, lo logsOptions) ([]logRequest, error) {
 	out := make([]logRequest, 0, len(names))
 	for _, name := range names {
 		if !hasContainer(p, name) {
-			return nil, fmt.Errorf("container %s is not valid for pod %s", name, p.Name)
+			return nil, fmt.Errorf("container %s is not valid for pod %s out of: %s", name, p.Name, allContainerNames(p))
 		}
 		r := logRequest{pod: p, container: name}
 		if lo.prefix {
@@ -346,6 +346,9 @@ func containerNames(p *api.Pod, withInit bool) []string {
 	for _, c := range p.Spec.Containers {
 		out = append(out, c.Name)
 	}
+	for _, c := range p.Spec.EphemeralContainers {
+		out = append(out, c.Name)
+	}
 	return out
 }
 
@@ -360,15 +363,8 @@ func defaultContainer(io IO, p *api.Pod) string {
 		}
 		fmt.Fprintf(io.Err, "Default container name %q not found in pod %s\n", a, p.Name)
 	}
-	if len(p.Spec.Containers)+len(p.Spec.InitContainers) > 1 {
-		var all []string
-		for _, c := range p.Spec.Containers {
-			all = append(all, c.Name)
-		}
-		for _, c := range p.Spec.InitContainers {
-			all = append(all, c.Name+" (init)")
-		}
-		fmt.Fprintf(io.Err, "Defaulted container %q out of: %s\n", name, strings.Join(all, ", "))
+	if len(p.Spec.Containers)+len(p.Spec.InitContainers)+len(p.Spec.EphemeralContainers) > 1 {
+		fmt.Fprintf(io.Err, "Defaulted container %q out of: %s\n", name, allContainerNames(p))
 	}
 	return name
 }

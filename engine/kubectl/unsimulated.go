@@ -13,7 +13,6 @@ var unsimulated = map[string]string{
 	"alpha":       "it holds kubectl's experimental commands, none of which the playground has",
 	"certificate": "the playground's API server has no CertificateSigningRequest API to approve or deny",
 	"completion":  "it prints a completion script for your own shell; this terminal completes kubectl commands itself (press Tab)",
-	"debug":       "ephemeral containers, debugging copies of pods and node debugging are not implemented; kubectl exec and kubectl run work",
 	"kustomize":   "kustomize's build is not part of the playground (nor is apply -k); apply the manifests with -f",
 	"plugin":      "kubectl plugins are programs on your machine's PATH, which the playground's shell cannot run",
 	"proxy":       "it serves the API server on a local port for other programs, and the page has no HTTP API; natively, `kubeplay apiserver` serves one",

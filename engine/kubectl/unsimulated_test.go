@@ -13,7 +13,7 @@ import (
 func TestUpstreamCommandsKnown(t *testing.T) {
 	upstream := []string{"create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
 		"certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs", "attach", "exec",
-		"port-forward", "proxy", "cp", "auth", "debug", "events", "diff", "apply", "patch", "replace", "wait", "kustomize",
+		"port-forward", "proxy", "cp", "auth", "events", "diff", "apply", "patch", "replace", "wait", "kustomize",
 		"label", "annotate", "completion", "alpha", "api-resources", "api-versions", "config", "plugin", "version", "options"}
 	for _, name := range upstream {
 		_, ok := commands[name]

@@ -88,7 +88,7 @@ func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) (env [
 			put(name, value)
 		}
 	}
-	put("HOSTNAME", hostname(p))
+	put("HOSTNAME", hostname(p, k.cfg.NodeName))
 	for _, name := range order {
 		put(name, vars[name])
 	}
@@ -99,7 +99,13 @@ func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) (env [
 	return env, vars, nil
 }
 
-func hostname(p *api.Pod) string {
+// hostname is the pod's host name: the node's for a hostNetwork pod,
+// whose containers share the node's UTS namespace (containerd then sets
+// HOSTNAME to the node's name too), else spec.hostname or the pod's name.
+func hostname(p *api.Pod, node string) string {
+	if p.Spec.HostNetwork {
+		return node
+	}
 	if p.Spec.Hostname != "" {
 		return p.Spec.Hostname
 	}
@@ -454,7 +460,7 @@ func (k *Kubelet) containerFiles(p *api.Pod, st *podState) map[string][]byte {
 	if k.cfg.Fake {
 		return nil
 	}
-	host := hostname(p)
+	host := hostname(p, k.cfg.NodeName)
 	return map[string][]byte{
 		"/etc/hostname":    []byte(host + "\n"),
 		"/etc/hosts":       []byte(network.HostsFile(p, st.ip, host)),

@@ -167,3 +167,23 @@ func TestServiceLinksOff(t *testing.T) {
 	assert.Contains(t, env, "KUBERNETES_SERVICE_HOST=10.96.0.1")
 	assert.NotContains(t, env, "WEB_FRONT_SERVICE_HOST=10.96.0.20")
 }
+
+// A hostNetwork pod's containers are in the node's UTS namespace: their
+// host name is the node's, in HOSTNAME and /etc/hostname.
+func TestHostNetworkHostname(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		hostNetwork bool
+		hostname    string
+		want        string
+	}{
+		{"pod network", false, "", "p"},
+		{"spec.hostname", false, "web-0", "web-0"},
+		{"host network", true, "ignored", "node01"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p"}, Spec: api.PodSpec{HostNetwork: tt.hostNetwork, Hostname: tt.hostname}}
+			assert.Equal(t, tt.want, hostname(p, "node01"))
+		})
+	}
+}

@@ -1,10 +1,14 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -23,6 +27,11 @@ type Engine struct {
 	opts     Options
 	compiled map[string]*module
 	hosts    []hostModule
+	// live are the processes started and not yet ended, by the order of
+	// their start: Close ends them, or their coroutines, parked in a host
+	// call, would keep their instances and the compiled modules for ever.
+	live map[*process]uint64
+	seq  uint64
 }
 
 // Options tune an engine. The zero value of a field is its default.
@@ -91,7 +100,7 @@ func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	cfg := wazero.NewRuntimeConfigInterpreter()
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]*module{}}
+	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]*module{}, live: map[*process]uint64{}}
 	if len(opts) > 0 {
 		e.opts = opts[0]
 	}
@@ -105,8 +114,19 @@ func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	return e
 }
 
-// Close releases every compiled module.
-func (e *Engine) Close() error { return e.rt.Close(e.ctx) }
+// Close ends the processes still running, oldest first, and releases
+// every compiled module.
+func (e *Engine) Close() error {
+	procs := slices.SortedFunc(maps.Keys(e.live), func(a, b *process) int { return cmp.Compare(e.live[a], e.live[b]) })
+	for _, p := range procs {
+		p.kill(137, ErrEngineClosed)
+	}
+	return e.rt.Close(e.ctx)
+}
+
+// ErrEngineClosed is why the processes still running when their engine
+// closes (a cluster thrown away) ended.
+var ErrEngineClosed = errors.New("the container runtime was closed")
 
 // Stat describes a module.
 func (e *Engine) Stat(name string) (Module, bool) { return e.src.Stat(name) }

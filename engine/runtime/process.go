@@ -85,10 +85,14 @@ func (p *process) start(compiled *module) {
 			h.Started(&Guest{p})
 		}
 	}
+	e := p.r.engine
+	e.seq++
+	e.live[p] = e.seq
 	p.next, p.stop = iter.Pull(func(yield func(time.Duration) bool) {
 		p.yield = yield
 		code, msg := p.run(compiled, seed)
 		p.done = true
+		delete(e.live, p)
 		p.hostsExited()
 		p.exited(code, msg)
 	})
@@ -131,6 +135,7 @@ func (p *process) kill(code int32, why error) {
 	}
 	if !p.done { // never started: the coroutine never ran
 		p.done = true
+		delete(p.r.engine.live, p)
 		p.hostsExited()
 		p.exited(code, "")
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"math/rand/v2"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +154,27 @@ func TestSnapshotOfASpinningReactor(t *testing.T) {
 	assert.Nil(t, m.reactor.snap)
 	st, _ := f.rt.ContainerStats(id)
 	assert.InDelta(t, 10e9, float64(st.UsageCoreNanoSeconds), 0.6e9, "a full core, as on a node")
+}
+
+// Closing the engine ends the processes still running: a coroutine parked
+// in a host call would otherwise keep its instance, and with it the
+// compiled modules, for as long as the program runs (a cluster thrown
+// away, or a test's).
+func TestCloseEndsTheProcesses(t *testing.T) {
+	f := newFixture(t)
+	before := goruntime.NumGoroutine()
+	ids := []string{
+		f.start(t, ContainerConfig{Name: "a", Args: []string{"sh", "-c", "sleep 3600"}}, "busybox"),
+		f.start(t, ContainerConfig{Name: "b", Args: []string{"sh", "-c", "sleep 3600"}}, "busybox"),
+	}
+	f.loop.AdvanceBy(time.Second)
+	for _, id := range ids {
+		s, _ := f.rt.ContainerStatus(id)
+		require.Equal(t, Running, s.State)
+	}
+	require.Len(t, f.rt.engine.live, 2)
+	require.Greater(t, goruntime.NumGoroutine(), before)
+	require.NoError(t, f.rt.engine.Close())
+	assert.Empty(t, f.rt.engine.live)
+	assert.LessOrEqual(t, goruntime.NumGoroutine(), before, "the processes' coroutines ended")
 }

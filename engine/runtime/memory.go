@@ -31,7 +31,6 @@ func (p *process) allocate(_, _ uint64) experimental.LinearMemory {
 		// snapshot's from the start (restore grows it to the snapshot's
 		// size), one copy instead of zeroing, growing and writing.
 		m.buf = bytes.Clone(p.snap.memory)[:0]
-		p.prefilled = true
 	}
 	p.mems = append(p.mems, m)
 	return m

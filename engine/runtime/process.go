@@ -55,10 +55,9 @@ type process struct {
 	running bool  // the guest is executing: a failed allocation kills it
 	oom     bool
 	mems    []*linearMemory
-	// snap is the snapshot a reactor's process starts from; prefilled
-	// tells that its memory was allocated as a copy of it.
-	snap      *snapshot
-	prefilled bool
+	// snap is the snapshot a reactor's process starts from; its memory
+	// is allocated as a copy of the snapshot's (allocate).
+	snap *snapshot
 
 	exited func(code int32, msg string)
 
@@ -261,7 +260,7 @@ func (p *process) run(m *module, seed uint64) (int32, string) {
 	if re := m.reactor; re != nil {
 		entry = meter.MainExport
 		if snap != nil {
-			err = snap.restore(mod, re.globals, p.prefilled)
+			err = snap.restore(mod, re.globals)
 		} else {
 			err = writeSegments(mod.Memory(), re.data)
 		}

@@ -134,17 +134,14 @@ func writeSegments(mem api.Memory, segs []meter.Segment) error {
 }
 
 // restore makes a fresh instance of a reactor module the snapshot's: its
-// memory grown to the snapshot's size and, unless it was allocated as a
-// copy of the snapshot's (prefilled), overwritten; its globals set.
-func (s *snapshot) restore(mod api.Module, globals int, prefilled bool) error {
+// memory, allocated as a copy of the snapshot's, grown to the snapshot's
+// size; its globals set.
+func (s *snapshot) restore(mod api.Module, globals int) error {
 	mem := mod.Memory()
 	if size := uint32(len(s.memory)); mem.Size() < size {
 		if _, ok := mem.Grow((size - mem.Size()) / wasmPage); !ok {
 			return errors.New("grow the memory to the snapshot's")
 		}
-	}
-	if !prefilled && !mem.Write(0, s.memory) {
-		return errors.New("write the snapshot's memory")
 	}
 	for i := range globals {
 		g, ok := mod.ExportedGlobal(meter.GlobalExport(i)).(api.MutableGlobal)

@@ -131,16 +131,23 @@ func (h *Handler) discoveryRoot(w http.ResponseWriter, r *http.Request, path str
 		writeJSONAs(w, "application/json;g=apidiscovery.k8s.io;v="+v+";as=APIGroupDiscoveryList", doc)
 		return
 	}
+	// The fields in the order of metav1's types, as kube-apiserver
+	// writes them.
 	if path == "/api" {
-		writeJSON(w, http.StatusOK, map[string]any{
-			"kind": "APIVersions", "versions": []string{"v1"},
-			"serverAddressByClientCIDRs": []map[string]string{{"clientCIDR": "0.0.0.0/0", "serverAddress": r.Host}},
-		})
+		writeJSON(w, http.StatusOK, struct {
+			Kind     string              `json:"kind"`
+			Versions []string            `json:"versions"`
+			Servers  []map[string]string `json:"serverAddressByClientCIDRs"`
+		}{"APIVersions", []string{"v1"}, []map[string]string{{"clientCIDR": "0.0.0.0/0", "serverAddress": r.Host}}})
 		return
 	}
 	var groups []apiGroup
 	h.do(func() { groups = h.apiGroups() })
-	writeJSON(w, http.StatusOK, map[string]any{"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+	writeJSON(w, http.StatusOK, struct {
+		Kind       string     `json:"kind"`
+		APIVersion string     `json:"apiVersion"`
+		Groups     []apiGroup `json:"groups"`
+	}{"APIGroupList", "v1", groups})
 }
 
 // groupDoc serves /apis/GROUP.
@@ -183,7 +190,12 @@ func (h *Handler) resourceList(w http.ResponseWriter, r *http.Request, group, ve
 				Group: sub.group, Version: sub.version, Kind: sub.kind, Verbs: sub.verbs})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list})
+	writeJSON(w, http.StatusOK, struct {
+		Kind         string                `json:"kind"`
+		APIVersion   string                `json:"apiVersion"`
+		GroupVersion string                `json:"groupVersion"`
+		Resources    []kubectl.APIResource `json:"resources"`
+	}{"APIResourceList", "v1", gv, list})
 }
 
 // aggregatedVersion returns the version of aggregated discovery the
@@ -251,7 +263,12 @@ func (h *Handler) aggregated(core bool, v string) any {
 			}
 		}
 	}
-	return map[string]any{"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/" + v, "metadata": map[string]any{}, "items": items}
+	return struct {
+		Kind       string           `json:"kind"`
+		APIVersion string           `json:"apiVersion"`
+		Metadata   struct{}         `json:"metadata"`
+		Items      []discoveryGroup `json:"items"`
+	}{Kind: "APIGroupDiscoveryList", APIVersion: "apidiscovery.k8s.io/" + v, Items: items}
 }
 
 func (h *Handler) discoveryGroup(g string, versions []string) discoveryGroup {

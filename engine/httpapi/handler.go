@@ -18,26 +18,99 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/kubectl"
 )
 
 // Handler is the HTTP front of an API server.
 type Handler struct {
 	api     *apiserver.Server
 	openapi *openAPI
+	// inline handlers run a request on the caller's goroutine, which
+	// holds the cluster (NewInline).
+	inline bool
+	// The requests that stream, over goroutines beside the loop, and
+	// those that write: set by New only, so that a program that makes
+	// inline handlers alone (the page) links none of them.
+	writeFn  func(http.ResponseWriter, *http.Request, target) error
+	watchFn  func(http.ResponseWriter, *http.Request, target) error
+	streamFn func(http.ResponseWriter, *http.Request, target) error
+	proxyFn  func(http.ResponseWriter, *http.Request, target, string) error
 }
 
 // New returns a handler serving s.
 func New(s *apiserver.Server) *Handler {
-	return &Handler{api: s, openapi: newOpenAPI()}
+	h := &Handler{api: s, openapi: newOpenAPI()}
+	h.writeFn, h.watchFn, h.streamFn, h.proxyFn = h.write, h.watch, h.stream, h.serveProxy
+	return h
+}
+
+// NewInline returns a handler serving s whose requests run at once on the
+// caller's goroutine, which must hold the cluster (the in-page kubectl's
+// get --raw, which runs as a command of the shell does). It serves what
+// answers at once: discovery, health, version, OpenAPI, gets and lists,
+// logs as they are. Watches, followed logs, proxies and exec, attach and
+// port-forward answer 501 (NotStreamed); writes 405.
+func NewInline(s *apiserver.Server) *Handler {
+	return &Handler{api: s, openapi: newOpenAPI(), inline: true}
+}
+
+// Get serves a GET of path and query (encoded) at once, as NewInline's
+// handler does, and returns the response. It takes no http.Handler
+// interface on the way, so that a program that uses it alone (the page)
+// does not link the net/http request methods reflection would keep.
+func (h *Handler) Get(path, query, host string) (code int, header http.Header, body []byte) {
+	u := &url.URL{Path: path, RawQuery: query}
+	r := &http.Request{Method: http.MethodGet, URL: u, Host: host, RequestURI: u.RequestURI(),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{"Accept": {"application/json, */*"}}, Body: http.NoBody}
+	w := &recorder{header: http.Header{}}
+	h.ServeHTTP(w, r)
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.code, w.header, w.body
+}
+
+// recorder keeps what a handler answers.
+type recorder struct {
+	header http.Header
+	code   int
+	body   []byte
+}
+
+func (w *recorder) Header() http.Header { return w.header }
+
+func (w *recorder) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.body = append(w.body, b...)
+	return len(b), nil
+}
+
+// NotStreamed is the message of an inline handler's 501 to a request
+// that streams.
+const NotStreamed = "this request streams, which an inline handler does not serve"
+
+func notStreamed() *apiserver.StatusError {
+	return newStatus(http.StatusNotImplemented, "", NotStreamed)
 }
 
 // do runs f as a task of the cluster's loop and waits for it: the only
 // way a request touches the cluster.
 func (h *Handler) do(f func()) {
+	if h.inline {
+		f()
+		return
+	}
 	done := make(chan struct{})
 	h.api.Loop().Post(func() {
 		defer close(done)
@@ -83,18 +156,15 @@ func health(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok")
 }
 
-// version is /version, as `kubectl version` reads it.
+// version is /version, as `kubectl version` reads it: apimachinery's
+// version.Info, indented, as kube-apiserver's WriteRawJSON writes it.
 func (h *Handler) version(w http.ResponseWriter, r *http.Request) {
-	major, minor := versionParts(apiserver.Version)
-	writeJSON(w, http.StatusOK, map[string]string{
-		"major":        major,
-		"minor":        minor,
-		"gitVersion":   apiserver.Version,
-		"gitTreeState": "clean",
-		"goVersion":    goVersion,
-		"compiler":     "gc",
-		"platform":     platform,
-	})
+	data, err := json.MarshalIndent(kubectl.ServerVersion(goVersion, platform), "", "  ")
+	if err != nil {
+		writeStatus(w, apiserver.NewInternal(err))
+		return
+	}
+	writeRaw(w, http.StatusOK, "application/json", data)
 }
 
 func versionParts(v string) (string, string) {
@@ -115,7 +185,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	writeBody(w, code, "application/json", data)
 }
 
+// writeBody writes an encoded object, ended by a newline as the API
+// server's JSON serializer (a json.Encoder) ends it.
 func writeBody(w http.ResponseWriter, code int, contentType string, data []byte) {
+	writeRaw(w, code, contentType, append(data, '\n'))
+}
+
+// writeRaw writes data as it is.
+func writeRaw(w http.ResponseWriter, code int, contentType string, data []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "no-cache, private")
 	w.WriteHeader(code)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/loop"
 )
@@ -333,4 +334,51 @@ func TestEphemeralContainersSubresource(t *testing.T) {
 	r = call(t, srv, "PATCH", path, "application/merge-patch+json", `{"spec":{"ephemeralContainers":null}}`)
 	assert.Equal(t, 422, r.code, r.body)
 	assert.Contains(t, decodeMap(t, r.body)["message"], `existing ephemeral containers "debugger" may not be removed`)
+}
+
+// TestInlineHandler serves requests on the test's goroutine, which holds
+// the loop, as the in-page kubectl get --raw does: what answers at once is
+// served as New serves it, what streams answers 501.
+func TestInlineHandler(t *testing.T) {
+	l := loop.New(epoch)
+	s := apiserver.New(l, rand.New(rand.NewPCG(1, 2)))
+	h := NewInline(s)
+	_, err := s.Create(lookup("", "v1", "configmaps"), "default", &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "one"}})
+	require.NoError(t, err)
+	tests := []struct {
+		path     string
+		code     int
+		contains string
+		exact    string
+	}{
+		{path: "/healthz", code: 200, exact: "ok"},
+		{path: "/readyz?verbose", code: 200, contains: "readyz check passed\n"},
+		{path: "/version", code: 200, contains: "{\n  \"major\": \"1\",\n  \"minor\": \"37\",\n  \"emulationMajor\": \"1\","},
+		{path: "/api", code: 200, exact: `{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"example.com"}]}` + "\n"},
+		{path: "/apis", code: 200, contains: `{"kind":"APIGroupList","apiVersion":"v1","groups":[`},
+		{path: "/apis/apps/v1", code: 200, contains: `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"apps/v1","resources":[`},
+		{path: "/api/v1/namespaces/default/configmaps", code: 200, contains: `"kind":"ConfigMapList"`},
+		{path: "/api/v1/namespaces/default/configmaps/one", code: 200, contains: `"name":"one"`},
+		{path: "/api/v1/namespaces/default/configmaps/two", code: 404, contains: `"message":"configmaps \"two\" not found"`},
+		{path: "/nope", code: 404, contains: `"message":"the server could not find the requested resource"`},
+		{path: "/api/v1/namespaces/default/configmaps?watch=true", code: 501, contains: NotStreamed},
+		{path: "/api/v1/namespaces/default/pods/web/log?follow=true", code: 501, contains: NotStreamed},
+		{path: "/api/v1/namespaces/default/services/web/proxy/", code: 501, contains: NotStreamed},
+		{path: "/api/v1/namespaces/default/pods/web/exec?command=ls", code: 501, contains: NotStreamed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			req := httptest.NewRequest("GET", tt.path, nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, tt.code, rec.Code)
+			if tt.exact != "" {
+				assert.Equal(t, tt.exact, rec.Body.String())
+			}
+			assert.Contains(t, rec.Body.String(), tt.contains)
+			if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && tt.path != "/version" {
+				assert.True(t, strings.HasSuffix(rec.Body.String(), "}\n"), "the JSON serializer ends an object with a newline: %q", rec.Body.String())
+			}
+		})
+	}
 }

@@ -29,6 +29,9 @@ func (h *Handler) logs(w http.ResponseWriter, r *http.Request, t target) error {
 		}
 	}
 	container := q.Get("container")
+	if h.inline && isTrue(q.Get("follow")) && !opts.Previous {
+		return notStreamed()
+	}
 	var out []byte
 	var err error
 	h.do(func() { out, err = h.api.PodLogs(t.namespace, t.name, container, opts) })

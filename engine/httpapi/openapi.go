@@ -69,7 +69,7 @@ func (o *openAPI) serve(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	w.Header().Set("Etag", `"`+o.hash[rest]+`"`)
-	writeBody(w, http.StatusOK, "application/json", doc)
+	writeRaw(w, http.StatusOK, "application/json", doc)
 }
 
 // gvDocument is the OpenAPI v3 document of one group-version.

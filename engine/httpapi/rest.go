@@ -44,23 +44,21 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request, path string) 
 		if rest == "" {
 			rest = "/"
 		}
-		if err := h.serveProxy(w, r, t, rest); err != nil {
+		if h.proxyFn == nil {
+			writeStatus(w, notStreamed())
+			return
+		}
+		if err := h.proxyFn(w, r, t, rest); err != nil {
 			writeStatus(w, err)
 		}
 		return
 	}
 	var err error
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	switch {
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		err = h.get(w, r, t)
-	case http.MethodPost:
-		err = h.post(w, r, t)
-	case http.MethodPut:
-		err = h.put(w, r, t)
-	case http.MethodPatch:
-		err = h.patch(w, r, t)
-	case http.MethodDelete:
-		err = h.delete(w, r, t)
+	case h.writeFn != nil:
+		err = h.writeFn(w, r, t)
 	default:
 		err = methodNotAllowed(strings.ToLower(r.Method), t.r.GroupResource())
 	}
@@ -69,11 +67,29 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request, path string) 
 	}
 }
 
+// write serves the methods that change the cluster.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, t target) error {
+	switch r.Method {
+	case http.MethodPost:
+		return h.post(w, r, t)
+	case http.MethodPut:
+		return h.put(w, r, t)
+	case http.MethodPatch:
+		return h.patch(w, r, t)
+	case http.MethodDelete:
+		return h.delete(w, r, t)
+	}
+	return methodNotAllowed(strings.ToLower(r.Method), t.r.GroupResource())
+}
+
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
 	q := r.URL.Query()
 	switch {
 	case t.name == "" && isTrue(q.Get("watch")):
-		return h.watch(w, r, t)
+		if h.watchFn == nil {
+			return notStreamed()
+		}
+		return h.watchFn(w, r, t)
 	case t.name == "":
 		return h.list(w, r, t)
 	case t.subresource == "" || t.subresource == "status":
@@ -85,9 +101,17 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) error {
 	case t.subresource == "log" && t.r.GroupResource() == "pods":
 		return h.logs(w, r, t)
 	case streaming[t.subresource]:
-		return h.stream(w, r, t)
+		return h.streamOf(w, r, t)
 	}
 	return unsupportedSubresource(t)
+}
+
+// streamOf serves exec, attach and portforward.
+func (h *Handler) streamOf(w http.ResponseWriter, r *http.Request, t target) error {
+	if h.streamFn == nil {
+		return notStreamed()
+	}
+	return h.streamFn(w, r, t)
 }
 
 // streaming are the subresources that stream over an upgraded
@@ -136,7 +160,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, t target) error {
 		})
 	}
 	if streaming[t.subresource] {
-		return h.stream(w, r, t)
+		return h.streamOf(w, r, t)
 	}
 	if t.subresource == "" {
 		return methodNotAllowed("create", t.r.GroupResource())

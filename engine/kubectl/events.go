@@ -254,7 +254,7 @@ func eventInterval(e *api.Event, now time.Time) string {
 // until interrupted or --request-timeout is up. Deleted events (expired
 // after an hour) are not printed.
 func (k *Kubectl) watchEvents(ctx context.Context, p *eventPrinter, ns string, opts apiserver.ListOptions, timeout time.Duration) error {
-	if timeout == 0 {
+	if timeout <= 0 {
 		timeout = forever
 	}
 	r, _ := api.LookupResource("events")

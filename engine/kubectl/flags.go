@@ -43,36 +43,42 @@ type flagDef struct {
 
 func newFlagSet(cmd string) *flagSet { return &flagSet{cmd: cmd, set: map[string]bool{}} }
 
+// add registers d, or returns the flag of its name already registered
+// (a command's own definition of a global flag, such as get's
+// --request-timeout, is the global one, as in pflag's merged set).
+func (f *flagSet) add(d *flagDef) *flagDef {
+	if old := f.lookup(d.name); old != nil && old.kind == d.kind {
+		return old
+	}
+	f.flags = append(f.flags, d)
+	return d
+}
+
 func (f *flagSet) Bool(name, short string, def bool) *bool {
 	v := def
-	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: boolFlag, b: &v})
-	return &v
+	return f.add(&flagDef{name: name, short: short, kind: boolFlag, b: &v}).b
 }
 
 func (f *flagSet) String(name, short, def string) *string {
 	v := def
-	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: stringFlag, s: &v})
-	return &v
+	return f.add(&flagDef{name: name, short: short, kind: stringFlag, s: &v}).s
 }
 
 func (f *flagSet) Int(name, short string, def int64) *int64 {
 	v := def
-	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: intFlag, i: &v})
-	return &v
+	return f.add(&flagDef{name: name, short: short, kind: intFlag, i: &v}).i
 }
 
 func (f *flagSet) Duration(name string, def time.Duration) *time.Duration {
 	v := def
-	f.flags = append(f.flags, &flagDef{name: name, kind: durationFlag, d: &v})
-	return &v
+	return f.add(&flagDef{name: name, kind: durationFlag, d: &v}).d
 }
 
 // Array is a repeatable flag that keeps each value whole, as pflag's
 // StringArray: --env=A=1,B=2 is one value.
 func (f *flagSet) Array(name, short string) *[]string {
 	var v []string
-	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: arrayFlag, a: &v})
-	return &v
+	return f.add(&flagDef{name: name, short: short, kind: arrayFlag, a: &v}).a
 }
 
 // Slice is a repeatable flag whose values are also comma-separated lists,
@@ -80,8 +86,7 @@ func (f *flagSet) Array(name, short string) *[]string {
 // values, -f '"a,b.yaml"' one, and an empty value adds none.
 func (f *flagSet) Slice(name, short string) *[]string {
 	var v []string
-	f.flags = append(f.flags, &flagDef{name: name, short: short, kind: sliceFlag, a: &v})
-	return &v
+	return f.add(&flagDef{name: name, short: short, kind: sliceFlag, a: &v}).a
 }
 
 // Changed reports whether a flag was given.

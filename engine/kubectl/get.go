@@ -26,15 +26,24 @@ func (k *Kubectl) get(ctx context.Context, io IO, args []string) error {
 	sortByFlag := fs.String("sort-by", "", "")
 	ignoreNotFound := fs.Bool("ignore-not-found", "", false)
 	fs.Int("chunk-size", "", 500)
+	raw := fs.String("raw", "", "")
 	pos, _, err := fs.Parse(args)
 	if err != nil {
 		return err
+	}
+	if *raw != "" {
+		if err := validateRaw(*raw, pos, *watch || *wf.only, *selector, *pf.output); err != nil {
+			return err
+		}
+		return k.rawGet(ctx, io, *raw)
 	}
 	if err := validateGet(*pf.output, *showLabels, *watch || *wf.only, *wf.events); err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return errors.New("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples")
+		// As kubectl: a line of its own, then a usage error.
+		fmt.Fprint(io.Err, "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\n")
+		return errors.New("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples")
 	}
 	targets, err := parseTargets(pos)
 	if err != nil {

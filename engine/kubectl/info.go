@@ -98,7 +98,16 @@ func clientVersion() *versionInfo {
 // serverVersion is the API server's /version: as a v1.37 kube-apiserver's,
 // with the emulation and compatibility versions it reports.
 func serverVersion() *versionInfo {
+	return serverVersionOf("go1.26.8", "js/wasm")
+}
+
+// ServerVersion is what the API server's /version answers, built with Go
+// goVersion for platform (os/arch).
+func ServerVersion(goVersion, platform string) any { return serverVersionOf(goVersion, platform) }
+
+func serverVersionOf(goVersion, platform string) *versionInfo {
 	v := clientVersion()
+	v.GoVersion, v.Platform = goVersion, platform
 	minor, _ := strconv.Atoi(v.Minor)
 	v.EmulationMajor, v.EmulationMinor = v.Major, v.Minor
 	v.MinCompatibilityMajor, v.MinCompatibilityMinor = v.Major, strconv.Itoa(minor-1)

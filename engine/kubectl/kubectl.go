@@ -149,6 +149,13 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	if flag := connectionFlag(args[1:]); flag != "" && name != "config" {
 		return k.fail(io, fmt.Errorf("kubeplay: %s is not simulated: kubectl here talks to the playground's own API server, which has no other address and checks no credentials (it authorizes every request, as kube-apiserver --authorization-mode=AlwaysAllow does)", flag))
 	}
+	// client-go reads --request-timeout when kubectl makes its client,
+	// and stops at a value it cannot read.
+	if v, ok := flagValue(args[1:], "--request-timeout"); ok && name != "config" {
+		if _, err := parseRequestTimeout(v); err != nil {
+			return k.fail(io, err)
+		}
+	}
 	base := k.c
 	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])), showManagedFields(args[1:])
 	err = cmd.run(k, ctx, io, args[1:])
@@ -368,17 +375,24 @@ func connectionFlag(args []string) string {
 
 // contextFlag is the value of a command's --context (before "--"), or "".
 func contextFlag(args []string) string {
+	v, _ := flagValue(args, "--context")
+	return v
+}
+
+// flagValue is the value of a command's flag (before "--"), and whether
+// it is given.
+func flagValue(args []string, flag string) (string, bool) {
 	for i, a := range args {
 		switch {
 		case a == "--":
-			return ""
-		case a == "--context" && i+1 < len(args):
-			return args[i+1]
-		case strings.HasPrefix(a, "--context="):
-			return strings.TrimPrefix(a, "--context=")
+			return "", false
+		case a == flag && i+1 < len(args):
+			return args[i+1], true
+		case strings.HasPrefix(a, flag+"="):
+			return strings.TrimPrefix(a, flag+"="), true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // commonFlags adds the flags every command takes.

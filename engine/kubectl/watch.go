@@ -28,18 +28,21 @@ func addWatchFlags(fs *flagSet) watchFlags {
 	}
 }
 
-// timeout reads --request-timeout: a duration, or a number of seconds;
-// 0 waits for ever.
+// timeout reads --request-timeout as client-go's ParseTimeout: a
+// number of seconds or a duration; 0 (or less) waits for ever.
 func (w watchFlags) timeout() (time.Duration, error) {
-	s := *w.requestTimeout
-	if n, err := strconv.Atoi(s); err == nil {
+	return parseRequestTimeout(*w.requestTimeout)
+}
+
+// parseRequestTimeout is client-go's clientcmd.ParseTimeout.
+func parseRequestTimeout(s string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, errors.New("invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)")
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
 	}
-	return d, nil
+	return 0, errors.New("Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)")
 }
 
 // forever is how long a watch waits when nothing ends it.
@@ -60,7 +63,8 @@ func (g *getter) watch(ctx context.Context, targets []target, wf watchFlags) err
 	if err != nil {
 		return err
 	}
-	if timeout == 0 {
+	if timeout <= 0 {
+		// As http.Client's Timeout: none.
 		timeout = forever
 	}
 	if g.sortBy != "" {

@@ -7,6 +7,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"github.com/kubeplay/kubeplay/engine/httpapi"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,7 @@ func New(cfg Config) (*Session, error) {
 		Cloud:   cloud{c},
 		Editor:  cfg.Editor,
 		Network: c.Network(),
+		API:     httpapi.NewInline(c.API()).Get,
 	})
 	if err != nil {
 		return nil, err

@@ -70,6 +70,10 @@ type Config struct {
 	// and kubectl port-forward reach from outside the cluster; nil
 	// leaves them without.
 	Network *network.Network
+	// API serves the API server's HTTP paths at once, on the caller's
+	// goroutine (httpapi.NewInline's Get), for kubectl get --raw; nil
+	// leaves it without.
+	API kubectl.RawGet
 }
 
 // Shell runs command lines.
@@ -213,6 +217,9 @@ func (h kubectlHost) ReadFile(name string) ([]byte, error) { return h.s.ReadFile
 
 // Network is the cluster's network, for kubectl port-forward.
 func (h kubectlHost) Network() *network.Network { return h.s.cfg.Network }
+
+// RawAPI is the API server's HTTP paths, for kubectl get --raw.
+func (h kubectlHost) RawAPI() kubectl.RawGet { return h.s.cfg.API }
 
 // Unlocked runs f without the cluster, which goes on meanwhile.
 func (h kubectlHost) Unlocked(f func()) {

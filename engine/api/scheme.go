@@ -3,7 +3,9 @@ package api
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // ResourceInfo describes one API resource: its REST name, kind and version,
@@ -134,23 +136,40 @@ func LookupKind(apiVersion, kind string) (*ResourceInfo, error) {
 // singular, kind or short name, optionally qualified by group
 // ("deployments.apps") or version and group ("deployments.v1.apps").
 func LookupResource(name string) (*ResourceInfo, bool) {
+	if r, ok := resourceNames()[name]; ok {
+		return r, true // the common case: a plural, singular, kind or short name as is
+	}
 	name = strings.ToLower(name)
 	base, group, _ := strings.Cut(name, ".")
+	if group == "" {
+		r, ok := resourceNames()[base]
+		return r, ok
+	}
 	for _, r := range Resources {
-		if group != "" && group != r.Group && group != r.Version+"."+r.Group {
+		if group != r.Group && group != r.Version+"."+r.Group {
 			continue
 		}
-		if base == r.Resource || base == r.Singular || base == strings.ToLower(r.Kind) {
+		if base == r.Resource || base == r.Singular || base == strings.ToLower(r.Kind) || slices.Contains(r.ShortNames, base) {
 			return r, true
-		}
-		for _, s := range r.ShortNames {
-			if base == s {
-				return r, true
-			}
 		}
 	}
 	return nil, false
 }
+
+// resourceNames maps each resource's plural, singular, lower-case kind
+// and short names, without a group, to the first resource in Resources
+// that has it, as LookupResource's scan would find it.
+var resourceNames = sync.OnceValue(func() map[string]*ResourceInfo {
+	m := map[string]*ResourceInfo{}
+	for _, r := range Resources {
+		for _, n := range append([]string{r.Resource, r.Singular, strings.ToLower(r.Kind)}, r.ShortNames...) {
+			if _, ok := m[n]; !ok {
+				m[n] = r
+			}
+		}
+	}
+	return m
+})
 
 // SetTypeMeta fills in obj's kind and apiVersion from its Go type.
 func SetTypeMeta(obj Object) Object {

@@ -2,6 +2,8 @@ package api
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,6 +59,37 @@ func TestLookupResource(t *testing.T) {
 		assert.Equal(t, tt.apiVersion, r.APIVersion(), tt.name)
 		assert.Equal(t, tt.resource, r.Resource, tt.name)
 		assert.Equal(t, tt.goType, reflect.TypeOf(r.New()).String(), tt.name)
+	}
+}
+
+// TestLookupResourceAsTheScan: the index finds for every name, in any
+// case, with and without its group, the resource the plain scan of
+// Resources finds.
+func TestLookupResourceAsTheScan(t *testing.T) {
+	scan := func(name string) *ResourceInfo {
+		name = strings.ToLower(name)
+		base, group, _ := strings.Cut(name, ".")
+		for _, r := range Resources {
+			if group != "" && group != r.Group && group != r.Version+"."+r.Group {
+				continue
+			}
+			if base == r.Resource || base == r.Singular || base == strings.ToLower(r.Kind) || slices.Contains(r.ShortNames, base) {
+				return r
+			}
+		}
+		return nil
+	}
+	var names []string
+	for _, r := range Resources {
+		for _, n := range append([]string{r.Resource, r.Singular, r.Kind, "nothing"}, r.ShortNames...) {
+			names = append(names, n, strings.ToUpper(n), n+"."+r.Group, n+"."+r.Version+"."+r.Group, n+".other")
+		}
+	}
+	for _, n := range names {
+		r, ok := LookupResource(n)
+		want := scan(n)
+		assert.Equal(t, want != nil, ok, n)
+		assert.Same(t, want, r, n)
 	}
 }
 

@@ -117,17 +117,16 @@ func (s *Server) admitPriority(r *api.ResourceInfo, p *api.Pod) error {
 }
 
 func (s *Server) defaultPriorityClass() *api.PriorityClass {
-	l, err := s.List(resourceOf("priorityclasses"), "", ListOptions{})
-	if err != nil {
-		return nil
-	}
-	for _, o := range l.Items {
-		if pc := o.(*api.PriorityClass); pc.GlobalDefault {
+	kvs, _ := s.store.List(prefix(priorityClassResource, ""))
+	for _, kv := range kvs {
+		if pc := kv.Value.(*api.PriorityClass); pc.GlobalDefault {
 			return pc
 		}
 	}
 	return nil
 }
+
+var priorityClassResource = resourceOf("priorityclasses")
 
 // admitPriorityClass keeps the system priority classes the API server's
 // own: only one class may be the global default.

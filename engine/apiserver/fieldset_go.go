@@ -253,28 +253,56 @@ func goItemElement(it reflect.Value, sh shape) string {
 		names = append([]string(nil), sh.keyed...)
 		sort.Strings(names)
 	}
-	var b bytes.Buffer
-	b.WriteString("k:{")
+	var arr [128]byte
+	b := append(arr[:0], "k:{"...)
 	n := 0
 	for _, k := range names {
-		var text string
-		if x := vals[slices.Index(sh.keyed, k)]; x.IsValid() {
-			text = scalarJSON(x)
-		} else if d, ok := keyDefaults[k]; ok {
-			text = compactJSON(d)
-		} else {
+		x := vals[slices.Index(sh.keyed, k)]
+		d, hasDefault := keyDefaults[k]
+		if !x.IsValid() && !hasDefault {
 			continue
 		}
 		if n > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		n++
-		writeJSONString(&b, k)
-		b.WriteByte(':')
-		b.WriteString(text)
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		if x.IsValid() {
+			b = appendScalarJSON(b, x)
+		} else {
+			b = append(b, compactJSON(d)...)
+		}
 	}
-	b.WriteByte('}')
-	return b.String()
+	b = append(b, '}')
+	return string(b)
+}
+
+// appendScalarJSON appends scalarJSON(v) to b; a plain string or an
+// integer without an allocation of its own.
+func appendScalarJSON(b []byte, v reflect.Value) []byte {
+	v = deref(v)
+	switch {
+	case v.IsValid() && v.Kind() == reflect.String && !v.Type().Implements(marshalerType):
+		return appendJSONString(b, v.String())
+	case v.IsValid() && v.Kind() >= reflect.Int && v.Kind() <= reflect.Int64:
+		return strconv.AppendInt(b, v.Int(), 10)
+	}
+	return append(b, scalarJSON(v)...)
+}
+
+// appendJSONString appends s quoted as writeJSONString writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			var buf bytes.Buffer
+			writeJSONString(&buf, s)
+			return append(b, buf.Bytes()...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, sh shape) {

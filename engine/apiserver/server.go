@@ -8,6 +8,7 @@
 package apiserver
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -47,6 +48,8 @@ type Server struct {
 	fieldManager string
 	applying     bool
 	subresource  string
+
+	lastEventNanos int64 // EventNanos
 }
 
 // New returns an API server over an empty store, with the namespaces and
@@ -205,7 +208,8 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	if err := s.checkNamespace(r, ns, meta); err != nil {
 		return nil, err
 	}
-	if meta.Name == "" && meta.GenerateName != "" {
+	generated := meta.Name == "" && meta.GenerateName != ""
+	if generated {
 		meta.Name = s.generateName(meta.GenerateName)
 	}
 	// The server sets uid and creationTimestamp; a strategy may draw the
@@ -247,6 +251,12 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	}
 	s.noteUnsimulated(obj)
 	kv, err := s.store.Create(Key(r, meta.Namespace, meta.Name), obj)
+	// A generated name that is taken is drawn again, up to 8 attempts in
+	// all, as kube-apiserver does since RetryGenerateName (GA in 1.32).
+	for attempt := 1; generated && errors.Is(err, store.ErrExists) && attempt < maxNameGenerationCreateAttempts; attempt++ {
+		meta.Name = s.generateName(meta.GenerateName)
+		kv, err = s.store.Create(Key(r, meta.Namespace, meta.Name), obj)
+	}
 	if errors.Is(err, store.ErrExists) {
 		if svc, ok := obj.(*api.Service); ok {
 			s.ipam.release(svc)
@@ -258,6 +268,10 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	}
 	return kv.Value, nil
 }
+
+// maxNameGenerationCreateAttempts is how many names a create with
+// generateName tries (k8s.io/apiserver's registry store).
+const maxNameGenerationCreateAttempts = 8
 
 func (s *Server) checkNamespace(r *api.ResourceInfo, ns string, meta *api.ObjectMeta) error {
 	if !r.Namespaced {
@@ -333,7 +347,30 @@ func (s *Server) newUID() string {
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
+}
+
+// EventNanos returns the nanoseconds a component's event is named after
+// (client-go names an event "<object>.<hex nanoseconds>"): t's, or one
+// more than the last it returned when t is not later. Under a wall clock
+// two events about one object are hardly ever named in the same
+// nanosecond; under virtual time many are (the scheduler's Scheduled and
+// the kubelet's Pulled, Created and Started about a pod at one instant),
+// and upstream's recorder drops an event whose name is taken.
+func (s *Server) EventNanos(t time.Time) int64 {
+	n := max(t.UnixNano(), s.lastEventNanos+1)
+	s.lastEventNanos = n
+	return n
 }
 
 // Name suffixes use the alphabet of k8s.io/apimachinery/pkg/util/rand: no

@@ -109,6 +109,34 @@ func TestGenerateName(t *testing.T) {
 	assert.Regexp(t, `^web-[bcdfghjklmnpqrstvwxz2456789]{5}$`, obj.GetObjectMeta().Name)
 }
 
+// TestGenerateNameRetries: a generated name that is taken is drawn again,
+// up to 8 names in all, before the create fails as AlreadyExists. Each
+// round takes the names the rounds before found (the draws are the same
+// for the same seed) and must find a new one, until the ninth.
+func TestGenerateNameRetries(t *testing.T) {
+	var taken []string
+	for round := range maxNameGenerationCreateAttempts + 1 {
+		s := newServer()
+		for _, name := range taken {
+			_, err := s.store.Create(Key(pods, "default", name), busybox(name))
+			require.NoError(t, err)
+		}
+		p := busybox("")
+		p.GenerateName = "web-"
+		obj, err := s.Create(pods, "default", p)
+		if round == maxNameGenerationCreateAttempts {
+			require.Error(t, err)
+			assert.True(t, IsAlreadyExists(err), err)
+			assert.Equal(t, fmt.Sprintf(`pods %q already exists`, taken[len(taken)-1]), err.Error())
+			return
+		}
+		require.NoError(t, err, "round %d", round)
+		name := obj.GetObjectMeta().Name
+		assert.NotContains(t, taken, name)
+		taken = append(taken, name)
+	}
+}
+
 func TestUpdateConflictAndStatus(t *testing.T) {
 	s := newServer()
 	obj, err := s.Create(pods, "default", busybox("hello"))
@@ -379,5 +407,20 @@ func TestCreateWithResourceVersion(t *testing.T) {
 			_, err = s.Get(resourceOf("configmaps"), "default", "c")
 			assert.Error(t, err, "nothing was stored")
 		})
+	}
+}
+
+// TestNewUID: a version 4 UUID in its canonical text, the same draws as
+// the fmt form it replaced.
+func TestNewUID(t *testing.T) {
+	s, twin := newServer(), newServer()
+	for range 100 {
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(twin.rand.UintN(256))
+		}
+		b[6] = b[6]&0x0f | 0x40
+		b[8] = b[8]&0x3f | 0x80
+		assert.Equal(t, fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), s.newUID())
 	}
 }

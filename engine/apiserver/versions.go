@@ -117,8 +117,17 @@ func (s *Server) Watch(r *api.ResourceInfo, ns string, opts ListOptions, handler
 // served words an error about the stored resource as one about the
 // resource the client asked for: `events.events.k8s.io "x" not found`.
 func served(r *api.ResourceInfo, err error) error {
+	if err == nil || !r.Alternate() {
+		return err
+	}
+	return servedAlternate(r, err)
+}
+
+// servedAlternate is served for an alternate version: apart, so that the
+// common case allocates nothing (errors.As takes its target's address).
+func servedAlternate(r *api.ResourceInfo, err error) error {
 	var se *StatusError
-	if !r.Alternate() || !errors.As(err, &se) {
+	if !errors.As(err, &se) {
 		return err
 	}
 	st := r.Stored()

@@ -55,7 +55,7 @@ func (r *EventRecorder) Eventf(regarding, related api.Object, eventType, reason,
 		ns = "default"
 	}
 	ev := &api.EventsV1Event{
-		ObjectMeta:          api.ObjectMeta{Name: eventName(ref.Name, now), Namespace: ns},
+		ObjectMeta:          api.ObjectMeta{Name: r.c.eventName(ref.Name, now), Namespace: ns},
 		EventTime:           api.NewMicroTime(now),
 		ReportingController: r.reportingController,
 		ReportingInstance:   r.reportingInstance,

@@ -3,6 +3,7 @@ package client
 import (
 	"container/list"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,9 +109,10 @@ func Reference(obj api.Object, fieldPath string) api.ObjectReference {
 }
 
 // eventName is the name client-go gives an event: the object's name and
-// the time in hexadecimal nanoseconds.
-func eventName(object string, t time.Time) string {
-	return fmt.Sprintf("%s.%x", object, t.UnixNano())
+// the time in hexadecimal nanoseconds, made unique in the cluster
+// (apiserver.Server.EventNanos).
+func (c *Client) eventName(object string, t time.Time) string {
+	return object + "." + strconv.FormatInt(c.s.EventNanos(t), 16)
 }
 
 func (r *Recorder) record(ref api.ObjectReference, eventType, reason, message string) {
@@ -120,7 +122,7 @@ func (r *Recorder) record(ref api.ObjectReference, eventType, reason, message st
 	}
 	now := r.c.Now()
 	ev := &api.Event{
-		ObjectMeta:          api.ObjectMeta{Name: eventName(ref.Name, now), Namespace: ns},
+		ObjectMeta:          api.ObjectMeta{Name: r.c.eventName(ref.Name, now), Namespace: ns},
 		InvolvedObject:      ref,
 		Reason:              reason,
 		Message:             message,
@@ -187,7 +189,7 @@ func (r *Recorder) aggregate(ev *api.Event, now time.Time) (*api.Event, string) 
 	}
 	delete(rec.messages, smallest)
 	return &api.Event{
-		ObjectMeta:     api.ObjectMeta{Name: eventName(o.Name, now), Namespace: ev.Namespace},
+		ObjectMeta:     api.ObjectMeta{Name: r.c.eventName(o.Name, now), Namespace: ev.Namespace},
 		Count:          1,
 		FirstTimestamp: api.NewTime(now),
 		LastTimestamp:  api.NewTime(now),

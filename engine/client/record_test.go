@@ -193,3 +193,39 @@ func TestEventRecorderKeepsEventsOfTheSameInstant(t *testing.T) {
 	require.NotNil(t, byReason["FailedScheduling"].Series, "the series finds its event")
 	assert.Equal(t, int32(2), byReason["FailedScheduling"].Series.Count)
 }
+
+// TestEventNamesOfTheSameInstant: events about one object in one instant
+// of virtual time, from any recorder, are named after successive
+// nanoseconds, each created at its first try.
+func TestEventNamesOfTheSameInstant(t *testing.T) {
+	_, c, p := newTestClient(t)
+	var failed []string
+	observed := c.WithObserver(func(r Request) {
+		if r.Err != nil {
+			failed = append(failed, r.Err.Error())
+		}
+	})
+	scheduler := NewEventRecorder(observed, "default-scheduler", "controlplane")
+	kubelet := NewRecorder(observed, "kubelet", "node01")
+	scheduler.Eventf(p, nil, api.EventNormal, "Scheduled", "Binding", "Successfully assigned default/web to node01")
+	kubelet.ContainerEventf(p, "c", api.EventNormal, "Pulled", "Container image %q already present on machine", "busybox")
+	kubelet.ContainerEventf(p, "c", api.EventNormal, "Created", "Created container: c")
+	kubelet.ContainerEventf(p, "c", api.EventNormal, "Started", "Started container c")
+	assert.Empty(t, failed)
+	names := map[string]string{}
+	for _, e := range events(t, c) {
+		names[e.Reason] = e.Name
+	}
+	evs, err := List[*api.EventsV1Event](c, "default", apiserver.ListOptions{})
+	require.NoError(t, err)
+	for _, e := range evs {
+		names[e.Reason] = e.Name
+	}
+	n := epoch.UnixNano()
+	assert.Equal(t, map[string]string{
+		"Scheduled": fmt.Sprintf("web.%x", n),
+		"Pulled":    fmt.Sprintf("web.%x", n+1),
+		"Created":   fmt.Sprintf("web.%x", n+2),
+		"Started":   fmt.Sprintf("web.%x", n+3),
+	}, names)
+}

@@ -79,6 +79,7 @@ type scaleMetrics struct {
 	boot, churn, rollout, list, virtual time.Duration
 	cpu                                 time.Duration // CPU time to Available, natively
 	heap                                uint64
+	allocs, allocBytes                  uint64 // heap allocations to Available
 }
 
 func (m *scaleMetrics) add(o scaleMetrics) {
@@ -89,6 +90,8 @@ func (m *scaleMetrics) add(o scaleMetrics) {
 	m.virtual += o.virtual
 	m.cpu += o.cpu
 	m.heap = max(m.heap, o.heap)
+	m.allocs += o.allocs
+	m.allocBytes += o.allocBytes
 }
 
 func (m scaleMetrics) report(b *testing.B, n int) {
@@ -108,6 +111,8 @@ func (m scaleMetrics) report(b *testing.B, n int) {
 		b.ReportMetric(float64(m.list.Milliseconds())/float64(n), "list-all-ms")
 	}
 	b.ReportMetric(float64(m.heap>>20), "heap-MB")
+	b.ReportMetric(float64(m.allocs)/float64(n), "allocs-to-available")
+	b.ReportMetric(float64(m.allocBytes>>20)/float64(n), "alloc-MB-to-available")
 }
 
 func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMetrics {
@@ -123,6 +128,8 @@ func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMet
 	cl := c.Client("bench")
 	b.StartTimer()
 	stop := startProfile(b, *scaleProfile)
+	var before goruntime.MemStats
+	goruntime.ReadMemStats(&before)
 	vstart, cstart := c.Now(), cpuTime()
 	d, err := client.Create(cl, pauseDeployment(sc))
 	if err != nil {
@@ -132,6 +139,9 @@ func runScale(b *testing.B, modules runtime.ModuleSource, sc scaleCase) scaleMet
 	b.StopTimer()
 	stop()
 	m.virtual, m.cpu = c.Now().Sub(vstart), cpuTime()-cstart
+	var after goruntime.MemStats
+	goruntime.ReadMemStats(&after)
+	m.allocs, m.allocBytes = after.Mallocs-before.Mallocs, after.TotalAlloc-before.TotalAlloc
 	writeHeapProfile(b, *scaleHeapProfile)
 	m.churn, m.rollout = churnAndRoll(b, c, cl, sc, d.Generation)
 	if sc.listAllPods {

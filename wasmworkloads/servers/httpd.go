@@ -2,12 +2,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
 )
 
 // A small HTTP/1.1 server, leaner than net/http: a request costs a guest
@@ -42,31 +47,135 @@ type response struct {
 
 func (r *response) header(name, value string) { r.headers = append(r.headers, name+": "+value) }
 
-// httpDate is an instant as HTTP writes it.
-func httpDate(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT") }
+// httpDate is an instant as HTTP writes it, "Mon, 02 Jan 2006
+// 15:04:05 GMT". As nginx keeps its time strings cached for the second,
+// the last one made is kept: time.Format costs a request some thousands
+// of instructions.
+func httpDate(t time.Time) string { return dateHeader(t)[len("Date: "):] }
+
+// dateHeader is the Date header line of a response made at t.
+func dateHeader(t time.Time) string {
+	sec := t.Unix()
+	if c := lastHTTPDate.Load(); c != nil && c.sec == sec {
+		return c.text
+	}
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b := make([]byte, 0, 35)
+	b = append(b, "Date: "...)
+	b = append(b, t.Weekday().String()[:3]...)
+	b = append(b, ", "...)
+	b = append2(b, d)
+	b = append(b, ' ')
+	b = append(b, mo.String()[:3]...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(y), 10)
+	b = append(b, ' ')
+	b = appendClock(b, h, mi, s)
+	b = append(b, " GMT"...)
+	text := string(b)
+	lastHTTPDate.Store(&cachedTime{sec, text})
+	return text
+}
+
+type cachedTime struct {
+	sec  int64
+	text string
+}
+
+var lastHTTPDate, lastLogTime atomic.Pointer[cachedTime]
+
+// logTime is an instant as nginx's $time_local writes it, "02/Jan/2006:15:04:05 -0700".
+func logTime(t time.Time) string {
+	sec := t.Unix()
+	if c := lastLogTime.Load(); c != nil && c.sec == sec {
+		return c.text
+	}
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	_, off := t.Zone()
+	b := make([]byte, 0, 26)
+	b = append2(b, d)
+	b = append(b, '/')
+	b = append(b, mo.String()[:3]...)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(y), 10)
+	b = append(b, ':')
+	b = appendClock(b, h, mi, s)
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	b = append(b, ' ', sign)
+	b = append2(b, off/3600)
+	b = append2(b, off/60%60)
+	text := string(b)
+	lastLogTime.Store(&cachedTime{sec, text})
+	return text
+}
+
+// append2 appends n (0-99) in two digits.
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+
+func appendClock(b []byte, h, m, s int) []byte {
+	b = append2(b, h)
+	b = append(b, ':')
+	b = append2(b, m)
+	b = append(b, ':')
+	return append2(b, s)
+}
 
 var statusText = map[int]string{200: "OK", 201: "Created", 204: "No Content", 308: "Permanent Redirect", 502: "Bad Gateway", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
 	403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable"}
 
-// serveHTTP accepts connections and serves each in its own goroutine.
+// serveHTTP accepts connections and serves each in a goroutine of its
+// own. A goroutine that has served its connection waits for the next
+// one rather than ending: a new goroutine's stack grows (copied, its
+// frames adjusted) on every connection, which under the interpreter
+// costs more than parsing the request.
 func serveHTTP(l net.Listener, handle func(*request, *response)) error {
+	idle := make(chan net.Conn)
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			return err
 		}
-		go serveConn(c, handle)
+		select {
+		case idle <- c:
+		default:
+			go serveWorker(c, handle, idle)
+		}
 	}
 }
 
-func serveConn(c net.Conn, handle func(*request, *response)) {
-	defer c.Close()
-	br := bufio.NewReaderSize(c, 2048)
+// serveWorker serves connections, the first c, then those the accept
+// loop hands it while it waits idle.
+func serveWorker(c net.Conn, handle func(*request, *response), idle chan net.Conn) {
+	br := bufio.NewReaderSize(c, 8192) // nginx's large_client_header_buffers: 8k a line
 	bw := bufio.NewWriterSize(c, 4096)
-	remoteAddr := c.RemoteAddr().String()
-	remote := remoteAddr
-	if h, _, err := net.SplitHostPort(remote); err == nil {
-		remote = h
+	for {
+		serveConn(c, br, bw, handle)
+		// Waiting for the accept loop, which waits in the poller.
+		kpnet.Parked(1)
+		c = <-idle
+		kpnet.Parked(-1)
+		br.Reset(c)
+		bw.Reset(c)
+	}
+}
+
+func serveConn(c net.Conn, br *bufio.Reader, bw *bufio.Writer, handle func(*request, *response)) {
+	defer c.Close()
+	var remote, remoteAddr string
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		remote = a.IP.String()
+		remoteAddr = net.JoinHostPort(remote, strconv.Itoa(a.Port))
+	} else {
+		remote, remoteAddr = c.RemoteAddr().String(), c.RemoteAddr().String()
+		if h, _, err := net.SplitHostPort(remote); err == nil {
+			remote = h
+		}
 	}
 	for {
 		req, ok, err := readRequest(br)
@@ -98,55 +207,131 @@ func serveConn(c net.Conn, handle func(*request, *response)) {
 	}
 }
 
+// readLine reads a line of the request's head without its end (CRLF or
+// LF); the slice is valid until the next read. A line longer than the
+// reader's buffer is an error, as nginx's large_client_header_buffers
+// (8k) answers 400 beyond its size.
+func readLine(br *bufio.Reader) ([]byte, int, error) {
+	line, err := br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		return nil, len(line), errLineTooLong
+	}
+	if err != nil {
+		return nil, len(line), err
+	}
+	n := len(line)
+	line = line[:len(line)-1]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, n, nil
+}
+
+var errLineTooLong = errors.New("request header line too long")
+
 // readRequest reads a request's head; ok reports that something came
 // (a malformed request gets a 400, a closed connection nothing).
 func readRequest(br *bufio.Reader) (*request, bool, error) {
-	line, err := br.ReadString('\n')
+	line, n, err := readLine(br)
 	if err != nil {
-		return nil, false, err
+		return nil, n > 0 || err == errLineTooLong, err
 	}
-	parts := strings.Fields(line)
-	if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
+	method, target, proto, ok := requestLine(line)
+	if !ok {
 		return nil, true, io.ErrUnexpectedEOF
 	}
-	req := &request{method: parts[0], target: parts[1], proto: parts[2], close: parts[2] == "HTTP/1.0", size: len(line)}
+	req := &request{method: method, target: target, proto: proto, close: proto == "HTTP/1.0", size: n}
 	p, _, _ := strings.Cut(req.target, "?")
-	if u, err := url.PathUnescape(p); err == nil {
-		p = u
+	if strings.IndexByte(p, '%') >= 0 {
+		if u, err := url.PathUnescape(p); err == nil {
+			p = u
+		}
 	}
 	req.path = p
 	for {
-		h, err := br.ReadString('\n')
+		h, n, err := readLine(br)
 		if err != nil {
 			return nil, true, err
 		}
-		req.size += len(h)
-		h = strings.TrimRight(h, "\r\n")
-		if h == "" {
+		req.size += n
+		if len(h) == 0 {
 			return req, true, nil
 		}
-		name, value, _ := strings.Cut(h, ":")
-		value = strings.TrimSpace(value)
-		switch strings.ToLower(name) {
-		case "host":
-			req.host = value
-		case "user-agent":
-			req.userAgent = value
-		case "referer":
-			req.referer = value
-		case "accept", "content-type", "authorization", "cookie", "accept-encoding", "accept-language":
-			req.extra = append(req.extra, name+": "+value)
-		case "content-length":
-			req.length, _ = strconv.ParseInt(value, 10, 64)
-		case "connection":
-			switch strings.ToLower(value) {
-			case "close":
+		colon := bytes.IndexByte(h, ':')
+		if colon < 0 {
+			colon = len(h)
+		}
+		name, value := h[:colon], h[min(colon+1, len(h)):]
+		value = bytes.TrimSpace(value)
+		switch {
+		case headerIs(name, "host"):
+			req.host = string(value)
+		case headerIs(name, "user-agent"):
+			req.userAgent = string(value)
+		case headerIs(name, "referer"):
+			req.referer = string(value)
+		case headerIs(name, "content-length"):
+			req.length, _ = strconv.ParseInt(string(value), 10, 64)
+		case headerIs(name, "connection"):
+			switch {
+			case headerIs(value, "close"):
 				req.close = true
-			case "keep-alive":
+			case headerIs(value, "keep-alive"):
 				req.close = false
 			}
+		case headerIs(name, "accept"), headerIs(name, "content-type"), headerIs(name, "authorization"), headerIs(name, "cookie"),
+			headerIs(name, "accept-encoding"), headerIs(name, "accept-language"):
+			req.extra = append(req.extra, string(name)+": "+string(value))
 		}
 	}
+}
+
+// requestLine splits "METHOD TARGET HTTP/1.x" (runs of blanks between).
+func requestLine(line []byte) (method, target, proto string, ok bool) {
+	var parts [3][]byte
+	k := 0
+	for i := 0; i < len(line); {
+		for i < len(line) && isBlank(line[i]) {
+			i++
+		}
+		if i == len(line) {
+			break
+		}
+		j := i
+		for j < len(line) && !isBlank(line[j]) {
+			j++
+		}
+		if k == 3 {
+			return "", "", "", false
+		}
+		parts[k] = line[i:j]
+		k++
+		i = j
+	}
+	if k != 3 || !bytes.HasPrefix(parts[2], []byte("HTTP/1.")) {
+		return "", "", "", false
+	}
+	return string(parts[0]), string(parts[1]), string(parts[2]), true
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' }
+
+// headerIs compares a header's name (or a token) with a lower-case one,
+// ignoring the case of ASCII letters.
+func headerIs(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // connectionHeader marks where a handler wants the Connection header.
@@ -157,16 +342,23 @@ func writeResponse(bw *bufio.Writer, r *response, close bool) {
 	if close {
 		conn = "Connection: close"
 	}
-	bw.WriteString("HTTP/1.1 " + strconv.Itoa(r.status) + " " + statusText[r.status] + "\r\n")
+	bw.WriteString("HTTP/1.1 ")
+	var num [8]byte
+	bw.Write(strconv.AppendInt(num[:0], int64(r.status), 10))
+	bw.WriteByte(' ')
+	bw.WriteString(statusText[r.status])
+	bw.WriteString("\r\n")
 	placed := false
 	for _, h := range r.headers {
 		if h == connectionHeader {
 			h, placed = conn, true
 		}
-		bw.WriteString(h + "\r\n")
+		bw.WriteString(h)
+		bw.WriteString("\r\n")
 	}
 	if !placed {
-		bw.WriteString(conn + "\r\n")
+		bw.WriteString(conn)
+		bw.WriteString("\r\n")
 	}
 	bw.WriteString("\r\n")
 	if !r.head {

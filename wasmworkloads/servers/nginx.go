@@ -102,8 +102,7 @@ type nginxHandler struct{ root string }
 
 func (h nginxHandler) serve(r *request, w *response) {
 	now := time.Now()
-	w.header("Server", "nginx/"+nginxVersion)
-	w.header("Date", httpDate(now))
+	w.headers = append(w.headers, "Server: nginx/"+nginxVersion, dateHeader(now))
 	h.answer(r, w)
 	// log_format main: $remote_addr - $remote_user [$time_local] "$request"
 	// $status $body_bytes_sent "$http_referer" "$http_user_agent"
@@ -112,9 +111,26 @@ func (h nginxHandler) serve(r *request, w *response) {
 	if w.head {
 		sent = 0
 	}
-	fmt.Fprintf(os.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" \"-\"\n", r.remote,
-		now.Format("02/Jan/2006:15:04:05 -0700"), r.method, r.target, r.proto, w.status, sent,
-		orDash(r.referer), orDash(r.userAgent))
+	b := make([]byte, 0, 160)
+	b = append(b, r.remote...)
+	b = append(b, " - - ["...)
+	b = append(b, logTime(now)...)
+	b = append(b, "] \""...)
+	b = append(b, r.method...)
+	b = append(b, ' ')
+	b = append(b, r.target...)
+	b = append(b, ' ')
+	b = append(b, r.proto...)
+	b = append(b, "\" "...)
+	b = strconv.AppendInt(b, int64(w.status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(sent), 10)
+	b = append(b, " \""...)
+	b = append(b, orDash(r.referer)...)
+	b = append(b, "\" \""...)
+	b = append(b, orDash(r.userAgent)...)
+	b = append(b, "\" \"-\"\n"...)
+	os.Stdout.Write(b)
 }
 
 func orDash(s string) string {
@@ -129,14 +145,29 @@ func (h nginxHandler) answer(r *request, w *response) {
 		nginxError(w, r, 405)
 		return
 	}
-	name := h.root + path.Clean("/"+r.path)
-	st, err := os.Stat(name)
+	name := h.root + cleanPath(r.path)
+	var st os.FileInfo
+	var err error
+	found := false
+	if strings.HasSuffix(r.path, "/") {
+		// The usual request, for a directory's index: stat the index
+		// first, which spares a stat of the directory.
+		index := name + "/index.html"
+		if name == h.root+"/" {
+			index = name + "index.html"
+		}
+		if s, err := os.Stat(index); err == nil && !s.IsDir() {
+			name, st, found = index, s, true
+		}
+	}
+	if !found {
+		st, err = os.Stat(name)
+	}
 	if err == nil && st.IsDir() {
 		if !strings.HasSuffix(r.path, "/") {
 			nginxError(w, r, 301, "Location: http://"+r.host+r.path+"/")
 			return
 		}
-		found := false
 		for _, index := range []string{"index.html", "index.htm"} {
 			if s, err := os.Stat(path.Join(name, index)); err == nil && !s.IsDir() {
 				name, st, found = path.Join(name, index), s, true
@@ -156,18 +187,64 @@ func (h nginxHandler) answer(r *request, w *response) {
 		}
 		return
 	}
-	body, err := os.ReadFile(name)
+	f, err := readCached(name, st)
 	if err != nil {
 		nginxError(w, r, 403)
 		return
 	}
-	w.header("Content-Type", mimeType(name))
-	w.header("Content-Length", strconv.Itoa(len(body)))
-	w.header("Last-Modified", httpDate(st.ModTime()))
-	w.headers = append(w.headers, connectionHeader)
-	w.header("ETag", fmt.Sprintf("\"%x-%x\"", st.ModTime().Unix(), st.Size()))
-	w.header("Accept-Ranges", "bytes")
-	w.body = body
+	w.headers = append(w.headers, f.contentType, f.length, f.lastModified, connectionHeader, f.etag, "Accept-Ranges: bytes")
+	w.body = f.body
+}
+
+// cleanPath is path.Clean("/"+p), without its cost for a path that is
+// clean already.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' || strings.Contains(p, "//") || strings.Contains(p, "/.") {
+		return path.Clean("/" + p)
+	}
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		return p[:len(p)-1]
+	}
+	return p
+}
+
+// servedFile is a file as the last request read it.
+type servedFile struct {
+	modTime time.Time
+	size    int64
+	body    []byte
+	// its header lines
+	contentType, length, lastModified, etag string
+}
+
+// servedFiles keeps the files served, each read again once its
+// modification time or size (its ETag) changes: a stat a request, as
+// nginx's open_file_cache validates its entries, instead of an open, a
+// read and a close.
+var servedFiles = map[string]*servedFile{}
+
+func readCached(name string, st os.FileInfo) (*servedFile, error) {
+	if f, ok := servedFiles[name]; ok && f.modTime.Equal(st.ModTime()) && f.size == st.Size() {
+		return f, nil
+	}
+	body, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	etag := []byte(`ETag: "`)
+	etag = strconv.AppendInt(etag, st.ModTime().Unix(), 16)
+	etag = append(etag, '-')
+	etag = strconv.AppendInt(etag, st.Size(), 16)
+	etag = append(etag, '"')
+	f := &servedFile{modTime: st.ModTime(), size: st.Size(), body: body, contentType: "Content-Type: " + mimeType(name),
+		length: "Content-Length: " + strconv.Itoa(len(body)), lastModified: "Last-Modified: " + httpDate(st.ModTime()), etag: string(etag)}
+	if len(servedFiles) >= 64 {
+		clear(servedFiles)
+	}
+	if len(body) <= 1<<20 {
+		servedFiles[name] = f
+	}
+	return f, nil
 }
 
 // nginxError answers with nginx's own error page.

@@ -146,18 +146,24 @@ func DialAddr(to netip.AddrPort, deadline time.Time) (net.Conn, error) {
 // Conn is a TCP connection.
 type Conn struct {
 	h              int32
-	laddr, raddr   *net.TCPAddr
+	laddr, raddr   *net.TCPAddr // asked of the host when first needed
 	rdl, wdl       time.Time
 	closed, broken bool
 }
 
-func newConn(h int32) *Conn {
-	c := &Conn{h: h}
-	c.laddr, c.raddr = addrs(h)
-	return c
+func newConn(h int32) *Conn { return &Conn{h: h} }
+
+// addrs asks the host for the connection's addresses, once (a client
+// such as wget never needs them); once closed, the connection has those
+// it was asked for, if any.
+func (c *Conn) addrs() {
+	if c.laddr == nil && !c.closed {
+		c.laddr, c.raddr = addrs(c.h)
+	}
 }
 
 func (c *Conn) opError(op string, err error) error {
+	c.addrs()
 	return &net.OpError{Op: op, Net: "tcp", Source: c.laddr, Addr: c.raddr, Err: err}
 }
 
@@ -226,8 +232,15 @@ func (c *Conn) CloseWrite() error {
 	return nil
 }
 
-func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
-func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
+func (c *Conn) LocalAddr() net.Addr {
+	c.addrs()
+	return c.laddr
+}
+
+func (c *Conn) RemoteAddr() net.Addr {
+	c.addrs()
+	return c.raddr
+}
 
 func (c *Conn) SetDeadline(t time.Time) error {
 	c.rdl, c.wdl = t, t

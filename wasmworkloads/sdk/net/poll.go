@@ -10,7 +10,9 @@
 // any socket of the process, then wakes every parked goroutine to try
 // again. The poller first yields to every goroutine that can run, so the
 // module blocks in the host only when nothing else in it can make
-// progress.
+// progress. A goroutine that would wait while no poller runs (a client
+// such as wget, alone in its program) waits in the host itself, the
+// same way, rather than start a poller for one wait.
 package net
 
 import (
@@ -44,6 +46,33 @@ func wait(deadline time.Time) error {
 		return os.ErrDeadlineExceeded
 	}
 	poll.mu.Lock()
+	if !poll.running && poll.parked == 0 {
+		// Nothing waits in the host: this goroutine does, itself,
+		// rather than start a poller goroutine for one wait.
+		poll.running = true
+		if poll.gen == nil {
+			poll.gen = make(chan struct{})
+			poll.deadlines = map[*waiter]time.Time{}
+		}
+		poll.mu.Unlock()
+		if runtime.NumGoroutine() > 1 {
+			runtime.Gosched()
+			runtime.Gosched()
+		}
+		pollOnce(deadline)
+		poll.mu.Lock()
+		poll.running = false
+		if poll.parked > 0 {
+			// Goroutines came to wait for a waiter meanwhile: they
+			// need the poller (the waiters woken retry, and wait again).
+			startPoller()
+		}
+		poll.mu.Unlock()
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return os.ErrDeadlineExceeded
+		}
+		return nil
+	}
 	startPoller()
 	ch := poll.gen
 	w := &waiter{}
@@ -86,27 +115,44 @@ func poller() {
 			poll.mu.Unlock()
 			return
 		}
-		timeout := time.Duration(-1)
-		if runtime.NumGoroutine() > poll.waiters+poll.parked+1 {
-			timeout = idleTick
-		}
-		now := time.Now()
-		for _, d := range poll.deadlines {
-			if left := max(d.Sub(now), 1); timeout < 0 || left < timeout {
-				timeout = left
-			}
-		}
-		onWake := poll.onWake
 		poll.mu.Unlock()
-		hostWait(int64(timeout))
-		if onWake != nil {
-			onWake()
-		}
-		poll.mu.Lock()
-		close(poll.gen)
-		poll.gen = make(chan struct{})
-		poll.mu.Unlock()
+		pollOnce(time.Time{})
 	}
+}
+
+// pollOnce waits in the host once, for news on the process's sockets,
+// the nearest deadline of the waiters (and own, if not zero), or idleTick
+// while goroutines other than the waiters exist, then wakes the waiters.
+// Its caller, the poller or a goroutine that waits itself, is the only
+// one to wait in the host (poll.running), once every other goroutine
+// that can run has run.
+func pollOnce(own time.Time) {
+	poll.mu.Lock()
+	timeout := time.Duration(-1)
+	if runtime.NumGoroutine() > poll.waiters+poll.parked+1 {
+		timeout = idleTick
+	}
+	now := time.Now()
+	if !own.IsZero() {
+		if left := max(own.Sub(now), 1); timeout < 0 || left < timeout {
+			timeout = left
+		}
+	}
+	for _, d := range poll.deadlines {
+		if left := max(d.Sub(now), 1); timeout < 0 || left < timeout {
+			timeout = left
+		}
+	}
+	onWake := poll.onWake
+	poll.mu.Unlock()
+	hostWait(int64(timeout))
+	if onWake != nil {
+		onWake()
+	}
+	poll.mu.Lock()
+	close(poll.gen)
+	poll.gen = make(chan struct{})
+	poll.mu.Unlock()
 }
 
 // enosys is a host without kubeplay_net (its calls are stubs): a

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"mvdan.cc/sh/v3/expand"
 )
 
 // proc is everything an applet may use of "its process". Applets never read
@@ -23,11 +25,16 @@ type proc struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	env    []string // NAME=value, as os.Environ
-	dir    string   // absolute working directory
-	now    func() time.Time
-	pid    int    // its process ID: the program is 1, sh's commands count up
-	shell  string // the shell running it ("sh", "bash"), for messages
+	env    []string // NAME=value, as os.Environ; see environ
+	// shellEnv, when set, is the environment of the shell that runs the
+	// applet, whose exported variables env is made of when first needed:
+	// most commands never look at it, and listing it costs a shell's
+	// command more than running a small applet.
+	shellEnv expand.Environ
+	dir      string // absolute working directory
+	now      func() time.Time
+	pid      int    // its process ID: the program is 1, sh's commands count up
+	shell    string // the shell running it ("sh", "bash"), for messages
 }
 
 // applet is one command of the multi-call program.
@@ -244,8 +251,22 @@ func (p *proc) usageError(format string, args ...any) int {
 	return 1
 }
 
+// environ is the applet's environment, NAME=value, as os.Environ.
+func (p *proc) environ() []string {
+	if p.shellEnv != nil {
+		p.env, p.shellEnv = exportedEnv(p.shellEnv), nil
+	}
+	return p.env
+}
+
 // getenv looks a variable up in the applet's environment.
 func (p *proc) getenv(name string) (string, bool) {
+	if p.shellEnv != nil {
+		if vr := p.shellEnv.Get(name); vr.Exported && vr.IsSet() {
+			return vr.String(), true
+		}
+		return "", false
+	}
 	for i := len(p.env) - 1; i >= 0; i-- { // the last definition wins
 		if k, v, ok := strings.Cut(p.env[i], "="); ok && k == name {
 			return v, true

@@ -66,7 +66,7 @@ func awkMain(p *proc) int {
 		Stdin: p.stdinOrEmpty(), Stdout: p.stdout, Stderr: stderr,
 		Open:   func(name string) (io.ReadCloser, error) { return p.awkOpen(name) },
 		Create: func(name string, appending bool) (io.WriteCloser, error) { return p.awkCreate(name, appending) },
-		Env:    envMap(p.env), Args: operands, Vars: vars, FS: fs,
+		Env:    envMap(p.environ()), Args: operands, Vars: vars, FS: fs,
 	})
 }
 

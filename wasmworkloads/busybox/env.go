@@ -9,7 +9,7 @@ import (
 // command is an applet run in this process, there being no other programs.
 func envMain(p *proc) int {
 	args := p.args[1:]
-	env := p.env
+	env := p.environ()
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		arg := args[0]
 		args = args[1:]
@@ -48,7 +48,7 @@ func envMain(p *proc) int {
 	}
 	child := *p
 	child.args = args
-	child.env = env
+	child.env, child.shellEnv = env, nil
 	return dispatch(&child)
 }
 
@@ -56,7 +56,7 @@ func envMain(p *proc) int {
 // environment. It fails if any variable is unset.
 func printenvMain(p *proc) int {
 	if len(p.args) == 1 {
-		for _, kv := range p.env {
+		for _, kv := range p.environ() {
 			fmt.Fprintln(p.stdout, kv)
 		}
 		return 0

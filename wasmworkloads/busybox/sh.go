@@ -218,7 +218,7 @@ func parseShArgs(args []string) (shInvocation, error) {
 // filesystem at all.
 func (p *proc) newRunner(inv shInvocation, sh shell) (*interp.Runner, error) {
 	opts := []interp.RunnerOption{
-		interp.Env(shellEnviron{expand.ListEnviron(p.env...), sh.vars}),
+		interp.Env(shellEnviron{expand.ListEnviron(p.environ()...), sh.vars}),
 		interp.StdIO(p.stdinOrEmpty(), p.stdout, p.stderr),
 		interp.ExecHandlers(p.appletExec),
 		interp.OpenHandler(p.openHandler),
@@ -246,16 +246,16 @@ func (p *proc) appletExec(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 	return func(ctx context.Context, args []string) error {
 		hc := interp.HandlerCtx(ctx)
 		child := &proc{
-			ctx:    ctx,
-			args:   args,
-			stdin:  hc.Stdin,
-			stdout: hc.Stdout,
-			stderr: hc.Stderr,
-			env:    exportedEnv(hc.Env),
-			dir:    hc.Dir,
-			now:    p.now,
-			pid:    newPID(),
-			shell:  p.shell,
+			ctx:      ctx,
+			args:     args,
+			stdin:    hc.Stdin,
+			stdout:   hc.Stdout,
+			stderr:   hc.Stderr,
+			shellEnv: hc.Env,
+			dir:      hc.Dir,
+			now:      p.now,
+			pid:      newPID(),
+			shell:    p.shell,
 		}
 		if f, ok := child.stdin.(*os.File); ok && f == nil {
 			child.stdin = nil // a nil *os.File is not a usable reader

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,9 +60,7 @@ func wgetMain(p *proc) int {
 func parseWget(p *proc) (wgetOptions, int) {
 	w := wgetOptions{userAgent: "Wget"}
 	args := p.args[1:]
-	withValue := map[string]bool{"-O": true, "-o": true, "-P": true, "-U": true, "-T": true, "-Y": true, "-t": true,
-		"--output-document": true, "--header": true, "--user-agent": true, "--timeout": true, "--directory-prefix": true,
-		"--post-data": true, "--post-file": true, "--tries": true}
+	withValue := wgetWithValue
 	for len(args) > 0 {
 		a := args[0]
 		args = args[1:]
@@ -113,6 +113,11 @@ func parseWget(p *proc) (wgetOptions, int) {
 	}
 	return w, -1
 }
+
+// wgetWithValue are wget's options that take a value.
+var wgetWithValue = map[string]bool{"-O": true, "-o": true, "-P": true, "-U": true, "-T": true, "-Y": true, "-t": true,
+	"--output-document": true, "--header": true, "--user-agent": true, "--timeout": true, "--directory-prefix": true,
+	"--post-data": true, "--post-file": true, "--tries": true}
 
 // set applies one option, reporting whether wget knows it.
 func (w *wgetOptions) set(name, val string) bool {
@@ -267,11 +272,20 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 	if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok && w.timeout > 0 {
 		conn = deadlineConn{conn, d, w.timeout}
 	}
-	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n", u.path, u.host, w.userAgent)
+	req := make([]byte, 0, 128)
+	req = append(req, "GET "...)
+	req = append(req, u.path...)
+	req = append(req, " HTTP/1.1\r\nHost: "...)
+	req = append(req, u.host...)
+	req = append(req, "\r\nUser-Agent: "...)
+	req = append(req, w.userAgent...)
+	req = append(req, "\r\nConnection: close\r\n"...)
 	for _, h := range w.extra {
-		req += h + "\r\n"
+		req = append(req, h...)
+		req = append(req, "\r\n"...)
 	}
-	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+	req = append(req, "\r\n"...)
+	if _, err := conn.Write(req); err != nil {
 		conn.Close()
 		p.errorf("error writing to %s: %s", addr, errText(err))
 		return nil, 1
@@ -292,14 +306,16 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 
 // readResponse reads the status line and headers; the body follows.
 func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, error) {
-	br := bufio.NewReader(conn)
+	br := wgetReaders.get(conn)
 	line, err := br.ReadString('\n')
 	if err != nil {
+		wgetReaders.put(br)
 		return nil, fmt.Errorf("error getting response: %s", errText(err))
 	}
 	resp := &httpResponse{statusLine: strings.TrimRight(line, "\r\n"), length: -1}
 	fields := strings.Fields(resp.statusLine)
 	if len(fields) < 2 {
+		wgetReaders.put(br)
 		return nil, fmt.Errorf("server returned error: %s", resp.statusLine)
 	}
 	resp.status, _ = strconv.Atoi(fields[1])
@@ -308,23 +324,34 @@ func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, er
 	}
 	chunked := false
 	for {
-		h, err := br.ReadString('\n')
-		h = strings.TrimRight(h, "\r\n")
-		if err != nil || h == "" {
+		h, err := br.ReadSlice('\n')
+		for len(h) > 0 && (h[len(h)-1] == '\n' || h[len(h)-1] == '\r') {
+			h = h[:len(h)-1]
+		}
+		if err != nil && err != bufio.ErrBufferFull || len(h) == 0 {
 			break
 		}
 		if w.headers {
 			fmt.Fprintf(p.stderr, "  %s\n", h)
 		}
-		name, val, _ := strings.Cut(h, ":")
-		val = strings.TrimSpace(val)
-		switch strings.ToLower(name) {
-		case "location":
-			resp.location = val
-		case "content-length":
-			resp.length, _ = strconv.ParseInt(val, 10, 64)
-		case "transfer-encoding":
-			chunked = strings.EqualFold(val, "chunked")
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: the rest of it is skipped.
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			continue
+		}
+		name, val := h, h[len(h):]
+		if i := bytes.IndexByte(h, ':'); i >= 0 {
+			name, val = h[:i], bytes.TrimSpace(h[i+1:])
+		}
+		switch {
+		case equalFold(name, "location"):
+			resp.location = string(val)
+		case equalFold(name, "content-length"):
+			resp.length, _ = strconv.ParseInt(string(val), 10, 64)
+		case equalFold(name, "transfer-encoding"):
+			chunked = equalFold(val, "chunked")
 		}
 	}
 	var body io.Reader = br
@@ -334,11 +361,61 @@ func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, er
 	case resp.length >= 0:
 		body = io.LimitReader(br, resp.length)
 	}
-	resp.body = struct {
-		io.Reader
-		io.Closer
-	}{body, conn}
+	resp.body = &responseBody{Reader: body, conn: conn, br: br}
 	return resp, nil
+}
+
+// responseBody is a response's body; closing it closes the connection.
+type responseBody struct {
+	io.Reader
+	conn io.Closer
+	br   *bufio.Reader
+}
+
+func (b *responseBody) Close() error {
+	if b.br != nil {
+		b.br.Reset(nil)
+		wgetReaders.put(b.br)
+		b.br = nil
+	}
+	return b.conn.Close()
+}
+
+// readerPool keeps a buffered reader, and bufferPool a buffer, for the
+// next request: wget in a shell's loop would otherwise allocate and
+// clear them each time, which costs the interpreter more than the
+// request's bytes. An applet may run concurrently with another (a
+// pipeline), which then makes its own.
+type readerPool struct{ free atomic.Pointer[bufio.Reader] }
+
+var wgetReaders readerPool
+
+func (p *readerPool) get(r io.Reader) *bufio.Reader {
+	if br := p.free.Swap(nil); br != nil {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReader(r)
+}
+
+func (p *readerPool) put(br *bufio.Reader) { p.free.Store(br) }
+
+var bodyBuffer atomic.Pointer[[]byte]
+
+// equalFold compares b with a lower-case ASCII word, ignoring case.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // saveBody writes the body to -O's file, the URL's file name, or stdout.
@@ -371,7 +448,7 @@ func (p *proc) saveBody(w wgetOptions, u wgetURL, resp *httpResponse) int {
 			fmt.Fprintf(p.stderr, "saving to %s\n", shown)
 		}
 	}
-	n, err := io.Copy(out, resp.body)
+	n, err := copyBody(out, resp.body)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.errorf("download timed out")
 		return 1
@@ -390,6 +467,40 @@ func (p *proc) saveBody(w wgetOptions, u wgetURL, resp *httpResponse) int {
 		}
 	}
 	return 0
+}
+
+// copyBody copies a response's body through a 4 KiB buffer kept for
+// the next request: io.Copy's 32 KiB buffer (and os.File's ReadFrom,
+// which makes another) costs more to allocate and clear than a page or
+// two, which a response usually is, costs to copy.
+func copyBody(out io.Writer, body io.Reader) (int64, error) {
+	bp := bodyBuffer.Swap(nil)
+	if bp == nil {
+		b := make([]byte, 4096)
+		bp = &b
+	}
+	defer bodyBuffer.Store(bp)
+	buf := *bp
+	var n int64
+	for {
+		k, err := body.Read(buf)
+		if k > 0 {
+			w, werr := out.Write(buf[:k])
+			n += int64(w)
+			if werr != nil {
+				return n, werr
+			}
+			if w < k {
+				return n, io.ErrShortWrite
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // chunkedReader decodes HTTP/1.1's chunked transfer coding.

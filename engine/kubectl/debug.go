@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -258,17 +260,28 @@ func (k *Kubectl) debugEphemeral(io IO, o debugOptions, pod *api.Pod) (*api.Pod,
 	copied := api.Clone(pod)
 	copied.Spec.EphemeralContainers = append(copied.Spec.EphemeralContainers, ec)
 	applyProfile(*o.profile, o.keep, copied, name, styleEphemeral)
-	// kubectl's two-way patch from the pod to the copy: the new
-	// container, and the order of them all.
-	var order []map[string]string
-	for _, c := range copied.Spec.EphemeralContainers {
-		order = append(order, map[string]string{"name": c.Name})
+	// kubectl's two-way patch from the pod to the copy. The profile
+	// changed the first container of the name, which is not the new one
+	// when the pod has one of that name already: that change goes too,
+	// and the API server refuses it, or drops it for a regular container.
+	spec := map[string]any{}
+	for _, l := range []struct {
+		field     string
+		orig, mod any
+	}{
+		{"initContainers", pod.Spec.InitContainers, copied.Spec.InitContainers},
+		{"containers", pod.Spec.Containers, copied.Spec.Containers},
+		{"ephemeralContainers", pod.Spec.EphemeralContainers, copied.Spec.EphemeralContainers},
+	} {
+		list, order, err := namedListPatch(l.orig, l.mod)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(list) > 0 {
+			spec[l.field], spec["$setElementOrder/"+l.field] = list, order
+		}
 	}
-	added := copied.Spec.EphemeralContainers[len(copied.Spec.EphemeralContainers)-1]
-	data, err := json.Marshal(map[string]any{"spec": map[string]any{
-		"$setElementOrder/ephemeralContainers": order,
-		"ephemeralContainers":                  []api.EphemeralContainer{added},
-	}})
+	data, err := json.Marshal(map[string]any{"spec": spec})
 	if err != nil {
 		return nil, "", err
 	}
@@ -469,17 +482,18 @@ func applyProfile(profile string, keep keepFlags, pod *api.Pod, container string
 	}
 }
 
-// containerSecurity is where the named container (regular, init or
+// containerSecurity is where the named container (init, regular or
 // ephemeral) keeps its security context.
 func containerSecurity(pod *api.Pod, name string) **api.SecurityContext {
-	for i := range pod.Spec.Containers {
-		if pod.Spec.Containers[i].Name == name {
-			return &pod.Spec.Containers[i].SecurityContext
-		}
-	}
+	// The first of the name, in podutils.VisitContainers' order.
 	for i := range pod.Spec.InitContainers {
 		if pod.Spec.InitContainers[i].Name == name {
 			return &pod.Spec.InitContainers[i].SecurityContext
+		}
+	}
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == name {
+			return &pod.Spec.Containers[i].SecurityContext
 		}
 	}
 	for i := range pod.Spec.EphemeralContainers {
@@ -569,3 +583,78 @@ func containerStatus(p *api.Pod, name string) *api.ContainerStatus {
 	}
 	return nil
 }
+
+// namedListPatch is strategicpatch.CreateTwoWayMergePatch's part for a
+// list of containers, merged by name (diffListsOfMaps): both sides sorted
+// by name, stably; an element on both sides that differs gives its
+// changed fields and its name, one only the modified list has is sent
+// whole. order is the modified list's $setElementOrder. Fields are
+// compared as JSON, lists whole (the profiles change none by element).
+func namedListPatch(orig, mod any) (list []any, order []any, err error) {
+	var o, m []map[string]any
+	for _, side := range []struct {
+		v   any
+		out *[]map[string]any
+	}{{orig, &o}, {mod, &m}} {
+		data, err := json.Marshal(side.v)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal(data, side.out); err != nil {
+			return nil, nil, err
+		}
+	}
+	if reflect.DeepEqual(o, m) {
+		return nil, nil, nil
+	}
+	for _, e := range m {
+		order = append(order, map[string]any{"name": e["name"]})
+	}
+	name := func(e map[string]any) string { s, _ := e["name"].(string); return s }
+	byName := func(l []map[string]any) { sort.SliceStable(l, func(i, j int) bool { return name(l[i]) < name(l[j]) }) }
+	byName(o)
+	byName(m)
+	i, j := 0, 0
+	for i < len(o) || j < len(m) {
+		switch {
+		case i < len(o) && j < len(m) && name(o[i]) == name(m[j]):
+			if d := mapDiff(o[i], m[j]); len(d) > 0 {
+				d["name"] = name(m[j])
+				list = append(list, d)
+			}
+			i, j = i+1, j+1
+		case i >= len(o) || j < len(m) && name(m[j]) < name(o[i]):
+			list = append(list, m[j])
+			j++
+		default:
+			list = append(list, map[string]any{"$patch": "delete", "name": name(o[i])})
+			i++
+		}
+	}
+	return list, order, nil
+}
+
+// mapDiff is diffMaps for JSON values: what mod changes of orig, a
+// removed field as null.
+func mapDiff(orig, mod map[string]any) map[string]any {
+	d := map[string]any{}
+	for k, mv := range mod {
+		ov, ok := orig[k]
+		switch om, mm := asMap(ov), asMap(mv); {
+		case ok && om != nil && mm != nil:
+			if sub := mapDiff(om, mm); len(sub) > 0 {
+				d[k] = sub
+			}
+		case !ok || !reflect.DeepEqual(ov, mv):
+			d[k] = mv
+		}
+	}
+	for k := range orig {
+		if _, ok := mod[k]; !ok {
+			d[k] = nil
+		}
+	}
+	return d
+}
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }

@@ -1,9 +1,11 @@
 package kubectl
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -101,6 +103,42 @@ func TestDebugProfiles(t *testing.T) {
 			p.Spec.Containers[1].SecurityContext = &api.SecurityContext{RunAsUser: api.Ptr(int64(1000))}
 			applyProfile(tt.profile, keepNone, p, "d", tt.style)
 			tt.check(t, p, &p.Spec.Containers[1])
+		})
+	}
+}
+
+// TestNamedListPatch: the part of kubectl's two-way patch for a list of
+// containers, as diffListsOfMaps makes it.
+func TestNamedListPatch(t *testing.T) {
+	ptrace := &api.SecurityContext{Capabilities: &api.Capabilities{Add: []string{"SYS_PTRACE"}}}
+	twice := &api.SecurityContext{Capabilities: &api.Capabilities{Add: []string{"SYS_PTRACE", "SYS_PTRACE"}}}
+	ec := func(name, image string, sc *api.SecurityContext) api.EphemeralContainer {
+		return api.EphemeralContainer{EphemeralContainerCommon: api.EphemeralContainerCommon{Name: name, Image: image, SecurityContext: sc}}
+	}
+	tests := []struct {
+		name      string
+		orig, mod []api.EphemeralContainer
+		want      string
+	}{
+		{name: "unchanged", orig: []api.EphemeralContainer{ec("a", "busybox", nil)}, mod: []api.EphemeralContainer{ec("a", "busybox", nil)}, want: `null null`},
+		{name: "added", orig: []api.EphemeralContainer{ec("b", "busybox", nil)}, mod: []api.EphemeralContainer{ec("b", "busybox", nil), ec("a", "busybox", ptrace)},
+			want: `[{"image":"busybox","name":"a","resources":{},"securityContext":{"capabilities":{"add":["SYS_PTRACE"]}}}] [{"name":"b"},{"name":"a"}]`},
+		{name: "the name again: the first changed, the second whole", orig: []api.EphemeralContainer{ec("a", "busybox", ptrace)}, mod: []api.EphemeralContainer{ec("a", "busybox", twice), ec("a", "alpine", nil)},
+			want: `[{"name":"a","securityContext":{"capabilities":{"add":["SYS_PTRACE","SYS_PTRACE"]}}},{"image":"alpine","name":"a","resources":{}}] [{"name":"a"},{"name":"a"}]`},
+		{name: "a field removed is null", orig: []api.EphemeralContainer{ec("a", "busybox", ptrace)}, mod: []api.EphemeralContainer{ec("a", "busybox", nil)},
+			want: `[{"name":"a","securityContext":null}] [{"name":"a"}]`},
+		{name: "removed", orig: []api.EphemeralContainer{ec("a", "busybox", nil), ec("b", "busybox", nil)}, mod: []api.EphemeralContainer{ec("b", "busybox", nil)},
+			want: `[{"$patch":"delete","name":"a"}] [{"name":"b"}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, order, err := namedListPatch(tt.orig, tt.mod)
+			require.NoError(t, err)
+			l, err := json.Marshal(list)
+			require.NoError(t, err)
+			o, err := json.Marshal(order)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(l)+" "+string(o))
 		})
 	}
 }

@@ -393,7 +393,6 @@ func indexScalar(list []any, v any) int {
 // it, and a new one is added.
 func mergeKeyed(orig, patch []any, elem reflect.Type, key string) ([]any, error) {
 	merged := append([]any(nil), orig...)
-	var patchItems []any
 	for _, v := range patch {
 		pm := v.(map[string]any)
 		kv, ok := pm[key]
@@ -420,14 +419,21 @@ func mergeKeyed(orig, patch []any, elem reflect.Type, key string) ([]any, error)
 		} else {
 			merged = append(merged, m)
 		}
-		patchItems = append(patchItems, m)
 	}
-	var serverOnly []any
+	// As partitionMapsByPresentInList: each merged element once (two
+	// patch elements of one key, as kubectl debug -c sends for a name the
+	// pod has, both merge into it), in the patch's order.
+	var patchItems, serverOnly []any
 	for _, v := range merged {
 		if indexKeyed(patch, key, v.(map[string]any)[key]) < 0 {
 			serverOnly = append(serverOnly, v)
+		} else {
+			patchItems = append(patchItems, v)
 		}
 	}
+	sort.SliceStable(patchItems, func(i, j int) bool {
+		return indexKeyed(patch, key, patchItems[i].(map[string]any)[key]) < indexKeyed(patch, key, patchItems[j].(map[string]any)[key])
+	})
 	return mergeSorted(serverOnly, patchItems, func(v any) int { return indexKeyed(orig, key, v.(map[string]any)[key]) }), nil
 }
 

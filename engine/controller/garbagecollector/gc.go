@@ -77,8 +77,11 @@ func (ctl *Controller) observe(r *api.ResourceInfo, o api.Object) {
 	key := objectKey(r, o)
 	m := o.GetObjectMeta()
 	ctl.byUID[m.UID] = key
-	ctl.setOwners(key, m.OwnerReferences)
-	if len(m.OwnerReferences) > 0 {
+	// As upstream's graph builder, a dependent is looked at when its
+	// owners change or one of them is not known yet; a write that leaves
+	// its owners as they were (a pod's status) asks nothing of the
+	// collector: an owner's deletion enqueues its dependents (forget).
+	if ctl.setOwners(key, m.OwnerReferences) || !ctl.ownersKnown(m.OwnerReferences) {
 		ctl.queue.Add(key)
 	}
 	if m.DeletionTimestamp != nil && (slices.Contains(m.Finalizers, apiserver.FinalizerOrphan) || slices.Contains(m.Finalizers, apiserver.FinalizerForeground)) {
@@ -95,7 +98,29 @@ func (ctl *Controller) forget(r *api.ResourceInfo, o api.Object) {
 	ctl.enqueueDependents(m.UID)
 }
 
-func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) {
+// ownersKnown reports whether every owner refs names is an object the
+// collector has seen.
+func (ctl *Controller) ownersKnown(refs []api.OwnerReference) bool {
+	for _, ref := range refs {
+		if _, ok := ctl.byUID[ref.UID]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// setOwners records the owners key names and reports whether they
+// changed: a new dependent, or other owners than before.
+func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) bool {
+	if prev := ctl.owners[key]; len(prev) == len(refs) {
+		same := true
+		for i, ref := range refs {
+			same = same && prev[i] == ref.UID
+		}
+		if same {
+			return false
+		}
+	}
 	for _, uid := range ctl.owners[key] {
 		delete(ctl.dependents[uid], key)
 		if len(ctl.dependents[uid]) == 0 {
@@ -114,6 +139,7 @@ func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) {
 		ctl.dependents[ref.UID][key] = true
 		ctl.owners[key] = append(ctl.owners[key], ref.UID)
 	}
+	return true
 }
 
 func (ctl *Controller) enqueueDependents(uid string) {

@@ -146,3 +146,43 @@ func must[T any](v T, ok bool) T {
 	}
 	return v
 }
+
+// TestWritesThatKeepOwnersAskNothing: as upstream's graph builder, the
+// collector looks at a dependent when its owners change, not at every
+// write (a pod's status); a new owner it has not seen is looked up.
+func TestWritesThatKeepOwnersAskNothing(t *testing.T) {
+	l := loop.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := apiserver.New(l, rand.New(rand.NewPCG(1, 1)))
+	var reads []string
+	gc := client.New(s, "kube-controller-manager").WithObserver(func(r client.Request) {
+		if r.Verb == "get" {
+			reads = append(reads, r.Name)
+		}
+	})
+	require.NoError(t, New(gc).Start())
+	f := &fixture{t: t, l: l, c: client.New(s, "test")}
+	owner := f.cm("owner", false, nil)
+	dep := f.cm("dep", false, nil, owner)
+	reads = nil
+	for i := range 3 {
+		dep = api.Clone(dep)
+		dep.Data = map[string]string{"n": string(rune('0' + i))}
+		var err error
+		dep, err = client.Update(f.c, dep)
+		require.NoError(t, err)
+		l.RunUntilIdle()
+	}
+	assert.Empty(t, reads, "writes that keep the owners")
+
+	ghost := api.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: "ghost", UID: "00000000-0000-0000-0000-000000000000"}
+	dep = api.Clone(dep)
+	dep.OwnerReferences = append(dep.OwnerReferences, ghost)
+	_, err := client.Update(f.c, dep)
+	require.NoError(t, err)
+	l.RunUntilIdle()
+	assert.NotEmpty(t, reads, "a change of owners is looked at")
+	got, ok := f.get("dep")
+	require.True(t, ok)
+	assert.Equal(t, []string{"owner"}, []string{got.OwnerReferences[0].Name})
+	assert.Len(t, got.OwnerReferences, 1, "the missing owner's reference is dropped")
+}

@@ -108,7 +108,11 @@ func (s *Shell) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandlerFu
 			fmt.Fprintf(hc.Stderr, "kubeplay: %s: command not found\n", name)
 			return interp.NewExitStatus(127)
 		}
-		if code := b.run(s, ctx, hc, args[1:]); code != 0 {
+		code := b.run(s, ctx, hc, args[1:])
+		// A directory read as this command's input that it did not
+		// report is no other command's.
+		s.dirRead.Store(nil)
+		if code != 0 {
 			return interp.NewExitStatus(uint8(code))
 		}
 		return nil

@@ -381,6 +381,18 @@ func TestFileCommands(t *testing.T) {
 			out: "0\n", code: 0},
 		{cmd: "cat dir/b.txt < dir",
 			out: "bee\n", code: 0},
+		// A command that reads it fails as read(2) does, through the
+		// interpreter's pipe from the redirection too.
+		{cmd: "cat < dir; echo $?",
+			out: "cat: -: Is a directory\n1\n", code: 0},
+		{cmd: "cat -n < dir",
+			out: "cat: -: Is a directory\n", code: 1},
+		{cmd: "head < dir",
+			out: "head: error reading 'standard input': Is a directory\n", code: 1},
+		{cmd: "sort < dir",
+			out: "sort: read failed: -: Is a directory\n", code: 2},
+		{cmd: "echo < dir; echo hi | cat",
+			out: "\nhi\n", code: 0},
 		{cmd: "cat -z a.txt",
 			out: "cat: invalid option -- 'z'\nTry 'cat --help' for more information.\n", code: 1},
 		{cmd: "ls",

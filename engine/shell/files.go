@@ -52,7 +52,9 @@ type fileRW struct {
 // does (hackpadfs's directories cannot be read and panicked).
 func (f *fileRW) Read(p []byte) (int, error) {
 	if f.dir {
-		return 0, &fs.PathError{Op: "read", Path: path.Join("/", f.name), Err: hackpadfs.ErrIsDir}
+		var err error = &fs.PathError{Op: "read", Path: path.Join("/", f.name), Err: hackpadfs.ErrIsDir}
+		f.s.dirRead.Store(&err)
+		return 0, err
 	}
 	return f.File.Read(p)
 }

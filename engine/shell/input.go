@@ -37,15 +37,48 @@ func (s *Shell) inputs(hc interp.HandlerContext, cmd string, errs fileErrs, name
 			code = 1
 			continue
 		}
-		more := each(n, r)
+		rr := &readErrs{r: r}
+		more := each(n, rr)
 		if c, ok := r.(io.Closer); ok {
 			c.Close()
+		}
+		if n == "-" && rr.err == nil && rr.n == 0 {
+			if failed := s.dirRead.Swap(nil); failed != nil {
+				rr.err = *failed
+			}
+		}
+		if rr.err != nil {
+			// A read that failed, as of standard input redirected from
+			// a directory (`cat < dir`), which opens.
+			name := n
+			if n == "-" && strings.Contains(errs.read, "'%s'") {
+				name = "standard input"
+			}
+			fmt.Fprintf(hc.Stderr, "%s: "+errs.read+"\n", cmd, name, errText(rr.err))
+			code = 1
 		}
 		if !more {
 			break
 		}
 	}
 	return code
+}
+
+// readErrs keeps the first error of reading r but its end, and counts
+// what it read.
+type readErrs struct {
+	r   io.Reader
+	n   int
+	err error
+}
+
+func (r *readErrs) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	r.n += n
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // openInput opens a file operand for reading ("-" is standard input).

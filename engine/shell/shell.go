@@ -91,6 +91,10 @@ type Shell struct {
 	live    liveOutput                // the output of the line running, for jobs
 	jobs    []*job
 	nextJob int
+	// dirRead is the error of the last read of a directory opened as a
+	// redirection's input, which the interpreter's pipe from it to a
+	// command turns into an end of file (natively).
+	dirRead atomic.Pointer[error]
 }
 
 // Incomplete is the status Run returns when a line needs more lines (an

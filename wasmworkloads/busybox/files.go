@@ -24,7 +24,7 @@ func catMain(p *proc) int {
 	}
 	if !o.has('n') && !o.has('b') {
 		return p.eachInput(o.args, func(_ string, r io.Reader) error {
-			_, err := io.Copy(p.stdout, r)
+			_, err := io.Copy(p.stdout, readErrors{r})
 			return err
 		})
 	}
@@ -32,7 +32,7 @@ func catMain(p *proc) int {
 	defer out.Flush()
 	n := 0
 	return p.eachInput(o.args, func(_ string, r io.Reader) error {
-		return eachLine(r, out, func(line []byte) error {
+		return eachLine(readErrors{r}, out, func(line []byte) error {
 			if o.has('b') && len(chomp(line)) == 0 {
 				_, err := out.Write(line)
 				return err

@@ -84,12 +84,37 @@ func (p *proc) eachInput(names []string, fn func(name string, r io.Reader) error
 		if isBrokenPipe(err) {
 			return exitBrokenPipe
 		}
-		if err != nil {
+		var re readError
+		switch {
+		case errors.As(err, &re):
+			// bb_copyfd's words for a failed read(2), as of standard
+			// input redirected from a directory (`cat < /etc`).
+			p.errorf("read error: %s", errText(re.err))
+			status = 1
+		case err != nil:
 			p.errorf("%s: %s", name, errText(err))
 			status = 1
 		}
 	}
 	return status
+}
+
+// readError is an error of a read, which busybox reports without the
+// file's name.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
+// readErrors marks the errors of reading r (but its end) as readErrors.
+type readErrors struct{ r io.Reader }
+
+func (r readErrors) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	if err != nil && err != io.EOF {
+		err = readError{err}
+	}
+	return n, err
 }
 
 // exitBrokenPipe is the status of a process killed by SIGPIPE (128+13),

@@ -138,6 +138,7 @@ func TestFileApplets(t *testing.T) {
 		{name: "head files", argv: []string{"head", "-n", "1", "d/e/f", "d/g"}, stdout: "==> d/e/f <==\nneedle\n\n==> d/g <==\nhay\n"},
 		{name: "wc files", argv: []string{"wc", "-l", "d/e/f", "d/g"}, stdout: "        1 d/e/f\n        1 d/g\n        2 total\n"},
 		{name: "cat dir", argv: []string{"cat", "d"}, stderr: "cat: d: Is a directory\n", code: 1},
+		{name: "cat < dir", argv: []string{"sh", "-c", "cat < d; echo $?; cat -n < d; echo $?"}, stdout: "1\n1\n", stderr: "cat: read error: Is a directory\ncat: read error: Is a directory\n"},
 		{name: "test -f -d", argv: []string{"sh", "-c", "test -f d/g && [ -d d/e ] && ! test -e d/nope && echo yes"}, stdout: "yes\n"},
 		{name: "test applet -s", argv: []string{"test", "-s", "d/g"}},
 	})

@@ -59,7 +59,7 @@ var jobs = []job{
 	{"./engine/cluster", "^BenchmarkScale$/^100nginx-3nodes$", "1x", true, availableOnly},
 	{"./engine/session", ".", "3x", true, nil},
 	{"./engine/runtime", "^BenchmarkContainerStart$", "20x", true, nil},
-	{"./engine/network", ".", "20x", true, nil},
+	{"./engine/network", ".", "100x", true, nil},
 	// getrusage does not build for js/wasm.
 	{"./engine/controller/deployment", "^BenchmarkDeployment$/^100replicas", "1x", false, nil},
 }

@@ -159,6 +159,10 @@ func TestWasm(t *testing.T) {
 		{name: "pipes", argv: []string{"sh", "-c", "echo hello | tr a-z A-Z; yes | head -n 2; yes | cat | head -n 1; seq 3 | sort -r | tr '\\n' ' '"}, stdout: "HELLO\ny\ny\ny\n3 2 1 "},
 		{name: "here-document and read", argv: []string{"sh", "-c", "cat <<EOF | while read k v; do echo \"$v=$k\"; done\na 1\nb $GREETING\nEOF"}, stdout: "1=a\nhi=b\n"},
 		{name: "command substitution", argv: []string{"sh", "-c", `echo "pod $(hostname) on $(uname -m)"`}, stdout: "pod hello-7d4b9 on x86_64\n"},
+		// The image's interpreter takes a word that is one plain literal
+		// as it is (wasmbuild's plainLiteral); the others expand.
+		{name: "words", argv: []string{"sh", "-c", `HOME=/h; x=~/a; y=a\b; echo ~/b $x $y a{1,2}b \* "q" -qO- http://x/y:80 >/dev/stdout`},
+			stdout: "/h/b /h/a a\\b a1b a2b * q -qO- http://x/y:80\n"},
 		{name: "exit code", argv: []string{"sh", "-c", "exit 7"}, code: 7},
 		{name: "failing command", argv: []string{"sh", "-c", "grep -q x /dev/null"}, code: 1},
 		{name: "unknown applet", argv: []string{"nosuch"}, stderr: "nosuch: applet not found", code: 127},

@@ -45,12 +45,56 @@ import (
 // shModule is the module whose interpreter needs the patch.
 const shModule = "mvdan.cc/sh/v3"
 
-// patches are the build constraint changes, by file of the module; a file
-// may be renamed too (rename is then its new name).
+// patches are the changes, by file of the module; a file may be renamed
+// too (rename is then its new name). The first two are the build
+// constraints; the others are fast paths (see plainLiteral).
 var patches = []struct{ file, rename, from, to string }{
 	{"interp/stdin_os.go", "", "//go:build !js\n", "//go:build !js && !wasip1\n"},
 	{"interp/stdin_js.go", "interp/stdin_nopipe.go", "//go:build js\n", "//go:build js || wasip1\n"},
+	{"expand/expand.go", "", "func Literal(cfg *Config, word *syntax.Word) (string, error) {\n",
+		plainLiteral + "func Literal(cfg *Config, word *syntax.Word) (string, error) {\n" + plainLiteralReturn},
+	{"expand/expand.go", "", "func Document(cfg *Config, word *syntax.Word) (string, error) {\n",
+		"func Document(cfg *Config, word *syntax.Word) (string, error) {\n" + plainLiteralReturn},
+	// The working directory matters to a glob only: not asked for each
+	// command's words.
+	{"expand/expand.go", "", "\tdir := cfg.envGet(\"PWD\")\n", ""},
+	{"expand/expand.go", "", "\t\t\t\t\tmatches, err := cfg.glob(dir, path)\n", "\t\t\t\t\tmatches, err := cfg.glob(cfg.envGet(\"PWD\"), path)\n"},
+	{"expand/expand.go", "", "\t\t\tword := *word // make a copy, since SplitBraces replaces the Parts slice\n",
+		"\t\t\tif s, ok := plainLiteral(word); ok {\n\t\t\t\tif !yield(s, nil) {\n\t\t\t\t\treturn\n\t\t\t\t}\n\t\t\t\tcontinue\n\t\t\t}\n" +
+			"\t\t\tword := *word // make a copy, since SplitBraces replaces the Parts slice\n"},
 }
+
+// plainLiteral is a function added to the interpreter's expand package: a
+// word that is one literal without a character that any expansion reads
+// (a leading ~, a backslash, a brace, a glob's *, ? or [) expands to
+// itself as a command's argument, a redirection's target or an
+// assignment's value, which is what most of a script's words are (`wget
+// -qO- http://web/ >/dev/null`). Expanding them the general way (the
+// configuration, the field parts, the escapes, the glob check, the join)
+// cost the busybox shell some thousands of interpreted instructions a
+// word. Fields, Literal and Document take it first; what they return is
+// unchanged.
+const plainLiteral = `// plainLiteral reports the value of a word that expands to itself.
+func plainLiteral(word *syntax.Word) (string, bool) {
+	if word == nil || len(word.Parts) != 1 {
+		return "", false
+	}
+	lit, ok := word.Parts[0].(*syntax.Lit)
+	if !ok || lit.Value == "" || lit.Value[0] == '~' {
+		return "", false
+	}
+	for i := 0; i < len(lit.Value); i++ {
+		switch lit.Value[i] {
+		case '\\', '{', '*', '?', '[':
+			return "", false
+		}
+	}
+	return lit.Value, true
+}
+
+`
+
+const plainLiteralReturn = "\tif s, ok := plainLiteral(word); ok {\n\t\treturn s, nil\n\t}\n"
 
 // Build compiles pkg (an import path, or a ./path relative to dir, a
 // directory of the main module) for wasip1 into the file out. Any flags

@@ -55,6 +55,10 @@ var patches = []struct{ file, rename, from, to string }{
 		plainLiteral + "func Literal(cfg *Config, word *syntax.Word) (string, error) {\n" + plainLiteralReturn},
 	{"expand/expand.go", "", "func Document(cfg *Config, word *syntax.Word) (string, error) {\n",
 		"func Document(cfg *Config, word *syntax.Word) (string, error) {\n" + plainLiteralReturn},
+	// Fields: the plain literals leading a command's words (`wget -qO-
+	// URL`, `[`) are taken without FieldsSeq's iterator and closures.
+	{"expand/expand.go", "", "func Fields(cfg *Config, words ...*syntax.Word) ([]string, error) {\n\tvar fields []string\n",
+		"func Fields(cfg *Config, words ...*syntax.Word) ([]string, error) {\n\tvar fields []string\n" + leadingLiterals},
 	// The working directory matters to a glob only: not asked for each
 	// command's words.
 	{"expand/expand.go", "", "\tdir := cfg.envGet(\"PWD\")\n", ""},
@@ -92,6 +96,22 @@ func plainLiteral(word *syntax.Word) (string, bool) {
 	return lit.Value, true
 }
 
+`
+
+const leadingLiterals = `	if len(words) > 0 {
+		fields = make([]string, 0, len(words))
+	}
+	for len(words) > 0 {
+		s, ok := plainLiteral(words[0])
+		if !ok {
+			break
+		}
+		fields = append(fields, s)
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return fields, nil
+	}
 `
 
 const plainLiteralReturn = "\tif s, ok := plainLiteral(word); ok {\n\t\treturn s, nil\n\t}\n"

@@ -278,6 +278,10 @@ func TestNetworkApplets(t *testing.T) {
 		{name: "wget an address", argv: []string{"wget", "http://10.96.0.1/"}, stderr: "Connecting to 10.96.0.1 (10.96.0.1:80)\nwget: can't connect to remote host (10.96.0.1): Network is unreachable\n", code: 1},
 		{name: "wget localhost", argv: []string{"wget", "-q", "http://localhost:8080/"}, stderr: "wget: can't connect to remote host (127.0.0.1): Connection refused\n", code: 1},
 		{name: "wget no URL", argv: []string{"wget"}, stderr: "Usage: wget", code: 1},
+		{name: "wget unknown option", argv: []string{"wget", "-qx", "http://a/"}, stderr: "wget: unrecognized option '-x'\n", code: 1},
+		{name: "wget option without its value", argv: []string{"wget", "-qT"}, stderr: "wget: option requires an argument -- 'T'\n", code: 1},
+		{name: "wget long option without its value", argv: []string{"wget", "--timeout"}, stderr: "wget: option '--timeout' requires an argument\n", code: 1},
+		{name: "wget value in the next word", argv: []string{"wget", "-qT", "1", "-U", "x", "--header=A: b", "myservice"}, stderr: "wget: bad address 'myservice'\n", code: 1},
 		{name: "nc", argv: []string{"nc", "db", "5432"}, stderr: "nc: bad address 'db'\n", code: 1},
 		{name: "nc -z", argv: []string{"nc", "-z", "10.0.0.1", "80"}, stderr: "nc: can't connect to remote host (10.0.0.1): Network is unreachable\n", code: 1},
 	})

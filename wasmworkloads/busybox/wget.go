@@ -60,7 +60,7 @@ func wgetMain(p *proc) int {
 func parseWget(p *proc) (wgetOptions, int) {
 	w := wgetOptions{userAgent: "Wget"}
 	args := p.args[1:]
-	withValue := wgetWithValue
+	var optBuf [4][2]string
 	for len(args) > 0 {
 		a := args[0]
 		args = args[1:]
@@ -72,10 +72,10 @@ func parseWget(p *proc) (wgetOptions, int) {
 			w.urls = append(w.urls, a)
 			continue
 		}
-		var opts [][2]string // name, value
+		opts := optBuf[:0] // name, value
 		if strings.HasPrefix(a, "--") {
 			name, val, hasVal := strings.Cut(a, "=")
-			if withValue[name] && !hasVal {
+			if wgetTakesValue(name) && !hasVal {
 				if len(args) == 0 {
 					return w, p.usageError("option '%s' requires an argument", name)
 				}
@@ -86,8 +86,8 @@ func parseWget(p *proc) (wgetOptions, int) {
 			// Short options bundle (-qO-): a letter taking a value ends
 			// the bundle, its value attached or the next word.
 			for i := 1; i < len(a); i++ {
-				name := "-" + a[i:i+1]
-				if !withValue[name] {
+				name := shortOption(a[i])
+				if !wgetTakesValue(name) {
 					opts = append(opts, [2]string{name, ""})
 					continue
 				}
@@ -113,6 +113,29 @@ func parseWget(p *proc) (wgetOptions, int) {
 	}
 	return w, -1
 }
+
+// wgetTakesValue reports whether an option takes a value.
+func wgetTakesValue(name string) bool {
+	if len(name) == 2 && name[0] == '-' {
+		return strings.IndexByte("OoPUTYt", name[1]) >= 0
+	}
+	return wgetWithValue[name]
+}
+
+// shortOption is "-c", without a new string for an ASCII letter.
+func shortOption(c byte) string {
+	if c < 0x80 {
+		return shortOptions[c]
+	}
+	return "-" + string([]byte{c})
+}
+
+var shortOptions = func() (names [0x80]string) {
+	for c := range names {
+		names[c] = "-" + string(rune(c))
+	}
+	return names
+}()
 
 // wgetWithValue are wget's options that take a value.
 var wgetWithValue = map[string]bool{"-O": true, "-o": true, "-P": true, "-U": true, "-T": true, "-Y": true, "-t": true,

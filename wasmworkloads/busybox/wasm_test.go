@@ -163,6 +163,8 @@ func TestWasm(t *testing.T) {
 		// as it is (wasmbuild's plainLiteral); the others expand.
 		{name: "words", argv: []string{"sh", "-c", `HOME=/h; x=~/a; y=a\b; echo ~/b $x $y a{1,2}b \* "q" -qO- http://x/y:80 >/dev/stdout`},
 			stdout: "/h/b /h/a a\\b a1b a2b * q -qO- http://x/y:80\n"},
+		{name: "integer tests", argv: []string{"sh", "-c", `[ 3 -lt 10 ] && echo a; [ 10 -lt 3 ] || echo b; [ x -eq 0 ] && echo c; test 2 -ge 2 && echo d; [ -1 -le " -1" ] && echo e; [ ! 1 -eq 2 ] && echo f; [ 5 -ne 5 ]; echo $?; [ 1 -gt ]; echo $?; [ 1 = 1 ] && echo g`},
+			stdout: "a\nb\nc\nd\ne\nf\n1\n2\ng\n", stderr: "-gt must be followed by a word"},
 		{name: "exit code", argv: []string{"sh", "-c", "exit 7"}, code: 7},
 		{name: "failing command", argv: []string{"sh", "-c", "grep -q x /dev/null"}, code: 1},
 		{name: "unknown applet", argv: []string{"nosuch"}, stderr: "nosuch: applet not found", code: 127},

@@ -21,7 +21,9 @@ type ResourceInfo struct {
 	Categories []string
 	New        func() Object
 	// Aggregated marks a resource served by an aggregated API server
-	// (metrics-server's metrics.k8s.io): not stored, only get and list.
+	// (metrics-server's metrics.k8s.io), or made by the API server when
+	// asked (componentstatuses, apiservices): not stored, only get and
+	// list.
 	Aggregated bool
 
 	// A resource served by converting another's objects (see convert.go).
@@ -66,6 +68,7 @@ func (r *ResourceInfo) GroupKind() string {
 // preference order. Short names and categories are those Kubernetes reports.
 // Subresource kinds (Binding, Eviction, Scale) have types but no entry.
 var Resources = []*ResourceInfo{
+	{Version: "v1", Resource: "componentstatuses", Singular: "componentstatus", Kind: "ComponentStatus", ShortNames: []string{"cs"}, Aggregated: true, New: func() Object { return &ComponentStatus{} }},
 	{Version: "v1", Resource: "configmaps", Singular: "configmap", Kind: "ConfigMap", Namespaced: true, ShortNames: []string{"cm"}, New: func() Object { return &ConfigMap{} }},
 	{Version: "v1", Resource: "endpoints", Singular: "endpoints", Kind: "Endpoints", Namespaced: true, ShortNames: []string{"ep"}, New: func() Object { return &Endpoints{} }},
 	{Version: "v1", Resource: "events", Singular: "event", Kind: "Event", Namespaced: true, ShortNames: []string{"ev"}, New: func() Object { return &Event{} }},
@@ -81,6 +84,7 @@ var Resources = []*ResourceInfo{
 	{Version: "v1", Resource: "secrets", Singular: "secret", Kind: "Secret", Namespaced: true, New: func() Object { return &Secret{} }},
 	{Version: "v1", Resource: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", Namespaced: true, ShortNames: []string{"sa"}, New: func() Object { return &ServiceAccount{} }},
 	{Version: "v1", Resource: "services", Singular: "service", Kind: "Service", Namespaced: true, ShortNames: []string{"svc"}, Categories: []string{"all"}, New: func() Object { return &Service{} }},
+	{Group: RegistrationGroup, Version: "v1", Resource: "apiservices", Singular: "apiservice", Kind: "APIService", Categories: []string{"api-extensions"}, Aggregated: true, New: func() Object { return &APIService{} }},
 	{Group: "apps", Version: "v1", Resource: "controllerrevisions", Singular: "controllerrevision", Kind: "ControllerRevision", Namespaced: true, New: func() Object { return &ControllerRevision{} }},
 	{Group: "apps", Version: "v1", Resource: "daemonsets", Singular: "daemonset", Kind: "DaemonSet", Namespaced: true, ShortNames: []string{"ds"}, Categories: []string{"all"}, New: func() Object { return &DaemonSet{} }},
 	{Group: "apps", Version: "v1", Resource: "deployments", Singular: "deployment", Kind: "Deployment", Namespaced: true, ShortNames: []string{"deploy"}, Categories: []string{"all"}, New: func() Object { return &Deployment{} }},

@@ -80,6 +80,8 @@ func NewWithStore(l *loop.Loop, rng *rand.Rand, st *store.Store) *Server {
 		s.ipam.reserve(kv.Value.(*api.Service))
 	}
 	s.bootstrap()
+	s.RegisterAPIService("", serverAPIs{s})
+	s.RegisterAPIService(api.RegistrationGroup, serverAPIs{s})
 	return s
 }
 

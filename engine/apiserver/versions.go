@@ -15,6 +15,7 @@ import (
 // Get returns the object, shared: callers must not modify it.
 func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
 	if r.Aggregated {
+		s.warnDeprecated(r)
 		svc, err := s.apiService(r, "get")
 		if err != nil {
 			return nil, err
@@ -29,6 +30,7 @@ func (s *Server) Get(r *api.ResourceInfo, ns, name string) (api.Object, error) {
 // List returns the objects in ns (every namespace when ns is "") that match opts.
 func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, error) {
 	if r.Aggregated {
+		s.warnDeprecated(r)
 		svc, err := s.apiService(r, "get")
 		if err != nil {
 			return nil, err

@@ -103,7 +103,8 @@ func (s *Server) TakeWarnings() []string {
 // deprecatedResources are the resources kube-apiserver warns about on
 // every request, with its words.
 var deprecatedResources = map[string]string{
-	"endpoints": "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+	"endpoints":         "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+	"componentstatuses": "v1 ComponentStatus is deprecated in v1.19+",
 }
 
 // warnDeprecated queues the deprecation warning of a request's resource.

@@ -56,6 +56,15 @@ func (c *Client) WithFieldManager(manager string) *Client {
 	return &cp
 }
 
+// WithOwnWarnings returns a copy of c that keeps its warnings apart
+// from c's: each is returned once more, as each run of kubectl is a
+// process whose warning handler has seen none.
+func (c *Client) WithOwnWarnings() *Client {
+	cp := *c
+	cp.warnings = &warningsOf{}
+	return &cp
+}
+
 // FieldManager is the field manager the client's writes are recorded as.
 func (c *Client) FieldManager() string {
 	if c.fieldManager != "" {

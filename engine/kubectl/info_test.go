@@ -21,9 +21,10 @@ func TestDiscoveryAndConfig(t *testing.T) {
 				"replicasets           rs           apps/v1      true         ReplicaSet           create,delete,deletecollection,get,list,patch,update,watch   all\n" +
 				"statefulsets          sts          apps/v1      true         StatefulSet          create,delete,deletecollection,get,list,patch,update,watch   all\n"},
 		{"api-resources cluster-scoped names", "api-resources --namespaced=false -o name",
-			"namespaces\nnodes\npersistentvolumes\ningressclasses.networking.k8s.io\npriorityclasses.scheduling.k8s.io\nstorageclasses.storage.k8s.io\n"},
+			"componentstatuses\nnamespaces\nnodes\npersistentvolumes\napiservices.apiregistration.k8s.io\ningressclasses.networking.k8s.io\npriorityclasses.scheduling.k8s.io\nstorageclasses.storage.k8s.io\n"},
 		{"api-resources of the core group", "api-resources --api-group= --namespaced=false",
 			"NAME                SHORTNAMES   APIVERSION   NAMESPACED   KIND\n" +
+				"componentstatuses   cs           v1           false        ComponentStatus\n" +
 				"namespaces          ns           v1           false        Namespace\n" +
 				"nodes               no           v1           false        Node\n" +
 				"persistentvolumes   pv           v1           false        PersistentVolume\n"},
@@ -38,7 +39,7 @@ func TestDiscoveryAndConfig(t *testing.T) {
 		{"api-resources bad output", "api-resources -o table", "--- stderr\nerror: unable to match a printer suitable for the output format \"table\", allowed formats are: json,name,wide,yaml\n[exit 1]\n"},
 		{"api-resources namespaced is a bool", "api-resources --namespaced=maybe", "--- stderr\nerror: invalid argument \"maybe\" for \"--namespaced\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\nSee 'kubectl api-resources --help' for usage.\n[exit 1]\n"},
 		{"api-versions", "api-versions",
-			"apps/v1\nautoscaling/v1\nautoscaling/v2\nbatch/v1\ncoordination.k8s.io/v1\ndiscovery.k8s.io/v1\nevents.k8s.io/v1\nnetworking.k8s.io/v1\npolicy/v1\nscheduling.k8s.io/v1\nstorage.k8s.io/v1\nv1\n"},
+			"apiregistration.k8s.io/v1\napps/v1\nautoscaling/v1\nautoscaling/v2\nbatch/v1\ncoordination.k8s.io/v1\ndiscovery.k8s.io/v1\nevents.k8s.io/v1\nnetworking.k8s.io/v1\npolicy/v1\nscheduling.k8s.io/v1\nstorage.k8s.io/v1\nv1\n"},
 		{"version", "version", "Client Version: v1.37.2\nKustomize Version: v5.8.1\nServer Version: v1.37.2\n"},
 		{"version client json", "version --client -o json",
 			"{\n  \"clientVersion\": {\n    \"major\": \"1\",\n    \"minor\": \"37\",\n    \"gitVersion\": \"v1.37.2\",\n    \"gitCommit\": \"\",\n    \"gitTreeState\": \"\",\n    \"buildDate\": \"\",\n    \"goVersion\": \"go1.26.8\",\n    \"compiler\": \"gc\",\n    \"platform\": \"js/wasm\"\n  },\n  \"kustomizeVersion\": \"v5.8.1\"\n}\n"},

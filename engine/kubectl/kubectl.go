@@ -157,10 +157,12 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 		}
 	}
 	base := k.c
-	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])), showManagedFields(args[1:])
+	// Each command is a kubectl process of its own: its warnings are
+	// printed again.
+	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])).WithOwnWarnings(), showManagedFields(args[1:])
 	err = cmd.run(k, ctx, io, args[1:])
-	k.c, k.showManagedFields = base, false
 	k.printWarnings(io)
+	k.c, k.showManagedFields = base, false
 	if err != nil {
 		return k.fail(io, err)
 	}

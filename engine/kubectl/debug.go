@@ -115,6 +115,9 @@ func (k *Kubectl) debug(ctx context.Context, io IO, args []string) error {
 	if *o.tty && !*o.interactive {
 		return errors.New("-i/--stdin is required for containers with -t/--tty=true")
 	}
+	if *o.profile == profileLegacy {
+		fmt.Fprintln(io.Err, `--profile=legacy is deprecated and planned to be removed in v1.39. It is recommended to specify other profile, for example "--profile=general".`)
+	}
 
 	// Pods by default; TYPE/NAME for nodes.
 	names := make([]string, len(pos))

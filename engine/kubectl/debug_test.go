@@ -31,6 +31,8 @@ func TestDebugErrors(t *testing.T) {
 		{"unknown profile", []string{"p", "--image=busybox", "--profile=root"}, "error: unknown profile: root\n"},
 		{"bad env", []string{"p", "--image=busybox", "--env=X"}, "error: invalid argument \"X\" for \"--env\" flag: X must be formatted as key=value\n"},
 		{"missing pod", []string{"nope", "--image=busybox"}, "Error from server (NotFound): pods \"nope\" not found\n"},
+		{"legacy is deprecated", []string{"nope", "--image=busybox", "--profile=legacy"}, "--profile=legacy is deprecated and planned to be removed in v1.39. It is recommended to specify other profile, for example \"--profile=general\".\nError from server (NotFound): pods \"nope\" not found\n"},
+		{"but checked after the others", []string{"nope", "--image=busybox", "--profile=legacy", "-t"}, "error: -i/--stdin is required for containers with -t/--tty=true\n"},
 		{"a deployment", []string{"deployment/d", "--image=busybox"}, "error: \"apps/v1, Kind=Deployment\" not supported by debug\n"},
 	}
 	for _, tt := range tests {

@@ -21,10 +21,15 @@ type guests struct {
 	rts  map[string]*runtime.Runtime
 }
 
-func newGuests(t testing.TB) *guests {
+func newGuests(t testing.TB) *guests { return newGuestsWith(t, runtime.Options{}) }
+
+// newGuestsWith is newGuests with the engine's options (the network's
+// host module is added).
+func newGuestsWith(t testing.TB, opts runtime.Options) *guests {
 	l := loop.New(epoch)
 	n := New(l)
-	e := runtime.NewEngine(runtime.NewFSSource(wasmtest.Modules(t)), runtime.Options{HostModules: []runtime.HostModule{n.Module(nil)}})
+	opts.HostModules = append(opts.HostModules, n.Module(nil))
+	e := runtime.NewEngine(runtime.NewFSSource(wasmtest.Modules(t)), opts)
 	t.Cleanup(func() { _ = e.Close() })
 	g := &guests{loop: l, net: n, rts: map[string]*runtime.Runtime{}}
 	for i, node := range []string{"node01", "node02"} {

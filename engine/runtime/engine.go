@@ -12,6 +12,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/kubeplay/kubeplay/engine/runtime/internal/meter"
@@ -67,7 +68,17 @@ type Options struct {
 	// _initialize run each time, instead of from the image's snapshot
 	// (snapshot.go); for tests and measurements.
 	NoSnapshots bool
+	// Listeners, if set, gives the function listeners (wazero's
+	// experimental API) compiled into a module, by its name: a profiler
+	// reading FuelGlobal at each call and return learns where a guest's
+	// work goes. For measurements only: it slows every call.
+	Listeners func(module string) experimental.FunctionListenerFactory
 }
+
+// FuelGlobal is the exported global of a metered module that holds its
+// fuel left: it falls by each instruction's cost as the guest runs (and
+// rises when the runtime gives it more).
+const FuelGlobal = meter.FuelExport
 
 func (o Options) withDefaults() Options {
 	if o.SliceFuel <= 0 {
@@ -170,7 +181,11 @@ func (e *Engine) load(name string) (*module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meter module %s: %w", name, err)
 	}
-	m, err := e.rt.CompileModule(e.ctx, r.Module)
+	ctx := e.ctx
+	if e.opts.Listeners != nil {
+		ctx = experimental.WithFunctionListenerFactory(ctx, e.opts.Listeners(name))
+	}
+	m, err := e.rt.CompileModule(ctx, r.Module)
 	if err != nil {
 		return nil, fmt.Errorf("compile module %s: %w", name, err)
 	}

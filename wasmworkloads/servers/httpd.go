@@ -311,7 +311,25 @@ func requestLine(line []byte) (method, target, proto string, ok bool) {
 	if k != 3 || !bytes.HasPrefix(parts[2], []byte("HTTP/1.")) {
 		return "", "", "", false
 	}
-	return string(parts[0]), string(parts[1]), string(parts[2]), true
+	return token(parts[0]), string(parts[1]), token(parts[2]), true
+}
+
+// token is a method or protocol as a string, the usual ones without
+// allocating one.
+func token(b []byte) string {
+	switch string(b) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	}
+	return string(b)
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c == '\f' }
@@ -342,25 +360,28 @@ func writeResponse(bw *bufio.Writer, r *response, close bool) {
 	if close {
 		conn = "Connection: close"
 	}
-	bw.WriteString("HTTP/1.1 ")
-	var num [8]byte
-	bw.Write(strconv.AppendInt(num[:0], int64(r.status), 10))
-	bw.WriteByte(' ')
-	bw.WriteString(statusText[r.status])
-	bw.WriteString("\r\n")
+	// The head is appended in the writer's free space (a few hundred
+	// bytes in its 4 KiB) and written once.
+	b := bw.AvailableBuffer()
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(r.status), 10)
+	b = append(b, ' ')
+	b = append(b, statusText[r.status]...)
+	b = append(b, "\r\n"...)
 	placed := false
 	for _, h := range r.headers {
 		if h == connectionHeader {
 			h, placed = conn, true
 		}
-		bw.WriteString(h)
-		bw.WriteString("\r\n")
+		b = append(b, h...)
+		b = append(b, "\r\n"...)
 	}
 	if !placed {
-		bw.WriteString(conn)
-		bw.WriteString("\r\n")
+		b = append(b, conn...)
+		b = append(b, "\r\n"...)
 	}
-	bw.WriteString("\r\n")
+	b = append(b, "\r\n"...)
+	bw.Write(b)
 	if !r.head {
 		bw.Write(r.body)
 	}

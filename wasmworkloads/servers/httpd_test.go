@@ -75,3 +75,29 @@ func TestCleanPath(t *testing.T) {
 		assert.Equal(t, path.Clean("/"+p), cleanPath(p), p)
 	}
 }
+
+func TestWriteResponse(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		resp  response
+		close bool
+		want  string
+	}{
+		{name: "connection placed", resp: response{status: 200, headers: []string{"Server: nginx/1.29.3", "Content-Length: 2", connectionHeader, "ETag: \"1-2\""}, body: []byte("hi")},
+			want: "HTTP/1.1 200 OK\r\nServer: nginx/1.29.3\r\nContent-Length: 2\r\nConnection: keep-alive\r\nETag: \"1-2\"\r\n\r\nhi"},
+		{name: "connection last, closing", resp: response{status: 404, headers: []string{"Content-Length: 1"}, body: []byte("x")}, close: true,
+			want: "HTTP/1.1 404 Not Found\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"},
+		{name: "HEAD", resp: response{status: 200, headers: []string{"Content-Length: 5"}, body: []byte("hello"), head: true},
+			want: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n"},
+		{name: "longer than the buffer", resp: response{status: 200, headers: []string{"X-Long: " + strings.Repeat("a", 5000)}},
+			want: "HTTP/1.1 200 OK\r\nX-Long: " + strings.Repeat("a", 5000) + "\r\nConnection: keep-alive\r\n\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			bw := bufio.NewWriterSize(&out, 4096)
+			writeResponse(bw, &tc.resp, tc.close)
+			require.NoError(t, bw.Flush())
+			assert.Equal(t, tc.want, out.String())
+		})
+	}
+}

@@ -145,16 +145,22 @@ func (h nginxHandler) answer(r *request, w *response) {
 		nginxError(w, r, 405)
 		return
 	}
-	name := h.root + cleanPath(r.path)
+	clean := cleanPath(r.path)
+	name := h.root + clean
 	var st os.FileInfo
 	var err error
 	found := false
 	if strings.HasSuffix(r.path, "/") {
 		// The usual request, for a directory's index: stat the index
 		// first, which spares a stat of the directory.
-		index := name + "/index.html"
-		if name == h.root+"/" {
-			index = name + "index.html"
+		var index string
+		switch {
+		case clean == "/" && h.root == nginxRoot:
+			index = nginxRoot + "/index.html" // a constant
+		case clean == "/":
+			index = h.root + "/index.html"
+		default:
+			index = name + "/index.html"
 		}
 		if s, err := os.Stat(index); err == nil && !s.IsDir() {
 			name, st, found = index, s, true

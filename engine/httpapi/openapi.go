@@ -76,10 +76,15 @@ func (o *openAPI) serve(w http.ResponseWriter, r *http.Request, rest string) {
 func gvDocument(rs []*api.ResourceInfo) map[string]any {
 	paths := map[string]any{}
 	for _, r := range rs {
-		if r.Aggregated {
-			continue
+		switch {
+		case r.Group == api.MetricsGroup:
+			// metrics-server's OpenAPI is its own.
+		case r.Aggregated:
+			// What the API server answers itself is read-only.
+			paths[objectPath(r)] = map[string]any{"get": getOperation(r)}
+		default:
+			paths[objectPath(r)] = map[string]any{"patch": patchOperation(r)}
 		}
-		paths[objectPath(r)] = map[string]any{"patch": patchOperation(r)}
 	}
 	return map[string]any{
 		"openapi": "3.0.0",
@@ -97,6 +102,17 @@ func objectPath(r *api.ResourceInfo) string {
 		p += "/namespaces/{namespace}"
 	}
 	return p + "/" + r.Resource + "/{name}"
+}
+
+// getOperation is a read-only resource's GET, whose kind kubectl explain
+// finds there.
+func getOperation(r *api.ResourceInfo) map[string]any {
+	return map[string]any{
+		"operationId":                     "read" + r.Kind,
+		"responses":                       map[string]any{"200": map[string]any{"description": "OK"}},
+		"x-kubernetes-action":             "get",
+		"x-kubernetes-group-version-kind": map[string]string{"group": r.Group, "version": r.Version, "kind": r.Kind},
+	}
 }
 
 // patchOperation is a resource's PATCH: kubectl looks for the

@@ -57,7 +57,8 @@ func TestExplainEveryKind(t *testing.T) {
 	for _, r := range []string{"pods", "services", "deployments.apps", "statefulsets", "daemonsets", "jobs", "cronjobs",
 		"ingresses", "ingressclasses", "hpa", "pvc", "pv", "storageclasses", "nodes", "namespaces", "configmaps", "secrets",
 		"serviceaccounts", "endpoints", "endpointslices", "events", "events.events.k8s.io", "leases", "limitranges",
-		"resourcequotas", "priorityclasses", "controllerrevisions", "replicationcontrollers", "replicasets", "poddisruptionbudgets"} {
+		"resourcequotas", "priorityclasses", "controllerrevisions", "replicationcontrollers", "replicasets", "poddisruptionbudgets",
+		"componentstatuses", "apiservices"} {
 		out := f.kubectl("", "explain", r)
 		require.Contains(t, out, "KIND:", r)
 		require.NotContains(t, out, "[exit", r)

@@ -15,6 +15,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 )
 
 // kind is a served kind: its group, version and Go type. The list is
@@ -28,6 +29,7 @@ type kind struct {
 func k[T any](group, version string) kind { return kind{group, version, reflect.TypeFor[T]()} }
 
 var kinds = []kind{
+	k[corev1.ComponentStatus]("", "v1"),
 	k[corev1.ConfigMap]("", "v1"),
 	k[corev1.Endpoints]("", "v1"),
 	k[corev1.Event]("", "v1"),
@@ -43,6 +45,7 @@ var kinds = []kind{
 	k[corev1.Secret]("", "v1"),
 	k[corev1.ServiceAccount]("", "v1"),
 	k[corev1.Service]("", "v1"),
+	k[apiregistrationv1.APIService]("apiregistration.k8s.io", "v1"),
 	k[appsv1.ControllerRevision]("apps", "v1"),
 	k[appsv1.DaemonSet]("apps", "v1"),
 	k[appsv1.Deployment]("apps", "v1"),

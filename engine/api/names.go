@@ -1,7 +1,6 @@
 package api
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -23,12 +22,56 @@ const (
 	labelValueErrMsg    = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 )
 
-var (
-	dns1123LabelRe     = regexp.MustCompile("^" + dns1123LabelFmt + "$")
-	dns1123SubdomainRe = regexp.MustCompile("^" + dns1123SubdomainFmt + "$")
-	qualifiedNameRe    = regexp.MustCompile("^" + qualifiedNameFmt + "$")
-	labelValueRe       = regexp.MustCompile("^" + labelValueFmt + "$")
-)
+// The regular expressions above, matched by hand: every write validates
+// its names and labels, and regexp's backtracker was a visible part of
+// a create at scale (names_test.go checks both agree).
+
+func isAlnumLower(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isAlnumLower(c) || 'A' <= c && c <= 'Z' }
+
+// matchDNS1123Label is ^dns1123LabelFmt$.
+func matchDNS1123Label(v string) bool {
+	if v == "" || !isAlnumLower(v[0]) || !isAlnumLower(v[len(v)-1]) {
+		return false
+	}
+	for i := 1; i < len(v)-1; i++ {
+		if c := v[i]; c != '-' && !isAlnumLower(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchDNS1123Subdomain is ^dns1123SubdomainFmt$.
+func matchDNS1123Subdomain(v string) bool {
+	for {
+		label, rest, more := strings.Cut(v, ".")
+		if !matchDNS1123Label(label) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		v = rest
+	}
+}
+
+// matchQualifiedName is ^qualifiedNameFmt$.
+func matchQualifiedName(v string) bool {
+	if v == "" || !isAlnum(v[0]) || !isAlnum(v[len(v)-1]) {
+		return false
+	}
+	for i := 1; i < len(v)-1; i++ {
+		if c := v[i]; c != '-' && c != '_' && c != '.' && !isAlnum(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchLabelValue is ^labelValueFmt$.
+func matchLabelValue(v string) bool { return v == "" || matchQualifiedName(v) }
 
 func regexError(msg, format string, examples ...string) string {
 	if len(examples) == 0 {
@@ -54,7 +97,7 @@ func IsDNS1123Label(value string) []string {
 	if len(value) > dns1123LabelMaxLen {
 		errs = append(errs, maxLenError(dns1123LabelMaxLen))
 	}
-	if !dns1123LabelRe.MatchString(value) {
+	if !matchDNS1123Label(value) {
 		errs = append(errs, regexError(dns1123LabelErrMsg, dns1123LabelFmt, "my-name", "123-abc"))
 	}
 	return errs
@@ -66,7 +109,7 @@ func IsDNS1123Subdomain(value string) []string {
 	if len(value) > dns1123SubdomainMax {
 		errs = append(errs, maxLenError(dns1123SubdomainMax))
 	}
-	if !dns1123SubdomainRe.MatchString(value) {
+	if !matchDNS1123Subdomain(value) {
 		errs = append(errs, regexError(dns1123SubdomainMsg, dns1123SubdomainFmt, "example.com"))
 	}
 	return errs
@@ -99,7 +142,7 @@ func ValidateQualifiedName(value string) []string {
 	} else if len(name) > qualifiedNameMaxLen {
 		errs = append(errs, "name part "+maxLenError(qualifiedNameMaxLen))
 	}
-	if !qualifiedNameRe.MatchString(name) {
+	if !matchQualifiedName(name) {
 		errs = append(errs, "name part "+regexError(qualifiedNameErrMsg, qualifiedNameFmt, "MyName", "my.name", "123-abc"))
 	}
 	return errs
@@ -111,7 +154,7 @@ func IsValidLabelValue(value string) []string {
 	if len(value) > labelValueMaxLen {
 		errs = append(errs, maxLenError(labelValueMaxLen))
 	}
-	if !labelValueRe.MatchString(value) {
+	if !matchLabelValue(value) {
 		errs = append(errs, regexError(labelValueErrMsg, labelValueFmt, "MyValue", "my_value", "12345"))
 	}
 	return errs

@@ -349,3 +349,14 @@ func TestWatch(t *testing.T) {
 	got = runIn(t, "/", "", testEnv, "timeout", "0.03", "watch", "-t", "-n", "0.02", "date", "+%Y")
 	assert.Equal(t, "\033[H\033[J2026\n", strings.SplitAfter(got.stdout, "2026\n")[0])
 }
+
+func TestSecondField(t *testing.T) {
+	for _, s := range []string{"HTTP/1.1 200 OK", "HTTP/1.0 404", "  HTTP/1.1\t301  Moved", "HTTP/1.1", "", "   ", "a\u00a0b c", "a\u2003b"} {
+		f := strings.Fields(s)
+		got, ok := secondField(s)
+		assert.Equal(t, len(f) >= 2, ok, "%q", s)
+		if len(f) >= 2 {
+			assert.Equal(t, f[1], got, "%q", s)
+		}
+	}
+}

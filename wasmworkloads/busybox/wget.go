@@ -330,18 +330,27 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 // readResponse reads the status line and headers; the body follows.
 func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, error) {
 	br := wgetReaders.get(conn)
-	line, err := br.ReadString('\n')
+	frag, err := br.ReadSlice('\n')
+	line := string(frag)
+	if err == bufio.ErrBufferFull {
+		var rest string
+		rest, err = br.ReadString('\n')
+		line += rest
+	}
 	if err != nil {
 		wgetReaders.put(br)
 		return nil, fmt.Errorf("error getting response: %s", errText(err))
 	}
-	resp := &httpResponse{statusLine: strings.TrimRight(line, "\r\n"), length: -1}
-	fields := strings.Fields(resp.statusLine)
-	if len(fields) < 2 {
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
+	resp := &httpResponse{statusLine: line, length: -1}
+	code, ok := secondField(resp.statusLine)
+	if !ok {
 		wgetReaders.put(br)
 		return nil, fmt.Errorf("server returned error: %s", resp.statusLine)
 	}
-	resp.status, _ = strconv.Atoi(fields[1])
+	resp.status, _ = strconv.Atoi(code)
 	if w.headers {
 		fmt.Fprintf(p.stderr, "  %s\n", resp.statusLine)
 	}
@@ -424,6 +433,38 @@ func (p *readerPool) get(r io.Reader) *bufio.Reader {
 func (p *readerPool) put(br *bufio.Reader) { p.free.Store(br) }
 
 var bodyBuffer atomic.Pointer[[]byte]
+
+// secondField is strings.Fields(s)[1], without the slice.
+func secondField(s string) (string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 { // Unicode spaces: as Fields splits
+			f := strings.Fields(s)
+			if len(f) < 2 {
+				return "", false
+			}
+			return f[1], true
+		}
+	}
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' }
+	i := 0
+	for i < len(s) && space(s[i]) {
+		i++
+	}
+	for i < len(s) && !space(s[i]) {
+		i++
+	}
+	for i < len(s) && space(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return "", false
+	}
+	j := i
+	for j < len(s) && !space(s[j]) {
+		j++
+	}
+	return s[i:j], true
+}
 
 // equalFold compares b with a lower-case ASCII word, ignoring case.
 func equalFold(b []byte, lower string) bool {

@@ -65,6 +65,16 @@ func (c *Client) WithOwnWarnings() *Client {
 	return &cp
 }
 
+// WithWarningHandler returns a copy of c, with warnings of its own, that
+// hands each warning to f as the response carrying it arrives (once in
+// the copy's life), as client-go's warning handler does, instead of
+// keeping it for Warnings.
+func (c *Client) WithWarningHandler(f func(string)) *Client {
+	cp := *c
+	cp.warnings = &warningsOf{handle: f}
+	return &cp
+}
+
 // FieldManager is the field manager the client's writes are recorded as.
 func (c *Client) FieldManager() string {
 	if c.fieldManager != "" {
@@ -313,6 +323,7 @@ func (c *Client) Warnings() []string {
 type warningsOf struct {
 	seen    map[string]bool
 	pending []string
+	handle  func(string) // WithWarningHandler
 }
 
 // takeWarnings collects the warnings of the request just made.
@@ -323,6 +334,10 @@ func (c *Client) takeWarnings() {
 		}
 		if !c.warnings.seen[w] {
 			c.warnings.seen[w] = true
+			if c.warnings.handle != nil {
+				c.warnings.handle(w)
+				continue
+			}
 			c.warnings.pending = append(c.warnings.pending, w)
 		}
 	}

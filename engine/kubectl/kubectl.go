@@ -158,8 +158,10 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	}
 	base := k.c
 	// Each command is a kubectl process of its own: its warnings are
-	// printed again.
-	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])).WithOwnWarnings(), showManagedFields(args[1:])
+	// printed again, each as its response arrives (kubectl's warning
+	// writer), so before what the command prints after it.
+	warn := func(w string) { fmt.Fprintf(io.Err, "Warning: %s\n", w) }
+	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])).WithWarningHandler(warn), showManagedFields(args[1:])
 	err = cmd.run(k, ctx, io, args[1:])
 	k.printWarnings(io)
 	k.c, k.showManagedFields = base, false

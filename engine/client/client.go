@@ -56,15 +56,6 @@ func (c *Client) WithFieldManager(manager string) *Client {
 	return &cp
 }
 
-// WithOwnWarnings returns a copy of c that keeps its warnings apart
-// from c's: each is returned once more, as each run of kubectl is a
-// process whose warning handler has seen none.
-func (c *Client) WithOwnWarnings() *Client {
-	cp := *c
-	cp.warnings = &warningsOf{}
-	return &cp
-}
-
 // WithWarningHandler returns a copy of c, with warnings of its own, that
 // hands each warning to f as the response carrying it arrives (once in
 // the copy's life), as client-go's warning handler does, instead of

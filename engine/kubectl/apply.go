@@ -174,7 +174,6 @@ func (k *Kubectl) apply(ctx context.Context, io IO, args []string) error {
 			fmt.Fprintln(io.Out, kindName(m.r, m.name))
 			continue
 		}
-		k.printWarnings(io)
 		fmt.Fprintf(io.Out, "%s %s%s\n", kindName(m.r, m.name), msg, strategy.suffix())
 	}
 	if failed {
@@ -456,7 +455,6 @@ func (k *Kubectl) create(ctx context.Context, io IO, args []string) error {
 			fmt.Fprintln(io.Out, kindName(m.r, m.name))
 			continue
 		}
-		k.printWarnings(io)
 		fmt.Fprintf(io.Out, "%s created\n", kindName(m.r, obj.GetObjectMeta().Name))
 	}
 	if failed {

@@ -95,8 +95,6 @@ func (g *getter) run(targets []target) error {
 			results = append(results, result{r: t.r, objs: objs})
 		}
 	}
-	// The responses' warnings come before what kubectl prints of them.
-	g.k.printWarnings(g.io)
 	if err := g.sortResults(results); err != nil {
 		return err
 	}

@@ -53,8 +53,6 @@ func (g *getter) runGeneric(targets []target) error {
 		}
 		items = append(items, u...)
 	}
-	// The responses' warnings come before what kubectl prints of them.
-	g.k.printWarnings(g.io)
 	single := singleItemImplied(targets)
 	if single && len(errs) > 0 {
 		return errs[0]

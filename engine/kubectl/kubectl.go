@@ -163,7 +163,6 @@ func (k *Kubectl) Run(ctx context.Context, io IO, args []string) int {
 	warn := func(w string) { fmt.Fprintf(io.Err, "Warning: %s\n", w) }
 	k.c, k.showManagedFields = base.WithFieldManager(fieldManagerFor(name, args[1:])).WithWarningHandler(warn), showManagedFields(args[1:])
 	err = cmd.run(k, ctx, io, args[1:])
-	k.printWarnings(io)
 	k.c, k.showManagedFields = base, false
 	if err != nil {
 		return k.fail(io, err)
@@ -235,14 +234,6 @@ func globalFlagsAfterCommand(args []string) ([]string, error) {
 	out = append(out, args[i])
 	out = append(out, flags...)
 	return append(out, args[i+1:]...), nil
-}
-
-// printWarnings prints what the API server warned about, as kubectl
-// prints the Warning headers of responses.
-func (k *Kubectl) printWarnings(io IO) {
-	for _, w := range k.c.Warnings() {
-		fmt.Fprintf(io.Err, "Warning: %s\n", w)
-	}
 }
 
 // exitError carries an exit code without a message of its own.

@@ -167,14 +167,6 @@ func (h *Handler) version(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, http.StatusOK, "application/json", data)
 }
 
-func versionParts(v string) (string, string) {
-	parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3)
-	if len(parts) < 2 {
-		return "", ""
-	}
-	return parts[0], parts[1]
-}
-
 // writeJSON writes v as the body of a JSON response.
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	data, err := json.Marshal(v)

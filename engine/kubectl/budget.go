@@ -3,8 +3,9 @@ package kubectl
 import (
 	"fmt"
 	"io"
-	"text/template"
 	"text/template/parse"
+
+	"github.com/kubeplay/kubeplay/engine/kubectl/internal/template"
 )
 
 // A user's template (-o go-template, -o jsonpath) runs inside the engine,

@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"text/template"
+
+	"github.com/kubeplay/kubeplay/engine/kubectl/internal/template"
 )
 
 // goTemplatePrinter is -o go-template=...: Go's text/template over the

@@ -6,14 +6,11 @@ package pki
 
 import (
 	"crypto/ed25519"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"math/rand/v2"
 	"time"
 )
@@ -37,21 +34,10 @@ const caValidity = 10 * 365 * 24 * time.Hour
 func NewCA(seed uint64, start time.Time) (*CA, error) {
 	r := rand.New(rand.NewPCG(seed, 0x6b75626570_6b69)) // "kubepki"
 	key := newKey(r)
-	serial := new(big.Int).SetUint64(r.Uint64() >> 1)
+	serial := r.Uint64() >> 1
 	start = start.UTC().Truncate(time.Second)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "kubernetes"},
-		NotBefore:             start.Add(-5 * time.Minute), // kubeadm back-dates for clock skew
-		NotAfter:              start.Add(caValidity),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(nil, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("pki: making the cluster CA: %w", err)
-	}
+	notBefore := start.Add(-5 * time.Minute) // kubeadm back-dates for clock skew
+	der := caCertificate(key, serial, "kubernetes", notBefore, start.Add(caValidity))
 	return &CA{Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
 }
 

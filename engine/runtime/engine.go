@@ -105,10 +105,13 @@ func (o Options) withDefaults() Options {
 // NewEngine returns an engine using wazero's interpreter, which works the
 // same natively and in the browser (where no compiler is available).
 // Metering is what stops guests, so wazero's own termination check at
-// every loop header (WithCloseOnContextDone) is left off.
+// every loop header (WithCloseOnContextDone) is left off. So is DWARF: a
+// trapped guest's stack trace names its functions but not source lines,
+// which metering's added instructions would make wrong (and the browser's
+// engine is built without wazero's DWARF reader, see wasmbuild).
 func NewEngine(src ModuleSource, opts ...Options) *Engine {
 	ctx := context.Background()
-	cfg := wazero.NewRuntimeConfigInterpreter()
+	cfg := wazero.NewRuntimeConfigInterpreter().WithDebugInfoEnabled(false)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	e := &Engine{ctx: ctx, rt: rt, src: src, compiled: map[string]*module{}, live: map[*process]uint64{}}

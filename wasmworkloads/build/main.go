@@ -6,6 +6,11 @@
 // It is `go build -trimpath` plus a build-time fix that lets the busybox
 // image's shell make pipes under wasip1; see package wasmbuild. The pause
 // image is not a Go program and has its own generator (./wasmworkloads/pause).
+//
+// With -engine it builds the browser's engine instead (GOOS=js), with
+// the patches that take out of wazero what the engine never runs:
+//
+//	go run ./wasmworkloads/build -engine -ldflags '-s -w' -o build/engine.wasm ./cmd/wasm
 package main
 
 import (
@@ -20,8 +25,9 @@ import (
 func main() {
 	out := flag.String("o", "", "the module file to write")
 	ldflags := flag.String("ldflags", "", "go build's -ldflags, e.g. '-s -w'")
+	engine := flag.Bool("engine", false, "build the browser's engine (js/wasm) instead of an image")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: build [-ldflags FLAGS] -o FILE.wasm PACKAGE")
+		fmt.Fprintln(os.Stderr, "usage: build [-engine] [-ldflags FLAGS] -o FILE.wasm PACKAGE")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -33,7 +39,11 @@ func main() {
 	if *ldflags != "" {
 		flags = append(flags, "-ldflags="+*ldflags)
 	}
-	if err := wasmbuild.Build(context.Background(), ".", flag.Arg(0), *out, flags...); err != nil {
+	build := wasmbuild.Build
+	if *engine {
+		build = wasmbuild.BuildEngine
+	}
+	if err := build(context.Background(), ".", flag.Arg(0), *out, flags...); err != nil {
 		fmt.Fprintln(os.Stderr, "build:", err)
 		os.Exit(1)
 	}

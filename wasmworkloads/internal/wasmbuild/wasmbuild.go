@@ -1,5 +1,6 @@
 // Package wasmbuild compiles kubeplay's Go container images into WASI
-// modules (GOOS=wasip1 GOARCH=wasm).
+// modules (GOOS=wasip1 GOARCH=wasm), and the browser's engine with
+// patches of its own (BuildEngine, engine.go).
 //
 // The images are built as WASI reactors (-buildmode=c-shared): _initialize
 // runs the Go runtime's start and the packages' init, and each container
@@ -45,10 +46,24 @@ import (
 // shModule is the module whose interpreter needs the patch.
 const shModule = "mvdan.cc/sh/v3"
 
-// patches are the changes, by file of the module; a file may be renamed
-// too (rename is then its new name). The first two are the build
-// constraints; the others are fast paths (see plainLiteral).
-var patches = []struct{ file, rename, from, to string }{
+// patch is one change to a file of a module: the line from becomes to,
+// and the file may be renamed too (rename is then its new name).
+type patch struct{ file, rename, from, to string }
+
+// modulePatches are the patches of one module, and a short name for the
+// directory of its patched copy.
+type modulePatches struct {
+	module, name string
+	patches      []patch
+}
+
+// imagePatches are the images' patches.
+var imagePatches = []modulePatches{{shModule, "sh-wasip1", patches}}
+
+// patches are the changes to mvdan.cc/sh/v3, by file of the module. The
+// first two are the build constraints; the others are fast paths (see
+// plainLiteral).
+var patches = []patch{
 	{"interp/stdin_os.go", "", "//go:build !js\n", "//go:build !js && !wasip1\n"},
 	{"interp/stdin_js.go", "interp/stdin_nopipe.go", "//go:build js\n", "//go:build js || wasip1\n"},
 	{"expand/expand.go", "", "func Literal(cfg *Config, word *syntax.Word) (string, error) {\n",
@@ -150,11 +165,43 @@ const plainLiteralReturn = "\tif s, ok := plainLiteral(word); ok {\n\t\treturn s
 // directory of the main module) for wasip1 into the file out. Any flags
 // go to go build too, such as -ldflags=-s -w.
 func Build(ctx context.Context, dir, pkg, out string, flags ...string) error {
-	goCmd, err := goTool()
+	run, err := goRunner(ctx, dir)
 	if err != nil {
 		return err
 	}
-	run := func(env []string, args ...string) ([]byte, error) {
+
+	buildArgs := append([]string{"build", "-trimpath", "-buildmode=c-shared", "-o", out}, withLinkFlag(flags, "-checklinkname=0")...)
+	return buildPatched(run, []string{"GOOS=wasip1", "GOARCH=wasm"}, buildArgs, pkg, imagePatches)
+}
+
+// buildPatched runs go build with args for pkg, with the patched copies of
+// the modules of mods the main module requires.
+func buildPatched(run runFunc, env, args []string, pkg string, mods []modulePatches) error {
+	var used []modulePatches
+	for _, m := range mods {
+		if usesModule(run, m.module) {
+			used = append(used, m)
+		}
+	}
+	if len(used) > 0 {
+		modfile, cleanup, err := patchedModfile(run, used)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		args = append(args, "-modfile", modfile)
+	}
+	_, err := run(env, append(args, pkg)...)
+	return err
+}
+
+// goRunner returns a runFunc that runs the go command in dir.
+func goRunner(ctx context.Context, dir string) (runFunc, error) {
+	goCmd, err := goTool()
+	if err != nil {
+		return nil, err
+	}
+	return func(env []string, args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, goCmd, args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), env...)
@@ -165,19 +212,7 @@ func Build(ctx context.Context, dir, pkg, out string, flags ...string) error {
 			return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
 		}
 		return b, nil
-	}
-
-	buildArgs := append([]string{"build", "-trimpath", "-buildmode=c-shared", "-o", out}, withLinkFlag(flags, "-checklinkname=0")...)
-	if usesModule(run, shModule) {
-		modfile, cleanup, err := patchedModfile(run)
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-		buildArgs = append(buildArgs, "-modfile", modfile)
-	}
-	_, err = run([]string{"GOOS=wasip1", "GOARCH=wasm"}, append(buildArgs, pkg)...)
-	return err
+	}, nil
 }
 
 // goTool finds the go command.
@@ -214,22 +249,26 @@ func usesModule(run runFunc, path string) bool {
 }
 
 // patchedModfile writes a copy of the go.mod in effect, with the patched
-// interpreter replacing the module, beside a copy of its go.sum.
-func patchedModfile(run runFunc) (modfile string, cleanup func(), err error) {
-	b, err := run(nil, "mod", "download", "-json", shModule)
-	if err != nil {
-		return "", nil, err
-	}
-	var mod struct{ Path, Version, Dir string }
-	if err := json.Unmarshal(b, &mod); err != nil {
-		return "", nil, fmt.Errorf("go mod download: %v", err)
-	}
-	patched, err := patchedCopy(mod.Dir, mod.Version)
-	if err != nil {
-		return "", nil, err
+// copies replacing the modules, beside a copy of its go.sum.
+func patchedModfile(run runFunc, mods []modulePatches) (modfile string, cleanup func(), err error) {
+	var replaces []byte
+	for _, m := range mods {
+		b, err := run(nil, "mod", "download", "-json", m.module)
+		if err != nil {
+			return "", nil, err
+		}
+		var mod struct{ Path, Version, Dir string }
+		if err := json.Unmarshal(b, &mod); err != nil {
+			return "", nil, fmt.Errorf("go mod download: %v", err)
+		}
+		patched, err := patchedCopy(m, mod.Dir, mod.Version)
+		if err != nil {
+			return "", nil, err
+		}
+		replaces = fmt.Appendf(replaces, "\nreplace %s => %s\n", m.module, patched)
 	}
 
-	b, err = run(nil, "list", "-m", "-f", "{{.GoMod}}")
+	b, err := run(nil, "list", "-m", "-f", "{{.GoMod}}")
 	if err != nil {
 		return "", nil, err
 	}
@@ -248,7 +287,7 @@ func patchedModfile(run runFunc) (modfile string, cleanup func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	data = fmt.Appendf(data, "\nreplace %s => %s\n", shModule, patched)
+	data = append(data, replaces...)
 	modfile = filepath.Join(tmp, "go.mod")
 	if err := os.WriteFile(modfile, data, 0o644); err != nil {
 		return "", nil, err
@@ -263,20 +302,20 @@ func patchedModfile(run runFunc) (modfile string, cleanup func(), err error) {
 	return modfile, cleanup, nil
 }
 
-// patchedCopy returns a patched copy of the module source in src, made
-// once per version and patch in the user's cache directory (a stable path
-// lets the go command's build cache work across builds).
-func patchedCopy(src, version string) (string, error) {
+// patchedCopy returns a copy of the module source in src with m's
+// patches, made once per version and patch in the user's cache directory
+// (a stable path lets the go command's build cache work across builds).
+func patchedCopy(m modulePatches, src, version string) (string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		base = os.TempDir()
 	}
 	h := sha256.New()
-	for _, p := range patches {
+	for _, p := range m.patches {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", p.file, p.rename, p.from, p.to)
 	}
 	dst := filepath.Join(base, "kubeplay", "wasmbuild",
-		fmt.Sprintf("sh-%s-wasip1-%s", version, hex.EncodeToString(h.Sum(nil))[:12]))
+		fmt.Sprintf("%s-%s-%s", m.name, version, hex.EncodeToString(h.Sum(nil))[:12]))
 	if _, err := os.Stat(filepath.Join(dst, "go.mod")); err == nil {
 		return dst, nil
 	}
@@ -291,9 +330,9 @@ func patchedCopy(src, version string) (string, error) {
 	if err := copyTree(src, tmp); err != nil {
 		return "", err
 	}
-	for _, p := range patches {
+	for _, p := range m.patches {
 		if err := patchFile(filepath.Join(tmp, p.file), p.from, p.to); err != nil {
-			return "", fmt.Errorf("patching %s@%s: %w", shModule, version, err)
+			return "", fmt.Errorf("patching %s@%s: %w", m.module, version, err)
 		}
 		if p.rename != "" {
 			if err := os.Rename(filepath.Join(tmp, p.file), filepath.Join(tmp, p.rename)); err != nil {
@@ -324,8 +363,9 @@ func patchFile(name, from, to string) error {
 }
 
 // Patch replaces the line from with to in data. It fails when the line is
-// absent, which means upstream changed the file: see whether the
-// interpreter now supports wasip1 and update or drop the patch.
+// absent, which means upstream changed the file: see whether the patch is
+// still needed (for mvdan.cc/sh, whether the interpreter now supports
+// wasip1) and update or drop it.
 func Patch(data []byte, from, to string) ([]byte, error) {
 	i := bytes.Index(data, []byte(from))
 	if i < 0 || (i > 0 && data[i-1] != '\n') {

@@ -1,6 +1,10 @@
 package wasmbuild
 
 import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,5 +42,28 @@ func TestWithLinkFlag(t *testing.T) {
 		{[]string{"-tags=x"}, []string{"-tags=x", "-ldflags=-checklinkname=0"}},
 	} {
 		assert.Equal(t, tc.want, withLinkFlag(tc.flags, "-checklinkname=0"), "%q", tc.flags)
+	}
+}
+
+// TestEnginePatchesApply holds the engine's patches to the wazero the
+// module requires: a new release must be looked at again.
+func TestEnginePatchesApply(t *testing.T) {
+	run, err := goRunner(context.Background(), ".")
+	require.NoError(t, err)
+	for _, m := range enginePatches {
+		b, err := run(nil, "mod", "download", "-json", m.module)
+		require.NoError(t, err)
+		var mod struct{ Dir string }
+		require.NoError(t, json.Unmarshal(b, &mod))
+		files := map[string][]byte{}
+		for _, p := range m.patches {
+			data, ok := files[p.file]
+			if !ok {
+				data, err = os.ReadFile(filepath.Join(mod.Dir, p.file))
+				require.NoError(t, err)
+			}
+			files[p.file], err = Patch(data, p.from, p.to)
+			require.NoError(t, err, "%s: %q", p.file, p.from)
+		}
 	}
 }

@@ -3,7 +3,7 @@
 // bench.html), prints one table (benchmark, native, browser, ratio,
 // target) and writes it into docs/benchmarks.md between its markers.
 //
-//	go run ./e2e/bench [-only REGEXP] [-page] [-write]
+//	go run ./e2e/bench [-only REGEXP] [-benchtime T] [-page] [-write] [-jsprofile FILE]
 //
 // `make bench` runs it with -page -write. It needs the images built
 // (make images), Chromium, and for -page the site (make build).
@@ -82,12 +82,17 @@ func main() {
 	noBrowser := flag.Bool("native", false, "run natively only")
 	noNative := flag.Bool("browser", false, "run in the browser only")
 	timeout := flag.Duration("timeout", 30*time.Minute, "the longest a job may take, natively or in the browser")
+	benchtime := flag.String("benchtime", "", "go test's -benchtime for the selected jobs, instead of each job's own")
+	flag.StringVar(&jsProfile, "jsprofile", "", "write V8's CPU profile of the browser runs to this file (a .cpuprofile), and a summary to FILE.txt")
 	flag.Parse()
 	root, err := repoRoot()
 	check(err)
 	var selected []job
 	for _, j := range jobs {
 		if *only == "" || regexp.MustCompile(*only).MatchString(j.pkg+" "+j.pattern) {
+			if *benchtime != "" {
+				j.benchtime = *benchtime
+			}
 			selected = append(selected, j)
 		}
 	}
@@ -366,11 +371,11 @@ func (b *bench) run(j job, timeout time.Duration) (string, memory, error) {
 		memory
 	}
 	var state pageState
-	err = chromedp.Do(ctx, chromedp.Navigate(b.url+"index.html?"+strings.Join(q, "&")),
+	err = b.profiled(ctx, chromedp.Steps(chromedp.Navigate(b.url+"index.html?"+strings.Join(q, "&")),
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			_, err := chromedp.Poll[bool](`window.bench && window.bench.done`, chromedp.WithPollingInterval(time.Second), chromedp.WithPollingTimeout(timeout))(ctx, t)
 			return err
-		}))
+		})))
 	if err == nil {
 		state, err = chromedp.Run(tab, chromedp.Evaluate[pageState](`window.bench`))
 	}

@@ -24,6 +24,7 @@ var hostCalls = []struct {
 	{"recv", []bool{false, false, false}}, {"send", []bool{false, false, false}}, {"shutdown", []bool{false}},
 	{"close", []bool{false}}, {"addr", []bool{false, false}}, {"wait", []bool{true}},
 	{"lookup", []bool{false, false, false, false, false}}, {"lookup_ptr", []bool{false, false, false, false}},
+	{"wait_ready", []bool{true, false, false}},
 }
 
 // maliciousModule assembles a module that makes the calls ops describes
@@ -81,7 +82,7 @@ func maliciousModule(ops []byte) (bin []byte, waits bool) {
 			}
 		}
 		code = append(append(append(code, 0x10), leb(uint64(1+fn))...), 0x1a) // call, drop
-		waits = waits || hostCalls[fn].name == "wait"
+		waits = waits || hostCalls[fn].name == "wait" || hostCalls[fn].name == "wait_ready"
 	}
 	code = append(code, 0x41, 0, 0x10, 0) // proc_exit(0)
 	body := append(append([]byte{0}, code...), 0x0b)
@@ -112,17 +113,18 @@ func FuzzHostCalls(f *testing.F) {
 	for _, ops := range [][]byte{
 		{},
 		append([]byte{0}, le32(80)...), // listen(80)
-		append(append([]byte{0}, le32(80)...), append([]byte{1}, le32(3)...)...),                         // listen, accept
-		append([]byte{2}, le32(0x0af40102, 80)...),                                                       // connect to itself, refused
-		append(append([]byte{2}, le32(0x0af40102, 80)...), append([]byte{5}, le32(3, 0, 16)...)...),      // send before connected
-		append(append([]byte{0}, le32(80)...), append([]byte{8}, le32(3, 0xfffffffc)...)...),             // addr past memory
-		append(append([]byte{2}, le32(0x0a000001, 53)...), append([]byte{4}, le32(3, 65530, 100)...)...), // recv past memory
-		append([]byte{4}, le32(3, 0, 0xffffffff)...),                                                     // a bad handle, length -1
-		append([]byte{9}, 1, 0, 0, 0, 0, 0, 0, 0),                                                        // wait(1ns)
-		append([]byte{10}, le32(0, 0xffffffff, 0x0a600000, 65532, 0x7fffffff)...),                        // lookup past memory
-		append([]byte{11}, le32(0x0a600001, 0x0a60000a, 0xffffff00, 0xffffffff)...),                      // lookup_ptr
-		append(append([]byte{0}, le32(0xffffffff)...), append([]byte{7}, le32(3)...)...),                 // listen(-1), close
-		{6, 3, 0, 0, 0, 7, 3, 0, 0, 0, 7, 3, 0, 0, 0},                                                    // shutdown, close twice
+		append(append([]byte{0}, le32(80)...), append([]byte{1}, le32(3)...)...),                           // listen, accept
+		append([]byte{2}, le32(0x0af40102, 80)...),                                                         // connect to itself, refused
+		append(append([]byte{2}, le32(0x0af40102, 80)...), append([]byte{5}, le32(3, 0, 16)...)...),        // send before connected
+		append(append([]byte{0}, le32(80)...), append([]byte{8}, le32(3, 0xfffffffc)...)...),               // addr past memory
+		append(append([]byte{2}, le32(0x0a000001, 53)...), append([]byte{4}, le32(3, 65530, 100)...)...),   // recv past memory
+		append([]byte{4}, le32(3, 0, 0xffffffff)...),                                                       // a bad handle, length -1
+		append([]byte{9}, 1, 0, 0, 0, 0, 0, 0, 0),                                                          // wait(1ns)
+		append([]byte{10}, le32(0, 0xffffffff, 0x0a600000, 65532, 0x7fffffff)...),                          // lookup past memory
+		append([]byte{11}, le32(0x0a600001, 0x0a60000a, 0xffffff00, 0xffffffff)...),                        // lookup_ptr
+		append(append([]byte{0}, le32(0xffffffff)...), append([]byte{7}, le32(3)...)...),                   // listen(-1), close
+		{6, 3, 0, 0, 0, 7, 3, 0, 0, 0, 7, 3, 0, 0, 0},                                                      // shutdown, close twice
+		append(append(append([]byte{0}, le32(80)...), 12, 1, 0, 0, 0, 0, 0, 0, 0), le32(0xfffffffc, 4)...), // listen, wait_ready(1ns) into the memory's end
 	} {
 		f.Add(ops)
 	}

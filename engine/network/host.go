@@ -3,7 +3,9 @@ package network
 import (
 	"context"
 	"encoding/binary"
+	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -33,6 +35,9 @@ const ModuleName = "kubeplay_net"
 //	shutdown(h), close(h) -> 0
 //	addr(h, ptr) -> 0; writes local ip(4) port(2) remote ip(4) port(2), big-endian
 //	wait(timeout_ns i64) -> 0; returns at once if anything happened since the last wait
+//	wait_ready(timeout_ns i64, out_ptr, out_cap) -> n; wait, then writes the handles that had
+//	    news since the last wait (i32 little-endian each, at most out_cap of them) and returns
+//	    how many had; more than out_cap (some were not kept) means: any socket may have news
 //	lookup(name_ptr, name_len, server u32, out_ptr, out_cap) -> count of IPv4 addresses written, or -rcode-1000
 //	lookup_ptr(ip u32, server u32, out_ptr, out_cap) -> length of the name written, or -rcode-1000
 
@@ -45,9 +50,19 @@ type sockets struct {
 	handles map[int32]any // *Listener or *Conn
 	next    int32
 	dirty   bool
-	wake    func()
-	timer   *clock.Timer
+	// ready are the handles with news since the last wait, once each, as
+	// epoll_wait returns them: the guest wakes only the goroutines that
+	// wait on those. Past maxReady of them, overflow says that any may
+	// have news.
+	ready    []int32
+	overflow bool
+	wake     func()
+	timer    *clock.Timer
 }
+
+// maxReady is how many handles with news a process's sockets keep
+// between two waits.
+const maxReady = 64
 
 type socketsKey struct{}
 
@@ -75,6 +90,7 @@ func (n *Network) Module(dns *DNS) runtime.HostModule {
 			def("close", []api.ValueType{i32}, hostClose)
 			def("addr", []api.ValueType{i32, i32}, hostAddr)
 			def("wait", []api.ValueType{i64}, n.hostWait)
+			def("wait_ready", []api.ValueType{i64, i32, i32}, n.hostWaitReady)
 			def("lookup", []api.ValueType{i32, i32, i32, i32, i32}, func(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
 				return hostLookup(dns, g, s, m, st)
 			})
@@ -105,8 +121,15 @@ func (n *Network) socketsOf(g *runtime.Guest) *sockets {
 	return s
 }
 
-// event marks that something happened to one of the process's sockets.
-func (s *sockets) event() {
+// event marks that something happened to the process's socket h.
+func (s *sockets) event(h int32) {
+	switch {
+	case slices.Contains(s.ready, h):
+	case len(s.ready) < maxReady:
+		s.ready = append(s.ready, h)
+	default:
+		s.overflow = true
+	}
 	s.dirty = true
 	if w := s.wake; w != nil {
 		s.wake = nil
@@ -129,11 +152,12 @@ func (s *sockets) add(v any) int32 {
 	h := s.next
 	s.next++
 	s.handles[h] = v
+	event := func() { s.event(h) }
 	switch v := v.(type) {
 	case *Listener:
-		v.OnEvent = s.event
+		v.OnEvent = event
 	case *Conn:
-		v.OnEvent = s.event
+		v.OnEvent = event
 	}
 	return h
 }
@@ -317,13 +341,48 @@ func putAddr(b []byte, a netip.AddrPort) {
 // hostWait parks the guest until one of its sockets has news, or the
 // timeout (negative: none) passes.
 func (n *Network) hostWait(g *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	n.waitNews(g, s, time.Duration(int64(st[0])))
+	s.ready, s.overflow = s.ready[:0], false
+	return 0
+}
+
+// hostWaitReady is hostWait that tells which sockets had news.
+func (n *Network) hostWaitReady(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	n.waitNews(g, s, time.Duration(int64(st[0])))
+	ptr := uint64(uint32(st[1]))
+	return s.takeReady(int(int32(st[2])), func(i int, h int32) bool {
+		off := ptr + 4*uint64(i)
+		return off <= math.MaxUint32 && m.Memory().WriteUint32Le(uint32(off), uint32(h))
+	})
+}
+
+// takeReady hands over the handles with news, at most capacity of them
+// (put writes the i-th), and forgets them: it returns how many had news,
+// more than capacity when some were not handed over or not kept.
+func (s *sockets) takeReady(capacity int, put func(i int, h int32) bool) int32 {
+	count := len(s.ready)
+	if s.overflow {
+		count = max(count, capacity) + 1
+	}
+	for i, h := range s.ready[:min(len(s.ready), max(capacity, 0))] {
+		if !put(i, h) {
+			count = -int(EINVAL)
+			break
+		}
+	}
+	s.ready, s.overflow = s.ready[:0], false
+	return int32(count)
+}
+
+// waitNews parks the guest until one of its sockets has news (at once if
+// one had since the last wait), or the timeout (negative: none) passes.
+func (n *Network) waitNews(g *runtime.Guest, s *sockets, timeout time.Duration) {
 	if s.dirty {
 		s.dirty = false
-		return 0
+		return
 	}
-	timeout := time.Duration(int64(st[0]))
 	if timeout == 0 {
-		return 0
+		return
 	}
 	g.Block(func(wake func()) {
 		s.wake = wake
@@ -339,7 +398,6 @@ func (n *Network) hostWait(g *runtime.Guest, s *sockets, _ api.Module, st []uint
 		s.timer = nil
 	}
 	s.dirty = false
-	return 0
 }
 
 // hostLookup asks a DNS server for a fully qualified name's IPv4

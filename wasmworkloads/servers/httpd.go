@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -168,7 +169,19 @@ func serveWorker(c net.Conn, handle func(*request, *response), idle chan net.Con
 func serveConn(c net.Conn, br *bufio.Reader, bw *bufio.Writer, handle func(*request, *response)) {
 	defer c.Close()
 	var remote, remoteAddr string
-	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+	if a, ok := c.(interface{ RemoteAddrPort() netip.AddrPort }); ok {
+		// One buffer for both: the address, then with its port.
+		var buf [len("255.255.255.255:65535")]byte
+		ap := a.RemoteAddrPort()
+		b := ap.Addr().AppendTo(buf[:0])
+		n := len(b)
+		b = strconv.AppendUint(append(b, ':'), uint64(ap.Port()), 10)
+		remoteAddr = string(b)
+		remote = remoteAddr[:n]
+		if !ap.Addr().Is4() {
+			remote, remoteAddr = ap.Addr().String(), ap.String()
+		}
+	} else if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		remote = a.IP.String()
 		remoteAddr = net.JoinHostPort(remote, strconv.Itoa(a.Port))
 	} else {

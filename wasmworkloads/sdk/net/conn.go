@@ -54,7 +54,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		case h != eagain:
 			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: os.NewSyscallError("accept", errno(h))}
 		}
-		_ = wait(time.Time{})
+		_ = wait(l.h, time.Time{})
 	}
 }
 
@@ -64,6 +64,7 @@ func (l *listener) Close() error {
 	}
 	l.closed = true
 	hostClose(l.h)
+	wakeSocket(l.h)
 	return nil
 }
 
@@ -71,10 +72,16 @@ func (l *listener) Addr() net.Addr { return l.addr }
 
 // addrs returns a socket's local and remote addresses.
 func addrs(h int32) (*net.TCPAddr, *net.TCPAddr) {
+	local, remote := addrPorts(h)
+	return net.TCPAddrFromAddrPort(local), net.TCPAddrFromAddrPort(remote)
+}
+
+// addrPorts returns a socket's local and remote addresses, as values.
+func addrPorts(h int32) (local, remote netip.AddrPort) {
 	var b [12]byte
 	hostAddr(h, unsafe.Pointer(&b[0]))
-	at := func(b []byte) *net.TCPAddr {
-		return &net.TCPAddr{IP: net.IPv4(b[0], b[1], b[2], b[3]), Port: int(binary.BigEndian.Uint16(b[4:]))}
+	at := func(b []byte) netip.AddrPort {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[:4])), binary.BigEndian.Uint16(b[4:]))
 	}
 	return at(b[0:6]), at(b[6:12])
 }
@@ -136,7 +143,7 @@ func DialAddr(to netip.AddrPort, deadline time.Time) (net.Conn, error) {
 			hostClose(h)
 			return nil, fail(os.NewSyscallError("connect", errno(st)))
 		}
-		if err := wait(deadline); err != nil {
+		if err := wait(h, deadline); err != nil {
 			hostClose(h)
 			return nil, fail(err)
 		}
@@ -169,13 +176,13 @@ func (c *Conn) opError(op string, err error) error {
 
 // Read reads what the peer sent; io.EOF at the end.
 func (c *Conn) Read(b []byte) (int, error) {
-	if c.closed {
-		return 0, c.opError("read", net.ErrClosed)
-	}
-	if len(b) == 0 {
+	if len(b) == 0 && !c.closed {
 		return 0, nil
 	}
 	for {
+		if c.closed {
+			return 0, c.opError("read", net.ErrClosed)
+		}
 		n := hostRecv(c.h, unsafe.Pointer(&b[0]), int32(min(len(b), 1<<30)))
 		switch {
 		case n > 0:
@@ -185,7 +192,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 		case n != eagain:
 			return 0, c.opError("read", os.NewSyscallError("read", errno(n)))
 		}
-		if err := wait(c.rdl); err != nil {
+		if err := wait(c.h, c.rdl); err != nil {
 			return 0, c.opError("read", err)
 		}
 	}
@@ -198,6 +205,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	done := 0
 	for done < len(b) {
+		if c.closed {
+			return done, c.opError("write", net.ErrClosed)
+		}
 		n := hostSend(c.h, unsafe.Pointer(&b[done]), int32(min(len(b)-done, 1<<30)))
 		switch {
 		case n >= 0:
@@ -206,7 +216,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		case n != eagain:
 			return done, c.opError("write", os.NewSyscallError("write", errno(n)))
 		}
-		if err := wait(c.wdl); err != nil {
+		if err := wait(c.h, c.wdl); err != nil {
 			return done, c.opError("write", err)
 		}
 	}
@@ -220,6 +230,7 @@ func (c *Conn) Close() error {
 	}
 	c.closed = true
 	hostClose(c.h)
+	wakeSocket(c.h)
 	return nil
 }
 
@@ -240,6 +251,16 @@ func (c *Conn) LocalAddr() net.Addr {
 func (c *Conn) RemoteAddr() net.Addr {
 	c.addrs()
 	return c.raddr
+}
+
+// RemoteAddrPort is the peer's address as a value, as a server's access
+// log wants it, without RemoteAddr's allocations.
+func (c *Conn) RemoteAddrPort() netip.AddrPort {
+	if c.raddr != nil || c.closed {
+		return c.RemoteAddr().(*net.TCPAddr).AddrPort()
+	}
+	_, remote := addrPorts(c.h)
+	return remote
 }
 
 func (c *Conn) SetDeadline(t time.Time) error {

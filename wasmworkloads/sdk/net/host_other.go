@@ -18,7 +18,7 @@ func hostSend(int32, unsafe.Pointer, int32) int32                           { re
 func hostShutdown(int32) int32                                              { return -8 }
 func hostClose(int32) int32                                                 { return -8 }
 func hostAddr(int32, unsafe.Pointer) int32                                  { return -8 }
-func hostWait(int64) int32                                                  { return 0 }
+func hostWaitReady(int64, unsafe.Pointer, int32) int32                      { return -52 }
 func hostLookup(unsafe.Pointer, int32, uint32, unsafe.Pointer, int32) int32 { return -1000 - 100 }
 
 func hostLookupPTR(uint32, uint32, unsafe.Pointer, int32) int32 { return -1000 - 100 }

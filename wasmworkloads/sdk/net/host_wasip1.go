@@ -34,8 +34,8 @@ func hostClose(h int32) int32
 //go:wasmimport kubeplay_net addr
 func hostAddr(h int32, out unsafe.Pointer) int32
 
-//go:wasmimport kubeplay_net wait
-func hostWait(timeoutNs int64) int32
+//go:wasmimport kubeplay_net wait_ready
+func hostWaitReady(timeoutNs int64, out unsafe.Pointer, cap int32) int32
 
 //go:wasmimport kubeplay_net lookup
 func hostLookup(name unsafe.Pointer, n int32, server uint32, out unsafe.Pointer, cap int32) int32

@@ -6,42 +6,51 @@
 // /etc/resolv.conf (search domains, ndots) through the cluster's DNS.
 //
 // The host's calls never block. A goroutine whose call would wait parks
-// on a channel, and one poller goroutine waits in the host for news on
-// any socket of the process, then wakes every parked goroutine to try
-// again. The poller first yields to every goroutine that can run, so the
-// module blocks in the host only when nothing else in it can make
-// progress. A goroutine that would wait while no poller runs (a client
-// such as wget, alone in its program) waits in the host itself, the
-// same way, rather than start a poller for one wait.
+// on a channel of its own, and one poller goroutine waits in the host for
+// news on any socket of the process, then wakes the goroutines parked on
+// the sockets the host says had news (as epoll_wait returns the ready
+// descriptors), or whose deadline passed, to try again. The poller first
+// yields to every goroutine that can run, so the module blocks in the host
+// only when nothing else in it can make progress. A goroutine that would
+// wait while no poller runs (a client such as wget, alone in its program)
+// waits in the host itself, the same way, rather than start a poller for
+// one wait.
 package net
 
 import (
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 var poll struct {
-	mu        sync.Mutex
-	gen       chan struct{}
-	waiters   int
-	parked    int // goroutines waiting for a waiter (see Parked)
-	deadlines map[*waiter]time.Time
-	running   bool
-	onWake    func()
+	mu      sync.Mutex
+	waiting []*waiter // goroutines parked until their socket has news
+	free    []*waiter
+	parked  int // goroutines waiting for a waiter (see Parked)
+	running bool
+	onWake  func()
+	ready   [64]int32 // the handles the host said had news
 }
 
-type waiter struct{}
+// waiter is a goroutine parked on socket h until deadline (zero: none).
+type waiter struct {
+	h        int32
+	deadline time.Time
+	ch       chan struct{} // one slot: the poller never blocks on it
+}
 
 // idleTick bounds the poller's wait while goroutines other than socket
 // waiters exist: they may wait for a timer the poller cannot see.
 const idleTick = 10 * time.Millisecond
 
-// wait parks the calling goroutine until something happens on the
-// process's sockets, or deadline (zero: none) passes.
-func wait(deadline time.Time) error {
+// wait parks the calling goroutine until something happens on socket h,
+// or deadline (zero: none) passes.
+func wait(h int32, deadline time.Time) error {
 	if !deadline.IsZero() && !time.Now().Before(deadline) {
 		return os.ErrDeadlineExceeded
 	}
@@ -50,10 +59,6 @@ func wait(deadline time.Time) error {
 		// Nothing waits in the host: this goroutine does, itself,
 		// rather than start a poller goroutine for one wait.
 		poll.running = true
-		if poll.gen == nil {
-			poll.gen = make(chan struct{})
-			poll.deadlines = map[*waiter]time.Time{}
-		}
 		poll.mu.Unlock()
 		if runtime.NumGoroutine() > 1 {
 			runtime.Gosched()
@@ -62,9 +67,9 @@ func wait(deadline time.Time) error {
 		pollOnce(deadline)
 		poll.mu.Lock()
 		poll.running = false
-		if poll.parked > 0 {
-			// Goroutines came to wait for a waiter meanwhile: they
-			// need the poller (the waiters woken retry, and wait again).
+		if poll.parked > 0 || len(poll.waiting) > 0 {
+			// Goroutines came to wait meanwhile, on other sockets or
+			// for a waiter: they need the poller.
 			startPoller()
 		}
 		poll.mu.Unlock()
@@ -74,17 +79,18 @@ func wait(deadline time.Time) error {
 		return nil
 	}
 	startPoller()
-	ch := poll.gen
-	w := &waiter{}
-	poll.waiters++
-	if !deadline.IsZero() {
-		poll.deadlines[w] = deadline
+	var w *waiter
+	if n := len(poll.free); n > 0 {
+		w, poll.free = poll.free[n-1], poll.free[:n-1]
+	} else {
+		w = &waiter{ch: make(chan struct{}, 1)}
 	}
+	w.h, w.deadline = h, deadline
+	poll.waiting = append(poll.waiting, w)
 	poll.mu.Unlock()
-	<-ch
+	<-w.ch
 	poll.mu.Lock()
-	poll.waiters--
-	delete(poll.deadlines, w)
+	poll.free = append(poll.free, w)
 	poll.mu.Unlock()
 	if !deadline.IsZero() && !time.Now().Before(deadline) {
 		return os.ErrDeadlineExceeded
@@ -92,12 +98,31 @@ func wait(deadline time.Time) error {
 	return nil
 }
 
+// wakeSocket wakes the goroutines waiting on socket h, which the program
+// closed: their calls fail as on a closed descriptor.
+func wakeSocket(h int32) {
+	poll.mu.Lock()
+	wakeWaiters(func(w *waiter) bool { return w.h == h })
+	poll.mu.Unlock()
+}
+
+// wakeWaiters wakes the waiters that match, and forgets them (poll.mu
+// held).
+func wakeWaiters(match func(*waiter) bool) {
+	keep := poll.waiting[:0]
+	for _, w := range poll.waiting {
+		if match(w) {
+			w.ch <- struct{}{}
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	clear(poll.waiting[len(keep):])
+	poll.waiting = keep
+}
+
 // startPoller starts the poller if it is not running (poll.mu held).
 func startPoller() {
-	if poll.gen == nil {
-		poll.gen = make(chan struct{})
-		poll.deadlines = map[*waiter]time.Time{}
-	}
 	if !poll.running {
 		poll.running = true
 		go poller()
@@ -110,7 +135,7 @@ func poller() {
 		runtime.Gosched()
 		runtime.Gosched()
 		poll.mu.Lock()
-		if poll.waiters == 0 && poll.parked == 0 {
+		if len(poll.waiting) == 0 && poll.parked == 0 {
 			poll.running = false
 			poll.mu.Unlock()
 			return
@@ -122,37 +147,58 @@ func poller() {
 
 // pollOnce waits in the host once, for news on the process's sockets,
 // the nearest deadline of the waiters (and own, if not zero), or idleTick
-// while goroutines other than the waiters exist, then wakes the waiters.
-// Its caller, the poller or a goroutine that waits itself, is the only
-// one to wait in the host (poll.running), once every other goroutine
-// that can run has run.
+// while goroutines other than the waiters exist, then wakes the waiters
+// whose socket had news or whose deadline passed. Its caller, the poller
+// or a goroutine that waits itself, is the only one to wait in the host
+// (poll.running), once every other goroutine that can run has run.
 func pollOnce(own time.Time) {
 	poll.mu.Lock()
 	timeout := time.Duration(-1)
-	if runtime.NumGoroutine() > poll.waiters+poll.parked+1 {
+	if runtime.NumGoroutine() > len(poll.waiting)+poll.parked+1 {
 		timeout = idleTick
 	}
-	now := time.Now()
-	if !own.IsZero() {
-		if left := max(own.Sub(now), 1); timeout < 0 || left < timeout {
-			timeout = left
-		}
+	deadlines := !own.IsZero()
+	for _, w := range poll.waiting {
+		deadlines = deadlines || !w.deadline.IsZero()
 	}
-	for _, d := range poll.deadlines {
-		if left := max(d.Sub(now), 1); timeout < 0 || left < timeout {
-			timeout = left
+	var now time.Time
+	if deadlines {
+		now = time.Now()
+		for _, w := range poll.waiting {
+			if !w.deadline.IsZero() {
+				timeout = nearer(timeout, w.deadline.Sub(now))
+			}
+		}
+		if !own.IsZero() {
+			timeout = nearer(timeout, own.Sub(now))
 		}
 	}
 	onWake := poll.onWake
 	poll.mu.Unlock()
-	hostWait(int64(timeout))
+	n := int(hostWaitReady(int64(timeout), unsafe.Pointer(&poll.ready[0]), int32(len(poll.ready))))
 	if onWake != nil {
 		onWake()
 	}
 	poll.mu.Lock()
-	close(poll.gen)
-	poll.gen = make(chan struct{})
+	if deadlines {
+		now = time.Now()
+	}
+	all := n < 0 || n > len(poll.ready) // no network (a stub), or too much news
+	ready := poll.ready[:max(0, min(n, len(poll.ready)))]
+	wakeWaiters(func(w *waiter) bool {
+		return all || slices.Contains(ready, w.h) || !w.deadline.IsZero() && !now.Before(w.deadline)
+	})
 	poll.mu.Unlock()
+}
+
+// nearer is the shorter of a timeout (negative: none) and what is left
+// until a deadline (at least 1ns: zero would not wait).
+func nearer(timeout, left time.Duration) time.Duration {
+	left = max(left, 1)
+	if timeout < 0 || left < timeout {
+		return left
+	}
+	return timeout
 }
 
 // enosys is a host without kubeplay_net (its calls are stubs): a

@@ -70,10 +70,14 @@ var patches = []patch{
 		plainLiteral + "func Literal(cfg *Config, word *syntax.Word) (string, error) {\n" + plainLiteralReturn},
 	{"expand/expand.go", "", "func Document(cfg *Config, word *syntax.Word) (string, error) {\n",
 		"func Document(cfg *Config, word *syntax.Word) (string, error) {\n" + plainLiteralReturn},
-	// Fields: the plain literals leading a command's words (`wget -qO-
-	// URL`, `[`) are taken without FieldsSeq's iterator and closures.
+	// Fields: the plain literals and plain parameters leading a command's
+	// words (`wget -qO- URL`, `[ $i -lt 10 ]`) are taken without
+	// FieldsSeq's iterator and closures.
 	{"expand/expand.go", "", "func Fields(cfg *Config, words ...*syntax.Word) ([]string, error) {\n\tvar fields []string\n",
-		"func Fields(cfg *Config, words ...*syntax.Word) ([]string, error) {\n\tvar fields []string\n" + leadingLiterals},
+		"func Fields(cfg *Config, words ...*syntax.Word) ([]string, error) {\n\tvar fields []string\n" + leadingLiterals +
+			// The iterator's loop in a function of its own: its closure
+			// moves the variables it captures to the heap on every call.
+			"\treturn fieldsSeq(cfg, fields, words)\n}\n\nfunc fieldsSeq(cfg *Config, fields []string, words []*syntax.Word) ([]string, error) {\n"},
 	// test and [ comparing two integers, `[ $i -lt 10 ]`, skip the
 	// expression's parse: the parser would make the same binary test of
 	// the two words (neither an operator), evaluated as binTest does.
@@ -90,7 +94,8 @@ var patches = []patch{
 
 // plainLiteral is a function added to the interpreter's expand package: a
 // word that is one literal without a character that any expansion reads
-// (a leading ~, a backslash, a brace, a glob's *, ? or [) expands to
+// (a leading ~, a backslash, a brace, a glob's *, ? or [, but for the
+// word "[" alone, which is no pattern) expands to
 // itself as a command's argument, a redirection's target or an
 // assignment's value, which is what most of a script's words are (`wget
 // -qO- http://web/ >/dev/null`). Expanding them the general way (the
@@ -107,6 +112,9 @@ func plainLiteral(word *syntax.Word) (string, bool) {
 	if !ok || lit.Value == "" || lit.Value[0] == '~' {
 		return "", false
 	}
+	if lit.Value == "[" {
+		return lit.Value, true // test's name: a bracket that no glob can close
+	}
 	for i := 0; i < len(lit.Value); i++ {
 		switch lit.Value[i] {
 		case '\\', '{', '*', '?', '[':
@@ -116,13 +124,66 @@ func plainLiteral(word *syntax.Word) (string, bool) {
 	return lit.Value, true
 }
 
+// plainParam reports the value of a word that is one unquoted $name or
+// ${name} of a set string variable whose value is one field as it is:
+// not empty, and without a character of ifs or one a glob or an
+// extended glob reads, so that the splitting and the globbing leave it
+// alone.
+func plainParam(cfg *Config, ifs string, word *syntax.Word) (string, bool) {
+	if cfg == nil || cfg.Env == nil || word == nil || len(word.Parts) != 1 {
+		return "", false
+	}
+	pe, ok := word.Parts[0].(*syntax.ParamExp)
+	if !ok || pe.Param == nil || pe.Flags != nil || pe.Excl || pe.Length || pe.Width || pe.IsSet ||
+		pe.Split != syntax.OptUnset || pe.GlobSubst != syntax.OptUnset || pe.RcExpand != syntax.OptUnset ||
+		pe.NestedParam != nil || pe.Index != nil || len(pe.Modifiers) != 0 || pe.Slice != nil ||
+		pe.Repl != nil || pe.Names != 0 || pe.Exp != nil {
+		return "", false
+	}
+	name := pe.Param.Value
+	if name == "" || name == "LINENO" || !(name[0] == '_' || name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
+		return "", false
+	}
+	for i := 1; i < len(name); i++ {
+		if c := name[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "", false
+		}
+	}
+	vr := cfg.Env.Get(name)
+	if !vr.IsSet() || vr.Kind != String || vr.Str == "" {
+		return "", false
+	}
+	for i := 0; i < len(vr.Str); i++ {
+		c := vr.Str[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == ',' || c == '=' || c == '%') {
+			return "", false
+		}
+		for j := 0; j < len(ifs); j++ {
+			if ifs[j] == c {
+				return "", false
+			}
+		}
+	}
+	return vr.Str, true
+}
+
 `
 
 const leadingLiterals = `	if len(words) > 0 {
 		fields = make([]string, 0, len(words))
 	}
+	ifs, ifsKnown := "", false
 	for len(words) > 0 {
 		s, ok := plainLiteral(words[0])
+		if !ok {
+			if !ifsKnown && cfg != nil && cfg.Env != nil {
+				ifs, ifsKnown = " \t\n", true
+				if vr := cfg.Env.Get("IFS"); vr.IsSet() {
+					ifs = vr.String()
+				}
+			}
+			s, ok = plainParam(cfg, ifs, words[0])
+		}
 		if !ok {
 			break
 		}

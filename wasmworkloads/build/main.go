@@ -11,6 +11,9 @@
 // the patches that take out of wazero what the engine never runs:
 //
 //	go run ./wasmworkloads/build -engine -ldflags '-s -w' -o build/engine.wasm ./cmd/wasm
+//
+// -overlay passes go build an overlay file (the Makefile gives the
+// engine tools/jsgc's); an empty one is none.
 package main
 
 import (
@@ -26,8 +29,9 @@ func main() {
 	out := flag.String("o", "", "the module file to write")
 	ldflags := flag.String("ldflags", "", "go build's -ldflags, e.g. '-s -w'")
 	engine := flag.Bool("engine", false, "build the browser's engine (js/wasm) instead of an image")
+	overlay := flag.String("overlay", "", "go build's -overlay file, if any")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: build [-engine] [-ldflags FLAGS] -o FILE.wasm PACKAGE")
+		fmt.Fprintln(os.Stderr, "usage: build [-engine] [-overlay FILE] [-ldflags FLAGS] -o FILE.wasm PACKAGE")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -38,6 +42,9 @@ func main() {
 	var flags []string
 	if *ldflags != "" {
 		flags = append(flags, "-ldflags="+*ldflags)
+	}
+	if *overlay != "" {
+		flags = append(flags, "-overlay="+*overlay)
 	}
 	build := wasmbuild.Build
 	if *engine {

@@ -484,3 +484,16 @@ func TestWithBash(t *testing.T) {
 	r = runIn(t, t.TempDir(), "", testEnv, "busybox", "--with-bash", "echo", "hi")
 	assert.Equal(t, "hi\n", r.stdout)
 }
+
+func TestParseLength(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"615", 615}, {"0", 0}, {"007", 7}, {"", 0}, {"+5", 5}, {"-1", -1}, {"12a", 0},
+		{"999999999999999999", 999999999999999999}, {"9223372036854775807", 9223372036854775807},
+		{"99999999999999999999", 9223372036854775807},
+	} {
+		assert.Equal(t, tc.want, parseLength([]byte(tc.in)), tc.in)
+	}
+}

@@ -165,8 +165,8 @@ func TestWasm(t *testing.T) {
 			stdout: "/h/b /h/a a\\b a1b a2b * q -qO- http://x/y:80\n"},
 		// And a word that is one plain $name whose value is one field as
 		// it is (wasmbuild's plainParam); the others split and glob.
-		{name: "parameters", argv: []string{"sh", "-c", `i=2; [ $i -lt 3 ] && echo yes; [ -n $i ] && echo [; v=a-b; w="x y"; n=10; IFS=-; echo $v $w ${n}; IFS=" "; echo $v $w; IFS=0; echo $n; unset IFS; e=; echo "[$e]" $e $v; set -u; echo $v $nosuch; echo not here`},
-			stdout: "yes\n[\na b x y 10\na-b x y\n1\n[] a-b\n", stderr: "nosuch: unbound variable", code: 1},
+		{name: "parameters", argv: []string{"sh", "-c", `i=2; [ $i -lt 3 ] && echo yes; j=$((i+1)); echo $j $((010 + 0x10 + 2#11 + -3 + 999999999999999999 + j)) $(( j - 1000000000000000000 )); [ -n $i ] && echo [; v=a-b; w="x y"; n=10; IFS=-; echo $v $w ${n}; IFS=" "; echo $v $w; IFS=0; echo $n; unset IFS; e=; echo "[$e]" $e $v; set -u; echo $v $nosuch; echo not here`},
+			stdout: "yes\n3 1000000000000000026 -999999999999999997\n[\na b x y 10\na-b x y\n1\n[] a-b\n", stderr: "nosuch: unbound variable", code: 1},
 		{name: "integer tests", argv: []string{"sh", "-c", `[ 3 -lt 10 ] && echo a; [ 10 -lt 3 ] || echo b; [ x -eq 0 ] && echo c; test 2 -ge 2 && echo d; [ -1 -le " -1" ] && echo e; [ ! 1 -eq 2 ] && echo f; [ 5 -ne 5 ]; echo $?; [ 1 -gt ]; echo $?; [ 1 = 1 ] && echo g`},
 			stdout: "a\nb\nc\nd\ne\nf\n1\n2\ng\n", stderr: "-gt must be followed by a word"},
 		{name: "exit code", argv: []string{"sh", "-c", "exit 7"}, code: 7},

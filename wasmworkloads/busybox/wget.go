@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path"
 	"strconv"
@@ -261,6 +260,9 @@ type httpResponse struct {
 	location   string
 	length     int64 // -1 when unknown
 	body       io.ReadCloser
+	// The body's reader and its limit, allocated with the response.
+	reader  responseBody
+	limited io.LimitedReader
 }
 
 // httpGet resolves, connects and sends the request.
@@ -270,10 +272,7 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 		p.errorf("bad address '%s'", u.host)
 		return nil, 1
 	}
-	addr := netJoin(addrs[0], u.port)
-	if ip, err := netip.ParseAddr(addrs[0]); err == nil && ip.Is6() {
-		addr = "[" + addrs[0] + "]:" + u.port
-	}
+	addr := netJoin(addrs[0], u.port) // an IPv6 address in brackets
 	if !w.quiet {
 		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, addr)
 	}
@@ -381,7 +380,7 @@ func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, er
 		case equalFold(name, "location"):
 			resp.location = string(val)
 		case equalFold(name, "content-length"):
-			resp.length, _ = strconv.ParseInt(string(val), 10, 64)
+			resp.length = parseLength(val)
 		case equalFold(name, "transfer-encoding"):
 			chunked = equalFold(val, "chunked")
 		}
@@ -391,10 +390,30 @@ func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, er
 	case chunked:
 		body = &chunkedReader{r: br}
 	case resp.length >= 0:
-		body = io.LimitReader(br, resp.length)
+		resp.limited = io.LimitedReader{R: br, N: resp.length}
+		body = &resp.limited
 	}
-	resp.body = &responseBody{Reader: body, conn: conn, br: br}
+	resp.reader = responseBody{Reader: body, conn: conn, br: br}
+	resp.body = &resp.reader
 	return resp, nil
+}
+
+// parseLength reads a Content-Length as strconv.ParseInt does (0 when it
+// is not a number), short decimal numbers without a string.
+func parseLength(val []byte) int64 {
+	if len(val) == 0 || len(val) > 18 {
+		n, _ := strconv.ParseInt(string(val), 10, 64)
+		return n
+	}
+	var n int64
+	for _, c := range val {
+		if c < '0' || c > '9' {
+			n, _ = strconv.ParseInt(string(val), 10, 64)
+			return n
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
 }
 
 // responseBody is a response's body; closing it closes the connection.

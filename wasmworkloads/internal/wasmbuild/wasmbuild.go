@@ -83,6 +83,10 @@ var patches = []patch{
 	// the two words (neither an operator), evaluated as binTest does.
 	{"interp/builtin.go", "", "\tcase \"test\":\n\t\tparseErr := false\n",
 		"\tcase \"test\":\n" + classicIntTest + "\t\tparseErr := false\n"},
+	// A number in decimal, `$((i+1))`'s i and `[ $i -lt 10 ]`'s words,
+	// is read without the trimming, the prefixes' checks and ParseInt.
+	{"expand/arith.go", "", "func atoi(s string) int64 {\n", "func atoi(s string) int64 {\n" + decimalAtoi},
+	{"interp/builtin.go", "", "func atoi(s string) int64 {\n", "func atoi(s string) int64 {\n" + decimalAtoi},
 	// The working directory matters to a glob only: not asked for each
 	// command's words.
 	{"expand/expand.go", "", "\tdir := cfg.envGet(\"PWD\")\n", ""},
@@ -218,6 +222,21 @@ const classicIntTest = `		if len(args) == 3 && args[0] != ")" && testUnaryOp(arg
 				break
 			}
 		}
+`
+
+// decimalAtoi starts the interpreter's two atoi functions: a string of
+// at most 18 decimal digits, not starting with 0 (an octal number to
+// arithmetic), is its value in both, without overflow.
+const decimalAtoi = `	if len(s) > 0 && len(s) <= 18 && s[0] >= '1' && s[0] <= '9' {
+		var n int64
+		i := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			n = n*10 + int64(s[i]-'0')
+		}
+		if i == len(s) {
+			return n
+		}
+	}
 `
 
 const plainLiteralReturn = "\tif s, ok := plainLiteral(word); ok {\n\t\treturn s, nil\n\t}\n"

@@ -2,6 +2,7 @@ package network
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,46 @@ func TestRedis(t *testing.T) {
 	rt, id := g.run(t, "node02", "10.244.2.3", "busybox", "sh", "-c", "printf 'PING\\r\\nQUIT\\r\\n' | nc 10.244.1.2 6379; nc -z 10.244.1.2 6379 && echo open; nc 10.244.1.2 6380")
 	g.loop.AdvanceBy(5 * time.Second)
 	assert.Equal(t, "+PONG\n+OK\nopen\nnc: can't connect to remote host (10.244.1.2): Connection refused\n", strings.ReplaceAll(logText(t, rt, id), "\r", ""))
+}
+
+// nginx and http-echo serve a connection in the goroutine that accepted
+// it while they can: a client that sends half a request holds up no
+// other, and gets its answer once it sends the rest.
+func TestSlowClientHoldsUpNoOther(t *testing.T) {
+	for _, server := range []struct{ image, port, want string }{{"nginx", "80", "Welcome to nginx!"}, {"hashicorp/http-echo", "5678", "hello"}} {
+		t.Run(server.image, func(t *testing.T) {
+			g := newGuests(t)
+			args := []string{}
+			if server.image == "hashicorp/http-echo" {
+				args = []string{"-text=hello"}
+			}
+			g.run(t, "node01", "10.244.1.3", server.image, args...)
+			g.loop.AdvanceBy(5 * time.Second)
+			dst := netip.MustParseAddrPort("10.244.1.3:" + server.port)
+			slow, err := g.net.Dial(netip.MustParseAddr("172.18.0.3"), "node02", dst)
+			require.NoError(t, err)
+			_, err = slow.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n"))
+			require.NoError(t, err)
+			g.loop.AdvanceBy(time.Second)
+			read := func(c *Conn) string {
+				buf := make([]byte, 4096)
+				n, _ := c.Read(buf)
+				return string(buf[:n])
+			}
+			for i := range 3 {
+				fast, err := g.net.Dial(netip.MustParseAddr("172.18.0.3"), "node02", dst)
+				require.NoError(t, err)
+				_, err = fast.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+				require.NoError(t, err)
+				g.loop.AdvanceBy(time.Second)
+				assert.Contains(t, read(fast), server.want, "request %d beside the slow one", i+1)
+				fast.Close()
+			}
+			assert.Empty(t, read(slow), "the slow client has sent half its request")
+			_, err = slow.Write([]byte("Connection: close\r\n\r\n"))
+			require.NoError(t, err)
+			g.loop.AdvanceBy(time.Second)
+			assert.Contains(t, read(slow), server.want)
+		})
+	}
 }

@@ -54,7 +54,7 @@ func httpEchoMain(args []string) int {
 	// http-echo waits for an interrupt (SIGINT) only; SIGTERM is left to
 	// the Go runtime, which ends it with status 2 (see goPrograms).
 	sig, err := serveUntil(func() error {
-		return serveHTTP(l, func(req *request, w *response) {
+		return serveInline(l, func(req *request, w *response) {
 			start := time.Now()
 			if req.path == "/health" {
 				w.header("Content-Type", "application/json")

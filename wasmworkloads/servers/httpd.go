@@ -166,6 +166,74 @@ func serveWorker(c net.Conn, handle func(*request, *response), idle chan net.Con
 	}
 }
 
+// serveInline is serveHTTP for handlers that wait on nothing but their
+// connection (nginx's files, http-echo's text): the goroutine that
+// accepts a connection serves it itself, as an event loop does, as long
+// as serving it does not wait (a request all there, a response the
+// peer's window takes). The moment it would wait on the connection, it
+// hands the accepting over to an idle goroutine or a new one, finishes
+// the connection, and waits idle. So a request served at once costs no
+// hand-over between goroutines, and a slow client still holds up no
+// other. A handler that waited on anything else would hold up the
+// accepting meanwhile.
+func serveInline(l net.Listener, handle func(*request, *response)) error {
+	s := &inlineServer{l: l, handle: handle, idle: make(chan struct{}), failed: make(chan error, 1)}
+	go s.accept()
+	// Waiting for the accepting goroutine, which waits in the poller.
+	kpnet.Parked(1)
+	defer kpnet.Parked(-1)
+	return <-s.failed
+}
+
+type inlineServer struct {
+	l      net.Listener
+	handle func(*request, *response)
+	idle   chan struct{} // an idle goroutine takes over the accepting
+	failed chan error
+}
+
+// accept accepts and serves connections until the listener fails.
+func (s *inlineServer) accept() {
+	br := bufio.NewReaderSize(nil, 8192) // nginx's large_client_header_buffers: 8k a line
+	bw := bufio.NewWriterSize(nil, 4096)
+	handedOver := false
+	hook := func() { handedOver = true; s.handOver() }
+	for {
+		c, err := s.l.Accept()
+		if err != nil {
+			select {
+			case s.failed <- err:
+			default:
+			}
+			return
+		}
+		handedOver = false
+		if w, ok := c.(interface{ OnWait(func()) }); ok {
+			w.OnWait(hook)
+		} else {
+			handedOver = true
+			s.handOver()
+		}
+		br.Reset(c)
+		bw.Reset(c)
+		serveConn(c, br, bw, s.handle)
+		if handedOver {
+			kpnet.Parked(1)
+			<-s.idle
+			kpnet.Parked(-1)
+		}
+	}
+}
+
+// handOver has an idle goroutine, or a new one, accept from now on.
+func (s *inlineServer) handOver() {
+	select {
+	case s.idle <- struct{}{}:
+	default:
+		go s.accept()
+	}
+}
+
 func serveConn(c net.Conn, br *bufio.Reader, bw *bufio.Writer, handle func(*request, *response)) {
 	defer c.Close()
 	var remote, remoteAddr string

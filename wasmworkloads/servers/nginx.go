@@ -68,7 +68,7 @@ func nginxMain(args []string) int {
 	notice("getrlimit(RLIMIT_NOFILE): 1048576:1048576")
 	notice("start worker processes")
 	notice("start worker process 29")
-	sig, err := serveUntil(func() error { return serveHTTP(l, nginxHandler{root: nginxRoot}.serve) }, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
+	sig, err := serveUntil(func() error { return serveInline(l, nginxHandler{root: nginxRoot}.serve) }, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
 	if sig == nil {
 		fmt.Fprintf(os.Stderr, "%s [emerg] 1#1: %v\n", time.Now().Format("2006/01/02 15:04:05"), err)
 		return 1

@@ -156,6 +156,20 @@ type Conn struct {
 	laddr, raddr   *net.TCPAddr // asked of the host when first needed
 	rdl, wdl       time.Time
 	closed, broken bool
+	onWait         func()
+}
+
+// OnWait has f called once, before the connection's next read or write
+// waits: a server serving the connection in its accept loop hands the
+// accepting over then.
+func (c *Conn) OnWait(f func()) { c.onWait = f }
+
+// waiting calls the OnWait function, if any, once.
+func (c *Conn) waiting() {
+	if f := c.onWait; f != nil {
+		c.onWait = nil
+		f()
+	}
 }
 
 func newConn(h int32) *Conn { return &Conn{h: h} }
@@ -192,6 +206,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 		case n != eagain:
 			return 0, c.opError("read", os.NewSyscallError("read", errno(n)))
 		}
+		c.waiting()
 		if err := wait(c.h, c.rdl); err != nil {
 			return 0, c.opError("read", err)
 		}
@@ -216,6 +231,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		case n != eagain:
 			return done, c.opError("write", os.NewSyscallError("write", errno(n)))
 		}
+		c.waiting()
 		if err := wait(c.h, c.wdl); err != nil {
 			return done, c.opError("write", err)
 		}

@@ -61,8 +61,7 @@ func wait(h int32, deadline time.Time) error {
 		poll.running = true
 		poll.mu.Unlock()
 		if runtime.NumGoroutine() > 1 {
-			runtime.Gosched()
-			runtime.Gosched()
+			yield()
 		}
 		pollOnce(deadline)
 		poll.mu.Lock()
@@ -132,8 +131,7 @@ func startPoller() {
 // poller waits in the host for the parked goroutines, until none is left.
 func poller() {
 	for {
-		runtime.Gosched()
-		runtime.Gosched()
+		yield()
 		poll.mu.Lock()
 		if len(poll.waiting) == 0 && poll.parked == 0 {
 			poll.running = false
@@ -142,6 +140,20 @@ func poller() {
 		}
 		poll.mu.Unlock()
 		pollOnce(time.Time{})
+	}
+}
+
+// yield lets every other goroutine that can run run, before the caller
+// waits in the host: once, and again unless every other goroutine now
+// waits on a socket or for a waiter (the goroutines readied by those
+// that ran may be queued behind the caller).
+func yield() {
+	runtime.Gosched()
+	poll.mu.Lock()
+	blocked := len(poll.waiting) + poll.parked + 1
+	poll.mu.Unlock()
+	if runtime.NumGoroutine() > blocked {
+		runtime.Gosched()
 	}
 }
 

@@ -16,16 +16,21 @@
 // batch). The fractional worker, paced against wall time, runs for as
 // long after an idle stretch.
 //
+// After the marking, the background sweeper, always runnable until the
+// heap is swept, kept the scheduler from going to JavaScript as long
+// (half a second for a heap of 900 MB).
+//
 // The patch gives the background mark workers slices: under js a worker
 // (idle or fractional) stops after jsMarkSlice, the next scheduling round
 // runs the goroutines instead of a worker, and when none is runnable the
 // scheduler goes to JavaScript before it marks again, with a timeout of a
-// millisecond to come back to the marking. The marking is the same work,
-// done between the page's messages. See docs/RATIONALE.md, "The collector
+// millisecond to come back to the marking. The sweeper sleeps a
+// millisecond after each slice of its own. The work is the same, done
+// between the page's messages. See docs/RATIONALE.md, "The collector
 // in the browser".
 //
 // The patch is to the text of the Go release's runtime (proc.go, mgc.go,
-// mgcmark.go, mgcpacer.go) and adds one file. Should a release change that
+// mgcmark.go, mgcpacer.go, mgcsweep.go) and adds two files. Should a release change that
 // text, jsgc says which patch no longer applies and writes an empty
 // overlay, so the engine still builds, unpatched; its test fails then, so
 // the patch is brought up to date with the toolchain.
@@ -60,6 +65,9 @@ var patches = []struct{ file, from, to string }{
 	// After a slice, one scheduling round runs goroutines, not a worker.
 	{"mgcpacer.go", "\tif !gcShouldScheduleWorker(pp) {\n\t\t// No good reason",
 		"\tif jsMarkSkipWorker() || !gcShouldScheduleWorker(pp) {\n\t\t// No good reason"},
+	// The background sweeper sleeps a moment after each slice.
+	{"mgcsweep.go", "\t\tnSwept := 0\n\t\tfor sweepone() != ^uintptr(0) {\n\t\t\tnSwept++\n\t\t\tif nSwept%sweepBatchSize == 0 {\n\t\t\t\tgoschedIfBusy()\n",
+		"\t\tnSwept := 0\n\t\tjsLast := nanotime()\n\t\tfor sweepone() != ^uintptr(0) {\n\t\t\tnSwept++\n\t\t\tif nSwept%sweepBatchSize == 0 {\n\t\t\t\tjsSweepYield(&jsLast)\n"},
 }
 
 // addedJS is the file the patches call into, for js; addedOther keeps the
@@ -112,6 +120,19 @@ func jsMarkDefer(pollUntil *int64, now int64) bool {
 	}
 	return true
 }
+
+// jsSweepYield, in the background sweeper's loop, sleeps a millisecond
+// after each jsMarkSlice of sweeping: the sweeper is always runnable
+// until the heap is swept, so the scheduler never went to JavaScript
+// meanwhile (goschedIfBusy only lets other goroutines run).
+func jsSweepYield(last *int64) {
+	if nanotime()-*last > jsMarkSlice {
+		timeSleep(1e6)
+		*last = nanotime()
+		return
+	}
+	goschedIfBusy()
+}
 `
 
 const addedOther = `//go:build !js
@@ -124,6 +145,7 @@ func jsMarkSliceOver() bool                          { return false }
 func jsPollIdleMark() bool                           { return pollWork() }
 func jsMarkSkipWorker() bool                         { return false }
 func jsMarkDefer(pollUntil *int64, now int64) bool { return false }
+func jsSweepYield(last *int64)                     { goschedIfBusy() }
 `
 
 func main() {

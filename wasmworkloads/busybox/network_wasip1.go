@@ -14,7 +14,8 @@ import (
 // In a kubeplay container the applets use the pod's network: the
 // kubeplay_net host module, through the SDK.
 func init() {
-	guestNetwork = podNetwork{isolated{hosts: "/etc/hosts", resolv: "/etc/resolv.conf"}}
+	n := podNetwork{isolated{hosts: "/etc/hosts", resolv: "/etc/resolv.conf"}}
+	guestNetwork, valueDialer = n, n
 }
 
 type podNetwork struct{ isolated }
@@ -32,11 +33,22 @@ func (n podNetwork) Dial(ctx context.Context, addr string) (io.ReadWriteCloser, 
 	if err != nil {
 		return nil, err
 	}
+	return n.DialAddrPort(ctx, ap)
+}
+
+func (n podNetwork) DialAddrPort(ctx context.Context, ap netip.AddrPort) (io.ReadWriteCloser, error) {
 	var deadline time.Time
 	if d, ok := ctx.Deadline(); ok {
 		deadline = d
 	}
-	return kpnet.DialAddr(ap, deadline)
+	c, err := kpnet.DialAddr(ap, deadline)
+	if kc, ok := c.(*kpnet.Conn); ok {
+		return kc, err // by its type: net.Conn to io.ReadWriteCloser is a method lookup
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (n podNetwork) Query(name, server string) ([]string, int) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path"
 	"strconv"
@@ -190,8 +191,11 @@ func parseURL(raw string) (wgetURL, bool) {
 	default:
 		return u, false
 	}
-	hostport, p, _ := strings.Cut(rest, "/")
-	u.path = "/" + p
+	hostport, _, found := strings.Cut(rest, "/")
+	u.path = "/"
+	if found {
+		u.path = rest[len(hostport):] // "/" and what follows, without a concatenation
+	}
 	if i := strings.LastIndexByte(hostport, '@'); i >= 0 {
 		hostport = hostport[i+1:]
 	}
@@ -265,14 +269,47 @@ type httpResponse struct {
 	limited io.LimitedReader
 }
 
+// addrPortDialer is a network that dials an address given as a value.
+type addrPortDialer interface {
+	DialAddrPort(ctx context.Context, ap netip.AddrPort) (io.ReadWriteCloser, error)
+}
+
+// valueDialer is guestNetwork when it dials values (the pod's network),
+// kept apart so that no call asks guestNetwork for the method.
+var valueDialer addrPortDialer
+
+// literalAddrPort is the URL's address when its host is an IPv4 address
+// (which netip reads only as its canonical text, so the messages are
+// the same) and its port a number, and the network dials values.
+func literalAddrPort(u wgetURL) netip.AddrPort {
+	if valueDialer == nil {
+		return netip.AddrPort{}
+	}
+	ip, err := netip.ParseAddr(u.host)
+	if err != nil || !ip.Is4() {
+		return netip.AddrPort{}
+	}
+	port, err := strconv.ParseUint(u.port, 10, 16)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ip, uint16(port))
+}
+
 // httpGet resolves, connects and sends the request.
 func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
-	addrs, err := guestNetwork.LookupHost(p.ctx, u.host)
-	if err != nil || len(addrs) == 0 {
-		p.errorf("bad address '%s'", u.host)
-		return nil, 1
+	// An IPv4 address and a port, to a network that dials one as a
+	// value, need no lookup, no text to join and parse again.
+	host, ap := u.host, literalAddrPort(u)
+	if !ap.IsValid() {
+		addrs, err := guestNetwork.LookupHost(p.ctx, u.host)
+		if err != nil || len(addrs) == 0 {
+			p.errorf("bad address '%s'", u.host)
+			return nil, 1
+		}
+		host = addrs[0]
 	}
-	addr := netJoin(addrs[0], u.port) // an IPv6 address in brackets
+	addr := netJoin(host, u.port) // an IPv6 address in brackets
 	if !w.quiet {
 		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, addr)
 	}
@@ -282,17 +319,25 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 		ctx, cancel = context.WithTimeout(ctx, w.timeout)
 		defer cancel()
 	}
-	conn, err := guestNetwork.Dial(ctx, addr)
+	var conn io.ReadWriteCloser
+	var err error
+	if ap.IsValid() {
+		conn, err = valueDialer.DialAddrPort(ctx, ap)
+	} else {
+		conn, err = guestNetwork.Dial(ctx, addr)
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.errorf("download timed out")
 		return nil, 1
 	}
 	if err != nil {
-		p.errorf("can't connect to remote host (%s): %s", addrs[0], errText(err))
+		p.errorf("can't connect to remote host (%s): %s", host, errText(err))
 		return nil, 1
 	}
-	if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok && w.timeout > 0 {
-		conn = deadlineConn{conn, d, w.timeout}
+	if w.timeout > 0 {
+		if d, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok {
+			conn = deadlineConn{conn, d, w.timeout}
+		}
 	}
 	req := make([]byte, 0, 128)
 	req = append(req, "GET "...)
@@ -327,7 +372,7 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 }
 
 // readResponse reads the status line and headers; the body follows.
-func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, error) {
+func readResponse(conn io.ReadWriteCloser, w wgetOptions, p *proc) (*httpResponse, error) {
 	br := wgetReaders.get(conn)
 	frag, err := br.ReadSlice('\n')
 	line := string(frag)
@@ -374,15 +419,15 @@ func readResponse(conn io.ReadCloser, w wgetOptions, p *proc) (*httpResponse, er
 		}
 		name, val := h, h[len(h):]
 		if i := bytes.IndexByte(h, ':'); i >= 0 {
-			name, val = h[:i], bytes.TrimSpace(h[i+1:])
+			name, val = h[:i], h[i+1:] // trimmed for the headers read
 		}
 		switch {
 		case equalFold(name, "location"):
-			resp.location = string(val)
+			resp.location = string(bytes.TrimSpace(val))
 		case equalFold(name, "content-length"):
-			resp.length = parseLength(val)
+			resp.length = parseLength(bytes.TrimSpace(val))
 		case equalFold(name, "transfer-encoding"):
-			chunked = equalFold(val, "chunked")
+			chunked = equalFold(bytes.TrimSpace(val), "chunked")
 		}
 	}
 	var body io.Reader = br
@@ -419,7 +464,7 @@ func parseLength(val []byte) int64 {
 // responseBody is a response's body; closing it closes the connection.
 type responseBody struct {
 	io.Reader
-	conn io.Closer
+	conn io.ReadWriteCloser // as httpGet has it: another interface is a method lookup
 	br   *bufio.Reader
 }
 

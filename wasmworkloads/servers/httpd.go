@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -208,15 +207,20 @@ func (s *inlineServer) accept() {
 			return
 		}
 		handedOver = false
-		if w, ok := c.(interface{ OnWait(func()) }); ok {
-			w.OnWait(hook)
+		// The SDK's connection by its type: a conversion to an interface
+		// looks its methods up each time under js/wasm and wasip1.
+		if kc, ok := c.(*kpnet.Conn); ok {
+			kc.OnWait(hook)
+			br.Reset(kc)
+			bw.Reset(kc)
+			serveConn(kc, br, bw, s.handle)
 		} else {
 			handedOver = true
 			s.handOver()
+			br.Reset(c)
+			bw.Reset(c)
+			serveConn(c, br, bw, s.handle)
 		}
-		br.Reset(c)
-		bw.Reset(c)
-		serveConn(c, br, bw, s.handle)
 		if handedOver {
 			kpnet.Parked(1)
 			<-s.idle
@@ -237,7 +241,7 @@ func (s *inlineServer) handOver() {
 func serveConn(c net.Conn, br *bufio.Reader, bw *bufio.Writer, handle func(*request, *response)) {
 	defer c.Close()
 	var remote, remoteAddr string
-	if a, ok := c.(interface{ RemoteAddrPort() netip.AddrPort }); ok {
+	if a, ok := c.(*kpnet.Conn); ok {
 		// One buffer for both: the address, then with its port.
 		var buf [len("255.255.255.255:65535")]byte
 		ap := a.RemoteAddrPort()

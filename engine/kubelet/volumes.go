@@ -46,6 +46,7 @@ type podVolume struct {
 	readOnly bool   // mounted read-only whatever the volume mount says
 	// files renders a volume the kubelet writes; nil for the others.
 	files   func() (map[string]volumeFile, error)
+	tree    *writtenTree // the tree of a volume the kubelet writes (fs); nil on a fake node
 	written bool
 }
 
@@ -111,14 +112,14 @@ func (k *Kubelet) mountVolume(p *api.Pod, st *podState, v api.Volume) error {
 	if err != nil {
 		return err
 	}
-	if vol.fs == nil {
+	if vol.tree == nil {
 		// A fake node's volume: its sources were checked (a missing
 		// ConfigMap fails the mount as on any node), and no program
 		// will read its files.
 		vol.written = true
 		return nil
 	}
-	if err := writeVolume(vol.fs, files, now, p.UID+"/"+v.Name); err != nil {
+	if err := vol.tree.write(files, now, p.UID+"/"+v.Name); err != nil {
 		return err
 	}
 	vol.written = true
@@ -176,8 +177,8 @@ func (k *Kubelet) projectedVolume(files func() (map[string]volumeFile, error)) (
 	if k.cfg.Fake {
 		return &podVolume{dir: ".", readOnly: true, files: files}, nil
 	}
-	fsys, err := newTree(k.c.Now())
-	return &podVolume{fs: fsys, dir: ".", readOnly: true, files: files}, err
+	tree, err := newWrittenTree(k.c.Now())
+	return &podVolume{fs: tree, tree: tree, dir: ".", readOnly: true, files: files}, err
 }
 
 // volumeType names a volume's source as the API spells it.
@@ -709,7 +710,7 @@ func treeSize(fsys hackpadfs.FS) int64 {
 // newTree is a memory file system whose root has the time given and
 // mode 0777, as the kubelet makes an emptyDir's directory (and the
 // emptyDir under a configMap, secret, downwardAPI or projected volume).
-func newTree(now time.Time) (hackpadfs.FS, error) {
+func newTree(now time.Time) (*mem.FS, error) {
 	fsys, err := mem.NewFS()
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -52,8 +53,17 @@ type podVolume struct {
 
 // volumeFile is a file the kubelet projects into a volume.
 type volumeFile struct {
-	data []byte
-	mode fs.FileMode
+	data  []byte
+	mode  fs.FileMode
+	token *boundToken // a service account token, its bytes made when first needed (data nil)
+}
+
+// contents are the file's bytes.
+func (f volumeFile) contents() []byte {
+	if f.token != nil {
+		return f.token.bytes()
+	}
+	return f.data
 }
 
 // Upstream's operation backoff for a volume that failed to mount: 500 ms
@@ -415,9 +425,9 @@ func (k *Kubelet) projectedFiles(p *api.Pod, st *podState, src *objectSource, na
 		case s.DownwardAPI != nil:
 			err = k.downwardFiles(out, p, st, s.DownwardAPI.Items, v.DefaultMode)
 		case s.ServiceAccountToken != nil:
-			var token string
+			var token *boundToken
 			token, err = k.serviceAccountToken(p, st, name, s.ServiceAccountToken)
-			out[path.Clean(s.ServiceAccountToken.Path)] = volumeFile{data: []byte(token), mode: fileMode(nil, v.DefaultMode)}
+			out[path.Clean(s.ServiceAccountToken.Path)] = volumeFile{token: token, mode: fileMode(nil, v.DefaultMode)}
 		case s.ClusterTrustBundle != nil:
 			err = errors.New("kubeplay: clusterTrustBundle projections are not simulated")
 		case s.PodCertificate != nil:
@@ -442,19 +452,46 @@ const (
 )
 
 type issuedToken struct {
-	token string
+	token *boundToken
 	at    time.Time
 	ttl   time.Duration
 }
 
-func (k *Kubelet) serviceAccountToken(p *api.Pod, st *podState, vol string, proj *api.ServiceAccountTokenProjection) (string, error) {
+// boundToken is a service account token whose claims are fixed when it is
+// issued and whose signature is made when its bytes are first needed
+// (the container reads its volume): ed25519's signature is deterministic,
+// so the bytes are the same whenever they are made, and most pods' token
+// is never read.
+type boundToken struct {
+	sign  func() (string, error)
+	token []byte
+}
+
+func (t *boundToken) bytes() []byte {
+	if t == nil {
+		return nil // a fake node's: never read
+	}
+	if t.sign != nil {
+		s, err := t.sign()
+		if err != nil {
+			panic("kubelet: signing a service account token: " + err.Error())
+		}
+		t.token, t.sign = []byte(s), nil
+	}
+	return t.token
+}
+
+// serviceAccountToken is the token of a projection, asked for as the
+// kubelet asks the TokenRequest API; nil on a fake node, which checks the
+// request without signing it.
+func (k *Kubelet) serviceAccountToken(p *api.Pod, st *podState, vol string, proj *api.ServiceAccountTokenProjection) (*boundToken, error) {
 	key := vol + "/" + proj.Path
 	now := k.c.Now()
 	if t, ok := st.tokens[key]; ok && now.Sub(t.at) < min(t.ttl*8/10, 24*time.Hour) {
 		return t.token, nil
 	}
 	if k.cfg.ServiceAccountKey == nil {
-		return "", errors.New("kubeplay: this node cannot get service account tokens")
+		return nil, errors.New("kubeplay: this node cannot get service account tokens")
 	}
 	saName := p.Spec.ServiceAccountName
 	if saName == "" {
@@ -462,47 +499,66 @@ func (k *Kubelet) serviceAccountToken(p *api.Pod, st *podState, vol string, proj
 	}
 	sa, err := client.Get[*api.ServiceAccount](k.c, p.Namespace, saName)
 	if err != nil {
-		return "", fmt.Errorf("failed to fetch token: serviceaccounts %q not found", saName)
+		return nil, fmt.Errorf("failed to fetch token: serviceaccounts %q not found", saName)
 	}
 	if k.cfg.Fake {
-		return "", nil // no program reads it: the request is checked, not signed
+		return nil, nil // no program reads it: the request is checked, not signed
 	}
 	requested := api.Deref(proj.ExpirationSeconds, 3600)
 	ttl := time.Duration(requested) * time.Second
-	claims := map[string]any{}
-	k8s := map[string]any{
-		"namespace":      p.Namespace,
-		"pod":            map[string]string{"name": p.Name, "uid": p.UID},
-		"serviceaccount": map[string]string{"name": sa.Name, "uid": sa.UID},
-		"node":           map[string]string{"name": k.cfg.NodeName, "uid": k.nodeUID()},
+	// The claims as of now, signed when the token is first read.
+	req := tokenRequest{
+		namespace: p.Namespace, pod: p.Name, podUID: p.UID, sa: sa.Name, saUID: sa.UID,
+		node: k.cfg.NodeName, nodeUID: k.nodeUID(), audience: proj.Audience,
+		key: key, requested: requested, at: now,
 	}
-	exp := now.Add(ttl)
-	if requested == legacyTokenTTL {
-		exp = now.Add(extendedExpiry)
-		k8s["warnafter"] = now.Add(ttl).Unix()
-	}
-	aud := []string{tokenIssuer}
-	if proj.Audience != "" {
-		aud = []string{proj.Audience}
-	}
-	sum := sha256.Sum256([]byte(p.UID + "/" + key + "/" + now.String()))
-	claims["aud"] = aud
-	claims["exp"] = exp.Unix()
-	claims["iat"] = now.Unix()
-	claims["iss"] = tokenIssuer
-	claims["jti"] = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
-	claims["kubernetes.io"] = k8s
-	claims["nbf"] = now.Unix()
-	claims["sub"] = "system:serviceaccount:" + p.Namespace + ":" + sa.Name
-	token, err := pki.SignJWT(k.cfg.ServiceAccountKey, claims)
-	if err != nil {
-		return "", err
-	}
+	signer := k.cfg.ServiceAccountKey
+	token := &boundToken{sign: func() (string, error) { return req.sign(signer) }}
 	if st.tokens == nil {
 		st.tokens = map[string]issuedToken{}
 	}
 	st.tokens[key] = issuedToken{token: token, at: now, ttl: ttl}
 	return token, nil
+}
+
+// tokenRequest is what a bound token says: the pod, its service account
+// and node, the audience, and when it was asked for (at) for how long
+// (requested, in seconds); key names the projection in the pod.
+type tokenRequest struct {
+	namespace, pod, podUID, sa, saUID, node, nodeUID, audience, key string
+	requested                                                       int64
+	at                                                              time.Time
+}
+
+// sign makes the token, v1.37's claims signed with the service account key.
+func (r tokenRequest) sign(signer ed25519.PrivateKey) (string, error) {
+	ttl := time.Duration(r.requested) * time.Second
+	claims := map[string]any{}
+	k8s := map[string]any{
+		"namespace":      r.namespace,
+		"pod":            map[string]string{"name": r.pod, "uid": r.podUID},
+		"serviceaccount": map[string]string{"name": r.sa, "uid": r.saUID},
+		"node":           map[string]string{"name": r.node, "uid": r.nodeUID},
+	}
+	exp := r.at.Add(ttl)
+	if r.requested == legacyTokenTTL {
+		exp = r.at.Add(extendedExpiry)
+		k8s["warnafter"] = r.at.Add(ttl).Unix()
+	}
+	aud := []string{tokenIssuer}
+	if r.audience != "" {
+		aud = []string{r.audience}
+	}
+	sum := sha256.Sum256([]byte(r.podUID + "/" + r.key + "/" + r.at.String()))
+	claims["aud"] = aud
+	claims["exp"] = exp.Unix()
+	claims["iat"] = r.at.Unix()
+	claims["iss"] = tokenIssuer
+	claims["jti"] = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	claims["kubernetes.io"] = k8s
+	claims["nbf"] = r.at.Unix()
+	claims["sub"] = "system:serviceaccount:" + r.namespace + ":" + r.sa
+	return pki.SignJWT(signer, claims)
 }
 
 func (k *Kubelet) nodeUID() string {
@@ -553,7 +609,7 @@ func writeVolume(fsys hackpadfs.FS, files map[string]volumeFile, now time.Time, 
 		if err := runtime.MkdirAt(fsys, path.Dir(full), now); err != nil {
 			return err
 		}
-		if err := hackpadfs.WriteFullFile(fsys, full, f.data, f.mode); err != nil {
+		if err := hackpadfs.WriteFullFile(fsys, full, f.contents(), f.mode); err != nil {
 			return err
 		}
 		if err := hackpadfs.Chmod(fsys, full, f.mode); err != nil {
@@ -613,7 +669,7 @@ func pathsToRemove(fsys hackpadfs.FS, files map[string]volumeFile, oldTs string)
 // directory's.
 func payloadChanged(fsys hackpadfs.FS, files map[string]volumeFile, oldTs string) bool {
 	for p, f := range files {
-		if old, err := hackpadfs.ReadFile(fsys, path.Join(oldTs, p)); err != nil || !bytes.Equal(old, f.data) {
+		if old, err := hackpadfs.ReadFile(fsys, path.Join(oldTs, p)); err != nil || !bytes.Equal(old, f.contents()) {
 			return true
 		}
 	}

@@ -24,9 +24,9 @@ func TestProjectItems(t *testing.T) {
 		want     map[string]volumeFile
 		err      string
 	}{
-		{name: "all keys", want: map[string]volumeFile{"a": {[]byte("1"), 0o644}, "b": {[]byte("2"), 0o644}}},
+		{name: "all keys", want: map[string]volumeFile{"a": {data: []byte("1"), mode: 0o644}, "b": {data: []byte("2"), mode: 0o644}}},
 		{name: "items", items: []api.KeyToPath{{Key: "b", Path: "dir/b.txt", Mode: mode}},
-			want: map[string]volumeFile{"dir/b.txt": {[]byte("2"), 0o400}}},
+			want: map[string]volumeFile{"dir/b.txt": {data: []byte("2"), mode: 0o400}}},
 		{name: "missing key", items: []api.KeyToPath{{Key: "c", Path: "c"}}, err: "configmap references non-existent config key: c"},
 		{name: "missing optional key", items: []api.KeyToPath{{Key: "c", Path: "c"}}, optional: api.Ptr(true), want: map[string]volumeFile{}},
 	}
@@ -77,7 +77,7 @@ func TestWriteVolumeFollowsTheObject(t *testing.T) {
 	}{
 		{
 			name:  "the files in a timestamped directory, the top paths links into ..data",
-			files: map[string]volumeFile{"a": {[]byte("1"), 0o644}, "d/b": {[]byte("2"), 0o400}},
+			files: map[string]volumeFile{"a": {data: []byte("1"), mode: 0o644}, "d/b": {data: []byte("2"), mode: 0o400}},
 			at:    at,
 			check: func(t *testing.T, ts string) {
 				assert.Regexp(t, `^\.\.2026_12_01_02_30_00\.[0-9]+$`, ts)
@@ -93,7 +93,7 @@ func TestWriteVolumeFollowsTheObject(t *testing.T) {
 		},
 		{
 			name:  "the same files again change nothing",
-			files: map[string]volumeFile{"a": {[]byte("1"), 0o644}, "d/b": {[]byte("2"), 0o400}},
+			files: map[string]volumeFile{"a": {data: []byte("1"), mode: 0o644}, "d/b": {data: []byte("2"), mode: 0o400}},
 			at:    at.Add(time.Minute),
 			check: func(t *testing.T, first string) {
 				assert.Equal(t, first, link("..data"))
@@ -101,7 +101,7 @@ func TestWriteVolumeFollowsTheObject(t *testing.T) {
 		},
 		{
 			name:  "an update swaps ..data to a new directory, the old one and the gone paths go",
-			files: map[string]volumeFile{"a": {[]byte("one"), 0o644}},
+			files: map[string]volumeFile{"a": {data: []byte("one"), mode: 0o644}},
 			at:    at.Add(2 * time.Minute),
 			check: func(t *testing.T, first string) {
 				ts := link("..data")
@@ -131,10 +131,10 @@ func TestSubPathOfAWrittenVolumeKeepsItsFile(t *testing.T) {
 	fsys, err := mem.NewFS()
 	require.NoError(t, err)
 	at := time.Date(2026, 12, 1, 2, 30, 0, 0, time.UTC)
-	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"key": {[]byte("old"), 0o644}}, at, "uid/vol"))
+	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"key": {data: []byte("old"), mode: 0o644}}, at, "uid/vol"))
 	snap, real, err := snapshotSubPath(fsys, "key")
 	require.NoError(t, err)
-	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"key": {[]byte("new"), 0o644}}, at.Add(time.Minute), "uid/vol"))
+	require.NoError(t, writeVolume(fsys, map[string]volumeFile{"key": {data: []byte("new"), mode: 0o644}}, at.Add(time.Minute), "uid/vol"))
 	b, err := hackpadfs.ReadFile(snap, real)
 	require.NoError(t, err)
 	assert.Equal(t, "old", string(b), "a subPath does not follow updates")

@@ -81,7 +81,12 @@ func sameFiles(old, new map[string]volumeFile) bool {
 	}
 	for p, f := range new {
 		o, ok := old[p]
-		if !ok || !bytes.Equal(o.data, f.data) {
+		switch {
+		case !ok:
+			return false
+		case o.token != nil && o.token == f.token:
+			// the same token: its bytes need not be made
+		case !bytes.Equal(o.contents(), f.contents()):
 			return false
 		}
 	}

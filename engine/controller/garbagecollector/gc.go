@@ -77,11 +77,14 @@ func (ctl *Controller) observe(r *api.ResourceInfo, o api.Object) {
 	key := objectKey(r, o)
 	m := o.GetObjectMeta()
 	ctl.byUID[m.UID] = key
-	// As upstream's graph builder, a dependent is looked at when its
-	// owners change or one of them is not known yet; a write that leaves
-	// its owners as they were (a pod's status) asks nothing of the
-	// collector: an owner's deletion enqueues its dependents (forget).
-	if ctl.setOwners(key, m.OwnerReferences) || !ctl.ownersKnown(m.OwnerReferences) {
+	// As upstream's graph builder, a dependent is looked at only when one
+	// of its owners is not known yet (upstream adds a virtual node for the
+	// owner and verifies it): a new pod of a known ReplicaSet, or a write
+	// that leaves the owners as they were (a pod's status), asks nothing
+	// of the collector. An owner's deletion enqueues its dependents
+	// (forget), and a change of owners the owners left (setOwners).
+	ctl.setOwners(key, m.OwnerReferences)
+	if !ctl.ownersKnown(m.OwnerReferences) {
 		ctl.queue.Add(key)
 	}
 	if m.DeletionTimestamp != nil && (slices.Contains(m.Finalizers, apiserver.FinalizerOrphan) || slices.Contains(m.Finalizers, apiserver.FinalizerForeground)) {
@@ -109,16 +112,16 @@ func (ctl *Controller) ownersKnown(refs []api.OwnerReference) bool {
 	return true
 }
 
-// setOwners records the owners key names and reports whether they
-// changed: a new dependent, or other owners than before.
-func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) bool {
+// setOwners records the owners key names; when they changed, the owners
+// it no longer names are looked at again.
+func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) {
 	if prev := ctl.owners[key]; len(prev) == len(refs) {
 		same := true
 		for i, ref := range refs {
 			same = same && prev[i] == ref.UID
 		}
 		if same {
-			return false
+			return
 		}
 	}
 	for _, uid := range ctl.owners[key] {
@@ -139,7 +142,6 @@ func (ctl *Controller) setOwners(key string, refs []api.OwnerReference) bool {
 		ctl.dependents[ref.UID][key] = true
 		ctl.owners[key] = append(ctl.owners[key], ref.UID)
 	}
-	return true
 }
 
 func (ctl *Controller) enqueueDependents(uid string) {

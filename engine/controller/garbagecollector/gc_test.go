@@ -162,8 +162,10 @@ func TestWritesThatKeepOwnersAskNothing(t *testing.T) {
 	require.NoError(t, New(gc).Start())
 	f := &fixture{t: t, l: l, c: client.New(s, "test")}
 	owner := f.cm("owner", false, nil)
-	dep := f.cm("dep", false, nil, owner)
 	reads = nil
+	dep := f.cm("dep", false, nil, owner)
+	l.RunUntilIdle()
+	assert.Empty(t, reads, "a new dependent of a known owner (upstream's graph has the owner's node)")
 	for i := range 3 {
 		dep = api.Clone(dep)
 		dep.Data = map[string]string{"n": string(rune('0' + i))}

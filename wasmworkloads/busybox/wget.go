@@ -309,9 +309,8 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 		}
 		host = addrs[0]
 	}
-	addr := netJoin(host, u.port) // an IPv6 address in brackets
 	if !w.quiet {
-		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, addr)
+		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, netJoin(host, u.port))
 	}
 	ctx := p.ctx
 	if w.timeout > 0 {
@@ -324,7 +323,7 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 	if ap.IsValid() {
 		conn, err = valueDialer.DialAddrPort(ctx, ap)
 	} else {
-		conn, err = guestNetwork.Dial(ctx, addr)
+		conn, err = guestNetwork.Dial(ctx, netJoin(host, u.port)) // an IPv6 address in brackets
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.errorf("download timed out")
@@ -354,7 +353,7 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 	req = append(req, "\r\n"...)
 	if _, err := conn.Write(req); err != nil {
 		conn.Close()
-		p.errorf("error writing to %s: %s", addr, errText(err))
+		p.errorf("error writing to %s: %s", netJoin(host, u.port), errText(err))
 		return nil, 1
 	}
 	resp, err := readResponse(conn, w, p)

@@ -227,3 +227,39 @@ func TestSlowClientHoldsUpNoOther(t *testing.T) {
 		})
 	}
 }
+
+// A server whose accept loop waits in the host itself (no poller
+// goroutine) still takes its stop signal at once: nginx's SIGQUIT ends it
+// gracefully, http-echo's SIGTERM as the Go runtime does, each before
+// its grace period, after a request served and while idle.
+func TestServersStopWhileAccepting(t *testing.T) {
+	for _, server := range []struct {
+		image, port string
+		code        int32
+	}{{"nginx", "80", 0}, {"hashicorp/http-echo", "5678", 2}} {
+		t.Run(server.image, func(t *testing.T) {
+			g := newGuests(t)
+			args := []string{}
+			if server.image == "hashicorp/http-echo" {
+				args = []string{"-text=hello"}
+			}
+			rt, id := g.run(t, "node01", "10.244.1.3", server.image, args...)
+			g.loop.AdvanceBy(5 * time.Second)
+			c, err := g.net.Dial(netip.MustParseAddr("172.18.0.3"), "node02", netip.MustParseAddrPort("10.244.1.3:"+server.port))
+			require.NoError(t, err)
+			_, err = c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+			require.NoError(t, err)
+			g.loop.AdvanceBy(time.Second)
+			require.True(t, c.Readable())
+			c.Close()
+			g.loop.AdvanceBy(time.Second)
+			stopped := g.loop.Now()
+			rt.StopContainer(id, 30*time.Second)
+			g.loop.AdvanceBy(time.Second)
+			s, _ := rt.ContainerStatus(id)
+			require.Equal(t, runtime.Exited, s.State)
+			assert.Equal(t, server.code, s.ExitCode)
+			assert.Less(t, s.FinishedAt.Sub(stopped), time.Second)
+		})
+	}
+}

@@ -177,6 +177,9 @@ func serveWorker(c net.Conn, handle func(*request, *response), idle chan net.Con
 // accepting meanwhile.
 func serveInline(l net.Listener, handle func(*request, *response)) error {
 	s := &inlineServer{l: l, handle: handle, idle: make(chan struct{}), failed: make(chan error, 1)}
+	// A goroutine is always back in Accept: the poller's round trip is
+	// not needed for the goroutines waiting on this one.
+	kpnet.Heartbeat(l)
 	go s.accept()
 	// Waiting for the accepting goroutine, which waits in the poller.
 	kpnet.Parked(1)

@@ -37,9 +37,10 @@ func Listen(network, address string) (net.Listener, error) {
 }
 
 type listener struct {
-	h      int32
-	addr   *net.TCPAddr
-	closed bool
+	h         int32
+	addr      *net.TCPAddr
+	closed    bool
+	heartbeat bool // see Heartbeat
 }
 
 func (l *listener) Accept() (net.Conn, error) {
@@ -54,7 +55,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		case h != eagain:
 			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: os.NewSyscallError("accept", errno(h))}
 		}
-		_ = wait(l.h, time.Time{})
+		_ = wait(l.h, time.Time{}, l.heartbeat)
 	}
 }
 
@@ -64,6 +65,14 @@ func (l *listener) Close() error {
 	}
 	l.closed = true
 	hostClose(l.h)
+	if l.heartbeat {
+		poll.mu.Lock()
+		poll.heartbeats--
+		if poll.parked > 0 {
+			startPoller() // no accept comes back to wait for them now
+		}
+		poll.mu.Unlock()
+	}
 	wakeSocket(l.h)
 	return nil
 }
@@ -143,7 +152,7 @@ func DialAddr(to netip.AddrPort, deadline time.Time) (net.Conn, error) {
 			hostClose(h)
 			return nil, fail(os.NewSyscallError("connect", errno(st)))
 		}
-		if err := wait(h, deadline); err != nil {
+		if err := wait(h, deadline, false); err != nil {
 			hostClose(h)
 			return nil, fail(err)
 		}
@@ -207,7 +216,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 			return 0, c.opError("read", os.NewSyscallError("read", errno(n)))
 		}
 		c.waiting()
-		if err := wait(c.h, c.rdl); err != nil {
+		if err := wait(c.h, c.rdl, false); err != nil {
 			return 0, c.opError("read", err)
 		}
 	}
@@ -232,7 +241,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 			return done, c.opError("write", os.NewSyscallError("write", errno(n)))
 		}
 		c.waiting()
-		if err := wait(c.h, c.wdl); err != nil {
+		if err := wait(c.h, c.wdl, false); err != nil {
 			return done, c.opError("write", err)
 		}
 	}

@@ -18,6 +18,7 @@
 package net
 
 import (
+	"net"
 	"os"
 	"runtime"
 	"slices"
@@ -34,14 +35,19 @@ var poll struct {
 	parked  int // goroutines waiting for a waiter (see Parked)
 	running bool
 	onWake  func()
-	ready   [64]int32 // the handles the host said had news
+	// heartbeats counts the open listeners whose accepting goroutines
+	// come back to wait for as long as they are open (Heartbeat).
+	heartbeats int
+	closes     int       // sockets closed by the program (wakeSocket), ever
+	ready      [64]int32 // the handles the host said had news
 }
 
 // waiter is a goroutine parked on socket h until deadline (zero: none).
 type waiter struct {
-	h        int32
-	deadline time.Time
-	ch       chan struct{} // one slot: the poller never blocks on it
+	h         int32
+	deadline  time.Time
+	heartbeat bool          // a Heartbeat listener's accept
+	ch        chan struct{} // one slot: the poller never blocks on it
 }
 
 // idleTick bounds the poller's wait while goroutines other than socket
@@ -49,26 +55,37 @@ type waiter struct {
 const idleTick = 10 * time.Millisecond
 
 // wait parks the calling goroutine until something happens on socket h,
-// or deadline (zero: none) passes.
-func wait(h int32, deadline time.Time) error {
+// or deadline (zero: none) passes. A heartbeat's wait is a Heartbeat
+// listener's accept.
+func wait(h int32, deadline time.Time, heartbeat bool) error {
 	if !deadline.IsZero() && !time.Now().Before(deadline) {
 		return os.ErrDeadlineExceeded
 	}
 	poll.mu.Lock()
-	if !poll.running && poll.parked == 0 {
+	if !poll.running && (poll.parked == 0 || heartbeat) {
 		// Nothing waits in the host: this goroutine does, itself,
 		// rather than start a poller goroutine for one wait.
 		poll.running = true
+		closes := poll.closes
 		poll.mu.Unlock()
 		if runtime.NumGoroutine() > 1 {
 			yield()
 		}
-		pollOnce(deadline)
+		poll.mu.Lock()
+		closed := poll.closes != closes
+		poll.mu.Unlock()
+		if !closed {
+			// (A goroutine that ran meanwhile may have closed this
+			// one's socket, which no news would end the wait for: the
+			// caller tries its call again first.)
+			pollOnce(deadline)
+		}
 		poll.mu.Lock()
 		poll.running = false
-		if poll.parked > 0 || len(poll.waiting) > 0 {
+		if len(poll.waiting) > 0 || poll.parked > 0 && (!heartbeat || poll.heartbeats == 0) {
 			// Goroutines came to wait meanwhile, on other sockets or
-			// for a waiter: they need the poller.
+			// for a waiter: they need the poller (a heartbeat's
+			// goroutine comes back to wait for those of the latter).
 			startPoller()
 		}
 		poll.mu.Unlock()
@@ -84,7 +101,7 @@ func wait(h int32, deadline time.Time) error {
 	} else {
 		w = &waiter{ch: make(chan struct{}, 1)}
 	}
-	w.h, w.deadline = h, deadline
+	w.h, w.deadline, w.heartbeat = h, deadline, heartbeat
 	poll.waiting = append(poll.waiting, w)
 	poll.mu.Unlock()
 	<-w.ch
@@ -101,6 +118,7 @@ func wait(h int32, deadline time.Time) error {
 // closed: their calls fail as on a closed descriptor.
 func wakeSocket(h int32) {
 	poll.mu.Lock()
+	poll.closes++
 	wakeWaiters(func(w *waiter) bool { return w.h == h })
 	poll.mu.Unlock()
 }
@@ -128,12 +146,19 @@ func startPoller() {
 	}
 }
 
-// poller waits in the host for the parked goroutines, until none is left.
+// poller waits in the host for the parked goroutines, until none is
+// left, or none but a Heartbeat listener's accepting goroutines: those it
+// wakes, to wait in the host themselves from their next accept.
 func poller() {
 	for {
 		yield()
 		poll.mu.Lock()
-		if len(poll.waiting) == 0 && poll.parked == 0 {
+		beats := poll.heartbeats > 0
+		for _, w := range poll.waiting {
+			beats = beats && w.heartbeat
+		}
+		if beats || len(poll.waiting) == 0 && poll.parked == 0 {
+			wakeWaiters(func(*waiter) bool { return true })
 			poll.running = false
 			poll.mu.Unlock()
 			return
@@ -249,6 +274,21 @@ func Parked(delta int) {
 		startPoller()
 	}
 	poll.mu.Unlock()
+}
+
+// Heartbeat tells that the program accepts on l for as long as it is
+// open, a goroutine always coming back to Accept (as a server's accept
+// loop does): the goroutines parked for a waiter (Parked) may count on
+// it to wait in the host and take the signals, so while nothing else
+// waits on a socket the accepting goroutine waits in the host itself,
+// without a poller goroutine and its round trip on every connection.
+func Heartbeat(l net.Listener) {
+	if l, ok := l.(*listener); ok && !l.heartbeat && !l.closed {
+		l.heartbeat = true
+		poll.mu.Lock()
+		poll.heartbeats++
+		poll.mu.Unlock()
+	}
 }
 
 // OnWake has f run by the poller each time it returns from the host, as

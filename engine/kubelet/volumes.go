@@ -187,8 +187,8 @@ func (k *Kubelet) projectedVolume(files func() (map[string]volumeFile, error)) (
 	if k.cfg.Fake {
 		return &podVolume{dir: ".", readOnly: true, files: files}, nil
 	}
-	tree, err := newWrittenTree(k.c.Now())
-	return &podVolume{fs: tree, tree: tree, dir: ".", readOnly: true, files: files}, err
+	tree := newWrittenTree(k.c.Now())
+	return &podVolume{fs: tree, tree: tree, dir: ".", readOnly: true, files: files}, nil
 }
 
 // volumeType names a volume's source as the API spells it.

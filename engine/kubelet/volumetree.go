@@ -22,11 +22,14 @@ import (
 // tree first, so the runtime and hackpadfs's helpers take the same paths
 // through it as through mem; only a stat of the root does not finish it,
 // as the write never changes the root (the runtime stats it to place the
-// mount).
+// mount). The memory file system itself is made on first use too, its
+// root as newTree makes it, and a stat of the root before then answers
+// what that root's would.
 type writtenTree struct {
-	fs      *mem.FS
-	pending *treeWrite // the first write, left for the first use
-	written bool       // the tree has been written
+	fs      *mem.FS   // nil until first used
+	at      time.Time // the tree's making: its root's time
+	pending *treeWrite
+	written bool // the tree has been written, or its write left for the first use
 }
 
 // treeWrite is a write of the files of a volume as writeVolume makes it.
@@ -36,9 +39,18 @@ type treeWrite struct {
 	salt  string
 }
 
-func newWrittenTree(now time.Time) (*writtenTree, error) {
-	fsys, err := newTree(now)
-	return &writtenTree{fs: fsys}, err
+func newWrittenTree(now time.Time) *writtenTree { return &writtenTree{at: now} }
+
+// tree is the memory file system, made on first use.
+func (t *writtenTree) tree() *mem.FS {
+	if t.fs == nil {
+		fsys, err := newTree(t.at)
+		if err != nil {
+			panic("kubelet: making a volume's tree: " + err.Error())
+		}
+		t.fs = fsys
+	}
+	return t.fs
 }
 
 // write makes the tree hold exactly files, as writeVolume does; the
@@ -54,20 +66,20 @@ func (t *writtenTree) write(files map[string]volumeFile, at time.Time, salt stri
 	}
 	t.finish()
 	t.written = true
-	return writeVolume(t.fs, files, at, salt)
+	return writeVolume(t.tree(), files, at, salt)
 }
 
 // deferred tells whether the tree's write is left for its first use.
 func (t *writtenTree) deferred() bool { return t.pending != nil }
 
-// finish makes the write left for the first use.
+// finish makes the tree and the write left for the first use.
 func (t *writtenTree) finish() {
-	w := t.pending
+	fsys, w := t.tree(), t.pending
 	if w == nil {
 		return
 	}
 	t.pending = nil
-	if err := writeVolume(t.fs, w.files, w.at, w.salt); err != nil {
+	if err := writeVolume(fsys, w.files, w.at, w.salt); err != nil {
 		panic("kubelet: writing a volume on its first use: " + err.Error())
 	}
 }
@@ -149,11 +161,24 @@ func (t *writtenTree) Rename(from, to string) error {
 }
 
 func (t *writtenTree) Stat(name string) (hackpadfs.FileInfo, error) {
-	if name != "." {
+	switch {
+	case name != ".":
 		t.finish()
+	case t.fs == nil:
+		return treeRoot{t.at}, nil
 	}
 	return t.fs.Stat(name)
 }
+
+// treeRoot is the file info of the root newTree makes, before it is made.
+type treeRoot struct{ at time.Time }
+
+func (treeRoot) Name() string         { return "." }
+func (treeRoot) Size() int64          { return 0 }
+func (treeRoot) Mode() fs.FileMode    { return fs.ModeDir | 0o777 }
+func (r treeRoot) ModTime() time.Time { return r.at }
+func (treeRoot) IsDir() bool          { return true }
+func (treeRoot) Sys() any             { return nil }
 
 func (t *writtenTree) Chmod(name string, mode hackpadfs.FileMode) error {
 	t.finish()

@@ -151,8 +151,12 @@ func BenchmarkTypedDuringScaleUp(b *testing.B) {
 	})
 }
 
+// typedSaved makes BenchmarkTypedDuringScaleUp keep the cluster as the
+// browser does (the store's log and snapshots written at each step).
+var typedSaved = flag.Bool("page.saved", false, "BenchmarkTypedDuringScaleUp: keep the cluster as the browser does")
+
 func typedDuringScaleUp(b *testing.B, pods int) (scale time.Duration, took []time.Duration) {
-	s, pg := scaleSession(b, pods, false)
+	s, pg := scaleSession(b, pods, *typedSaved)
 	defer s.Close()
 	cl := s.Cluster().Client("bench")
 	pacer := s.Pace(time.Now, math.Inf(1))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,10 @@ import (
 	"github.com/kubeplay/kubeplay/engine/runtime"
 )
 
-var guestProf = flag.String("guestprof", "", "BenchmarkGuestProfile: write where the guests' instructions go to this file")
+var (
+	guestProf    = flag.String("guestprof", "", "BenchmarkGuestProfile: write where the guests' instructions go to this file")
+	guestCallers = flag.String("guestprof.callers", "", "BenchmarkGuestProfile: also count, by caller, the calls of the functions matching this regexp (runtime.newobject, runtime.typeAssert)")
+)
 
 // BenchmarkGuestProfile counts the interpreted instructions of the
 // busybox client and the nginx server of BenchmarkRequestsThroughService
@@ -28,6 +32,9 @@ var guestProf = flag.String("guestprof", "", "BenchmarkGuestProfile: write where
 // on top of the stack (self) and to every function on it (incl). Go's
 // wasm code unwinds its stack when a goroutine parks, so a function's
 // incl misses the work done after its goroutine resumed; self is exact.
+// With -guestprof.callers REGEXP it also counts the calls of the matching
+// functions by their caller, to find who allocates (runtime.newobject) or
+// converts between interfaces (runtime.typeAssert).
 // Function names need images built without -s -w (KUBEPLAY_MODULES):
 //
 //	go run ./wasmworkloads/build -o /tmp/m/busybox.wasm ./wasmworkloads/busybox  (and servers; cp the others)
@@ -36,7 +43,11 @@ func BenchmarkGuestProfile(b *testing.B) {
 	if *guestProf == "" {
 		b.Skip("-guestprof FILE not given")
 	}
-	p := &guestProfile{self: map[string]map[string]int64{}, incl: map[string]map[string]int64{}, calls: map[string]map[string]int64{}, state: map[api.Module]*profState{}}
+	p := &guestProfile{self: map[string]map[string]int64{}, incl: map[string]map[string]int64{}, calls: map[string]map[string]int64{},
+		callers: map[string]map[string]int64{}, state: map[api.Module]*profState{}}
+	if *guestCallers != "" {
+		p.callee = regexp.MustCompile(*guestCallers)
+	}
 	g := newGuestsWith(b, runtime.Options{Listeners: func(module string) experimental.FunctionListenerFactory { return profFactory{p, module} }})
 	g.net.SetRouter(fixedRouter{ap("10.96.0.20:80"): {Matched: true, To: ap("10.244.1.3:80")}})
 	g.run(b, "node01", "10.244.1.3", "nginx")
@@ -47,7 +58,7 @@ func BenchmarkGuestProfile(b *testing.B) {
 	for !strings.Contains(logText(b, rt, id), "ready") {
 		g.loop.AdvanceBy(10 * time.Millisecond)
 	}
-	for _, m := range []map[string]map[string]int64{p.self, p.incl, p.calls} {
+	for _, m := range []map[string]map[string]int64{p.self, p.incl, p.calls, p.callers} {
 		clear(m)
 	}
 	for !strings.Contains(logText(b, rt, id), "done") {
@@ -63,6 +74,8 @@ func BenchmarkGuestProfile(b *testing.B) {
 
 type guestProfile struct {
 	self, incl, calls map[string]map[string]int64 // module → function → fuel (calls)
+	callers           map[string]map[string]int64 // module → "caller -> callee" → calls
+	callee            *regexp.Regexp
 	state             map[api.Module]*profState
 }
 
@@ -117,6 +130,9 @@ func (l profListener) tick(mod api.Module) *profState {
 
 func (l profListener) Before(_ context.Context, mod api.Module, def api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
 	if s := l.tick(mod); s != nil {
+		if l.p.callee != nil && len(s.stack) > 0 && l.p.callee.MatchString(def.DebugName()) {
+			add(l.p.callers, l.module, s.stack[len(s.stack)-1]+" -> "+def.DebugName(), 1)
+		}
 		s.stack = append(s.stack, def.DebugName())
 		add(l.p.calls, l.module, def.DebugName(), 1)
 	}
@@ -153,6 +169,12 @@ func (p *guestProfile) write(w io.Writer, top int, per int64) {
 			fns := slices.SortedFunc(maps.Keys(by.m), func(a, b string) int { return cmp.Or(cmp.Compare(by.m[b], by.m[a]), cmp.Compare(a, b)) })
 			for _, fn := range fns[:min(top, len(fns))] {
 				fmt.Fprintf(w, "%9d %9d %6d %s\n", p.self[module][fn]/per, p.incl[module][fn]/per, p.calls[module][fn]/per, fn)
+			}
+		}
+		if edges := p.callers[module]; len(edges) > 0 {
+			fmt.Fprintf(w, "-- calls of %s by caller (a request, in hundredths)\n", p.callee)
+			for _, e := range slices.SortedFunc(maps.Keys(edges), func(a, b string) int { return cmp.Or(cmp.Compare(edges[b], edges[a]), cmp.Compare(a, b)) }) {
+				fmt.Fprintf(w, "%9d %s\n", edges[e]*100/per, e)
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/mem"
+
+	"github.com/kubeplay/kubeplay/engine/runtime"
 )
 
 // writtenTree is the tree of a volume the kubelet writes (configMap,
@@ -165,20 +167,10 @@ func (t *writtenTree) Stat(name string) (hackpadfs.FileInfo, error) {
 	case name != ".":
 		t.finish()
 	case t.fs == nil:
-		return treeRoot{t.at}, nil
+		return runtime.RootInfo{Perm: 0o777, At: t.at}, nil // newTree's root
 	}
 	return t.fs.Stat(name)
 }
-
-// treeRoot is the file info of the root newTree makes, before it is made.
-type treeRoot struct{ at time.Time }
-
-func (treeRoot) Name() string         { return "." }
-func (treeRoot) Size() int64          { return 0 }
-func (treeRoot) Mode() fs.FileMode    { return fs.ModeDir | 0o777 }
-func (r treeRoot) ModTime() time.Time { return r.at }
-func (treeRoot) IsDir() bool          { return true }
-func (treeRoot) Sys() any             { return nil }
 
 func (t *writtenTree) Chmod(name string, mode hackpadfs.FileMode) error {
 	t.finish()

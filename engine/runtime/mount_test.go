@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"errors"
+	"io/fs"
 	"testing"
 	"time"
 
@@ -66,6 +68,31 @@ func TestStartLooksAtAMountsRootOnly(t *testing.T) {
 			s, _ := f.rt.ContainerStatus(id)
 			assert.Equal(t, Running, s.State)
 			assert.Equal(t, []string{"stat ."}, vol.ops)
+		})
+	}
+}
+
+// A root's upper layer made on first use answers a stat before then as
+// the empty layer made at once does.
+func TestFreshUpperIsTheEmptyLayer(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 1, 0, 5, time.UTC)
+	made := &freshUpper{at: at}
+	made.made()
+	tests := []string{".", "etc", "etc/hosts", "/etc", "../x", ""}
+	for _, name := range tests {
+		t.Run(name, func(t *testing.T) {
+			fresh := &freshUpper{at: at}
+			want, wantErr := made.Stat(name)
+			got, gotErr := fresh.Stat(name)
+			if wantErr != nil {
+				require.Error(t, gotErr)
+				assert.Equal(t, wantErr.Error(), gotErr.Error())
+				assert.Equal(t, errors.Is(wantErr, fs.ErrNotExist), errors.Is(gotErr, fs.ErrNotExist))
+				return
+			}
+			require.NoError(t, gotErr)
+			assert.Equal(t, []any{want.Name(), want.Size(), want.Mode(), want.ModTime(), want.IsDir(), want.Sys()},
+				[]any{got.Name(), got.Size(), got.Mode(), got.ModTime(), got.IsDir(), got.Sys()})
 		})
 	}
 }

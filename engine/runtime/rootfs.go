@@ -31,6 +31,7 @@ import (
 type rootFS struct {
 	fs       *vfs.FS
 	deferred int // changes to the root left for its first use
+	upper    *freshUpper
 }
 
 // imageFiles is an image's file system, the lower layer of its
@@ -81,18 +82,7 @@ func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool) (*rootFS,
 		}
 		return now()
 	}
-	upper, err := mem.NewFS()
-	if err != nil {
-		return nil, err
-	}
-	// mem stamps its root, and every directory MkdirAll makes, with the
-	// host's clock: the container's start time stands in for it.
-	if err := hackpadfs.Chtimes(upper, ".", at, at); err != nil {
-		return nil, err
-	}
-	if err := hackpadfs.Chmod(upper, ".", fs.ModeDir|0o755); err != nil { // mem's root is 0666
-		return nil, err
-	}
+	upper := &freshUpper{at: at}
 	lower := imageFiles(cfg.Image.Config)
 	root := vfs.NewOverlay(lower, upper, clock)
 	plan := rootPlan{lower: lower, made: map[string]bool{}}
@@ -145,7 +135,83 @@ func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool) (*rootFS,
 			return nil
 		})
 	}
-	return &rootFS{fs: fsys, deferred: len(pending)}, nil
+	return &rootFS{fs: fsys, deferred: len(pending), upper: upper}, nil
+}
+
+// freshUpper is a root's upper layer, a memory file system (hackpadfs's
+// mem) made on its first use: until then it is empty but for its root,
+// and a stat answers as that empty tree would, so that the overlay's
+// looks at the upper layer before the root's first use (the check of a
+// command's x bits) do not make it.
+type freshUpper struct {
+	fs *mem.FS
+	at time.Time // the root's time
+}
+
+// made is the memory file system, made with its root stamped with the
+// container's start time (mem stamps it with the host's clock) and mode
+// 0755 (mem's is 0666).
+func (u *freshUpper) made() *mem.FS {
+	if u.fs == nil {
+		m, err := mem.NewFS()
+		if err == nil {
+			err = hackpadfs.Chtimes(m, ".", u.at, u.at)
+		}
+		if err == nil {
+			err = hackpadfs.Chmod(m, ".", fs.ModeDir|0o755)
+		}
+		if err != nil {
+			panic("runtime: making a container's upper layer: " + err.Error())
+		}
+		u.fs = m
+	}
+	return u.fs
+}
+
+func (u *freshUpper) Stat(name string) (hackpadfs.FileInfo, error) {
+	if u.fs == nil && fs.ValidPath(name) {
+		if name == "." {
+			return RootInfo{Perm: 0o755, At: u.at}, nil
+		}
+		return nil, &hackpadfs.PathError{Op: "stat", Path: name, Err: hackpadfs.ErrNotExist} // as mem's
+	}
+	return u.made().Stat(name)
+}
+
+// RootInfo is the file info of the root of a memory file system
+// (hackpadfs's mem) with the mode and time given and nothing made in it,
+// for a tree made on first use.
+type RootInfo struct {
+	Perm fs.FileMode
+	At   time.Time
+}
+
+func (RootInfo) Name() string         { return "." }
+func (RootInfo) Size() int64          { return 0 }
+func (r RootInfo) Mode() fs.FileMode  { return fs.ModeDir | r.Perm }
+func (r RootInfo) ModTime() time.Time { return r.At }
+func (RootInfo) IsDir() bool          { return true }
+func (RootInfo) Sys() any             { return nil }
+
+// mem.FS's other methods make the layer first.
+
+func (u *freshUpper) Open(name string) (hackpadfs.File, error) { return u.made().Open(name) }
+func (u *freshUpper) OpenFile(name string, flag int, perm hackpadfs.FileMode) (hackpadfs.File, error) {
+	return u.made().OpenFile(name, flag, perm)
+}
+func (u *freshUpper) Mkdir(name string, perm hackpadfs.FileMode) error {
+	return u.made().Mkdir(name, perm)
+}
+func (u *freshUpper) MkdirAll(name string, perm hackpadfs.FileMode) error {
+	return u.made().MkdirAll(name, perm)
+}
+func (u *freshUpper) Remove(name string) error     { return u.made().Remove(name) }
+func (u *freshUpper) Rename(from, to string) error { return u.made().Rename(from, to) }
+func (u *freshUpper) Chmod(name string, mode hackpadfs.FileMode) error {
+	return u.made().Chmod(name, mode)
+}
+func (u *freshUpper) Chtimes(name string, atime, mtime time.Time) error {
+	return u.made().Chtimes(name, atime, mtime)
 }
 
 // rootPlan foresees whether the kubelet's changes to a fresh root will

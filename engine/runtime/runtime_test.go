@@ -150,6 +150,7 @@ func TestStartLeavesTheRootUnfinished(t *testing.T) {
 	c := f.rt.containers[id]
 	require.NotZero(t, c.root.deferred, "the pause container's root has changes left for its first use")
 	assert.True(t, c.root.fs.Unfinished(), "the check of /pause did not finish the root")
+	assert.Nil(t, c.root.upper.fs, "nor made its upper layer")
 	s, _ := f.rt.ContainerStatus(id)
 	assert.Equal(t, Running, s.State)
 

@@ -49,7 +49,7 @@ wasmworkloads/bin/pause.wasm wasmworkloads/bin/hello-world.wasm: wasmworkloads/b
 # same, larger and with the collector's longer holds.
 build/engine.wasm: $(ENGINE_SRC) $(IMAGE_TOOLS) tools/jsgc/main.go
 	@mkdir -p build
-	$(GO) run ./wasmworkloads/build -engine -overlay="$$($(GO) run ./tools/jsgc -dir build/jsgc)" -ldflags='-s -w' -o $@ ./cmd/wasm
+	$(GO) run ./wasmworkloads/build -engine -overlay="$$($(GO) run ./tools/jsgc)" -ldflags='-s -w' -o $@ ./cmd/wasm
 
 web/node_modules/.stamp: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund

@@ -2,7 +2,7 @@
 // runtime's garbage collector share the browser's thread under js/wasm,
 // and prints the overlay file's path:
 //
-//	GOOS=js GOARCH=wasm go build -overlay=$(go run ./tools/jsgc -dir build/jsgc) ./cmd/wasm
+//	GOOS=js GOARCH=wasm go build -overlay=$(go run ./tools/jsgc) ./cmd/wasm
 //
 // Under js/wasm the runtime has one thread, no preemption and no sysmon,
 // and the page's messages reach Go only when Go gives the thread back to
@@ -149,7 +149,7 @@ func jsSweepYield(last *int64)                     { goschedIfBusy() }
 `
 
 func main() {
-	dir := flag.String("dir", "build/jsgc", "the directory to write the patched files and the overlay to")
+	dir := flag.String("dir", defaultDir, "the directory to write the patched files and the overlay to")
 	flag.Parse()
 	path, err := write(runtime.GOROOT(), *dir)
 	if err != nil {
@@ -158,6 +158,12 @@ func main() {
 	}
 	fmt.Println(path)
 }
+
+// defaultDir is where the patched files go: a directory whose name starts
+// with "_", so that `go test ./...` and the other patterns of the go
+// command do not take the patched runtime's files, inside the module, for
+// a package of it.
+const defaultDir = "build/_jsgc"
 
 type overlay struct {
 	Replace map[string]string

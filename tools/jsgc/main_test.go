@@ -25,6 +25,14 @@ func TestPatchesApply(t *testing.T) {
 	}
 }
 
+// TestDefaultDirIsNoPackage: the go command's patterns (./...) skip a
+// directory whose name starts with "_" or ".", and build/ is inside the
+// module.
+func TestDefaultDirIsNoPackage(t *testing.T) {
+	base := filepath.Base(defaultDir)
+	assert.True(t, strings.HasPrefix(base, "_") || strings.HasPrefix(base, "."), defaultDir)
+}
+
 func TestOverlayIsStable(t *testing.T) {
 	dir := t.TempDir()
 	a, err := write(runtime.GOROOT(), dir)

@@ -30,10 +30,10 @@
 // in the browser".
 //
 // The patch is to the text of the Go release's runtime (proc.go, mgc.go,
-// mgcmark.go, mgcpacer.go, mgcsweep.go) and adds two files. Should a release change that
-// text, jsgc says which patch no longer applies and writes an empty
-// overlay, so the engine still builds, unpatched; its test fails then, so
-// the patch is brought up to date with the toolchain.
+// mgcmark.go, mgcpacer.go, mgcsweep.go) and adds two files. Should a
+// release change that text, jsgc says which patch no longer applies and
+// writes an empty overlay, so the engine still builds, unpatched; its
+// test fails then, so the patch is brought up to date with the toolchain.
 package main
 
 import (

@@ -73,3 +73,23 @@ func TestNames(t *testing.T) {
 	assert.Empty(t, IsValidLabelValue(""))
 	assert.NotEmpty(t, IsValidLabelValue("no spaces"))
 }
+
+func TestValidateQualifiedNameMessages(t *testing.T) {
+	tests := []struct {
+		value string
+		want  []string
+	}{
+		{"app", nil},
+		{"app.kubernetes.io/name", nil},
+		{"/name", []string{"prefix part must be non-empty"}},
+		{"example.com/", []string{"name part must be non-empty", "name part " + regexError(qualifiedNameErrMsg, qualifiedNameFmt, "MyName", "my.name", "123-abc")}},
+		{"Example.com/x", []string{"prefix part " + IsDNS1123Subdomain("Example.com")[0]}},
+		{"a/b/c", []string{"a qualified name " + regexError(qualifiedNameErrMsg, qualifiedNameFmt, "MyName", "my.name", "123-abc") +
+			" with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			assert.Equal(t, tt.want, ValidateQualifiedName(tt.value))
+		})
+	}
+}

@@ -118,14 +118,13 @@ func IsDNS1123Subdomain(value string) []string {
 // ValidateQualifiedName returns the problems of a label or annotation key.
 func ValidateQualifiedName(value string) []string {
 	var errs []string
-	parts := strings.Split(value, "/")
 	var name string
-	switch len(parts) {
+	switch strings.Count(value, "/") {
+	case 0:
+		name = value
 	case 1:
-		name = parts[0]
-	case 2:
 		var prefix string
-		prefix, name = parts[0], parts[1]
+		prefix, name, _ = strings.Cut(value, "/")
 		if prefix == "" {
 			errs = append(errs, "prefix part must be non-empty")
 		} else {

@@ -261,6 +261,9 @@ func (s *Server) SetFieldManager(manager string) (restore func()) {
 // its user agent up to the first "/" (prefixFromUserAgent).
 func FieldManagerOf(userAgent string) string {
 	m, _, _ := strings.Cut(userAgent, "/")
+	if len(m) <= 128 && printableASCII(m) {
+		return m
+	}
 	var b strings.Builder
 	for _, r := range m {
 		if b.Len() >= 128 {
@@ -271,6 +274,17 @@ func FieldManagerOf(userAgent string) string {
 		}
 	}
 	return b.String()
+}
+
+// printableASCII reports whether s is printable ASCII only (space
+// included), which FieldManagerOf keeps as it is.
+func printableASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateFieldManager is ValidateFieldManager of the create, update and

@@ -501,3 +501,25 @@ func TestCreateManagesNothingAdmissionAdds(t *testing.T) {
 		assert.NotContains(t, f, `"`+added+`"`)
 	}
 }
+
+func TestFieldManagerOf(t *testing.T) {
+	long := strings.Repeat("a", 130)
+	tests := []struct {
+		userAgent, want string
+	}{
+		{"kubectl/v1.34.0 (linux/amd64) kubernetes/abc", "kubectl"},
+		{"kubelet", "kubelet"},
+		{"kube controller", "kube controller"},
+		{"", ""},
+		{"tab\there/x", "tabhere"},
+		{"caf\u00e9/1", "caf\u00e9"},
+		{"bell\x07", "bell"},
+		{long[:128], long[:128]},
+		{long, long[:128]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.userAgent, func(t *testing.T) {
+			assert.Equal(t, tt.want, FieldManagerOf(tt.userAgent))
+		})
+	}
+}

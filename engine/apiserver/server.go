@@ -243,7 +243,7 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 	if s.dryRun {
 		return s.dryRunCreate(r, obj)
 	}
-	if v, err := strconv.ParseUint(rv, 10, 64); err == nil && v != 0 {
+	if rv != "" && rvSet(rv) {
 		// etcd3's store refuses it, after admission and validation, with
 		// an error that is not an API status: a 500 without a reason.
 		if svc, ok := obj.(*api.Service); ok {
@@ -269,6 +269,13 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (a
 		return nil, NewInternal(err)
 	}
 	return kv.Value, nil
+}
+
+// rvSet reports a create's resourceVersion that etcd3's store refuses: a
+// number other than 0.
+func rvSet(rv string) bool {
+	v, err := strconv.ParseUint(rv, 10, 64)
+	return err == nil && v != 0
 }
 
 // maxNameGenerationCreateAttempts is how many names a create with

@@ -424,3 +424,32 @@ func TestNewUID(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), s.newUID())
 	}
 }
+
+// Invalid label and annotation keys are reported in the keys' order,
+// whichever order the maps give them in.
+func TestValidateMetaOrder(t *testing.T) {
+	tests := []struct {
+		name        string
+		labels      map[string]string
+		annotations map[string]string
+		want        []string // the fields and values of the errors
+	}{
+		{name: "valid", labels: map[string]string{"app": "web", "tier": "front"}, annotations: map[string]string{"example.com/a": "x", "B": "y"}},
+		{name: "labels", labels: map[string]string{"z/b/c": "1", "-a": "2", "ok": "bad value", "m": "v"},
+			want: []string{"metadata.labels=-a", "metadata.labels=bad value", "metadata.labels=z/b/c"}},
+		{name: "annotations", annotations: map[string]string{"y/": "", "-x": "", "fine": ""},
+			want: []string{"metadata.annotations=-x", "metadata.annotations=y/", "metadata.annotations=y/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 5 {
+				meta := &api.ObjectMeta{Name: "c", Labels: tt.labels, Annotations: tt.annotations}
+				var got []string
+				for _, e := range validateMeta(resourceOf("configmaps"), meta) {
+					got = append(got, fmt.Sprintf("%s=%v", e.Field, e.BadValue))
+				}
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+}

@@ -23,12 +23,27 @@ func validateMeta(r *api.ResourceInfo, meta *api.ObjectMeta) []FieldError {
 		}
 	}
 	errs = append(errs, validateLabels(meta.Labels, "metadata.labels")...)
-	for _, k := range slices.Sorted(maps.Keys(meta.Annotations)) {
-		for _, msg := range api.ValidateQualifiedName(strings.ToLower(k)) {
-			errs = append(errs, Invalid("metadata.annotations", k, msg))
+	if !annotationKeysValid(meta.Annotations) {
+		// The errors are given in the keys' order.
+		for _, k := range slices.Sorted(maps.Keys(meta.Annotations)) {
+			for _, msg := range api.ValidateQualifiedName(strings.ToLower(k)) {
+				errs = append(errs, Invalid("metadata.annotations", k, msg))
+			}
 		}
 	}
 	return errs
+}
+
+// annotationKeysValid reports whether every annotation key is valid, in
+// no particular order: every create checks them, and sorting the keys
+// matters only for the errors' order.
+func annotationKeysValid(annotations map[string]string) bool {
+	for k := range annotations {
+		if len(api.ValidateQualifiedName(strings.ToLower(k))) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // nameRule returns the name check for a kind: most are DNS subdomains;
@@ -58,6 +73,9 @@ func isDNS1035Label(v string) []string {
 }
 
 func validateLabels(labels map[string]string, path string) []FieldError {
+	if labelsValid(labels) {
+		return nil
+	}
 	var errs []FieldError
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		for _, msg := range api.ValidateQualifiedName(k) {
@@ -68,6 +86,17 @@ func validateLabels(labels map[string]string, path string) []FieldError {
 		}
 	}
 	return errs
+}
+
+// labelsValid reports whether every label is valid, in no particular
+// order (validateLabels sorts the keys only to give its errors in order).
+func labelsValid(labels map[string]string) bool {
+	for k, v := range labels {
+		if len(api.ValidateQualifiedName(k)) > 0 || len(api.IsValidLabelValue(v)) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func validatePod(s *Server, obj api.Object) []FieldError {

@@ -32,12 +32,15 @@ type fieldNode struct {
 }
 
 // insert adds a path to the set.
-func (s fieldSet) insert(path []string) {
+func (s fieldSet) insert(path []string) { s.insertFrom(path, nil) }
+
+// insertFrom is insert, its new nodes taken from a (if not nil).
+func (s fieldSet) insertFrom(path []string, a *nodeArena) {
 	cur := s
 	for i, pe := range path {
 		n := cur[pe]
 		if n == nil {
-			n = &fieldNode{}
+			n = a.node()
 			cur[pe] = n
 		}
 		if i == len(path)-1 {
@@ -49,6 +52,21 @@ func (s fieldSet) insert(path []string) {
 		}
 		cur = n.children
 	}
+}
+
+// nodeArena hands out nodes from blocks: a comparison makes a few dozen
+// of them per write, one allocation each otherwise.
+type nodeArena struct{ block []fieldNode }
+
+func (a *nodeArena) node() *fieldNode {
+	if a == nil {
+		return &fieldNode{}
+	}
+	if len(a.block) == cap(a.block) {
+		a.block = make([]fieldNode, 0, 32)
+	}
+	a.block = a.block[:len(a.block)+1]
+	return &a.block[len(a.block)-1]
 }
 
 // has reports whether a path is a member.
@@ -509,6 +527,8 @@ func addFields(s fieldSet, path []string, v any, sh shape) {
 // comparison is what changed between two versions of an object.
 type comparison struct {
 	added, modified, removed fieldSet
+	// nodes, when set, gives the sets' new nodes.
+	nodes *nodeArena
 	// log, when set, takes what the comparison finds instead of the sets
 	// (note).
 	log *[]byte
@@ -516,6 +536,14 @@ type comparison struct {
 	// equals it when it is zero (the API's types have no floats, whose
 	// -0 would tell reflect.Value.IsZero from reflect.DeepEqual).
 	zeroLeft bool
+}
+
+// changed is the paths the comparison found added or modified.
+func (c comparison) changed() fieldSet {
+	if sameSet(c.added, c.modified) {
+		return c.added
+	}
+	return c.modified.union(c.added)
 }
 
 // compare compares two values as structured-merge-diff does: a leaf (a

@@ -18,8 +18,13 @@ import (
 // write of every component records its managed fields, so this is on the
 // hot path. Equal subtrees are skipped whole. keep says which top-level
 // fields count.
+//
+// Its added and modified paths go to one set, which both name: the
+// writes only ever use their union (changed), and building it as it goes
+// spares building two sets and then a third.
 func compareObjects(old, cur reflect.Value, keep func(field string) bool) comparison {
-	return compareObjectsTo(comparison{added: fieldSet{}, modified: fieldSet{}, removed: fieldSet{}}, old, cur, keep)
+	changed := fieldSet{}
+	return compareObjectsTo(comparison{added: changed, modified: changed, removed: fieldSet{}, nodes: &nodeArena{}}, old, cur, keep)
 }
 
 // compareObjectsTo is compareObjects into c, which may keep a log instead
@@ -206,22 +211,58 @@ func goEntries(v reflect.Value) map[string]reflect.Value {
 	return nil
 }
 
-// goItems maps a keyed list's or set's items by path element.
-func goItems(v reflect.Value, sh shape) (map[string]reflect.Value, []string) {
+// goItem is a keyed list's or set's item and its path element.
+type goItem struct {
+	pe string
+	v  reflect.Value
+}
+
+// goItems are a keyed list's or set's items by path element, in order;
+// a repeated element keeps its first item. Most lists are short, and
+// their items are found by a scan; a long one's through a map.
+type goItems struct {
+	items []goItem
+	index map[string]int // for a long list
+}
+
+const scannedItems = 16
+
+func newGoItems(v reflect.Value, sh shape, buf []goItem) goItems {
+	out := goItems{items: buf[:0]}
 	if !v.IsValid() {
-		return nil, nil
+		return out
 	}
-	out := make(map[string]reflect.Value, v.Len())
-	var order []string
+	if v.Len() > scannedItems {
+		out.index = make(map[string]int, v.Len())
+	}
 	for i := range v.Len() {
 		it := v.Index(i)
 		pe := goItemElement(it, sh)
-		if _, ok := out[pe]; !ok {
-			out[pe] = it
-			order = append(order, pe)
+		if _, ok := out.find(pe); !ok {
+			if out.index != nil {
+				out.index[pe] = len(out.items)
+			}
+			out.items = append(out.items, goItem{pe, it})
 		}
 	}
-	return out, order
+	return out
+}
+
+// find returns the item with path element pe.
+func (g goItems) find(pe string) (reflect.Value, bool) {
+	if g.index != nil {
+		i, ok := g.index[pe]
+		if !ok {
+			return reflect.Value{}, false
+		}
+		return g.items[i].v, true
+	}
+	for _, it := range g.items {
+		if it.pe == pe {
+			return it.v, true
+		}
+	}
+	return reflect.Value{}, false
 }
 
 // goItemElement is itemElement of a Go list item.
@@ -372,15 +413,16 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		c.container(path, hasL, hasR)
 		return
 	case kind == "list" && !sh.atomic && (sh.keyed != nil || sh.set) && ((dl.IsValid() && dl.Len() > 0) || (dr.IsValid() && dr.Len() > 0)):
-		li, lorder := goItems(dl, sh)
-		ri, rorder := goItems(dr, sh)
-		for _, pe := range lorder {
-			rv, inR := ri[pe]
-			c.walkGo(append(path, pe), li[pe], rv, true, inR, sh.item())
+		var lbuf, rbuf [8]goItem
+		li := newGoItems(dl, sh, lbuf[:])
+		ri := newGoItems(dr, sh, rbuf[:])
+		for _, it := range li.items {
+			rv, inR := ri.find(it.pe)
+			c.walkGo(append(path, it.pe), it.v, rv, true, inR, sh.item())
 		}
-		for _, pe := range rorder {
-			if _, inL := li[pe]; !inL {
-				c.walkGo(append(path, pe), reflect.Value{}, ri[pe], false, true, sh.item())
+		for _, it := range ri.items {
+			if _, inL := li.find(it.pe); !inL {
+				c.walkGo(append(path, it.pe), reflect.Value{}, it.v, false, true, sh.item())
 			}
 		}
 		c.container(path, hasL, hasR)
@@ -419,11 +461,11 @@ func (c comparison) note(kind byte, path []string) {
 	if c.log == nil {
 		switch kind {
 		case added:
-			c.added.insert(path)
+			c.added.insertFrom(path, c.nodes)
 		case modified:
-			c.modified.insert(path)
+			c.modified.insertFrom(path, c.nodes)
 		default:
-			c.removed.insert(path)
+			c.removed.insertFrom(path, c.nodes)
 		}
 		return
 	}
@@ -453,8 +495,8 @@ func equalValues(l, r reflect.Value) bool {
 			return false
 		}
 	}
-	if l.Kind() == reflect.Struct && l.CanAddr() && r.CanAddr() {
-		// Pointers to the two structs compare the same way without
+	if l.CanAddr() && r.CanAddr() {
+		// Pointers to the two values compare the same way without
 		// copying each into an interface.
 		return reflect.DeepEqual(l.Addr().Interface(), r.Addr().Interface())
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -137,4 +138,36 @@ func TestParseSharesSubtrees(t *testing.T) {
 	assert.NotSame(t, a["f:podIPs"], b["f:podIPs"])
 	assert.True(t, b.has([]string{"f:podIPs", `k:{"ip":"10.244.1.3"}`, "f:ip"}))
 	assert.False(t, b.has([]string{"f:podIPs", `k:{"ip":"10.244.1.2"}`, "f:ip"}))
+}
+
+// A long keyed list's items are found through a map, a short one's by a
+// scan: the same items either way, a repeated key keeping its first.
+func TestGoItems(t *testing.T) {
+	sh := shapeOf(reflect.TypeOf(&api.Pod{})).field("spec").field("containers")
+	for _, n := range []int{0, 3, scannedItems, scannedItems + 1, 40} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var cs []api.Container
+			for i := range n {
+				cs = append(cs, api.Container{Name: fmt.Sprintf("c%d", i%(n/2+1)), Image: fmt.Sprint(i)})
+			}
+			items := newGoItems(reflect.ValueOf(cs), sh, nil)
+			seen := map[string]bool{}
+			var want []string
+			for _, c := range cs {
+				if !seen[c.Name] {
+					seen[c.Name] = true
+					want = append(want, c.Image)
+				}
+			}
+			var got []string
+			for _, it := range items.items {
+				v, ok := items.find(it.pe)
+				require.True(t, ok)
+				got = append(got, v.Interface().(api.Container).Image)
+			}
+			assert.Equal(t, want, got)
+			_, ok := items.find(`k:{"name":"none"}`)
+			assert.False(t, ok)
+		})
+	}
 }

@@ -350,7 +350,8 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 		before = reflect.ValueOf(old)
 	}
 	c := compareObjects(before, reflect.ValueOf(obj), keep)
-	if c.added.empty() && c.modified.empty() && c.removed.empty() {
+	changed := c.changed()
+	if changed.empty() && c.removed.empty() {
 		if old != nil && sameRaw(base, old.GetObjectMeta().ManagedFields) {
 			meta.ManagedFields = base
 			return
@@ -361,7 +362,6 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 		return
 	}
 	entries := decodeManaged(base)
-	changed := c.modified.union(c.added)
 	for _, e := range entries {
 		e.setTo(e.set.difference(changed).difference(c.removed))
 	}
@@ -443,7 +443,7 @@ func (s *Server) createdFields(r *api.ResourceInfo, obj api.Object, sub string, 
 func newCreatedMemo(t reflect.Type, obj api.Object, keep func(string) bool) *createdMemo {
 	m := &createdMemo{}
 	c := compareObjects(zeroObject(t), reflect.ValueOf(obj), keep)
-	self := c.modified.union(c.added).difference(c.removed).difference(strippedFields)
+	self := c.changed().difference(c.removed).difference(strippedFields)
 	if !self.empty() {
 		m.set = self
 		var fb bytes.Buffer

@@ -511,6 +511,14 @@ func (s *Server) readyToDelete(r *api.ResourceInfo, obj api.Object) bool {
 // field by field, and a deep copy of obj's status, which the client may go
 // on changing.
 func withStatusOf(old, obj api.Object) api.Object {
+	if o, ok := old.(*api.Pod); ok {
+		// The kubelets' status writes, without reflection.
+		if p, ok := obj.(*api.Pod); ok {
+			out := *o
+			out.Status = *p.Status.DeepCopy()
+			return &out
+		}
+	}
 	ov := reflect.ValueOf(old).Elem()
 	outPtr := reflect.New(ov.Type())
 	outPtr.Elem().Set(ov)

@@ -197,27 +197,40 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 }
 
 // lockShell takes the cluster for a command of a line (a kubectl
-// invocation, a builtin). If the line's previous command changed the
-// cluster and nothing has run since, the cluster first reacts to it, to
-// the end of the instant: a real cluster takes the few milliseconds
-// between two kubectl invocations to do so, and `kubectl create ns x &&
-// kubectl run -n x` finds the namespace's service account ready. No
-// virtual time passes.
+// invocation, a builtin). If the previous command changed the cluster and
+// nothing has run since, the cluster first reacts to it, for at most
+// settleSteps events of the instant: a real cluster takes the few
+// milliseconds between two kubectl invocations to do so, and `kubectl
+// create ns x && kubectl run -n x` finds the namespace's service account
+// ready. No virtual time passes.
 //
 // The reaction waits for the next command rather than running when the
 // command ends (settle): a line whose last command ends hands the cluster
 // back at once, at the position it reached, even in the middle of an
 // instant that holds tens of thousands of events (a scale-up's), and the
-// pacer runs the rest of it in steps of bounded wall time.
+// pacer runs the rest of it in steps of bounded wall time. The reaction
+// is bounded for the same reason: a command typed right after `kubectl
+// scale --replicas=10000`, before the pacer's next step, ran the whole
+// scale-up first, and waited 27 s in the browser.
 func (s *Session) lockShell() {
 	s.mu.Lock()
 	l := s.cluster.Loop()
 	if s.unsettled && int64(l.Steps()) == s.mark.steps {
-		l.RunUntilIdle()
+		for i := 0; i < settleSteps && l.Step(); i++ {
+		}
 	}
 	s.unsettled = false
 	s.mark = mark{steps: int64(l.Steps()), revision: s.cluster.API().Store().Revision(), posted: l.Posted(), due: l.Due()}
 }
+
+// settleSteps bounds the cluster's reaction to a command before the next
+// one (lockShell). It is counted in events, not in wall time, so that a
+// replay reacts exactly as the line did. A namespace's service account
+// and root CA take about 10 events; a Deployment about 13 per replica
+// (its ReplicaSet, each pod created, scheduled, bound and started), so a
+// few dozen replicas are whole by the next command, as on a real cluster
+// a few milliseconds later, and more are still being created.
+const settleSteps = 500
 
 // settle releases the cluster after a command, noting whether the
 // command changed it: wrote to the store, or gave the loop work due now.

@@ -115,6 +115,63 @@ func TestStepAndSkip(t *testing.T) {
 	assert.Equal(t, 100*time.Millisecond, time.Duration(j.To.Nanosecond()), "100 ms after the scheduled time")
 }
 
+// A command that comes right after one that changed the cluster, before
+// the pacer's next step, first meets the cluster's reaction: all of it
+// when it is small (a namespace's service account), and at most
+// settleSteps events of it when it is a scale-up's, whose rest the pacer
+// runs in its steps. Before the bound, a `kubectl get nodes` typed right
+// after a scale to 10,000 replicas ran the whole scale-up first.
+func TestNextCommandMeetsABoundedReaction(t *testing.T) {
+	for _, tc := range []struct {
+		name, setup, change, next, want string
+		whole                           bool
+	}{
+		{
+			name:   "namespace",
+			change: "kubectl create namespace x",
+			next:   "kubectl get serviceaccount,configmap -n x -o name",
+			want:   "serviceaccount/default\nconfigmap/kube-root-ca.crt\n",
+			whole:  true,
+		},
+		{
+			name:   "scale-up",
+			setup:  "kubeplay node add --fake --count 20; kubectl create deployment many --image=registry.k8s.io/pause --replicas=0",
+			change: "kubectl scale deployment many --replicas=200",
+			next:   "kubectl get deployment many -o jsonpath={.spec.replicas}",
+			want:   "200",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, p, w := pacedSession(t)
+			p.SetSpeed(float64(Max))
+			w.busy = time.Millisecond
+			steps := func() int64 { s.Lock(); defer s.Unlock(); return int64(s.Cluster().Loop().Steps()) }
+			due := func() bool { s.Lock(); defer s.Unlock(); return s.Cluster().Loop().Due() }
+			if tc.setup != "" {
+				run(t, s, tc.setup)
+				s.Lock()
+				s.Cluster().RunUntilIdle()
+				s.Unlock()
+			}
+			run(t, s, tc.change)
+			before := steps()
+			assert.Equal(t, tc.want, run(t, s, tc.next))
+			reaction := steps() - before
+			if tc.whole {
+				assert.Less(t, reaction, int64(settleSteps))
+				assert.False(t, due(), "the reaction ran to the end of the instant")
+				return
+			}
+			assert.Equal(t, int64(settleSteps), reaction)
+			assert.True(t, due(), "the rest of the instant is left to the pacer")
+			require.Eventually(t, func() bool {
+				p.Step()
+				return run(t, s, "kubectl get deployment many -o jsonpath={.status.availableReplicas}") == "200"
+			}, time.Minute, time.Millisecond, "the pacer goes on with the scale-up")
+		})
+	}
+}
+
 // At Max the cluster is saved at most every maxSaveEvery of wall time,
 // and at the first step after a line moved on.
 func TestMaxSavesAtMostTwiceASecond(t *testing.T) {

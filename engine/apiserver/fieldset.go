@@ -98,6 +98,7 @@ func (s fieldSet) empty() bool {
 // The set operations share the nodes of their operands: a set is never
 // changed once built.
 
+// union returns s itself when o adds nothing to it.
 func (s fieldSet) union(o fieldSet) fieldSet {
 	if len(o) == 0 {
 		return s
@@ -105,19 +106,41 @@ func (s fieldSet) union(o fieldSet) fieldSet {
 	if len(s) == 0 {
 		return o
 	}
-	out := make(fieldSet, len(s)+len(o))
-	for k, n := range s {
-		out[k] = n
-	}
+	var out fieldSet
 	for k, on := range o {
-		n := out[k]
-		if n == nil {
-			out[k] = on
-			continue
+		m := on
+		if n := s[k]; n != nil {
+			member, children := n.member || on.member, n.children.union(on.children)
+			if member == n.member && sameSet(children, n.children) {
+				continue
+			}
+			m = &fieldNode{member: member, children: children}
 		}
-		out[k] = &fieldNode{member: n.member || on.member, children: n.children.union(on.children)}
+		if out == nil {
+			out = make(fieldSet, len(s)+len(o))
+			for k2, n2 := range s {
+				out[k2] = n2
+			}
+		}
+		out[k] = m
+	}
+	if out == nil {
+		return s
 	}
 	return out
+}
+
+// overlaps reports whether two sets have a member in common.
+func overlaps(a, b fieldSet) bool {
+	if len(b) < len(a) {
+		a, b = b, a
+	}
+	for k, n := range a {
+		if on := b[k]; on != nil && (n.member && on.member || overlaps(n.children, on.children)) {
+			return true
+		}
+	}
+	return false
 }
 
 // difference returns s itself when o takes nothing from it.
@@ -131,10 +154,11 @@ func (s fieldSet) difference(o fieldSet) fieldSet {
 		if on == nil {
 			continue
 		}
-		m := &fieldNode{member: n.member && !on.member, children: n.children.difference(on.children)}
-		if m.member == n.member && sameSet(m.children, n.children) {
+		member, children := n.member && !on.member, n.children.difference(on.children)
+		if member == n.member && sameSet(children, n.children) {
 			continue
 		}
+		m := &fieldNode{member: member, children: children}
 		if out == nil {
 			out = make(fieldSet, len(s))
 			for k2, n2 := range s {

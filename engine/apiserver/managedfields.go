@@ -56,6 +56,15 @@ func (e *managedEntry) id() string {
 	return e.Manager + "\x00" + e.Operation + "\x00" + v + "\x00" + e.Subresource
 }
 
+// sameID reports whether two entries are the same manager's (their ids
+// are equal).
+func (e *managedEntry) sameID(o *managedEntry) bool {
+	if e.Manager != o.Manager || e.Operation != o.Operation || e.Subresource != o.Subresource {
+		return false
+	}
+	return e.Operation == OperationApply || e.APIVersion == o.APIVersion
+}
+
 // setTo changes the entry's set; an entry whose set changes is written
 // anew.
 func (e *managedEntry) setTo(s fieldSet) {
@@ -362,16 +371,27 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 		return
 	}
 	entries := decodeManaged(base)
+	self := changed.difference(c.removed).difference(strippedFields)
+	me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub}
+	// The writer's own entry becomes (its set - changed - removed) ∪
+	// self, which is (its set ∪ changed) - removed when no stripped field
+	// changed; and that costs less, as most of what a write changes is
+	// its writer's already (a kubelet's status writes).
+	mine := !self.empty() && !overlaps(changed, strippedFields)
 	for _, e := range entries {
+		if mine && e.sameID(me) {
+			e.setTo(e.set.union(changed).difference(c.removed))
+			continue
+		}
 		e.setTo(e.set.difference(changed).difference(c.removed))
 	}
-	self := changed.difference(c.removed).difference(strippedFields)
 	if !self.empty() {
-		me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub}
 		found := false
 		for _, e := range entries {
-			if e.id() == me.id() {
-				e.setTo(e.set.union(self))
+			if e.sameID(me) {
+				if !mine {
+					e.setTo(e.set.union(self))
+				}
 				e.Time, e.raw, found = api.NewTimePtr(s.Now()), nil, true
 			}
 		}

@@ -149,9 +149,17 @@ func restrict(all []*nodeInfo, names map[string]bool) []*nodeInfo {
 func (s *Scheduler) filterNodes(state *cycleState, p *api.Pod, diag *diagnosis, nodes []*nodeInfo, start int) ([]*nodeInfo, error) {
 	want := numFeasibleNodesToFind(len(nodes))
 	feasible := s.feasible[:0]
+	// With no pod nominated anywhere (most cycles), every node runs the
+	// filters once, without looking its nominations up.
+	nominated := !s.fw.h.nominator.empty()
 	for i := 0; i < len(nodes) && len(feasible) < want; i++ {
 		n := nodes[(start+i)%len(nodes)]
-		st := s.fw.runFiltersWithNominated(state, p, n)
+		var st *Status
+		if nominated {
+			st = s.fw.runFiltersWithNominated(state, p, n)
+		} else {
+			st = s.fw.runFilters(state, p, n)
+		}
 		switch {
 		case st.IsSuccess():
 			feasible = append(feasible, n)

@@ -37,6 +37,10 @@ type Status struct {
 	Plugin  string   `json:"plugin,omitempty"`
 }
 
+// skipped is the Skip status every plugin that asks to be skipped
+// returns: one shared value, as nothing changes or keeps a skip.
+var skipped = &Status{Code: Skip}
+
 func newStatus(code Code, reasons ...string) *Status {
 	return &Status{Code: code, Reasons: reasons}
 }
@@ -69,7 +73,7 @@ func (s *Status) Message() string {
 }
 
 func (s *Status) withPlugin(name string) *Status {
-	if s != nil {
+	if s != nil && s != skipped {
 		s.Plugin = name
 	}
 	return s

@@ -52,6 +52,9 @@ func (n *nominator) update(oldNominated string, pi *podInfo) {
 	n.add(pi, node)
 }
 
+// empty reports whether no pod is nominated to any node.
+func (n *nominator) empty() bool { return len(n.byNode) == 0 }
+
 func (n *nominator) forNode(node string) []*podInfo {
 	if len(n.byNode) == 0 {
 		return nil

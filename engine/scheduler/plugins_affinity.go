@@ -132,7 +132,7 @@ func (pl *interPodAffinity) PreFilter(s *cycleState, p *api.Pod) (*preFilterResu
 		}
 	}
 	if len(st.existingAnti) == 0 && len(st.terms)+len(st.antiTerms) == 0 {
-		return nil, newStatus(Skip)
+		return nil, skipped
 	}
 	s.affinity = st
 	return nil, nil
@@ -216,7 +216,7 @@ func (pl *interPodAffinity) PreScore(s *cycleState, p *api.Pod, nodes []*nodeInf
 	s.affinityScore = nil
 	preferred := len(s.pod.preferredAffinity)+len(s.pod.preferredAntiAffinity) > 0
 	if len(nodes) == 0 || !preferred && pl.h.cache.affinityPods == 0 {
-		return newStatus(Skip)
+		return skipped
 	}
 	sc := &affinityScorer{
 		scores:   map[string]map[string]int64{},
@@ -234,7 +234,7 @@ func (pl *interPodAffinity) PreScore(s *cycleState, p *api.Pod, nodes []*nodeInf
 		}
 	}
 	if !sc.any {
-		return newStatus(Skip)
+		return skipped
 	}
 	s.affinityScore = sc.scores
 	return nil

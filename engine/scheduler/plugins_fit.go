@@ -19,7 +19,7 @@ func (nodePorts) Name() string { return "NodePorts" }
 func (nodePorts) PreFilter(s *cycleState, _ *api.Pod) (*preFilterResult, *Status) {
 	s.ports = s.pod.ports
 	if len(s.ports) == 0 {
-		return nil, newStatus(Skip)
+		return nil, skipped
 	}
 	return nil, nil
 }
@@ -197,7 +197,7 @@ func (balancedAllocation) Name() string { return "NodeResourcesBalancedAllocatio
 func (balancedAllocation) PreScore(s *cycleState, _ *api.Pod, _ []*nodeInfo) *Status {
 	s.balancedScore = [2]int64{s.pod.req.MilliCPU, s.pod.req.Memory}
 	if s.balancedScore == [2]int64{} {
-		return newStatus(Skip)
+		return skipped
 	}
 	return nil
 }

@@ -221,7 +221,7 @@ func (ns nodeSelector) matches(n *api.Node) bool {
 func (pl nodeAffinity) PreFilter(s *cycleState, p *api.Pod) (*preFilterResult, *Status) {
 	s.required = requiredNodeAffinity(p)
 	if len(s.required.labels) == 0 && !s.required.any {
-		return nil, newStatus(Skip)
+		return nil, skipped
 	}
 	if !s.required.any && pl.h != nil {
 		s.required.memo = pl.h.cache.selectorMemo(s.required.labels)
@@ -294,7 +294,7 @@ func (nodeAffinity) PreScore(s *cycleState, p *api.Pod, _ []*nodeInfo) *Status {
 		}
 	}
 	if s.preferred == nil {
-		return newStatus(Skip)
+		return skipped
 	}
 	return nil
 }

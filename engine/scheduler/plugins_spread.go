@@ -180,7 +180,7 @@ func (p *criticalPaths) update(value string, num int64) {
 func (pl *podTopologySpread) PreFilter(s *cycleState, p *api.Pod) (*preFilterResult, *Status) {
 	cs := pl.constraints(p, doNotSchedule)
 	if len(cs) == 0 {
-		return nil, newStatus(Skip)
+		return nil, skipped
 	}
 	st := &spreadState{constraints: cs, counts: make([]map[string]int64, len(cs)), paths: make([]criticalPaths, len(cs)), required: requiredNodeAffinity(p)}
 	for i := range cs {

@@ -23,7 +23,7 @@ func (pl *podTopologySpread) PreScore(s *cycleState, p *api.Pod, filtered []*nod
 	all := pl.h.cache.nodeList()
 	cs := pl.constraints(p, scheduleAnyway)
 	if len(all) == 0 || len(cs) == 0 {
-		return newStatus(Skip)
+		return skipped
 	}
 	// Only the pod's own constraints need every key on a node; the
 	// system's let a node without a zone still spread by hostname.

@@ -357,3 +357,14 @@ func TestNodeTreeTakesZonesInTurn(t *testing.T) {
 	}
 	assert.Equal(t, []string{"a1", "b2", "none", "a2", "a3"}, got)
 }
+
+// Every plugin that asks to be skipped returns the one shared Skip status;
+// naming its plugin leaves it as it is.
+func TestSkippedIsShared(t *testing.T) {
+	for _, name := range []string{"NodePorts", "InterPodAffinity"} {
+		got := skipped.withPlugin(name)
+		assert.Same(t, skipped, got)
+		assert.True(t, got.IsSkip())
+		assert.Empty(t, skipped.Plugin)
+	}
+}

@@ -76,7 +76,7 @@ func (pl volumeRestrictions) PreFilter(s *cycleState, p *api.Pod) (*preFilterRes
 		}
 	}
 	if st.conflicts == 0 {
-		return nil, newStatus(Skip)
+		return nil, skipped
 	}
 	s.rwop = st
 	return nil, nil
@@ -168,7 +168,7 @@ func (pl *volumeBinding) PreFilter(s *cycleState, p *api.Pod) (*preFilterResult,
 		return nil, st
 	}
 	if len(claims) == 0 {
-		return nil, newStatus(Skip)
+		return nil, skipped
 	}
 	vs := &volumeState{byNode: map[string]*podVolumes{}}
 	immediate := 0

@@ -22,7 +22,7 @@ import (
 // as the container runtime puts them. It returns the kubelet's variables
 // (what $(VAR) in command and args sees) apart from the full list.
 func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) (env []string, kube map[string]string, err error) {
-	services, err := k.serviceEnv(p.Namespace, api.Deref(p.Spec.EnableServiceLinks, true))
+	services, serviceNames, err := k.serviceEnv(p.Namespace, api.Deref(p.Spec.EnableServiceLinks, true))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,7 +67,7 @@ func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) (env [
 			set(e.Name, "")
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(services)) {
+	for _, name := range serviceNames {
 		if _, ok := vars[name]; !ok {
 			order = append(order, name)
 			vars[name] = services[name]
@@ -350,13 +350,17 @@ func ceilDiv(a, b int64) int64 {
 // in the pod's namespace (when enableServiceLinks is on), and always for
 // the kubernetes Service of the default namespace, Docker link variables
 // as the kubelet's envvars.FromServices writes them.
-func (k *Kubelet) serviceEnv(ns string, links bool) (map[string]string, error) {
-	out := map[string]string{}
+//
+// It returns the variables' names sorted too. The variables are the same
+// as long as the Services are (stored objects are never changed in place,
+// so the same pointers are the same Services): the last namespace's are
+// kept, and shared with the caller, who only reads them.
+func (k *Kubelet) serviceEnv(ns string, links bool) (map[string]string, []string, error) {
 	var services []*api.Service
 	if links {
 		l, err := client.List[*api.Service](k.c, ns, apiserver.ListOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("failed to list services when setting up env vars")
+			return nil, nil, fmt.Errorf("failed to list services when setting up env vars")
 		}
 		services = l
 	}
@@ -367,6 +371,27 @@ func (k *Kubelet) serviceEnv(ns string, links bool) (map[string]string, error) {
 			services = append(services, svc)
 		}
 	}
+	m := &k.svcEnv
+	if m.out != nil && m.ns == ns && m.links == links && slices.Equal(m.services, services) {
+		return m.out, m.names, nil
+	}
+	out := serviceVariables(services)
+	*m = serviceEnvMemo{ns: ns, links: links, services: services, out: out, names: slices.Sorted(maps.Keys(out))}
+	return out, m.names, nil
+}
+
+// serviceEnvMemo is the last namespace's service variables.
+type serviceEnvMemo struct {
+	ns       string
+	links    bool
+	services []*api.Service
+	out      map[string]string
+	names    []string
+}
+
+// serviceVariables are the variables of services, by name.
+func serviceVariables(services []*api.Service) map[string]string {
+	out := map[string]string{}
 	for _, svc := range services {
 		ip := svc.Spec.ClusterIP
 		if ip == "" || ip == "None" || len(svc.Spec.Ports) == 0 {
@@ -397,7 +422,7 @@ func (k *Kubelet) serviceEnv(ns string, links bool) (map[string]string, error) {
 			out[pp+"_ADDR"] = ip
 		}
 	}
-	return out, nil
+	return out
 }
 
 // envName is a Service's name as a variable prefix: upper case, dashes

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,66 @@ func TestServiceLinksOff(t *testing.T) {
 	assert.NotContains(t, env, "WEB_FRONT_SERVICE_HOST=10.96.0.20")
 }
 
+// The service variables follow the Services from one container's start
+// to the next: the kubelet keeps the last ones while the Services stay
+// the same.
+func TestServiceEnvFollowsServices(t *testing.T) {
+	k := newTestKubelet(t)
+	c := api.Container{Name: "c"}
+	envOf := func(links bool) []string {
+		env, _, err := k.containerEnv(envPod(c, links), c, &podState{})
+		require.NoError(t, err)
+		return env
+	}
+	svc := func(name string, port int32) *api.Service {
+		return &api.Service{ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "10.96.0.30", Ports: []api.ServicePort{{Port: port}}}}
+	}
+	steps := []struct {
+		name    string
+		change  func()
+		links   bool
+		want    []string
+		notWant []string
+	}{
+		{name: "first", links: true, want: []string{"WEB_FRONT_SERVICE_HOST=10.96.0.20"}, notWant: []string{"API_SERVICE_PORT=8080"}},
+		{name: "again", links: true, want: []string{"WEB_FRONT_SERVICE_HOST=10.96.0.20"}},
+		{name: "links off", links: false, want: []string{"KUBERNETES_SERVICE_HOST=10.96.0.1"}, notWant: []string{"WEB_FRONT_SERVICE_HOST=10.96.0.20"}},
+		{name: "a Service added", links: true, change: func() {
+			_, err := client.Create(k.c, svc("api", 8080))
+			require.NoError(t, err)
+		}, want: []string{"API_SERVICE_PORT=8080", "WEB_FRONT_SERVICE_HOST=10.96.0.20"}},
+		{name: "its port changed", links: true, change: func() {
+			cur, err := client.Get[*api.Service](k.c, "default", "api")
+			require.NoError(t, err)
+			upd := api.Clone(cur)
+			upd.Spec.Ports[0].Port = 9090
+			_, err = client.Update(k.c, upd)
+			require.NoError(t, err)
+		}, want: []string{"API_SERVICE_PORT=9090"}, notWant: []string{"API_SERVICE_PORT=8080"}},
+		{name: "deleted", links: true, change: func() {
+			_, err := k.c.Delete(api.ResourceFor(&api.Service{}), "default", "api", apiserver.DeleteOptions{})
+			require.NoError(t, err)
+		}, notWant: []string{"API_SERVICE_PORT=9090"}},
+	}
+	for _, st := range steps {
+		if st.change != nil {
+			st.change()
+		}
+		first, _, err := k.serviceEnv("default", st.links)
+		require.NoError(t, err)
+		again, _, err := k.serviceEnv("default", st.links)
+		require.NoError(t, err)
+		assert.Equal(t, reflect.ValueOf(first).UnsafePointer(), reflect.ValueOf(again).UnsafePointer(), "%s: the same Services' variables are kept", st.name)
+		env := envOf(st.links)
+		for _, w := range st.want {
+			assert.Contains(t, env, w, st.name)
+		}
+		for _, w := range st.notWant {
+			assert.NotContains(t, env, w, st.name)
+		}
+	}
+}
+
 // A hostNetwork pod's containers are in the node's UTS namespace: their
 // host name is the node's, in HOSTNAME and /etc/hostname.
 func TestHostNetworkHostname(t *testing.T) {
@@ -185,5 +246,19 @@ func TestHostNetworkHostname(t *testing.T) {
 			p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p"}, Spec: api.PodSpec{HostNetwork: tt.hostNetwork, Hostname: tt.hostname}}
 			assert.Equal(t, tt.want, hostname(p, "node01"))
 		})
+	}
+}
+
+// The node's allocatable resources follow its configured memory.
+func TestAllocatable(t *testing.T) {
+	k := newTestKubelet(t)
+	for _, tt := range []struct{ memory, want string }{
+		{"4Gi", "3996Mi"}, {"4Gi", "3996Mi"}, {"32Gi", "32668Mi"}, {"1G", "895142400"},
+	} {
+		k.cfg.Memory = api.MustParse(tt.memory)
+		got := k.allocatable()
+		mem, storage := got["memory"], got["ephemeral-storage"]
+		assert.Equal(t, tt.want, mem.String(), tt.memory)
+		assert.Equal(t, "18Gi", storage.String())
 	}
 }

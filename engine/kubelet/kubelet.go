@@ -88,6 +88,14 @@ type Kubelet struct {
 	rt    runtime.ContainerRuntime
 	pods  *client.Informer[*api.Pod]
 	queue *loop.Queue
+	// allocMemory is the allocatable memory of the configured memory,
+	// remembered: a quantity's subtraction goes through big numbers.
+	allocMemory struct {
+		of, left api.Quantity
+		set      bool
+	}
+	// svcEnv is the last service variables made (serviceEnv).
+	svcEnv serviceEnvMemo
 
 	node       *api.Node
 	lastReport time.Time
@@ -284,12 +292,17 @@ var (
 	evictionMemory   = api.MustParse("100Mi")
 	ephemeralStorage = api.MustParse("20Gi")
 	storageReserve   = api.MustParse("2Gi")
+	// allocatableStorage is what is left of the ephemeral storage.
+	allocatableStorage = ephemeralStorage.Sub(storageReserve)
 )
 
 // allocatable is what the node offers its pods.
 func (k *Kubelet) allocatable() api.ResourceList {
 	pods := api.NewQuantity(k.cfg.Pods, api.DecimalSI)
-	return api.ResourceList{"cpu": k.cfg.CPU, "memory": k.cfg.Memory.Sub(evictionMemory), "pods": pods, "ephemeral-storage": ephemeralStorage.Sub(storageReserve)}
+	if k.allocMemory.of != k.cfg.Memory || !k.allocMemory.set {
+		k.allocMemory.of, k.allocMemory.left, k.allocMemory.set = k.cfg.Memory, k.cfg.Memory.Sub(evictionMemory), true
+	}
+	return api.ResourceList{"cpu": k.cfg.CPU, "memory": k.allocMemory.left, "pods": pods, "ephemeral-storage": allocatableStorage}
 }
 
 func (k *Kubelet) nodeStatus() api.NodeStatus {

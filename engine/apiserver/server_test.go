@@ -3,6 +3,7 @@ package apiserver
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,6 +249,50 @@ func TestWatchDeliversAsTasks(t *testing.T) {
 	s.loop.RunUntilIdle()
 	stop()
 	assert.Equal(t, []string{"ADDED b", "DELETED b", "ADDED b", "DELETED b"}, got)
+}
+
+// Events a handler's own writes add while a batch is delivered come after
+// the batch, once each and in order, and a stopped watch gets no more;
+// batch after batch, small and large.
+func TestWatchDeliversItsHandlersWrites(t *testing.T) {
+	for _, burst := range []int{1, 3, maxKeptPending + 10} {
+		t.Run(fmt.Sprint(burst), func(t *testing.T) {
+			s := newServer()
+			var got []string
+			var stop func()
+			stop, err := s.Watch(resourceOf("configmaps"), "default", ListOptions{}, func(ev WatchEvent) {
+				name := ev.Object.GetObjectMeta().Name
+				got = append(got, name)
+				switch {
+				case strings.HasPrefix(name, "a") && !strings.HasSuffix(name, "-echo"):
+					_, err := s.Create(resourceOf("configmaps"), "default", &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: name + "-echo"}})
+					require.NoError(t, err)
+				case name == "stop":
+					stop()
+				}
+			})
+			require.NoError(t, err)
+			var want []string
+			for round := range 2 {
+				for i := range burst {
+					name := fmt.Sprintf("a%d-%d", round, i)
+					_, err := s.Create(resourceOf("configmaps"), "default", &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: name}})
+					require.NoError(t, err)
+					want = append(want, name)
+				}
+				for i := range burst {
+					want = append(want, fmt.Sprintf("a%d-%d-echo", round, i))
+				}
+				s.loop.RunUntilIdle()
+			}
+			for _, name := range []string{"b", "stop", "c"} {
+				_, err := s.Create(resourceOf("configmaps"), "default", &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: name}})
+				require.NoError(t, err)
+			}
+			s.loop.RunUntilIdle()
+			assert.Equal(t, append(want, "b", "stop"), got)
+		})
+	}
 }
 
 func TestWatchFromCompactedRevisionIsGone(t *testing.T) {

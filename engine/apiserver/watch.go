@@ -151,11 +151,27 @@ func (w *watch) push(ev WatchEvent) {
 	}
 }
 
+// deliver hands the pending events to the handler in order, those the
+// handler's own writes add included, then keeps the buffer for the next
+// ones (unless a burst made it large).
 func (w *watch) deliver() {
 	w.scheduled = false
-	for len(w.pending) > 0 && !w.stopped {
-		ev := w.pending[0]
-		w.pending = w.pending[1:]
+	i := 0
+	for ; i < len(w.pending) && !w.stopped; i++ {
+		ev := w.pending[i]
+		w.pending[i] = WatchEvent{}
 		w.handler(ev)
 	}
+	if i < len(w.pending) {
+		w.pending = w.pending[i:]
+		return
+	}
+	if cap(w.pending) > maxKeptPending {
+		w.pending = nil
+		return
+	}
+	w.pending = w.pending[:0]
 }
+
+// maxKeptPending is the largest buffer of pending events a watch keeps.
+const maxKeptPending = 256

@@ -29,7 +29,8 @@ import (
 //	DIR/snap/REV-G-N.part  the snapshots' records, in parts of about 4 MiB
 //	DIR/wal/REV.log     the changes after the snapshot, one file per flush
 //
-// Every change is a line "crc32 length json". On opening, a record that
+// Every change is a line "crc32 length json" (eight hex digits, then ten
+// decimal ones; a reader takes any number). On opening, a record that
 // is torn (a crash during a write) or corrupt ends the replay of its file
 // and is reported; everything before it is kept, and nothing flushed
 // before it is lost. Writing a file per flush, never appending, suits
@@ -74,7 +75,6 @@ type Persister struct {
 	now         func() time.Time
 	pending     int           // records waiting for the next flush, in buf
 	buf         []byte        // their lines
-	body        []byte        // a record's JSON, while it is made
 	first       int64         // revision of the first pending record
 	logged      int           // records since the last snapshot
 	logSize     int           // bytes of the log since the last snapshot
@@ -620,22 +620,37 @@ func replayFile(s *Store, lz *lazyValues, name string, data []byte, rep *Report)
 
 func parseRecord(line []byte) (record, error) {
 	var r record
-	parts := bytes.SplitN(line, []byte(" "), 3)
-	if len(parts) != 3 {
+	sum, body, ok := cutLine(line)
+	if !ok {
 		return r, errors.New("torn record")
 	}
-	sum, err1 := strconv.ParseUint(string(parts[0]), 16, 32)
-	n, err2 := strconv.Atoi(string(parts[1]))
-	if err1 != nil || err2 != nil || n != len(parts[2]) {
-		return r, errors.New("torn record")
-	}
-	if uint32(sum) != crc32.ChecksumIEEE(parts[2]) {
+	if sum != crc32.ChecksumIEEE(body) {
 		return r, errors.New("checksum mismatch")
 	}
-	if r, ok := readRecord(parts[2]); ok {
+	if r, ok := readRecord(body); ok {
 		return r, nil
 	}
-	return r, json.Unmarshal(parts[2], &r)
+	return r, json.Unmarshal(body, &r)
+}
+
+// cutLine splits a log line (without its newline) into the checksum its
+// head gives and the record, whose length the head gives too.
+func cutLine(line []byte) (sum uint32, body []byte, ok bool) {
+	i := bytes.IndexByte(line, ' ')
+	if i < 0 {
+		return 0, nil, false
+	}
+	j := bytes.IndexByte(line[i+1:], ' ')
+	if j < 0 {
+		return 0, nil, false
+	}
+	j += i + 1
+	sum64, err1 := strconv.ParseUint(string(line[:i]), 16, 32)
+	n, err2 := strconv.Atoi(string(line[i+1 : j]))
+	if err1 != nil || err2 != nil || n != len(line)-j-1 {
+		return 0, nil, false
+	}
+	return uint32(sum64), line[j+1:], true
 }
 
 // readRecord reads a record in the form appendRecord writes, without
@@ -727,37 +742,66 @@ func (p *Persister) record(ev Event) {
 	if p.pending == 0 {
 		p.first = ev.Revision
 	}
+	n := len(p.buf)
+	p.buf = append(p.buf, lineHead[:]...)
 	if r.Delete {
-		p.append(r)
-		return
+		p.buf = appendRecord(p.buf, r)
+	} else {
+		r.CreateRev = ev.KV.CreateRevision
+		var err error
+		if p.buf, err = appendRecordWith(p.buf, r, ev.KV.Value); err != nil {
+			p.buf = p.buf[:n]
+			p.fail(err)
+			return
+		}
 	}
-	r.CreateRev = ev.KV.CreateRevision
-	body, err := appendRecordWith(p.body[:0], r, ev.KV.Value)
-	p.body = body
-	if err != nil {
-		p.fail(err)
-		return
-	}
-	p.appendLine(body, r.Rev)
+	p.endLine(n, r.Rev)
 }
 
 func (p *Persister) append(r record) {
-	p.body = appendRecord(p.body[:0], r)
-	p.appendLine(p.body, r.Rev)
+	n := len(p.buf)
+	p.buf = appendRecord(append(p.buf, lineHead[:]...), r)
+	p.endLine(n, r.Rev)
 }
 
-// appendLine adds a record's line (checksum, length, body) to those
-// waiting for the next flush.
-func (p *Persister) appendLine(body []byte, rev int64) {
-	n := len(p.buf)
-	p.buf = fmt.Appendf(p.buf, "%08x %d ", crc32.ChecksumIEEE(body), len(body))
-	p.buf = append(append(p.buf, body...), '\n')
+// A log record's line is "crc32 length json": the checksum in eight hex
+// digits and the length in ten decimal ones (the reader takes any number
+// of digits), so that the record is encoded in place after a head of a
+// known size and no copy of it is made to put the head before it.
+const lineHeadSize = 8 + 1 + 10 + 1
+
+var lineHead = [lineHeadSize]byte{8: ' ', 19: ' '}
+
+// endLine fills in the head of the line that starts at p.buf[n] (the
+// record after its head), ends it, and counts it among those waiting for
+// the next flush.
+func (p *Persister) endLine(n int, rev int64) {
+	head, body := p.buf[n:n+lineHeadSize], p.buf[n+lineHeadSize:]
+	putHex(head[:8], crc32.ChecksumIEEE(body))
+	putDecimal(head[9:19], len(body))
+	p.buf = append(p.buf, '\n')
 	p.pending++
 	p.pendingSize += len(p.buf) - n
 	if p.pendingSize >= maxPending && rev != 0 {
 		if err := p.write(); err != nil {
 			p.fail(err)
 		}
+	}
+}
+
+// putHex writes v in len(b) hex digits, zero-padded.
+func putHex(b []byte, v uint32) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = "0123456789abcdef"[v&0xf]
+		v >>= 4
+	}
+}
+
+// putDecimal writes v in len(b) decimal digits, zero-padded.
+func putDecimal(b []byte, v int) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
 	}
 }
 
@@ -793,7 +837,7 @@ func appendRecordHead(b []byte, r record, value bool) []byte {
 		b = append(b, `,"delete":true`...)
 	}
 	b = append(b, `,"key":`...)
-	b, _ = api.AppendJSON(b, r.Key) // a string always encodes
+	b = appendKey(b, r.Key)
 	if r.CreateRev != 0 {
 		b = append(b, `,"createRev":`...)
 		b = strconv.AppendInt(b, r.CreateRev, 10)
@@ -802,6 +846,21 @@ func appendRecordHead(b []byte, r record, value bool) []byte {
 		b = append(b, `,"value":`...)
 	}
 	return b
+}
+
+// appendKey appends a key as a JSON string, as json.Marshal writes it:
+// as it is when it has nothing to escape (a store's keys never have),
+// through the encoder otherwise.
+func appendKey(b []byte, key string) []byte {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ = api.AppendJSON(b, key) // a string always encodes
+			return b
+		}
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, '"')
 }
 
 func (p *Persister) fail(err error) {

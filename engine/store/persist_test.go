@@ -759,3 +759,45 @@ func memCopy(t *testing.T, src hackpadfs.FS) hackpadfs.FS {
 	}))
 	return dst
 }
+
+// A log line's head is the record's CRC-32 in eight hex digits and its
+// length in ten decimal ones, so the record is encoded in place after
+// it; lines an older build wrote, with the length in as many digits as
+// it has, are read too.
+func TestLogLineHeads(t *testing.T) {
+	fsys := memFS(t)
+	s, p, _ := open(t, fsys)
+	_, err := s.Create("/r/a", typedPod("a"))
+	require.NoError(t, err)
+	_, err = s.Delete("/r/a", 0)
+	require.NoError(t, err)
+	require.NoError(t, p.Flush())
+	data, err := hackpadfs.ReadFile(fsys, "cluster/wal/0000000000000002.log")
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(data), "\n")
+	require.Len(t, lines, 4, "a creation, a deletion, the time and the empty tail")
+	for _, line := range lines[:3] {
+		fields := strings.SplitN(strings.TrimSuffix(line, "\n"), " ", 3)
+		require.Len(t, fields, 3)
+		assert.Equal(t, fmt.Sprintf("%08x %010d %s\n", crc(fields[2]), len(fields[2]), fields[2]), line)
+	}
+
+	for name, head := range map[string]string{"fixed": "%08x %010d %s\n", "older": "%08x %d %s\n"} {
+		t.Run(name, func(t *testing.T) {
+			fsys := memFS(t)
+			require.NoError(t, hackpadfs.MkdirAll(fsys, "cluster/wal", 0o755))
+			value, err := json.Marshal(typedPod("a"))
+			require.NoError(t, err)
+			var log []byte
+			for _, r := range []record{{Rev: 2, Time: epoch, Key: "/r/a", CreateRev: 2, Value: value}, {Time: epoch.Add(time.Second)}} {
+				body := string(appendRecord(nil, r))
+				log = fmt.Appendf(log, head, crc(body), len(body), body)
+			}
+			require.NoError(t, hackpadfs.WriteFullFile(fsys, "cluster/wal/0000000000000002.log", log, 0o644))
+			s, _, rep := open(t, fsys)
+			assert.Empty(t, rep.Dropped)
+			assert.Equal(t, []string{"/r/a@2"}, keysOf(s))
+			assert.Equal(t, epoch.Add(time.Second), rep.Time)
+		})
+	}
+}

@@ -414,10 +414,7 @@ func TestSnapshotInParts(t *testing.T) {
 	smallParts(t)
 	fsys := memFS(t)
 	s, p, _ := open(t, fsys)
-	for i := range 20 {
-		_, err := s.Create(fmt.Sprintf("/r/%02d", i), typedPod(fmt.Sprintf("p%d", i)))
-		require.NoError(t, err)
-	}
+	createPods(t, s, 20)
 	require.NoError(t, p.Snapshot())
 	first := readManifest(t, fsys)
 	assert.Greater(t, len(first.Parts), 3, "twenty pods make several parts of 1,000 bytes")
@@ -564,14 +561,19 @@ func TestSnapshotsOfALargeStoreWaitForTheLogToOutgrowThem(t *testing.T) {
 	}
 	require.NoError(t, p.Flush())
 	assert.Equal(t, first, snapRev(), "%d changes, but a log of %d bytes is smaller than the snapshot's %d", p.logged, p.logSize, p.snapSize)
-	// Once the log holds as many bytes as the snapshot, its flush takes one.
-	for i := 0; snapRev() == first; i++ {
+	// Once the log holds as many bytes as the snapshot, its flush begins
+	// one (written a step at each flush).
+	for i := 0; p.work == nil; i++ {
 		require.Less(t, i, 10, "no snapshot after the log outgrew the last one")
 		_, err := s.Update("/r/big", big, 0)
 		require.NoError(t, err)
 		require.NoError(t, p.Flush())
 	}
-	assert.Equal(t, s.Revision(), snapRev())
+	at := s.Revision()
+	for p.work != nil {
+		require.NoError(t, p.Mark())
+	}
+	assert.Equal(t, at, snapRev())
 	s2, _, rep := open(t, fsys)
 	assert.Empty(t, rep.Dropped)
 	assert.Equal(t, keysOf(s), keysOf(s2))
@@ -689,58 +691,85 @@ func TestALongLogFileComesBackWhole(t *testing.T) {
 	}
 }
 
-// A snapshot the log's growth calls for is written a part at each flush,
-// while the log goes on; until its manifest is in place a restore uses
-// the previous snapshot and the whole log, and after it the new snapshot
-// and the log written since it began.
-func TestSnapshotIsWrittenAPartAtEachFlush(t *testing.T) {
-	smallParts(t)
-	fsys := memFS(t)
-	s, p, _ := open(t, fsys)
-	for i := range 40 {
-		_, err := s.Create(fmt.Sprintf("/r/%02d", i), typedPod(fmt.Sprintf("p%d", i)))
-		require.NoError(t, err)
-	}
-	require.NoError(t, p.Snapshot())
-	first := readManifest(t, fsys).Revision
-	// Enough changes for the log to call for the next snapshot.
-	for i := 0; p.work == nil; i++ {
-		require.Less(t, i, 10*snapshotEvery, "no snapshot began")
-		_, err := s.Update("/r/00", typedPod(fmt.Sprint("p", i%2)), 0)
-		require.NoError(t, err)
-		if i%100 == 99 {
-			require.NoError(t, p.Flush())
-		}
-	}
-	at := p.work.m.Revision
-	require.Greater(t, len(p.work.kvs), 30)
-	flushes := 0
-	for p.work != nil {
-		assert.Equal(t, first, readManifest(t, fsys).Revision, "the manifest is installed last")
-		// Meanwhile the store changes, and a restore now is the store.
-		_, err := s.Create(fmt.Sprintf("/r/new%02d", flushes), typedPod("new"))
-		require.NoError(t, err)
-		_, err = s.Delete("/r/01", 0)
-		if flushes > 0 {
-			assert.ErrorIs(t, err, ErrNotFound)
-		}
-		require.NoError(t, p.Flush())
-		flushes++
-		s2, _, rep := open(t, memCopy(t, fsys))
-		assert.Empty(t, rep.Dropped)
-		assert.Equal(t, keysOf(s), keysOf(s2), "after %d flushes", flushes)
-	}
-	assert.Greater(t, flushes, 3, "a part at each flush")
-	assert.Equal(t, at, readManifest(t, fsys).Revision)
-	s2, _, rep := open(t, fsys)
-	assert.Empty(t, rep.Dropped)
-	assert.Equal(t, keysOf(s), keysOf(s2))
-	entries, err := hackpadfs.ReadDir(fsys, "cluster/wal")
-	require.NoError(t, err)
-	for _, e := range entries {
-		start, err := strconv.ParseInt(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
-		require.NoError(t, err)
-		assert.Greater(t, start, at, "the log the snapshot covers is dropped, the rest kept")
+// A snapshot the log's growth calls for is written a step at each flush
+// (about snapshotStep bytes of its records: a part over several flushes,
+// or several parts in one), while the log goes on; until its manifest is
+// in place a restore uses the previous snapshot and the whole log, and
+// after it the new snapshot and the log written since it began.
+func TestSnapshotIsWrittenAStepAtEachFlush(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		part, step int
+	}{
+		{"a part a flush", 1000, 1000},
+		{"a part over four flushes", 4000, 1000},
+		{"four parts a flush", 1000, 4000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			oldPart, oldStep := snapshotPartSize, snapshotStep
+			snapshotPartSize, snapshotStep = tt.part, tt.step
+			t.Cleanup(func() { snapshotPartSize, snapshotStep = oldPart, oldStep })
+			fsys := memFS(t)
+			s, p, _ := open(t, fsys)
+			createPods(t, s, 40)
+			require.NoError(t, p.Snapshot())
+			first := readManifest(t, fsys).Revision
+			// Enough changes for the log to call for the next snapshot.
+			for i := 0; p.work == nil; i++ {
+				require.Less(t, i, 10*snapshotEvery, "no snapshot began")
+				_, err := s.Update("/r/00", typedPod(fmt.Sprint("p", i%2)), 0)
+				require.NoError(t, err)
+				if i%100 == 99 {
+					require.NoError(t, p.Flush())
+				}
+			}
+			at, total := p.work.m.Revision, len(p.work.kvs)
+			require.Greater(t, total, 30)
+			flushes := 0
+			const pod = 220   // bytes of a record of typedPod("pN"), about
+			var records []int // the snapshot's records written at each flush
+			for p.work != nil {
+				assert.Equal(t, first, readManifest(t, fsys).Revision, "the manifest is installed last")
+				// Meanwhile the store changes, and a restore now is the store.
+				_, err := s.Create(fmt.Sprintf("/r/new%02d", flushes), typedPod("new"))
+				require.NoError(t, err)
+				_, err = s.Delete("/r/01", 0)
+				if flushes > 0 {
+					assert.ErrorIs(t, err, ErrNotFound)
+				}
+				next := p.work.next
+				require.NoError(t, p.Flush())
+				if p.work != nil {
+					records = append(records, p.work.next-next)
+				}
+				flushes++
+				s2, _, rep := open(t, memCopy(t, fsys))
+				assert.Empty(t, rep.Dropped)
+				assert.Equal(t, keysOf(s), keysOf(s2), "after %d flushes", flushes)
+			}
+			require.NotEmpty(t, records)
+			for _, n := range records {
+				assert.Equal(t, (tt.step+pod-1)/pod, n, "records of %d bytes until the step's %d are passed", pod, tt.step)
+			}
+			m := readManifest(t, fsys)
+			for _, part := range m.Parts[:len(m.Parts)-1] {
+				assert.GreaterOrEqual(t, part.Size, tt.part)
+				assert.Less(t, part.Size, tt.part+pod+20, "a part ends with the record that passes its size")
+			}
+			perStep := (tt.step + pod - 1) / pod
+			assert.Equal(t, (total+perStep-1)/perStep, flushes+1, "%d records, %d a flush (the first with the flush that began the snapshot)", total, perStep)
+			assert.Equal(t, at, readManifest(t, fsys).Revision)
+			s2, _, rep := open(t, fsys)
+			assert.Empty(t, rep.Dropped)
+			assert.Equal(t, keysOf(s), keysOf(s2))
+			entries, err := hackpadfs.ReadDir(fsys, "cluster/wal")
+			require.NoError(t, err)
+			for _, e := range entries {
+				start, err := strconv.ParseInt(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
+				require.NoError(t, err)
+				assert.Greater(t, start, at, "the log the snapshot covers is dropped, the rest kept")
+			}
+		})
 	}
 }
 
@@ -799,5 +828,14 @@ func TestLogLineHeads(t *testing.T) {
 			assert.Equal(t, []string{"/r/a@2"}, keysOf(s))
 			assert.Equal(t, epoch.Add(time.Second), rep.Time)
 		})
+	}
+}
+
+// createPods creates n pods, /r/00 on.
+func createPods(t *testing.T, s *Store, n int) {
+	t.Helper()
+	for i := range n {
+		_, err := s.Create(fmt.Sprintf("/r/%02d", i), typedPod(fmt.Sprintf("p%d", i)))
+		require.NoError(t, err)
 	}
 }

@@ -31,6 +31,13 @@ type nodeInfo struct {
 	hostname, zone       string
 	hasHostname, hasZone bool
 
+	// The node's name, unschedulable flag and taints, read by the
+	// filters and scores of every node of a cycle: kept here, so that a
+	// node's filters read its nodeInfo only, rather than its object too.
+	nodeName      string
+	unschedulable bool
+	taints        []api.Taint
+
 	// selMatch remembers whether the node has the labels of the cache's
 	// memoized node selectors: 1 yes, 2 no, 0 not asked yet.
 	selMatch []uint8
@@ -51,7 +58,7 @@ type imageSummary struct {
 
 func newNodeInfo() *nodeInfo { return &nodeInfo{} }
 
-func (n *nodeInfo) name() string { return n.node.Name }
+func (n *nodeInfo) name() string { return n.nodeName }
 
 // label is the node's label: n.node.Labels[key].
 func (n *nodeInfo) label(key string) (string, bool) {
@@ -67,6 +74,7 @@ func (n *nodeInfo) label(key string) (string, bool) {
 
 func (n *nodeInfo) setNode(node *api.Node) {
 	n.node = node
+	n.nodeName, n.unschedulable, n.taints = node.Name, node.Spec.Unschedulable, node.Spec.Taints
 	n.selMatch = nil
 	n.hostname, n.hasHostname = node.Labels[labelHostname]
 	n.zone, n.hasZone = node.Labels[labelZone]

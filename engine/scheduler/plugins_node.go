@@ -39,7 +39,7 @@ var unschedulableTaint = api.Taint{Key: "node.kubernetes.io/unschedulable", Effe
 
 // Filter rejects a cordoned node unless the pod tolerates its taint.
 func (nodeUnschedulable) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
-	if !n.node.Spec.Unschedulable || api.TolerationsTolerateTaint(p.Spec.Tolerations, &unschedulableTaint) {
+	if !n.unschedulable || api.TolerationsTolerateTaint(p.Spec.Tolerations, &unschedulableTaint) {
 		return nil
 	}
 	return newStatus(UnschedulableAndUnresolvable, "node(s) were unschedulable")
@@ -60,7 +60,7 @@ type nodeName struct{}
 func (nodeName) Name() string { return "NodeName" }
 
 func (nodeName) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
-	if p.Spec.NodeName == "" || p.Spec.NodeName == n.node.Name {
+	if p.Spec.NodeName == "" || p.Spec.NodeName == n.nodeName {
 		return nil
 	}
 	return newStatus(UnschedulableAndUnresolvable, "node(s) didn't match the requested node name")
@@ -80,7 +80,7 @@ func (taintToleration) Name() string { return "TaintToleration" }
 // Filter rejects a node with a NoSchedule or NoExecute taint the pod does
 // not tolerate, naming the first such taint.
 func (taintToleration) Filter(_ *cycleState, p *api.Pod, n *nodeInfo) *Status {
-	t, ok := untoleratedTaint(n.node.Spec.Taints, p.Spec.Tolerations)
+	t, ok := untoleratedTaint(n.taints, p.Spec.Tolerations)
 	if !ok {
 		return nil
 	}
@@ -113,8 +113,8 @@ func (taintToleration) PreScore(s *cycleState, p *api.Pod, _ []*nodeInfo) *Statu
 // Score counts the PreferNoSchedule taints the pod does not tolerate.
 func (taintToleration) Score(s *cycleState, _ *api.Pod, n *nodeInfo) int64 {
 	var c int64
-	for i := range n.node.Spec.Taints {
-		t := &n.node.Spec.Taints[i]
+	for i := range n.taints {
+		t := &n.taints[i]
 		if t.Effect == api.TaintPreferNoSchedule && !api.TolerationsTolerateTaint(s.preferNoSchedule, t) {
 			c++
 		}

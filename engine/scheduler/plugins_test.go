@@ -368,3 +368,26 @@ func TestSkippedIsShared(t *testing.T) {
 		assert.Empty(t, skipped.Plugin)
 	}
 }
+
+// A node's filters read its name, unschedulable flag and taints from its
+// nodeInfo, which follows each version of the node.
+func TestNodeInfoFollowsItsNode(t *testing.T) {
+	n := newNodeInfo()
+	p := &api.Pod{Spec: api.PodSpec{NodeName: "node01"}}
+	for _, tt := range []struct {
+		name                          string
+		node                          *api.Node
+		unschedulable, tainted, named bool
+	}{
+		{name: "ready", node: &api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}}, named: true},
+		{name: "cordoned", node: &api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}, Spec: api.NodeSpec{Unschedulable: true}}, unschedulable: true, named: true},
+		{name: "tainted", node: &api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}, Spec: api.NodeSpec{Taints: []api.Taint{{Key: "k", Effect: api.TaintNoSchedule}}}}, tainted: true, named: true},
+		{name: "renamed", node: &api.Node{ObjectMeta: api.ObjectMeta{Name: "node02"}}},
+	} {
+		n.setNode(tt.node)
+		assert.Equal(t, tt.node.Name, n.name(), tt.name)
+		assert.Equal(t, tt.unschedulable, !nodeUnschedulable{}.Filter(nil, p, n).IsSuccess(), tt.name)
+		assert.Equal(t, tt.tainted, !taintToleration{}.Filter(nil, p, n).IsSuccess(), tt.name)
+		assert.Equal(t, tt.named, nodeName{}.Filter(nil, p, n).IsSuccess(), tt.name)
+	}
+}

@@ -357,13 +357,13 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		t = l.Type()
 	}
 	dl, dr := deref(l), deref(r)
-	kind := goKind(derefType(t))
+	gt := goTypeOf(t)
+	kind := gt.kind
 	switch {
-	case kind == "map" && !sh.atomic && derefType(t).Kind() == reflect.Struct:
+	case kind == "map" && !sh.atomic && gt.isStruct:
 		empty := true
-		st := derefType(t)
-		shapes := fieldShapes(st)
-		for i, f := range jsonFields(st) {
+		shapes := gt.shapes
+		for i, f := range gt.fields {
 			var lv, rv reflect.Value
 			var inL, inR bool
 			if dl.IsValid() {
@@ -501,6 +501,31 @@ func equalValues(l, r reflect.Value) bool {
 		return reflect.DeepEqual(l.Addr().Interface(), r.Addr().Interface())
 	}
 	return reflect.DeepEqual(l.Interface(), r.Interface())
+}
+
+// goType is what the comparison needs of a Go type, found with one
+// lookup: its kind (goKind) without pointers, and for a struct its JSON
+// fields and their shapes.
+type goType struct {
+	kind     string
+	isStruct bool
+	fields   []goField
+	shapes   []shape
+}
+
+var goTypes sync.Map // reflect.Type -> *goType
+
+func goTypeOf(t reflect.Type) *goType {
+	if v, ok := goTypes.Load(t); ok {
+		return v.(*goType)
+	}
+	d := derefType(t)
+	gt := &goType{kind: goKind(d), isStruct: d.Kind() == reflect.Struct}
+	if gt.isStruct {
+		gt.fields, gt.shapes = jsonFields(d), fieldShapes(d)
+	}
+	goTypes.Store(t, gt)
+	return gt
 }
 
 var fieldShapesCache sync.Map // reflect.Type -> []shape

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	goruntime "runtime"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/mem"
 
 	"github.com/kubeplay/kubeplay/engine/api"
@@ -21,6 +23,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/cluster"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 	"github.com/kubeplay/kubeplay/engine/session"
+	"github.com/kubeplay/kubeplay/engine/store"
 	"github.com/kubeplay/kubeplay/wasmworkloads/wasmtest"
 )
 
@@ -63,7 +66,7 @@ func BenchmarkPageAtScale(b *testing.B) {
 }
 
 func pageAtScale(b *testing.B, pods int, withPage, saved bool, name string) (batchBytes int) {
-	s, pg := scaleSession(b, pods, saved)
+	s, pg, _ := scaleSession(b, pods, saved)
 	defer s.Close()
 	call := caller(b, pg)
 	if withPage {
@@ -138,7 +141,7 @@ func BenchmarkTypedDuringScaleUp(b *testing.B) {
 	b.Run(fmt.Sprintf("%dpods", pods), func(b *testing.B) {
 		for range b.N {
 			b.StopTimer()
-			scale, took := typedDuringScaleUp(b, pods)
+			scale, took, kept, reopen := typedDuringScaleUp(b, pods)
 			slices.Sort(took)
 			if len(took) == 0 {
 				b.Fatal("no command was typed during the scale-up")
@@ -147,6 +150,10 @@ func BenchmarkTypedDuringScaleUp(b *testing.B) {
 			b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "get-nodes-max-ms")
 			b.ReportMetric(float64(len(took)), "typed")
 			b.ReportMetric(float64(scale.Microseconds())/1000, "scale-ms")
+			if *typedSaved {
+				b.ReportMetric(float64(kept)/1e6, "kept-MB")
+				b.ReportMetric(float64(reopen.Microseconds())/1000, "reopen-ms")
+			}
 		}
 	})
 }
@@ -155,8 +162,11 @@ func BenchmarkTypedDuringScaleUp(b *testing.B) {
 // browser does (the store's log and snapshots written at each step).
 var typedSaved = flag.Bool("page.saved", false, "BenchmarkTypedDuringScaleUp: keep the cluster as the browser does")
 
-func typedDuringScaleUp(b *testing.B, pods int) (scale time.Duration, took []time.Duration) {
-	s, pg := scaleSession(b, pods, *typedSaved)
+// When the cluster is kept, it returns the bytes kept at Available and
+// how long the store takes to open them (what a reload reads, and its
+// first step).
+func typedDuringScaleUp(b *testing.B, pods int) (scale time.Duration, took []time.Duration, kept int64, reopen time.Duration) {
+	s, pg, data := scaleSession(b, pods, *typedSaved)
 	defer s.Close()
 	cl := s.Cluster().Client("bench")
 	pacer := s.Pace(time.Now, math.Inf(1))
@@ -206,13 +216,41 @@ func typedDuringScaleUp(b *testing.B, pods int) (scale time.Duration, took []tim
 		}
 	}
 	b.StopTimer()
-	return scale, took
+	if data != nil {
+		s.Lock()
+		kept = keptBytes(b, data)
+		t0 := time.Now()
+		_, _, rep, err := store.Open(data, ".", time.Now)
+		reopen = time.Since(t0)
+		s.Unlock()
+		if err != nil || len(rep.Dropped) > 0 {
+			b.Fatal(err, rep.Dropped)
+		}
+	}
+	return scale, took, kept, reopen
+}
+
+// keptBytes adds up the sizes of the files in fsys.
+func keptBytes(b *testing.B, fsys hackpadfs.FS) (n int64) {
+	err := hackpadfs.WalkDir(fsys, ".", func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		n += info.Size()
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // scaleSession starts a session with pods/10 fake nodes and a Deployment
 // "many" of pause pods that tolerates them, at 0 replicas, and its page;
-// saved keeps the cluster as the browser does (in IndexedDB there).
-func scaleSession(b *testing.B, pods int, saved bool) (*session.Session, *Page) {
+// saved keeps the cluster as the browser does (in IndexedDB there), in
+// the file system it returns.
+func scaleSession(b *testing.B, pods int, saved bool) (*session.Session, *Page, hackpadfs.FS) {
 	home, err := mem.NewFS()
 	if err != nil {
 		b.Fatal(err)
@@ -221,9 +259,9 @@ func scaleSession(b *testing.B, pods int, saved bool) (*session.Session, *Page) 
 		b.Fatal(err)
 	}
 	cfg := cluster.Config{Seed: 1, Workers: 2, FakeNodes: pods / 10, Modules: runtime.NewFSSource(wasmtest.Modules(b))}
+	var data hackpadfs.FS
 	if saved {
-		data, err := mem.NewFS()
-		if err != nil {
+		if data, err = mem.NewFS(); err != nil {
 			b.Fatal(err)
 		}
 		cfg.Data, cfg.DataDir = data, "."
@@ -242,7 +280,7 @@ func scaleSession(b *testing.B, pods int, saved bool) (*session.Session, *Page) 
 			b.Fatalf("%s: %s", line, out.String())
 		}
 	}
-	return s, New(Config{Session: s, Home: home})
+	return s, New(Config{Session: s, Home: home}), data
 }
 
 func writeHeapProfile(b *testing.B, file string) {

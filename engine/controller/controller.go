@@ -8,6 +8,7 @@ package controller
 import (
 	"encoding/binary"
 	"hash/fnv"
+	"maps"
 	"reflect"
 	"strconv"
 	"time"
@@ -134,6 +135,13 @@ func PodCondition(p *api.Pod, t string) *api.PodCondition {
 }
 
 // IsPodReady reports whether the pod's Ready condition is True.
+// LabelsEqual is reflect.DeepEqual of two label maps (a nil map is not an
+// empty one) without its copies of each value: the controllers compare a
+// pod's labels at each of its updates.
+func LabelsEqual(a, b map[string]string) bool {
+	return (a == nil) == (b == nil) && maps.Equal(a, b)
+}
+
 func IsPodReady(p *api.Pod) bool {
 	c := PodCondition(p, api.PodReady)
 	return c != nil && c.Status == api.ConditionTrue

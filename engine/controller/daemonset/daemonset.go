@@ -172,7 +172,7 @@ func (ctl *Controller) podUpdated(old, p *api.Pod) {
 		}
 		return
 	}
-	if refChanged || !reflect.DeepEqual(old.Labels, p.Labels) {
+	if refChanged || !controller.LabelsEqual(old.Labels, p.Labels) {
 		for _, ds := range ctl.selecting(p.Namespace, p.Labels) {
 			ctl.enqueue(ds)
 		}
@@ -216,7 +216,7 @@ func (ctl *Controller) revisionUpdated(old, r *api.ControllerRevision) {
 		}
 		return
 	}
-	if refChanged || !reflect.DeepEqual(old.Labels, r.Labels) {
+	if refChanged || !controller.LabelsEqual(old.Labels, r.Labels) {
 		for _, ds := range ctl.selecting(r.Namespace, r.Labels) {
 			ctl.enqueue(ds)
 		}

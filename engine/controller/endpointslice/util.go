@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -125,16 +126,21 @@ func ServicesToUpdateOnPodChange(services *client.Informer[*api.Service], old, p
 }
 
 func podEndpointsChanged(old, p *api.Pod) (podChanged, labelsChanged bool) {
-	labelsChanged = !reflect.DeepEqual(old.Labels, p.Labels) || old.Spec.Hostname != p.Spec.Hostname || old.Spec.Subdomain != p.Spec.Subdomain
+	labelsChanged = !controller.LabelsEqual(old.Labels, p.Labels) || old.Spec.Hostname != p.Spec.Hostname || old.Spec.Subdomain != p.Spec.Subdomain
 	switch {
 	case (old.DeletionTimestamp == nil) != (p.DeletionTimestamp == nil):
 		return true, labelsChanged
 	case controller.IsPodReady(old) != controller.IsPodReady(p):
 		return true, labelsChanged
-	case !reflect.DeepEqual(podIPs(old), podIPs(p)):
+	case !samePodIPs(old.Status.PodIPs, p.Status.PodIPs):
 		return true, labelsChanged
 	}
 	return false, labelsChanged
+}
+
+// samePodIPs reports whether two pods' IPs are the same, in order.
+func samePodIPs(a, b []api.PodIP) bool {
+	return slices.EqualFunc(a, b, func(x, y api.PodIP) bool { return x.IP == y.IP })
 }
 
 func podIPs(p *api.Pod) []string {

@@ -238,7 +238,7 @@ func (ctl *Controller) podUpdated(old, cur *api.Pod) {
 	if hasTrackingFinalizer(cur) {
 		ctl.orphans.Add(client.KeyOf(cur))
 	}
-	if refChanged || !reflect.DeepEqual(cur.Labels, old.Labels) {
+	if refChanged || !controller.LabelsEqual(cur.Labels, old.Labels) {
 		for _, j := range ctl.matchingJobs(cur) {
 			ctl.enqueueBatched(client.KeyOf(j))
 		}

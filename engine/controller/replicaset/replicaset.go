@@ -123,7 +123,7 @@ func (ctl *Controller) podUpdated(old, p *api.Pod) {
 	if old.ResourceVersion == p.ResourceVersion {
 		return
 	}
-	labelsChanged := !reflect.DeepEqual(old.Labels, p.Labels)
+	labelsChanged := !controller.LabelsEqual(old.Labels, p.Labels)
 	if p.DeletionTimestamp != nil {
 		ctl.podDeleted(p)
 		if labelsChanged {

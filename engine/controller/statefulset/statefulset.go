@@ -111,7 +111,7 @@ func (ctl *Controller) podUpdated(old, p *api.Pod) {
 		ctl.queue.Add(client.KeyOf(set))
 		return
 	}
-	if refChanged || !reflect.DeepEqual(old.Labels, p.Labels) {
+	if refChanged || !controller.LabelsEqual(old.Labels, p.Labels) {
 		ctl.enqueueSelecting(p)
 	}
 }

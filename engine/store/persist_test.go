@@ -839,3 +839,70 @@ func createPods(t *testing.T, s *Store, n int) {
 		require.NoError(t, err)
 	}
 }
+
+// A snapshot's values are decoded with the log's, once it is replayed: a
+// value the log replaced is not decoded (nor reported if it cannot be),
+// one it did not replace is reported as the snapshot's, and it is what a
+// key falls back to when the log's values for it do not decode.
+func TestSnapshotValuesAreDecodedAfterTheLog(t *testing.T) {
+	fsys := memFS(t)
+	pod := func(name string) json.RawMessage {
+		v, err := json.Marshal(typedPod(name))
+		require.NoError(t, err)
+		return v
+	}
+	widget := json.RawMessage(`{"kind":"Widget","apiVersion":"example.com/v1"}`)
+	body, err := json.Marshal(snapshot{Format: 1, Revision: 7, Time: epoch, Entries: []record{
+		{Rev: 5, Key: "/r/a", CreateRev: 5, Value: widget}, // replaced by the log
+		{Rev: 6, Key: "/r/b", CreateRev: 6, Value: widget}, // not replaced
+		{Rev: 7, Key: "/r/c", CreateRev: 7, Value: pod("c")},
+	}})
+	require.NoError(t, err)
+	sum := sha256.Sum256(body)
+	data := append([]byte(fmt.Sprintf(`{"format":1,"sha256":%q}`+"\n", hex.EncodeToString(sum[:]))), body...)
+	require.NoError(t, hackpadfs.MkdirAll(fsys, "cluster/wal", 0o755))
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "cluster/snapshot.json", data, 0o644))
+	var log []byte
+	for _, r := range []record{
+		{Rev: 8, Time: epoch, Key: "/r/a", CreateRev: 5, Value: pod("a")},
+		{Rev: 9, Time: epoch, Key: "/r/c", CreateRev: 7, Value: widget}, // the snapshot's c stays
+	} {
+		b := appendRecord(nil, r)
+		log = fmt.Appendf(log, "%08x %d %s\n", crc32.ChecksumIEEE(b), len(b), b)
+	}
+	require.NoError(t, hackpadfs.WriteFullFile(fsys, "cluster/wal/0000000000000008.log", log, 0o644))
+	s, _, rep := open(t, fsys)
+	assert.Equal(t, []string{"/r/a@8", "/r/c@7"}, keysOf(s))
+	assert.Equal(t, int64(9), s.Revision())
+	assert.Equal(t, []string{
+		`/r/b: no matches for kind "Widget" in version "example.com/v1"`,
+		`log file 0000000000000008.log: record 2 (/r/c): no matches for kind "Widget" in version "example.com/v1"`,
+	}, rep.Dropped)
+}
+
+// typeOf reads the kind and apiVersion the encoder writes first, and
+// leaves anything else to api.TypeOf.
+func TestTypeOfReadsWhatTheEncoderWrites(t *testing.T) {
+	v, err := json.Marshal(typedPod("a"))
+	require.NoError(t, err)
+	apiVersion, kind, ok := typeOf(v)
+	require.True(t, ok)
+	assert.Equal(t, [2]string{"v1", "Pod"}, [2]string{apiVersion, kind})
+	for _, b := range []string{
+		`{"apiVersion":"v1","kind":"Pod"}`,      // another order
+		`{"kind":"P\u006fd","apiVersion":"v1"}`, // escaped
+		`{"kind":"","apiVersion":"v1"}`,
+		`{"kind":"Pod"}`,
+		`{"kind":"Pod","apiVersion":"v1`,
+		``,
+	} {
+		_, _, ok := typeOf([]byte(b))
+		assert.False(t, ok, b)
+	}
+	// Either way, the same object.
+	for _, b := range []string{string(v), `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","namespace":"default"}}`} {
+		obj, err := decodeObject([]byte(b))
+		require.NoError(t, err)
+		assert.Equal(t, "a", obj.(*api.Pod).Name)
+	}
+}

@@ -226,6 +226,13 @@ func (p *rootPlan) kind(name string) (dir, ok bool) {
 	if d, ok := p.made[name]; ok {
 		return d, true
 	}
+	if m, ok := p.lower.(fstest.MapFS); ok {
+		// A name the map holds is what its entry says: fstest's Stat of a
+		// directory lists the whole map to find its children.
+		if f := m[name]; f != nil {
+			return f.Mode.IsDir(), true
+		}
+	}
 	fi, err := fs.Stat(p.lower, name)
 	if err != nil {
 		return false, false

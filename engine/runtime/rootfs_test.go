@@ -3,10 +3,12 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/hack-pad/hackpadfs"
@@ -238,5 +240,28 @@ func TestLazyRootIsTheEagerRoot(t *testing.T) {
 			dumpTree(t, lazy.fs, "/", &got)
 			assert.Equal(t, want.String(), got.String())
 		})
+	}
+}
+
+// A root's plan finds a path's kind in the image's map as fs.Stat does:
+// entries, directories fstest infers, and missing paths, with and without
+// a layer.
+func TestRootPlanKind(t *testing.T) {
+	for _, layer := range []string{"", "nginx"} {
+		lower := withLayer(layer)
+		names := []string{"missing", "etc/missing", "usr/share", "usr/share/nginx", "etc/nginx/conf.d/default.conf/x"}
+		for name := range lower.(fstest.MapFS) {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			p := rootPlan{lower: lower, made: map[string]bool{}}
+			dir, ok := p.kind(name)
+			fi, err := fs.Stat(lower, name)
+			assert.Equal(t, err == nil, ok, "%s %s", layer, name)
+			if err == nil {
+				assert.Equal(t, fi.IsDir(), dir, "%s %s", layer, name)
+			}
+		}
 	}
 }

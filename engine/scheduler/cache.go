@@ -23,6 +23,7 @@ type cache struct {
 	antiPods     int // pods with required anti-affinity, anywhere
 
 	counters map[string]*matchCounter // by counterKey
+	keyBuf   []byte                   // counter's key, written anew for each lookup
 	uses     uint64                   // counter reads so far
 	exact    bool                     // count pod by pod, without counters (tests compare)
 

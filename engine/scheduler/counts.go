@@ -37,21 +37,20 @@ func (m *matchCounter) counts(pi *podInfo) bool {
 }
 
 // counterKey names a selector and namespace; two selectors with the same
-// key match the same label sets.
-func counterKey(sel api.Selector, ns string) string {
-	var b strings.Builder
-	b.WriteString(ns)
+// key match the same label sets. It is appended to b.
+func counterKey(b []byte, sel api.Selector, ns string) []byte {
+	b = append(b, ns...)
 	for _, r := range sel.Requirements() {
-		b.WriteByte(0)
-		b.WriteString(r.Key)
-		b.WriteByte(1)
-		b.WriteString(r.Operator)
+		b = append(b, 0)
+		b = append(b, r.Key...)
+		b = append(b, 1)
+		b = append(b, r.Operator...)
 		for _, v := range r.Values {
-			b.WriteByte(1)
-			b.WriteString(v)
+			b = append(b, 1)
+			b = append(b, v...)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // counterFor returns the counter of a selector and namespace, made on
@@ -122,12 +121,15 @@ func (c *cache) domainCounts(m *matchCounter, key string, nodeLabels map[string]
 }
 
 func (c *cache) counter(sel api.Selector, ns string) *matchCounter {
-	key := counterKey(sel, ns)
+	// The key is written to a buffer of the cache's: a lookup by it
+	// makes no string, a new counter's does.
+	c.keyBuf = counterKey(c.keyBuf[:0], sel, ns)
 	c.uses++
-	if m, ok := c.counters[key]; ok {
+	if m, ok := c.counters[string(c.keyBuf)]; ok {
 		m.used = c.uses
 		return m
 	}
+	key := string(c.keyBuf)
 	if len(c.counters) >= maxCounters {
 		c.evictCounter()
 	}

@@ -269,3 +269,30 @@ func TestNodeSelectorMemo(t *testing.T) {
 	}
 	require.LessOrEqual(t, len(h.cache.selectorMemos), maxSelectorMemos)
 }
+
+// A selector and namespace find the same counter each time, and any
+// other selector or namespace another one.
+func TestCounterByKey(t *testing.T) {
+	c := newCache()
+	sel := func(s string) api.Selector {
+		out, err := api.ParseSelector(s)
+		require.NoError(t, err)
+		return out
+	}
+	first := c.counter(sel("app=web,tier=front"), "default")
+	for _, tt := range []struct {
+		sel, ns string
+		same    bool
+	}{
+		{"app=web,tier=front", "default", true},
+		{"tier=front,app=web", "default", true},
+		{"app=web,tier=front", "other", false},
+		{"app=web", "default", false},
+		{"app=web,tier=back", "default", false},
+		{"app in (web),tier=front", "default", false},
+	} {
+		got := c.counter(sel(tt.sel), tt.ns)
+		require.Equal(t, tt.same, got == first, "%s in %s", tt.sel, tt.ns)
+		require.Same(t, got, c.counter(sel(tt.sel), tt.ns), "%s in %s again", tt.sel, tt.ns)
+	}
+}

@@ -407,6 +407,11 @@ func (sh shape) field(key string) shape {
 	if sh.t == nil {
 		return shape{}
 	}
+	if sh.t.Kind() == reflect.Map {
+		// Every entry of a map has the shape of its values: no lookup
+		// by key (labels, annotations).
+		return shapeOf(sh.t.Elem())
+	}
 	ck := shapeKey{sh.t, key}
 	if out, ok := shapeCache.Load(ck); ok {
 		return out.(shape)

@@ -2,6 +2,8 @@ package apiserver
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -16,7 +18,7 @@ func (s *Server) Bind(ns string, b *api.Binding) error {
 	if !ok {
 		return NewNotFound(r, b.Name)
 	}
-	p := api.Clone(cur.Value.(*api.Pod))
+	p := bound(cur.Value.(*api.Pod))
 	if b.UID != "" && b.UID != p.UID {
 		return NewConflict(r, b.Name, fmt.Errorf("Precondition failed: UID in precondition: %s, UID in object meta: %s", b.UID, p.UID))
 	}
@@ -35,16 +37,29 @@ func (s *Server) Bind(ns string, b *api.Binding) error {
 	p.Spec.NodeName = b.Target.Name
 	p.Status.NominatedNodeName = ""
 	// The binding's annotations join the pod's, as setPodNodeAndMetadata.
-	for k, v := range b.Annotations {
+	if len(b.Annotations) > 0 {
+		p.Annotations = maps.Clone(p.Annotations)
 		if p.Annotations == nil {
 			p.Annotations = map[string]string{}
 		}
-		p.Annotations[k] = v
+		maps.Copy(p.Annotations, b.Annotations)
 	}
 	setPodCondition(&p.Status, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue,
 		LastTransitionTime: api.NewTime(s.Now()), ObservedGeneration: p.Generation})
 	_, err := s.commitUpdate(r, key, p, cur.ModRevision)
 	return err
+}
+
+// bound is the copy of a stored pod that its binding changes: the new
+// revision shares all but its conditions with old (stored objects are
+// never changed in place), where a deep copy gave every pod's history a
+// second copy of its spec and metadata. Bind changes only the top level
+// of the spec and status, the conditions (a slice of their own here) and
+// the annotations (cloned where it adds some).
+func bound(old *api.Pod) *api.Pod {
+	p := *old
+	p.Status.Conditions = slices.Clone(old.Status.Conditions)
+	return &p
 }
 
 func setPodCondition(st *api.PodStatus, c api.PodCondition) {

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -422,6 +423,47 @@ func TestBindCopiesAnnotationsAndSetsScheduled(t *testing.T) {
 	assert.Equal(t, "test", p.Annotations["example.com/placed-by"])
 	require.Len(t, p.Status.Conditions, 1)
 	assert.Equal(t, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(epoch), ObservedGeneration: p.Generation}, p.Status.Conditions[0])
+}
+
+// TestBindSharesTheStoredPod: a binding's revision shares the spec's
+// lists and the metadata with the revision it replaces, which stays as it
+// was (the store's history and every informer hold it).
+func TestBindSharesTheStoredPod(t *testing.T) {
+	tests := []struct {
+		name        string
+		annotations map[string]string // the pod's
+		binding     map[string]string // the binding's
+		want        map[string]string
+	}{
+		{name: "no annotations"},
+		{name: "the pod's kept", annotations: map[string]string{"a": "1"}, want: map[string]string{"a": "1"}},
+		{name: "the binding's added", binding: map[string]string{"b": "2"}, want: map[string]string{"b": "2"}},
+		{name: "both", annotations: map[string]string{"a": "1"}, binding: map[string]string{"a": "3", "b": "2"}, want: map[string]string{"a": "3", "b": "2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer()
+			pod := busybox("hello")
+			pod.Annotations = tt.annotations
+			pod.Labels = map[string]string{"app": "hello"}
+			_, err := s.Create(pods, "default", pod)
+			require.NoError(t, err)
+			old, err := s.Get(pods, "default", "hello")
+			require.NoError(t, err)
+			before := api.Clone(old.(*api.Pod))
+			require.NoError(t, s.Bind("default", &api.Binding{ObjectMeta: api.ObjectMeta{Name: "hello", Annotations: tt.binding}, Target: api.ObjectReference{Name: "node01"}}))
+			assert.Equal(t, before, old, "the replaced revision is unchanged")
+			obj, err := s.Get(pods, "default", "hello")
+			require.NoError(t, err)
+			p := obj.(*api.Pod)
+			assert.Equal(t, "node01", p.Spec.NodeName)
+			assert.Equal(t, tt.want, p.Annotations)
+			require.Len(t, p.Status.Conditions, 1)
+			assert.Equal(t, api.PodScheduled, p.Status.Conditions[0].Type)
+			assert.Same(t, &old.(*api.Pod).Spec.Containers[0], &p.Spec.Containers[0], "the containers are shared")
+			assert.Equal(t, reflect.ValueOf(old.GetObjectMeta().Labels).Pointer(), reflect.ValueOf(p.Labels).Pointer(), "the labels are shared")
+		})
+	}
 }
 
 // A resourceVersion on an object to create is refused, as etcd3's store

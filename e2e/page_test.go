@@ -467,6 +467,10 @@ func TestPageAt10000Pods(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	idleFrames, idleLong := takeFrames()
 	heap := eval[float64](t, ctx, `performance.memory ? performance.memory.usedJSHeapSize : -1`)
+	rss, tab := tabRSS(t, ctx)
+	// The engine's own figures: its wasm memory (all the Go runtime took,
+	// which never shrinks) and the heap live at the last collection.
+	engine := eval[map[string]float64](t, ctx, `window.kubeplay.call('memory')`)
 	m := map[string]any{
 		"available_10000_ms":       available.Seconds() * 1000,
 		"get_nodes_during_p50_ms":  q(getNodes, 0.5),
@@ -483,7 +487,11 @@ func TestPageAt10000Pods(t *testing.T) {
 		"drawn_10000_longtasks":    len(idleLong),
 		"drawn_10000_longtask_max": q(idleLong, 1),
 		"page_js_heap_bytes":       heap,
-		"tab_rss_bytes":            tabRSS(t, ctx),
+		"tab_rss_bytes":            rss,
+		"tab_renderer_rss_bytes":   tab,
+		"engine_total_bytes":       engine["total"],
+		"engine_heap_live_bytes":   engine["heapLive"],
+		"engine_gc_cycles":         engine["cycles"],
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
 	t.Logf("measures: %s", b)
@@ -494,12 +502,15 @@ func TestPageAt10000Pods(t *testing.T) {
 // tabRSS sums the resident memory of the test browser's renderer
 // processes (the tab and its worker, with the engine's wasm memory: each
 // test runs a browser of its own with one tab), read from /proc; 0 where
-// there is no /proc.
-func tabRSS(t *testing.T, ctx context.Context) float64 {
+// there is no /proc. The sum takes in two renderers that are not the
+// tab's (headless Chromium's omnibox popup, a chrome:// page, about
+// 150 MB, and a spare renderer, about 75 MB); tab is the largest
+// renderer alone, the page's, whose worker runs in it.
+func tabRSS(t *testing.T, ctx context.Context) (total, tab float64) {
 	t.Helper()
 	browser := chromedp.FromContext(ctx).Browser.Process()
 	if browser == nil {
-		return 0
+		return 0, 0
 	}
 	parent := map[int]int{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
@@ -526,7 +537,6 @@ func tabRSS(t *testing.T, ctx context.Context) float64 {
 		}
 		return false
 	}
-	total := 0.0
 	for pid := range parent {
 		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 		if err != nil || !bytes.Contains(cmd, []byte("--type=renderer")) || !descends(pid) {
@@ -540,8 +550,9 @@ func tabRSS(t *testing.T, ctx context.Context) float64 {
 			var kb float64
 			if _, err := fmt.Sscanf(line, "VmRSS: %f kB", &kb); err == nil {
 				total += kb * 1024
+				tab = max(tab, kb*1024)
 			}
 		}
 	}
-	return total
+	return total, tab
 }

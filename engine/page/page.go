@@ -112,6 +112,7 @@ var ops = map[string]func(p *Page, id int, args json.RawMessage) (any, error){
 	"inspect":  (*Page).opInspect,
 	"explain":  (*Page).opExplain,
 	"top":      (*Page).opTop,
+	"memory":   (*Page).opMemory,
 }
 
 // Handle answers one message. A message without the protocol's shape is

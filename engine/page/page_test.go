@@ -306,3 +306,29 @@ func TestTop(t *testing.T) {
 	assert.Contains(t, top, fmt.Sprintf("%dm", spin.CPU), "the same figures as kubectl top")
 	assert.Equal(t, "bad request: json: unknown field \"x\"", f.call("top", map[string]any{"x": 1}, nil))
 }
+
+// TestMemory: the engine's own memory figures, as the Go runtime has them.
+func TestMemory(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		args map[string]any
+		err  string
+	}{
+		{name: "no arguments"},
+		{name: "an unknown one", args: map[string]any{"x": 1}, err: "bad request: json: unknown field \"x\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r MemoryResult
+			require.Equal(t, tt.err, f.call("memory", tt.args, &r))
+			if tt.err != "" {
+				return
+			}
+			assert.Positive(t, r.HeapLive)
+			assert.Greater(t, r.HeapGoal, r.HeapLive)
+			assert.Greater(t, r.Total, r.HeapLive)
+			assert.Positive(t, r.Cycles)
+		})
+	}
+}

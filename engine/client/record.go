@@ -3,6 +3,7 @@ package client
 import (
 	"container/list"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,9 +48,20 @@ type eventLog struct {
 	name  string
 }
 
+// aggregateRecord is upstream's: the distinct messages seen, at most
+// aggregateMaxEvents of them, as a sorted slice rather than a set: a
+// kubelet keeps one for each reason about each of its pods, and a map
+// each cost ten times the slice at 10,000 pods.
 type aggregateRecord struct {
-	messages map[string]bool
+	messages []string // sorted, distinct
 	last     time.Time
+}
+
+// add adds m to the messages, if it is new.
+func (a *aggregateRecord) add(m string) {
+	if i, found := slices.BinarySearch(a.messages, m); !found {
+		a.messages = slices.Insert(a.messages, i, m)
+	}
 }
 
 // NewRecorder returns a recorder for component (e.g. "kubelet") on host
@@ -169,25 +181,20 @@ func (r *Recorder) aggregate(ev *api.Event, now time.Time) (*api.Event, string) 
 		ev.Type, ev.Reason, ev.ReportingController, ev.ReportingInstance}, "")
 	fullKey := strings.Join([]string{ev.Source.Component, ev.Source.Host, o.Kind, o.Namespace, o.Name, o.FieldPath, o.UID, o.APIVersion,
 		ev.Type, ev.Reason, ev.Message}, "")
-	rec, _ := r.aggs.get(aggKey)
-	if now.Sub(rec.last) > aggregateInterval || rec.messages == nil {
-		rec = aggregateRecord{messages: map[string]bool{}}
+	rec, seen := r.aggs.get(aggKey)
+	if now.Sub(rec.last) > aggregateInterval || !seen {
+		rec = aggregateRecord{}
 	}
-	rec.messages[ev.Message] = true
+	rec.add(ev.Message)
 	rec.last = now
-	r.aggs.add(aggKey, rec)
 	if len(rec.messages) < aggregateMaxEvents {
+		r.aggs.add(aggKey, rec)
 		return ev, fullKey
 	}
 	// Keep the set from growing: forget one message (upstream pops any;
 	// the smallest keeps this deterministic).
-	smallest := ""
-	for m := range rec.messages {
-		if smallest == "" || m < smallest {
-			smallest = m
-		}
-	}
-	delete(rec.messages, smallest)
+	rec.messages = slices.Delete(rec.messages, 0, 1)
+	r.aggs.add(aggKey, rec)
 	return &api.Event{
 		ObjectMeta:     api.ObjectMeta{Name: r.c.eventName(o.Name, now), Namespace: ev.Namespace},
 		Count:          1,

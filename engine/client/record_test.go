@@ -85,6 +85,39 @@ func TestRecorderCombinesSimilarEvents(t *testing.T) {
 	assert.Contains(t, []string{events(t, c)[10].Message, events(t, c)[0].Message}, "Created pod: web-99")
 }
 
+// TestAggregateRecord: the messages are a set, kept sorted.
+func TestAggregateRecord(t *testing.T) {
+	tests := []struct {
+		add  []string
+		want []string
+	}{
+		{add: nil, want: nil},
+		{add: []string{"b", "a", "c"}, want: []string{"a", "b", "c"}},
+		{add: []string{"b", "b", "a", "b"}, want: []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		var a aggregateRecord
+		for _, m := range tt.add {
+			a.add(m)
+		}
+		assert.Equal(t, tt.want, a.messages, "%q", tt.add)
+	}
+}
+
+// TestRecorderCombinesRepeatedMessagesOnce: a message seen again does not
+// count twice toward the ten that start combining.
+func TestRecorderCombinesRepeatedMessagesOnce(t *testing.T) {
+	l, c, p := newTestClient(t)
+	r := NewRecorder(c, "replicaset-controller", "")
+	for i := range 12 {
+		r.Eventf(p, api.EventNormal, "SuccessfulCreate", "Created pod: web-%d", i%9)
+		l.AdvanceBy(time.Second)
+	}
+	for _, e := range events(t, c) {
+		assert.NotContains(t, e.Message, "combined", "nine distinct messages do not combine")
+	}
+}
+
 func TestRecorderSpamFilter(t *testing.T) {
 	l, c, p := newTestClient(t)
 	r := NewRecorder(c, "kubelet", "node01")

@@ -197,6 +197,35 @@ func TestEventRecorderSeries(t *testing.T) {
 	assert.Equal(t, int32(5), core[0].Series.Count)
 }
 
+// TestEventRecorderOrderHoldsTheCache: the cache's order keeps its events,
+// whose keys are the ones they were cached by, with or without a related
+// object, and the cache empties once their series end.
+func TestEventRecorderOrderHoldsTheCache(t *testing.T) {
+	l, c, p := newTestClient(t)
+	node := &api.Node{ObjectMeta: api.ObjectMeta{Name: "node01", UID: "n1"}}
+	r := NewEventRecorder(c, "default-scheduler", "controlplane")
+	tests := []struct {
+		related api.Object
+		reason  string
+	}{
+		{nil, "Scheduled"},
+		{node, "Scheduled"},
+		{nil, "FailedScheduling"},
+		{nil, "Scheduled"}, // isomorphic with the first: a series
+	}
+	for _, tt := range tests {
+		r.Eventf(p, tt.related, api.EventNormal, tt.reason, "Binding", "note")
+	}
+	require.Len(t, r.order, 3)
+	require.Len(t, r.cache, 3)
+	for _, ev := range r.order {
+		assert.Same(t, ev, r.cache[isomorphicKey(ev)], ev.Reason)
+	}
+	l.AdvanceBy(13 * time.Minute)
+	assert.Empty(t, r.order)
+	assert.Empty(t, r.cache)
+}
+
 func TestEventRecorderRefreshesLongSeries(t *testing.T) {
 	l, c, p := newTestClient(t)
 	r := NewEventRecorder(c, "default-scheduler", "controlplane")

@@ -61,6 +61,19 @@ func (s *Server) admitServiceAccount(r *api.ResourceInfo, p *api.Pod) error {
 }
 
 // mountToken adds the kube-api-access volume and its mounts.
+// kubeAPIAccess is the source of every pod's kube-api-access volume, the
+// same for all: stored objects are never changed in place (readers clone
+// what they change), so the pods share one, where a copy each was about
+// 900 bytes a pod.
+var kubeAPIAccess = &api.ProjectedVolumeSource{
+	DefaultMode: api.Ptr(int32(0o644)),
+	Sources: []api.VolumeProjection{
+		{ServiceAccountToken: &api.ServiceAccountTokenProjection{ExpirationSeconds: api.Ptr(int64(tokenExpiration)), Path: "token"}},
+		{ConfigMap: &api.ConfigMapProjection{LocalObjectReference: api.LocalObjectReference{Name: "kube-root-ca.crt"}, Items: []api.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+		{DownwardAPI: &api.DownwardAPIProjection{Items: []api.DownwardAPIVolumeFile{{Path: "namespace", FieldRef: &api.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+	},
+}
+
 func (s *Server) mountToken(p *api.Pod) {
 	for _, v := range p.Spec.Volumes {
 		if strings.HasPrefix(v.Name, "kube-api-access-") {
@@ -68,14 +81,7 @@ func (s *Server) mountToken(p *api.Pod) {
 		}
 	}
 	name := "kube-api-access-" + s.RandomSuffix(5)
-	p.Spec.Volumes = append(p.Spec.Volumes, api.Volume{Name: name, VolumeSource: api.VolumeSource{Projected: &api.ProjectedVolumeSource{
-		DefaultMode: api.Ptr(int32(0o644)),
-		Sources: []api.VolumeProjection{
-			{ServiceAccountToken: &api.ServiceAccountTokenProjection{ExpirationSeconds: api.Ptr(int64(tokenExpiration)), Path: "token"}},
-			{ConfigMap: &api.ConfigMapProjection{LocalObjectReference: api.LocalObjectReference{Name: "kube-root-ca.crt"}, Items: []api.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
-			{DownwardAPI: &api.DownwardAPIProjection{Items: []api.DownwardAPIVolumeFile{{Path: "namespace", FieldRef: &api.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
-		},
-	}}})
+	p.Spec.Volumes = append(p.Spec.Volumes, api.Volume{Name: name, VolumeSource: api.VolumeSource{Projected: kubeAPIAccess}})
 	mount := api.VolumeMount{Name: name, ReadOnly: true, MountPath: tokenMountPath}
 	for _, list := range [][]api.Container{p.Spec.InitContainers, p.Spec.Containers} {
 		for i := range list {

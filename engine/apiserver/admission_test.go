@@ -74,6 +74,8 @@ func TestServiceAccountAdmission(t *testing.T) {
 			assert.Equal(t, want, got.Spec.Containers[0].VolumeMounts)
 			assert.Equal(t, want, got.Spec.InitContainers[0].VolumeMounts)
 			assert.Equal(t, got.Spec.ServiceAccountName, got.Spec.DeprecatedServiceAccount)
+			assert.Same(t, kubeAPIAccess, v.Projected, "every pod shares the volume's source")
+			assert.NotSame(t, kubeAPIAccess, api.Clone(got).Spec.Volumes[0].Projected, "a clone has its own to change")
 		})
 	}
 }

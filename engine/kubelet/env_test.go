@@ -262,3 +262,28 @@ func TestAllocatable(t *testing.T) {
 		assert.Equal(t, "18Gi", storage.String())
 	}
 }
+
+// A status write sends the pod's new status from the kubelet's own
+// request, which keeps nothing of the pod afterwards; the API server
+// takes only the status from it (the test kubelet's runtime has no
+// containers, so the pod it computes the status of has none either).
+func TestStatusWriteRequest(t *testing.T) {
+	k := newTestKubelet(t)
+	_, err := client.Create(k.c, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default", Namespace: "default"}})
+	require.NoError(t, err)
+	p, err := client.Create(k.c, &api.Pod{ObjectMeta: api.ObjectMeta{Name: "p", Namespace: "default"},
+		Spec: api.PodSpec{NodeName: "node01", Containers: []api.Container{{Name: "c", Image: "busybox"}}}})
+	require.NoError(t, err)
+	for range 2 {
+		cur, err := client.Get[*api.Pod](k.c, "default", "p")
+		require.NoError(t, err)
+		bare := *cur
+		bare.Spec.Containers = nil
+		require.NoError(t, k.updateStatus(&bare, newPodState(&bare, k.loop.Now())))
+		assert.True(t, reflect.ValueOf(k.statusRequest).IsZero(), "the request is cleared")
+	}
+	got, err := client.Get[*api.Pod](k.c, "default", "p")
+	require.NoError(t, err)
+	assert.Equal(t, "172.18.0.3", got.Status.HostIP)
+	assert.Equal(t, p.Spec, got.Spec)
+}

@@ -94,6 +94,8 @@ type Kubelet struct {
 		of, left api.Quantity
 		set      bool
 	}
+	// statusRequest is the pod a status write sends (updateStatus).
+	statusRequest api.Pod
 	// svcEnv is the last service variables made (serviceEnv).
 	svcEnv serviceEnvMemo
 

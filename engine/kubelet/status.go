@@ -19,11 +19,16 @@ func (k *Kubelet) updateStatus(p *api.Pod, st *podState) error {
 		return nil
 	}
 	// The API server copies what it keeps of a status write (the
-	// status): a shallow copy of the pod is enough to send.
-	upd := *p
+	// status) and keeps nothing of the request: a shallow copy of the pod
+	// is enough to send, made in the kubelet's own request (a pod is a
+	// few KB, and there are two status writes per pod), and cleared
+	// after.
+	upd := &k.statusRequest
+	*upd = *p
 	upd.Status = status
 	upd.ResourceVersion = ""
-	_, err := client.UpdateStatus(k.c, &upd)
+	_, err := client.UpdateStatus(k.c, upd)
+	*upd = api.Pod{}
 	return err
 }
 

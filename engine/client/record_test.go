@@ -1,8 +1,11 @@
 package client
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +105,26 @@ func TestAggregateRecord(t *testing.T) {
 		}
 		assert.Equal(t, tt.want, a.messages, "%q", tt.add)
 	}
+}
+
+// TestCorrelationKey: the key is FNV-1a's 128-bit hash of the parts'
+// concatenation, the text upstream keys its caches by.
+func TestCorrelationKey(t *testing.T) {
+	tests := [][]string{
+		nil,
+		{""},
+		{"kubelet", "node01", "Pod", "default", "web", "uid-1", "v1", "Normal", "Pulled"},
+		{"a", strings.Repeat("long ", 100)},
+	}
+	for _, parts := range tests {
+		h := fnv.New128a()
+		h.Write([]byte(strings.Join(parts, "")))
+		sum := h.Sum(nil)
+		want := eventKey{binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:])}
+		assert.Equal(t, want, correlationKey(parts...), "%q", parts)
+	}
+	assert.Equal(t, correlationKey("ab", "c"), correlationKey("a", "bc"), "the parts are joined with nothing between, as upstream's")
+	assert.NotEqual(t, correlationKey("kubelet", "node01"), correlationKey("kubelet", "node02"))
 }
 
 // TestRecorderCombinesRepeatedMessagesOnce: a message seen again does not

@@ -88,6 +88,14 @@ func (q *Queue) AddAfter(key string, d time.Duration) {
 	q.timers[key] = &timerRef{at: at, stop: t.Stop}
 }
 
+// Retry adds key again after the backoff its failures have earned, as a
+// reconcile's error does: for work of the key's that failed after its
+// reconcile returned (in an event of its own).
+func (q *Queue) Retry(key string) {
+	q.failures[key]++
+	q.AddAfter(key, backoff(q.failures[key]))
+}
+
 // Len returns the number of keys waiting.
 func (q *Queue) Len() int { return len(q.order) }
 

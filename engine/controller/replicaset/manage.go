@@ -20,11 +20,7 @@ func (ctl *Controller) manageReplicas(key string, s *set, active []*api.Pod) err
 	case diff < 0:
 		n := min(-diff, burstReplicas)
 		ctl.exp.Expect(key, n, 0, ctl.c.Now())
-		created, err := slowStartBatch(n, func() error { return ctl.createPod(s) })
-		for range n - created {
-			ctl.exp.Created(key)
-		}
-		return err
+		return ctl.createPods(key, s, n)
 	case diff > 0:
 		victims := podsToDelete(active, ctl.relatedPods(s.rs), min(diff, burstReplicas), ctl.c.Now())
 		names := make([]string, len(victims))
@@ -46,28 +42,95 @@ func (ctl *Controller) manageReplicas(key string, s *set, active []*api.Pod) err
 	return nil
 }
 
+// createChunk is how many pods one event of the cluster creates for a
+// sync. Upstream's sync creates its batches from goroutines, and the
+// cluster goes on meanwhile; here a sync is one event of the loop, and
+// 500 creates in one event held the browser's worker for 0.2 to 0.5 s
+// during a scale-up (the terminal waited for it). So a sync creates its
+// first createChunk pods and the rest in the events that follow, still
+// in slow-start batches, and the pods' own events (their scheduling, the
+// informers) interleave, as they would upstream. Counted in pods, not in
+// time, so the history does not depend on the host.
+const createChunk = 64
+
+// createPods creates n pods for the set in slow-start batches: at most
+// createChunk now, the rest in the events that follow. An error from the
+// first chunk is the sync's; one from a later chunk requeues the set
+// with the queue's backoff, as the sync's error would. The creates that
+// fail or are skipped count as observed in the expectations.
+func (ctl *Controller) createPods(key string, s *set, n int) error {
+	b := newSlowStart(n)
+	create := func() error { return ctl.createPod(s) }
+	finish := func() error {
+		for range n - b.successes {
+			ctl.exp.Created(key)
+		}
+		return b.first
+	}
+	if b.run(createChunk, create) {
+		return finish()
+	}
+	var more func()
+	more = func() {
+		if !b.run(createChunk, create) {
+			ctl.c.Loop().PostIdleNext(more)
+			return
+		}
+		if finish() != nil {
+			ctl.queue.Retry(key)
+		}
+	}
+	ctl.c.Loop().PostIdleNext(more)
+	return nil
+}
+
 // slowStartBatch calls fn count times in batches of 1, 2, 4, ..., stopping
 // after the first batch with a failure, so that a systematic failure costs
 // a request or two rather than count; it returns the successes.
 func slowStartBatch(count int, fn func() error) (int, error) {
-	successes := 0
-	for batch, left := min(count, 1), count; batch > 0; batch = min(2*batch, left) {
-		var first error
-		for range batch {
-			if err := fn(); err != nil {
-				if first == nil {
-					first = err
-				}
-				continue
+	b := newSlowStart(count)
+	b.run(-1, fn)
+	return b.successes, b.first
+}
+
+// slowStart is slowStartBatch that can stop between two calls and go on
+// later (run).
+type slowStart struct {
+	batch, left int // the current batch's size; the calls left, this batch's included
+	made        int // the calls made of the current batch
+	successes   int
+	first       error
+}
+
+func newSlowStart(count int) *slowStart { return &slowStart{batch: min(count, 1), left: count} }
+
+// run makes at most limit more calls (any number for a negative limit)
+// and reports whether the whole run is over: every call made, or a batch
+// ended with a failure.
+func (b *slowStart) run(limit int, fn func() error) bool {
+	for calls := 0; b.batch > 0; {
+		if b.made == b.batch {
+			if b.first != nil {
+				return true
 			}
-			successes++
+			b.left -= b.batch
+			b.batch, b.made = min(2*b.batch, b.left), 0
+			continue
 		}
-		if first != nil {
-			return successes, first
+		if calls == limit {
+			return false
 		}
-		left -= batch
+		if err := fn(); err != nil {
+			if b.first == nil {
+				b.first = err
+			}
+		} else {
+			b.successes++
+		}
+		b.made++
+		calls++
 	}
-	return successes, nil
+	return true
 }
 
 func (ctl *Controller) createPod(s *set) error {

@@ -28,8 +28,22 @@ func (ctl *Controller) manageReplicas(key string, s *set, active []*api.Pod) err
 			names[i] = client.KeyOf(p)
 		}
 		ctl.exp.ExpectDeletionsOf(key, 0, names, ctl.c.Now())
-		var first error
-		for _, p := range victims {
+		return ctl.deletePods(key, s, victims)
+	}
+	return nil
+}
+
+// deletePods deletes the victims, createChunk of them per event of the
+// loop as createPods creates (upstream deletes them all at once from
+// goroutines). A failure other than NotFound is the sync's error when it
+// comes in the first chunk, and requeues the set with the queue's backoff
+// in a later one.
+func (ctl *Controller) deletePods(key string, s *set, victims []*api.Pod) error {
+	var first error
+	next := 0
+	run := func() bool {
+		for end := min(next+createChunk, len(victims)); next < end; next++ {
+			p := victims[next]
 			if err := ctl.deletePod(s, p.Name); err != nil {
 				ctl.exp.DeletedObject(key, client.KeyOf(p))
 				if !apiserver.IsNotFound(err) && first == nil {
@@ -37,13 +51,27 @@ func (ctl *Controller) manageReplicas(key string, s *set, active []*api.Pod) err
 				}
 			}
 		}
+		return next == len(victims)
+	}
+	if run() {
 		return first
 	}
+	var more func()
+	more = func() {
+		if !run() {
+			ctl.c.Loop().PostIdleNext(more)
+			return
+		}
+		if first != nil {
+			ctl.queue.Retry(key)
+		}
+	}
+	ctl.c.Loop().PostIdleNext(more)
 	return nil
 }
 
-// createChunk is how many pods one event of the cluster creates for a
-// sync. Upstream's sync creates its batches from goroutines, and the
+// createChunk is how many pods one event of the cluster creates (or
+// deletes) for a sync. Upstream's sync creates its batches from goroutines, and the
 // cluster goes on meanwhile; here a sync is one event of the loop, and
 // 500 creates in one event held the browser's worker for 0.2 to 0.5 s
 // during a scale-up (the terminal waited for it). So a sync creates its

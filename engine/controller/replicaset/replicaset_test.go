@@ -270,26 +270,52 @@ func TestSlowStartInPieces(t *testing.T) {
 	}
 }
 
-// A sync that creates many pods creates createChunk of them per event of
-// the loop, and all of them in the end; the set's status then counts
-// them as usual.
-func TestManyCreatesSpreadOverEvents(t *testing.T) {
+// A sync that creates or deletes many pods does createChunk of them per
+// event of the loop, and all of them in the end; the set's status then
+// counts them as usual.
+func TestManyCreatesAndDeletesSpreadOverEvents(t *testing.T) {
 	f := newFixture(t)
 	_, err := client.Create(f.C, replicaSet("many", 200))
 	require.NoError(t, err)
-	most, steps := 0, 0
-	for {
-		before := len(f.pods())
-		if !f.L.Step() {
-			break
+	// live counts the pods not being deleted (a deleted pod waits for its
+	// kubelet, which the fixture does not have).
+	live := func() int {
+		n := 0
+		for _, p := range f.pods() {
+			if p.DeletionTimestamp == nil {
+				n++
+			}
 		}
-		steps++
-		most = max(most, len(f.pods())-before)
+		return n
 	}
-	assert.Equal(t, createChunk, most, "at most a chunk of creates per event")
+	// most runs the loop to idle, event by event, and returns the largest
+	// change in the number of live pods one event made.
+	most := func() int {
+		n := 0
+		for {
+			before := live()
+			if !f.L.Step() {
+				return n
+			}
+			n = max(n, abs(live()-before))
+		}
+	}
+	assert.Equal(t, createChunk, most(), "at most a chunk of creates per event")
 	f.run()
 	assert.Len(t, f.pods(), 200)
 	got, err := client.Get[*api.ReplicaSet](f.C, "default", "many")
 	require.NoError(t, err)
 	assert.Equal(t, int32(200), got.Status.ReadyReplicas)
+
+	got = api.Clone(got)
+	got.Spec.Replicas = api.Ptr(int32(10))
+	_, err = client.Update(f.C, got)
+	require.NoError(t, err)
+	assert.Equal(t, createChunk, most(), "at most a chunk of deletes per event")
+	assert.Equal(t, 10, live())
+	got, err = client.Get[*api.ReplicaSet](f.C, "default", "many")
+	require.NoError(t, err)
+	assert.Equal(t, int32(10), got.Status.Replicas)
 }
+
+func abs(n int) int { return max(n, -n) }

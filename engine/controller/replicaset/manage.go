@@ -71,14 +71,14 @@ func (ctl *Controller) deletePods(key string, s *set, victims []*api.Pod) error 
 }
 
 // createChunk is how many pods one event of the cluster creates (or
-// deletes) for a sync. Upstream's sync creates its batches from goroutines, and the
-// cluster goes on meanwhile; here a sync is one event of the loop, and
-// 500 creates in one event held the browser's worker for 0.2 to 0.5 s
-// during a scale-up (the terminal waited for it). So a sync creates its
-// first createChunk pods and the rest in the events that follow, still
-// in slow-start batches, and the pods' own events (their scheduling, the
-// informers) interleave, as they would upstream. Counted in pods, not in
-// time, so the history does not depend on the host.
+// deletes) for a sync. Upstream's sync creates its batches from
+// goroutines, and the cluster goes on meanwhile; here a sync is one event
+// of the loop, and 500 creates in one event held the browser's worker for
+// 0.2 to 0.5 s during a scale-up (the terminal waited for it). So a sync
+// creates its first createChunk pods and the rest in the events that
+// follow, still in slow-start batches, and the pods' own events (their
+// scheduling, the informers) interleave, as they would upstream. Counted
+// in pods, not in time, so the history does not depend on the host.
 const createChunk = 64
 
 // createPods creates n pods for the set in slow-start batches: at most

@@ -72,6 +72,7 @@ type journal struct {
 	running bool // the last line has not ended
 	lost    bool // restored without its journal
 	dirty   bool // changed since it was last kept
+	enc     keptEntries
 }
 
 // record notes a line about to run, with the home files that changed

@@ -134,7 +134,6 @@ func PodCondition(p *api.Pod, t string) *api.PodCondition {
 	return nil
 }
 
-// IsPodReady reports whether the pod's Ready condition is True.
 // LabelsEqual is reflect.DeepEqual of two label maps (a nil map is not an
 // empty one) without its copies of each value: the controllers compare a
 // pod's labels at each of its updates.
@@ -142,6 +141,7 @@ func LabelsEqual(a, b map[string]string) bool {
 	return (a == nil) == (b == nil) && maps.Equal(a, b)
 }
 
+// IsPodReady reports whether the pod's Ready condition is True.
 func IsPodReady(p *api.Pod) bool {
 	c := PodCondition(p, api.PodReady)
 	return c != nil && c.Status == api.ConditionTrue

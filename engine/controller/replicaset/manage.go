@@ -53,16 +53,25 @@ func (ctl *Controller) deletePods(key string, s *set, victims []*api.Pod) error 
 		}
 		return next == len(victims)
 	}
-	if run() {
-		return first
+	return ctl.inEvents(key, run, func() error { return first })
+}
+
+// inEvents runs step, a chunk of a sync's work, now and then in the
+// events that follow (PostIdleNext) until it reports the work done. The
+// error of work done at once is the sync's (end's); one of work that
+// went on in later events requeues the set with the queue's backoff, as
+// the sync's error would.
+func (ctl *Controller) inEvents(key string, step func() bool, end func() error) error {
+	if step() {
+		return end()
 	}
 	var more func()
 	more = func() {
-		if !run() {
+		if !step() {
 			ctl.c.Loop().PostIdleNext(more)
 			return
 		}
-		if first != nil {
+		if end() != nil {
 			ctl.queue.Retry(key)
 		}
 	}
@@ -95,21 +104,7 @@ func (ctl *Controller) createPods(key string, s *set, n int) error {
 		}
 		return b.first
 	}
-	if b.run(createChunk, create) {
-		return finish()
-	}
-	var more func()
-	more = func() {
-		if !b.run(createChunk, create) {
-			ctl.c.Loop().PostIdleNext(more)
-			return
-		}
-		if finish() != nil {
-			ctl.queue.Retry(key)
-		}
-	}
-	ctl.c.Loop().PostIdleNext(more)
-	return nil
+	return ctl.inEvents(key, func() bool { return b.run(createChunk, create) }, finish)
 }
 
 // slowStartBatch calls fn count times in batches of 1, 2, 4, ..., stopping

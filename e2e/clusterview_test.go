@@ -61,7 +61,12 @@ func TestClusterView(t *testing.T) {
 		tab("arch")
 		require.Equal(t, 0, run(t, ctx, `kubectl run huge --image=registry.k8s.io/pause --overrides='{"spec":{"containers":[{"name":"huge","image":"registry.k8s.io/pause","resources":{"requests":{"cpu":"64"}}}]}}'`).ExitCode)
 		until(t, ctx, "huge waiting for a node", `!!document.querySelector('.node-none .pod[data-name="huge"]')`)
-		click(t, ctx, `.node-none .pod[data-name="huge"]`)
+		clickUntil(t, ctx, `.node-none .pod[data-name="huge"]`, "huge inspected", `document.getElementById('inspector-title').textContent === 'Pod default/huge' && !document.getElementById('inspector').hidden`)
+		defer func() {
+			if t.Failed() {
+				t.Logf("the inspector shows:\n%s", text("#inspector-body"))
+			}
+		}()
 		until(t, ctx, "the scheduler's verdicts", `document.querySelectorAll('#inspector .explain tbody tr').length === 3`)
 		assert.Equal(t, "Pod default/huge", text("#inspector-title"))
 		why := text("#inspector-body")
@@ -80,7 +85,7 @@ func TestClusterView(t *testing.T) {
 		// Logs are text, never HTML.
 		require.Equal(t, 0, run(t, ctx, `kubectl run crash --image=busybox -- sh -c 'echo "<img src=x id=pwned> bye"; exit 3'`).ExitCode)
 		until(t, ctx, "crash restarted", `!!document.querySelector('.pod[data-name="crash"] .restarts')`)
-		click(t, ctx, `.pod[data-name="crash"]`)
+		clickUntil(t, ctx, `.pod[data-name="crash"]`, "crash inspected", `document.getElementById('inspector-title').textContent === 'Pod default/crash' && !document.getElementById('inspector').hidden`)
 		click(t, ctx, `#inspector-tab-why`)
 		until(t, ctx, "the last exit and logs", `document.getElementById('inspector-body').textContent.includes('<img src=x id=pwned> bye')`)
 		assert.Contains(t, text("#inspector-body"), "last run ended with exit code 3 (Error)")

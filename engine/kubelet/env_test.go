@@ -22,6 +22,10 @@ type fakeRuntime struct{ runtime.ContainerRuntime }
 
 func (fakeRuntime) ImageStatus(string) (runtime.Image, bool) { return runtime.Image{}, false }
 
+func (fakeRuntime) ContainerStatus(string) (runtime.ContainerStatus, bool) {
+	return runtime.ContainerStatus{}, false
+}
+
 // newTestKubelet is a kubelet of node01 over a fresh API server, not
 // started, holding a ConfigMap, a Secret and a few Services.
 func newTestKubelet(t *testing.T) *Kubelet {
@@ -286,4 +290,37 @@ func TestStatusWriteRequest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "172.18.0.3", got.Status.HostIP)
 	assert.Equal(t, p.Spec, got.Spec)
+}
+
+// The status a sync computes is written in the kubelet's scratch space,
+// which the next sync writes over: what a status write stored must be the
+// API server's own copy, unchanged by the syncs of other pods.
+func TestStatusScratchNotShared(t *testing.T) {
+	k := newTestKubelet(t)
+	_, err := client.Create(k.c, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default", Namespace: "default"}})
+	require.NoError(t, err)
+	for _, name := range []string{"a", "b"} {
+		_, err := client.Create(k.c, &api.Pod{ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"},
+			Spec: api.PodSpec{NodeName: "node01", Containers: []api.Container{{Name: "c-" + name, Image: "busybox:" + name}}}})
+		require.NoError(t, err)
+	}
+	sync := func(name string) *api.Pod {
+		p, err := client.Get[*api.Pod](k.c, "default", name)
+		require.NoError(t, err)
+		require.NoError(t, k.updateStatus(p, newPodState(p, k.loop.Now())))
+		p, err = client.Get[*api.Pod](k.c, "default", name)
+		require.NoError(t, err)
+		return p
+	}
+	a := sync("a")
+	want := a.Status.DeepCopy()
+	require.Len(t, want.ContainerStatuses, 1)
+	require.NotEmpty(t, want.Conditions)
+	sync("b")
+	sync("b")
+	got, err := client.Get[*api.Pod](k.c, "default", "a")
+	require.NoError(t, err)
+	assert.Equal(t, want, &got.Status)
+	assert.Equal(t, "c-a", got.Status.ContainerStatuses[0].Name)
+	assert.Equal(t, a.ResourceVersion, sync("a").ResourceVersion, "the same status is not written again")
 }

@@ -96,6 +96,12 @@ type Kubelet struct {
 	}
 	// statusRequest is the pod a status write sends (updateStatus).
 	statusRequest api.Pod
+	// statusConds and statusContainers are the scratch space of the
+	// status a sync computes (podStatus): most syncs find it the same as
+	// the pod's and write nothing, and the API server copies the status
+	// of a write, so the next sync can write over them.
+	statusConds      []api.PodCondition
+	statusContainers []api.ContainerStatus
 	// svcEnv is the last service variables made (serviceEnv).
 	svcEnv serviceEnvMemo
 

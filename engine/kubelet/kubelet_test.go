@@ -125,7 +125,7 @@ func TestMergeKeepsOthersConditions(t *testing.T) {
 		{Type: api.PodReady, Status: "True", LastTransitionTime: then},
 		{Type: "DisruptionTarget", Status: "True", Reason: "EvictionByEvictionAPI", LastTransitionTime: then},
 	}}}
-	got := mergeConditions(p, []api.PodCondition{
+	got := mergeConditions(nil, p, []api.PodCondition{
 		{Type: api.PodReady, Status: "True"},
 		{Type: api.ContainersReady, Status: "False"},
 	}, now)

@@ -15,7 +15,9 @@ import (
 // when it changed, as the kubelet's status manager does.
 func (k *Kubelet) updateStatus(p *api.Pod, st *podState) error {
 	status := k.podStatus(p, st)
-	if reflect.DeepEqual(status, p.Status) {
+	// Compared through pointers: as values, each would be copied to the
+	// heap for every sync.
+	if reflect.DeepEqual(&status, &p.Status) {
 		return nil
 	}
 	// The API server copies what it keeps of a status write (the
@@ -57,8 +59,15 @@ func (k *Kubelet) podStatus(p *api.Pod, st *podState) api.PodStatus {
 			initRunning = true
 		}
 	}
+	// The kubelet's scratch space (statusContainers), copied by the API
+	// server on a write.
+	status.ContainerStatuses = k.statusContainers[:0]
 	for _, c := range p.Spec.Containers {
 		status.ContainerStatuses = append(status.ContainerStatuses, k.containerStatus(p, st, c, initRunning))
+	}
+	k.statusContainers = status.ContainerStatuses
+	if len(status.ContainerStatuses) == 0 {
+		status.ContainerStatuses = nil // as before any was appended
 	}
 	for _, c := range ephemeralContainers(p) {
 		// Neither the phase nor readiness counts an ephemeral container,
@@ -296,15 +305,15 @@ func (k *Kubelet) conditions(p *api.Pod, status api.PodStatus, st *podState, ini
 			scheduled = c
 		}
 	}
-	return mergeConditions(p, []api.PodCondition{sandbox, initialized, podReady, ready, scheduled}, api.NewTime(k.c.Now()))
+	k.statusConds = mergeConditions(k.statusConds[:0], p, []api.PodCondition{sandbox, initialized, podReady, ready, scheduled}, api.NewTime(k.c.Now()))
+	return k.statusConds
 }
 
 // mergeConditions is the status manager's merge: conditions others own
 // (DisruptionTarget from an eviction, a readiness gate's) are kept ahead
 // of the kubelet's own, whose transition times stay while their status
 // does not change.
-func mergeConditions(p *api.Pod, own []api.PodCondition, now api.Time) []api.PodCondition {
-	out := make([]api.PodCondition, 0, len(p.Status.Conditions)+len(own))
+func mergeConditions(out []api.PodCondition, p *api.Pod, own []api.PodCondition, now api.Time) []api.PodCondition {
 	for _, c := range p.Status.Conditions {
 		if !kubeletOwned[c.Type] {
 			out = append(out, c)

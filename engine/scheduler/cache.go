@@ -23,9 +23,13 @@ type cache struct {
 	antiPods     int // pods with required anti-affinity, anywhere
 
 	counters map[string]*matchCounter // by counterKey
-	keyBuf   []byte                   // counter's key, written anew for each lookup
-	uses     uint64                   // counter reads so far
-	exact    bool                     // count pod by pod, without counters (tests compare)
+	// slots holds the cache's nodeInfos by their slot, the index of
+	// their counts in every counter; free lists the slots given up.
+	slots  []*nodeInfo
+	free   []int32
+	keyBuf []byte // counter's key, written anew for each lookup
+	uses   uint64 // counter reads so far
+	exact  bool   // count pod by pod, without counters (tests compare)
 
 	selectorMemos map[string]int // a nodeSelector's labels -> its slot in the nodes' memos
 }
@@ -51,8 +55,30 @@ func (c *cache) nodeInfoOf(name string) *nodeInfo {
 		n = newNodeInfo()
 		n.live = true
 		c.nodes[name] = n
+		c.takeSlot(n)
 	}
 	return n
+}
+
+// takeSlot gives a new nodeInfo of the cache the first free slot. The
+// counters' counts at a free slot are all 0: a nodeInfo is dropped only
+// when no pod is counted on it.
+func (c *cache) takeSlot(n *nodeInfo) {
+	if k := len(c.free); k > 0 {
+		n.slot, c.free = c.free[k-1], c.free[:k-1]
+	} else {
+		n.slot = int32(len(c.slots))
+		c.slots = append(c.slots, nil)
+	}
+	c.slots[n.slot] = n
+}
+
+// dropNode forgets a nodeInfo with no pod counted on it, and frees its
+// slot.
+func (c *cache) dropNode(name string, n *nodeInfo) {
+	delete(c.nodes, name)
+	c.slots[n.slot] = nil
+	c.free = append(c.free, n.slot)
 }
 
 func (c *cache) addNode(node *api.Node) {
@@ -85,7 +111,7 @@ func (c *cache) removeNode(name string) {
 	c.stale = true
 	c.nodesChanged()
 	if len(n.pods) == 0 {
-		delete(c.nodes, name)
+		c.dropNode(name, n)
 		return
 	}
 	n.node = nil // its pods count until they go
@@ -147,10 +173,11 @@ func (c *cache) node(name string) (*nodeInfo, bool) {
 // addPod counts pi on node, replacing any earlier accounting of the pod.
 func (c *cache) addPod(pi *podInfo, node string, assumed bool) {
 	c.removePod(pi.key)
-	c.nodeInfoOf(node).addPod(pi)
+	n := c.nodeInfoOf(node)
+	n.addPod(pi)
 	c.pods[pi.key] = &podState{info: pi, node: node, assumed: assumed}
 	c.countAffinity(pi, 1)
-	c.countPod(pi, node, 1)
+	c.countPod(pi, n, 1)
 }
 
 // removePod forgets a pod; it reports whether it was counted.
@@ -163,9 +190,9 @@ func (c *cache) removePod(key string) bool {
 	n := c.nodes[st.node]
 	n.removePod(key)
 	c.countAffinity(st.info, -1)
-	c.countPod(st.info, st.node, -1)
+	c.countPod(st.info, n, -1)
 	if n.node == nil && len(n.pods) == 0 {
-		delete(c.nodes, st.node)
+		c.dropNode(st.node, n)
 	}
 	return true
 }

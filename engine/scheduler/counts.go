@@ -21,7 +21,7 @@ import (
 type matchCounter struct {
 	ns      string
 	sel     api.Selector
-	nodes   map[string]int64       // node name -> matching pods, only nodes with some
+	nodes   []int64                // matching pods by the slot of the cache's nodeInfo
 	domains map[string]*domainSums // by topology key and node labels
 	used    uint64                 // the cache's use count when last read
 }
@@ -70,7 +70,10 @@ func (m *matchCounter) on(n *nodeInfo, sel api.Selector, ns string) int64 {
 	if m == nil || !n.live {
 		return countMatching(n.pods, sel, ns)
 	}
-	return m.nodes[n.name()]
+	if int(n.slot) < len(m.nodes) {
+		return m.nodes[n.slot]
+	}
+	return 0
 }
 
 // domainSums is a counter's sums by the value of a topology key over the
@@ -107,8 +110,8 @@ func (c *cache) domainCounts(m *matchCounter, key string, nodeLabels map[string]
 	d, ok := m.domains[id]
 	if !ok {
 		d = &domainSums{key: key, nodeLabels: nodeLabels, sums: map[string]int64{}}
-		for name, k := range m.nodes { // sums: the order does not matter
-			if n := c.nodes[name]; n != nil && n.node != nil && d.includes(n.node) {
+		for slot, k := range m.nodes { // sums: the order does not matter
+			if n := c.slots[slot]; k != 0 && n != nil && n.node != nil && d.includes(n.node) {
 				d.sums[n.node.Labels[key]] += k
 			}
 		}
@@ -133,10 +136,10 @@ func (c *cache) counter(sel api.Selector, ns string) *matchCounter {
 	if len(c.counters) >= maxCounters {
 		c.evictCounter()
 	}
-	m := &matchCounter{ns: ns, sel: sel, nodes: map[string]int64{}, used: c.uses}
+	m := &matchCounter{ns: ns, sel: sel, nodes: make([]int64, len(c.slots)), used: c.uses}
 	for _, st := range c.pods { // sums: the order does not matter
 		if m.counts(st.info) {
-			m.nodes[st.node]++
+			m.nodes[c.nodes[st.node].slot]++
 		}
 	}
 	c.counters[key] = m
@@ -158,22 +161,19 @@ func (c *cache) evictCounter() {
 
 // countPod adds (sign 1) or takes away (-1) a pod counted on a node in
 // every counter that picks it.
-func (c *cache) countPod(pi *podInfo, node string, sign int64) {
+func (c *cache) countPod(pi *podInfo, n *nodeInfo, sign int64) {
 	if len(c.counters) == 0 {
 		return
 	}
-	var labeled *api.Node
-	if n := c.nodes[node]; n != nil && n.node != nil {
-		labeled = n.node
-	}
+	labeled := n.node
 	for _, m := range c.counters { // each counter on its own: the order does not matter
 		if !m.counts(pi) {
 			continue
 		}
-		m.nodes[node] += sign
-		if m.nodes[node] == 0 {
-			delete(m.nodes, node)
+		if int(n.slot) >= len(m.nodes) {
+			m.nodes = append(m.nodes, make([]int64, len(c.slots)-len(m.nodes))...)
 		}
+		m.nodes[n.slot] += sign
 		if labeled == nil {
 			continue // a node that does not exist is in no domain
 		}

@@ -230,7 +230,12 @@ func (w *countsWorld) compare() {
 	w.counted += len(c.counters)
 	for _, m := range c.counters {
 		for name, n := range c.nodes {
-			require.Equal(t, countMatching(n.pods, m.sel, m.ns), m.nodes[name], "counter %s/%s on %s", m.ns, m.sel, name)
+			require.Equal(t, countMatching(n.pods, m.sel, m.ns), m.on(n, m.sel, m.ns), "counter %s/%s on %s", m.ns, m.sel, name)
+		}
+		for _, slot := range c.free {
+			if int(slot) < len(m.nodes) {
+				require.Zero(t, m.nodes[slot], "counter %s/%s on free slot %d", m.ns, m.sel, slot)
+			}
 		}
 		for _, d := range m.domains {
 			want := map[string]int64{}

@@ -23,7 +23,8 @@ type nodeInfo struct {
 	// in a map of its own for each of the hundreds of nodes scored.
 	imageList []nodeImage
 
-	live bool // the cache's own, not a copy: its counters count its pods
+	live bool  // the cache's own, not a copy: its counters count its pods
+	slot int32 // the cache's own: the index of its counts in the counters
 
 	// The node's hostname and zone labels, read for every node of a
 	// cycle: kept here, next to the rest, rather than looked up in the

@@ -42,11 +42,12 @@ wasmworkloads/bin/pause.wasm wasmworkloads/bin/hello-world.wasm: wasmworkloads/b
 	$(GO) run ./wasmworkloads/$* -o $@
 
 # The engine is go build for js/wasm with patches that take out of wazero
-# what the engine never runs (0.9 MB; see wasmworkloads/internal/wasmbuild),
+# what the engine never runs (0.9 MB; see wasmworkloads/internal/wasmbuild)
+# and make its interpreter dispatch fewer, cheaper operations,
 # and with the Go runtime's mark workers in slices, so that a collection
 # does not hold the browser's thread (see tools/jsgc). A plain
 # `GOOS=js GOARCH=wasm go build ./cmd/wasm` makes an engine that does the
-# same, larger and with the collector's longer holds.
+# same, larger, slower and with the collector's longer holds.
 build/engine.wasm: $(ENGINE_SRC) $(IMAGE_TOOLS) tools/jsgc/main.go
 	@mkdir -p build
 	$(GO) run ./wasmworkloads/build -engine -overlay="$$($(GO) run ./tools/jsgc)" -ldflags='-s -w' -o $@ ./cmd/wasm

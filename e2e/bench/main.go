@@ -7,6 +7,10 @@
 //
 // `make bench` runs it with -page -write. It needs the images built
 // (make images), Chromium, and for -page the site (make build).
+//
+// The benchmarks are built with the engine's patched wazero (go run
+// ./wasmworkloads/build -engine-modfile), as the page's engine is:
+// -plain-wazero builds them with the wazero go.mod requires.
 package main
 
 import (
@@ -84,9 +88,15 @@ func main() {
 	timeout := flag.Duration("timeout", 30*time.Minute, "the longest a job may take, natively or in the browser")
 	benchtime := flag.String("benchtime", "", "go test's -benchtime for the selected jobs, instead of each job's own")
 	flag.StringVar(&jsProfile, "jsprofile", "", "write V8's CPU profile of the browser runs to this file (a .cpuprofile), and a summary to FILE.txt")
+	plain := flag.Bool("plain-wazero", false, "build the benchmarks with the wazero go.mod requires, not the engine's patched one")
 	flag.Parse()
 	root, err := repoRoot()
 	check(err)
+	if !*plain {
+		modfile, err = engineModfile(root)
+		check(err)
+		defer os.RemoveAll(filepath.Dir(modfile))
+	}
 	var selected []job
 	for _, j := range jobs {
 		if *only == "" || regexp.MustCompile(*only).MatchString(j.pkg+" "+j.pattern) {
@@ -182,12 +192,38 @@ func repoRoot() (string, error) {
 	return filepath.Dir(strings.TrimSpace(string(out))), nil
 }
 
+// modfile is the go.mod the benchmarks are built with (go's -modfile),
+// or none.
+var modfile string
+
+// modfileArgs are the go command's arguments for modfile.
+func modfileArgs() []string {
+	if modfile == "" {
+		return nil
+	}
+	return []string{"-modfile=" + modfile}
+}
+
+// engineModfile returns a go.mod that builds the repository with the
+// engine's patched wazero (wasmworkloads/internal/wasmbuild).
+func engineModfile(root string) (string, error) {
+	cmd := exec.Command("go", "run", "./wasmworkloads/build", "-engine-modfile")
+	cmd.Dir = root
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("the engine's go.mod: %v", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 func nativeRun(root string, j job, timeout time.Duration) (string, error) {
 	// go test's own -timeout ends the test binary; the context, go
 	// itself should that fail.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", j.pattern, "-benchmem", "-benchtime", j.benchtime, "-timeout", timeout.String(), j.pkg)
+	args := append([]string{"test"}, modfileArgs()...)
+	cmd := exec.CommandContext(ctx, "go", append(args, "-run", "^$", "-bench", j.pattern, "-benchmem", "-benchtime", j.benchtime, "-timeout", timeout.String(), j.pkg)...)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil || bytes.Contains(out, []byte("panic: test timed out")) {
@@ -336,7 +372,8 @@ func (b *bench) compile(pkg string) (string, error) {
 		return name, nil
 	}
 	name := strings.ReplaceAll(strings.TrimPrefix(pkg, "./"), "/", "_") + ".wasm"
-	cmd := exec.Command("go", "test", "-c", "-o", filepath.Join(b.dir, name), pkg)
+	args := append([]string{"test"}, modfileArgs()...)
+	cmd := exec.Command("go", append(args, "-c", "-o", filepath.Join(b.dir, name), pkg)...)
 	cmd.Dir = b.root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {

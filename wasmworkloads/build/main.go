@@ -14,6 +14,13 @@
 //
 // -overlay passes go build an overlay file (the Makefile gives the
 // engine tools/jsgc's); an empty one is none.
+//
+// With -engine-modfile it builds nothing and prints the path of a go.mod
+// that builds the repository with the engine's patched wazero, for the
+// go command's -modfile flag (e2e/bench builds its test binaries so); the
+// caller removes the file's directory:
+//
+//	go test -modfile=$(go run ./wasmworkloads/build -engine-modfile) ./engine/network
 package main
 
 import (
@@ -30,11 +37,21 @@ func main() {
 	ldflags := flag.String("ldflags", "", "go build's -ldflags, e.g. '-s -w'")
 	engine := flag.Bool("engine", false, "build the browser's engine (js/wasm) instead of an image")
 	overlay := flag.String("overlay", "", "go build's -overlay file, if any")
+	modfile := flag.Bool("engine-modfile", false, "print the path of a go.mod that builds with the engine's patched wazero")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: build [-engine] [-overlay FILE] [-ldflags FLAGS] -o FILE.wasm PACKAGE")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *modfile {
+		path, err := wasmbuild.EngineModfile(context.Background(), ".")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "build:", err)
+			os.Exit(1)
+		}
+		fmt.Println(path)
+		return
+	}
 	if *out == "" || flag.NArg() != 1 {
 		flag.Usage()
 		os.Exit(2)

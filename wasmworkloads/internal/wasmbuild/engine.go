@@ -10,9 +10,11 @@ const wazeroModule = "github.com/tetratelabs/wazero"
 // see is dead because wazero's Runtime reaches it through an interface.
 // The engine uses wazero's interpreter (engine/runtime.NewEngine), gives
 // its modules no host sockets and turns DWARF off, so the patched and
-// the unpatched wazero do the same for it; the patches only make the
-// engine smaller (see docs/RATIONALE.md, "The engine's size").
-var enginePatches = []modulePatches{{wazeroModule, "wazero-engine", wazeroPatches}}
+// the unpatched wazero do the same for it; these patches only make the
+// engine smaller (see docs/RATIONALE.md, "The engine's size"), and
+// interpreterPatches make the interpreter faster ("wazero's interpreter
+// everywhere").
+var enginePatches = []modulePatches{{wazeroModule, "wazero-engine", append(wazeroPatches, interpreterPatches...)}}
 
 var wazeroPatches = []patch{
 	// Instantiating a module builds the TCP listeners its configuration
@@ -35,6 +37,253 @@ var wazeroPatches = []patch{
 	{"runtime.go", "", "\t\t\tconfigEngine = wazevo.NewEngine\n", "\t\t\tconfigEngine = interpreter.NewEngine\n"},
 }
 
+// interpreterPatches make wazero's interpreter (v1.12.0) run the same
+// modules with fewer and cheaper dispatches: under js/wasm every
+// operation it dispatches costs about 50 ns of V8's time, and they are
+// most of a request's (docs/benchmarks.md, "Requests through a
+// Service"). What a module computes, its fuel included, is unchanged;
+// TestInterpreterPatches runs the patched interpreter.
+var interpreterPatches = []patch{
+	// The value stack's pop is inlined in callNativeFunc: the function is
+	// "big" for Go's inliner, which then inlines only callees of cost 20
+	// or less, and the slice's pop cost 23, so every pop was a call (8 %
+	// of a request's time in V8, its callers' share not counted). Without
+	// the bounds check, as the comment says it needs none.
+	{"internal/engine/interpreter/interpreter.go", "", `func (ce *callEngine) popValue() (v uint64) {
+	// No need to check stack bound
+	// as we can assume that all the operations
+	// are valid thanks to validateFunction
+	// at module validation phase
+	// and interpreterir translation
+	// before compilation.
+	stackTopIndex := len(ce.stack) - 1
+	v = ce.stack[stackTopIndex]
+	ce.stack = ce.stack[:stackTopIndex]
+	return
+}
+`, `func (ce *callEngine) popValue() (v uint64) {
+	// No need to check stack bound
+	// as we can assume that all the operations
+	// are valid thanks to validateFunction
+	// at module validation phase
+	// and interpreterir translation
+	// before compilation.
+	// kubeplay: written so that its inlining cost (18) lets Go inline it
+	// into callNativeFunc.
+	h := (*kubeplayStack)(unsafe.Pointer(&ce.stack))
+	h.len--
+	return *(*uint64)(unsafe.Add(h.data, h.len<<3))
+}
+
+// kubeplayStack is the value stack's slice header.
+type kubeplayStack struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+`},
+	// Kubeplay's metering (engine/runtime/internal/meter) charges each
+	// straight-line segment of code with global.get $fuel; i64.const N;
+	// i64.sub; global.set $fuel, and at a loop's header and a function's
+	// entry tests it with global.get $fuel; i64.const 0; i64.lt_s; if;
+	// call $yield; end: a quarter of what the interpreter dispatched. A
+	// charge becomes one operation, a test (with the charge before it,
+	// if any) one operation that skips the call unless the fuel is below
+	// zero.
+	{"internal/engine/interpreter/compiler.go", "", `	case wasm.OpcodeGlobalGet:
+		c.emit(
+			newOperationGlobalGet(index),
+		)
+`, `	case wasm.OpcodeGlobalGet:
+		if c.kubeplayFuel(index) {
+			break operatorSwitch
+		}
+		c.emit(
+			newOperationGlobalGet(index),
+		)
+`},
+	{"internal/engine/interpreter/compiler.go", "", `// emit adds the operations into the result.
+`, `// kubeplayFuel compiles a global.get of the global index that begins
+// kubeplay's fuel charge or test (see kubeplayCharge and kubeplayTest)
+// into one operation, and moves c.pc to the sequence's last byte. It
+// reports false, having done nothing, for any other global.get.
+func (c *compiler) kubeplayFuel(index uint32) bool {
+	if c.unreachableState.on {
+		return false
+	}
+	at := c.pc + 1 // after the global.get
+	n, afterCharge, charge := c.kubeplayCharge(index, at)
+	testAt := at // where a test's i64.const would be
+	if charge {
+		testAt = 0
+		if rest := c.body[afterCharge:]; len(rest) > 1 && rest[0] == wasm.OpcodeGlobalGet {
+			if g, size, err := leb128.LoadUint32(rest[1:]); err == nil && g == index {
+				testAt = afterCharge + 1 + size
+			}
+		}
+	}
+	var yield uint32
+	var next uint64
+	test := false
+	if testAt != 0 {
+		yield, next, test = c.kubeplayTest(testAt)
+	}
+	switch {
+	case test:
+		c.emit(unionOperation{Kind: operationKindKubeplayFuelCheck, U1: uint64(index), U2: uint64(n)})
+		c.emit(newOperationCall(yield))
+	case charge:
+		c.emit(unionOperation{Kind: operationKindKubeplayFuelCharge, U1: uint64(index), U2: uint64(n)})
+		next = afterCharge
+	default:
+		return false
+	}
+	c.stackPop() // the global's value, which the sequence leaves off
+	c.pc = next - 1
+	return true
+}
+
+// kubeplayCharge matches i64.const N; i64.sub; global.set index at the
+// body's offset at, and returns N and the offset after it.
+func (c *compiler) kubeplayCharge(index uint32, at uint64) (n int64, next uint64, ok bool) {
+	rest := c.body[at:]
+	if len(rest) < 4 || rest[0] != wasm.OpcodeI64Const {
+		return 0, 0, false
+	}
+	n, size, err := leb128.LoadInt64(rest[1:])
+	if err != nil || len(rest) < int(4+size) || rest[1+size] != wasm.OpcodeI64Sub || rest[2+size] != wasm.OpcodeGlobalSet {
+		return 0, 0, false
+	}
+	g, gsize, err := leb128.LoadUint32(rest[3+size:])
+	if err != nil || g != index {
+		return 0, 0, false
+	}
+	return n, at + 3 + size + gsize, true
+}
+
+// kubeplayTest matches i64.const 0; i64.lt_s; if; call f; end at the
+// body's offset at, f a function of no parameters and no results, and
+// returns f and the offset after it.
+func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
+	rest := c.body[at:]
+	if len(rest) < 7 || rest[0] != wasm.OpcodeI64Const || rest[1] != 0 || rest[2] != wasm.OpcodeI64LtS ||
+		rest[3] != wasm.OpcodeIf || rest[4] != 0x40 || rest[5] != wasm.OpcodeCall {
+		return 0, 0, false
+	}
+	f, size, err := leb128.LoadUint32(rest[6:])
+	if err != nil || len(rest) < int(7+size) || rest[6+size] != wasm.OpcodeEnd || int(f) >= len(c.funcs) {
+		return 0, 0, false
+	}
+	if t := &c.types[c.funcs[f]]; len(t.Params) != 0 || len(t.Results) != 0 {
+		return 0, 0, false
+	}
+	return f, at + 7 + size, true
+}
+
+// emit adds the operations into the result.
+`},
+	{"internal/engine/interpreter/operations.go", "", `	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
+`, `	// operationKindKubeplayFuelCharge subtracts U2 from the i64 global U1.
+	operationKindKubeplayFuelCharge
+	// operationKindKubeplayFuelCheck subtracts U2 from the i64 global U1
+	// and skips the next operation (the call of kubeplay's yield) unless
+	// the global is then below zero.
+	operationKindKubeplayFuelCheck
+
+	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
+`},
+	{"internal/engine/interpreter/operations.go", "", `	case operationKindLabel:
+		ret = "label"
+`, `	case operationKindLabel:
+		ret = "label"
+	case operationKindKubeplayFuelCharge:
+		ret = "KubeplayFuelCharge"
+	case operationKindKubeplayFuelCheck:
+		ret = "KubeplayFuelCheck"
+`},
+	{"internal/engine/interpreter/operations.go", "", `	case operationKindCall,
+		operationKindGlobalGet,
+`, `	case operationKindCall,
+		operationKindKubeplayFuelCharge,
+		operationKindKubeplayFuelCheck,
+		operationKindGlobalGet,
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindGlobalSet:
+`, `		case operationKindKubeplayFuelCharge:
+			globals[op.U1].Val -= op.U2
+			frame.pc++
+		case operationKindKubeplayFuelCheck:
+			g := globals[op.U1]
+			g.Val -= op.U2
+			if int64(g.Val) < 0 {
+				frame.pc++
+			} else {
+				frame.pc += 2
+			}
+		case operationKindGlobalSet:
+`},
+	// A label stayed in the body as an operation that did nothing but
+	// move on (a tenth of what was dispatched: every loop's turn, every
+	// block's end that a branch leaves to). They are taken out, and a
+	// branch to a label goes to the operation after it.
+	{"internal/engine/interpreter/interpreter.go", "", `	labelAddressResolutions := [labelKindNum][]uint64{}
+
+	// First, we iterate all labels, and resolve the address.
+	for i := range ret.body {
+		op := &ret.body[i]
+		switch op.Kind {
+		case operationKindLabel:
+			label := label(op.U1)
+			address := uint64(i)
+`, `	labelAddressResolutions := [labelKindNum][]uint64{}
+
+	// kubeplay: pcs maps an operation's index in the body to its index
+	// once the labels are taken out; a label's is its next operation's.
+	pcs := make([]uint64, len(ret.body)+1)
+	labels := uint64(0)
+	for i := range ret.body {
+		pcs[i] = uint64(i) - labels
+		if ret.body[i].Kind == operationKindLabel {
+			labels++
+		}
+	}
+	pcs[len(ret.body)] = uint64(len(ret.body)) - labels
+
+	// First, we iterate all labels, and resolve the address.
+	for i := range ret.body {
+		op := &ret.body[i]
+		switch op.Kind {
+		case operationKindLabel:
+			label := label(op.U1)
+			address := pcs[i]
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `	// Resolve exception table entries (translate labels to PC).
+`, `	if labels > 0 {
+		offsets := len(ret.offsetsInWasmBinary) > 0
+		j := 0
+		for i := range ret.body {
+			if ret.body[i].Kind == operationKindLabel {
+				continue
+			}
+			ret.body[j] = ret.body[i]
+			if offsets {
+				ret.offsetsInWasmBinary[j] = ret.offsetsInWasmBinary[i]
+			}
+			j++
+		}
+		clear(ret.body[j:])
+		ret.body = ret.body[:j]
+		if offsets {
+			ret.offsetsInWasmBinary = ret.offsetsInWasmBinary[:j]
+		}
+	}
+
+	// Resolve exception table entries (translate labels to PC).
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `				startPC: uint64(pe.startOpIndex),
+`, `				startPC: pcs[pe.startOpIndex],
+`},
+}
+
 // BuildEngine compiles pkg, the browser's engine (./cmd/wasm), for
 // js/wasm into the file out, with enginePatches. Any flags go to go
 // build too, such as -ldflags=-s -w. A plain go build of the engine works
@@ -46,4 +295,18 @@ func BuildEngine(ctx context.Context, dir, pkg, out string, flags ...string) err
 	}
 	args := append([]string{"build", "-trimpath", "-o", out}, flags...)
 	return buildPatched(run, []string{"GOOS=js", "GOARCH=wasm"}, args, pkg, enginePatches)
+}
+
+// EngineModfile writes a go.mod (with its go.sum beside it) that builds
+// the module in dir with the engine's patched wazero, for the go
+// command's -modfile flag, and returns its path: the benchmarks build
+// their test binaries with it, so that they measure what the page runs.
+// The caller removes the file's directory.
+func EngineModfile(ctx context.Context, dir string) (string, error) {
+	run, err := goRunner(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	modfile, _, err := patchedModfile(run, enginePatches)
+	return modfile, err
 }

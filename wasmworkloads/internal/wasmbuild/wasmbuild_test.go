@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,4 +68,53 @@ func TestEnginePatchesApply(t *testing.T) {
 			require.NoError(t, err, "%s: %q", p.file, p.from)
 		}
 	}
+}
+
+// TestInterpreterPatches runs tests of the engine's patched wazero in
+// its patched copy (testdata/interpreter, added by go test -overlay):
+// kubeplay's fuel charges and tests compiled into one operation each,
+// the same fuel used and the same yields made when a metered loop runs,
+// no label left in a lowered body; and the value stack's pop inlined
+// into the interpreter's loop (Go's -m output), for js/wasm.
+func TestInterpreterPatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests the patched wazero")
+	}
+	run, err := goRunner(context.Background(), ".")
+	require.NoError(t, err)
+	b, err := run(nil, "mod", "download", "-json", wazeroModule)
+	require.NoError(t, err)
+	var mod struct{ Dir, Version string }
+	require.NoError(t, json.Unmarshal(b, &mod))
+	dir, err := patchedCopy(enginePatches[0], mod.Dir, mod.Version)
+	require.NoError(t, err)
+
+	overlay := map[string]map[string]string{"Replace": {}}
+	for name, file := range map[string]string{"kubeplay_compile_test.go": "compile_test.go.txt", "kubeplay_run_test.go": "run_test.go.txt"} {
+		abs, err := filepath.Abs(filepath.Join("testdata", "interpreter", file))
+		require.NoError(t, err)
+		overlay["Replace"][filepath.Join(dir, "internal", "engine", "interpreter", name)] = abs
+	}
+	data, err := json.Marshal(overlay)
+	require.NoError(t, err)
+	overlayFile := filepath.Join(t.TempDir(), "overlay.json")
+	require.NoError(t, os.WriteFile(overlayFile, data, 0o644))
+
+	inCopy, err := goRunner(context.Background(), dir)
+	require.NoError(t, err)
+	out, err := inCopy(nil, "test", "-count=1", "-overlay="+overlayFile, "-run", "^TestKubeplay", "-v", "./internal/engine/interpreter")
+	require.NoError(t, err)
+	for _, name := range []string{"TestKubeplayFuelCompiled", "TestKubeplayLabelsLowered", "TestKubeplayFuelRun"} {
+		assert.Contains(t, string(out), "--- PASS: "+name+" ")
+	}
+
+	// -m writes to standard error, which goRunner keeps only on failure.
+	cmd := exec.Command("go", "build", "-gcflags=-m", "-o", os.DevNull, "./internal/engine/interpreter")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	m, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", m)
+	// callNativeFunc's pops, a few hundred; unpatched, only the small
+	// functions' two.
+	assert.Greater(t, strings.Count(string(m), "inlining call to (*callEngine).popValue"), 100)
 }

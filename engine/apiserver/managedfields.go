@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unsafe"
 
 	"github.com/kubeplay/kubeplay/engine/api"
 )
@@ -126,11 +127,18 @@ func decodeEntry(r json.RawMessage) (*managedEntry, bool) {
 			// reordered the keys).
 			c.raw = c.encode()
 		}
+		// The key is the interned text when it is r's (never changed,
+		// as every stored entry's), else a copy of r, which the caller
+		// may change.
+		key := textOf(c.raw)
+		if !bytes.Equal(c.raw, r) {
+			key = string(r)
+		}
 		decoded.Lock()
 		if len(decoded.m) >= 1024 || decoded.m == nil {
 			decoded.m = make(map[string]*managedEntry, 1024)
 		}
-		decoded.m[string(r)] = c
+		decoded.m[key] = c
 		decoded.Unlock()
 	}
 	e := *c
@@ -844,8 +852,15 @@ func internEntry(b []byte) json.RawMessage {
 		interned.m = make(map[string]json.RawMessage, 1024)
 	}
 	out := json.RawMessage(bytes.Clone(b))
-	interned.m[string(out)] = out
+	interned.m[textOf(out)] = out
 	return out
+}
+
+// textOf is an interned entry's text as a string, sharing its bytes:
+// interned entries are never changed (stored objects share them), and a
+// key made with string(b) would be a second copy of each.
+func textOf(b json.RawMessage) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // LastAppliedPath is the path of the last-applied-configuration annotation

@@ -23,6 +23,12 @@ func (r *ResourceInfo) ToStorage(obj Object) Object {
 	return SetTypeMeta(r.toStorage(obj))
 }
 
+// ToStorageCopy is ToStorage, and reports whether the object it returns
+// shares nothing with obj (a conversion that copies all of it).
+func (r *ResourceInfo) ToStorageCopy(obj Object) (Object, bool) {
+	return r.ToStorage(obj), r.toStorage != nil && r.storageCopies && obj != nil
+}
+
 // FromStorage converts a stored object to the form r serves.
 func (r *ResourceInfo) FromStorage(obj Object) Object {
 	if r.fromStorage == nil || obj == nil {
@@ -35,6 +41,7 @@ func init() {
 	core, _ := LookupKind("v1", "Event")
 	events, _ := LookupKind("events.k8s.io/v1", "Event")
 	events.storage, events.toStorage, events.fromStorage = core, eventToCore, eventFromCore
+	events.storageCopies = true
 	v2, _ := LookupKind("autoscaling/v2", "HorizontalPodAutoscaler")
 	v1, _ := LookupKind("autoscaling/v1", "HorizontalPodAutoscaler")
 	v1.storage, v1.toStorage, v1.fromStorage = v2, hpaToV2, hpaFromV2

@@ -30,6 +30,8 @@ type ResourceInfo struct {
 	storage     *ResourceInfo
 	toStorage   func(Object) Object
 	fromStorage func(Object) Object
+	// storageCopies: toStorage's object shares nothing with its input.
+	storageCopies bool
 }
 
 // Alternate reports whether r is a second view of another resource's

@@ -204,8 +204,10 @@ func (s *Server) listStored(r *api.ResourceInfo, ns string, opts ListOptions) (*
 	return out, nil
 }
 
-func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
-	obj = api.Clone(obj)
+func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object, owned bool) (api.Object, error) {
+	if !owned {
+		obj = api.Clone(obj)
+	}
 	meta := obj.GetObjectMeta()
 	if err := s.checkNamespace(r, ns, meta); err != nil {
 		return nil, err

@@ -56,7 +56,22 @@ func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 		return nil, readOnly(r, "create")
 	}
 	s.warnDeprecated(r)
-	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj))
+	stored, owned := r.ToStorageCopy(obj)
+	out, err := s.createStored(r.Stored(), ns, stored, owned)
+	return r.FromStorage(out), served(r, err)
+}
+
+// CreateOwned is Create of an object the caller gives the server: the
+// server may store it as it is rather than a copy, so the caller must
+// not change it afterwards, nor use it again when the create fails (the
+// server may have changed it). For objects made only to be created, such
+// as a recorder's events.
+func (s *Server) CreateOwned(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	if r.Aggregated {
+		return nil, readOnly(r, "create")
+	}
+	s.warnDeprecated(r)
+	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj), true)
 	return r.FromStorage(out), served(r, err)
 }
 

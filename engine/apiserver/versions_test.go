@@ -69,3 +69,41 @@ func TestErrorsNameTheServedResource(t *testing.T) {
 	_, err = s.Get(resourceOf("events"), "default", "nope")
 	require.EqualError(t, err, `events "nope" not found`)
 }
+
+// A create stores a copy of the request's object, unless the object is
+// the server's already: given with CreateOwned, or made by converting it
+// to its stored version (an events.k8s.io event). What comes back is the
+// same either way.
+func TestCreateStoresACopyUnlessOwned(t *testing.T) {
+	core, _ := api.LookupKind("v1", "Event")
+	v1, _ := api.LookupKind("events.k8s.io/v1", "Event")
+	event := func(name string) *api.Event {
+		return &api.Event{ObjectMeta: api.ObjectMeta{Name: name}, Reason: "Started", Message: "hello",
+			InvolvedObject: api.ObjectReference{Kind: "Pod", Name: "web"}}
+	}
+	stored := func(s *Server, name string) api.Object {
+		kv, ok := s.store.Get(Key(core, "default", name))
+		require.True(t, ok)
+		return kv.Value
+	}
+	s := newServer()
+	copied, owned := event("a"), event("b")
+	_, err := s.Create(core, "default", copied)
+	require.NoError(t, err)
+	_, err = s.CreateOwned(core, "default", owned)
+	require.NoError(t, err)
+	assert.NotSame(t, copied, stored(s, "a"))
+	assert.Empty(t, copied.UID, "the request's object is not changed")
+	assert.Same(t, owned, stored(s, "b"))
+	converted := &api.EventsV1Event{ObjectMeta: api.ObjectMeta{Name: "c"}, Reason: "Scheduled", Note: "placed"}
+	_, err = s.Create(v1, "default", converted)
+	require.NoError(t, err)
+	assert.Empty(t, converted.UID, "the request's object is not changed")
+
+	// Both kinds of create store the same object.
+	a, b := stored(s, "a").(*api.Event), stored(s, "b").(*api.Event)
+	assert.NotEqual(t, a.UID, b.UID)
+	b2 := *b
+	b2.Name, b2.UID, b2.ResourceVersion = a.Name, a.UID, a.ResourceVersion
+	assert.Equal(t, a, &b2)
+}

@@ -135,6 +135,26 @@ func (c *Client) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 	return out, err
 }
 
+// CreateOwned is Create of an object the server may keep as it is: the
+// caller must not change obj afterwards, nor use it again when the
+// create fails (apiserver.Server.CreateOwned).
+func (c *Client) CreateOwned(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	if c.dryRun {
+		return c.Create(r, ns, obj)
+	}
+	defer c.as()()
+	if ns == "" {
+		ns = obj.GetObjectMeta().Namespace
+	}
+	name := obj.GetObjectMeta().Name // as asked: the server may change obj
+	out, err := c.s.CreateOwned(r, ns, obj)
+	if out != nil {
+		name = out.GetObjectMeta().Name
+	}
+	c.record("create", r, "", ns, name, err)
+	return out, err
+}
+
 func nameOf(in, out api.Object) string {
 	if out != nil {
 		return out.GetObjectMeta().Name
@@ -256,6 +276,17 @@ func List[T api.Object](c *Client, ns string, opts apiserver.ListOptions) ([]T, 
 // Create creates a typed object.
 func Create[T api.Object](c *Client, obj T) (T, error) {
 	out, err := c.Create(resourceOf[T](), obj.GetObjectMeta().Namespace, obj)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out.(T), nil
+}
+
+// CreateOwned creates a typed object that the server may keep as it is
+// (Client.CreateOwned).
+func CreateOwned[T api.Object](c *Client, obj T) (T, error) {
+	out, err := c.CreateOwned(resourceOf[T](), obj.GetObjectMeta().Namespace, obj)
 	if err != nil {
 		var zero T
 		return zero, err

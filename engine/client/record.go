@@ -159,17 +159,22 @@ func (r *Recorder) record(ref api.ObjectReference, eventType, reason, message st
 		return
 	}
 	// A new event, or one whose earlier record has expired: create it.
+	// The event is made for the create alone, so the server may keep it
+	// rather than a copy; a retry sends a copy of it as it was.
+	asMade := *ev
 	for {
-		out, err := Create(r.c, ev)
+		out, err := CreateOwned(r.c, ev)
 		if err == nil {
 			r.logs.add(key, eventLog{count: out.Count, first: out.FirstTimestamp, name: out.Name})
 			return
 		}
 		// Two events in the same nanosecond of virtual time: nudge the name.
-		ev.Name += "0"
-		if len(ev.Name) > 250 {
+		asMade.Name += "0"
+		if len(asMade.Name) > 250 {
 			return
 		}
+		ev = new(api.Event)
+		*ev = asMade
 	}
 }
 

@@ -314,3 +314,25 @@ func TestEventNamesOfTheSameInstant(t *testing.T) {
 		"Started":   fmt.Sprintf("web.%x", n+3),
 	}, names)
 }
+
+// An event whose name is taken is created again under the name with a
+// "0" added, as it was made: the server keeps the object a recorder
+// creates, and a retry sends a fresh copy, without what the failed
+// create set on the first.
+func TestRecorderRetriesATakenName(t *testing.T) {
+	_, c, p := newTestClient(t)
+	taken := fmt.Sprintf("web.%x", epoch.UnixNano())
+	_, err := Create(c, &api.Event{ObjectMeta: api.ObjectMeta{Name: taken, Namespace: "default"}, Reason: "Other"})
+	require.NoError(t, err)
+	r := NewRecorder(c, "kubelet", "node01")
+	r.Event(p, api.EventNormal, "Pulled", "pulled")
+	got, err := Get[*api.Event](c, "default", taken+"0")
+	require.NoError(t, err)
+	assert.Equal(t, "Pulled", got.Reason)
+	assert.Equal(t, int32(1), got.Count)
+	assert.NotEmpty(t, got.UID)
+	require.Len(t, got.ManagedFields, 1, "the server's entry alone")
+	other, err := Get[*api.Event](c, "default", taken)
+	require.NoError(t, err)
+	assert.Equal(t, "Other", other.Reason)
+}

@@ -223,8 +223,11 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 `},
 	// A label stayed in the body as an operation that did nothing but
 	// move on (a tenth of what was dispatched: every loop's turn, every
-	// block's end that a branch leaves to). They are taken out, and a
-	// branch to a label goes to the operation after it.
+	// block's end that a branch leaves to). They are taken out, a branch
+	// to a label goes to the operation after it, and a br that would go
+	// to the operation after itself once they are out (a then arm's jump
+	// over its missing else, a block's last jump to its end: 5 % of what
+	// was dispatched) is taken out too.
 	{"internal/engine/interpreter/interpreter.go", "", `	labelAddressResolutions := [labelKindNum][]uint64{}
 
 	// First, we iterate all labels, and resolve the address.
@@ -236,17 +239,9 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 			address := uint64(i)
 `, `	labelAddressResolutions := [labelKindNum][]uint64{}
 
-	// kubeplay: pcs maps an operation's index in the body to its index
-	// once the labels are taken out; a label's is its next operation's.
-	pcs := make([]uint64, len(ret.body)+1)
-	labels := uint64(0)
-	for i := range ret.body {
-		pcs[i] = uint64(i) - labels
-		if ret.body[i].Kind == operationKindLabel {
-			labels++
-		}
-	}
-	pcs[len(ret.body)] = uint64(len(ret.body)) - labels
+	// kubeplay: the operations kubeplayRemoved takes out, and each
+	// operation's index once they are out.
+	removed, pcs := kubeplayRemoved(ret.body)
 
 	// First, we iterate all labels, and resolve the address.
 	for i := range ret.body {
@@ -257,11 +252,11 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 			address := pcs[i]
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `	// Resolve exception table entries (translate labels to PC).
-`, `	if labels > 0 {
+`, `	if removed != nil {
 		offsets := len(ret.offsetsInWasmBinary) > 0
 		j := 0
 		for i := range ret.body {
-			if ret.body[i].Kind == operationKindLabel {
+			if removed[i] {
 				continue
 			}
 			ret.body[j] = ret.body[i]
@@ -278,6 +273,59 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	}
 
 	// Resolve exception table entries (translate labels to PC).
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `func (e *engine) setLabelAddress(op *uint64, label label, labelAddressResolutions [labelKindNum][]uint64) {
+`, `// kubeplayRemoved returns which operations of a body lowerIR takes out
+// (nil if none): the labels, and each br whose target (a label after
+// it) comes with nothing but removed operations between. pcs maps an
+// operation's index to its index once they are out; a removed one's is
+// the next kept one's, and pcs[len(body)] is the kept count.
+func kubeplayRemoved(body []unionOperation) (removed []bool, pcs []uint64) {
+	at := [labelKindNum][]uint64{} // the labels' indexes
+	any := false
+	for i := range body {
+		if body[i].Kind != operationKindLabel {
+			continue
+		}
+		any = true
+		l := label(body[i].U1)
+		k, id := l.Kind(), l.FrameID()
+		if diff := id - len(at[k]) + 1; diff > 0 {
+			at[k] = append(at[k], make([]uint64, diff)...)
+		}
+		at[k][id] = uint64(i)
+	}
+	pcs = make([]uint64, len(body)+1)
+	if !any {
+		for i := range pcs {
+			pcs[i] = uint64(i)
+		}
+		return nil, pcs
+	}
+	removed = make([]bool, len(body))
+	kept := make([]uint64, len(body)+1) // kept[i]: the kept operations of body[i:]
+	for i := len(body) - 1; i >= 0; i-- {
+		switch op := &body[i]; op.Kind {
+		case operationKindLabel:
+			removed[i] = true
+		case operationKindBr:
+			if l := label(op.U1); !l.IsReturnTarget() {
+				t := at[l.Kind()][l.FrameID()]
+				removed[i] = t > uint64(i) && kept[i+1] == kept[t]
+			}
+		}
+		kept[i] = kept[i+1]
+		if !removed[i] {
+			kept[i]++
+		}
+	}
+	for i := range pcs {
+		pcs[i] = kept[0] - kept[i]
+	}
+	return removed, pcs
+}
+
+func (e *engine) setLabelAddress(op *uint64, label label, labelAddressResolutions [labelKindNum][]uint64) {
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `				startPC: uint64(pe.startOpIndex),
 `, `				startPC: pcs[pe.startOpIndex],

@@ -181,6 +181,8 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 
 // emit adds the operations into the result.
 `},
+	// The new operations, these and the fused ones below: their kinds,
+	// names and cases in the interpreter's loop.
 	{"internal/engine/interpreter/operations.go", "", `	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
 `, `	// operationKindKubeplayFuelCharge subtracts U2 from the i64 global U1.
 	operationKindKubeplayFuelCharge
@@ -188,6 +190,13 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// and skips the next operation (the call of kubeplay's yield) unless
 	// the global is then below zero.
 	operationKindKubeplayFuelCheck
+	// operationKindKubeplayAddConst adds U1 to the value on top of the
+	// stack, of the type B1 (i32 or i64).
+	operationKindKubeplayAddConst
+	// operationKindKubeplayLoadPick is operationKindLoad (B1 its type, U2
+	// its offset) from the address U1 values below the top of the stack,
+	// as operationKindPick would have pushed it.
+	operationKindKubeplayLoadPick
 
 	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
 `},
@@ -199,12 +208,18 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		ret = "KubeplayFuelCharge"
 	case operationKindKubeplayFuelCheck:
 		ret = "KubeplayFuelCheck"
+	case operationKindKubeplayAddConst:
+		ret = "KubeplayAddConst"
+	case operationKindKubeplayLoadPick:
+		ret = "KubeplayLoadPick"
 `},
 	{"internal/engine/interpreter/operations.go", "", `	case operationKindCall,
 		operationKindGlobalGet,
 `, `	case operationKindCall,
 		operationKindKubeplayFuelCharge,
 		operationKindKubeplayFuelCheck,
+		operationKindKubeplayAddConst,
+		operationKindKubeplayLoadPick,
 		operationKindGlobalGet,
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindGlobalSet:
@@ -219,6 +234,34 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 			} else {
 				frame.pc += 2
 			}
+		case operationKindKubeplayAddConst:
+			top := &ce.stack[len(ce.stack)-1]
+			if unsignedType(op.B1) == unsignedTypeI32 {
+				*top = uint64(uint32(*top) + uint32(op.U1))
+			} else {
+				*top += op.U1
+			}
+			frame.pc++
+		case operationKindKubeplayLoadPick:
+			offset := op.U2 + uint64(uint32(ce.stack[len(ce.stack)-1-int(op.U1)]))
+			if offset > math.MaxUint32 {
+				panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+			}
+			switch unsignedType(op.B1) {
+			case unsignedTypeI32, unsignedTypeF32:
+				if val, ok := memoryInst.ReadUint32Le(uint32(offset)); !ok {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				} else {
+					ce.pushValue(uint64(val))
+				}
+			case unsignedTypeI64, unsignedTypeF64:
+				if val, ok := memoryInst.ReadUint64Le(uint32(offset)); !ok {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				} else {
+					ce.pushValue(val)
+				}
+			}
+			frame.pc++
 		case operationKindGlobalSet:
 `},
 	// Two pairs of operations that Go's code for wasm makes all the time
@@ -226,6 +269,7 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// and a load from an address in a local, local.get then load; and an
 	// i32.wrap_i64 right before a load, which takes the address's low 32
 	// bits itself, is dropped (together 11 % of what was dispatched).
+	// Their operations are declared and run with the fuel's above.
 	{"internal/engine/interpreter/compiler.go", "", `		c.result.Operations = append(c.result.Operations, op)
 `, `		op = c.kubeplayFuse(op)
 		c.result.Operations = append(c.result.Operations, op)
@@ -272,65 +316,6 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 }
 
 // kubeplayFuel compiles a global.get`},
-	{"internal/engine/interpreter/operations.go", "", `
-	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
-`, `	// operationKindKubeplayAddConst adds U1 to the value on top of the
-	// stack, of the type B1 (i32 or i64).
-	operationKindKubeplayAddConst
-	// operationKindKubeplayLoadPick is operationKindLoad (B1 its type, U2
-	// its offset) from the address U1 values below the top of the stack,
-	// as operationKindPick would have pushed it.
-	operationKindKubeplayLoadPick
-
-	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
-`},
-	{"internal/engine/interpreter/operations.go", "", `	case operationKindKubeplayFuelCheck:
-		ret = "KubeplayFuelCheck"
-`, `	case operationKindKubeplayFuelCheck:
-		ret = "KubeplayFuelCheck"
-	case operationKindKubeplayAddConst:
-		ret = "KubeplayAddConst"
-	case operationKindKubeplayLoadPick:
-		ret = "KubeplayLoadPick"
-`},
-	{"internal/engine/interpreter/operations.go", "", `		operationKindKubeplayFuelCheck,
-		operationKindGlobalGet,
-`, `		operationKindKubeplayFuelCheck,
-		operationKindKubeplayAddConst,
-		operationKindKubeplayLoadPick,
-		operationKindGlobalGet,
-`},
-	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindGlobalSet:
-`, `		case operationKindKubeplayAddConst:
-			top := &ce.stack[len(ce.stack)-1]
-			if unsignedType(op.B1) == unsignedTypeI32 {
-				*top = uint64(uint32(*top) + uint32(op.U1))
-			} else {
-				*top += op.U1
-			}
-			frame.pc++
-		case operationKindKubeplayLoadPick:
-			offset := op.U2 + uint64(uint32(ce.stack[len(ce.stack)-1-int(op.U1)]))
-			if offset > math.MaxUint32 {
-				panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
-			}
-			switch unsignedType(op.B1) {
-			case unsignedTypeI32, unsignedTypeF32:
-				if val, ok := memoryInst.ReadUint32Le(uint32(offset)); !ok {
-					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
-				} else {
-					ce.pushValue(uint64(val))
-				}
-			case unsignedTypeI64, unsignedTypeF64:
-				if val, ok := memoryInst.ReadUint64Le(uint32(offset)); !ok {
-					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
-				} else {
-					ce.pushValue(val)
-				}
-			}
-			frame.pc++
-		case operationKindGlobalSet:
-`},
 	// A label stayed in the body as an operation that did nothing but
 	// move on (a tenth of what was dispatched: every loop's turn, every
 	// block's end that a branch leaves to). They are taken out, a branch

@@ -323,4 +323,5 @@ func TestStatusScratchNotShared(t *testing.T) {
 	assert.Equal(t, want, &got.Status)
 	assert.Equal(t, "c-a", got.Status.ContainerStatuses[0].Name)
 	assert.Equal(t, a.ResourceVersion, sync("a").ResourceVersion, "the same status is not written again")
+	assert.True(t, reflect.ValueOf(k.statusNew).IsZero(), "the computed status is not kept")
 }

@@ -102,6 +102,7 @@ type Kubelet struct {
 	// of a write, so the next sync can write over them.
 	statusConds      []api.PodCondition
 	statusContainers []api.ContainerStatus
+	statusNew        api.PodStatus
 	// svcEnv is the last service variables made (serviceEnv).
 	svcEnv serviceEnvMemo
 

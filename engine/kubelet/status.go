@@ -14,10 +14,13 @@ import (
 // updateStatus computes the pod's status from its containers and writes it
 // when it changed, as the kubelet's status manager does.
 func (k *Kubelet) updateStatus(p *api.Pod, st *podState) error {
-	status := k.podStatus(p, st)
-	// Compared through pointers: as values, each would be copied to the
-	// heap for every sync.
-	if reflect.DeepEqual(&status, &p.Status) {
+	// The status is the kubelet's own (statusNew), compared through
+	// pointers: as values, or as a pointer to a local, one would be
+	// copied to the heap for every sync.
+	k.statusNew = k.podStatus(p, st)
+	defer func() { k.statusNew = api.PodStatus{} }()
+	status := &k.statusNew
+	if reflect.DeepEqual(status, &p.Status) {
 		return nil
 	}
 	// The API server copies what it keeps of a status write (the
@@ -27,7 +30,7 @@ func (k *Kubelet) updateStatus(p *api.Pod, st *podState) error {
 	// after.
 	upd := &k.statusRequest
 	*upd = *p
-	upd.Status = status
+	upd.Status = *status
 	upd.ResourceVersion = ""
 	_, err := client.UpdateStatus(k.c, upd)
 	*upd = api.Pod{}

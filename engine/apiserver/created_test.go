@@ -140,3 +140,28 @@ func TestCreatedFieldsMemo(t *testing.T) {
 		}
 	}
 }
+
+// An update's sets come from the memo of its log exactly as the
+// comparison of the two objects makes them, the first time and every
+// time after: for every example object added to its zero value, removed
+// from it, and written again unchanged, through the object and its
+// status.
+func TestComparedUpdatesMemo(t *testing.T) {
+	for i, obj := range exampleObjects(t) {
+		zero := zeroObject(reflect.TypeOf(obj).Elem())
+		for _, sub := range []string{"", "status"} {
+			keep := func(f string) bool { return f != "status" && f != "apiVersion" && f != "kind" }
+			if sub == "status" {
+				keep = func(f string) bool { return f == "status" }
+			}
+			for k, pair := range [][2]reflect.Value{{zero, reflect.ValueOf(obj)}, {reflect.ValueOf(obj), zero}, {reflect.ValueOf(obj), reflect.ValueOf(api.Clone(obj))}} {
+				want := compareObjects(pair[0], pair[1], keep)
+				for _, when := range []string{"first", "remembered"} {
+					got := compareUpdate(pair[0], pair[1], keep, sub)
+					assert.Equal(t, setText(want.changed()), setText(got.changed()), "%d %T %s %d: changed, %s", i, obj, sub, k, when)
+					assert.Equal(t, setText(want.removed), setText(got.removed), "%d %T %s %d: removed, %s", i, obj, sub, k, when)
+				}
+			}
+		}
+	}
+}

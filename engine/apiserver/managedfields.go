@@ -360,13 +360,12 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 		meta.ManagedFields = s.createdFields(r, obj, sub, keep)
 		return
 	}
-	var before reflect.Value
+	var c comparison
 	if old == nil {
-		before = zeroObject(reflect.TypeOf(obj).Elem())
+		c = compareObjects(zeroObject(reflect.TypeOf(obj).Elem()), reflect.ValueOf(obj), keep)
 	} else {
-		before = reflect.ValueOf(old)
+		c = compareUpdate(reflect.ValueOf(old), reflect.ValueOf(obj), keep, sub)
 	}
-	c := compareObjects(before, reflect.ValueOf(obj), keep)
 	changed := c.changed()
 	if changed.empty() && c.removed.empty() {
 		if old != nil && sameRaw(base, old.GetObjectMeta().ManagedFields) {

@@ -197,6 +197,17 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// its offset) from the address U1 values below the top of the stack,
 	// as operationKindPick would have pushed it.
 	operationKindKubeplayLoadPick
+	// operationKindKubeplayBrIfEqz is operationKindBrIf on the value on
+	// top of the stack being zero (of the type B1, as operationKindEqz's),
+	// which it takes off.
+	operationKindKubeplayBrIfEqz
+	// operationKindKubeplayCopy sets the value U2 values below the top of
+	// the stack, as operationKindSet counts after a push, to the value U1
+	// below it, as operationKindPick counts.
+	operationKindKubeplayCopy
+	// operationKindKubeplayBrTablePick is operationKindBrTable on the
+	// value U1 values below the top of the stack, which it leaves.
+	operationKindKubeplayBrTablePick
 
 	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
 `},
@@ -212,6 +223,12 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		ret = "KubeplayAddConst"
 	case operationKindKubeplayLoadPick:
 		ret = "KubeplayLoadPick"
+	case operationKindKubeplayBrIfEqz:
+		ret = "KubeplayBrIfEqz"
+	case operationKindKubeplayCopy:
+		ret = "KubeplayCopy"
+	case operationKindKubeplayBrTablePick:
+		ret = "KubeplayBrTablePick"
 `},
 	{"internal/engine/interpreter/operations.go", "", `	case operationKindCall,
 		operationKindGlobalGet,
@@ -220,6 +237,9 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		operationKindKubeplayFuelCheck,
 		operationKindKubeplayAddConst,
 		operationKindKubeplayLoadPick,
+		operationKindKubeplayBrIfEqz,
+		operationKindKubeplayCopy,
+		operationKindKubeplayBrTablePick,
 		operationKindGlobalGet,
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindGlobalSet:
@@ -262,13 +282,39 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 				}
 			}
 			frame.pc++
+		case operationKindKubeplayBrIfEqz:
+			v := ce.popValue()
+			if unsignedInt(op.B1) == unsignedInt32 {
+				v = uint64(uint32(v))
+			}
+			if v == 0 {
+				ce.drop(op.U3)
+				frame.pc = op.U1
+			} else {
+				frame.pc = op.U2
+			}
+		case operationKindKubeplayCopy:
+			ce.stack[len(ce.stack)-int(op.U2)] = ce.stack[len(ce.stack)-1-int(op.U1)]
+			frame.pc++
+		case operationKindKubeplayBrTablePick:
+			v := ce.stack[len(ce.stack)-1-int(op.U1)]
+			defaultAt := uint64(len(op.Us))/2 - 1
+			if v > defaultAt {
+				v = defaultAt
+			}
+			v *= 2
+			ce.drop(op.Us[v+1])
+			frame.pc = op.Us[v]
 		case operationKindGlobalSet:
 `},
-	// Two pairs of operations that Go's code for wasm makes all the time
-	// become one: an add of a constant, i32.const or i64.const then add,
-	// and a load from an address in a local, local.get then load; and an
-	// i32.wrap_i64 right before a load, which takes the address's low 32
-	// bits itself, is dropped (together 11 % of what was dispatched).
+	// Pairs of operations that Go's code for wasm makes all the time
+	// become one: an add of a constant (i32.const or i64.const, then
+	// add), a load from an address in a local (local.get, load), a
+	// branch on zero (eqz, br_if), a copy between locals (local.get,
+	// local.set, or local.tee's pick and set), a br_table on a local (Go's
+	// resumption at a function's entry); and an i32.wrap_i64 right before
+	// a load, which takes the address's low 32 bits itself, is dropped
+	// (together a fifth of what was dispatched).
 	// Their operations are declared and run with the fuel's above.
 	{"internal/engine/interpreter/compiler.go", "", `		c.result.Operations = append(c.result.Operations, op)
 `, `		op = c.kubeplayFuse(op)
@@ -301,6 +347,24 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			k := prev.U1
 			drop()
 			return unionOperation{Kind: operationKindKubeplayAddConst, B1: op.B1, U1: k}
+		}
+	case operationKindBrIf:
+		if prev := last(); prev.Kind == operationKindEqz {
+			op.Kind, op.B1 = operationKindKubeplayBrIfEqz, prev.B1
+			drop()
+			return op
+		}
+	case operationKindSet:
+		if prev := last(); prev.Kind == operationKindPick && !prev.B3 && !op.B3 {
+			from := prev.U1
+			drop()
+			return unionOperation{Kind: operationKindKubeplayCopy, U1: from, U2: op.U1}
+		}
+	case operationKindBrTable:
+		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
+			op.Kind, op.U1 = operationKindKubeplayBrTablePick, prev.U1
+			drop()
+			return op
 		}
 	case operationKindLoad, operationKindLoad8, operationKindLoad16, operationKindLoad32:
 		if last().Kind == operationKindI32WrapFromI64 {
@@ -421,6 +485,16 @@ func kubeplayRemoved(body []unionOperation) (removed []bool, pcs []uint64) {
 }
 
 func (e *engine) setLabelAddress(op *uint64, label label, labelAddressResolutions [labelKindNum][]uint64) {
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindBrIf:
+			e.setLabelAddress(&op.U1, label(op.U1), labelAddressResolutions)
+`, `		case operationKindBrIf, operationKindKubeplayBrIfEqz:
+			e.setLabelAddress(&op.U1, label(op.U1), labelAddressResolutions)
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindBrTable:
+			for j := 0; j < len(op.Us); j += 2 {
+`, `		case operationKindBrTable, operationKindKubeplayBrTablePick:
+			for j := 0; j < len(op.Us); j += 2 {
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `				startPC: uint64(pe.startOpIndex),
 `, `				startPC: pcs[pe.startOpIndex],

@@ -208,6 +208,15 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// operationKindKubeplayBrTablePick is operationKindBrTable on the
 	// value U1 values below the top of the stack, which it leaves.
 	operationKindKubeplayBrTablePick
+	// operationKindKubeplayPickExtend pushes the value U1 values below the
+	// top of the stack as operationKindExtend (B1 1 if signed) makes it.
+	operationKindKubeplayPickExtend
+	// operationKindKubeplayPickAddConst pushes the value U2 values below
+	// the top of the stack plus U1, of the type B1 (i32 or i64).
+	operationKindKubeplayPickAddConst
+	// operationKindKubeplaySetConst sets the value U2 values below the
+	// top of the stack, as operationKindSet counts after a push, to U1.
+	operationKindKubeplaySetConst
 
 	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
 `},
@@ -229,6 +238,12 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		ret = "KubeplayCopy"
 	case operationKindKubeplayBrTablePick:
 		ret = "KubeplayBrTablePick"
+	case operationKindKubeplayPickExtend:
+		ret = "KubeplayPickExtend"
+	case operationKindKubeplayPickAddConst:
+		ret = "KubeplayPickAddConst"
+	case operationKindKubeplaySetConst:
+		ret = "KubeplaySetConst"
 `},
 	{"internal/engine/interpreter/operations.go", "", `	case operationKindCall,
 		operationKindGlobalGet,
@@ -240,6 +255,9 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		operationKindKubeplayBrIfEqz,
 		operationKindKubeplayCopy,
 		operationKindKubeplayBrTablePick,
+		operationKindKubeplayPickExtend,
+		operationKindKubeplayPickAddConst,
+		operationKindKubeplaySetConst,
 		operationKindGlobalGet,
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindGlobalSet:
@@ -305,6 +323,25 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 			v *= 2
 			ce.drop(op.Us[v+1])
 			frame.pc = op.Us[v]
+		case operationKindKubeplayPickExtend:
+			v := ce.stack[len(ce.stack)-1-int(op.U1)]
+			if op.B1 == 1 {
+				ce.pushValue(uint64(int64(int32(v))))
+			} else {
+				ce.pushValue(uint64(uint32(v)))
+			}
+			frame.pc++
+		case operationKindKubeplayPickAddConst:
+			v := ce.stack[len(ce.stack)-1-int(op.U2)]
+			if unsignedType(op.B1) == unsignedTypeI32 {
+				ce.pushValue(uint64(uint32(v) + uint32(op.U1)))
+			} else {
+				ce.pushValue(v + op.U1)
+			}
+			frame.pc++
+		case operationKindKubeplaySetConst:
+			ce.stack[len(ce.stack)-int(op.U2)] = op.U1
+			frame.pc++
 		case operationKindGlobalSet:
 `},
 	// Pairs of operations that Go's code for wasm makes all the time
@@ -314,14 +351,20 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// local.set, or local.tee's pick and set), a br_table on a local (Go's
 	// resumption at a function's entry); and an i32.wrap_i64 right before
 	// a load, which takes the address's low 32 bits itself, is dropped
-	// (together a fifth of what was dispatched).
+	// (together a fifth of what was dispatched); then a local's add of a
+	// constant (local.get, add), a local's extension (local.get,
+	// i64.extend_i32), a constant's set into a local (const, local.set),
+	// and an i64 add of a constant then i32.wrap_i64 (an i32 add).
 	// Their operations are declared and run with the fuel's above.
 	{"internal/engine/interpreter/compiler.go", "", `		c.result.Operations = append(c.result.Operations, op)
-`, `		op = c.kubeplayFuse(op)
+`, `		if op = c.kubeplayFuse(op); op.Kind == operationKindEnd {
+			return // fused into the one before
+		}
 		c.result.Operations = append(c.result.Operations, op)
 `},
 	{"internal/engine/interpreter/compiler.go", "", `// kubeplayFuel compiles a global.get`, `// kubeplayFuse returns the operation to emit for op given the ones
-// emitted before it, taking out those it fuses with. A fused operation
+// emitted before it, taking out those it fuses with, or one of the kind
+// operationKindEnd if op is fused into the one before. A fused operation
 // is never a branch's target: the compiler emits a label before one.
 func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 	if len(c.result.PendingExceptionTable) > 0 { // they hold operations' indexes
@@ -346,7 +389,25 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			t == unsignedTypeI64 && prev.Kind == operationKindConstI64 {
 			k := prev.U1
 			drop()
+			if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
+				depth := prev.U1
+				drop()
+				return unionOperation{Kind: operationKindKubeplayPickAddConst, B1: op.B1, U1: k, U2: depth}
+			}
 			return unionOperation{Kind: operationKindKubeplayAddConst, B1: op.B1, U1: k}
+		}
+	case operationKindI32WrapFromI64:
+		// The low 32 bits of an i64 add are the i32 add of the low bits.
+		if prev := last(); (prev.Kind == operationKindKubeplayAddConst || prev.Kind == operationKindKubeplayPickAddConst) &&
+			unsignedType(prev.B1) == unsignedTypeI64 {
+			prev.B1 = byte(unsignedTypeI32)
+			return unionOperation{Kind: operationKindEnd} // nothing to emit
+		}
+	case operationKindExtend:
+		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
+			depth := prev.U1
+			drop()
+			return unionOperation{Kind: operationKindKubeplayPickExtend, B1: op.B1, U1: depth}
 		}
 	case operationKindBrIf:
 		if prev := last(); prev.Kind == operationKindEqz {
@@ -359,6 +420,10 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			from := prev.U1
 			drop()
 			return unionOperation{Kind: operationKindKubeplayCopy, U1: from, U2: op.U1}
+		} else if (prev.Kind == operationKindConstI32 || prev.Kind == operationKindConstI64) && !op.B3 {
+			k := prev.U1
+			drop()
+			return unionOperation{Kind: operationKindKubeplaySetConst, U1: k, U2: op.U1}
 		}
 	case operationKindBrTable:
 		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {

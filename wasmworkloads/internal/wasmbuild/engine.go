@@ -217,6 +217,21 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// operationKindKubeplaySetConst sets the value U2 values below the
 	// top of the stack, as operationKindSet counts after a push, to U1.
 	operationKindKubeplaySetConst
+	// operationKindKubeplayPickExtendAddConst is
+	// operationKindKubeplayPickExtend (B2 1 if signed) then
+	// operationKindKubeplayAddConst (B1 its type, U1 its constant), U2
+	// the depth.
+	operationKindKubeplayPickExtendAddConst
+	// operationKindKubeplayTeeGlobalSet sets the value U2 values below
+	// the top of the stack, as operationKindSet counts after a push, and
+	// the global U1 to the value on top, which it takes off.
+	operationKindKubeplayTeeGlobalSet
+	// operationKindKubeplayPick2 is operationKindPick of U1 then of U2.
+	operationKindKubeplayPick2
+	// operationKindKubeplayStorePick is operationKindStore of the value U3
+	// values below the top of the stack, as operationKindPick would have
+	// pushed it.
+	operationKindKubeplayStorePick
 
 	// operationKindEnd is always placed at the bottom of this iota definition to be used in the test.
 `},
@@ -244,6 +259,14 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		ret = "KubeplayPickAddConst"
 	case operationKindKubeplaySetConst:
 		ret = "KubeplaySetConst"
+	case operationKindKubeplayPickExtendAddConst:
+		ret = "KubeplayPickExtendAddConst"
+	case operationKindKubeplayTeeGlobalSet:
+		ret = "KubeplayTeeGlobalSet"
+	case operationKindKubeplayPick2:
+		ret = "KubeplayPick2"
+	case operationKindKubeplayStorePick:
+		ret = "KubeplayStorePick"
 `},
 	{"internal/engine/interpreter/operations.go", "", `	case operationKindCall,
 		operationKindGlobalGet,
@@ -258,6 +281,10 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		operationKindKubeplayPickExtend,
 		operationKindKubeplayPickAddConst,
 		operationKindKubeplaySetConst,
+		operationKindKubeplayPickExtendAddConst,
+		operationKindKubeplayTeeGlobalSet,
+		operationKindKubeplayPick2,
+		operationKindKubeplayStorePick,
 		operationKindGlobalGet,
 `},
 	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindGlobalSet:
@@ -342,6 +369,43 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 		case operationKindKubeplaySetConst:
 			ce.stack[len(ce.stack)-int(op.U2)] = op.U1
 			frame.pc++
+		case operationKindKubeplayPickExtendAddConst:
+			v := ce.stack[len(ce.stack)-1-int(op.U2)]
+			if op.B2 == 1 {
+				v = uint64(int64(int32(v)))
+			} else {
+				v = uint64(uint32(v))
+			}
+			if unsignedType(op.B1) == unsignedTypeI32 {
+				ce.pushValue(uint64(uint32(v) + uint32(op.U1)))
+			} else {
+				ce.pushValue(v + op.U1)
+			}
+			frame.pc++
+		case operationKindKubeplayTeeGlobalSet:
+			v := ce.stack[len(ce.stack)-1]
+			ce.stack[len(ce.stack)-int(op.U2)] = v
+			globals[op.U1].Val = v
+			ce.stack = ce.stack[:len(ce.stack)-1]
+			frame.pc++
+		case operationKindKubeplayPick2:
+			ce.pushValue(ce.stack[len(ce.stack)-1-int(op.U1)])
+			ce.pushValue(ce.stack[len(ce.stack)-1-int(op.U2)])
+			frame.pc++
+		case operationKindKubeplayStorePick:
+			val := ce.stack[len(ce.stack)-1-int(op.U3)]
+			offset := ce.popMemoryOffset(op)
+			switch unsignedType(op.B1) {
+			case unsignedTypeI32, unsignedTypeF32:
+				if !memoryInst.WriteUint32Le(offset, uint32(val)) {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				}
+			case unsignedTypeI64, unsignedTypeF64:
+				if !memoryInst.WriteUint64Le(offset, val) {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				}
+			}
+			frame.pc++
 		case operationKindGlobalSet:
 `},
 	// Pairs of operations that Go's code for wasm makes all the time
@@ -354,7 +418,9 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 	// (together a fifth of what was dispatched); then a local's add of a
 	// constant (local.get, add), a local's extension (local.get,
 	// i64.extend_i32), a constant's set into a local (const, local.set),
-	// and an i64 add of a constant then i32.wrap_i64 (an i32 add).
+	// and an i64 add of a constant then i32.wrap_i64 (an i32 add); then
+	// a local's extension plus a constant, a local.tee then global.set
+	// (Go's stack pointer), two local.get, a store of a local's value.
 	// Their operations are declared and run with the fuel's above.
 	{"internal/engine/interpreter/compiler.go", "", `		c.result.Operations = append(c.result.Operations, op)
 `, `		if op = c.kubeplayFuse(op); op.Kind == operationKindEnd {
@@ -393,15 +459,38 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 				depth := prev.U1
 				drop()
 				return unionOperation{Kind: operationKindKubeplayPickAddConst, B1: op.B1, U1: k, U2: depth}
+			} else if prev.Kind == operationKindKubeplayPickExtend && unsignedType(op.B1) == unsignedTypeI64 {
+				signed, depth := prev.B1, prev.U1
+				drop()
+				return unionOperation{Kind: operationKindKubeplayPickExtendAddConst, B1: op.B1, B2: signed, U1: k, U2: depth}
 			}
 			return unionOperation{Kind: operationKindKubeplayAddConst, B1: op.B1, U1: k}
 		}
 	case operationKindI32WrapFromI64:
 		// The low 32 bits of an i64 add are the i32 add of the low bits.
-		if prev := last(); (prev.Kind == operationKindKubeplayAddConst || prev.Kind == operationKindKubeplayPickAddConst) &&
-			unsignedType(prev.B1) == unsignedTypeI64 {
+		if prev := last(); (prev.Kind == operationKindKubeplayAddConst || prev.Kind == operationKindKubeplayPickAddConst ||
+			prev.Kind == operationKindKubeplayPickExtendAddConst) && unsignedType(prev.B1) == unsignedTypeI64 {
 			prev.B1 = byte(unsignedTypeI32)
 			return unionOperation{Kind: operationKindEnd} // nothing to emit
+		}
+	case operationKindGlobalSet:
+		if prev := last(); prev.Kind == operationKindKubeplayCopy && prev.U1 == 0 {
+			to := prev.U2
+			drop()
+			return unionOperation{Kind: operationKindKubeplayTeeGlobalSet, U1: op.U1, U2: to}
+		}
+	case operationKindPick:
+		// Not a local.tee's pick, which its set fuses with.
+		if prev := last(); prev.Kind == operationKindPick && !prev.B3 && !op.B3 && c.body[c.currentOpPC] != wasm.OpcodeLocalTee {
+			first := prev.U1
+			drop()
+			return unionOperation{Kind: operationKindKubeplayPick2, U1: first, U2: op.U1}
+		}
+	case operationKindStore:
+		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
+			op.Kind, op.U3 = operationKindKubeplayStorePick, prev.U1
+			drop()
+			return op
 		}
 	case operationKindExtend:
 		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {

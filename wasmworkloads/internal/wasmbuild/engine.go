@@ -448,6 +448,16 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			c.result.IROperationSourceOffsetsInWasmBinary = c.result.IROperationSourceOffsetsInWasmBinary[:len(c.result.IROperationSourceOffsetsInWasmBinary)-1]
 		}
 	}
+	// picked takes out the operation before if it is a (non-vector)
+	// pick, a local.get's, and returns its depth.
+	picked := func() (depth uint64, ok bool) {
+		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
+			depth = prev.U1
+			drop()
+			return depth, true
+		}
+		return 0, false
+	}
 	switch op.Kind {
 	case operationKindAdd:
 		prev := last()
@@ -455,11 +465,9 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			t == unsignedTypeI64 && prev.Kind == operationKindConstI64 {
 			k := prev.U1
 			drop()
-			if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
-				depth := prev.U1
-				drop()
+			if depth, ok := picked(); ok {
 				return unionOperation{Kind: operationKindKubeplayPickAddConst, B1: op.B1, U1: k, U2: depth}
-			} else if prev.Kind == operationKindKubeplayPickExtend && unsignedType(op.B1) == unsignedTypeI64 {
+			} else if prev := last(); prev.Kind == operationKindKubeplayPickExtend && unsignedType(op.B1) == unsignedTypeI64 {
 				signed, depth := prev.B1, prev.U1
 				drop()
 				return unionOperation{Kind: operationKindKubeplayPickExtendAddConst, B1: op.B1, B2: signed, U1: k, U2: depth}
@@ -480,22 +488,19 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			return unionOperation{Kind: operationKindKubeplayTeeGlobalSet, U1: op.U1, U2: to}
 		}
 	case operationKindPick:
-		// Not a local.tee's pick, which its set fuses with.
-		if prev := last(); prev.Kind == operationKindPick && !prev.B3 && !op.B3 && c.body[c.currentOpPC] != wasm.OpcodeLocalTee {
-			first := prev.U1
-			drop()
+		if op.B3 || c.body[c.currentOpPC] == wasm.OpcodeLocalTee {
+			break // a local.tee's pick fuses with its set
+		}
+		if first, ok := picked(); ok {
 			return unionOperation{Kind: operationKindKubeplayPick2, U1: first, U2: op.U1}
 		}
 	case operationKindStore:
-		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
-			op.Kind, op.U3 = operationKindKubeplayStorePick, prev.U1
-			drop()
+		if depth, ok := picked(); ok {
+			op.Kind, op.U3 = operationKindKubeplayStorePick, depth
 			return op
 		}
 	case operationKindExtend:
-		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
-			depth := prev.U1
-			drop()
+		if depth, ok := picked(); ok {
 			return unionOperation{Kind: operationKindKubeplayPickExtend, B1: op.B1, U1: depth}
 		}
 	case operationKindBrIf:
@@ -505,28 +510,29 @@ func (c *compiler) kubeplayFuse(op unionOperation) unionOperation {
 			return op
 		}
 	case operationKindSet:
-		if prev := last(); prev.Kind == operationKindPick && !prev.B3 && !op.B3 {
-			from := prev.U1
-			drop()
+		if op.B3 {
+			break
+		}
+		if from, ok := picked(); ok {
 			return unionOperation{Kind: operationKindKubeplayCopy, U1: from, U2: op.U1}
-		} else if (prev.Kind == operationKindConstI32 || prev.Kind == operationKindConstI64) && !op.B3 {
+		} else if prev := last(); prev.Kind == operationKindConstI32 || prev.Kind == operationKindConstI64 {
 			k := prev.U1
 			drop()
 			return unionOperation{Kind: operationKindKubeplaySetConst, U1: k, U2: op.U1}
 		}
 	case operationKindBrTable:
-		if prev := last(); prev.Kind == operationKindPick && !prev.B3 {
-			op.Kind, op.U1 = operationKindKubeplayBrTablePick, prev.U1
-			drop()
+		if depth, ok := picked(); ok {
+			op.Kind, op.U1 = operationKindKubeplayBrTablePick, depth
 			return op
 		}
 	case operationKindLoad, operationKindLoad8, operationKindLoad16, operationKindLoad32:
 		if last().Kind == operationKindI32WrapFromI64 {
 			drop()
 		}
-		if prev := last(); op.Kind == operationKindLoad && prev.Kind == operationKindPick && !prev.B3 {
-			depth := prev.U1
-			drop()
+		if op.Kind != operationKindLoad {
+			break
+		}
+		if depth, ok := picked(); ok {
 			return unionOperation{Kind: operationKindKubeplayLoadPick, B1: op.B1, U1: depth, U2: op.U2}
 		}
 	}

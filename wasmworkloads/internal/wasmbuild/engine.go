@@ -307,26 +307,6 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 				*top += op.U1
 			}
 			frame.pc++
-		case operationKindKubeplayLoadPick:
-			offset := op.U2 + uint64(uint32(ce.stack[len(ce.stack)-1-int(op.U1)]))
-			if offset > math.MaxUint32 {
-				panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
-			}
-			switch unsignedType(op.B1) {
-			case unsignedTypeI32, unsignedTypeF32:
-				if val, ok := memoryInst.ReadUint32Le(uint32(offset)); !ok {
-					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
-				} else {
-					ce.pushValue(uint64(val))
-				}
-			case unsignedTypeI64, unsignedTypeF64:
-				if val, ok := memoryInst.ReadUint64Le(uint32(offset)); !ok {
-					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
-				} else {
-					ce.pushValue(val)
-				}
-			}
-			frame.pc++
 		case operationKindKubeplayBrIfEqz:
 			v := ce.popValue()
 			if unsignedInt(op.B1) == unsignedInt32 {
@@ -392,8 +372,56 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 			ce.pushValue(ce.stack[len(ce.stack)-1-int(op.U1)])
 			ce.pushValue(ce.stack[len(ce.stack)-1-int(op.U2)])
 			frame.pc++
-		case operationKindKubeplayStorePick:
-			val := ce.stack[len(ce.stack)-1-int(op.U3)]
+		case operationKindGlobalSet:
+`},
+	// A load's and a store's address and access are written out in the
+	// loop: popMemoryOffset (cost 39) and the memory's ReadUint64Le and
+	// the like (70 and more) were calls for Go, as popValue was, and a
+	// tenth of a request's time in V8. The same bounds, the same trap.
+	// They run the fused loads and stores from a local too.
+	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindLoad:
+			offset := ce.popMemoryOffset(op)
+			switch unsignedType(op.B1) {
+			case unsignedTypeI32, unsignedTypeF32:
+				if val, ok := memoryInst.ReadUint32Le(offset); !ok {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				} else {
+					ce.pushValue(uint64(val))
+				}
+			case unsignedTypeI64, unsignedTypeF64:
+				if val, ok := memoryInst.ReadUint64Le(offset); !ok {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				} else {
+					ce.pushValue(val)
+				}
+			}
+			frame.pc++
+`, `		case operationKindLoad, operationKindKubeplayLoadPick:
+			var addr uint64
+			if op.Kind == operationKindLoad {
+				addr = ce.popValue()
+			} else {
+				addr = ce.stack[len(ce.stack)-1-int(op.U1)]
+			}
+			// At most 2^33, and the memory's length at most 2^32: an offset
+			// past 32 bits is out of bounds, as popMemoryOffset has it.
+			offset := op.U2 + uint64(uint32(addr))
+			buf := memoryInst.Buffer
+			if t := unsignedType(op.B1); t == unsignedTypeI32 || t == unsignedTypeF32 {
+				if offset+4 > uint64(len(buf)) {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				}
+				ce.pushValue(uint64(*(*uint32)(unsafe.Pointer(&buf[offset])))) // little-endian, as wasm and the engine's hosts are
+			} else {
+				if offset+8 > uint64(len(buf)) {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				}
+				ce.pushValue(*(*uint64)(unsafe.Pointer(&buf[offset])))
+			}
+			frame.pc++
+`},
+	{"internal/engine/interpreter/interpreter.go", "", `		case operationKindStore:
+			val := ce.popValue()
 			offset := ce.popMemoryOffset(op)
 			switch unsignedType(op.B1) {
 			case unsignedTypeI32, unsignedTypeF32:
@@ -406,7 +434,27 @@ func (c *compiler) kubeplayTest(at uint64) (f uint32, next uint64, ok bool) {
 				}
 			}
 			frame.pc++
-		case operationKindGlobalSet:
+`, `		case operationKindStore, operationKindKubeplayStorePick:
+			var val uint64
+			if op.Kind == operationKindStore {
+				val = ce.popValue()
+			} else {
+				val = ce.stack[len(ce.stack)-1-int(op.U3)]
+			}
+			offset := op.U2 + uint64(uint32(ce.popValue()))
+			buf := memoryInst.Buffer
+			if t := unsignedType(op.B1); t == unsignedTypeI32 || t == unsignedTypeF32 {
+				if offset+4 > uint64(len(buf)) {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				}
+				*(*uint32)(unsafe.Pointer(&buf[offset])) = uint32(val)
+			} else {
+				if offset+8 > uint64(len(buf)) {
+					panic(wasmruntime.ErrRuntimeOutOfBoundsMemoryAccess)
+				}
+				*(*uint64)(unsafe.Pointer(&buf[offset])) = val
+			}
+			frame.pc++
 `},
 	// Pairs of operations that Go's code for wasm makes all the time
 	// become one: an add of a constant (i32.const or i64.const, then

@@ -26,6 +26,53 @@ func (k *Kubelet) containerEnv(p *api.Pod, c api.Container, st *podState) (env [
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(c.EnvFrom) == 0 && len(c.Env) == 0 {
+		if env, ok := k.linksEnv(p, c, services); ok {
+			return env, services, nil
+		}
+	}
+	return k.fullEnv(p, c, st, services, serviceNames)
+}
+
+// linksEnv is containerEnv's list for a container that sets no variable
+// of its own (most do not: a pause container): the image's variables,
+// HOSTNAME and the service links, in that order, the links' lines made
+// once while the Services are the same. It is not ok when a name comes
+// twice, which fullEnv sorts out.
+func (k *Kubelet) linksEnv(p *api.Pod, c api.Container, services map[string]string) ([]string, bool) {
+	var image []string
+	if img, ok := k.rt.ImageStatus(c.Image); ok {
+		image = img.Config.Env
+	}
+	for i, kv := range image {
+		name, _, found := strings.Cut(kv, "=")
+		if !found || name == "HOSTNAME" {
+			return nil, false
+		}
+		if _, ok := services[name]; ok {
+			return nil, false
+		}
+		for _, prev := range image[:i] {
+			if n, _, _ := strings.Cut(prev, "="); n == name {
+				return nil, false
+			}
+		}
+	}
+	m := &k.svcEnv
+	if m.lines == nil {
+		m.lines = make([]string, len(m.names))
+		for i, name := range m.names {
+			m.lines[i] = name + "=" + m.out[name]
+		}
+	}
+	env := make([]string, 0, len(image)+1+len(m.lines))
+	env = append(env, image...)
+	env = append(env, "HOSTNAME="+hostname(p, k.cfg.NodeName))
+	return append(env, m.lines...), true
+}
+
+// fullEnv is containerEnv's list and variables, for any container.
+func (k *Kubelet) fullEnv(p *api.Pod, c api.Container, st *podState, services map[string]string, serviceNames []string) (env []string, kube map[string]string, err error) {
 	src := &objectSource{k: k, ns: p.Namespace}
 	vars := map[string]string{} // upstream's tmpEnv
 	var order []string
@@ -387,6 +434,7 @@ type serviceEnvMemo struct {
 	services []*api.Service
 	out      map[string]string
 	names    []string
+	lines    []string // "name=value" for each of names, made on first use
 }
 
 // serviceVariables are the variables of services, by name.

@@ -325,3 +325,43 @@ func TestStatusScratchNotShared(t *testing.T) {
 	assert.Equal(t, a.ResourceVersion, sync("a").ResourceVersion, "the same status is not written again")
 	assert.True(t, reflect.ValueOf(k.statusNew).IsZero(), "the computed status is not kept")
 }
+
+// imageRuntime reports every image with the given variables.
+type imageRuntime struct {
+	fakeRuntime
+	env []string
+}
+
+func (r imageRuntime) ImageStatus(string) (runtime.Image, bool) {
+	return runtime.Image{Config: runtime.ImageConfig{Env: r.env}}, true
+}
+
+// A container that sets no variable gets its list the short way
+// (linksEnv): the same list and variables as the whole way (fullEnv),
+// whatever the image's variables, with service links or without.
+func TestLinksEnvIsFullEnv(t *testing.T) {
+	k := newTestKubelet(t)
+	c := api.Container{Name: "c", Image: "img"}
+	for _, image := range [][]string{
+		nil,
+		{"PATH=/usr/bin:/bin"},
+		{"PATH=/bin", "A=1", "B=x=y"},
+		{"HOSTNAME=image"},
+		{"KUBERNETES_SERVICE_HOST=image", "PATH=/bin"},
+		{"A=1", "A=2"},
+		{"NOVALUE"},
+	} {
+		k.rt = imageRuntime{env: image}
+		for _, links := range []bool{true, false} {
+			p := envPod(c, links)
+			env, vars, err := k.containerEnv(p, c, &podState{})
+			require.NoError(t, err)
+			services, names, err := k.serviceEnv(p.Namespace, links)
+			require.NoError(t, err)
+			wantEnv, wantVars, err := k.fullEnv(p, c, &podState{}, services, names)
+			require.NoError(t, err)
+			assert.Equal(t, wantEnv, env, "%q links %v", image, links)
+			assert.Equal(t, wantVars, vars, "%q links %v", image, links)
+		}
+	}
+}

@@ -60,7 +60,6 @@ func (s *Server) admitServiceAccount(r *api.ResourceInfo, p *api.Pod) error {
 	return nil
 }
 
-// mountToken adds the kube-api-access volume and its mounts.
 // kubeAPIAccess is the source of every pod's kube-api-access volume, the
 // same for all: stored objects are never changed in place (readers clone
 // what they change), so the pods share one, where a copy each was about
@@ -74,6 +73,7 @@ var kubeAPIAccess = &api.ProjectedVolumeSource{
 	},
 }
 
+// mountToken adds the kube-api-access volume and its mounts.
 func (s *Server) mountToken(p *api.Pod) {
 	for _, v := range p.Spec.Volumes {
 		if strings.HasPrefix(v.Name, "kube-api-access-") {

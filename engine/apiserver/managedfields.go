@@ -421,17 +421,11 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 func (s *Server) createdFields(r *api.ResourceInfo, obj api.Object, sub string, keep func(string) bool) []json.RawMessage {
 	t := reflect.TypeOf(obj).Elem()
 	kind := createdKind{t: t, sub: sub, manager: s.fieldManager, apiVersion: r.APIVersion()}
-	created.Lock()
-	misses := created.misses[kind]
-	if misses >= 16 && misses%16 != 0 {
+	if created.skip(kind) {
 		// The creates of this kind have not been alike lately (each pod
-		// has its own service account volume's name): try the log only
-		// every 16th time.
-		created.misses[kind]++
-		created.Unlock()
+		// has its own service account volume's name).
 		return s.createdEntry(r, sub, newCreatedMemo(t, obj, keep))
 	}
-	created.Unlock()
 	bp := logBuffers.Get().(*[]byte)
 	defer logBuffers.Put(bp)
 	b := append((*bp)[:0], t.PkgPath()...)
@@ -443,24 +437,10 @@ func (s *Server) createdFields(r *api.ResourceInfo, obj api.Object, sub string, 
 	}
 	*bp = append(b, 0)
 	compareObjectsTo(comparison{log: bp, zeroLeft: true}, zeroObject(t), reflect.ValueOf(obj), keep)
-	created.Lock()
-	m, ok := created.m[string(*bp)]
-	if ok {
-		created.misses[kind] = 0
-	}
-	created.Unlock()
+	m, ok := created.get(kind, *bp)
 	if !ok {
 		m = newCreatedMemo(t, obj, keep)
-		created.Lock()
-		if len(created.m) >= 256 || created.m == nil {
-			created.m = make(map[string]*createdMemo, 256)
-		}
-		if len(created.misses) >= 256 || created.misses == nil {
-			created.misses = make(map[createdKind]int, 256)
-		}
-		created.m[string(*bp)] = m
-		created.misses[kind]++
-		created.Unlock()
+		created.put(kind, *bp, m)
 	}
 	return s.createdEntry(r, sub, m)
 }
@@ -506,13 +486,8 @@ type createdMemo struct {
 	fieldsV1 []byte
 }
 
-// created holds the recent creates' memos by their log, and how many
-// creates of each kind in a row found none.
-var created struct {
-	sync.Mutex
-	m      map[string]*createdMemo
-	misses map[createdKind]int
-}
+// created holds the recent creates' memos by their log (logMemo).
+var created logMemo[createdKind, *createdMemo]
 
 var logBuffers = sync.Pool{New: func() any { return new([]byte) }}
 

@@ -52,13 +52,7 @@ func (s *Server) List(r *api.ResourceInfo, ns string, opts ListOptions) (*List, 
 // Create stores a new object. The object becomes the server's; the caller
 // must not use it afterwards. The stored object is returned.
 func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
-	if r.Aggregated {
-		return nil, readOnly(r, "create")
-	}
-	s.warnDeprecated(r)
-	stored, owned := r.ToStorageCopy(obj)
-	out, err := s.createStored(r.Stored(), ns, stored, owned)
-	return r.FromStorage(out), served(r, err)
+	return s.create(r, ns, obj, false)
 }
 
 // CreateOwned is Create of an object the caller gives the server: the
@@ -67,11 +61,18 @@ func (s *Server) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Obj
 // server may have changed it). For objects made only to be created, such
 // as a recorder's events.
 func (s *Server) CreateOwned(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
+	return s.create(r, ns, obj, true)
+}
+
+// create is Create, storing obj as it is when the caller gave it (owned)
+// or its conversion to the stored version copied it whole.
+func (s *Server) create(r *api.ResourceInfo, ns string, obj api.Object, owned bool) (api.Object, error) {
 	if r.Aggregated {
 		return nil, readOnly(r, "create")
 	}
 	s.warnDeprecated(r)
-	out, err := s.createStored(r.Stored(), ns, r.ToStorage(obj), true)
+	stored, copied := r.ToStorageCopy(obj)
+	out, err := s.createStored(r.Stored(), ns, stored, owned || copied)
 	return r.FromStorage(out), served(r, err)
 }
 

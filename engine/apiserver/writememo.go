@@ -26,12 +26,55 @@ type comparedKind struct {
 	sub string
 }
 
-// compared holds the recent updates' sets by their log, and how many
-// updates of each kind in a row found none.
-var compared struct {
+// compared holds the recent updates' sets by their log.
+var compared logMemo[comparedKind, comparedSets]
+
+// logMemo holds what recent writes' logs made, by the log, and how many
+// writes of each kind K in a row found nothing: the memo of creates'
+// fields (created) and of updates' comparisons (compared). Both maps are
+// bounded; past their size they start afresh.
+type logMemo[K comparable, V any] struct {
 	sync.Mutex
-	m      map[string]comparedSets
-	misses map[comparedKind]int
+	m      map[string]V
+	misses map[K]int
+}
+
+// skip reports whether the writes of kind have not been alike lately, so
+// that this one should not look for its log (only every 16th does), and
+// counts it.
+func (l *logMemo[K, V]) skip(kind K) bool {
+	l.Lock()
+	defer l.Unlock()
+	if misses := l.misses[kind]; misses >= 16 && misses%16 != 0 {
+		l.misses[kind]++
+		return true
+	}
+	return false
+}
+
+// get returns what log made, if remembered.
+func (l *logMemo[K, V]) get(kind K, log []byte) (V, bool) {
+	l.Lock()
+	defer l.Unlock()
+	v, ok := l.m[string(log)]
+	if ok {
+		l.misses[kind] = 0
+	}
+	return v, ok
+}
+
+// put remembers what log made, a miss of kind.
+func (l *logMemo[K, V]) put(kind K, log []byte, v V) {
+	l.Lock()
+	defer l.Unlock()
+	if len(l.m) >= 256 || l.m == nil {
+		l.m = make(map[string]V, 256)
+	}
+	if len(l.misses) >= 256 || l.misses == nil {
+		l.misses = make(map[K]int, 256)
+	}
+	l.m[string(log)] = v
+	l.misses[kind]++
 }
 
 // comparedSets are a comparison's sets: added and modified are one set,
@@ -49,38 +92,17 @@ func compareUpdate(old, cur reflect.Value, keep func(string) bool, sub string) c
 		return compareObjects(old, cur, keep)
 	}
 	kind := comparedKind{t: cur.Type(), sub: sub}
-	compared.Lock()
-	misses := compared.misses[kind]
-	if misses >= 16 && misses%16 != 0 {
-		// The updates of this kind have not been alike lately: try the
-		// log only every 16th time.
-		compared.misses[kind]++
-		compared.Unlock()
+	if compared.skip(kind) {
 		return compareObjects(old, cur, keep)
 	}
-	compared.Unlock()
 	bp := logBuffers.Get().(*[]byte)
 	defer logBuffers.Put(bp)
 	*bp = (*bp)[:0]
 	compareObjectsTo(comparison{log: bp}, old, cur, keep)
-	compared.Lock()
-	sets, ok := compared.m[string(*bp)]
-	if ok {
-		compared.misses[kind] = 0
-	}
-	compared.Unlock()
+	sets, ok := compared.get(kind, *bp)
 	if !ok {
 		sets = replayLog(*bp)
-		compared.Lock()
-		if len(compared.m) >= 256 || compared.m == nil {
-			compared.m = make(map[string]comparedSets, 256)
-		}
-		if len(compared.misses) >= 256 || compared.misses == nil {
-			compared.misses = make(map[comparedKind]int, 256)
-		}
-		compared.m[string(*bp)] = sets
-		compared.misses[kind]++
-		compared.Unlock()
+		compared.put(kind, *bp, sets)
 	}
 	return comparison{added: sets.changed, modified: sets.changed, removed: sets.removed}
 }

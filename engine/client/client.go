@@ -122,17 +122,10 @@ func (c *Client) Watch(r *api.ResourceInfo, ns string, opts apiserver.ListOption
 
 // Create creates obj in ns (or obj's own namespace when ns is "").
 func (c *Client) Create(r *api.ResourceInfo, ns string, obj api.Object) (api.Object, error) {
-	defer c.as()()
-	if ns == "" {
-		ns = obj.GetObjectMeta().Namespace
-	}
-	create := c.s.Create
 	if c.dryRun {
-		create = c.s.CreateDryRun
+		return c.create(r, ns, obj, c.s.CreateDryRun)
 	}
-	out, err := create(r, ns, obj)
-	c.record("create", r, "", ns, nameOf(obj, out), err)
-	return out, err
+	return c.create(r, ns, obj, c.s.Create)
 }
 
 // CreateOwned is Create of an object the server may keep as it is: the
@@ -142,24 +135,21 @@ func (c *Client) CreateOwned(r *api.ResourceInfo, ns string, obj api.Object) (ap
 	if c.dryRun {
 		return c.Create(r, ns, obj)
 	}
+	return c.create(r, ns, obj, c.s.CreateOwned)
+}
+
+func (c *Client) create(r *api.ResourceInfo, ns string, obj api.Object, create func(*api.ResourceInfo, string, api.Object) (api.Object, error)) (api.Object, error) {
 	defer c.as()()
 	if ns == "" {
 		ns = obj.GetObjectMeta().Namespace
 	}
-	name := obj.GetObjectMeta().Name // as asked: the server may change obj
-	out, err := c.s.CreateOwned(r, ns, obj)
+	name := obj.GetObjectMeta().Name // as asked: an owned create may change obj
+	out, err := create(r, ns, obj)
 	if out != nil {
 		name = out.GetObjectMeta().Name
 	}
 	c.record("create", r, "", ns, name, err)
 	return out, err
-}
-
-func nameOf(in, out api.Object) string {
-	if out != nil {
-		return out.GetObjectMeta().Name
-	}
-	return in.GetObjectMeta().Name
 }
 
 // Update replaces obj's spec and metadata.

@@ -58,7 +58,10 @@ func chromiumPath() string {
 }
 
 // startServer builds cmd/serve (with the built site embedded) and runs it
-// on a free port.
+// on a free port. The server's standard input is a pipe this process
+// holds: if the test binary is killed (go test's -timeout) before its
+// cleanups run, the pipe closes and the server stops (serve -stdin) rather
+// than outlive it, keeping the lock file of `flock` that it inherited.
 func startServer(t *testing.T) string {
 	t.Helper()
 	root := repoRoot()
@@ -67,13 +70,16 @@ func startServer(t *testing.T) string {
 	build.Dir = root
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-quiet")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-quiet", "-stdin")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
+		_ = stdin.Close()
 	})
 	addr := make(chan string, 1)
 	go func() {

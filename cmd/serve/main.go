@@ -5,12 +5,16 @@
 // by `make build`); -dir serves a directory from disk instead, which is handy
 // while working on the site.
 //
-//	serve [-addr localhost:8080] [-dir web/site] [-quiet]
+//	serve [-addr localhost:8080] [-dir web/site] [-quiet] [-stdin]
 //
 // Once listening it prints "kubeplay: serving http://HOST:PORT" on stderr,
 // with the address actually bound, so -addr 127.0.0.1:0 picks a free port
 // that scripts and tests can read back. SIGINT or SIGTERM shut it down
-// cleanly, exiting 0.
+// cleanly, exiting 0. With -stdin it also shuts down when its standard
+// input ends: a parent that gives it a pipe stops it by exiting, even when
+// it is killed and cannot signal (a test binary that `go test` kills on
+// its timeout would otherwise leave the server running, holding whatever
+// it inherited).
 package main
 
 import (
@@ -42,7 +46,7 @@ func main() {
 	// Once the first signal arrived, a second one should kill the process
 	// at once, as if nothing caught it, rather than wait for the shutdown.
 	context.AfterFunc(ctx, stop)
-	err := run(ctx, os.Args[1:], os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
@@ -59,6 +63,7 @@ type config struct {
 	addr  string
 	dir   string
 	quiet bool
+	stdin bool
 }
 
 // errUsage marks a bad command line, which has been reported on stderr
@@ -73,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fset.StringVar(&cfg.addr, "addr", "localhost:8080", "listen on this `address`")
 	fset.StringVar(&cfg.dir, "dir", "", "serve this `directory` instead of the embedded site")
 	fset.BoolVar(&cfg.quiet, "quiet", false, "do not log requests")
+	fset.BoolVar(&cfg.stdin, "stdin", false, "shut down when standard input ends (its parent exits)")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
@@ -87,11 +93,21 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return cfg, nil
 }
 
-// run serves until ctx is done, then shuts the server down.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+// run serves until ctx is done (or, with -stdin, stdin ends), then shuts
+// the server down.
+func run(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.stdin {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			_, _ = io.Copy(io.Discard, stdin)
+			cancel()
+		}()
 	}
 	files, err := siteFiles(cfg.dir)
 	if err != nil {

@@ -160,7 +160,7 @@ func TestRunInProcess(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-dir", site, "-quiet"}, pw)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-dir", site, "-quiet"}, strings.NewReader(""), pw)
 		pw.Close()
 	}()
 	lines := readLines(pr)
@@ -175,6 +175,50 @@ func TestRunInProcess(t *testing.T) {
 	rest := drain(t, lines)
 	assert.Equal(t, []string{"kubeplay: shutting down"}, rest, "-quiet logs no requests")
 	require.NoError(t, <-done)
+}
+
+// TestStdinEndStops: with -stdin the server stops when its standard input
+// ends, as it does when the parent holding the pipe exits; without -stdin
+// an ended input (the usual /dev/null) changes nothing.
+func TestStdinEndStops(t *testing.T) {
+	site := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(site, "index.html"), []byte("page"), 0o644))
+	for _, watch := range []bool{true, false} {
+		t.Run(map[bool]string{true: "-stdin", false: "without"}[watch], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			args := []string{"-addr", "127.0.0.1:0", "-dir", site, "-quiet"}
+			if watch {
+				args = append(args, "-stdin")
+			}
+			in, inw := io.Pipe()
+			pr, pw := io.Pipe()
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, args, in, pw)
+				pw.Close()
+			}()
+			lines := readLines(pr)
+			addr := waitForAddress(t, lines)
+			require.NoError(t, inw.Close())
+			if watch {
+				assert.Equal(t, []string{"kubeplay: shutting down"}, drain(t, lines))
+				require.NoError(t, <-done)
+				return
+			}
+			res, body := get(t, "http://"+addr+"/")
+			assert.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, "page", body)
+			select {
+			case err := <-done:
+				t.Fatalf("the server stopped at the end of its input: %v", err)
+			default:
+			}
+			cancel()
+			assert.Equal(t, []string{"kubeplay: shutting down"}, drain(t, lines))
+			require.NoError(t, <-done)
+		})
+	}
 }
 
 func TestRunRefuses(t *testing.T) {
@@ -194,7 +238,7 @@ func TestRunRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			err := run(context.Background(), tt.args, &stderr)
+			err := run(context.Background(), tt.args, strings.NewReader(""), &stderr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})

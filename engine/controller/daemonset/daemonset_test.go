@@ -1,6 +1,7 @@
 package daemonset
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -253,3 +254,62 @@ func TestHistoryLimit(t *testing.T) {
 	require.Len(t, revs, 2, "the current revision and one more")
 	assert.Equal(t, []int64{3, 4}, []int64{revs[0].Revision, revs[1].Revision})
 }
+
+// A set on many nodes creates controller.CreateChunk pods per event of
+// the loop, and in the end one on every node; a rolling update that may replace every pod at once deletes them
+// in chunks too.
+func TestManyNodesSpreadOverEvents(t *testing.T) {
+	f := newFixture(t, 7)
+	const nodes = 300
+	for i := range nodes {
+		f.addNode(fmt.Sprintf("node%03d", i))
+	}
+	f.L.RunUntilIdle()
+	// most runs the loop to idle, event by event, and returns the largest
+	// change in the number of pods one event made, and the pods then.
+	most := func(count func() int) (int, int) {
+		n := 0
+		for {
+			before := count()
+			if !f.L.Step() {
+				return n, count()
+			}
+			n = max(n, abs(count()-before))
+		}
+	}
+	all := func() int { return len(f.pods()) }
+	f.create(daemonSet("agent"))
+	n, got := most(all)
+	assert.Equal(t, controller.CreateChunk, n, "at most a chunk of creates per event")
+	assert.Equal(t, nodes, got, "a sync creates burstReplicas pods, the next the rest")
+	f.settle()
+	assert.Len(t, f.pods(), nodes)
+	assert.Equal(t, []int32{nodes, nodes, nodes, nodes, nodes, 0, 0}, status(f.ds("agent")))
+
+	f.update("agent", func(ds *api.DaemonSet) {
+		ds.Spec.UpdateStrategy = api.DaemonSetUpdateStrategy{Type: "RollingUpdate", RollingUpdate: &api.RollingUpdateDaemonSet{
+			MaxUnavailable: api.Ptr(api.FromString("100%")),
+		}}
+		ds.Spec.Template.Spec.Containers[0].Image = "busybox:1.37"
+	})
+	terminating := func() int {
+		n := 0
+		for _, p := range f.pods() {
+			if p.DeletionTimestamp != nil {
+				n++
+			}
+		}
+		return n
+	}
+	n, got = most(terminating)
+	assert.Equal(t, controller.CreateChunk, n, "at most a chunk of deletes per event")
+	assert.Equal(t, nodes, got)
+	f.settle()
+	placement := f.placement()
+	assert.Len(t, placement, nodes)
+	for _, p := range placement {
+		assert.Regexp(t, `^node\d{3}:busybox:1\.37$`, p)
+	}
+}
+
+func abs(n int) int { return max(n, -n) }

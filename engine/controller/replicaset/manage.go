@@ -33,16 +33,16 @@ func (ctl *Controller) manageReplicas(key string, s *set, active []*api.Pod) err
 	return nil
 }
 
-// deletePods deletes the victims, createChunk of them per event of the
-// loop as createPods creates (upstream deletes them all at once from
-// goroutines). A failure other than NotFound is the sync's error when it
+// deletePods deletes the victims, controller.CreateChunk of them per
+// event of the loop as createPods creates (upstream deletes them all at
+// once from goroutines). A failure other than NotFound is the sync's error when it
 // comes in the first chunk, and requeues the set with the queue's backoff
 // in a later one.
 func (ctl *Controller) deletePods(key string, s *set, victims []*api.Pod) error {
 	var first error
 	next := 0
 	run := func() bool {
-		for end := min(next+createChunk, len(victims)); next < end; next++ {
+		for end := min(next+controller.CreateChunk, len(victims)); next < end; next++ {
 			p := victims[next]
 			if err := ctl.deletePod(s, p.Name); err != nil {
 				ctl.exp.DeletedObject(key, client.KeyOf(p))
@@ -53,107 +53,25 @@ func (ctl *Controller) deletePods(key string, s *set, victims []*api.Pod) error 
 		}
 		return next == len(victims)
 	}
-	return ctl.inEvents(key, run, func() error { return first })
+	return controller.InEvents(ctl.c.Loop(), run, func() error { return first }, func() { ctl.queue.Retry(key) })
 }
-
-// inEvents runs step, a chunk of a sync's work, now and then in the
-// events that follow (PostIdleNext) until it reports the work done. The
-// error of work done at once is the sync's (end's); one of work that
-// went on in later events requeues the set with the queue's backoff, as
-// the sync's error would.
-func (ctl *Controller) inEvents(key string, step func() bool, end func() error) error {
-	if step() {
-		return end()
-	}
-	var more func()
-	more = func() {
-		if !step() {
-			ctl.c.Loop().PostIdleNext(more)
-			return
-		}
-		if end() != nil {
-			ctl.queue.Retry(key)
-		}
-	}
-	ctl.c.Loop().PostIdleNext(more)
-	return nil
-}
-
-// createChunk is how many pods one event of the cluster creates (or
-// deletes) for a sync. Upstream's sync creates its batches from
-// goroutines, and the cluster goes on meanwhile; here a sync is one event
-// of the loop, and 500 creates in one event held the browser's worker for
-// 0.2 to 0.5 s during a scale-up (the terminal waited for it). So a sync
-// creates its first createChunk pods and the rest in the events that
-// follow, still in slow-start batches, and the pods' own events (their
-// scheduling, the informers) interleave, as they would upstream. Counted
-// in pods, not in time, so the history does not depend on the host.
-const createChunk = 64
 
 // createPods creates n pods for the set in slow-start batches: at most
-// createChunk now, the rest in the events that follow. An error from the
-// first chunk is the sync's; one from a later chunk requeues the set
-// with the queue's backoff, as the sync's error would. The creates that
+// controller.CreateChunk now, the rest in the events that follow. An
+// error from the first chunk is the sync's; one from a later chunk
+// requeues the set with the queue's backoff, as the sync's error would. The creates that
 // fail or are skipped count as observed in the expectations.
 func (ctl *Controller) createPods(key string, s *set, n int) error {
-	b := newSlowStart(n)
+	b := controller.NewSlowStart(n)
 	create := func() error { return ctl.createPod(s) }
 	finish := func() error {
-		for range n - b.successes {
+		for range n - b.Successes() {
 			ctl.exp.Created(key)
 		}
-		return b.first
+		return b.Err()
 	}
-	return ctl.inEvents(key, func() bool { return b.run(createChunk, create) }, finish)
-}
-
-// slowStartBatch calls fn count times in batches of 1, 2, 4, ..., stopping
-// after the first batch with a failure, so that a systematic failure costs
-// a request or two rather than count; it returns the successes.
-func slowStartBatch(count int, fn func() error) (int, error) {
-	b := newSlowStart(count)
-	b.run(-1, fn)
-	return b.successes, b.first
-}
-
-// slowStart is slowStartBatch that can stop between two calls and go on
-// later (run).
-type slowStart struct {
-	batch, left int // the current batch's size; the calls left, this batch's included
-	made        int // the calls made of the current batch
-	successes   int
-	first       error
-}
-
-func newSlowStart(count int) *slowStart { return &slowStart{batch: min(count, 1), left: count} }
-
-// run makes at most limit more calls (any number for a negative limit)
-// and reports whether the whole run is over: every call made, or a batch
-// ended with a failure.
-func (b *slowStart) run(limit int, fn func() error) bool {
-	for calls := 0; b.batch > 0; {
-		if b.made == b.batch {
-			if b.first != nil {
-				return true
-			}
-			b.left -= b.batch
-			b.batch, b.made = min(2*b.batch, b.left), 0
-			continue
-		}
-		if calls == limit {
-			return false
-		}
-		if err := fn(); err != nil {
-			if b.first == nil {
-				b.first = err
-			}
-		} else {
-			b.successes++
-		}
-		b.made++
-		calls++
-	}
-	return true
+	step := func() bool { return b.Run(controller.CreateChunk, create) }
+	return controller.InEvents(ctl.c.Loop(), step, finish, func() { ctl.queue.Retry(key) })
 }
 
 func (ctl *Controller) createPod(s *set) error {

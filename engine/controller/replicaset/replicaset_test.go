@@ -1,8 +1,6 @@
 package replicaset
 
 import (
-	"errors"
-	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -224,53 +222,7 @@ func TestReplicationController(t *testing.T) {
 	assert.Len(t, f.pods(), 3)
 }
 
-// A slow start run in pieces of any size makes the same calls, with the
-// same successes and error, as one run at once: upstream's
-// slowStartBatch (1, 2, 4, ... calls, stopping after the first batch
-// with a failure).
-func TestSlowStartInPieces(t *testing.T) {
-	for _, tc := range []struct {
-		count, failAt int // failAt: the call that fails, from 1 (0: none)
-		calls         int // upstream's calls
-	}{
-		{0, 0, 0}, {1, 0, 1}, {5, 0, 5}, {500, 0, 500},
-		{500, 1, 1}, {500, 2, 3}, {500, 4, 7}, {500, 64, 127}, {500, 300, 500}, {100, 70, 100},
-	} {
-		for _, limit := range []int{-1, 1, 3, 64, 1000} {
-			calls := 0
-			fn := func() error {
-				calls++
-				if calls == tc.failAt {
-					return errors.New("refused")
-				}
-				return nil
-			}
-			b := newSlowStart(tc.count)
-			pieces := 1
-			for !b.run(limit, fn) {
-				pieces++
-				require.Less(t, pieces, 1000, "the run ends")
-			}
-			name := fmt.Sprintf("count %d, failing call %d, pieces of %d", tc.count, tc.failAt, limit)
-			assert.Equal(t, tc.calls, calls, name)
-			if tc.failAt > 0 && tc.failAt <= tc.count {
-				assert.Error(t, b.first, name)
-				assert.Equal(t, tc.calls-1, b.successes, name)
-			} else {
-				assert.NoError(t, b.first, name)
-				assert.Equal(t, tc.count, b.successes, name)
-			}
-			if limit > 0 {
-				assert.LessOrEqual(t, calls, pieces*limit, name)
-			}
-			n, err := slowStartBatch(tc.count, func() error { calls++; return nil })
-			assert.Equal(t, tc.count, n, name)
-			assert.NoError(t, err)
-		}
-	}
-}
-
-// A sync that creates or deletes many pods does createChunk of them per
+// A sync that creates or deletes many pods does controller.CreateChunk of them per
 // event of the loop, and all of them in the end; the set's status then
 // counts them as usual.
 func TestManyCreatesAndDeletesSpreadOverEvents(t *testing.T) {
@@ -300,7 +252,7 @@ func TestManyCreatesAndDeletesSpreadOverEvents(t *testing.T) {
 			n = max(n, abs(live()-before))
 		}
 	}
-	assert.Equal(t, createChunk, most(), "at most a chunk of creates per event")
+	assert.Equal(t, controller.CreateChunk, most(), "at most a chunk of creates per event")
 	f.run()
 	assert.Len(t, f.pods(), 200)
 	got, err := client.Get[*api.ReplicaSet](f.C, "default", "many")
@@ -311,7 +263,7 @@ func TestManyCreatesAndDeletesSpreadOverEvents(t *testing.T) {
 	got.Spec.Replicas = api.Ptr(int32(10))
 	_, err = client.Update(f.C, got)
 	require.NoError(t, err)
-	assert.Equal(t, createChunk, most(), "at most a chunk of deletes per event")
+	assert.Equal(t, controller.CreateChunk, most(), "at most a chunk of deletes per event")
 	assert.Equal(t, 10, live())
 	got, err = client.Get[*api.ReplicaSet](f.C, "default", "many")
 	require.NoError(t, err)

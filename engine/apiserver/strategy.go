@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"sync"
+
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
@@ -74,11 +76,18 @@ var strategies = map[string]*strategy{
 
 var genericStrategy = &strategy{}
 
-func strategyFor(r *api.ResourceInfo) *strategy {
-	st, ok := strategies[r.GroupKind()]
-	if !ok {
-		st = genericStrategy
+// defaultStrategies fills in the steps a strategy leaves out, once: the
+// strategies are shared by every API server of the process (the tests run
+// clusters side by side), so that is not done at each lookup, which
+// wrote to them from all of those servers at once.
+var defaultStrategies = sync.OnceFunc(func() {
+	for _, st := range strategies {
+		defaultStrategy(st)
 	}
+	defaultStrategy(genericStrategy)
+})
+
+func defaultStrategy(st *strategy) {
 	if st.prepareCreate == nil {
 		st.prepareCreate = noPrepare
 	}
@@ -90,6 +99,14 @@ func strategyFor(r *api.ResourceInfo) *strategy {
 	}
 	if st.validateUpdate == nil {
 		st.validateUpdate = noValidateUpdate
+	}
+}
+
+func strategyFor(r *api.ResourceInfo) *strategy {
+	defaultStrategies()
+	st, ok := strategies[r.GroupKind()]
+	if !ok {
+		st = genericStrategy
 	}
 	return st
 }

@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"sync"
 )
 
 // FSSource serves modules from a file system holding NAME.wasm files, such
 // as the modules embedded in the native binary.
+// Clusters side by side (the tests') may share one.
 type FSSource struct {
 	fsys  fs.FS
+	mu    sync.Mutex
 	stats map[string]Module
 }
 
@@ -20,6 +23,8 @@ func NewFSSource(fsys fs.FS) *FSSource {
 
 // Stat implements ModuleSource; it hashes the module once.
 func (s *FSSource) Stat(name string) (Module, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if m, ok := s.stats[name]; ok {
 		return m, true
 	}

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/api"
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
+	"github.com/kubeplay/kubeplay/engine/controller"
 )
 
 func TestJobRunsToCompletion(t *testing.T) {
@@ -470,4 +472,76 @@ func TestWantActive(t *testing.T) {
 		j := newJob("x", func(j *api.Job) { j.Spec.Completions, j.Spec.Parallelism = tt.completions, tt.parallelism })
 		assert.Equal(t, tt.want, wantActive(j, tt.succeeded, tt.active))
 	}
+}
+
+// A Job of wide parallelism creates controller.CreateChunk pods per event
+// of the loop, in slow-start batches, and in the end as many as it may;
+// an Indexed Job's pods still take the lowest indexes, each once, and the
+// Job's status counts them all active.
+func TestWideJobSpreadsItsCreatesOverEvents(t *testing.T) {
+	for _, mode := range []string{"NonIndexed", "Indexed"} {
+		t.Run(mode, func(t *testing.T) {
+			f := newFixture(t)
+			_, err := client.Create(f.C, newJob("wide", func(j *api.Job) {
+				j.Spec.CompletionMode = api.Ptr(mode)
+				j.Spec.Completions, j.Spec.Parallelism = api.Ptr(int32(1000)), api.Ptr(int32(300))
+			}))
+			require.NoError(t, err)
+			most := 0
+			for {
+				before := len(f.pods("wide"))
+				if !f.L.Step() {
+					break
+				}
+				most = max(most, len(f.pods("wide"))-before)
+			}
+			f.settle()
+			assert.Equal(t, controller.CreateChunk, most, "at most a chunk of creates per event")
+			pods := f.active("wide")
+			require.Len(t, pods, 300)
+			if mode == "Indexed" {
+				var got []string
+				for _, p := range pods {
+					got = append(got, p.Annotations[CompletionIndexAnnotation])
+				}
+				want := make([]string, 300)
+				for i := range want {
+					want[i] = strconv.Itoa(i)
+				}
+				assert.ElementsMatch(t, want, got)
+			}
+			assert.Equal(t, int32(300), f.job("wide").Status.Active)
+		})
+	}
+}
+
+// When creating fails in a later event of a wide sync (here the pods'
+// service account is deleted after the first chunk), the slow start stops,
+// the pods not made are not expected, and the Job is synced again with
+// the controller's backoff, which creates the rest once creating works.
+func TestWideJobRetriesAFailureInALaterChunk(t *testing.T) {
+	f := newFixture(t)
+	_, err := client.Create(f.C, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "robot", Namespace: "default"}})
+	require.NoError(t, err)
+	_, err = client.Create(f.C, newJob("wide", func(j *api.Job) {
+		j.Spec.Template.Spec.ServiceAccountName = "robot"
+		j.Spec.Completions, j.Spec.Parallelism = api.Ptr(int32(1000)), api.Ptr(int32(300))
+	}))
+	require.NoError(t, err)
+	for len(f.pods("wide")) == 0 {
+		require.True(t, f.L.Step())
+	}
+	require.Len(t, f.pods("wide"), controller.CreateChunk)
+	require.NoError(t, client.Delete[*api.ServiceAccount](f.C, "default", "robot", apiserver.DeleteOptions{}))
+	f.L.RunUntilIdle()
+	assert.Len(t, f.pods("wide"), controller.CreateChunk, "the batch that failed ends the slow start")
+
+	_, err = client.Create(f.C, &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "robot", Namespace: "default"}})
+	require.NoError(t, err)
+	f.L.AdvanceBy(time.Minute)
+	f.settle()
+	// Within a minute, not the five of the expectations' timeout: the
+	// pods that failed or were skipped are not waited for.
+	assert.Len(t, f.active("wide"), 300, "the retry creates the rest")
+	assert.Equal(t, int32(300), f.job("wide").Status.Active)
 }

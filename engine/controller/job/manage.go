@@ -10,6 +10,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/controller"
+	"github.com/kubeplay/kubeplay/engine/loop"
 )
 
 // manageJob creates or deletes pods so that as many run as the Job wants,
@@ -143,7 +144,13 @@ func (ctl *Controller) deletePod(job *api.Job, p *api.Pod) error {
 
 // createPods creates n pods (for the given indexes of an Indexed Job) in
 // batches of 1, 2, 4, ... that stop at the first failure, and returns how
-// many it created.
+// many are counted active for them: all of them but those that failed or
+// were skipped in this event, as upstream counts them before its
+// goroutines are done. At most controller.CreateChunk are created now,
+// the rest in the events that follow (upstream creates from goroutines
+// while the cluster goes on; 500 creates in one event held the browser's
+// worker); a failure there requeues the Job with the controller's
+// backoff, as the sync's error would, and the next sync counts what is.
 func (ctl *Controller) createPods(s *syncCtx, n int, indexes []int) (int, error) {
 	job := s.job
 	ctl.exp.Expect(s.key, n, 0, s.now)
@@ -154,22 +161,38 @@ func (ctl *Controller) createPods(s *syncCtx, n int, indexes []int) (int, error)
 	if !contains(tmpl.Finalizers, TrackingFinalizer) {
 		tmpl.Finalizers = append(tmpl.Finalizers, TrackingFinalizer)
 	}
-	created := 0
-	for batch := 1; created < n; batch *= 2 {
-		for range min(batch, n-created) {
-			ix := unknownIndex
-			if len(indexes) > 0 {
-				ix, indexes = indexes[0], indexes[1:]
-			}
-			if err := ctl.createPod(s, tmpl, ix); err != nil {
-				// The pods not created will not be observed.
-				ctl.exp.Expect(s.key, 0, 0, s.now)
-				return created, err
-			}
-			created++
+	b := controller.NewSlowStart(n)
+	create := func() error {
+		ix := unknownIndex
+		if len(indexes) > 0 {
+			ix, indexes = indexes[0], indexes[1:]
 		}
+		err := ctl.createPod(s, tmpl, ix)
+		if err != nil {
+			ctl.exp.Created(s.key) // not to be observed
+		}
+		return err
 	}
-	return created, nil
+	done := false
+	step := func() bool {
+		done = b.Run(controller.CreateChunk, create)
+		return done
+	}
+	finish := func() error {
+		for range n - b.Calls() {
+			ctl.exp.Created(s.key) // skipped after a failed batch
+		}
+		return b.Err()
+	}
+	retry := func() {
+		res, _ := ctl.retry("job/"+s.key, loop.Result{}, b.Err())
+		ctl.queue.AddAfter(s.key, res.RequeueAfter)
+	}
+	err := controller.InEvents(ctl.c.Loop(), step, finish, retry)
+	if done {
+		return b.Successes(), err
+	}
+	return n - (b.Calls() - b.Successes()), err
 }
 
 // createPod is PodControl.CreatePodsWithGenerateName: an Indexed Job's pod

@@ -68,14 +68,14 @@ func (d *DNS) Start() error {
 }
 
 // Query asks server (from the client's node and address) for the A
-// records of name, a fully qualified name. The server must be reachable:
-// the kube-dns Service with a ready CoreDNS endpoint, as the client's
-// node's kube-proxy routes it; any other server is the upstream, which
-// knows no names.
+// records of name, a fully qualified name. The server must be reachable
+// on UDP port 53, where a stub resolver asks: the kube-dns Service's "dns"
+// port with a ready CoreDNS endpoint, as the client's node's kube-proxy
+// routes it; any other server is the upstream, which knows no names.
 func (d *DNS) Query(node string, src netip.Addr, server netip.Addr, name string) Answer {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	if d.net.router != nil {
-		if v := d.net.router.Route(node, src, netip.AddrPortFrom(server, 53)); v.Matched {
+		if v := d.net.router.Route(node, UDP, src, netip.AddrPortFrom(server, 53)); v.Matched {
 			if v.Reject || !v.To.IsValid() {
 				return Answer{Rcode: Timeout}
 			}
@@ -220,6 +220,6 @@ func (d *DNS) reachesCoreDNS(node string, src, server netip.Addr) bool {
 	if d.net.router == nil {
 		return false
 	}
-	v := d.net.router.Route(node, src, netip.AddrPortFrom(server, 53))
+	v := d.net.router.Route(node, UDP, src, netip.AddrPortFrom(server, 53))
 	return v.Matched && !v.Reject && v.To.IsValid()
 }

@@ -181,9 +181,40 @@ func TestRedis(t *testing.T) {
 		assert.Equal(t, tt.want, logText(t, rt, id), "%q", tt.args)
 	}
 	// busybox's nc speaks to it too.
-	rt, id := g.run(t, "node02", "10.244.2.3", "busybox", "sh", "-c", "printf 'PING\\r\\nQUIT\\r\\n' | nc 10.244.1.2 6379; nc -z 10.244.1.2 6379 && echo open; nc 10.244.1.2 6380")
+	rt, id := g.run(t, "node02", "10.244.2.3", "busybox", "sh", "-c", "printf 'PING\\r\\nQUIT\\r\\n' | nc 10.244.1.2 6379; nc -z 10.244.1.2 6379 && echo open; nc 10.244.1.2 6380; echo $?; nc -v 10.244.1.2 6380; nc -vv 10.244.1.2 6380")
 	g.loop.AdvanceBy(5 * time.Second)
-	assert.Equal(t, "+PONG\n+OK\nopen\nnc: can't connect to remote host (10.244.1.2): Connection refused\n", strings.ReplaceAll(logText(t, rt, id), "\r", ""))
+	assert.Equal(t, "+PONG\n+OK\nopen\n1\nnc: 10.244.1.2 (10.244.1.2:6380): Connection refused\nsent 0, rcvd 0\n", strings.ReplaceAll(logText(t, rt, id), "\r", ""),
+		"nc 1.10 tells a refusal with -vv only")
+}
+
+// UDP between guests: agnhost netexec answers its UDP commands to
+// busybox's nc -u, a port nobody listens on refuses a connected socket,
+// and nc -u -l prints what its first sender sends.
+func TestGuestsUDP(t *testing.T) {
+	g := newGuests(t)
+	g.run(t, "node01", "10.244.1.3", "registry.k8s.io/e2e-test-images/agnhost:2.39", "netexec")
+	lrt, lid := g.run(t, "node01", "10.244.1.4", "busybox", "nc", "-u", "-l", "-p", "9000")
+	g.loop.AdvanceBy(2 * time.Second)
+	tests := []struct {
+		cmd  string
+		want string
+	}{
+		{"echo hostname | nc -u -w 1 10.244.1.3 8081", "localhost\n"},
+		{"echo 'echo Foo Bar' | nc -u -w1 10.244.1.3 8081", "foo bar\n"},
+		{"echo clientip | nc -u -w 1 -p 5353 10.244.1.3 8081", "10.244.2.2:5353\n"},
+		{"echo hi | nc -u -w 1 10.244.1.3 9999; echo $?", "0\n"},
+		{"echo hi | nc -vv -u -w 1 10.244.1.3 9999", "10.244.1.3 (10.244.1.3:9999) open\nnc: net read: Connection refused\nsent 3, rcvd 0\n"},
+		{"echo hello | nc -u -w 1 10.244.1.4 9000", ""},
+		{"wget -qO- 10.244.1.3:8080/healthz && echo healthy", "healthy\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			rt, id := g.run(t, "node02", "10.244.2.2", "busybox", "sh", "-c", tt.cmd+" 2>&1")
+			g.loop.AdvanceBy(time.Minute)
+			assert.Equal(t, tt.want, logText(t, rt, id))
+		})
+	}
+	assert.Equal(t, "hello\n", logText(t, lrt, lid), "the first sender's datagram")
 }
 
 // nginx and http-echo serve a connection in the goroutine that accepted

@@ -34,6 +34,10 @@ const ModuleName = "kubeplay_net"
 //	send(h, ptr, len) -> n
 //	shutdown(h), close(h) -> 0
 //	addr(h, ptr) -> 0; writes local ip(4) port(2) remote ip(4) port(2), big-endian
+//	udp_bind(port i32) -> handle; a UDP socket on port (0: an ephemeral one)
+//	udp_connect(h, ip u32, port i32) -> 0; the UDP socket's peer
+//	sendto(h, ptr, len, ip u32, port i32) -> n; one datagram, to the peer when ip and port are 0
+//	recvfrom(h, ptr, len, from_ptr) -> n; one datagram (truncated to len), its sender's ip(4) port(2) at from_ptr
 //	wait(timeout_ns i64) -> 0; returns at once if anything happened since the last wait
 //	wait_ready(timeout_ns i64, out_ptr, out_cap) -> n; wait, then writes the handles that had
 //	    news since the last wait (i32 little-endian each, at most out_cap of them) and returns
@@ -47,7 +51,7 @@ const syscallFuel = 1000
 // sockets is one process's sockets.
 type sockets struct {
 	ns      *Namespace
-	handles map[int32]any // *Listener or *Conn
+	handles map[int32]any // *Listener, *Conn or *UDPConn
 	next    int32
 	dirty   bool
 	// ready are the handles with news since the last wait, once each, as
@@ -89,6 +93,10 @@ func (n *Network) Module(dns *DNS) runtime.HostModule {
 			def("shutdown", []api.ValueType{i32}, hostShutdown)
 			def("close", []api.ValueType{i32}, hostClose)
 			def("addr", []api.ValueType{i32, i32}, hostAddr)
+			def("udp_bind", []api.ValueType{i32}, n.hostUDPBind)
+			def("udp_connect", []api.ValueType{i32, i32, i32}, hostUDPConnect)
+			def("sendto", []api.ValueType{i32, i32, i32, i32, i32}, hostSendTo)
+			def("recvfrom", []api.ValueType{i32, i32, i32, i32}, hostRecvFrom)
 			def("wait", []api.ValueType{i64}, n.hostWait)
 			def("wait_ready", []api.ValueType{i64, i32, i32}, n.hostWaitReady)
 			def("lookup", []api.ValueType{i32, i32, i32, i32, i32}, func(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
@@ -158,6 +166,8 @@ func (s *sockets) add(v any) int32 {
 		v.OnEvent = event
 	case *Conn:
 		v.OnEvent = event
+	case *UDPConn:
+		v.OnEvent = event
 	}
 	return h
 }
@@ -196,6 +206,8 @@ func closeHandle(v any) {
 	case *Listener:
 		v.Close()
 	case *Conn:
+		v.Close()
+	case *UDPConn:
 		v.Close()
 	}
 }
@@ -317,6 +329,8 @@ func hostAddr(_ *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
 	case *Listener:
 		local = v.Addr()
 	case *Conn:
+		local, remote = v.LocalAddr(), v.RemoteAddr()
+	case *UDPConn:
 		local, remote = v.LocalAddr(), v.RemoteAddr()
 	default:
 		return -int32(EBADF)
@@ -452,4 +466,99 @@ func hostLookupPTR(d *DNS, g *runtime.Guest, s *sockets, m api.Module, st []uint
 		return -int32(EINVAL)
 	}
 	return int32(len(name))
+}
+
+func (n *Network) hostUDPBind(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	if s.ns == nil {
+		return -int32(EADDRNOTAVAIL)
+	}
+	if s.full() {
+		return -int32(EMFILE)
+	}
+	u, err := s.ns.ListenUDP(uint16(st[0]))
+	if err != nil {
+		return fail(err)
+	}
+	return s.add(u)
+}
+
+func (s *sockets) udp(h uint64) (*UDPConn, Errno) {
+	u, ok := s.handles[int32(h)].(*UDPConn)
+	if !ok {
+		return nil, EBADF
+	}
+	return u, 0
+}
+
+// ipPort is an address the guest passed as ip u32 and port i32.
+func ipPort(ip, port uint64) netip.AddrPort {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(ip))
+	return netip.AddrPortFrom(netip.AddrFrom4(b), uint16(port))
+}
+
+func hostUDPConnect(_ *runtime.Guest, s *sockets, _ api.Module, st []uint64) int32 {
+	u, e := s.udp(st[0])
+	if e != 0 {
+		return -int32(e)
+	}
+	if err := u.Connect(ipPort(st[1], st[2])); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func hostSendTo(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	return charged(g, udpSendTo(s, m, st))
+}
+
+func hostRecvFrom(g *runtime.Guest, s *sockets, m api.Module, st []uint64) int32 {
+	return charged(g, udpRecvFrom(s, m, st))
+}
+
+// charged charges the guest for the k bytes a call moved.
+func charged(g *runtime.Guest, k int32) int32 {
+	if k > 0 {
+		g.Charge(int64(k) / 4)
+	}
+	return k
+}
+
+func udpSendTo(s *sockets, m api.Module, st []uint64) int32 {
+	u, e := s.udp(st[0])
+	if e != 0 {
+		return -int32(e)
+	}
+	buf, ok := m.Memory().Read(uint32(st[1]), uint32(st[2]))
+	if !ok {
+		return -int32(EINVAL)
+	}
+	var dst netip.AddrPort
+	if uint32(st[3]) != 0 || uint16(st[4]) != 0 {
+		dst = ipPort(st[3], st[4])
+	}
+	k, err := u.WriteTo(buf, dst)
+	if err != nil {
+		return fail(err)
+	}
+	return int32(k)
+}
+
+func udpRecvFrom(s *sockets, m api.Module, st []uint64) int32 {
+	u, e := s.udp(st[0])
+	if e != 0 {
+		return -int32(e)
+	}
+	buf, ok := m.Memory().Read(uint32(st[1]), uint32(st[2]))
+	if _, fits := m.Memory().Read(uint32(st[3]), 6); !ok || !fits {
+		return -int32(EINVAL)
+	}
+	k, from, err := u.ReadFrom(buf)
+	if err != nil {
+		return fail(err)
+	}
+	var b [6]byte
+	putAddr(b[:], from)
+	m.Memory().Write(uint32(st[3]), b[:])
+	return int32(k)
 }

@@ -526,7 +526,7 @@ func (ic *IngressController) endpoints(ns string, b *api.IngressServiceBackend) 
 		return out
 	}
 	for _, sl := range ic.slices.Select(ns, api.SelectorFromSet(map[string]string{"kubernetes.io/service-name": b.Name})) {
-		port, ok := slicePort(sl, sp.Name)
+		port, ok := slicePort(sl, sp.Name, TCP)
 		if !ok || sl.AddressType != "IPv4" {
 			continue
 		}

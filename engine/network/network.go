@@ -1,7 +1,8 @@
 // Package network is the cluster's network: every pod's network namespace
-// (one address, one set of ports, a loopback its containers share), TCP
-// listeners and connections carrying bytes both ways, the rules each
-// node's kube-proxy programs for Services, and the answers CoreDNS gives.
+// (one address, one set of ports for each protocol, a loopback its
+// containers share), TCP listeners and connections carrying bytes both
+// ways, UDP sockets carrying datagrams (udp.go), the rules each node's
+// kube-proxy programs for Services, and the answers CoreDNS gives.
 //
 // Everything happens on the cluster's loop. A connection is two ends, each
 // with the bytes its peer sent and not yet read; a write appends to the
@@ -36,11 +37,13 @@ const (
 	EBADF        Errno = 8
 	ECONNREFUSED Errno = 14
 	ECONNRESET   Errno = 15
+	EDESTADDRREQ Errno = 17
 	EHOSTUNREACH Errno = 23
 	EINPROGRESS  Errno = 26
 	EINVAL       Errno = 28
 	ENETUNREACH  Errno = 40
 	EMFILE       Errno = 33
+	EMSGSIZE     Errno = 35
 	ENOTCONN     Errno = 53
 	EPIPE        Errno = 64
 	ETIMEDOUT    Errno = 73
@@ -49,6 +52,7 @@ const (
 var errnoText = map[Errno]string{
 	EADDRINUSE: "Address in use", EAGAIN: "Resource temporarily unavailable", EBADF: "Bad file descriptor",
 	ECONNREFUSED: "Connection refused", ECONNRESET: "Connection reset by peer", EHOSTUNREACH: "Host is unreachable",
+	EDESTADDRREQ: "Destination address required", EMSGSIZE: "Message too large",
 	EINPROGRESS: "Operation in progress", EINVAL: "Invalid argument", ENETUNREACH: "Network unreachable", EMFILE: "Too many open files",
 	ENOTCONN: "Socket not connected", EPIPE: "Broken pipe", ETIMEDOUT: "Connection timed out",
 }
@@ -80,13 +84,25 @@ type Network struct {
 	// router translates a connection's destination as the client's
 	// node's kube-proxy rules do; nil routes nothing.
 	router Router
+	// flows are the UDP flows the rules translated (conntrack).
+	flows conntrack
 }
 
+// Protocol is a transport protocol, as a Service port names it.
+type Protocol string
+
+// The protocols the network carries.
+const (
+	TCP Protocol = "TCP"
+	UDP Protocol = "UDP"
+)
+
 // Router is what kube-proxy programs: the rules that send a connection
-// for a Service to one of its endpoints.
+// (or a UDP flow's first datagram) for a Service to one of its endpoints.
 type Router interface {
-	// Route decides where a connection from src, made on node, to dst goes.
-	Route(node string, src netip.Addr, dst netip.AddrPort) Verdict
+	// Route decides where a connection or datagram of proto from src,
+	// made on node, to dst goes.
+	Route(node string, proto Protocol, src netip.Addr, dst netip.AddrPort) Verdict
 }
 
 // Verdict is a routing decision.
@@ -100,19 +116,22 @@ type Verdict struct {
 
 // New returns an empty network on l.
 func New(l *loop.Loop) *Network {
-	return &Network{loop: l, spaces: map[netip.Addr]*Namespace{}}
+	return &Network{loop: l, spaces: map[netip.Addr]*Namespace{}, flows: newConntrack()}
 }
 
 // SetRouter sets the Service rules.
 func (n *Network) SetRouter(r Router) { n.router = r }
 
 // Namespace is one network namespace: a pod's, or a node's (shared by its
-// hostNetwork pods). It has one address and loopback.
+// hostNetwork pods). It has one address and loopback, and a set of ports
+// for each protocol: a TCP listener and a UDP socket may share a port, as
+// CoreDNS's two on 53 do.
 type Namespace struct {
 	net       *Network
 	IP        netip.Addr
 	Node      string
 	listeners map[uint16]*Listener
+	udp       map[uint16]*UDPConn
 	nextPort  uint16
 	refs      int // the processes that use it
 }
@@ -122,7 +141,7 @@ type Namespace struct {
 func (n *Network) Join(ip netip.Addr, node string) *Namespace {
 	ns, ok := n.spaces[ip]
 	if !ok || ns.Node != node {
-		ns = &Namespace{net: n, IP: ip, Node: node, listeners: map[uint16]*Listener{}, nextPort: firstEphemeral}
+		ns = &Namespace{net: n, IP: ip, Node: node, listeners: map[uint16]*Listener{}, udp: map[uint16]*UDPConn{}, nextPort: firstEphemeral}
 		n.spaces[ip] = ns
 	}
 	ns.refs++
@@ -147,7 +166,7 @@ func (n *Network) Lookup(ip netip.Addr) (*Namespace, bool) {
 // Listen opens a listener on port of every address of the namespace.
 func (ns *Namespace) Listen(port uint16) (*Listener, error) {
 	if port == 0 {
-		port = ns.ephemeral()
+		port = ns.ephemeral(TCP)
 		if port == 0 {
 			return nil, EADDRINUSE
 		}
@@ -160,19 +179,29 @@ func (ns *Namespace) Listen(port uint16) (*Listener, error) {
 	return l, nil
 }
 
-// ephemeral is the next free local port, or 0.
-func (ns *Namespace) ephemeral() uint16 {
+// ephemeral is the next local port free for proto, or 0.
+func (ns *Namespace) ephemeral(proto Protocol) uint16 {
 	for range lastEphemeral - firstEphemeral + 1 {
 		p := ns.nextPort
 		ns.nextPort++
 		if ns.nextPort > lastEphemeral {
 			ns.nextPort = firstEphemeral
 		}
-		if _, used := ns.listeners[p]; !used {
+		if !ns.inUse(proto, p) {
 			return p
 		}
 	}
 	return 0
+}
+
+// inUse reports whether port is bound for proto.
+func (ns *Namespace) inUse(proto Protocol, port uint16) bool {
+	if proto == UDP {
+		_, used := ns.udp[port]
+		return used
+	}
+	_, used := ns.listeners[port]
+	return used
 }
 
 var errLoopback = errors.New("loopback")
@@ -181,7 +210,7 @@ var errLoopback = errors.New("loopback")
 // still connecting (a destination nobody answers): its Err is EINPROGRESS
 // until it fails with ETIMEDOUT. A refused connection is an error at once.
 func (ns *Namespace) Dial(dst netip.AddrPort) (*Conn, error) {
-	local := netip.AddrPortFrom(ns.IP, ns.ephemeral())
+	local := netip.AddrPortFrom(ns.IP, ns.ephemeral(TCP))
 	target := dst
 	if dst.Addr().IsLoopback() {
 		local = netip.AddrPortFrom(dst.Addr(), local.Port())
@@ -191,7 +220,7 @@ func (ns *Namespace) Dial(dst netip.AddrPort) (*Conn, error) {
 		return ns.dialOutside(local, dst)
 	}
 	if r := ns.net.router; r != nil {
-		v := r.Route(ns.Node, ns.IP, dst)
+		v := r.Route(ns.Node, TCP, ns.IP, dst)
 		if v.Matched {
 			if v.Reject {
 				return nil, ECONNREFUSED

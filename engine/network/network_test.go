@@ -21,7 +21,9 @@ func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 // rest alone.
 type fixedRouter map[netip.AddrPort]Verdict
 
-func (r fixedRouter) Route(_ string, _ netip.Addr, dst netip.AddrPort) Verdict { return r[dst] }
+func (r fixedRouter) Route(_ string, _ Protocol, _ netip.Addr, dst netip.AddrPort) Verdict {
+	return r[dst]
+}
 
 func TestDialOutcomes(t *testing.T) {
 	tests := []struct {

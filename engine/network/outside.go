@@ -33,7 +33,7 @@ type outsideRouter interface {
 	Nodes() []string
 	// RouteExternal routes, by node's rules, a connection for an
 	// external IP or a load balancer's address.
-	RouteExternal(node string, src netip.Addr, dst netip.AddrPort) Verdict
+	RouteExternal(node string, proto Protocol, src netip.Addr, dst netip.AddrPort) Verdict
 }
 
 // dialOutside connects from outside the cluster: a node's address goes
@@ -49,7 +49,7 @@ func (ns *Namespace) dialOutside(local, dst netip.AddrPort) (*Conn, error) {
 	}
 	if node, ok := or.NodeOf(dst.Addr()); ok {
 		target := dst
-		if v := ns.net.router.Route(node, ns.IP, dst); v.Matched {
+		if v := ns.net.router.Route(node, TCP, ns.IP, dst); v.Matched {
 			if v.Reject {
 				return nil, ECONNREFUSED
 			}
@@ -58,7 +58,7 @@ func (ns *Namespace) dialOutside(local, dst netip.AddrPort) (*Conn, error) {
 		return ns.connectOrWait(local, dst, target)
 	}
 	for _, node := range or.Nodes() {
-		if v := or.RouteExternal(node, ns.IP, dst); v.Matched {
+		if v := or.RouteExternal(node, TCP, ns.IP, dst); v.Matched {
 			if v.Reject {
 				return nil, ECONNREFUSED
 			}
@@ -108,13 +108,13 @@ func (ps Proxies) Nodes() []string {
 }
 
 // RouteExternal implements outsideRouter.
-func (ps Proxies) RouteExternal(node string, src netip.Addr, dst netip.AddrPort) Verdict {
+func (ps Proxies) RouteExternal(node string, proto Protocol, src netip.Addr, dst netip.AddrPort) Verdict {
 	p, ok := ps[node]
 	if !ok {
 		return Verdict{}
 	}
 	p.sync()
-	if r, ok := p.rules[dst]; ok && r.external {
+	if r, ok := p.rules[ruleKey{proto, dst}]; ok && r.external {
 		return p.routeRule(r, src)
 	}
 	return Verdict{}

@@ -13,13 +13,16 @@ import (
 
 // Proxy is one node's kube-proxy: it watches Services and EndpointSlices
 // through the API server, as kube-proxy does, and its rules send a
-// connection for a Service's ClusterIP, external IPs, load balancer
-// ingress IPs or a NodePort (on any node's address) to one of the
-// Service's ready endpoints, picked at random from the seeded source, as
-// iptables' statistic match picks. sessionAffinity ClientIP keeps a client
+// connection (TCP) or a flow's first datagram (UDP) for a Service's
+// ClusterIP, external IPs, load balancer ingress IPs or a NodePort (on any
+// node's address) to one of the ready endpoints of the Service port of
+// that protocol, picked at random from the seeded source, as iptables'
+// statistic match picks (the network's conntrack keeps a UDP flow's later
+// datagrams on the same endpoint). sessionAffinity ClientIP keeps a client
 // on the endpoint it got for timeoutSeconds (10800 by default). A Service
-// without a ready endpoint rejects (ECONNREFUSED); headless and
-// ExternalName Services have no rules.
+// without a ready endpoint rejects (ECONNREFUSED; for UDP the ICMP error a
+// connected socket reads); headless and ExternalName Services have no
+// rules, and SCTP ports none either.
 type Proxy struct {
 	node     string
 	rand     *rand.Rand
@@ -28,15 +31,22 @@ type Proxy struct {
 	slices   *client.Informer[*api.EndpointSlice]
 	nodes    *client.Informer[*api.Node]
 	stale    bool
-	rules    map[netip.AddrPort]*rule
+	rules    map[ruleKey]*rule
 	eps      map[*rule][]netip.AddrPort // each rule's endpoints, until a slice changes
 	affinity map[affinityKey]affinityEntry
+}
+
+// ruleKey is what a rule matches: a protocol and a destination.
+type ruleKey struct {
+	proto Protocol
+	dst   netip.AddrPort
 }
 
 // rule is what one Service port's address leads to.
 type rule struct {
 	service  string // namespace/name
 	port     string // the Service port's name
+	proto    Protocol
 	affinity time.Duration
 	// external marks an external IP's or a load balancer's address,
 	// which connections from outside the cluster reach.
@@ -114,7 +124,7 @@ func (p *Proxy) sync() {
 		return
 	}
 	p.stale = false
-	p.rules, p.eps = map[netip.AddrPort]*rule{}, nil
+	p.rules, p.eps = map[ruleKey]*rule{}, nil
 	var nodeIPs []nodeIP
 	for _, n := range p.nodes.List() {
 		for _, a := range n.Status.Addresses {
@@ -155,29 +165,33 @@ func (p *Proxy) addRules(s *api.Service, nodeIPs []nodeIP) {
 	internalLocal := s.Spec.InternalTrafficPolicy != nil && *s.Spec.InternalTrafficPolicy == "Local"
 	externalLocal := s.Spec.ExternalTrafficPolicy == "Local"
 	for _, sp := range s.Spec.Ports {
-		if sp.Protocol != "" && sp.Protocol != "TCP" {
+		proto := Protocol(sp.Protocol)
+		if proto == "" {
+			proto = TCP
+		}
+		if proto != TCP && proto != UDP {
 			continue
 		}
-		r := &rule{service: key, port: sp.Name, affinity: timeout}
+		r := &rule{service: key, port: sp.Name, proto: proto, affinity: timeout}
 		cluster := r
 		if internalLocal {
-			cluster = &rule{service: key, port: sp.Name, affinity: timeout, local: "."}
+			cluster = &rule{service: key, port: sp.Name, proto: proto, affinity: timeout, local: "."}
 		}
-		ext := &rule{service: key, port: sp.Name, affinity: timeout, external: true}
+		ext := &rule{service: key, port: sp.Name, proto: proto, affinity: timeout, external: true}
 		for i, ip := range addrs {
 			if i == 0 {
-				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = cluster
+				p.rules[ruleKey{proto, netip.AddrPortFrom(ip, uint16(sp.Port))}] = cluster
 			} else {
-				p.rules[netip.AddrPortFrom(ip, uint16(sp.Port))] = ext
+				p.rules[ruleKey{proto, netip.AddrPortFrom(ip, uint16(sp.Port))}] = ext
 			}
 		}
 		if sp.NodePort != 0 && (s.Spec.Type == "NodePort" || s.Spec.Type == "LoadBalancer") {
 			for _, n := range nodeIPs {
 				nr := r
 				if externalLocal {
-					nr = &rule{service: key, port: sp.Name, affinity: timeout, local: n.node}
+					nr = &rule{service: key, port: sp.Name, proto: proto, affinity: timeout, local: n.node}
 				}
-				p.rules[netip.AddrPortFrom(n.ip, uint16(sp.NodePort))] = nr
+				p.rules[ruleKey{proto, netip.AddrPortFrom(n.ip, uint16(sp.NodePort))}] = nr
 			}
 		}
 	}
@@ -197,13 +211,22 @@ func ingressIPs(s *api.Service) []string {
 }
 
 // Route implements the node's part of Router.
-func (p *Proxy) Route(src netip.Addr, dst netip.AddrPort) Verdict {
+func (p *Proxy) Route(proto Protocol, src netip.Addr, dst netip.AddrPort) Verdict {
 	p.sync()
-	r, ok := p.rules[dst]
+	r, ok := p.rules[ruleKey{proto, dst}]
 	if !ok {
 		return Verdict{}
 	}
 	return p.routeRule(r, src)
+}
+
+// serves reports whether to is still a ready endpoint of the rule for
+// proto and dst: kube-proxy deletes the conntrack entries of UDP flows to
+// an endpoint that is gone, so that their next datagram is routed anew.
+func (p *Proxy) serves(proto Protocol, dst, to netip.AddrPort) bool {
+	p.sync()
+	r, ok := p.rules[ruleKey{proto, dst}]
+	return ok && contains(p.endpoints(r), to)
 }
 
 func (p *Proxy) routeRule(r *rule, src netip.Addr) Verdict {
@@ -260,7 +283,7 @@ func (p *Proxy) readyEndpoints(r *rule) []netip.AddrPort {
 		if sl.AddressType != "IPv4" {
 			continue
 		}
-		port, ok := slicePort(sl, r.port)
+		port, ok := slicePort(sl, r.port, r.proto)
 		if !ok {
 			continue
 		}
@@ -291,13 +314,17 @@ func (p *Proxy) readyEndpoints(r *rule) []netip.AddrPort {
 	return out
 }
 
-func slicePort(sl *api.EndpointSlice, name string) (uint16, bool) {
+// slicePort is the port of the slice's port with that name and protocol.
+func slicePort(sl *api.EndpointSlice, name string, proto Protocol) (uint16, bool) {
 	for _, sp := range sl.Ports {
-		n := ""
+		n, pr := "", TCP
 		if sp.Name != nil {
 			n = *sp.Name
 		}
-		if n == name && sp.Port != nil {
+		if sp.Protocol != nil && *sp.Protocol != "" {
+			pr = Protocol(*sp.Protocol)
+		}
+		if n == name && pr == proto && sp.Port != nil {
 			return uint16(*sp.Port), true
 		}
 	}
@@ -308,10 +335,16 @@ func slicePort(sl *api.EndpointSlice, name string) (uint16, bool) {
 type Proxies map[string]*Proxy
 
 // Route implements Router.
-func (ps Proxies) Route(node string, src netip.Addr, dst netip.AddrPort) Verdict {
+func (ps Proxies) Route(node string, proto Protocol, src netip.Addr, dst netip.AddrPort) Verdict {
 	p, ok := ps[node]
 	if !ok {
 		return Verdict{}
 	}
-	return p.Route(src, dst)
+	return p.Route(proto, src, dst)
+}
+
+// Serves implements flowChecker: a node that is down has lost its flows.
+func (ps Proxies) Serves(node string, proto Protocol, dst, to netip.AddrPort) bool {
+	p, ok := ps[node]
+	return ok && p.serves(proto, dst, to)
 }

@@ -16,9 +16,10 @@ import (
 // services is an API server with Services and EndpointSlices written by
 // hand, a node's kube-proxy and CoreDNS watching them.
 type services struct {
-	net   *Network
-	proxy *Proxy
-	dns   *DNS
+	client *client.Client
+	net    *Network
+	proxy  *Proxy
+	dns    *DNS
 }
 
 func slice(svc, name string, port int32, portName string, eps ...api.Endpoint) *api.EndpointSlice {
@@ -27,6 +28,12 @@ func slice(svc, name string, port int32, portName string, eps ...api.Endpoint) *
 		AddressType: "IPv4", Endpoints: eps,
 		Ports: []api.DiscoveryV1EndpointPort{{Name: api.Ptr(portName), Port: api.Ptr(port), Protocol: api.Ptr("TCP")}},
 	}
+}
+
+// withPort adds a port to a slice.
+func withPort(sl *api.EndpointSlice, name string, port int32, proto string) *api.EndpointSlice {
+	sl.Ports = append(sl.Ports, api.DiscoveryV1EndpointPort{Name: api.Ptr(name), Port: api.Ptr(port), Protocol: api.Ptr(proto)})
+	return sl
 }
 
 func endpoint(ip string, ready bool, hostname string) api.Endpoint {
@@ -54,7 +61,11 @@ func newServices(t *testing.T) *services {
 			Ports: []api.ServicePort{{Name: "web", Port: 80, Protocol: "TCP"}}}},
 		&api.Service{ObjectMeta: api.ObjectMeta{Name: "ext", Namespace: "default"}, Spec: api.ServiceSpec{Type: "ExternalName", ExternalName: "example.com"}},
 		&api.Service{ObjectMeta: api.ObjectMeta{Name: "kube-dns", Namespace: "kube-system"}, Spec: api.ServiceSpec{ClusterIP: ClusterDNS,
-			Ports: []api.ServicePort{{Name: "dns-tcp", Port: 53, Protocol: "TCP"}}}},
+			Ports: []api.ServicePort{{Name: "dns", Port: 53, Protocol: "UDP"}, {Name: "dns-tcp", Port: 53, Protocol: "TCP"}}}},
+		&api.Service{ObjectMeta: api.ObjectMeta{Name: "echo", Namespace: "default"}, Spec: api.ServiceSpec{ClusterIP: "10.96.0.24", Type: "NodePort",
+			Ports: []api.ServicePort{{Name: "udp", Port: 81, Protocol: "UDP", TargetPort: api.FromString("udp"), NodePort: 30082},
+				{Name: "http", Port: 80, Protocol: "TCP", NodePort: 30083}}}},
+		withPort(slice("echo", "echo-1", 8080, "http", endpoint("10.244.1.10", true, ""), endpoint("10.244.2.11", true, "")), "udp", 8081, "UDP"),
 		slice("web", "web-1", 8080, "http", endpoint("10.244.1.5", true, ""), endpoint("10.244.2.6", true, ""), endpoint("10.244.2.7", false, "")),
 		slice("nginx", "nginx-1", 80, "web", endpoint("10.244.1.8", true, "web-0"), endpoint("10.244.2.9", true, "web-1")),
 		&api.Node{ObjectMeta: api.ObjectMeta{Name: "node01"}, Status: api.NodeStatus{Addresses: []api.NodeAddress{{Type: "InternalIP", Address: "172.18.0.3"}}}},
@@ -67,7 +78,7 @@ func newServices(t *testing.T) *services {
 			InternalTrafficPolicy: api.Ptr("Local"), Ports: []api.ServicePort{{Name: "http", Port: 80, Protocol: "TCP"}}}},
 		slice("far", "far-1", 8080, "http", onNode(endpoint("10.244.2.6", true, ""), "node02")),
 	}
-	dnsSlice := slice("kube-dns", "kube-dns-1", 53, "dns-tcp", endpoint("10.244.0.2", true, ""))
+	dnsSlice := withPort(slice("kube-dns", "kube-dns-1", 53, "dns-tcp", endpoint("10.244.0.2", true, "")), "dns", 53, "UDP")
 	dnsSlice.Namespace = "kube-system"
 	objs = append(objs, dnsSlice)
 	for _, o := range objs {
@@ -81,19 +92,29 @@ func newServices(t *testing.T) *services {
 	d := NewDNS(n, c)
 	require.NoError(t, d.Start())
 	l.RunUntilIdle()
-	return &services{net: n, proxy: p, dns: d}
+	return &services{client: c, net: n, proxy: p, dns: d}
 }
 
 func TestProxyRoutes(t *testing.T) {
 	s := newServices(t)
 	client := netip.MustParseAddr("10.244.1.2")
 	tests := []struct {
-		dst  string
-		want []string // the endpoints it may go to; nil: rejected
-		none bool     // not a Service's
+		proto Protocol // TCP unless set
+		dst   string
+		want  []string // the endpoints it may go to; nil: rejected
+		none  bool     // not a Service's
 		// dropped: a Local policy with no endpoint on the node
 		dropped bool
 	}{
+		{proto: UDP, dst: "10.96.0.24:81", want: []string{"10.244.1.10:8081", "10.244.2.11:8081"}},
+		{proto: UDP, dst: "172.18.0.4:30082", want: []string{"10.244.1.10:8081", "10.244.2.11:8081"}},
+		{dst: "10.96.0.24:80", want: []string{"10.244.1.10:8080", "10.244.2.11:8080"}},
+		{dst: "10.96.0.24:81", none: true},                // a UDP port has no TCP rule
+		{proto: UDP, dst: "10.96.0.24:80", none: true},    // nor a TCP port a UDP one
+		{proto: UDP, dst: "172.18.0.4:30083", none: true}, // nor its NodePort
+		{proto: UDP, dst: "10.96.0.20:80", none: true},
+		{proto: UDP, dst: "10.96.0.10:53", want: []string{"10.244.0.2:53"}},
+		{dst: "10.96.0.10:53", want: []string{"10.244.0.2:53"}},
 		{dst: "10.96.0.20:80", want: []string{"10.244.1.5:8080", "10.244.2.6:8080"}},
 		{dst: "172.18.0.3:30080", want: []string{"10.244.1.5:8080", "10.244.2.6:8080"}},
 		{dst: "10.96.0.21:80"},
@@ -105,10 +126,14 @@ func TestProxyRoutes(t *testing.T) {
 		{dst: "10.244.1.5:8080", none: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.dst, func(t *testing.T) {
+		proto := tt.proto
+		if proto == "" {
+			proto = TCP
+		}
+		t.Run(string(proto)+" "+tt.dst, func(t *testing.T) {
 			seen := map[string]bool{}
 			for range 50 {
-				v := s.proxy.Route(client, ap(tt.dst))
+				v := s.proxy.Route(proto, client, ap(tt.dst))
 				if tt.none {
 					assert.False(t, v.Matched)
 					return

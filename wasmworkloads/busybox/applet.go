@@ -50,35 +50,38 @@ var applets map[string]applet
 
 func init() {
 	applets = map[string]applet{
-		"[":         {testMain, "EXPRESSION ]\nCheck file types, compare values"},
-		"awk":       {awkMain, "[OPTIONS] [AWK_PROGRAM] [FILE]...\n\t-v VAR=VAL\tSet variable\n\t-F SEP\t\tUse SEP as field separator\n\t-f FILE\t\tRead program from FILE\n\t-e AWK_PROGRAM"},
-		"base64":    {base64Main, "[-d] [-w COL] [FILE]\nBase64 encode or decode FILE to standard output"},
-		"basename":  {basenameMain, "FILE [SUFFIX]\nStrip directory path and SUFFIX from FILE"},
-		"cat":       {catMain, "[-n] [FILE]...\nPrint FILEs to stdout"},
-		"chmod":     {chmodMain, "[-Rcvf] MODE[,MODE]... FILE...\nMODE is octal number (bit pattern sstrwxrwxrwx) or [ugoa]{+|-|=}[rwxXst]\n\n\t-R\tRecurse\n\t-c\tList changed files\n\t-v\tVerbose\n\t-f\tHide errors"},
-		"cp":        {cpMain, "[-arPLHpfinlsTu] SOURCE DEST\nor: cp [-arPLHpfinlsu] SOURCE... { -t DIRECTORY | DIRECTORY }\nCopy SOURCEs to DEST\n\n\t-a\tSame as -dpR\n\t-R,-r\tRecurse\n\t-d,-P\tPreserve symlinks (default if -R)\n\t-L\tFollow all symlinks\n\t-H\tFollow symlinks on command line\n\t-p\tPreserve file attributes if possible\n\t-f\tOverwrite\n\t-i\tPrompt before overwrite\n\t-n\tDon't overwrite\n\t-l,-s\tCreate (sym)links\n\t-T\tRefuse to copy if DEST is a directory\n\t-t DIR\tCopy all SOURCEs into DIR\n\t-u\tCopy only newer files"},
-		"cut":       {cutMain, "[-s] [-d SEP] -f LIST | -c LIST [FILE]...\nPrint selected fields from FILEs to stdout"},
-		"date":      {dateMain, "[-uRI] [-d TIME] [+FMT]\nDisplay time"},
-		"dd":        {ddMain, "[if=FILE] [of=FILE] [ibs=N obs=N/bs=N] [count=N] [skip=N] [seek=N]\n\t[conv=notrunc|noerror|sync|fsync] [status=noxfer|none]\nCopy a file with converting and formatting"},
-		"dirname":   {dirnameMain, "FILENAME\nStrip non-directory suffix from FILENAME"},
-		"du":        {duMain, "[-aHLdclsxhmk] [FILE]...\nSummarize disk space used for each FILE and/or directory"},
-		"echo":      {echoMain, "[-neE] [ARG]...\nPrint the specified ARGs to stdout"},
-		"env":       {envMain, "[-i] [-u NAME] [NAME=VALUE]... [PROG ARGS]\nPrint current environment or run PROG after setting up environment"},
-		"expr":      {exprMain, "EXPRESSION\nPrint the value of EXPRESSION to stdout"},
-		"false":     {falseMain, "\nReturn an exit code of FALSE (1)"},
-		"find":      {findMain, "[-HL] [PATH]... [OPTIONS] [ACTIONS]\nSearch for files and perform actions on them.\nFirst failed action stops processing of current file.\nDefaults: PATH is current directory, action is '-print'\n\n\t-L,-follow\tFollow symlinks\n\t-H\t\t...on command line only\n\t-maxdepth N\tDescend at most N levels. -maxdepth 0 applies\n\t\t\tactions to command line arguments only\n\t-mindepth N\tDon't act on first N levels\n\nActions:\n\t( ACTIONS )\tGroup actions for -o / -a\n\t! ACT\t\tInvert ACT's success/failure\n\tACT1 [-a] ACT2\tIf ACT1 fails, stop, else do ACT2\n\tACT1 -o ACT2\tIf ACT1 succeeds, stop, else do ACT2\n\t-name PATTERN\tMatch file name (w/o directory name) to PATTERN\n\t-iname PATTERN\tCase insensitive -name\n\t-path PATTERN\tMatch path to PATTERN\n\t-ipath PATTERN\tCase insensitive -path\n\t-type X\t\tFile type is X (one of: f,d,l,b,c,s,p)\n\t-mtime DAYS\tmtime is greater than (+N), less than (-N),\n\t\t\tor exactly N days in the past\n\t-mmin MINS\tmtime is greater than (+N), less than (-N),\n\t\t\tor exactly N minutes in the past\n\t-newer FILE\tmtime is more recent than FILE's\n\t-size N[bck]\tFile size is N (c:bytes,k:kbytes,b:512 bytes(def.))\n\t\t\t+/-N: file size is bigger/smaller than N\n\t-perm MASK\tAt least one mask bit (+MASK), all bits (-MASK),\n\t\t\tor exactly MASK bits are set in file's mode\n\t-empty\t\tMatch empty file/directory\n\t-prune\t\tIf current file is directory, don't descend into it\nIf none of the following actions is specified, -print is assumed\n\t-print\t\tPrint file name\n\t-print0\t\tPrint file name, NUL terminated\n\t-exec CMD ARG ;\tRun CMD with all instances of {} replaced by\n\t\t\tfile name. Fails if CMD exits with nonzero\n\t-exec CMD ARG + Run CMD with {} replaced by list of file names\n\t-delete\t\tDelete current file/directory. Turns on -depth option\n\t-quit\t\tExit"},
-		"free":      {freeMain, "[-bkmgh]\nDisplay free and used memory"},
-		"grep":      {grepMain, "[-HhnlLoqvsrieFEcwx] [-m N] [-e PTRN]... [PTRN] [FILE]...\nSearch for PATTERN in FILEs (or stdin)"},
-		"head":      {headMain, "[-n N] [FILE]...\nPrint first 10 lines of FILEs (or stdin) to stdout"},
-		"hostname":  {hostnameMain, "[-s]\nShow the host name"},
-		"id":        {idMain, "[-ugGnr] [USER]\nPrint information about USER or the current user"},
-		"kill":      {killMain, "[-l] [-SIG] PID...\nSend a signal (default: TERM) to given PIDs"},
-		"ln":        {lnMain, "[-sfnbtv] [-S SUF] TARGET... LINK|DIR\nCreate a link LINK or DIR/TARGET to the specified TARGET(s)"},
-		"ls":        {lsMain, "[-1aAlFd] [FILE]...\nList directory contents"},
-		"md5sum":    {sumMain, "[-c[sw]] [FILE]...\nPrint or check MD5 checksums"},
-		"mkdir":     {mkdirMain, "[-p] [-m MODE] DIRECTORY...\nCreate DIRECTORY"},
-		"mv":        {mvMain, "[-finT] SOURCE DEST\nor: mv [-fin] SOURCE... { -t DIRECTORY | DIRECTORY }\nRename SOURCE to DEST, or move SOURCEs to DIRECTORY\n\n\t-f\tDon't prompt before overwriting\n\t-i\tInteractive, prompt before overwrite\n\t-n\tDon't overwrite an existing file\n\t-T\tRefuse to move if DEST is a directory\n\t-t DIR\tMove all SOURCEs into DIR"},
-		"nc":        {ncMain, "HOST PORT\nOpen a TCP connection to HOST:PORT"},
+		"[":        {testMain, "EXPRESSION ]\nCheck file types, compare values"},
+		"awk":      {awkMain, "[OPTIONS] [AWK_PROGRAM] [FILE]...\n\t-v VAR=VAL\tSet variable\n\t-F SEP\t\tUse SEP as field separator\n\t-f FILE\t\tRead program from FILE\n\t-e AWK_PROGRAM"},
+		"base64":   {base64Main, "[-d] [-w COL] [FILE]\nBase64 encode or decode FILE to standard output"},
+		"basename": {basenameMain, "FILE [SUFFIX]\nStrip directory path and SUFFIX from FILE"},
+		"cat":      {catMain, "[-n] [FILE]...\nPrint FILEs to stdout"},
+		"chmod":    {chmodMain, "[-Rcvf] MODE[,MODE]... FILE...\nMODE is octal number (bit pattern sstrwxrwxrwx) or [ugoa]{+|-|=}[rwxXst]\n\n\t-R\tRecurse\n\t-c\tList changed files\n\t-v\tVerbose\n\t-f\tHide errors"},
+		"cp":       {cpMain, "[-arPLHpfinlsTu] SOURCE DEST\nor: cp [-arPLHpfinlsu] SOURCE... { -t DIRECTORY | DIRECTORY }\nCopy SOURCEs to DEST\n\n\t-a\tSame as -dpR\n\t-R,-r\tRecurse\n\t-d,-P\tPreserve symlinks (default if -R)\n\t-L\tFollow all symlinks\n\t-H\tFollow symlinks on command line\n\t-p\tPreserve file attributes if possible\n\t-f\tOverwrite\n\t-i\tPrompt before overwrite\n\t-n\tDon't overwrite\n\t-l,-s\tCreate (sym)links\n\t-T\tRefuse to copy if DEST is a directory\n\t-t DIR\tCopy all SOURCEs into DIR\n\t-u\tCopy only newer files"},
+		"cut":      {cutMain, "[-s] [-d SEP] -f LIST | -c LIST [FILE]...\nPrint selected fields from FILEs to stdout"},
+		"date":     {dateMain, "[-uRI] [-d TIME] [+FMT]\nDisplay time"},
+		"dd":       {ddMain, "[if=FILE] [of=FILE] [ibs=N obs=N/bs=N] [count=N] [skip=N] [seek=N]\n\t[conv=notrunc|noerror|sync|fsync] [status=noxfer|none]\nCopy a file with converting and formatting"},
+		"dirname":  {dirnameMain, "FILENAME\nStrip non-directory suffix from FILENAME"},
+		"du":       {duMain, "[-aHLdclsxhmk] [FILE]...\nSummarize disk space used for each FILE and/or directory"},
+		"echo":     {echoMain, "[-neE] [ARG]...\nPrint the specified ARGs to stdout"},
+		"env":      {envMain, "[-i] [-u NAME] [NAME=VALUE]... [PROG ARGS]\nPrint current environment or run PROG after setting up environment"},
+		"expr":     {exprMain, "EXPRESSION\nPrint the value of EXPRESSION to stdout"},
+		"false":    {falseMain, "\nReturn an exit code of FALSE (1)"},
+		"find":     {findMain, "[-HL] [PATH]... [OPTIONS] [ACTIONS]\nSearch for files and perform actions on them.\nFirst failed action stops processing of current file.\nDefaults: PATH is current directory, action is '-print'\n\n\t-L,-follow\tFollow symlinks\n\t-H\t\t...on command line only\n\t-maxdepth N\tDescend at most N levels. -maxdepth 0 applies\n\t\t\tactions to command line arguments only\n\t-mindepth N\tDon't act on first N levels\n\nActions:\n\t( ACTIONS )\tGroup actions for -o / -a\n\t! ACT\t\tInvert ACT's success/failure\n\tACT1 [-a] ACT2\tIf ACT1 fails, stop, else do ACT2\n\tACT1 -o ACT2\tIf ACT1 succeeds, stop, else do ACT2\n\t-name PATTERN\tMatch file name (w/o directory name) to PATTERN\n\t-iname PATTERN\tCase insensitive -name\n\t-path PATTERN\tMatch path to PATTERN\n\t-ipath PATTERN\tCase insensitive -path\n\t-type X\t\tFile type is X (one of: f,d,l,b,c,s,p)\n\t-mtime DAYS\tmtime is greater than (+N), less than (-N),\n\t\t\tor exactly N days in the past\n\t-mmin MINS\tmtime is greater than (+N), less than (-N),\n\t\t\tor exactly N minutes in the past\n\t-newer FILE\tmtime is more recent than FILE's\n\t-size N[bck]\tFile size is N (c:bytes,k:kbytes,b:512 bytes(def.))\n\t\t\t+/-N: file size is bigger/smaller than N\n\t-perm MASK\tAt least one mask bit (+MASK), all bits (-MASK),\n\t\t\tor exactly MASK bits are set in file's mode\n\t-empty\t\tMatch empty file/directory\n\t-prune\t\tIf current file is directory, don't descend into it\nIf none of the following actions is specified, -print is assumed\n\t-print\t\tPrint file name\n\t-print0\t\tPrint file name, NUL terminated\n\t-exec CMD ARG ;\tRun CMD with all instances of {} replaced by\n\t\t\tfile name. Fails if CMD exits with nonzero\n\t-exec CMD ARG + Run CMD with {} replaced by list of file names\n\t-delete\t\tDelete current file/directory. Turns on -depth option\n\t-quit\t\tExit"},
+		"free":     {freeMain, "[-bkmgh]\nDisplay free and used memory"},
+		"grep":     {grepMain, "[-HhnlLoqvsrieFEcwx] [-m N] [-e PTRN]... [PTRN] [FILE]...\nSearch for PATTERN in FILEs (or stdin)"},
+		"head":     {headMain, "[-n N] [FILE]...\nPrint first 10 lines of FILEs (or stdin) to stdout"},
+		"hostname": {hostnameMain, "[-s]\nShow the host name"},
+		"id":       {idMain, "[-ugGnr] [USER]\nPrint information about USER or the current user"},
+		"kill":     {killMain, "[-l] [-SIG] PID...\nSend a signal (default: TERM) to given PIDs"},
+		"ln":       {lnMain, "[-sfnbtv] [-S SUF] TARGET... LINK|DIR\nCreate a link LINK or DIR/TARGET to the specified TARGET(s)"},
+		"ls":       {lsMain, "[-1aAlFd] [FILE]...\nList directory contents"},
+		"md5sum":   {sumMain, "[-c[sw]] [FILE]...\nPrint or check MD5 checksums"},
+		"mkdir":    {mkdirMain, "[-p] [-m MODE] DIRECTORY...\nCreate DIRECTORY"},
+		"mv":       {mvMain, "[-finT] SOURCE DEST\nor: mv [-fin] SOURCE... { -t DIRECTORY | DIRECTORY }\nRename SOURCE to DEST, or move SOURCEs to DIRECTORY\n\n\t-f\tDon't prompt before overwriting\n\t-i\tInteractive, prompt before overwrite\n\t-n\tDon't overwrite an existing file\n\t-T\tRefuse to move if DEST is a directory\n\t-t DIR\tMove all SOURCEs into DIR"},
+		"nc": {ncMain, "[OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n" +
+			"\t-e PROG\tRun PROG after connect (must be last)\n\t-l\tListen mode, for inbound connects\n\t-lk\tWith -e, provides persistent server\n" +
+			"\t-p PORT\tLocal port\n\t-s ADDR\tLocal address\n\t-w SEC\tTimeout for connects and final net reads\n\t-i SEC\tDelay interval for lines sent\n" +
+			"\t-n\tDon't do DNS resolution\n\t-u\tUDP mode\n\t-v\tVerbose\n\t-o FILE\tHex dump traffic\n\t-z\tZero-I/O mode (scanning)"},
 		"nproc":     {nprocMain, "\nPrint number of available CPUs"},
 		"nslookup":  {nslookupMain, "HOST [DNS_SERVER]\nQuery DNS about HOST"},
 		"od":        {odMain, "[-bcdoxv] [-A RADIX] [-t TYPE] [FILE]...\nPrint FILEs (or stdin) unambiguously, as octal bytes by default"},
@@ -220,7 +223,7 @@ func (p *proc) printUsage(w io.Writer, name string) {
 	a, _ := lookupApplet(name)
 	lines := strings.Split(a.usage, "\n")
 	n := 1
-	for n < len(lines) && (strings.HasPrefix(lines[n], "or: ") || strings.HasPrefix(lines[n], "\t[")) {
+	for n < len(lines) && (strings.HasPrefix(lines[n], "or: ") || strings.HasPrefix(lines[n], "\t[") || strings.HasPrefix(lines[n], name+" ")) {
 		n++
 	}
 	fmt.Fprintf(w, "Usage: %s %s\n\n%s\n", name, strings.Join(lines[:n], "\n"), strings.Join(lines[n:], "\n"))

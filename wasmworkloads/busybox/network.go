@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -31,6 +32,19 @@ type network interface {
 	Query(name, server string) ([]string, int)
 	// QueryPTR asks server for an address's name, with the same codes.
 	QueryPTR(ip, server string) (string, int)
+	// Listen opens a TCP listener on port of the pod's addresses.
+	Listen(port int) (net.Listener, error)
+	// ListenUDP opens a UDP socket on port (0: any free one).
+	ListenUDP(port int) (udpSocket, error)
+}
+
+// udpSocket is a UDP socket: reads and writes are datagrams, to and from
+// its peer once it has one (Connect).
+type udpSocket interface {
+	io.ReadWriteCloser
+	ReadFrom(b []byte) (int, netip.AddrPort, error)
+	Connect(to netip.AddrPort) error
+	LocalAddr() netip.AddrPort
 }
 
 // guestNetwork is the network the applets use.
@@ -63,6 +77,12 @@ func (n isolated) Dial(ctx context.Context, addr string) (io.ReadWriteCloser, er
 	}
 	return nil, syscall.ENETUNREACH
 }
+
+// Listen has no address to listen on.
+func (n isolated) Listen(port int) (net.Listener, error) { return nil, syscall.EADDRNOTAVAIL }
+
+// ListenUDP has none either.
+func (n isolated) ListenUDP(port int) (udpSocket, error) { return nil, syscall.EADDRNOTAVAIL }
 
 // Query gets no answer: there is no network to reach a server on.
 func (n isolated) Query(name, server string) ([]string, int) { return nil, rcodeTimeout }
@@ -198,39 +218,4 @@ func resolvSearch(file string) ([]string, int) {
 		}
 	}
 	return search, ndots
-}
-
-// ncMain connects to HOST PORT and copies standard input to it and what
-// comes back to standard output; -z only checks that it connects.
-func ncMain(p *proc) int {
-	o, err := getopt(p.args[1:], "zvnw:i:q:")
-	if err != nil {
-		return p.usageError("%v", err)
-	}
-	if len(o.args) != 2 {
-		return p.showUsage()
-	}
-	host, port := o.args[0], o.args[1]
-	addrs, err := guestNetwork.LookupHost(p.ctx, host)
-	if err != nil || len(addrs) == 0 {
-		p.errorf("bad address '%s'", host)
-		return 1
-	}
-	conn, err := guestNetwork.Dial(p.ctx, netJoin(addrs[0], port))
-	if err != nil {
-		p.errorf("can't connect to remote host (%s): %s", addrs[0], errText(err))
-		return 1
-	}
-	defer conn.Close()
-	if o.has('z') {
-		return 0
-	}
-	go func() {
-		io.Copy(conn, p.stdinOrEmpty())
-		if cw, ok := conn.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		}
-	}()
-	io.Copy(p.stdout, conn)
-	return 0
 }

@@ -5,7 +5,9 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	kpnet "github.com/kubeplay/kubeplay/wasmworkloads/sdk/net"
@@ -72,4 +74,25 @@ func (n podNetwork) QueryPTR(ip, server string) (string, int) {
 	}
 	name, rc := kpnet.QueryPTR(a, s)
 	return name, int(rc)
+}
+
+func (n podNetwork) Listen(port int) (net.Listener, error) {
+	return kpnet.Listen("tcp", ":"+strconv.Itoa(port))
+}
+
+func (n podNetwork) ListenUDP(port int) (udpSocket, error) {
+	c, err := kpnet.ListenPacket("udp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return nil, err
+	}
+	return podUDP{c.(*kpnet.UDPConn)}, nil
+}
+
+// podUDP is the SDK's UDP socket as the applets use it.
+type podUDP struct{ *kpnet.UDPConn }
+
+func (u podUDP) ReadFrom(b []byte) (int, netip.AddrPort, error) { return u.ReadFromUDPAddrPort(b) }
+
+func (u podUDP) LocalAddr() netip.AddrPort {
+	return u.UDPConn.LocalAddr().(*net.UDPAddr).AddrPort()
 }

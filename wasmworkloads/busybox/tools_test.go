@@ -283,7 +283,11 @@ func TestNetworkApplets(t *testing.T) {
 		{name: "wget long option without its value", argv: []string{"wget", "--timeout"}, stderr: "wget: option '--timeout' requires an argument\n", code: 1},
 		{name: "wget value in the next word", argv: []string{"wget", "-qT", "1", "-U", "x", "--header=A: b", "myservice"}, stderr: "wget: bad address 'myservice'\n", code: 1},
 		{name: "nc", argv: []string{"nc", "db", "5432"}, stderr: "nc: bad address 'db'\n", code: 1},
-		{name: "nc -z", argv: []string{"nc", "-z", "10.0.0.1", "80"}, stderr: "nc: can't connect to remote host (10.0.0.1): Network is unreachable\n", code: 1},
+		{name: "nc -z: refusals told only with -v", argv: []string{"nc", "-z", "10.0.0.1", "80"}, code: 1},
+		{name: "nc -vz", argv: []string{"nc", "-vz", "10.0.0.1", "80"}, stderr: "nc: 10.0.0.1 (10.0.0.1:80): Network is unreachable\n", code: 1},
+		{name: "nc -u -l without a network", argv: []string{"nc", "-u", "-l", "-p", "9000"}, stderr: "nc: bind: Cannot assign requested address\n", code: 1},
+		{name: "nc bad local port", argv: []string{"nc", "-l", "-p", "x"}, stderr: "nc: bad local port 'x'\n", code: 1},
+		{name: "nc without operands", argv: []string{"nc"}, stderr: "Usage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n\n\t-e PROG", code: 1},
 	})
 
 	t.Run("wget through a network", func(t *testing.T) {

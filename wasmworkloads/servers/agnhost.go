@@ -79,11 +79,12 @@ func text(w *response, s string) {
 }
 
 // netexec answers /hostname, /echo?msg=, /clientip, /healthz, /exit and
-// / (the time).
+// / (the time) over HTTP, and the commands hostname, echo MSG and
+// clientip over UDP (--udp-port, -1 for none).
 func netexec(args []string) int {
 	fs := flag.NewFlagSet("netexec", flag.ContinueOnError)
 	port := fs.Int("http-port", 8080, "HTTP Listen Port")
-	fs.Int("udp-port", 8081, "UDP Listen Port")
+	udpPort := fs.Int("udp-port", 8081, "UDP Listen Port")
 	delayShutdown := fs.Int("delay-shutdown", 0, "Number of seconds to delay shutdown when receiving SIGTERM.")
 	if err := fs.Parse(args); err != nil {
 		return 1
@@ -102,8 +103,13 @@ func netexec(args []string) int {
 		}
 		os.Exit(0)
 	}()
+	// /healthz fails until the UDP server has started, and after it
+	// ended, as upstream's does.
+	var udpReady atomic.Bool
+	if *udpPort != -1 {
+		go netexecUDP(*udpPort, &udpReady)
+	}
 	log.Printf("Started HTTP server on port %d", *port)
-	log.Printf("Started UDP server on port %d", 8081)
 	return listenHTTP(*port, func(r *request, w *response) {
 		path, query, _ := strings.Cut(r.target, "?")
 		log.Printf("GET %s", r.target)
@@ -121,6 +127,9 @@ func netexec(args []string) int {
 		case "/clientip":
 			text(w, r.remoteAddr)
 		case "/healthz":
+			if !udpReady.Load() {
+				w.status = 412
+			}
 			text(w, "")
 		case "/readyz":
 			if terminating.Load() {
@@ -321,4 +330,49 @@ func grpcHealthChecking(args []string) int {
 	})
 	log.Fatalf("Error while starting the gRPC server on the %s listen address %v", l.Addr(), err)
 	return 1
+}
+
+// netexecUDP answers netexec's UDP commands on port, as upstream's
+// startUDPServer does: "hostname", "echo MSG" and "clientip" (lower-cased
+// and trimmed), anything else logged and left unanswered.
+func netexecUDP(port int, ready *atomic.Bool) {
+	conn, err := kpnet.ListenPacket("udp", ":"+strconv.Itoa(port))
+	if err != nil {
+		log.Fatalf("Error occurred: failed to create listener for UDP address :%d:%v", port, err)
+	}
+	defer conn.Close()
+	log.Printf("Started UDP server on port %s %d", "", port)
+	ready.Store(true)
+	defer func() {
+		log.Printf("UDP server exited")
+		ready.Store(false)
+	}()
+	buf := make([]byte, 2048)
+	for {
+		n, client, err := conn.ReadFrom(buf)
+		if err != nil {
+			log.Fatalf("Error occurred: failed accepting UDP connections:%v", err)
+		}
+		received := strings.ToLower(strings.TrimSpace(string(buf[:n])))
+		var reply string
+		switch {
+		case received == "hostname":
+			log.Println("Sending udp hostName response")
+			reply = hostname()
+		case strings.HasPrefix(received, "echo "):
+			reply = strings.SplitN(received, " ", 2)[1]
+			log.Printf("Echoing %v to UDP client %s\n", reply, client)
+		case received == "clientip":
+			log.Printf("Sending clientip back to UDP client %s\n", client)
+			reply = client.String()
+		default:
+			if received != "" {
+				log.Printf("Unknown UDP command received from %s: %v\n", client, received)
+			}
+			continue
+		}
+		if _, err := conn.WriteTo([]byte(reply), client); err != nil {
+			log.Fatalf("Error occurred: failed to write to UDP client %s:%v", client, err)
+		}
+	}
 }

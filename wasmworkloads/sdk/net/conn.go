@@ -16,24 +16,34 @@ import (
 // Listen listens on a TCP address, ":80" or "0.0.0.0:8080"; the host
 // part, if any, must be an address of the pod (it has one, and loopback).
 func Listen(network, address string) (net.Listener, error) {
-	if network != "tcp" && network != "tcp4" {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
-	}
-	_, portText, err := net.SplitHostPort(address)
+	h, err := bind(network, address, "tcp", hostListen)
 	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: &net.AddrError{Err: "invalid port", Addr: address}}
-	}
-	h := hostListen(int32(port))
-	if h < 0 {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errno(h))}
+		return nil, err
 	}
 	l := &listener{h: h}
 	l.addr, _ = addrs(h)
 	return l, nil
+}
+
+// bind makes a socket of the protocol proto on address's port with
+// call: a handle, or the error of a listen on network.
+func bind(network, address, proto string, call func(port int32) int32) (int32, error) {
+	if network != proto && network != proto+"4" {
+		return 0, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	_, portText, err := net.SplitHostPort(address)
+	if err != nil {
+		return 0, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil {
+		return 0, &net.OpError{Op: "listen", Net: network, Err: &net.AddrError{Err: "invalid port", Addr: address}}
+	}
+	h := call(int32(port))
+	if h < 0 {
+		return 0, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errno(h))}
+	}
+	return h, nil
 }
 
 type listener struct {
@@ -95,7 +105,8 @@ func addrPorts(h int32) (local, remote netip.AddrPort) {
 	return at(b[0:6]), at(b[6:12])
 }
 
-// Dial connects to address, "host:port"; a name is resolved with
+// Dial connects to address, "host:port", over "tcp" or "udp" (a UDP
+// socket whose peer is address, a *UDPConn); a name is resolved with
 // LookupHost.
 func Dial(network, address string) (net.Conn, error) {
 	return DialContext(context.Background(), network, address)
@@ -124,6 +135,13 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
 	ip, _ := netip.ParseAddr(ips[0])
+	switch network {
+	case "udp", "udp4":
+		return DialUDP(netip.AddrPortFrom(ip, uint16(port)))
+	case "tcp", "tcp4":
+	default:
+		return nil, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
+	}
 	deadline, _ := ctx.Deadline()
 	return DialAddr(netip.AddrPortFrom(ip, uint16(port)), deadline)
 }

@@ -18,6 +18,10 @@ func hostSend(int32, unsafe.Pointer, int32) int32                           { re
 func hostShutdown(int32) int32                                              { return -8 }
 func hostClose(int32) int32                                                 { return -8 }
 func hostAddr(int32, unsafe.Pointer) int32                                  { return -8 }
+func hostUDPBind(int32) int32                                               { return -enetunreach }
+func hostUDPConnect(int32, uint32, int32) int32                             { return -8 }
+func hostSendTo(int32, unsafe.Pointer, int32, uint32, int32) int32          { return -8 }
+func hostRecvFrom(int32, unsafe.Pointer, int32, unsafe.Pointer) int32       { return -8 }
 func hostWaitReady(int64, unsafe.Pointer, int32) int32                      { return -52 }
 func hostLookup(unsafe.Pointer, int32, uint32, unsafe.Pointer, int32) int32 { return -1000 - 100 }
 

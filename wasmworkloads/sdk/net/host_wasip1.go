@@ -34,6 +34,18 @@ func hostClose(h int32) int32
 //go:wasmimport kubeplay_net addr
 func hostAddr(h int32, out unsafe.Pointer) int32
 
+//go:wasmimport kubeplay_net udp_bind
+func hostUDPBind(port int32) int32
+
+//go:wasmimport kubeplay_net udp_connect
+func hostUDPConnect(h int32, ip uint32, port int32) int32
+
+//go:wasmimport kubeplay_net sendto
+func hostSendTo(h int32, ptr unsafe.Pointer, n int32, ip uint32, port int32) int32
+
+//go:wasmimport kubeplay_net recvfrom
+func hostRecvFrom(h int32, ptr unsafe.Pointer, n int32, from unsafe.Pointer) int32
+
 //go:wasmimport kubeplay_net wait_ready
 func hostWaitReady(timeoutNs int64, out unsafe.Pointer, cap int32) int32
 

@@ -1,7 +1,9 @@
-// Package net gives Go programs running as kubeplay containers TCP
-// sockets over the kubeplay_net host module: Listen returns a
+// Package net gives Go programs running as kubeplay containers TCP and
+// UDP sockets over the kubeplay_net host module: Listen returns a
 // net.Listener and Dial a net.Conn, so a server is plain net/http
-// (http.Serve(l, handler)) and a client is http.Client with DialContext.
+// (http.Serve(l, handler)) and a client is http.Client with DialContext;
+// ListenPacket returns a net.PacketConn and Dial("udp", ...) a connected
+// UDP socket (UDPConn, udp.go).
 // LookupHost resolves names as a pod's libc does, from /etc/hosts and
 // /etc/resolv.conf (search domains, ndots) through the cluster's DNS.
 //
@@ -255,7 +257,8 @@ func errno(n int32) error {
 
 var errnos = map[int32]syscall.Errno{
 	3: syscall.EADDRINUSE, 4: syscall.EADDRNOTAVAIL, 6: syscall.EAGAIN, 8: syscall.EBADF,
-	14: syscall.ECONNREFUSED, 15: syscall.ECONNRESET, 23: syscall.EHOSTUNREACH, 26: syscall.EINPROGRESS,
+	14: syscall.ECONNREFUSED, 15: syscall.ECONNRESET, 17: syscall.EDESTADDRREQ, 23: syscall.EHOSTUNREACH, 26: syscall.EINPROGRESS,
+	33: syscall.EMFILE, 35: syscall.EMSGSIZE,
 	28: syscall.EINVAL, 40: syscall.ENETUNREACH, 53: syscall.ENOTCONN, 64: syscall.EPIPE, 73: syscall.ETIMEDOUT,
 }
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -137,6 +138,14 @@ func TestCreatedFieldsMemo(t *testing.T) {
 			}
 			assert.Equal(t, ref, written(true), "%d %T %s: first", i, obj, sub)
 			assert.Equal(t, ref, written(true), "%d %T %s: remembered", i, obj, sub)
+			// A second later, the remembered entry is written with the
+			// new time.
+			s.loop.AdvanceBy(time.Second)
+			later := written(false)
+			if len(ref) > 0 {
+				assert.NotEqual(t, ref, later, "%d %T %s: a second later", i, obj, sub)
+			}
+			assert.Equal(t, later, written(true), "%d %T %s: remembered a second later", i, obj, sub)
 		}
 	}
 }

@@ -1,12 +1,14 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,11 +93,27 @@ func TestParseOwnEntry(t *testing.T) {
 	} {
 		_, ok := parseOwnEntry([]byte(text))
 		assert.False(t, ok, text)
-		e, ok := decodeEntry(json.RawMessage(text))
+		e, ok := decodeEntry(json.RawMessage(text), false)
 		if ok {
 			assert.Equal(t, string(e.encode()), string(e.raw), "read by encoding/json and written anew: %s", text)
 		}
 	}
+}
+
+// A stored object's entries are read without a copy of their text, and
+// as a request's are.
+func TestDecodeStoredKeepsTheText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 5))
+	e := &managedEntry{Manager: "stored-reader", Operation: OperationUpdate, APIVersion: "v1", Subresource: "status", set: randomFieldSet(rng, 4)}
+	text := bytes.Clone(e.encode()) // not interned
+	stored := decodeStored([]json.RawMessage{text})
+	require.Len(t, stored, 1)
+	assert.Same(t, unsafe.SliceData(text), unsafe.SliceData(stored[0].raw))
+	asked := decodeManaged([]json.RawMessage{bytes.Clone(text)})
+	require.Len(t, asked, 1)
+	assert.Equal(t, string(text), string(asked[0].raw))
+	assert.True(t, sameSet(stored[0].set, asked[0].set))
+	assert.Equal(t, string(text), string(stored[0].encode()))
 }
 
 // Subtrees read lately are shared: reading with them gives the sets read

@@ -88,10 +88,17 @@ func (e *managedEntry) describe() string {
 
 // decodeManaged reads metadata.managedFields; entries that do not decode
 // are dropped, as the API server resets undecodable managed fields.
-func decodeManaged(raw []json.RawMessage) []*managedEntry {
+func decodeManaged(raw []json.RawMessage) []*managedEntry { return decodeEntries(raw, false) }
+
+// decodeStored is decodeManaged of a stored object's managed fields,
+// whose text is never changed (stored objects are not), so the entries
+// read may keep it rather than a copy.
+func decodeStored(raw []json.RawMessage) []*managedEntry { return decodeEntries(raw, true) }
+
+func decodeEntries(raw []json.RawMessage, stored bool) []*managedEntry {
 	out := make([]*managedEntry, 0, len(raw))
 	for _, r := range raw {
-		e, ok := decodeEntry(r)
+		e, ok := decodeEntry(r, stored)
 		if !ok {
 			return nil
 		}
@@ -108,15 +115,22 @@ var decoded struct {
 	m map[string]*managedEntry
 }
 
-func decodeEntry(r json.RawMessage) (*managedEntry, bool) {
+func decodeEntry(r json.RawMessage, stored bool) (*managedEntry, bool) {
 	decoded.Lock()
 	c, ok := decoded.m[string(r)]
 	decoded.Unlock()
 	if !ok {
 		c, ok = parseOwnEntry(r)
-		if ok {
+		switch {
+		case ok && stored:
+			// A stored text is the server's own and never changes: no
+			// copy (most of what a status write reads is a pod's
+			// kubelet entry written thousands of writes before, long
+			// gone from interned's).
+			c.raw = r
+		case ok:
 			c.raw = internEntry(r)
-		} else {
+		default:
 			c = &managedEntry{}
 			if err := json.Unmarshal(r, c); err != nil {
 				return nil, false
@@ -342,13 +356,14 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 	if old != nil {
 		base = old.GetObjectMeta().ManagedFields
 	}
+	decode := decodeStored // base is old's
 	if sub == "" {
 		switch {
 		case isResetManagedFields(meta.ManagedFields):
 			base = nil
 		case len(meta.ManagedFields) > 0:
 			if e := decodeManaged(meta.ManagedFields); len(e) > 0 {
-				base = meta.ManagedFields
+				base, decode = meta.ManagedFields, decodeManaged
 			}
 		}
 	}
@@ -374,10 +389,10 @@ func (s *Server) recordWrite(r *api.ResourceInfo, old, obj api.Object, sub strin
 		}
 		// Managed fields the request sets are kept, in the order the API
 		// server writes them.
-		meta.ManagedFields = encodeManaged(decodeManaged(base))
+		meta.ManagedFields = encodeManaged(decode(base))
 		return
 	}
-	entries := decodeManaged(base)
+	entries := decode(base)
 	self := changed.difference(c.removed).difference(strippedFields)
 	me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub}
 	// The writer's own entry becomes (its set - changed - removed) ∪
@@ -465,9 +480,17 @@ func (s *Server) createdEntry(r *api.ResourceInfo, sub string, m *createdMemo) [
 	if m.set == nil {
 		return nil
 	}
-	me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub,
-		Time: api.NewTimePtr(s.Now()), set: m.set, fieldsV1: m.fieldsV1}
-	return []json.RawMessage{me.encode()}
+	// The entry's text changes only with its time, written in seconds:
+	// the creates of one second share it.
+	now := s.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.raw == nil || m.at != now.Unix() {
+		me := &managedEntry{Manager: s.fieldManager, Operation: OperationUpdate, APIVersion: r.APIVersion(), Subresource: sub,
+			Time: api.NewTimePtr(now), set: m.set, fieldsV1: m.fieldsV1}
+		m.raw, m.at = me.encode(), now.Unix()
+	}
+	return []json.RawMessage{m.raw}
 }
 
 // createdKind is who creates what: a create's log starts with it.
@@ -484,6 +507,11 @@ var noCreatedMemo = false
 type createdMemo struct {
 	set      fieldSet
 	fieldsV1 []byte
+
+	// raw is the entry last written from it, at second at (createdEntry).
+	mu  sync.Mutex
+	at  int64
+	raw json.RawMessage
 }
 
 // created holds the recent creates' memos by their log (logMemo).

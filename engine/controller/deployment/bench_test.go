@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	goruntime "runtime"
 	"runtime/pprof"
 	"syscall"
 	"testing"
@@ -36,6 +37,8 @@ func BenchmarkDeployment(b *testing.B) {
 // -cpuprofile would take in the boot of a thousand nodes too.
 var benchProfile = flag.String("deployment.cpuprofile", "", "BenchmarkDeployment: write a CPU profile of the time to Available to this file")
 
+var benchHeapProfile = flag.String("deployment.memprofile", "", "BenchmarkDeployment: write heap profiles to this file at Available and to this file plus .start before the Deployment's create (the allocations to Available: go tool pprof -diff_base FILE.start FILE)")
+
 func benchDeployment(b *testing.B, nodes, replicas int) {
 	modules := runtime.NewFSSource(wasmtest.Modules(b))
 	var available, rollout time.Duration
@@ -51,6 +54,7 @@ func benchDeployment(b *testing.B, nodes, replicas int) {
 		d.Spec.Selector = &api.LabelSelector{MatchLabels: map[string]string{"app": "pause"}}
 		d.Spec.Template.Labels = map[string]string{"app": "pause"}
 		d.Spec.Template.Spec.Containers = []api.Container{{Name: "pause", Image: "registry.k8s.io/pause:3.10"}}
+		writeHeapProfile(b, *benchHeapProfile, ".start")
 		b.StartTimer()
 		stop := startProfile(b, *benchProfile)
 		start, vstart, cstart := time.Now(), c.Now(), cpuTime()
@@ -61,6 +65,7 @@ func benchDeployment(b *testing.B, nodes, replicas int) {
 		available += time.Since(start)
 		virtAvailable += c.Now().Sub(vstart)
 		cpuAvailable += cpuTime() - cstart
+		writeHeapProfile(b, *benchHeapProfile, "")
 		start, vstart, cstart = time.Now(), c.Now(), cpuTime()
 		cur, err := client.Get[*api.Deployment](cl, "default", "pause")
 		require.NoError(b, err)
@@ -119,6 +124,22 @@ func cpuTime() time.Duration {
 
 // startProfile writes a CPU profile to file ("": none) until the function
 // it returns is called.
+// writeHeapProfile writes a heap profile to file plus suffix, after a
+// collection (a profile's allocations are those of the last one); the
+// time it takes is not the benchmark's.
+func writeHeapProfile(b *testing.B, file, suffix string) {
+	if file == "" {
+		return
+	}
+	b.StopTimer()
+	defer b.StartTimer()
+	goruntime.GC()
+	f, err := os.Create(file + suffix)
+	require.NoError(b, err)
+	defer f.Close()
+	require.NoError(b, pprof.WriteHeapProfile(f))
+}
+
 func startProfile(tb testing.TB, file string) func() {
 	if file == "" {
 		return func() {}

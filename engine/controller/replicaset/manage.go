@@ -75,8 +75,10 @@ func (ctl *Controller) createPods(key string, s *set, n int) error {
 }
 
 func (ctl *Controller) createPod(s *set) error {
+	// The pod is made for the create alone: the server may keep it as it
+	// is rather than a copy.
 	p := controller.PodFromTemplate(&s.rs.Spec.Template, s.obj, s.rs.Name+"-")
-	out, err := client.Create(ctl.c, p)
+	out, err := client.CreateOwned(ctl.c, p)
 	switch {
 	case apiserver.IsNamespaceTerminating(err):
 		return nil
@@ -229,7 +231,13 @@ func phaseOrdinal(p *api.Pod) int {
 // deletionCost reads controller.kubernetes.io/pod-deletion-cost, an int32;
 // anything else counts as 0.
 func deletionCost(p *api.Pod) int64 {
-	v, err := strconv.ParseInt(p.Annotations["controller.kubernetes.io/pod-deletion-cost"], 10, 32)
+	s, ok := p.Annotations["controller.kubernetes.io/pod-deletion-cost"]
+	if !ok {
+		// Most pods have none: a failed parse's error is an allocation,
+		// once for every comparison of the sort.
+		return 0
+	}
+	v, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
 		return 0
 	}

@@ -12,7 +12,7 @@ WEB_SRC := web/build.mjs web/index.html $(wildcard web/src/*)
 
 .SECONDEXPANSION:
 
-.PHONY: all build images site serve test test-go test-web test-realclients test-fuzz bench fuzz soak clean apigen apigen-check
+.PHONY: all build images site serve test test-go test-race test-web test-realclients test-fuzz bench fuzz soak clean apigen apigen-check
 
 all: build
 
@@ -70,10 +70,16 @@ bin/serve: web/site/index.html $(shell find cmd/serve web/static -name '*.go' -n
 serve: build
 	bin/serve -addr $(ADDR)
 
-test: build test-go test-web test-realclients test-fuzz
+test: build test-go test-race test-web test-realclients test-fuzz
 
 test-go:
 	KUBEPLAY_E2E=1 $(GO) test -timeout 30m ./...
+
+# test-race runs a few of the chaos invariants' seeds under the race
+# detector: their clusters run side by side in one process, as nothing
+# else does, and so show what clusters share without a lock.
+test-race:
+	$(GO) test -race -timeout 15m -run '^TestInvariantsUnderChaos$$' ./engine/session -chaos.seeds=4 -chaos.steps=6
 
 # test-realclients runs the real kubectl and a client-go informer against
 # kubeplay apiserver. They are built in tools/realclients, a module of its

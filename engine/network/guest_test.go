@@ -62,6 +62,24 @@ func (g *guests) run(t testing.TB, node, ip, image string, args ...string) (*run
 	return rt, id
 }
 
+// shell is a busybox command line and what it prints.
+type shell struct {
+	cmd  string
+	want string
+}
+
+// shells runs each command line in a busybox pod of its own on node02
+// and checks what it printed a minute later.
+func (g *guests) shells(t *testing.T, tests []shell) {
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			rt, id := g.run(t, "node02", "10.244.2.2", "busybox", "sh", "-c", tt.cmd+" 2>&1")
+			g.loop.AdvanceBy(time.Minute)
+			assert.Equal(t, tt.want, logText(t, rt, id))
+		})
+	}
+}
+
 func logText(t testing.TB, rt *runtime.Runtime, id string) string {
 	lines, err := rt.Logs(id)
 	require.NoError(t, err)
@@ -81,10 +99,7 @@ func TestGuestsTalk(t *testing.T) {
 	g.run(t, "node01", "10.244.1.4", "busybox", "sleep", "3600")
 	g.loop.AdvanceBy(5 * time.Second)
 
-	tests := []struct {
-		cmd  string
-		want string
-	}{
+	tests := []shell{
 		{"wget -qO- http://10.244.1.2:5678/", "hello from echo\n"},
 		{"wget -qO- 10.244.1.3 | grep title", "<title>Welcome to nginx!</title>\n"},
 		{"wget -qO- http://10.244.1.3/nosuch", "wget: server returned error: HTTP/1.1 404 Not Found\n"},
@@ -92,13 +107,7 @@ func TestGuestsTalk(t *testing.T) {
 		{"wget -qO- -T 5 http://10.244.9.9/", "wget: download timed out\n"},
 		{"wget -qO- http://10.244.1.4/", "wget: can't connect to remote host (10.244.1.4): Connection refused\n"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.cmd, func(t *testing.T) {
-			rt, id := g.run(t, "node02", "10.244.2.2", "busybox", "sh", "-c", tt.cmd+" 2>&1")
-			g.loop.AdvanceBy(time.Minute)
-			assert.Equal(t, tt.want, logText(t, rt, id))
-		})
-	}
+	g.shells(t, tests)
 	assert.Contains(t, logText(t, nginxRT, nginxID), `10.244.2.2 - - [01/Jan/2026:00:0`)
 	assert.Contains(t, logText(t, nginxRT, nginxID), `"GET / HTTP/1.1" 200 615 "-" "Wget" "-"`)
 }
@@ -195,10 +204,7 @@ func TestGuestsUDP(t *testing.T) {
 	g.run(t, "node01", "10.244.1.3", "registry.k8s.io/e2e-test-images/agnhost:2.39", "netexec")
 	lrt, lid := g.run(t, "node01", "10.244.1.4", "busybox", "nc", "-u", "-l", "-p", "9000")
 	g.loop.AdvanceBy(2 * time.Second)
-	tests := []struct {
-		cmd  string
-		want string
-	}{
+	tests := []shell{
 		{"echo hostname | nc -u -w 1 10.244.1.3 8081", "localhost\n"},
 		{"echo 'echo Foo Bar' | nc -u -w1 10.244.1.3 8081", "foo bar\n"},
 		{"echo clientip | nc -u -w 1 -p 5353 10.244.1.3 8081", "10.244.2.2:5353\n"},
@@ -207,14 +213,38 @@ func TestGuestsUDP(t *testing.T) {
 		{"echo hello | nc -u -w 1 10.244.1.4 9000", ""},
 		{"wget -qO- 10.244.1.3:8080/healthz && echo healthy", "healthy\n"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.cmd, func(t *testing.T) {
-			rt, id := g.run(t, "node02", "10.244.2.2", "busybox", "sh", "-c", tt.cmd+" 2>&1")
-			g.loop.AdvanceBy(time.Minute)
-			assert.Equal(t, tt.want, logText(t, rt, id))
-		})
-	}
+	g.shells(t, tests)
 	assert.Equal(t, "hello\n", logText(t, lrt, lid), "the first sender's datagram")
+}
+
+// agnhost netexec's HTTP endpoints as upstream's: /dial over HTTP and UDP
+// (responses and errors as JSON), /echo with a code, /redirect, and the
+// log lines of its handlers.
+func TestNetexecEndpoints(t *testing.T) {
+	g := newGuests(t)
+	nrt, nid := g.run(t, "node01", "10.244.1.3", "registry.k8s.io/e2e-test-images/agnhost:2.39", "netexec")
+	g.run(t, "node01", "10.244.1.4", "registry.k8s.io/e2e-test-images/agnhost:2.39", "netexec", "--http-port=8090", "--udp-port=-1")
+	g.loop.AdvanceBy(2 * time.Second)
+	tests := []shell{
+		{"wget -qO- 'http://10.244.1.3:8080/dial?host=10.244.1.3&port=8081&protocol=udp&request=hostname&tries=2'",
+			`{"responses":["localhost","localhost"]}` + "\n"},
+		{"wget -qO- 'http://10.244.1.3:8080/dial?host=10.244.1.4&port=8090&request=echo%3Fmsg%3D%3Cb%3E'",
+			`{"responses":["\u003cb\u003e"]}` + "\n"},
+		{"wget -qO- 'http://10.244.1.3:8080/dial?host=10.244.1.4&port=8081&protocol=udp&request=hostname'",
+			`{"errors":["reading from udp connection failed. err:'read udp 10.244.1.3:32771-\u003e10.244.1.4:8081: read: connection refused'"]}` + "\n"},
+		{"wget -qO- 'http://10.244.1.3:8080/dial?host=10.244.1.4&port=8091&request=hostname'",
+			`{"errors":["Get \"http://10.244.1.4:8091/hostname\": dial tcp 10.244.1.4:8091: connect: connection refused"]}` + "\n"},
+		{"wget -qO- 'http://10.244.1.3:8080/dial?host=10.244.1.4&port=8090'", "wget: server returned error: HTTP/1.1 400 Bad Request\n"},
+		{"wget -qO- 'http://10.244.1.3:8080/echo?msg=gone&code=404'", "wget: server returned error: HTTP/1.1 404 Not Found\n"},
+		{"wget -S -O /dev/null 'http://10.244.1.3:8080/redirect?location=/hostName&code=307' 2>&1 | grep -i location", "  Location: /hostName\n"},
+		{"wget -S -O /dev/null 'http://10.244.1.4:8090/healthz' 2>&1 | head -2", "Connecting to 10.244.1.4:8090 (10.244.1.4:8090)\n  HTTP/1.1 412 Precondition Failed\n"},
+	}
+	g.shells(t, tests)
+	logs := logText(t, nrt, nid)
+	assert.Contains(t, logs, "Started UDP server on port  8081\n")
+	assert.Contains(t, logs, "GET /dial?host=10.244.1.3&protocol=udp&port=8081&request=hostname&tries=2\n")
+	assert.Contains(t, logs, "GET /echo?msg=gone&code=404\n")
+	assert.Contains(t, logs, "GET /redirect?msg=/hostName&code=307\n")
 }
 
 // nginx and http-echo serve a connection in the goroutine that accepted

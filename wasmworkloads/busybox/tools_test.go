@@ -274,7 +274,7 @@ func TestNetworkApplets(t *testing.T) {
 	check(t, "/", []appletCase{
 		{name: "nslookup without a network", argv: []string{"nslookup", "myservice"}, stdout: ";; connection timed out; no servers could be reached\n\n", code: 1},
 		{name: "wget a service", argv: []string{"wget", "-O", "-", "http://myservice"}, stderr: "wget: bad address 'myservice'\n", code: 1},
-		{name: "wget -q", argv: []string{"wget", "-qO-", "myservice:8080/x"}, stderr: "wget: bad address 'myservice'\n", code: 1},
+		{name: "wget -q", argv: []string{"wget", "-qO-", "myservice:8080/x"}, stderr: "wget: bad address 'myservice:8080'\n", code: 1},
 		{name: "wget an address", argv: []string{"wget", "http://10.96.0.1/"}, stderr: "Connecting to 10.96.0.1 (10.96.0.1:80)\nwget: can't connect to remote host (10.96.0.1): Network is unreachable\n", code: 1},
 		{name: "wget localhost", argv: []string{"wget", "-q", "http://localhost:8080/"}, stderr: "wget: can't connect to remote host (127.0.0.1): Connection refused\n", code: 1},
 		{name: "wget no URL", argv: []string{"wget"}, stderr: "Usage: wget", code: 1},

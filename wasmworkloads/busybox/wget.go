@@ -176,6 +176,9 @@ func (w *wgetOptions) set(name, val string) bool {
 // wgetURL is a parsed URL.
 type wgetURL struct {
 	scheme, host, port, path string
+	// hostport is the URL's host as written, with its port if it has
+	// one: what BusyBox's messages and Host header show.
+	hostport string
 }
 
 func parseURL(raw string) (wgetURL, bool) {
@@ -199,7 +202,7 @@ func parseURL(raw string) (wgetURL, bool) {
 	if i := strings.LastIndexByte(hostport, '@'); i >= 0 {
 		hostport = hostport[i+1:]
 	}
-	u.host = hostport
+	u.host, u.hostport = hostport, hostport
 	if h, port, ok := strings.Cut(hostport, ":"); ok && !strings.Contains(port, ":") {
 		u.host, u.port = h, port
 	}
@@ -304,13 +307,13 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 	if !ap.IsValid() {
 		addrs, err := guestNetwork.LookupHost(p.ctx, u.host)
 		if err != nil || len(addrs) == 0 {
-			p.errorf("bad address '%s'", u.host)
+			p.errorf("bad address '%s'", u.hostport)
 			return nil, 1
 		}
 		host = addrs[0]
 	}
 	if !w.quiet {
-		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.host, netJoin(host, u.port))
+		fmt.Fprintf(p.stderr, "Connecting to %s (%s)\n", u.hostport, netJoin(host, u.port))
 	}
 	ctx := p.ctx
 	if w.timeout > 0 {
@@ -342,7 +345,7 @@ func (p *proc) httpGet(w wgetOptions, u wgetURL) (*httpResponse, int) {
 	req = append(req, "GET "...)
 	req = append(req, u.path...)
 	req = append(req, " HTTP/1.1\r\nHost: "...)
-	req = append(req, u.host...)
+	req = append(req, u.hostport...)
 	req = append(req, "\r\nUser-Agent: "...)
 	req = append(req, w.userAgent...)
 	req = append(req, "\r\nConnection: close\r\n"...)

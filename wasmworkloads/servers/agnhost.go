@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,81 +75,6 @@ func text(w *response, s string) {
 	w.header("Date", httpDate(time.Now()))
 	w.header("Content-Length", strconv.Itoa(len(s)))
 	w.body = []byte(s)
-}
-
-// netexec answers /hostname, /echo?msg=, /clientip, /healthz, /exit and
-// / (the time) over HTTP, and the commands hostname, echo MSG and
-// clientip over UDP (--udp-port, -1 for none).
-func netexec(args []string) int {
-	fs := flag.NewFlagSet("netexec", flag.ContinueOnError)
-	port := fs.Int("http-port", 8080, "HTTP Listen Port")
-	udpPort := fs.Int("udp-port", 8081, "UDP Listen Port")
-	delayShutdown := fs.Int("delay-shutdown", 0, "Number of seconds to delay shutdown when receiving SIGTERM.")
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	// SIGTERM makes /readyz fail, then ends netexec with 0 after
-	// --delay-shutdown seconds.
-	var terminating atomic.Bool
-	term := make(chan os.Signal, 1)
-	ksignal.Notify(term, syscall.SIGTERM)
-	go func() {
-		ksignal.Wait(term)
-		terminating.Store(true)
-		if *delayShutdown > 0 {
-			log.Printf("Sleeping %d seconds before terminating...", *delayShutdown)
-			time.Sleep(time.Duration(*delayShutdown) * time.Second)
-		}
-		os.Exit(0)
-	}()
-	// /healthz fails until the UDP server has started, and after it
-	// ended, as upstream's does.
-	var udpReady atomic.Bool
-	if *udpPort != -1 {
-		go netexecUDP(*udpPort, &udpReady)
-	}
-	log.Printf("Started HTTP server on port %d", *port)
-	return listenHTTP(*port, func(r *request, w *response) {
-		path, query, _ := strings.Cut(r.target, "?")
-		log.Printf("GET %s", r.target)
-		switch path {
-		case "/hostname":
-			text(w, hostname())
-		case "/echo":
-			msg := ""
-			for _, kv := range strings.Split(query, "&") {
-				if v, ok := strings.CutPrefix(kv, "msg="); ok {
-					msg = strings.ReplaceAll(v, "+", " ")
-				}
-			}
-			text(w, msg)
-		case "/clientip":
-			text(w, r.remoteAddr)
-		case "/healthz":
-			if !udpReady.Load() {
-				w.status = 412
-			}
-			text(w, "")
-		case "/readyz":
-			if terminating.Load() {
-				w.status = 503
-				text(w, "shutting down")
-			} else {
-				text(w, "ok")
-			}
-		case "/exit":
-			code := 0
-			for _, kv := range strings.Split(query, "&") {
-				if v, ok := strings.CutPrefix(kv, "code="); ok {
-					code, _ = strconv.Atoi(v)
-				}
-			}
-			log.Printf("Exit with code %d", code)
-			os.Exit(code)
-		default:
-			text(w, "NOW: "+time.Now().String())
-		}
-	})
 }
 
 // serveHostname answers every request with the hostname, on 9376.
@@ -330,49 +254,4 @@ func grpcHealthChecking(args []string) int {
 	})
 	log.Fatalf("Error while starting the gRPC server on the %s listen address %v", l.Addr(), err)
 	return 1
-}
-
-// netexecUDP answers netexec's UDP commands on port, as upstream's
-// startUDPServer does: "hostname", "echo MSG" and "clientip" (lower-cased
-// and trimmed), anything else logged and left unanswered.
-func netexecUDP(port int, ready *atomic.Bool) {
-	conn, err := kpnet.ListenPacket("udp", ":"+strconv.Itoa(port))
-	if err != nil {
-		log.Fatalf("Error occurred: failed to create listener for UDP address :%d:%v", port, err)
-	}
-	defer conn.Close()
-	log.Printf("Started UDP server on port %s %d", "", port)
-	ready.Store(true)
-	defer func() {
-		log.Printf("UDP server exited")
-		ready.Store(false)
-	}()
-	buf := make([]byte, 2048)
-	for {
-		n, client, err := conn.ReadFrom(buf)
-		if err != nil {
-			log.Fatalf("Error occurred: failed accepting UDP connections:%v", err)
-		}
-		received := strings.ToLower(strings.TrimSpace(string(buf[:n])))
-		var reply string
-		switch {
-		case received == "hostname":
-			log.Println("Sending udp hostName response")
-			reply = hostname()
-		case strings.HasPrefix(received, "echo "):
-			reply = strings.SplitN(received, " ", 2)[1]
-			log.Printf("Echoing %v to UDP client %s\n", reply, client)
-		case received == "clientip":
-			log.Printf("Sending clientip back to UDP client %s\n", client)
-			reply = client.String()
-		default:
-			if received != "" {
-				log.Printf("Unknown UDP command received from %s: %v\n", client, received)
-			}
-			continue
-		}
-		if _, err := conn.WriteTo([]byte(reply), client); err != nil {
-			log.Fatalf("Error occurred: failed to write to UDP client %s:%v", client, err)
-		}
-	}
 }

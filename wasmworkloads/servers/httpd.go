@@ -126,7 +126,7 @@ func appendClock(b []byte, h, m, s int) []byte {
 	return append2(b, s)
 }
 
-var statusText = map[int]string{200: "OK", 201: "Created", 204: "No Content", 308: "Permanent Redirect", 502: "Bad Gateway", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
+var statusText = map[int]string{200: "OK", 201: "Created", 204: "No Content", 308: "Permanent Redirect", 502: "Bad Gateway", 301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect", 400: "Bad Request",
 	403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 412: "Precondition Failed", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 // serveHTTP accepts connections and serves each in a goroutine of its

@@ -60,6 +60,10 @@ var (
 	hpaExample = ImageConfig{Module: "servers", Cmd: []string{"apache2-foreground"}, WorkingDir: "/var/www/html",
 		Env:      []string{pathEnv, "PHP_VERSION=5.6.40", "APACHE_CONFDIR=/etc/apache2"},
 		Programs: []string{"apache2-foreground"}, Userland: debianUserland}
+	// nginxSlim is the StatefulSet tutorial's registry.k8s.io/nginx-slim:
+	// nginx on ubuntu-slim, started without an entrypoint script.
+	nginxSlim = ImageConfig{Module: "servers", Layer: "nginx", Cmd: []string{"nginx", "-g", "daemon off;"}, Env: []string{pathEnv},
+		Programs: []string{"nginx"}, Userland: debianUserland}
 	// polinux/stress is built on Alpine.
 	stress = ImageConfig{Module: "stress", Cmd: []string{"/usr/local/bin/stress"}, Env: []string{pathEnv},
 		Programs: []string{"stress"}, Userland: alpineUserland}
@@ -79,6 +83,8 @@ var catalog = map[string]ImageConfig{
 	"docker.io/polinux/stress":                stress,
 	"docker.io/progrium/stress":               {Module: "stress", Entrypoint: []string{"/usr/bin/stress", "--verbose"}, Env: []string{pathEnv}, Programs: []string{"stress"}},
 	"docker.io/library/nginx":                 nginx,
+	"registry.k8s.io/nginx-slim":              nginxSlim,
+	"k8s.gcr.io/nginx-slim":                   nginxSlim,
 	"docker.io/hashicorp/http-echo":           {Module: "servers", Entrypoint: []string{"/http-echo"}, Programs: []string{"http-echo"}},
 	"registry.k8s.io/e2e-test-images/agnhost": {Module: "servers", Entrypoint: []string{"/agnhost"}, Programs: []string{"agnhost"}, Userland: alpineUserland},
 	"registry.k8s.io/hpa-example":             hpaExample,

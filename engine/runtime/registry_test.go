@@ -34,6 +34,7 @@ func TestCatalog(t *testing.T) {
 		"alpine:3.20": "busybox", "bash": "busybox", "docker.io/library/bash:5.2": "busybox",
 		"perl": "perl", "perl:5.34.0": "perl", "polinux/stress": "stress", "progrium/stress:latest": "stress",
 		"hello-world": "hello-world", "registry.k8s.io/pause:3.10.1": "pause",
+		"registry.k8s.io/nginx-slim:0.7": "servers", "k8s.gcr.io/nginx-slim:0.8": "servers",
 	} {
 		cfg, ok := LookupImage(ref)
 		if assert.True(t, ok, ref) {

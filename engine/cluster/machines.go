@@ -162,8 +162,9 @@ func (c *Cluster) kubeletConfig(in cloud.Instance) kubelet.Config {
 	cfg.Disk, cfg.DiskDir = c.nodeDisk(in.Name)
 	cfg.ServiceAccountKey = pki.ServiceAccountKey(c.cfg.Seed)
 	cfg.NetworkProber = nodeProber{c.network.Prober(in.Name, in.Address)}
+	cfg.HostPorts = c.network
 	if in.Fake {
-		cfg.Fake, cfg.PodCIDR, cfg.NetworkProber = true, fakePodCIDR(in.Address), fakeProber{}
+		cfg.Fake, cfg.PodCIDR, cfg.NetworkProber, cfg.HostPorts = true, fakePodCIDR(in.Address), fakeProber{}, nil
 		cfg.Taints = append(slices.Clone(cfg.Taints), FakeNodeTaint)
 	}
 	return cfg

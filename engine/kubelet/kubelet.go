@@ -60,6 +60,9 @@ type Config struct {
 	// NetworkProber runs httpGet, tcpSocket and grpc probes and hooks;
 	// without one they are reported as not simulated.
 	NetworkProber NetworkProber
+	// HostPorts maps the host ports of the node's pods, as the CNI
+	// portmap plugin does; nil maps none.
+	HostPorts HostPortMapper
 	// PodCIDR, when set, is the node's pod CIDR from its registration on
 	// (as a Node created with spec.podCIDR), instead of the one the node
 	// IPAM controller gives it.

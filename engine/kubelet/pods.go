@@ -8,6 +8,7 @@ import (
 	"github.com/kubeplay/kubeplay/engine/apiserver"
 	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/loop"
+	"github.com/kubeplay/kubeplay/engine/network"
 	"github.com/kubeplay/kubeplay/engine/runtime"
 )
 
@@ -148,6 +149,9 @@ func (k *Kubelet) forgetPod(key string) {
 		return
 	}
 	stopProbes(st)
+	if ip, err := netip.ParseAddr(st.ip); err == nil && k.cfg.HostPorts != nil && st.sandbox {
+		k.cfg.HostPorts.UnmapHostPorts(k.cfg.NodeName, ip)
+	}
 	for _, cs := range st.containers {
 		for _, id := range []string{cs.id, cs.lastID} {
 			if id != "" {
@@ -172,10 +176,39 @@ func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
 			return false
 		}
 		st.ip = ip
+		k.mapHostPorts(p, ip)
 	}
 	st.sandbox = true
 	st.started = k.c.Now()
 	return true
+}
+
+// HostPortMapper is the network's portmap plugin: the host ports of a
+// node's pods.
+type HostPortMapper interface {
+	MapHostPort(node string, proto network.Protocol, hostPort uint16, to netip.AddrPort)
+	UnmapHostPorts(node string, pod netip.Addr)
+}
+
+// mapHostPorts maps the pod's containerPorts that have a hostPort to
+// its address, as the portmap plugin does when the sandbox is made.
+func (k *Kubelet) mapHostPorts(p *api.Pod, podIP string) {
+	ip, err := netip.ParseAddr(podIP)
+	if k.cfg.HostPorts == nil || err != nil {
+		return
+	}
+	for _, c := range p.Spec.Containers {
+		for _, cp := range c.Ports {
+			if cp.HostPort <= 0 || cp.HostPort > 65535 || cp.ContainerPort <= 0 {
+				continue
+			}
+			proto := network.Protocol(cp.Protocol)
+			if proto == "" {
+				proto = network.TCP
+			}
+			k.cfg.HostPorts.MapHostPort(k.cfg.NodeName, proto, uint16(cp.HostPort), netip.AddrPortFrom(ip, uint16(cp.ContainerPort)))
+		}
+	}
 }
 
 // allocateIP takes the next free address of the node's pod CIDR, as the

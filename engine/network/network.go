@@ -86,6 +86,8 @@ type Network struct {
 	router Router
 	// flows are the UDP flows the rules translated (conntrack).
 	flows conntrack
+	// hostPorts are the portmap plugin's rules (hostport.go).
+	hostPorts map[hostPortKey]netip.AddrPort
 }
 
 // Protocol is a transport protocol, as a Service port names it.
@@ -226,6 +228,8 @@ func (ns *Namespace) Dial(dst netip.AddrPort) (*Conn, error) {
 				return nil, ECONNREFUSED
 			}
 			target = v.To
+		} else if _, to, ok := ns.net.hostPort(TCP, dst); ok {
+			target = to
 		}
 	}
 	if !target.IsValid() {

@@ -54,6 +54,8 @@ func (ns *Namespace) dialOutside(local, dst netip.AddrPort) (*Conn, error) {
 				return nil, ECONNREFUSED
 			}
 			target = v.To
+		} else if _, to, ok := ns.net.hostPort(TCP, dst); ok {
+			target = to
 		}
 		return ns.connectOrWait(local, dst, target)
 	}

@@ -239,6 +239,11 @@ func (n *Network) sendUDP(u *UDPConn, b []byte, dst netip.AddrPort) {
 		n.flows.remove(f)
 	}
 	node, v := n.routeUDP(u.ns, src, dst)
+	if !v.Matched {
+		if hpNode, to, ok := n.hostPort(UDP, dst); ok {
+			node, v = hpNode, Verdict{Matched: true, To: to}
+		}
+	}
 	switch {
 	case !v.Matched:
 		n.deliverUDP(u, src, dst, dst, b)

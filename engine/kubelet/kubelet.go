@@ -185,6 +185,10 @@ func (k *Kubelet) Stop() {
 	k.pods.Stop()
 	k.rt.PowerOff()
 	k.c.RegisterKubelet(k.cfg.NodeName, nil)
+	// The node's portmap rules go with its power, as iptables' do.
+	for _, st := range k.states {
+		k.unmapHostPorts(st)
+	}
 }
 
 // every runs f every d of virtual time until the kubelet stops.

@@ -149,9 +149,7 @@ func (k *Kubelet) forgetPod(key string) {
 		return
 	}
 	stopProbes(st)
-	if ip, err := netip.ParseAddr(st.ip); err == nil && k.cfg.HostPorts != nil && st.sandbox {
-		k.cfg.HostPorts.UnmapHostPorts(k.cfg.NodeName, ip)
-	}
+	k.unmapHostPorts(st)
 	for _, cs := range st.containers {
 		for _, id := range []string{cs.id, cs.lastID} {
 			if id != "" {
@@ -188,6 +186,13 @@ func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
 type HostPortMapper interface {
 	MapHostPort(node string, proto network.Protocol, hostPort uint16, to netip.AddrPort)
 	UnmapHostPorts(node string, pod netip.Addr)
+}
+
+// unmapHostPorts takes away the pod's host ports.
+func (k *Kubelet) unmapHostPorts(st *podState) {
+	if ip, err := netip.ParseAddr(st.ip); err == nil && k.cfg.HostPorts != nil && st.sandbox {
+		k.cfg.HostPorts.UnmapHostPorts(k.cfg.NodeName, ip)
+	}
 }
 
 // mapHostPorts maps the pod's containerPorts that have a hostPort to

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -173,4 +175,57 @@ func TestComparedUpdatesMemo(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Writes alike but for their keyed items' keys (the first status write of
+// each pod names its IP) share the sets of their shape, with their own
+// keys given back: the sets are those of the comparison, whatever the
+// keys, their order, or a key named in two lists (a host-network pod's
+// IP is its node's).
+func TestComparedShapes(t *testing.T) {
+	keep := func(f string) bool { return f == "status" }
+	conditions := []string{api.PodScheduled, api.PodInitialized, api.PodReady, api.ContainersReady}
+	for seed := range uint64(200) {
+		rnd := rand.New(rand.NewPCG(seed, 9))
+		old := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "web", Namespace: "default"}}
+		old.Status.Phase = api.PodPending
+		old.Status.Conditions = []api.PodCondition{{Type: api.PodScheduled, Status: api.ConditionTrue}}
+		cur := api.Clone(old)
+		host := fmt.Sprintf("172.18.0.%d", rnd.IntN(3))
+		ip := fmt.Sprintf("10.244.%d.%d", rnd.IntN(4), rnd.IntN(250))
+		if rnd.IntN(4) == 0 {
+			ip = host
+		}
+		cur.Status.HostIP, cur.Status.HostIPs = host, []api.HostIP{{IP: host}}
+		cur.Status.PodIP, cur.Status.PodIPs = ip, []api.PodIP{{IP: ip}}
+		if rnd.IntN(2) == 0 {
+			cur.Status.PodIPs = append(cur.Status.PodIPs, api.PodIP{IP: fmt.Sprintf("fd00::%d", rnd.IntN(9))})
+		}
+		cur.Status.Conditions = nil
+		for _, i := range rnd.Perm(len(conditions))[:1+rnd.IntN(len(conditions))] {
+			cur.Status.Conditions = append(cur.Status.Conditions, api.PodCondition{Type: conditions[i], Status: api.ConditionTrue})
+		}
+		if rnd.IntN(3) == 0 {
+			old, cur = cur, old // keys removed
+		}
+		want := compareObjects(reflect.ValueOf(old), reflect.ValueOf(cur), keep)
+		got := compareUpdate(reflect.ValueOf(old), reflect.ValueOf(cur), keep, "status")
+		assert.Equal(t, setText(want.changed()), setText(got.changed()), "seed %d: changed", seed)
+		assert.Equal(t, setText(want.removed), setText(got.removed), "seed %d: removed", seed)
+	}
+	// The memo of shapes was used: a write whose keys alone differ from
+	// one seen finds its shape.
+	p := &api.Pod{}
+	q := api.Clone(p)
+	q.Status.PodIPs = []api.PodIP{{IP: "10.0.0.1"}}
+	compareUpdate(reflect.ValueOf(p), reflect.ValueOf(q), keep, "status")
+	r := api.Clone(p)
+	r.Status.PodIPs = []api.PodIP{{IP: "10.0.0.2"}}
+	kl := &keyedLog{}
+	var log []byte
+	compareObjectsTo(comparison{log: &log}, reflect.ValueOf(p), reflect.ValueOf(r), keep)
+	require.True(t, kl.of(log))
+	_, ok := comparedShapes.get(comparedKind{t: reflect.TypeOf(r), sub: "status"}, kl.log)
+	assert.True(t, ok)
+	assert.Equal(t, []string{`k:{"ip":"10.0.0.2"}`}, kl.keys)
 }

@@ -95,10 +95,17 @@ func TestCreateStoresACopyUnlessOwned(t *testing.T) {
 	assert.NotSame(t, copied, stored(s, "a"))
 	assert.Empty(t, copied.UID, "the request's object is not changed")
 	assert.Same(t, owned, stored(s, "b"))
-	converted := &api.EventsV1Event{ObjectMeta: api.ObjectMeta{Name: "c"}, Reason: "Scheduled", Note: "placed"}
+	converted := &api.EventsV1Event{ObjectMeta: api.ObjectMeta{Name: "c", Labels: map[string]string{"k": "v"}}, Reason: "Scheduled", Note: "placed",
+		Related: &api.ObjectReference{Kind: "Node", Name: "n1"}}
 	_, err = s.Create(v1, "default", converted)
 	require.NoError(t, err)
 	assert.Empty(t, converted.UID, "the request's object is not changed")
+	// Nothing stored is the request's (the events.k8s.io recorder sends
+	// the event it keeps, shallowly copied).
+	converted.Labels["k"], converted.Related.Name = "changed", "changed"
+	c := stored(s, "c").(*api.Event)
+	assert.Equal(t, "v", c.Labels["k"])
+	assert.Equal(t, "n1", c.Related.Name)
 
 	// Both kinds of create store the same object.
 	a, b := stored(s, "a").(*api.Event), stored(s, "b").(*api.Event)

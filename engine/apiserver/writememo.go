@@ -3,6 +3,7 @@ package apiserver
 import (
 	"encoding/binary"
 	"reflect"
+	"slices"
 	"sync"
 )
 
@@ -50,6 +51,16 @@ func (l *logMemo[K, V]) skip(kind K) bool {
 		return true
 	}
 	return false
+}
+
+// hit counts a write of kind whose log was found another way
+// (comparedShapes) as one that was.
+func (l *logMemo[K, V]) hit(kind K) {
+	l.Lock()
+	defer l.Unlock()
+	if l.misses[kind] != 0 {
+		l.misses[kind] = 0
+	}
 }
 
 // get returns what log made, if remembered.
@@ -100,11 +111,149 @@ func compareUpdate(old, cur reflect.Value, keep func(string) bool, sub string) c
 	*bp = (*bp)[:0]
 	compareObjectsTo(comparison{log: bp}, old, cur, keep)
 	sets, ok := compared.get(kind, *bp)
-	if !ok {
-		sets = replayLog(*bp)
-		compared.put(kind, *bp, sets)
+	if ok {
+		return sets.comparison()
 	}
-	return comparison{added: sets.changed, modified: sets.changed, removed: sets.removed}
+	kl := keyedLogs.Get().(*keyedLog)
+	defer keyedLogs.Put(kl)
+	if kl.of(*bp) {
+		// The same write of another object: its keyed items' keys (a
+		// pod's IP in its first status write) are all that differ.
+		if shape, ok := comparedShapes.get(kind, kl.log); ok {
+			compared.hit(kind)
+			return shape.with(kl.keys).comparison()
+		}
+		comparedShapes.put(kind, kl.log, newKeyedShape(replayLog(kl.log)))
+	}
+	sets = replayLog(*bp)
+	compared.put(kind, *bp, sets)
+	return sets.comparison()
+}
+
+func (s comparedSets) comparison() comparison {
+	return comparison{added: s.changed, modified: s.changed, removed: s.removed}
+}
+
+// comparedShapes holds the recent updates' sets by their log with the
+// keys of keyed list items left out (keyedLog): the sets name the keys
+// by their place in the log, and with gives them back.
+var comparedShapes logMemo[comparedKind, *keyedShape]
+
+// keyedLog is a comparison's log in which each keyed list item's path
+// element ("k:{...}") is written as the number of its key among the
+// distinct keys of the log (keys), the same key the same number. Path
+// elements never hold a NUL (a key is JSON, which escapes it), so an
+// element "k\x00" plus the number names no item of its own.
+type keyedLog struct {
+	log  []byte
+	keys []string
+}
+
+var keyedLogs = sync.Pool{New: func() any { return new(keyedLog) }}
+
+// maxKeys is how many distinct keys a keyed log names (one byte each).
+const maxKeys = 255
+
+// of makes the keyed log of a comparison's log; it reports whether it
+// left out any key, and not too many.
+func (l *keyedLog) of(log []byte) bool {
+	l.log, l.keys = l.log[:0], l.keys[:0]
+	b := l.log
+	for len(log) > 0 {
+		b, log = append(b, log[0]), log[1:]
+		for {
+			size, w := binary.Uvarint(log)
+			log = log[w:]
+			if size == 0 {
+				b = append(b, 0)
+				break
+			}
+			pe := log[:size-1]
+			log = log[size-1:]
+			if len(pe) > 2 && pe[0] == 'k' && pe[1] == ':' {
+				i := slices.IndexFunc(l.keys, func(k string) bool { return k == string(pe) })
+				if i < 0 {
+					if len(l.keys) == maxKeys {
+						return false
+					}
+					i = len(l.keys)
+					l.keys = append(l.keys, string(pe))
+				}
+				b = append(b, 4, 'k', 0, byte(i)) // the length 3, plus one
+				continue
+			}
+			b = binary.AppendUvarint(b, size)
+			b = append(b, pe...)
+		}
+	}
+	l.log = b
+	return len(l.keys) > 0
+}
+
+// keyIndex is the number a keyed log's element names, if it names one.
+func keyIndex(pe string) (int, bool) {
+	if len(pe) == 3 && pe[0] == 'k' && pe[1] == 0 {
+		return int(pe[2]), true
+	}
+	return 0, false
+}
+
+// keyedShape is the sets of a keyed log, and the paths to its numbered
+// keys.
+type keyedShape struct {
+	sets             comparedSets
+	changed, removed keyTrie
+}
+
+// keyTrie holds the path elements on the way to a set's numbered keys
+// (nil when there is none below).
+type keyTrie map[string]keyTrie
+
+func newKeyedShape(s comparedSets) *keyedShape {
+	return &keyedShape{sets: s, changed: trieOf(s.changed), removed: trieOf(s.removed)}
+}
+
+func trieOf(s fieldSet) keyTrie {
+	var t keyTrie
+	for k, n := range s {
+		sub := trieOf(n.children)
+		if _, keyed := keyIndex(k); keyed || sub != nil {
+			if t == nil {
+				t = keyTrie{}
+			}
+			t[k] = sub
+		}
+	}
+	return t
+}
+
+// with is the sets with the keys given back: the maps on the way to a
+// key are made anew, the rest shared.
+func (s *keyedShape) with(keys []string) comparedSets {
+	return comparedSets{changed: withKeys(s.sets.changed, s.changed, keys), removed: withKeys(s.sets.removed, s.removed, keys)}
+}
+
+func withKeys(s fieldSet, t keyTrie, keys []string) fieldSet {
+	if t == nil {
+		return s
+	}
+	out := make(fieldSet, len(s))
+	for k, n := range s {
+		if _, on := t[k]; !on {
+			out[k] = n
+		}
+	}
+	for k, sub := range t {
+		n := s[k]
+		if sub != nil {
+			n = &fieldNode{member: n.member, children: withKeys(n.children, sub, keys)}
+		}
+		if i, keyed := keyIndex(k); keyed {
+			k = keys[i]
+		}
+		out[k] = n
+	}
+	return out
 }
 
 // replayLog makes the sets of a comparison from its log (note): what

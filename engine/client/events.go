@@ -107,7 +107,11 @@ func (r *EventRecorder) write(key eventsKey, ev *api.EventsV1Event) {
 			}
 		}
 	}
-	out := api.Clone(ev)
+	// The server converts the event to a core one (a copy, its metadata
+	// deep-copied), so the create needs no copy of its own: only the
+	// fields changed here are the request's alone.
+	cp := *ev
+	out := &cp
 	out.ResourceVersion = ""
 	for {
 		_, err := Create(r.c, out)

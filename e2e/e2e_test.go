@@ -7,6 +7,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -331,6 +332,53 @@ func TestPlayground(t *testing.T) {
 
 	// The user is the cloud: a machine joins, the scheduler explains a pod
 	// that fits nowhere, and kubectl cordons a node.
+	// A file dropped on the page is copied into the home directory and,
+	// for a WebAssembly module, loaded as an image by a command typed in
+	// the terminal; it then runs as any image does.
+	t.Run("drop", func(t *testing.T) {
+		module, err := os.ReadFile(filepath.Join(repoRoot(), "wasmworkloads", "bin", "hello-world.wasm"))
+		require.NoError(t, err)
+		drop := func(name string, data []byte) {
+			js := fmt.Sprintf(`(() => {
+				const bytes = Uint8Array.from(atob(%s), (c) => c.charCodeAt(0));
+				const dt = new DataTransfer();
+				dt.items.add(new File([bytes], %s));
+				document.querySelector('.xterm').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+				return true;
+			})()`, quoteJS(base64.StdEncoding.EncodeToString(data)), quoteJS(name))
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+			require.NoError(t, err)
+		}
+		typeLine(t, ctx, "clear")
+		drop("My App.wasm", module)
+		waitFor(t, ctx, "the dropped module loaded", func() bool {
+			return strings.Contains(terminalText(t, ctx), "$ kubeplay image load 'My App.wasm' my-app\nLoaded image: my-app:latest")
+		})
+		// A module dropped again (a new build) keeps the first file and
+		// loads under the same name, as docker load replaces a tag.
+		drop("My App.wasm", module)
+		waitFor(t, ctx, "the second module loaded", func() bool {
+			return strings.Contains(terminalText(t, ctx), "$ kubeplay image load 'My App-1.wasm' my-app\nLoaded image: my-app:latest")
+		})
+		// Past the 2 MiB of the page's other requests: busybox's module.
+		busybox, err := os.ReadFile(filepath.Join(repoRoot(), "wasmworkloads", "bin", "busybox.wasm"))
+		require.NoError(t, err)
+		drop("bb.wasm", busybox)
+		waitFor(t, ctx, "a large module loaded", func() bool {
+			return strings.Contains(terminalText(t, ctx), "$ kubeplay image load bb.wasm bb\nLoaded image: bb:latest")
+		})
+		drop("notes.yaml", []byte("kind: Pod\n"))
+		waitFor(t, ctx, "the text file listed", func() bool {
+			return regexp.MustCompile(`\$ ls -l notes\.yaml\n-rw-r--r-- .* 10 .* notes\.yaml`).MatchString(terminalText(t, ctx))
+		})
+		r := run(t, ctx, `test "$(base64 'My App.wasm')" = "$(base64 'My App-1.wasm')" && wc -c < 'My App.wasm' && cat notes.yaml && kubeplay image ls | grep -c my-app`)
+		assert.Equal(t, execResult{Output: fmt.Sprintf("%d\nkind: Pod\n1\n", len(module)), ExitCode: 0}, r, "the modules byte for byte")
+		run(t, ctx, "kubectl run dropped --image=my-app --restart=Never")
+		waitFor(t, ctx, "the dropped image to run", func() bool {
+			return strings.Contains(run(t, ctx, "kubectl logs dropped").Output, "Hello from Docker!")
+		})
+	})
+
 	t.Run("nodes", func(t *testing.T) {
 		r := run(t, ctx, "kubeplay node add --cpu 4 --memory 8Gi")
 		require.Equal(t, 0, r.ExitCode, r.Output)

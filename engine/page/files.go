@@ -162,26 +162,47 @@ func (p *Page) opWrite(_ int, raw json.RawMessage) (any, error) {
 	if err := args(raw, &a); err != nil {
 		return nil, err
 	}
-	name, err := p.homePath(a.Path)
+	return p.put(a.Path, []byte(a.Text), "text", maxFile, a.Create)
+}
+
+// opUpload writes a file dropped on the page into the home directory, as
+// copying it onto the machine would: any bytes (an image's module), at
+// most maxUpload, never over a file that exists.
+func (p *Page) opUpload(_ int, raw json.RawMessage) (any, error) {
+	var a struct {
+		Path string `json:"path"`
+		Data []byte `json:"data"` // base64 in the message
+	}
+	if err := args(raw, &a); err != nil {
+		return nil, err
+	}
+	return p.put(a.Path, a.Data, "file", maxUpload, true)
+}
+
+// put writes data, the page's text or file of at most limit bytes, to
+// rel in the home directory: never over a directory, and with create
+// never over a file.
+func (p *Page) put(rel string, data []byte, what string, limit int, create bool) (any, error) {
+	name, err := p.homePath(rel)
 	if err != nil {
 		return nil, err
 	}
-	if len(a.Text) > maxFile {
-		return nil, fmt.Errorf("%s: the text is larger than %d bytes", a.Path, maxFile)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s: the %s is larger than %d bytes", rel, what, limit)
 	}
-	if info, err := hackpadfs.Stat(p.cfg.Home, name); err == nil && (a.Create || info.IsDir()) {
+	if info, err := hackpadfs.Stat(p.cfg.Home, name); err == nil && (create || info.IsDir()) {
 		if info.IsDir() {
-			return nil, fmt.Errorf("%s: Is a directory", a.Path)
+			return nil, fmt.Errorf("%s: Is a directory", rel)
 		}
-		return nil, fmt.Errorf("%s: File exists", a.Path)
+		return nil, fmt.Errorf("%s: File exists", rel)
 	}
 	if err := hackpadfs.MkdirAll(p.cfg.Home, path.Dir(name), 0o755); err != nil {
-		return nil, shown(path.Dir(a.Path), err)
+		return nil, shown(path.Dir(rel), err)
 	}
-	if err := writeFile(p.cfg.Home, name, []byte(a.Text)); err != nil {
-		return nil, shown(a.Path, err)
+	if err := writeFile(p.cfg.Home, name, data); err != nil {
+		return nil, shown(rel, err)
 	}
-	return p.stamp(a.Path, name, int64(len(a.Text))), nil
+	return p.stamp(rel, name, int64(len(data))), nil
 }
 
 // writeFile replaces a file's contents, as the shell's redirection does.

@@ -74,6 +74,11 @@ func New(cfg Config) *Page {
 const (
 	maxMessage = 2 << 20 // bytes of one request, a file's text included
 	maxFile    = 1 << 20 // bytes of a file the editor writes
+	// maxUpload is the bytes of a file dropped on the page (an image's
+	// module: busybox's is 8 MiB), and maxUploadMessage its request, the
+	// file in base64.
+	maxUpload        = 32 << 20
+	maxUploadMessage = maxUpload/3*4 + 64<<10
 )
 
 // request is a message from the page.
@@ -106,6 +111,7 @@ var ops = map[string]func(p *Page, id int, args json.RawMessage) (any, error){
 	"files":    (*Page).opFiles,
 	"read":     (*Page).opRead,
 	"write":    (*Page).opWrite,
+	"upload":   (*Page).opUpload,
 	"rename":   (*Page).opRename,
 	"delete":   (*Page).opDelete,
 	"validate": (*Page).opValidate,
@@ -119,11 +125,15 @@ var ops = map[string]func(p *Page, id int, args json.RawMessage) (any, error){
 // answered with an error (and id 0 when even the id cannot be read).
 func (p *Page) Handle(msg []byte) Reply {
 	var req request
-	if len(msg) > maxMessage {
-		return Reply{Type: "reply", Error: fmt.Sprintf("%v: the message is larger than %d bytes", errBadRequest, maxMessage)}
+	tooLarge := Reply{Type: "reply", Error: fmt.Sprintf("%v: the message is larger than %d bytes", errBadRequest, maxMessage)}
+	if len(msg) > maxUploadMessage {
+		return tooLarge
 	}
 	if err := strictJSON(msg, &req); err != nil {
 		return Reply{Type: "reply", Error: fmt.Sprintf("%v: %v", errBadRequest, err)}
+	}
+	if len(msg) > maxMessage && req.Op != "upload" {
+		return tooLarge
 	}
 	r := Reply{Type: "reply", ID: req.ID}
 	op, ok := ops[req.Op]

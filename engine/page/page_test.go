@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"testing"
 
 	"github.com/hack-pad/hackpadfs/mem"
@@ -202,6 +203,31 @@ func TestFiles(t *testing.T) {
 	require.Empty(t, f.call("delete", map[string]any{"path": "notes/n.txt"}, nil))
 	assert.Contains(t, f.call("read", map[string]any{"path": "notes/n.txt"}, nil), "notes/n.txt: No such file or directory")
 	assert.Contains(t, f.call("delete", map[string]any{"path": "notes"}, nil), "Is a directory")
+}
+
+// A file dropped on the page lands in the home directory byte for byte,
+// never over one that exists; a module dropped so loads as an image.
+func TestUpload(t *testing.T) {
+	f := newFixture(t)
+	module, err := fs.ReadFile(wasmtest.Modules(t), "hello-world.wasm")
+	require.NoError(t, err)
+	var file File
+	require.Empty(t, f.call("upload", map[string]any{"path": "hello.wasm", "data": module}, &file))
+	assert.Equal(t, File{Path: "hello.wasm", Size: int64(len(module)), ModTime: file.ModTime}, file)
+	assert.Equal(t, "Loaded image: hello:latest\n", f.run("kubeplay image load hello.wasm hello"))
+	assert.Contains(t, f.call("upload", map[string]any{"path": "hello.wasm", "data": []byte("x")}, nil), "hello.wasm: File exists")
+	assert.Contains(t, f.call("read", map[string]any{"path": "hello.wasm"}, nil), "hello.wasm: not a text file")
+	assert.Contains(t, f.call("upload", map[string]any{"path": "../x.wasm", "data": []byte("x")}, nil), "must name a file inside the home directory")
+
+	// Past the editor's 2 MiB, an upload's message is taken up to its own
+	// limit; any other op's is not.
+	big := bytes.Repeat([]byte{0, 1, 2}, 1<<20)
+	require.Empty(t, f.call("upload", map[string]any{"path": "big.bin", "data": big}, &file))
+	assert.Equal(t, int64(len(big)), file.Size)
+	assert.Equal(t, "3145728 big.bin\n", f.run("wc -c big.bin"))
+	tooBig := fmt.Sprintf(`{"id": 1, "op": "write", "args": {"path": "x", "text": %q}}`, bytes.Repeat([]byte("x"), 3<<20))
+	assert.Contains(t, f.page.Handle([]byte(tooBig)).Error, "larger than")
+	assert.Contains(t, f.call("upload", map[string]any{"path": "huge.bin", "data": make([]byte, maxUpload+1)}, nil), "huge.bin: the file is larger than 33554432 bytes")
 }
 
 func TestClockOps(t *testing.T) {

@@ -15,7 +15,7 @@ import { installCspStyleShim } from './cspstyles.js';
 import { EngineClient, checkWorkerMessage } from './bridge.js';
 import { Theme } from './theme.js';
 import { splitter, storedShares } from './layout.js';
-import { Tabs, isDirty, validPath, shellQuote } from './tabs.js';
+import { Tabs, isDirty, validPath, shellQuote, imageName } from './tabs.js';
 import { speedLabel, formatClock, formatDuration, storedSpeed, storeSpeed } from './clock.js';
 import { ClusterView } from './clusterview.js';
 import { EmbedHost, workerParams } from './embedhost.js';
@@ -1121,6 +1121,78 @@ const cluster = new ClusterView($('pane-cluster'), engine, {
   ask: (opts) => ask(opts),
   storage,
 });
+// ---- files dropped on the page ---------------------------------------------
+
+// A file dropped anywhere on the page is copied into the home directory
+// (the page's upload op, docs/bridge.md), never over a file that exists
+// (app.wasm, then app-1.wasm, ...). Then a command is typed in the
+// terminal, as a user would type it, so that what happened is on screen
+// and can be done again by hand: a WebAssembly module is loaded as an
+// image (`kubeplay image load app.wasm app`), anything else is listed
+// (`ls -l notes.yaml`). A module dropped again (a new build of app.wasm)
+// is kept as app-1.wasm and loaded as app again, as docker load replaces
+// a tag.
+const MAX_DROP = 32 << 20;
+
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+async function dropped(file) {
+  if (file.size > MAX_DROP) {
+    setStatus(`Could not copy ${file.name}: it is larger than 32 MiB`, 'error');
+    return;
+  }
+  let data;
+  try {
+    data = await readBase64(file);
+  } catch (err) {
+    setStatus(`Could not read ${file.name}: ${err.message}`, 'error');
+    return;
+  }
+  const dot = file.name.lastIndexOf('.');
+  const stem = dot > 0 ? file.name.slice(0, dot) : file.name;
+  const ext = dot > 0 ? file.name.slice(dot) : '';
+  for (let i = 0; i < 100; i++) {
+    const path = i === 0 ? file.name : `${stem}-${i}${ext}`;
+    try {
+      await engine.call('upload', { path, data });
+    } catch (err) {
+      if (/: File exists$/.test(err.message)) continue;
+      setStatus(`Could not copy ${file.name}: ${err.message}`, 'error');
+      return;
+    }
+    files.refresh().catch(() => {});
+    const line = /\.wasm$/i.test(path) ? `kubeplay image load ${shellQuote(path)} ${imageName(stem)}` : `ls -l ${shellQuote(path)}`;
+    await exec(line).catch(() => {});
+    return;
+  }
+  setStatus(`Could not copy ${file.name}: too many files of that name`, 'error');
+}
+
+// In the capture phase, so that the editor does not also take a file
+// dropped on it as text.
+document.addEventListener('dragover', (e) => {
+  if (!e.dataTransfer?.types?.includes('Files')) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = state === 'ready' ? 'copy' : 'none';
+}, true);
+document.addEventListener('drop', (e) => {
+  const list = [...(e.dataTransfer?.files ?? [])];
+  if (!list.length) return;
+  e.preventDefault();
+  e.stopPropagation();
+  if (state !== 'ready') return;
+  (async () => {
+    for (const f of list) await dropped(f);
+  })();
+}, true);
+
 // The fragment's scenario or link, and the embedded form (embedhost.js).
 embedHost = new EmbedHost({ kubeplay: window.kubeplay, theme });
 

@@ -101,3 +101,11 @@ export function validPath(p) {
 export function shellQuote(s) {
   return /^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+// imageName makes an image name of a file name's stem (a module dropped
+// on the page is loaded under it): lower case, letters, digits, '.', '_'
+// and '-', starting and ending with a letter or digit.
+export function imageName(stem) {
+  const name = stem.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return name || 'image';
+}

@@ -72,6 +72,7 @@ self.addEventListener('unhandledrejection', (event) => {
 // Limits of what the page may send (the engine checks again, strictly).
 const MAX_LINE = 1 << 20;
 const MAX_CALL = 2 << 20;
+const MAX_UPLOAD_CALL = (32 << 20) / 3 * 4 + (64 << 10); // a dropped file, in base64
 const OP = /^[a-z]{1,16}$/;
 
 // checkPageMessage returns the message in the shape the engine takes, or
@@ -104,7 +105,7 @@ function checkPageMessage(m) {
       } catch {
         return null;
       }
-      return json.length <= MAX_CALL ? { type: 'call', id, json } : null;
+      return json.length <= (m.op === 'upload' ? MAX_UPLOAD_CALL : MAX_CALL) ? { type: 'call', id, json } : null;
     }
     default:
       return null;

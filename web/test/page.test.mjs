@@ -4,7 +4,7 @@ import { EngineClient, ObjectStore, checkWorkerMessage } from '../src/bridge.js'
 import { formatClock, formatDuration, speedLabel, storedSpeed, storeSpeed } from '../src/clock.js';
 import { Theme, effective, nextChoice, storedChoice } from '../src/theme.js';
 import { clamp, keyStep, shareAt, storedShares } from '../src/layout.js';
-import { Tabs, isDirty, validPath, shellQuote } from '../src/tabs.js';
+import { Tabs, isDirty, validPath, shellQuote, imageName } from '../src/tabs.js';
 import { toDiagnostics, lineStarts } from '../src/marks.js';
 import { statusClass, symbolFor } from '../src/clusterview.js';
 
@@ -188,4 +188,10 @@ test('status is told by a word and a symbol', () => {
   assert.equal(statusClass('Init:0/1'), 'progress');
   assert.equal(symbolFor('ContainerCreating'), '◌');
   assert.equal(symbolFor('Running'), '●');
+});
+
+test('a dropped module is loaded under an image name made of its file name', () => {
+  for (const [stem, want] of [['app', 'app'], ['My App (2)', 'my-app-2'], ['web_v1.2', 'web_v1.2'], ['--x--', 'x'], ['Ünïcode', 'n-code'], ['', 'image'], ['...', 'image']]) {
+    assert.equal(imageName(stem), want, stem);
+  }
 });

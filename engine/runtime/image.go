@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,13 +98,17 @@ var catalog = map[string]ImageConfig{
 	// The ingress-nginx controller runs as its deploy manifests' args
 	// say (/nginx-ingress-controller ...).
 	"registry.k8s.io/ingress-nginx/controller": {Module: "servers", Cmd: []string{"/nginx-ingress-controller"}, Programs: []string{"nginx-ingress-controller"}},
-	"gcr.io/google-samples/hello-app":          {Module: "servers", Cmd: []string{"/hello-app"}, Programs: []string{"hello-app"}},
-	"registry.k8s.io/etcd":                     {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
-	"registry.k8s.io/kube-apiserver":           {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
-	"registry.k8s.io/kube-controller-manager":  {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},
-	"registry.k8s.io/kube-scheduler":           {Module: "pause", Component: true, Entrypoint: []string{"kube-scheduler"}},
-	"registry.k8s.io/kube-proxy":               {Module: "pause", Component: true, Entrypoint: []string{"/usr/local/bin/kube-proxy"}},
-	"registry.k8s.io/coredns/coredns":          {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
+	// hello-app's 1.0 and 2.0 were built FROM alpine:latest with
+	// ENTRYPOINT ["./hello-app"] and ENV PORT 8080: BusyBox's printenv
+	// answers the documentation's `kubectl exec envar-demo -- printenv`.
+	"gcr.io/google-samples/hello-app": {Module: "servers", Entrypoint: []string{"./hello-app"}, Env: []string{pathEnv, "PORT=8080"},
+		Programs: []string{"hello-app"}, Userland: alpineUserland},
+	"registry.k8s.io/etcd":                    {Module: "pause", Component: true, Entrypoint: []string{"etcd"}},
+	"registry.k8s.io/kube-apiserver":          {Module: "pause", Component: true, Entrypoint: []string{"kube-apiserver"}},
+	"registry.k8s.io/kube-controller-manager": {Module: "pause", Component: true, Entrypoint: []string{"kube-controller-manager"}},
+	"registry.k8s.io/kube-scheduler":          {Module: "pause", Component: true, Entrypoint: []string{"kube-scheduler"}},
+	"registry.k8s.io/kube-proxy":              {Module: "pause", Component: true, Entrypoint: []string{"/usr/local/bin/kube-proxy"}},
+	"registry.k8s.io/coredns/coredns":         {Module: "pause", Component: true, Entrypoint: []string{"/coredns"}},
 }
 
 // LookupImage returns the config of an image reference in the built-in
@@ -117,7 +122,7 @@ func LookupImage(ref string) (ImageConfig, bool) {
 	}
 	if ok && repo == helloApp {
 		// Each of hello-app's two tags is a build of its own version.
-		cfg.Env = []string{"HELLO_APP_VERSION=" + api.ImageTag(ref) + ".0"}
+		cfg.Env = append(slices.Clip(cfg.Env), "HELLO_APP_VERSION="+api.ImageTag(ref)+".0")
 	}
 	return cfg, ok
 }

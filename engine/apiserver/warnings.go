@@ -28,6 +28,9 @@ var unsimulated = []struct {
 			})
 		})
 	}},
+	{"emptyDir volumes of medium Memory are kept on the node's disk, not in a tmpfs: their files do not count toward the containers' memory limits", func(s *api.PodSpec) bool {
+		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool { return v.EmptyDir != nil && v.EmptyDir.Medium == "Memory" })
+	}},
 	{"securityContext is kept but has no effect: containers are WebAssembly modules, not Linux processes", func(s *api.PodSpec) bool {
 		return s.SecurityContext != nil && !reflect.DeepEqual(*s.SecurityContext, api.PodSecurityContext{}) ||
 			anyContainer(s, func(c *api.Container) bool { return c.SecurityContext != nil })

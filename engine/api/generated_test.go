@@ -52,6 +52,7 @@ func TestManifestsRoundTrip(t *testing.T) {
 		{"hpa-v2.yaml", []string{"*api.HorizontalPodAutoscaler"}},
 		{"hpa-v1.yaml", []string{"*api.AutoscalingV1HorizontalPodAutoscaler"}},
 		{"ingress.yaml", []string{"*api.Ingress"}},
+		{"networkpolicy.yaml", []string{"*api.NetworkPolicy", "*api.NetworkPolicy"}},
 		{"endpointslice.yaml", []string{"*api.EndpointSlice"}},
 		{"event.yaml", []string{"*api.EventsV1Event"}},
 		{"core-event.yaml", []string{"*api.Event"}},

@@ -41,6 +41,8 @@ func TestLookupResource(t *testing.T) {
 		{"cj", "batch/v1", "cronjobs", "*api.CronJob"},
 		{"job", "batch/v1", "jobs", "*api.Job"},
 		{"ing", "networking.k8s.io/v1", "ingresses", "*api.Ingress"},
+		{"netpol", "networking.k8s.io/v1", "networkpolicies", "*api.NetworkPolicy"},
+		{"networkpolicy.networking.k8s.io", "networking.k8s.io/v1", "networkpolicies", "*api.NetworkPolicy"},
 		{"pvc", "v1", "persistentvolumeclaims", "*api.PersistentVolumeClaim"},
 		{"pv", "v1", "persistentvolumes", "*api.PersistentVolume"},
 		{"sc", "storage.k8s.io/v1", "storageclasses", "*api.StorageClass"},

@@ -2377,6 +2377,12 @@ type HTTPIngressRuleValue struct {
 	Paths []HTTPIngressPath `json:"paths"`
 }
 
+// IPBlock is networking.k8s.io/v1 IPBlock.
+type IPBlock struct {
+	CIDR   string   `json:"cidr"`
+	Except []string `json:"except,omitempty"`
+}
+
 // Ingress is networking.k8s.io/v1 Ingress.
 type Ingress struct {
 	TypeMeta   `json:""`
@@ -2466,6 +2472,47 @@ type IngressStatus struct {
 type IngressTLS struct {
 	Hosts      []string `json:"hosts,omitempty"`
 	SecretName string   `json:"secretName,omitempty"`
+}
+
+// NetworkPolicy is networking.k8s.io/v1 NetworkPolicy.
+type NetworkPolicy struct {
+	TypeMeta   `json:""`
+	ObjectMeta `json:"metadata,omitempty"`
+	Spec       NetworkPolicySpec `json:"spec,omitempty"`
+}
+
+// NetworkPolicyEgressRule is networking.k8s.io/v1 NetworkPolicyEgressRule.
+type NetworkPolicyEgressRule struct {
+	Ports []NetworkPolicyPort `json:"ports,omitempty"`
+	To    []NetworkPolicyPeer `json:"to,omitempty"`
+}
+
+// NetworkPolicyIngressRule is networking.k8s.io/v1 NetworkPolicyIngressRule.
+type NetworkPolicyIngressRule struct {
+	Ports []NetworkPolicyPort `json:"ports,omitempty"`
+	From  []NetworkPolicyPeer `json:"from,omitempty"`
+}
+
+// NetworkPolicyPeer is networking.k8s.io/v1 NetworkPolicyPeer.
+type NetworkPolicyPeer struct {
+	PodSelector       *LabelSelector `json:"podSelector,omitempty"`
+	NamespaceSelector *LabelSelector `json:"namespaceSelector,omitempty"`
+	IPBlock           *IPBlock       `json:"ipBlock,omitempty"`
+}
+
+// NetworkPolicyPort is networking.k8s.io/v1 NetworkPolicyPort.
+type NetworkPolicyPort struct {
+	Protocol *string      `json:"protocol,omitempty"`
+	Port     *IntOrString `json:"port,omitempty"`
+	EndPort  *int32       `json:"endPort,omitempty"`
+}
+
+// NetworkPolicySpec is networking.k8s.io/v1 NetworkPolicySpec.
+type NetworkPolicySpec struct {
+	PodSelector LabelSelector              `json:"podSelector"`
+	Ingress     []NetworkPolicyIngressRule `json:"ingress,omitempty"`
+	Egress      []NetworkPolicyEgressRule  `json:"egress,omitempty"`
+	PolicyTypes []string                   `json:"policyTypes,omitempty"`
 }
 
 // ServiceBackendPort is networking.k8s.io/v1 ServiceBackendPort.

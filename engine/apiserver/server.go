@@ -235,6 +235,9 @@ func (s *Server) createStored(r *api.ResourceInfo, ns string, obj api.Object, ow
 	if errs := append(validateMeta(r, meta), st.validate(s, obj)...); len(errs) > 0 {
 		return nil, NewInvalid(r, meta.Name, errs)
 	}
+	if st.warnings != nil {
+		s.warnings = append(s.warnings, st.warnings(obj)...)
+	}
 	if svc, ok := obj.(*api.Service); ok {
 		if errs := s.ipam.allocate(s.rand, svc); len(errs) > 0 {
 			return nil, NewInvalid(r, meta.Name, errs)
@@ -333,6 +336,7 @@ var generational = map[string]bool{
 	"DaemonSet.apps": true, "StatefulSet.apps": true, "Job.batch": true, "CronJob.batch": true,
 	"HorizontalPodAutoscaler.autoscaling": true, "PodDisruptionBudget.policy": true,
 	"Ingress.networking.k8s.io": true, "IngressClass.networking.k8s.io": true, "EndpointSlice.discovery.k8s.io": true,
+	"NetworkPolicy.networking.k8s.io": true,
 }
 
 func (s *Server) stampNew(r *api.ResourceInfo, meta *api.ObjectMeta) {
@@ -476,7 +480,11 @@ func (s *Server) prepareUpdate(r *api.ResourceInfo, obj, old api.Object) []Field
 	api.SetTypeMeta(obj)
 	errs := validateMeta(r, meta)
 	errs = append(errs, st.validate(s, obj)...)
-	return append(errs, st.validateUpdate(obj, old)...)
+	errs = append(errs, st.validateUpdate(obj, old)...)
+	if len(errs) == 0 && st.warnings != nil {
+		s.warnings = append(s.warnings, st.warnings(obj)...)
+	}
+	return errs
 }
 
 func (s *Server) commitUpdate(r *api.ResourceInfo, key string, obj api.Object, rev int64) (api.Object, error) {

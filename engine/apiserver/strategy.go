@@ -15,6 +15,9 @@ type strategy struct {
 	prepareUpdate  func(s *Server, obj, old api.Object)
 	validate       func(s *Server, obj api.Object) []FieldError
 	validateUpdate func(obj, old api.Object) []FieldError
+	// warnings are WarningsOnCreate and WarningsOnUpdate: what a valid
+	// write is told (nil: nothing).
+	warnings func(obj api.Object) []string
 }
 
 func noPrepare(*Server, api.Object)                   {}

@@ -272,6 +272,8 @@ func (d *describer) describeNetworkAndPolicy(r *api.ResourceInfo, obj api.Object
 		return d.ingress(o), nil
 	case *api.IngressClass:
 		return d.ingressClass(o), nil
+	case *api.NetworkPolicy:
+		return networkPolicy(o), nil
 	}
 	return d.generic(r, obj)
 }

@@ -2,6 +2,7 @@ package kubectl
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -241,4 +242,93 @@ func (d *describer) ingressClass(ic *api.IngressClass) string {
 		}
 		d.eventsSection(w, ic)
 	})
+}
+
+// networkPolicy is describeNetworkPolicy: the spec's rules in words, and
+// no events (kubectl reads none for a NetworkPolicy).
+func networkPolicy(np *api.NetworkPolicy) string {
+	return tabbed(func(w *prefixWriter) {
+		w.write(0, "Name:\t%s\n", np.Name)
+		w.write(0, "Namespace:\t%s\n", np.Namespace)
+		// metav1.Time's String, time.Time's.
+		w.write(0, "Created on:\t%s\n", np.CreationTimestamp.Time.Round(0).String())
+		w.labels("Labels", np.Labels)
+		w.annotations("Annotations", np.Annotations)
+		spec := &np.Spec
+		w.write(0, "Spec:\n")
+		w.write(1, "PodSelector: ")
+		if len(spec.PodSelector.MatchLabels) == 0 && len(spec.PodSelector.MatchExpressions) == 0 {
+			w.write(2, "<none> (Allowing the specific traffic to all pods in this namespace)\n")
+		} else {
+			w.write(2, "%s\n", formatLabelSelector(&spec.PodSelector))
+		}
+		ingress, egress := spec.Rules()
+		for _, d := range []struct {
+			direction, peer, restricts string
+			rules                      []api.NetworkPolicyRule
+		}{{"Ingress", "From", "source", ingress}, {"Egress", "To", "destination", egress}} {
+			lower := strings.ToLower(d.direction)
+			if !slices.Contains(spec.PolicyTypes, d.direction) {
+				w.write(1, "Not affecting %s traffic\n", lower)
+				continue
+			}
+			w.write(1, "Allowing %s traffic:\n", lower)
+			networkPolicyRules(w, d.rules, d.peer, d.restricts, lower)
+		}
+		types := "<none>"
+		if len(spec.PolicyTypes) > 0 {
+			types = strings.Join(spec.PolicyTypes, ", ")
+		}
+		w.write(1, "Policy Types: %v\n", types)
+	})
+}
+
+// networkPolicyRules is printNetworkPolicySpecIngressFrom and
+// printNetworkPolicySpecEgressTo: peer is "From" or "To", what the
+// peers restrict "source" or "destination".
+func networkPolicyRules(w *prefixWriter, rules []api.NetworkPolicyRule, peer, restricts, direction string) {
+	const indent = "    "
+	if len(rules) == 0 {
+		w.write(0, "%s<none> (Selected pods are isolated for %s connectivity)\n", indent, direction)
+		return
+	}
+	for i, r := range rules {
+		if len(r.Ports) == 0 {
+			w.write(0, "%sTo Port: <any> (traffic allowed to all ports)\n", indent)
+		}
+		for _, p := range r.Ports {
+			proto := api.Deref(p.Protocol, "TCP")
+			port := "<nil>"
+			if p.Port != nil {
+				port = p.Port.String()
+			}
+			if p.EndPort == nil {
+				w.write(0, "%sTo Port: %s/%s\n", indent, port, proto)
+			} else {
+				w.write(0, "%sTo Port Range: %s-%d/%s\n", indent, port, *p.EndPort, proto)
+			}
+		}
+		if len(r.Peers) == 0 {
+			w.write(0, "%s%s: <any> (traffic not restricted by %s)\n", indent, peer, restricts)
+		}
+		for _, p := range r.Peers {
+			w.write(0, "%s%s:\n", indent, peer)
+			switch {
+			case p.PodSelector != nil && p.NamespaceSelector != nil:
+				w.write(1, "%sNamespaceSelector: %s\n", indent, formatLabelSelector(p.NamespaceSelector))
+				w.write(1, "%sPodSelector: %s\n", indent, formatLabelSelector(p.PodSelector))
+			case p.PodSelector != nil:
+				w.write(1, "%sPodSelector: %s\n", indent, formatLabelSelector(p.PodSelector))
+			case p.NamespaceSelector != nil:
+				w.write(1, "%sNamespaceSelector: %s\n", indent, formatLabelSelector(p.NamespaceSelector))
+			case p.IPBlock != nil:
+				w.write(1, "%sIPBlock:\n", indent)
+				w.write(2, "%sCIDR: %s\n", indent, p.IPBlock.CIDR)
+				w.write(2, "%sExcept: %v\n", indent, strings.Join(p.IPBlock.Except, ", "))
+			}
+		}
+		if i != len(rules)-1 {
+			w.write(0, "%s----------\n", indent)
+		}
+	}
 }

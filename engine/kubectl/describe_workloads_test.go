@@ -32,6 +32,7 @@ func TestDescribeWorkloadsAndNetwork(t *testing.T) {
 		{"ingress-default-only", setupIngresses, []string{"ing", "default-backend"}},
 		{"ingress-tls", setupIngresses, []string{"ing", "tls-example-ingress"}},
 		{"ingressclass", setupIngressClasses, []string{"ingressclass", "external-lb", "nginx"}},
+		{"networkpolicy", setupNetworkPolicies, []string{"netpol"}},
 		{"controllerrevision", setupControllerRevisions, []string{"controllerrevision", "web-6d5b8f7c9d"}},
 	})
 }

@@ -55,7 +55,7 @@ func TestExplain(t *testing.T) {
 func TestExplainEveryKind(t *testing.T) {
 	f := newDescribeFixture(t)
 	for _, r := range []string{"pods", "services", "deployments.apps", "statefulsets", "daemonsets", "jobs", "cronjobs",
-		"ingresses", "ingressclasses", "hpa", "pvc", "pv", "storageclasses", "nodes", "namespaces", "configmaps", "secrets",
+		"ingresses", "ingressclasses", "networkpolicies", "hpa", "pvc", "pv", "storageclasses", "nodes", "namespaces", "configmaps", "secrets",
 		"serviceaccounts", "endpoints", "endpointslices", "events", "events.events.k8s.io", "leases", "limitranges",
 		"resourcequotas", "priorityclasses", "controllerrevisions", "replicationcontrollers", "replicasets", "poddisruptionbudgets",
 		"componentstatuses", "apiservices"} {

@@ -11,12 +11,13 @@ import (
 )
 
 // Tables of the kinds that route traffic: Endpoints, EndpointSlices,
-// Ingresses and IngressClasses.
+// Ingresses, IngressClasses and NetworkPolicies.
 func init() {
 	tables["Endpoints"] = table([]string{"NAME", "ENDPOINTS", "AGE"}, nil, endpointsRow)
 	tables["EndpointSlice.discovery.k8s.io"] = table([]string{"NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"}, nil, endpointSliceRow)
 	tables["Ingress.networking.k8s.io"] = table([]string{"NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"}, nil, ingressRow)
 	tables["IngressClass.networking.k8s.io"] = table([]string{"NAME", "CONTROLLER", "PARAMETERS", "AGE"}, nil, ingressClassRow)
+	tables["NetworkPolicy.networking.k8s.io"] = table([]string{"NAME", "POD-SELECTOR", "AGE"}, nil, networkPolicyRow)
 }
 
 // listMax is how many items a list cell shows before "+ N more...".
@@ -142,4 +143,11 @@ func ingressClassRow(obj api.Object, now time.Time) []string {
 		params += "/" + p.Name
 	}
 	return []string{ic.Name, ic.Spec.Controller, params, age(ic.CreationTimestamp.Time, now)}
+}
+
+// networkPolicyRow is printNetworkPolicy: the pod selector as
+// metav1.FormatLabelSelector writes it.
+func networkPolicyRow(obj api.Object, now time.Time) []string {
+	np := obj.(*api.NetworkPolicy)
+	return []string{np.Name, formatLabelSelector(&np.Spec.PodSelector), age(np.CreationTimestamp.Time, now)}
 }

@@ -108,6 +108,61 @@ func setupIngressClasses(f *describeFixture) {
 	f.l.AdvanceBy(26 * time.Hour)
 }
 
+// setupNetworkPolicies makes kubernetes.io's test-network-policy, a
+// default deny of all traffic, and a policy with labels, set-based
+// selectors, named ports, a port range, a port of any number and two
+// ingress rules.
+func setupNetworkPolicies(f *describeFixture) {
+	tcp, udp := api.Ptr("TCP"), api.Ptr("UDP")
+	create(f, &api.NetworkPolicy{
+		ObjectMeta: api.ObjectMeta{Name: "test-network-policy", Namespace: "default"},
+		Spec: api.NetworkPolicySpec{
+			PodSelector: api.LabelSelector{MatchLabels: map[string]string{"role": "db"}},
+			PolicyTypes: []string{"Ingress", "Egress"},
+			Ingress: []api.NetworkPolicyIngressRule{{
+				From: []api.NetworkPolicyPeer{
+					{IPBlock: &api.IPBlock{CIDR: "172.17.0.0/16", Except: []string{"172.17.1.0/24"}}},
+					{NamespaceSelector: &api.LabelSelector{MatchLabels: map[string]string{"project": "myproject"}}},
+					{PodSelector: &api.LabelSelector{MatchLabels: map[string]string{"role": "frontend"}}},
+				},
+				Ports: []api.NetworkPolicyPort{{Protocol: tcp, Port: api.Ptr(api.FromInt(6379))}},
+			}},
+			Egress: []api.NetworkPolicyEgressRule{{
+				To:    []api.NetworkPolicyPeer{{IPBlock: &api.IPBlock{CIDR: "10.0.0.0/24"}}},
+				Ports: []api.NetworkPolicyPort{{Protocol: tcp, Port: api.Ptr(api.FromInt(5978))}},
+			}},
+		},
+	}, nil)
+	create(f, &api.NetworkPolicy{
+		ObjectMeta: api.ObjectMeta{Name: "default-deny-all", Namespace: "default"},
+		Spec:       api.NetworkPolicySpec{PolicyTypes: []string{"Ingress", "Egress"}},
+	}, nil)
+	create(f, &api.NetworkPolicy{
+		ObjectMeta: api.ObjectMeta{Name: "api-allow", Namespace: "default", Labels: map[string]string{"team": "a", "tier": "api"},
+			Annotations: map[string]string{"owner": "team-a"}},
+		Spec: api.NetworkPolicySpec{
+			PodSelector: api.LabelSelector{MatchLabels: map[string]string{"app": "api"},
+				MatchExpressions: []api.LabelSelectorRequirement{{Key: "tier", Operator: "In", Values: []string{"backend", "web"}}}},
+			PolicyTypes: []string{"Ingress"},
+			Ingress: []api.NetworkPolicyIngressRule{
+				{
+					From: []api.NetworkPolicyPeer{{
+						NamespaceSelector: &api.LabelSelector{MatchExpressions: []api.LabelSelectorRequirement{{Key: "env", Operator: "Exists"}}},
+						PodSelector:       &api.LabelSelector{},
+					}},
+					Ports: []api.NetworkPolicyPort{
+						{Protocol: tcp, Port: api.Ptr(api.FromString("http"))},
+						{Protocol: udp, Port: api.Ptr(api.FromInt(32000)), EndPort: api.Ptr(int32(32768))},
+						{Protocol: udp},
+					},
+				},
+				{},
+			},
+		},
+	}, nil)
+	f.l.AdvanceBy(3 * time.Hour)
+}
+
 func TestGetNetworking(t *testing.T) {
 	runGetCases(t, []getCase{
 		{"endpoints", setupEndpoints, []string{"endpoints"}, `NAME       ENDPOINTS                                                AGE
@@ -149,6 +204,14 @@ tls-example-ingress   nginx   https-example.foo.com   203.0.113.2,203.0.113.9,lb
 core-params   example.com/other                ConfigMap/ingress-params                        26h
 external-lb   example.com/ingress-controller   IngressParameters.k8s.example.com/external-lb   26h
 nginx         k8s.io/ingress-nginx             <none>                                          26h
+`},
+		{"networkpolicies", setupNetworkPolicies, []string{"netpol"}, `NAME                  POD-SELECTOR                    AGE
+api-allow             app=api,tier in (backend,web)   3h
+default-deny-all      <none>                          3h
+test-network-policy   role=db                         3h
+`},
+		{"networkpolicies-wide", setupNetworkPolicies, []string{"networkpolicy.networking.k8s.io", "test-network-policy", "-o", "wide"}, `NAME                  POD-SELECTOR   AGE
+test-network-policy   role=db        3h
 `},
 		{"ingressclasses-wide", setupIngressClasses, []string{"ingressclass", "nginx", "-o", "wide"}, `NAME    CONTROLLER             PARAMETERS   AGE
 nginx   k8s.io/ingress-nginx   <none>       26h

@@ -43,6 +43,7 @@ ensure CRDs are installed first
 		{"pods/resource/memory-request-limit-2.yaml", `Error from server (NotFound): error when creating "pods/resource/memory-request-limit-2.yaml": namespaces "mem-example" not found
 `},
 		{"service/networking/minimal-ingress.yaml", "ingress.networking.k8s.io/minimal-ingress created\n"},
+		{"service/networking/networkpolicy.yaml", "networkpolicy.networking.k8s.io/test-network-policy created\n"},
 		{"service/networking/nginx-svc.yaml", "service/my-nginx created\n"},
 		{"service/networking/run-my-nginx.yaml", "deployment.apps/my-nginx created\n"},
 	}

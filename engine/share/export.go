@@ -23,7 +23,7 @@ var exported = []string{
 	"deployments.apps", "statefulsets.apps", "daemonsets.apps", "replicasets.apps",
 	"replicationcontrollers", "pods", "cronjobs.batch", "jobs.batch",
 	"horizontalpodautoscalers.autoscaling", "poddisruptionbudgets.policy",
-	"ingressclasses.networking.k8s.io", "ingresses.networking.k8s.io",
+	"ingressclasses.networking.k8s.io", "ingresses.networking.k8s.io", "networkpolicies.networking.k8s.io",
 }
 
 // systemNamespaces are the cluster's own.

@@ -111,6 +111,7 @@ var roots = []reflect.Type{
 	reflect.TypeFor[autoscalingv1.Scale](),
 	reflect.TypeFor[networkingv1.Ingress](),
 	reflect.TypeFor[networkingv1.IngressClass](),
+	reflect.TypeFor[networkingv1.NetworkPolicy](),
 	reflect.TypeFor[schedulingv1.PriorityClass](),
 	reflect.TypeFor[coordinationv1.Lease](),
 	reflect.TypeFor[policyv1.PodDisruptionBudget](),

@@ -58,6 +58,7 @@ var kinds = []kind{
 	k[batchv1.Job]("batch", "v1"),
 	k[networkingv1.IngressClass]("networking.k8s.io", "v1"),
 	k[networkingv1.Ingress]("networking.k8s.io", "v1"),
+	k[networkingv1.NetworkPolicy]("networking.k8s.io", "v1"),
 	k[policyv1.PodDisruptionBudget]("policy", "v1"),
 	k[storagev1.StorageClass]("storage.k8s.io", "v1"),
 	k[schedulingv1.PriorityClass]("scheduling.k8s.io", "v1"),

@@ -75,11 +75,14 @@ test: build test-go test-race test-web test-realclients test-fuzz
 test-go:
 	KUBEPLAY_E2E=1 $(GO) test -timeout 30m ./...
 
-# test-race runs a few of the chaos invariants' seeds under the race
-# detector: their clusters run side by side in one process, as nothing
-# else does, and so show what clusters share without a lock.
+# test-race runs under the race detector a few of the chaos invariants'
+# seeds (their clusters run side by side in one process, as nothing else
+# does, and so show what clusters share without a lock) and kubeplay
+# apiserver's test (the cluster driven by wall time from a goroutine of
+# its own, beside the HTTP server's).
 test-race:
 	$(GO) test -race -timeout 15m -run '^TestInvariantsUnderChaos$$' ./engine/session -chaos.seeds=4 -chaos.steps=6
+	$(GO) test -race -timeout 5m -run '^TestAPIServer' ./cmd/kubeplay
 
 # test-realclients runs the real kubectl and a client-go informer against
 # kubeplay apiserver. They are built in tools/realclients, a module of its

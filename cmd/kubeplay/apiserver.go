@@ -81,15 +81,33 @@ func apiserverCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "kubeplay apiserver: export KUBECONFIG=%s\n", *kubeconfig)
 	}
 	pacer := s.Pace(time.Now, float64(speed))
-	go drive(ctx, s, pacer, stderr)
-	srv := &http.Server{Handler: httpapi.New(s.Cluster().API()), ReadHeaderTimeout: 10 * time.Second}
+	// The cluster is closed (the deferred s.Close) only once nothing uses
+	// it any more: the requests in flight have ended or been given up
+	// and the pacer has stopped. Closing it under a step ended the
+	// processes while the step ran their timers.
+	driving, stopDriving := context.WithCancel(ctx)
+	driven := make(chan struct{})
 	go func() {
-		<-ctx.Done()
+		defer close(driven)
+		drive(driving, s, pacer, stderr)
+	}()
+	defer func() {
+		stopDriving()
+		<-driven
+	}()
+	srv := &http.Server{Handler: httpapi.New(s.Cluster().API()), ReadHeaderTimeout: 10 * time.Second}
+	shut := make(chan struct{})
+	go func() {
+		defer close(shut)
+		<-driving.Done()
 		shutdown, done := context.WithTimeout(context.Background(), 2*time.Second)
 		defer done()
 		srv.Shutdown(shutdown)
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Serve(ln)
+	stopDriving()
+	<-shut
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "kubeplay apiserver: %v\n", err)
 		return 1
 	}
@@ -121,6 +139,9 @@ func drive(ctx context.Context, s *session.Session, p *session.Pacer, stderr io.
 			return
 		case <-tick.C:
 		case <-wake:
+		}
+		if ctx.Err() != nil {
+			return // a tick and the end at once: the end
 		}
 		p.Step()
 		if err := p.Err(); err != nil && !reported {

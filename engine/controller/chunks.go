@@ -55,14 +55,6 @@ func NewSlowStart(count int) *SlowStart {
 	return &SlowStart{batch: min(count, 1), left: count}
 }
 
-// SlowStartBatch makes the whole slow start of count calls at once and
-// returns its successes and first error.
-func SlowStartBatch(count int, fn func() error) (int, error) {
-	b := NewSlowStart(count)
-	b.Run(-1, fn)
-	return b.successes, b.first
-}
-
 // Run makes at most limit more calls (any number for a negative limit)
 // and reports whether the whole run is over: every call made, or a batch
 // ended with a failure.

@@ -195,7 +195,7 @@ func (e *Engine) load(name string) (*module, error) {
 	if err := StubImports(e.ctx, e.rt, m); err != nil {
 		return nil, fmt.Errorf("module %s: %w", name, err)
 	}
-	loaded := &module{compiled: m}
+	loaded := &module{compiled: m, readsEnv: importsAny(m, "environ_get", "environ_sizes_get")}
 	if isReactor {
 		loaded.reactor = &reactor{name: name, data: r.Data, globals: r.Globals}
 	}

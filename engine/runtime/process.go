@@ -238,7 +238,7 @@ func (p *process) run(m *module, seed uint64) (int32, string) {
 	if m.reactor != nil {
 		p.snap = p.r.engine.snapshot(m.reactor, m.compiled)
 	}
-	mod, err := p.r.engine.rt.InstantiateModule(ctx, m.compiled, p.moduleConfig(seed))
+	mod, err := p.r.engine.rt.InstantiateModule(ctx, m.compiled, p.moduleConfig(seed, m.readsEnv))
 	if err != nil {
 		if p.oom {
 			return 137, ""
@@ -307,7 +307,9 @@ func (p *process) failed(err error) (int32, string) {
 	return 139, err.Error()
 }
 
-func (p *process) moduleConfig(seed uint64) wazero.ModuleConfig {
+// moduleConfig is the process's configuration for wazero; env is whether
+// it carries the environment (module.readsEnv).
+func (p *process) moduleConfig(seed uint64, env bool) wazero.ModuleConfig {
 	stdin := p.stdin
 	if stdin == nil {
 		stdin = strings.NewReader("")
@@ -331,6 +333,9 @@ func (p *process) moduleConfig(seed uint64) wazero.ModuleConfig {
 		WithRandSource(&seededReader{rand.New(rand.NewPCG(seed, seed>>1|1))}).
 		WithFSConfig(p.c.fsConfig()).
 		WithStartFunctions()
+	if !env {
+		return cfg
+	}
 	for _, kv := range p.env {
 		k, v, _ := strings.Cut(kv, "=")
 		cfg = cfg.WithEnv(k, v)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing/fstest"
 	"time"
@@ -36,6 +37,23 @@ import (
 type module struct {
 	compiled wazero.CompiledModule
 	reactor  *reactor // nil for a command module, started at _start
+	// readsEnv is whether the module imports WASI's environ calls: one
+	// that does not cannot see its environment, so its processes are
+	// instantiated without one (wazero copies its whole configuration
+	// for each variable added: a tenth of a pause container's start).
+	readsEnv bool
+}
+
+// importsAny reports whether m imports any of the named functions of
+// WASI (wasi_snapshot_preview1).
+func importsAny(m wazero.CompiledModule, names ...string) bool {
+	for _, f := range m.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if mod == "wasi_snapshot_preview1" && slices.Contains(names, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // reactor is what starting a reactor module needs.

@@ -178,3 +178,26 @@ func TestCloseEndsTheProcesses(t *testing.T) {
 	assert.Empty(t, f.rt.engine.live)
 	assert.LessOrEqual(t, goruntime.NumGoroutine(), before, "the processes' coroutines ended")
 }
+
+// A module that imports neither of WASI's environ calls cannot see its
+// environment, and its processes are made without it; one that does sees
+// every variable (TestStartFromSnapshot's printenv).
+func TestModulesThatReadTheirEnvironment(t *testing.T) {
+	tests := []struct {
+		module string
+		want   bool
+	}{
+		{"pause", false},
+		{"logger", false},
+		{"busybox", true},
+	}
+	e := NewEngine(NewFSSource(testModules(t)), Options{})
+	t.Cleanup(func() { _ = e.Close() })
+	for _, tt := range tests {
+		t.Run(tt.module, func(t *testing.T) {
+			m, err := e.load(tt.module)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, m.readsEnv)
+		})
+	}
+}

@@ -20,7 +20,11 @@ type podState struct {
 	started    time.Time
 	containers map[string]*containerState
 	sandbox    bool
-	killing    bool
+	// stopped: the pod finished and its sandbox was stopped, as the
+	// kubelet stops a terminal pod's: the CNI plugin's DEL freed its
+	// address and took its host ports away. Its status keeps the address.
+	stopped bool
+	killing bool
 
 	// failed is why the kubelet failed the pod (DeadlineExceeded,
 	// Evicted), and failMsg its message; its containers are stopped.
@@ -119,6 +123,12 @@ func (k *Kubelet) syncPod(key string) (loop.Result, error) {
 	}
 	if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
 		stopProbes(st)
+		if k.anyRunning(p, st) {
+			// Its containers are still being stopped: the sandbox goes
+			// once they have.
+			return loop.Result{RequeueAfter: time.Second}, nil
+		}
+		k.stopSandbox(st)
 		return loop.Result{}, nil
 	}
 	k.startProbes(p, st)
@@ -188,9 +198,21 @@ type HostPortMapper interface {
 	UnmapHostPorts(node string, pod netip.Addr)
 }
 
+// stopSandbox is StopPodSandbox for a pod that has finished, once its
+// containers have stopped: its address goes back to the node's range
+// and its host ports go away. The address may then be given to another
+// pod, so nothing of this pod's network is used again.
+func (k *Kubelet) stopSandbox(st *podState) {
+	if !st.sandbox || st.stopped {
+		return
+	}
+	k.unmapHostPorts(st)
+	st.stopped = true
+}
+
 // unmapHostPorts takes away the pod's host ports.
 func (k *Kubelet) unmapHostPorts(st *podState) {
-	if ip, err := netip.ParseAddr(st.ip); err == nil && k.cfg.HostPorts != nil && st.sandbox {
+	if ip, err := netip.ParseAddr(st.ip); err == nil && k.cfg.HostPorts != nil && st.sandbox && !st.stopped {
 		k.cfg.HostPorts.UnmapHostPorts(k.cfg.NodeName, ip)
 	}
 }
@@ -239,7 +261,7 @@ func (k *Kubelet) allocateIP(p *api.Pod) (string, bool) {
 	}
 	used := map[string]bool{}
 	for _, st := range k.states {
-		if st.sandbox {
+		if st.sandbox && !st.stopped {
 			used[st.ip] = true
 		}
 	}

@@ -18,7 +18,7 @@ type PortDialer interface {
 // as the kubelet's /portForward endpoint does for the API server.
 func (k *Kubelet) PortForward(ns, pod string, port int32) (apiserver.PortForwardStream, error) {
 	st, ok := k.states[client.Key(ns, pod)]
-	if !ok || !st.sandbox || st.ip == "" {
+	if !ok || !st.sandbox || st.stopped || st.ip == "" {
 		return nil, fmt.Errorf("pod %s/%s not found", ns, pod)
 	}
 	d, ok := k.cfg.NetworkProber.(PortDialer)

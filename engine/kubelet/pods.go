@@ -194,7 +194,7 @@ func (k *Kubelet) ensureSandbox(p *api.Pod, st *podState) bool {
 // HostPortMapper is the network's portmap plugin: the host ports of a
 // node's pods.
 type HostPortMapper interface {
-	MapHostPort(node string, proto network.Protocol, hostPort uint16, to netip.AddrPort)
+	MapHostPort(node string, proto network.Protocol, hostIP netip.Addr, hostPort uint16, to netip.AddrPort)
 	UnmapHostPorts(node string, pod netip.Addr)
 }
 
@@ -233,7 +233,8 @@ func (k *Kubelet) mapHostPorts(p *api.Pod, podIP string) {
 			if proto == "" {
 				proto = network.TCP
 			}
-			k.cfg.HostPorts.MapHostPort(k.cfg.NodeName, proto, uint16(cp.HostPort), netip.AddrPortFrom(ip, uint16(cp.ContainerPort)))
+			hostIP, _ := netip.ParseAddr(cp.HostIP) // "" is any address
+			k.cfg.HostPorts.MapHostPort(k.cfg.NodeName, proto, hostIP, uint16(cp.HostPort), netip.AddrPortFrom(ip, uint16(cp.ContainerPort)))
 		}
 	}
 }

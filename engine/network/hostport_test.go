@@ -11,7 +11,8 @@ import (
 // A pod's host port: a connection or datagram for the node's address on
 // that port goes to the pod, from another pod and from the host machine,
 // and the replies come back from the node's address; other nodes and
-// other ports are not the pod's, and the mapping goes with the pod.
+// other ports are not the pod's, a hostIP narrows the rule to that
+// address, and the mapping goes with the pod.
 func TestHostPorts(t *testing.T) {
 	s := newServices(t)
 	n := s.net
@@ -20,8 +21,11 @@ func TestHostPorts(t *testing.T) {
 	require.NoError(t, err)
 	u, err := pod.ListenUDP(53)
 	require.NoError(t, err)
-	n.MapHostPort("node01", TCP, 8080, ap("10.244.1.20:80"))
-	n.MapHostPort("node01", UDP, 5353, ap("10.244.1.20:53"))
+	n.MapHostPort("node01", TCP, netip.Addr{}, 8080, ap("10.244.1.20:80"))
+	n.MapHostPort("node01", UDP, netip.MustParseAddr("0.0.0.0"), 5353, ap("10.244.1.20:53"))
+	// hostIP: the node's own address, and one it does not have.
+	n.MapHostPort("node01", TCP, netip.MustParseAddr("172.18.0.3"), 8082, ap("10.244.1.20:80"))
+	n.MapHostPort("node01", TCP, netip.MustParseAddr("192.0.2.7"), 8083, ap("10.244.1.20:80"))
 	client := n.Join(netip.MustParseAddr("10.244.2.30"), "node02")
 
 	tests := []struct {
@@ -34,6 +38,8 @@ func TestHostPorts(t *testing.T) {
 		{"from the host machine", n.Host(), "172.18.0.3:8080", true},
 		{"another port", client, "172.18.0.3:8081", false},
 		{"another node", client, "172.18.0.4:8080", false},
+		{"hostIP the node's address", client, "172.18.0.3:8082", true},
+		{"hostIP an address the node does not have", client, "172.18.0.3:8083", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,7 +87,7 @@ type Network struct {
 	// flows are the UDP flows the rules translated (conntrack).
 	flows conntrack
 	// hostPorts are the portmap plugin's rules (hostport.go).
-	hostPorts map[hostPortKey]netip.AddrPort
+	hostPorts map[hostPortKey][]hostPortRule
 }
 
 // Protocol is a transport protocol, as a Service port names it.

@@ -36,6 +36,9 @@ func TestClusterView(t *testing.T) {
 		// and on to etcd, for a while after each request.
 		until(t, ctx, "arrows kubectl → kube-apiserver → etcd", `!!document.querySelector('svg.arrows line[data-from="kubectl"][data-to="kube-apiserver"]') && !!document.querySelector('svg.arrows line[data-from="kube-apiserver"][data-to="etcd"]')`)
 		until(t, ctx, "an arrow from a node's kubelet", `!!document.querySelector('svg.arrows line[data-from^="kubelet/"][data-to="kube-apiserver"]')`)
+		// The boxes a request passes through light up for a moment.
+		until(t, ctx, "a node's kubelet box lit", `!!document.querySelector('.node [data-box^="kubelet/"].hit')`)
+		until(t, ctx, "the API server's box lit", `!!document.querySelector('[data-box="kube-apiserver"].hit')`)
 		until(t, ctx, "two Running web pods on nodes", `document.querySelectorAll('.node .pod[data-name^="web-"][data-status="Running"]').length === 2`)
 		assert.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll('.node')).every(n => n.kept)`), "the node boxes were drawn anew")
 		path := text(".path li")

@@ -196,11 +196,18 @@ export class ObjectStore {
     this.resourceVersion = '';
     this.version = 0; // bumped at every change, for list's cache
     this.sorted = null; // {objects, version, list}
+    // The order of the objects by key: entries [key, uid] sorted, as of
+    // the last list, and those added since (merged in at the next list),
+    // so that a store of 10,000 pods is not sorted again at each change.
+    this.order = null;
+    this.added = [];
   }
 
   reset(list) {
     this.version++;
     this.objects.clear();
+    this.order = null;
+    this.added = [];
     this.headers = Array.isArray(list.headers) ? list.headers : [];
     this.resourceVersion = String(list.resourceVersion ?? '');
     for (const o of list.items ?? []) {
@@ -217,8 +224,13 @@ export class ObjectStore {
       const o = ev.object;
       const uid = uidOf(o);
       if (!uid) continue;
+      const had = this.objects.get(uid);
       if (ev.type === 'DELETED') this.objects.delete(uid);
-      else this.objects.set(uid, o);
+      else {
+        this.objects.set(uid, o);
+        if (!had) this.added.push([key(o), uid]);
+        else if (key(had) !== key(o)) this.order = null; // a key never changes; if it did, sort anew
+      }
       const rv = o.resourceVersion ?? o.metadata?.resourceVersion;
       if (rv) this.resourceVersion = String(rv);
     }
@@ -229,16 +241,51 @@ export class ObjectStore {
    * list returns the objects sorted by namespace and name (in code-unit
    * order, as the API server lists them). The sorted list is kept until
    * the store changes: a view of 10,000 pods lists them several times a
-   * redraw.
+   * redraw. After a change, the objects added are sorted among
+   * themselves and merged into the order kept, and those gone are left
+   * out.
    */
   list(filter) {
     const c = this.sorted;
     if (!c || c.objects !== this.objects || c.version !== this.version) {
-      const keyed = [...this.objects.values()].map((o) => [key(o), o]);
-      keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      this.sorted = { objects: this.objects, version: this.version, list: keyed.map((e) => e[1]) };
+      this.sorted = { objects: this.objects, version: this.version, list: this.ordered() };
     }
     return filter ? this.sorted.list.filter(filter) : this.sorted.list.slice();
+  }
+
+  ordered() {
+    const byKey = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    if (this.orderOf !== this.objects) this.order = null; // the objects were replaced whole (the history's copies)
+    this.orderOf = this.objects;
+    if (!this.order) {
+      this.order = [...this.objects].map(([uid, o]) => [key(o), uid]).sort(byKey);
+      this.added = [];
+    } else if (this.added.length) {
+      const added = this.added.sort(byKey);
+      const kept = this.order;
+      const order = [];
+      let i = 0;
+      let j = 0;
+      while (i < kept.length || j < added.length) {
+        order.push(j >= added.length || (i < kept.length && byKey(kept[i], added[j]) <= 0) ? kept[i++] : added[j++]);
+      }
+      this.order = order;
+      this.added = [];
+    }
+    // Those gone since, and an entry met twice (deleted and added again
+    // before this list), are left out of the order.
+    const seen = new Set();
+    const list = [];
+    const order = [];
+    for (const e of this.order) {
+      const o = this.objects.get(e[1]);
+      if (!o || seen.has(e[1])) continue;
+      seen.add(e[1]);
+      order.push(e);
+      list.push(o);
+    }
+    this.order = order;
+    return list;
   }
 }
 

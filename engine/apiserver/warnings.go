@@ -28,8 +28,10 @@ var unsimulated = []struct {
 			})
 		})
 	}},
-	{"emptyDir volumes of medium Memory are kept on the node's disk, not in a tmpfs: their files do not count toward the containers' memory limits", func(s *api.PodSpec) bool {
-		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool { return v.EmptyDir != nil && v.EmptyDir.Medium == "Memory" })
+	{"an emptyDir of medium Memory has no tmpfs size of its own: a write past its sizeLimit does not fail with \"No space left on device\", the pod is evicted instead, as for an emptyDir on disk (its files do count toward the memory of the container that wrote them)", func(s *api.PodSpec) bool {
+		return slices.ContainsFunc(s.Volumes, func(v api.Volume) bool {
+			return v.EmptyDir != nil && v.EmptyDir.Medium == "Memory" && v.EmptyDir.SizeLimit != nil && !v.EmptyDir.SizeLimit.IsZero()
+		})
 	}},
 	{"securityContext is kept but has no effect: containers are WebAssembly modules, not Linux processes", func(s *api.PodSpec) bool {
 		return s.SecurityContext != nil && !reflect.DeepEqual(*s.SecurityContext, api.PodSecurityContext{}) ||

@@ -17,8 +17,9 @@ func TestUnsimulatedWarnings(t *testing.T) {
 	}{
 		{name: "plain", spec: api.PodSpec{}},
 		{name: "emptyDir", spec: api.PodSpec{Volumes: vol(api.VolumeSource{EmptyDir: &api.EmptyDirVolumeSource{}})}},
-		{name: "emptyDir in memory", spec: api.PodSpec{Volumes: vol(api.VolumeSource{EmptyDir: &api.EmptyDirVolumeSource{Medium: "Memory"}})},
-			want: []string{"kubeplay: emptyDir volumes of medium Memory are kept on the node's disk, not in a tmpfs: their files do not count toward the containers' memory limits"}},
+		{name: "emptyDir in memory", spec: api.PodSpec{Volumes: vol(api.VolumeSource{EmptyDir: &api.EmptyDirVolumeSource{Medium: "Memory"}})}},
+		{name: "emptyDir in memory with a sizeLimit", spec: api.PodSpec{Volumes: vol(api.VolumeSource{EmptyDir: &api.EmptyDirVolumeSource{Medium: "Memory", SizeLimit: api.Ptr(api.MustParse("64Mi"))}})},
+			want: []string{`kubeplay: an emptyDir of medium Memory has no tmpfs size of its own: a write past its sizeLimit does not fail with "No space left on device", the pod is evicted instead, as for an emptyDir on disk (its files do count toward the memory of the container that wrote them)`}},
 		{name: "configMap", spec: api.PodSpec{Volumes: vol(api.VolumeSource{ConfigMap: &api.ConfigMapVolumeSource{}})}},
 		{name: "nfs", spec: api.PodSpec{Volumes: vol(api.VolumeSource{NFS: &api.NFSVolumeSource{Server: "s", Path: "/"}})},
 			want: []string{"kubeplay: volumes other than emptyDir, hostPath, persistentVolumeClaim (on hostPath or local volumes), configMap, secret, downwardAPI and projected are not simulated: pods that use them stay ContainerCreating with a FailedMount event"}},

@@ -49,6 +49,9 @@ type podVolume struct {
 	files   func() (map[string]volumeFile, error)
 	tree    *writtenTree // the tree of a volume the kubelet writes (fs); nil on a fake node
 	written bool
+	// memory is the account of an emptyDir of medium Memory (a tmpfs):
+	// its files count toward the memory of the containers that write them.
+	memory *runtime.Tmpfs
 }
 
 // volumeFile is a file the kubelet projects into a volume.
@@ -145,7 +148,11 @@ func (k *Kubelet) newVolume(p *api.Pod, st *podState, v api.Volume) (*podVolume,
 			return &podVolume{dir: "."}, nil // no program writes to it
 		}
 		fsys, err := newTree(k.c.Now())
-		return &podVolume{fs: fsys, dir: "."}, err
+		vol := &podVolume{fs: fsys, dir: "."}
+		if v.EmptyDir.Medium == "Memory" {
+			vol.memory = runtime.NewTmpfs()
+		}
+		return vol, err
 	case v.HostPath != nil:
 		return k.hostPath(v.HostPath.Path, api.Deref(v.HostPath.Type, ""))
 	case v.PersistentVolumeClaim != nil:
@@ -805,6 +812,7 @@ func containerMounts(c api.Container, st *podState, vars map[string]string) ([]r
 			Source:        src,
 			SubPath:       subPath,
 			ReadOnly:      m.ReadOnly || vol.readOnly,
+			Memory:        vol.memory,
 		})
 	}
 	return out, nil

@@ -22,6 +22,7 @@ type container struct {
 	message string
 	log     *containerLog
 	root    *rootFS
+	tmpfs   int64 // bytes of memory-backed volumes' files it wrote (Tmpfs)
 
 	main      *process
 	stdin     *Stdin        // the main process's input, with cfg.Stdin

@@ -105,6 +105,9 @@ type Mount struct {
 	Source        hackpadfs.FS
 	SubPath       string // a directory of Source to mount instead of its root
 	ReadOnly      bool   // writes fail with EROFS, as on a read-only bind mount
+	// Memory is set for a memory-backed volume (a tmpfs): what the
+	// container writes there counts toward its memory (Tmpfs).
+	Memory *Tmpfs
 }
 
 // Resources are a container's limits as the runtime enforces them.

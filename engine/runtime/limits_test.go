@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -242,4 +243,82 @@ func TestSpinnerStatsNeverExceedItsShare(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A memory-backed volume's files count toward the memory of the
+// container that wrote them: past its limit the write is an OOM kill;
+// what the container removes is given back; another container's writes
+// are not its own; on a disk-backed volume the same writes cost no
+// memory.
+func TestMemoryBackedVolume(t *testing.T) {
+	const limit = 32 << 20
+	tests := []struct {
+		name   string
+		script string
+		memory bool
+		code   int32
+		reason string
+		out    string
+	}{
+		{name: "a file past the limit is an OOM kill", memory: true,
+			script: "dd if=/dev/zero of=/cache/big bs=1048576 count=48 2>/dev/null; echo never", code: 137, reason: "OOMKilled"},
+		{name: "the same on a disk-backed volume", script: "dd if=/dev/zero of=/cache/big bs=1048576 count=48 2>/dev/null; echo written",
+			out: "written\n", reason: "Completed"},
+		{name: "what is removed is given back", memory: true,
+			script: "for i in 1 2 3 4; do dd if=/dev/zero of=/cache/f bs=1048576 count=12 2>/dev/null; rm /cache/f; done; echo fits",
+			out:    "fits\n", reason: "Completed"},
+		{name: "a truncation gives back", memory: true,
+			script: "for i in 1 2 3 4; do dd if=/dev/zero of=/cache/f bs=1048576 count=12 2>/dev/null; : > /cache/f; done; echo fits",
+			out:    "fits\n", reason: "Completed"},
+		{name: "a renamed file stays charged", memory: true,
+			script: "dd if=/dev/zero of=/cache/a bs=1048576 count=12 2>/dev/null; mv /cache/a /cache/b; dd if=/dev/zero of=/cache/c bs=1048576 count=24 2>/dev/null; echo never",
+			code:   137, reason: "OOMKilled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			vol, err := mem.NewFS()
+			require.NoError(t, err)
+			m := Mount{ContainerPath: "/cache", Source: vol}
+			if tt.memory {
+				m.Memory = NewTmpfs()
+			}
+			id := f.start(t, ContainerConfig{Name: "c", Args: []string{"sh", "-c", tt.script}, Mounts: []Mount{m},
+				Resources: Resources{MemoryBytes: limit}}, "busybox")
+			f.loop.AdvanceBy(time.Minute)
+			s, _ := f.rt.ContainerStatus(id)
+			require.Equal(t, Exited, s.State)
+			assert.Equal(t, tt.code, s.ExitCode)
+			assert.Equal(t, tt.reason, s.Reason)
+			lines, _ := f.rt.Logs(id)
+			var out strings.Builder
+			for _, l := range lines {
+				fmt.Fprintln(&out, l.Text)
+			}
+			assert.Equal(t, tt.out, out.String())
+		})
+	}
+
+	t.Run("charged to the writer, counted in its memory", func(t *testing.T) {
+		f := newFixture(t)
+		vol, err := mem.NewFS()
+		require.NoError(t, err)
+		tmpfs := NewTmpfs()
+		mount := []Mount{{ContainerPath: "/cache", Source: vol, Memory: tmpfs}}
+		writer := f.start(t, ContainerConfig{Name: "w", Args: []string{"sh", "-c", "dd if=/dev/zero of=/cache/f bs=1048576 count=12 2>/dev/null; sleep 3600"}, Mounts: mount,
+			Resources: Resources{MemoryBytes: limit}}, "busybox")
+		f.loop.AdvanceBy(10 * time.Second)
+		other := f.start(t, ContainerConfig{Name: "o", Args: []string{"sleep", "3600"}, Mounts: mount, Resources: Resources{MemoryBytes: limit}}, "busybox")
+		f.loop.AdvanceBy(10 * time.Second)
+		ws, _ := f.rt.ContainerStats(writer)
+		oth, _ := f.rt.ContainerStats(other)
+		assert.GreaterOrEqual(t, ws.WorkingSetBytes, uint64(12<<20), "the writer's memory holds the file")
+		assert.Less(t, oth.WorkingSetBytes, uint64(12<<20), "not the other's")
+		before := ws.WorkingSetBytes
+		// The other removes it: the writer is given its memory back.
+		require.NoError(t, f.rt.ExecSync(context.Background(), other, ExecRequest{Cmd: []string{"rm", "/cache/f"}}))
+		f.loop.AdvanceBy(time.Second)
+		ws, _ = f.rt.ContainerStats(writer)
+		assert.LessOrEqual(t, ws.WorkingSetBytes, before-12<<20, "the file's memory is the writer's no more")
+	})
 }

@@ -63,9 +63,10 @@ func (m *linearMemory) Free() {
 	m.p.mems = nil
 }
 
-// memoryUsed is the linear memory of the container's live processes.
+// memoryUsed is the linear memory of the container's live processes and
+// the files it wrote to memory-backed volumes (Tmpfs).
 func (c *container) memoryUsed() uint64 {
-	var n uint64
+	n := uint64(c.tmpfs)
 	for _, p := range c.procs {
 		for _, m := range p.mems {
 			n += uint64(len(m.buf))

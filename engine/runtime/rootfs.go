@@ -61,8 +61,8 @@ var baseImage = func() fstest.MapFS {
 	return m
 }()
 
-func newRootFS(cfg ContainerConfig, now func() time.Time) (*rootFS, error) {
-	return buildRootFS(cfg, now, true)
+func newRootFS(cfg ContainerConfig, now func() time.Time, c *container) (*rootFS, error) {
+	return buildRootFS(cfg, now, true, c)
 }
 
 // buildRootFS builds a container's root. With lazy set, the changes the
@@ -73,7 +73,10 @@ func newRootFS(cfg ContainerConfig, now func() time.Time) (*rootFS, error) {
 // pod, never looks at its file system. Everything that can fail or that
 // touches a volume is done at once, so a container that cannot be
 // created fails here as before.
-func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool) (*rootFS, error) {
+//
+// c is the container the root is for: what it writes to a memory-backed
+// volume is charged to it.
+func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool, c *container) (*rootFS, error) {
 	at := now()
 	pinned := false
 	clock := func() time.Time {
@@ -119,6 +122,9 @@ func buildRootFS(cfg ContainerConfig, now func() time.Time, lazy bool) (*rootFS,
 		}, &plan)
 		if err != nil {
 			return nil, fmt.Errorf("mount %s: %w", m.ContainerPath, err)
+		}
+		if m.Memory != nil && c != nil {
+			vm.Memory = tmpfsMount{m.Memory, c}
 		}
 		mounts = append(mounts, vm)
 	}

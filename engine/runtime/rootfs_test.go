@@ -125,7 +125,7 @@ func TestRootFileSystemTimes(t *testing.T) {
 		Mounts: []Mount{{ContainerPath: "/srv/www/data", Source: newVolume(t, map[string]string{"k": "v"})}},
 	}
 	cfg.Image.Config = ImageConfig{Layer: "nginx"}
-	root, err := newRootFS(cfg, func() time.Time { return at })
+	root, err := newRootFS(cfg, func() time.Time { return at }, nil)
 	require.NoError(t, err)
 	want := map[string]time.Time{
 		"/":                     at,
@@ -220,7 +220,7 @@ func TestLazyRootIsTheEagerRoot(t *testing.T) {
 					cfg.Mounts = append(cfg.Mounts, Mount{ContainerPath: m[0], SubPath: m[1], ReadOnly: m[2] == "ro", Source: volume(t)})
 				}
 				at := time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC)
-				root, err := buildRootFS(cfg, func() time.Time { return at }, lazy)
+				root, err := buildRootFS(cfg, func() time.Time { return at }, lazy, nil)
 				at = at.Add(time.Hour) // first used an hour later
 				return root, err
 			}

@@ -160,7 +160,7 @@ func (r *Runtime) CreateContainer(cfg ContainerConfig) (string, error) {
 	id := r.newID()
 	c := &container{r: r, id: id, cfg: cfg, state: Created, created: r.loop.Now()}
 	c.log = newContainerLog(r.engine.opts.LogMaxSize, r.engine.opts.LogMaxFiles, c.clock)
-	root, err := newRootFS(cfg, c.clock)
+	root, err := newRootFS(cfg, c.clock, c)
 	if err != nil {
 		return "", fmt.Errorf("create container %s: %w", cfg.Name, err)
 	}

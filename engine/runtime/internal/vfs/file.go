@@ -50,10 +50,48 @@ func (f *file) Seek(off int64, whence int) (int64, error) {
 	return hackpadfs.SeekFile(f.f, off, whence)
 }
 func (f *file) WriteAt(b []byte, off int64) (int, error) {
+	if err := f.grow(off + int64(len(b))); err != nil {
+		return 0, err
+	}
 	f.written = true
 	return hackpadfs.WriteAtFile(f.f, b, off)
 }
-func (f *file) Truncate(size int64) error { f.written = true; return hackpadfs.TruncateFile(f.f, size) }
+
+// Truncate shrinks or extends the file. Extending it charges nothing: a
+// tmpfs file's hole takes no memory until it is written (and a write into
+// a hole below the file's end is not charged here either).
+func (f *file) Truncate(size int64) error {
+	var before int64 = -1
+	if f.m.Memory != nil {
+		if fi, err := f.f.Stat(); err == nil {
+			before = fi.Size()
+		}
+	}
+	f.written = true
+	if err := hackpadfs.TruncateFile(f.f, size); err != nil {
+		return err
+	}
+	if before > size {
+		f.m.Memory.Shrink(f.rel, before-size)
+	}
+	return nil
+}
+
+// grow tells a memory-backed mount that a write is to make the file end
+// at end.
+func (f *file) grow(end int64) error {
+	if f.m.Memory == nil {
+		return nil
+	}
+	fi, err := f.f.Stat()
+	if err != nil {
+		return err
+	}
+	if end <= fi.Size() {
+		return nil
+	}
+	return f.m.Memory.Grow(f.rel, end-fi.Size())
+}
 func (f *file) Chtimes(atime, mtime time.Time) error {
 	return hackpadfs.Chtimes(f.m.FS, f.rel, atime, mtime)
 }
@@ -62,6 +100,15 @@ func (f *file) Sync() error { return nil }
 func (f *file) Write(b []byte) (int, error) {
 	if f.append {
 		if _, err := hackpadfs.SeekFile(f.f, 0, io.SeekEnd); err != nil {
+			return 0, err
+		}
+	}
+	if f.m.Memory != nil {
+		off, err := hackpadfs.SeekFile(f.f, 0, io.SeekCurrent)
+		if err != nil {
+			return 0, err
+		}
+		if err := f.grow(off + int64(len(b))); err != nil {
 			return 0, err
 		}
 	}

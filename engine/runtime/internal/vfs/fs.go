@@ -29,6 +29,22 @@ type Mount struct {
 	FS       hackpadfs.FS
 	Dir      string // the directory of FS mounted, "." for its root
 	ReadOnly bool
+	// Memory, when set, is told of every change in the size of the
+	// mount's files: a memory-backed mount (a tmpfs) charges them.
+	Memory Memory
+}
+
+// Memory keeps the account of a memory-backed mount's files, by their
+// path in the mount's FS.
+type Memory interface {
+	// Grow comes before a write makes a file larger by n bytes; an error
+	// refuses the write (or it does not return: an OOM kill).
+	Grow(rel string, n int64) error
+	// Shrink comes after a file got smaller by n bytes (truncated,
+	// removed, replaced by a rename).
+	Shrink(rel string, n int64)
+	// Move comes after a file or directory was renamed.
+	Move(from, to string)
 }
 
 // FS is a container's file system.
@@ -138,9 +154,16 @@ func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (e
 	if statErr == nil && flag&experimentalsys.O_CREAT != 0 && flag&experimentalsys.O_EXCL != 0 {
 		return nil, experimentalsys.EEXIST
 	}
+	var size int64 // read before the open: a file's info may follow its changes
+	if statErr == nil {
+		size = fi.Size()
+	}
 	hf, err := hackpadfs.OpenFile(m.FS, rel, osFlags(flag), CreateMode)
 	if err != nil {
 		return nil, errno(err)
+	}
+	if m.Memory != nil && flag&experimentalsys.O_TRUNC != 0 && size > 0 {
+		m.Memory.Shrink(rel, size)
 	}
 	out := &file{fs: f, m: m, rel: rel, guest: guest, f: hf, append: flag&experimentalsys.O_APPEND != 0, written: write && statErr != nil}
 	if out.written {
@@ -287,9 +310,18 @@ func (f *FS) Rename(from, to string) experimentalsys.Errno {
 		return experimentalsys.ENOTSUP // Linux says EXDEV, which WASI lacks
 	}
 	if fi, err := lstat(m1.FS, rel2); err == nil && !fi.IsDir() {
-		_ = hackpadfs.Remove(m1.FS, rel2) // rename replaces a file or link
+		size, regular := fi.Size(), fi.Mode().IsRegular()
+		if hackpadfs.Remove(m1.FS, rel2) == nil && m1.Memory != nil && regular { // rename replaces a file or link
+			m1.Memory.Shrink(rel2, size)
+		}
 	}
-	return errno(hackpadfs.Rename(m1.FS, rel1, rel2))
+	if err := hackpadfs.Rename(m1.FS, rel1, rel2); err != nil {
+		return errno(err)
+	}
+	if m1.Memory != nil {
+		m1.Memory.Move(rel1, rel2)
+	}
+	return 0
 }
 
 // Rmdir implements sys.FS.
@@ -315,7 +347,14 @@ func (f *FS) remove(p string, isDir bool) experimentalsys.Errno {
 	case rel == m.Dir:
 		return experimentalsys.EPERM // a mount point: Linux says EBUSY, which WASI lacks
 	}
-	return errno(hackpadfs.Remove(m.FS, rel))
+	size, regular := fi.Size(), fi.Mode().IsRegular()
+	if err := hackpadfs.Remove(m.FS, rel); err != nil {
+		return errno(err)
+	}
+	if m.Memory != nil && regular && size > 0 {
+		m.Memory.Shrink(rel, size)
+	}
+	return 0
 }
 
 // Utimens implements sys.FS.

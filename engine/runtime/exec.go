@@ -59,6 +59,14 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, req ExecRequest) erro
 			res.ExitCode, res.Err = p.killCode, p.killErr
 		case p.oom:
 			res.ExitCode = 137
+			// The container's cgroup is one unit for the OOM killer (the
+			// kubelet sets memory.oom.group on cgroup v2 since 1.28): all
+			// of its processes are killed, and it ends OOMKilled.
+			if c.state == Running {
+				c.finish(137, "OOMKilled", "")
+				c.kill()
+				r.notify(c)
+			}
 		}
 		if req.Done != nil {
 			r.loop.Post(func() { req.Done(res) })

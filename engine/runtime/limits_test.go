@@ -299,6 +299,24 @@ func TestMemoryBackedVolume(t *testing.T) {
 		})
 	}
 
+	t.Run("an exec's OOM kill ends the container", func(t *testing.T) {
+		f := newFixture(t)
+		vol, err := mem.NewFS()
+		require.NoError(t, err)
+		id := f.start(t, ContainerConfig{Name: "c", Args: []string{"sleep", "3600"}, Mounts: []Mount{{ContainerPath: "/cache", Source: vol, Memory: NewTmpfs()}},
+			Resources: Resources{MemoryBytes: limit}}, "busybox")
+		f.loop.AdvanceBy(time.Second)
+		var got ExecResult
+		require.NoError(t, f.rt.ExecSync(context.Background(), id, ExecRequest{Cmd: []string{"dd", "if=/dev/zero", "of=/cache/big", "bs=1048576", "count=48"},
+			Done: func(r ExecResult) { got = r }}))
+		f.loop.AdvanceBy(time.Minute)
+		assert.Equal(t, int32(137), got.ExitCode)
+		s, _ := f.rt.ContainerStatus(id)
+		assert.Equal(t, Exited, s.State)
+		assert.Equal(t, int32(137), s.ExitCode)
+		assert.Equal(t, "OOMKilled", s.Reason)
+	})
+
 	t.Run("charged to the writer, counted in its memory", func(t *testing.T) {
 		f := newFixture(t)
 		vol, err := mem.NewFS()

@@ -62,11 +62,7 @@ func (r *Runtime) ExecSync(ctx context.Context, id string, req ExecRequest) erro
 			// The container's cgroup is one unit for the OOM killer (the
 			// kubelet sets memory.oom.group on cgroup v2 since 1.28): all
 			// of its processes are killed, and it ends OOMKilled.
-			if c.state == Running {
-				c.finish(137, "OOMKilled", "")
-				c.kill()
-				r.notify(c)
-			}
+			r.end(c, 137, "OOMKilled")
 		}
 		if req.Done != nil {
 			r.loop.Post(func() { req.Done(res) })

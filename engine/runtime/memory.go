@@ -40,11 +40,7 @@ func (p *process) allocate(_, _ uint64) experimental.LinearMemory {
 func (m *linearMemory) Reallocate(size uint64) []byte {
 	c := m.p.c
 	if c.memoryUsed()-uint64(len(m.buf))+size > c.memoryLimit() {
-		m.p.oom = true
-		if m.p.running {
-			panic(sys.NewExitError(137))
-		}
-		// Instantiation: the process ends before it starts.
+		m.p.outOfMemory() // at instantiation the process ends before it starts
 	}
 	if size <= uint64(cap(m.buf)) {
 		m.buf = m.buf[:size]
@@ -61,6 +57,16 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 func (m *linearMemory) Free() {
 	m.buf = nil
 	m.p.mems = nil
+}
+
+// outOfMemory is the OOM killer's verdict on the process: a running one
+// ends at once with 137 (its host call or memory.grow does not return);
+// one being instantiated is marked, and ends before it starts.
+func (p *process) outOfMemory() {
+	p.oom = true
+	if p.running {
+		panic(sys.NewExitError(137))
+	}
 }
 
 // memoryUsed is the linear memory of the container's live processes and

@@ -265,11 +265,14 @@ func (r *Runtime) PowerOff() {
 	r.containers = map[string]*container{}
 }
 
-func (r *Runtime) terminate(c *container, code int32) {
+func (r *Runtime) terminate(c *container, code int32) { r.end(c, code, exitReason(code)) }
+
+// end ends a running container as it says, killing what is left of it.
+func (r *Runtime) end(c *container, code int32, reason string) {
 	if c.state != Running {
 		return
 	}
-	c.finish(code, exitReason(code), "")
+	c.finish(code, reason, "")
 	c.kill()
 	r.notify(c)
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-
-	"github.com/tetratelabs/wazero/sys"
 )
 
 // Tmpfs is the account of a memory-backed volume (an emptyDir of medium
@@ -46,8 +44,7 @@ func (m tmpfsMount) Grow(rel string, n int64) error {
 	if c.memoryUsed()+uint64(n) > c.memoryLimit() {
 		for _, p := range c.procs {
 			if p.running {
-				p.oom = true
-				panic(sys.NewExitError(137))
+				p.outOfMemory()
 			}
 		}
 		return errNoMemory

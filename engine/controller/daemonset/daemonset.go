@@ -62,6 +62,7 @@ type Controller struct {
 	queue   *loop.Queue
 	exp     *controller.Expectations
 	backoff *backoff
+	specs   map[string]specMemo // by the set's key (shouldRun)
 }
 
 // New returns a DaemonSet controller sharing the given informers.
@@ -231,7 +232,7 @@ func (ctl *Controller) revisionDeleted(r *api.ControllerRevision) {
 
 func (ctl *Controller) nodeAdded(n *api.Node) {
 	for _, ds := range ctl.dss.List() {
-		if shouldRun, _ := NodeShouldRunDaemonPod(n, ds); shouldRun {
+		if shouldRun, _ := ctl.shouldRun(n, ds); shouldRun {
 			ctl.enqueue(ds)
 		}
 	}
@@ -242,8 +243,8 @@ func (ctl *Controller) nodeUpdated(old, n *api.Node) {
 		return
 	}
 	for _, ds := range ctl.dss.List() {
-		oldRun, oldContinue := NodeShouldRunDaemonPod(old, ds)
-		run, cont := NodeShouldRunDaemonPod(n, ds)
+		oldRun, oldContinue := ctl.shouldRun(old, ds)
+		run, cont := ctl.shouldRun(n, ds)
 		if oldRun != run || oldContinue != cont {
 			ctl.enqueue(ds)
 		}
@@ -281,6 +282,7 @@ func (ctl *Controller) Reconcile(key string) (loop.Result, error) {
 	ns, name := client.SplitKey(key)
 	ds, ok := ctl.dss.Get(ns, name)
 	if !ok {
+		delete(ctl.specs, key)
 		ctl.exp.Forget(key)
 		return loop.Result{}, nil
 	}

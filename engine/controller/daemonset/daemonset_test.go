@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubeplay/kubeplay/engine/api"
+	"github.com/kubeplay/kubeplay/engine/apiserver"
+	"github.com/kubeplay/kubeplay/engine/client"
 	"github.com/kubeplay/kubeplay/engine/controller"
 )
 
@@ -114,6 +116,40 @@ func TestEligibility(t *testing.T) {
 	})
 	f.settle()
 	assert.Equal(t, []string{"hdd:busybox:1.36"}, f.placement())
+}
+
+// TestEditedSetIsSeenAgain checks that the controller judges nodes by
+// the set as it is now (the pod spec it remembers for each version of
+// the set): a toleration added later lets the pod onto a tainted node, a
+// nodeSelector added later takes it off the nodes that do not match, and
+// a set deleted and made again under the same name starts afresh.
+func TestEditedSetIsSeenAgain(t *testing.T) {
+	f := newFixture(t, 7)
+	f.addNode("plain", func(n *api.Node) { n.Labels["disk"] = "hdd" })
+	f.addNode("tainted", func(n *api.Node) {
+		n.Labels["disk"] = "ssd"
+		n.Spec.Taints = []api.Taint{{Key: "dedicated", Value: "db", Effect: api.TaintNoSchedule}}
+	})
+	f.create(daemonSet("agent"))
+	f.settle()
+	assert.Equal(t, []string{"plain:busybox:1.36"}, f.placement())
+
+	f.update("agent", func(ds *api.DaemonSet) {
+		ds.Spec.Template.Spec.Tolerations = []api.Toleration{{Key: "dedicated", Operator: "Equal", Value: "db", Effect: api.TaintNoSchedule}}
+	})
+	f.settle()
+	assert.Equal(t, []int32{2, 2, 2, 2, 2, 0, 0}, status(f.ds("agent")), "the toleration lets a pod onto the tainted node")
+	assert.Len(t, f.placement(), 2)
+
+	f.update("agent", func(ds *api.DaemonSet) { ds.Spec.Template.Spec.NodeSelector = map[string]string{"disk": "ssd"} })
+	f.settle()
+	assert.Equal(t, []string{"tainted:busybox:1.36"}, f.placement(), "the selector takes the pod off the node that does not match")
+
+	require.NoError(t, client.Delete[*api.DaemonSet](f.C, "default", "agent", apiserver.DeleteOptions{}))
+	f.settle()
+	f.create(daemonSet("agent"))
+	f.settle()
+	assert.Equal(t, []string{"plain:busybox:1.36"}, f.placement(), "the set made again has no toleration")
 }
 
 func TestNodeAffinityAndHostNetwork(t *testing.T) {

@@ -67,7 +67,7 @@ func (ctl *Controller) manage(ds *api.DaemonSet, nodes []*api.Node, hash string)
 // podsShouldBeOnNode says which pods to create on the node (its name, at
 // most once) and which of its pods to delete.
 func (ctl *Controller) podsShouldBeOnNode(n *api.Node, byNode map[string][]*api.Pod, ds *api.DaemonSet, hash string) (create, remove []string) {
-	shouldRun, shouldContinue := NodeShouldRunDaemonPod(n, ds)
+	shouldRun, shouldContinue := ctl.shouldRun(n, ds)
 	pods, exists := byNode[n.Name]
 	switch {
 	case shouldRun && !exists:

@@ -26,7 +26,7 @@ func (ctl *Controller) updateStatus(ds *api.DaemonSet, nodes []*api.Node, hash s
 	st.NumberReady, st.UpdatedNumberScheduled, st.NumberAvailable = 0, 0, 0
 	now := ctl.c.Now()
 	for _, n := range nodes {
-		run, _ := NodeShouldRunDaemonPod(n, ds)
+		run, _ := ctl.shouldRun(n, ds)
 		pods := byNode[n.Name]
 		switch {
 		case !run:

@@ -20,7 +20,7 @@ func (ctl *Controller) rollingUpdate(ds *api.DaemonSet, nodes []*api.Node, hash 
 	if err != nil {
 		return fmt.Errorf("couldn't get node to daemon pod mapping for daemon set %q: %w", ds.Name, err)
 	}
-	maxSurge, maxUnavailable, desired, err := updatedDesiredNodeCounts(ds, nodes, byNode)
+	maxSurge, maxUnavailable, desired, err := ctl.updatedDesiredNodeCounts(ds, nodes, byNode)
 	if err != nil {
 		return fmt.Errorf("couldn't get unavailable numbers: %w", err)
 	}
@@ -87,7 +87,7 @@ func (ctl *Controller) surge(ds *api.DaemonSet, nodes []*api.Node, byNode map[st
 		case newPod == nil:
 			run := false
 			if n, ok := byName[node]; ok {
-				run, _ = NodeShouldRunDaemonPod(n, ds)
+				run, _ = ctl.shouldRun(n, ds)
 			}
 			switch {
 			case !controller.IsPodAvailable(oldPod, ds.Spec.MinReadySeconds, now) && !run:
@@ -139,10 +139,10 @@ func findUpdatedPodsOnNode(pods []*api.Pod, hash string) (newPod, oldPod *api.Po
 // updatedDesiredNodeCounts returns maxSurge, maxUnavailable and the
 // number of nodes that should run the set, and gives each such node an
 // entry in byNode. With both bounds zero, one pod may be unavailable.
-func updatedDesiredNodeCounts(ds *api.DaemonSet, nodes []*api.Node, byNode map[string][]*api.Pod) (int, int, int, error) {
+func (ctl *Controller) updatedDesiredNodeCounts(ds *api.DaemonSet, nodes []*api.Node, byNode map[string][]*api.Pod) (int, int, int, error) {
 	desired := 0
 	for _, n := range nodes {
-		if run, _ := NodeShouldRunDaemonPod(n, ds); !run {
+		if run, _ := ctl.shouldRun(n, ds); !run {
 			continue
 		}
 		desired++

@@ -93,6 +93,17 @@ const SHOWN = 300; // rows of the event and request lists
 const TILE_NODES = 60;
 const POD_CHIPS = 600;
 const COMPACT_RENDER_MS = 250; // a compact view redraws at most this often
+const COMPACT_RENDER_MAX_MS = 2000; // and at least this often when it changes
+const RENDER_SHARE = 5; // a compact view waits this many times what a redraw cost
+const FLASH_STEP_MS = 100; // how often flashes and arrows fade a step
+
+// afterFrame calls f once the browser has drawn the next frame (a task
+// posted from a frame's callback runs after that frame's style, layout
+// and paint).
+function afterFrame(f) {
+  if (typeof requestAnimationFrame !== 'function') return void setTimeout(f, 0);
+  requestAnimationFrame(() => setTimeout(f, 0));
+}
 
 export class ClusterView {
   /**
@@ -121,6 +132,9 @@ export class ClusterView {
     this.path = new Ring(20);
     this.dropped = 0;
     this.flashes = new Map(); // box → until (performance.now())
+    this.flashAt = Infinity; // when the next fading step is due
+    this.renderedAt = -Infinity;
+    this.renderEvery = COMPACT_RENDER_MS; // a compact view's interval (render)
     this.showSystem = false;
     this.marked = false;
     this.body = root.querySelector('#cluster-views');
@@ -308,7 +322,11 @@ export class ClusterView {
       if (isWrite(r) && !/^(leases|events)\b/.test(r.resource)) this.addToPath(r);
     }
     if (this.view === 'requests' || (this.view === 'arch' && reqs.some(isWrite))) this.dirty = true;
-    this.flash();
+    // A fading step due soon draws these too: at max speed requests come
+    // with every frame, and drawing at each made the browser restyle the
+    // view and lay it out again (the arrows' layer is sized to it) at
+    // every frame.
+    if (!(this.flashAt - performance.now() <= FLASH_STEP_MS)) this.flash();
   }
 
   /**
@@ -350,7 +368,12 @@ export class ClusterView {
     }
     next = Math.min(next, this.drawArrows(now));
     clearTimeout(this.flashTimer);
-    if (next < Infinity) this.flashTimer = setTimeout(() => this.flash(), Math.max(50, next - now + 10));
+    this.flashAt = Infinity;
+    if (next < Infinity) {
+      const wait = Math.max(50, next - now + 10);
+      this.flashAt = now + wait;
+      this.flashTimer = setTimeout(() => this.flash(), wait);
+    }
   }
 
   /**
@@ -383,13 +406,14 @@ export class ClusterView {
     // The boxes' places are read once a drawing (reading them makes the
     // browser lay the page out, which a view of a thousand nodes makes
     // costly), not at each fading step.
-    const rects = (this.boxRects ??= new Map());
-    const origin = rects.size ? null : this.body.getBoundingClientRect();
+    // So is the size of the view, which the layer takes.
+    const laid = (this.boxRects ??= { origin: this.body.getBoundingClientRect(), width: this.body.scrollWidth, height: this.body.scrollHeight, rects: new Map() });
+    const rects = laid.rects;
     const rectOf = (box) => {
       if (rects.has(box)) return rects.get(box);
       const el = this.body.querySelector(`[data-box="${CSS.escape(box)}"]`);
       const r = el?.getBoundingClientRect();
-      const o = origin ?? this.body.getBoundingClientRect();
+      const o = laid.origin;
       const rect = !r?.width ? null : { x: r.left - o.left + this.body.scrollLeft + r.width / 2, y: r.top - o.top + this.body.scrollTop + r.height / 2, hw: r.width / 2, hh: r.height / 2 };
       rects.set(box, rect);
       return rect;
@@ -408,7 +432,7 @@ export class ClusterView {
         this.arrows.delete(key);
         continue;
       }
-      if (left > 0) next = Math.min(next, now + 100); // fading
+      if (left > 0) next = Math.min(next, now + FLASH_STEP_MS); // fading
       const opacity = left > 0 ? 0.25 + 0.75 * (left / ARROW_MS) : 0.25;
       for (let i = 0; i + 1 < a.boxes.length; i++) {
         const from = rectOf(a.boxes[i]);
@@ -424,8 +448,8 @@ export class ClusterView {
         lines.push(line);
       }
     }
-    svg.setAttribute('width', String(this.body.scrollWidth));
-    svg.setAttribute('height', String(this.body.scrollHeight));
+    svg.setAttribute('width', String(laid.width));
+    svg.setAttribute('height', String(laid.height));
     g.replaceChildren(...lines);
     return next;
   }
@@ -441,7 +465,7 @@ export class ClusterView {
     if (!this.dirty) return;
     // A large view redraws a few times a second, not at every batch.
     if (this.compact && this.view === 'arch') {
-      const wait = this.renderedAt + COMPACT_RENDER_MS - performance.now();
+      const wait = this.renderedAt + this.renderEvery - performance.now();
       if (wait > 0) {
         this.renderTimer ??= setTimeout(() => {
           this.renderTimer = null;
@@ -450,7 +474,7 @@ export class ClusterView {
         return;
       }
     }
-    this.renderedAt = performance.now();
+    const started = (this.renderedAt = performance.now());
     this.dirty = false;
     this.fillNamespaces();
     this.updateSummary();
@@ -467,6 +491,16 @@ export class ClusterView {
     });
     this.boxRects = null; // the boxes may have moved
     this.flash();
+    // A compact view redraws at most every COMPACT_RENDER_MS, and less
+    // often when a redraw costs more: what one cost, its script and the
+    // browser's styling, layout and painting of the frame after it,
+    // times RENDER_SHARE (the view then takes at most a fifth of the
+    // page's thread, whose other work is the terminal's).
+    if (this.compact) {
+      afterFrame(() => {
+        this.renderEvery = Math.min(COMPACT_RENDER_MAX_MS, Math.max(COMPACT_RENDER_MS, RENDER_SHARE * (performance.now() - started)));
+      });
+    }
   }
 
   updateSummary() {

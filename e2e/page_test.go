@@ -442,7 +442,8 @@ func TestPageAt10000Pods(t *testing.T) {
 	}
 	// During the scale-up: `kubectl get nodes` as typed, once a second
 	// (as often as a person types it; back to back, the engine spent
-	// half the scale-up answering it), until every replica is available.
+	// about a tenth of the scale-up answering it), until every replica is
+	// available.
 	var getNodes []float64
 	var available time.Duration
 	var asked time.Time

@@ -135,6 +135,7 @@ export class ClusterView {
     this.flashAt = Infinity; // when the next fading step is due
     this.renderedAt = -Infinity;
     this.renderEvery = COMPACT_RENDER_MS; // a compact view's interval (render)
+    this.asked = false; // the user asked for a redraw (redraw)
     this.showSystem = false;
     this.marked = false;
     this.body = root.querySelector('#cluster-views');
@@ -456,6 +457,11 @@ export class ClusterView {
 
   redraw(force) {
     this.dirty = true;
+    // What the user asked for waits at most COMPACT_RENDER_MS, not a
+    // costly view's longer interval.
+    this.asked = true;
+    clearTimeout(this.renderTimer);
+    this.renderTimer = null;
     if (force) this.body.replaceChildren();
     this.render();
   }
@@ -465,7 +471,7 @@ export class ClusterView {
     if (!this.dirty) return;
     // A large view redraws a few times a second, not at every batch.
     if (this.compact && this.view === 'arch') {
-      const wait = this.renderedAt + this.renderEvery - performance.now();
+      const wait = this.renderedAt + (this.asked ? COMPACT_RENDER_MS : this.renderEvery) - performance.now();
       if (wait > 0) {
         this.renderTimer ??= setTimeout(() => {
           this.renderTimer = null;
@@ -476,6 +482,7 @@ export class ClusterView {
     }
     const started = (this.renderedAt = performance.now());
     this.dirty = false;
+    this.asked = false;
     this.fillNamespaces();
     this.updateSummary();
     keepFocus(this.body, () => {
@@ -496,7 +503,7 @@ export class ClusterView {
     // browser's styling, layout and painting of the frame after it,
     // times RENDER_SHARE (the view then takes at most a fifth of the
     // page's thread, whose other work is the terminal's).
-    if (this.compact) {
+    if (this.compact && this.view === 'arch') {
       afterFrame(() => {
         this.renderEvery = Math.min(COMPACT_RENDER_MAX_MS, Math.max(COMPACT_RENDER_MS, RENDER_SHARE * (performance.now() - started)));
       });

@@ -196,7 +196,11 @@ func TestIndexedDBUnavailable(t *testing.T) {
 			assert.Equal(t, false, info["restored"])
 			const said = "This browser does not let the page keep data"
 			waitFor(t, ctx, "the notice", func() bool { return strings.Contains(noticeText(t, ctx), said) })
-			assert.Contains(t, terminalText(t, ctx), "Warning: This browser does not let the page keep data (")
+			// xterm.js draws what is written at its next frames, so the
+			// warning written with the notice may show a moment after it.
+			waitFor(t, ctx, "the warning in the terminal", func() bool {
+				return strings.Contains(terminalText(t, ctx), "Warning: This browser does not let the page keep data (")
+			})
 			screenshot(t, ctx, fmt.Sprintf("storage-no-indexeddb-%s.png", strings.ReplaceAll(r.name, " ", "-")))
 
 			// The cluster works: nodes Ready, objects kept, a pod runs.

@@ -327,7 +327,7 @@ export class ClusterView {
     // with every frame, and drawing at each made the browser restyle the
     // view and lay it out again (the arrows' layer is sized to it) at
     // every frame.
-    if (!(this.flashAt - performance.now() <= FLASH_STEP_MS)) this.flash();
+    if (this.flashAt - performance.now() > FLASH_STEP_MS) this.flash();
   }
 
   /**

@@ -76,6 +76,7 @@ func New(c *client.Client, nodes *client.Informer[*api.Node], pods *client.Infor
 		pods:    pods,
 		exp:     controller.NewExpectations(),
 		backoff: newBackoff(failedPodsBackoffInitial, failedPodsBackoffMax),
+		specs:   map[string]specMemo{},
 	}
 	ctl.queue = loop.NewQueue(c.Loop(), ctl.Reconcile)
 	return ctl

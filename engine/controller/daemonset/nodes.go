@@ -48,13 +48,11 @@ func newPodSpec(ds *api.DaemonSet) *api.PodSpec {
 // CPU of 1,000 nodes joining. The informer's objects never change, so the
 // object is its version's key.
 func (ctl *Controller) shouldRun(n *api.Node, ds *api.DaemonSet) (shouldRun, shouldContinueRunning bool) {
-	m, ok := ctl.specs[client.Key(ds.Namespace, ds.Name)]
+	key := client.Key(ds.Namespace, ds.Name)
+	m, ok := ctl.specs[key]
 	if !ok || m.ds != ds {
 		m = specMemo{ds: ds, spec: newPodSpec(ds)}
-		if ctl.specs == nil {
-			ctl.specs = map[string]specMemo{}
-		}
-		ctl.specs[client.Key(ds.Namespace, ds.Name)] = m
+		ctl.specs[key] = m
 	}
 	return nodeShouldRun(n, m.spec)
 }

@@ -138,10 +138,33 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, yamlError(name, err)
 	}
 	stepLines(root, &f)
+	f.dropEmpty()
 	if err := f.validate(); err != nil {
 		return nil, fmt.Errorf("%s:%w", name, err)
 	}
 	return &f, nil
+}
+
+// dropEmpty makes an empty list or map (`code: []`) what leaving it out
+// makes, nil: the same scenario, written back the same way.
+func (f *File) dropEmpty() {
+	if len(f.Files) == 0 {
+		f.Files = nil
+	}
+	if len(f.Setup) == 0 {
+		f.Setup = nil
+	}
+	if len(f.Cluster.Zones) == 0 {
+		f.Cluster.Zones = nil
+	}
+	if len(f.Steps) == 0 {
+		f.Steps = nil
+	}
+	for i := range f.Steps {
+		if len(f.Steps[i].Code) == 0 {
+			f.Steps[i].Code = nil
+		}
+	}
 }
 
 // yamlError words the decoder's error as the others: "NAME:LINE: what",

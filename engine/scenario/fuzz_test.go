@@ -28,7 +28,7 @@ func FuzzParse(f *testing.F) {
 		"title: t\nsteps: [{text: a, check: {object: deploy/web, condition: Available, matches: '('}}]\n",
 		"title: t\ncluster: {workers: -1, zones: [a], nodeCPU: lots, nodeMemory: 4Gi}\nseed: -1\n",
 		"title: t\nfiles: {../etc/passwd: x, /abs: y, 'a/b.yaml': 'kind: Pod'}\nsteps: [{text: a}]\n",
-		"title: &a t\nsteps: [{text: *a, bogus: 1}]\n", "[1, 2]", "title: [t]\n", "title: t\nsetup: 'x'\n",
+		"title: &a t\nsteps: [{text: *a, bogus: 1}]\n", "title: t\nsteps: [{text: a, code: []}]\nsetup: []\nfiles: {}\ncluster: {zones: []}\n", "[1, 2]", "title: [t]\n", "title: t\nsetup: 'x'\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // compareObjects is compare over the Go values of two versions of an
@@ -51,7 +52,7 @@ func compareObjectsTo(c comparison, old, cur reflect.Value, keep func(field stri
 			continue
 		}
 		path[0] = f.pe
-		c.walkGo(path[:1], l, r, hasL, hasR, gt.shapes[i])
+		c.walkGo(path[:1], l, r, hasL, hasR, gt.shapes[i], gt.child(i))
 	}
 	return c
 }
@@ -347,18 +348,11 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, sh shape) {
+func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, sh shape, gt *goType) {
 	if hasL && hasR && (c.zeroLeft && r.IsZero() || !c.zeroLeft && equalValues(l, r)) {
 		return
 	}
-	var t reflect.Type
-	if r.IsValid() {
-		t = r.Type()
-	} else {
-		t = l.Type()
-	}
 	dl, dr := deref(l), deref(r)
-	gt := goTypeOf(t)
 	kind := gt.kind
 	switch {
 	case kind == "map" && !sh.atomic && gt.isStruct:
@@ -377,7 +371,7 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 				continue
 			}
 			empty = false
-			c.walkGo(append(path, f.pe), lv, rv, inL, inR, shapes[i])
+			c.walkGo(append(path, f.pe), lv, rv, inL, inR, shapes[i], gt.child(i))
 		}
 		if !empty {
 			c.container(path, hasL, hasR)
@@ -392,11 +386,11 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 			// A log is a cache key: the same members in the same order.
 			for _, k := range slices.Sorted(maps.Keys(le)) {
 				rv, inR := re[k]
-				c.walkGo(append(path, "f:"+k), le[k], rv, true, inR, sh.field(k))
+				c.walkGo(append(path, "f:"+k), le[k], rv, true, inR, sh.field(k), gt.child(0))
 			}
 			for _, k := range slices.Sorted(maps.Keys(re)) {
 				if _, inL := le[k]; !inL {
-					c.walkGo(append(path, "f:"+k), reflect.Value{}, re[k], false, true, sh.field(k))
+					c.walkGo(append(path, "f:"+k), reflect.Value{}, re[k], false, true, sh.field(k), gt.child(0))
 				}
 			}
 			c.container(path, hasL, hasR)
@@ -404,11 +398,11 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		}
 		for k, lv := range le {
 			rv, inR := re[k]
-			c.walkGo(append(path, "f:"+k), lv, rv, true, inR, sh.field(k))
+			c.walkGo(append(path, "f:"+k), lv, rv, true, inR, sh.field(k), gt.child(0))
 		}
 		for k, rv := range re {
 			if _, inL := le[k]; !inL {
-				c.walkGo(append(path, "f:"+k), reflect.Value{}, rv, false, true, sh.field(k))
+				c.walkGo(append(path, "f:"+k), reflect.Value{}, rv, false, true, sh.field(k), gt.child(0))
 			}
 		}
 		c.container(path, hasL, hasR)
@@ -419,11 +413,11 @@ func (c comparison) walkGo(path []string, l, r reflect.Value, hasL, hasR bool, s
 		ri := newGoItems(dr, sh, rbuf[:])
 		for _, it := range li.items {
 			rv, inR := ri.find(it.pe)
-			c.walkGo(append(path, it.pe), it.v, rv, true, inR, sh.item())
+			c.walkGo(append(path, it.pe), it.v, rv, true, inR, sh.item(), gt.child(0))
 		}
 		for _, it := range ri.items {
 			if _, inL := li.find(it.pe); !inL {
-				c.walkGo(append(path, it.pe), reflect.Value{}, it.v, false, true, sh.item())
+				c.walkGo(append(path, it.pe), reflect.Value{}, it.v, false, true, sh.item(), gt.child(0))
 			}
 		}
 		c.container(path, hasL, hasR)
@@ -512,6 +506,31 @@ type goType struct {
 	isStruct bool
 	fields   []goField
 	shapes   []shape
+
+	// t is the type without pointers; children are the goTypes of its
+	// fields (a struct's) or of its elements (a list's or map's, at 0),
+	// found on first use: a walk passes each value its type, where
+	// looking each one up in goTypes cost a create about a tenth of its
+	// comparison in the browser.
+	t        reflect.Type
+	children []atomic.Pointer[goType]
+}
+
+// child is the goType of field i of a struct, or of the elements of a
+// list or map (i 0).
+func (gt *goType) child(i int) *goType {
+	if c := gt.children[i].Load(); c != nil {
+		return c
+	}
+	var t reflect.Type
+	if gt.isStruct {
+		t = gt.t.FieldByIndex(gt.fields[i].index).Type
+	} else {
+		t = gt.t.Elem()
+	}
+	c := goTypeOf(t)
+	gt.children[i].Store(c)
+	return c
 }
 
 var goTypes sync.Map // reflect.Type -> *goType
@@ -521,9 +540,13 @@ func goTypeOf(t reflect.Type) *goType {
 		return v.(*goType)
 	}
 	d := derefType(t)
-	gt := &goType{kind: goKind(d), isStruct: d.Kind() == reflect.Struct}
-	if gt.isStruct {
+	gt := &goType{kind: goKind(d), isStruct: d.Kind() == reflect.Struct, t: d}
+	switch {
+	case gt.isStruct:
 		gt.fields, gt.shapes = jsonFields(d), fieldShapes(d)
+		gt.children = make([]atomic.Pointer[goType], len(gt.fields))
+	case d.Kind() == reflect.Slice || d.Kind() == reflect.Array || d.Kind() == reflect.Map:
+		gt.children = make([]atomic.Pointer[goType], 1)
 	}
 	goTypes.Store(t, gt)
 	return gt

@@ -123,7 +123,7 @@ func (st *spreadScoreState) initDomains(filtered []*nodeInfo, requireAll bool) {
 // offset by maxSkew-1 so that small skews matter less.
 func (pl *podTopologySpread) Score(s *cycleState, p *api.Pod, n *nodeInfo) int64 {
 	st := s.spreadScore
-	if st.ignored[n.name()] {
+	if len(st.ignored) > 0 && st.ignored[n.name()] {
 		return 0
 	}
 	var score float64
@@ -132,9 +132,11 @@ func (pl *podTopologySpread) Score(s *cycleState, p *api.Pod, n *nodeInfo) int64
 		if !ok {
 			continue
 		}
-		cnt := st.counts[i][v]
+		var cnt int64
 		if c.key == labelHostname {
 			cnt = st.counters[i].on(n, c.selector, p.Namespace)
+		} else {
+			cnt = st.counts[i][v]
 		}
 		score += float64(cnt)*st.weights[i] + float64(c.maxSkew-1)
 	}
@@ -147,7 +149,7 @@ func (pl *podTopologySpread) Normalize(s *cycleState, _ *api.Pod, nodes []*nodeI
 	st := s.spreadScore
 	lo, hi := int64(math.MaxInt64), int64(0)
 	for i, n := range nodes {
-		if st.ignored[n.name()] {
+		if len(st.ignored) > 0 && st.ignored[n.name()] {
 			scores[i] = invalidSpreadScore
 			continue
 		}

@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/btree"
-
 	"github.com/kubeplay/kubeplay/engine/api"
 )
 
@@ -61,7 +59,7 @@ type Store struct {
 	rev        int64
 	compacted  int64
 	data       map[string]*KV
-	keys       *btree.BTreeG[string] // the keys in order, for prefix ranges
+	keys       *keyIndex // the keys in order, for prefix ranges
 	history    []Event
 	watchers   map[string][]*watcher // those without an index by the bucket of their prefix, each in the order they began
 	indexes    map[string]*index
@@ -92,7 +90,7 @@ type index struct {
 
 // New returns an empty store at revision 1, as a fresh etcd is.
 func New() *Store {
-	return &Store{rev: 1, data: map[string]*KV{}, keys: newKeys()}
+	return &Store{rev: 1, data: map[string]*KV{}, keys: newKeyIndex()}
 }
 
 // Revision returns the current revision.
@@ -126,20 +124,7 @@ func (s *Store) Count(prefix string) int {
 
 // ascend calls f for each key under prefix, in order.
 func (s *Store) ascend(prefix string, f func(key string)) {
-	s.keys.AscendGreaterOrEqual(prefix, func(key string) bool {
-		if !strings.HasPrefix(key, prefix) {
-			return false
-		}
-		f(key)
-		return true
-	})
-}
-
-// newKeys returns an empty ordered key set. A B-tree keeps inserts and
-// deletes logarithmic: a sorted slice costs a copy of every later key,
-// which at tens of thousands of objects dominated creating events.
-func newKeys() *btree.BTreeG[string] {
-	return btree.NewOrderedG[string](32)
+	s.keys.ascend(prefix, s.data, f)
 }
 
 // Create stores obj at key if the key is absent. It stamps the object's
@@ -208,9 +193,9 @@ func stamp(obj api.Object, rev int64) {
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(rev, 10)
 }
 
-func (s *Store) insertKey(key string) { s.keys.ReplaceOrInsert(key) }
+func (s *Store) insertKey(key string) { s.keys.insert(key) }
 
-func (s *Store) removeKey(key string) { s.keys.Delete(key) }
+func (s *Store) removeKey(key string) { s.keys.remove(key, s.data) }
 
 func (s *Store) publish(ev Event) {
 	s.history = append(s.history, ev)

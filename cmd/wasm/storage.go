@@ -48,6 +48,9 @@ func openStorage() *storage {
 	if err != nil {
 		s.warnings = append(s.warnings, fmt.Sprintf("This browser does not let the page keep data (%v): the cluster and your files last until the tab closes.", err))
 		s.cluster, s.home, s.memory = memFS(), memFS(), true
+	} else {
+		// The store's log is written whole files at a time.
+		s.cluster = withWholeFiles(s.cluster, clusterDB, js.Global().Get("kubeplayHost"))
 	}
 	if err := hackpadfs.MkdirAll(s.home, "root", 0o755); err != nil && !errors.Is(err, hackpadfs.ErrExist) {
 		s.warnings = append(s.warnings, fmt.Sprintf("your home directory could not be created: %v", err))

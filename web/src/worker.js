@@ -15,6 +15,7 @@
 /* global __ENGINE_URL__, __WASM_EXEC_URL__, __IMAGES__ */
 
 import { GoOutput } from './gooutput.js';
+import { makeWriteFile } from './idbfile.js';
 
 const siteRoot = new URL('../', self.location.href);
 
@@ -248,6 +249,8 @@ globalThis.kubeplayHost = {
     const m = parse(json);
     if (m && m.type === 'scenario' && Number.isSafeInteger(m.passed)) post({ type: 'scenario', passed: m.passed });
   },
+  // Whole files into the engine's IndexedDB file system (cmd/wasm/idbfile.go).
+  writeFile: makeWriteFile(() => indexedDB),
 };
 
 // ---- start -------------------------------------------------------------------

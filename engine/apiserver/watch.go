@@ -23,6 +23,10 @@ const (
 type WatchEvent struct {
 	Type   string
 	Object api.Object
+	// Key is the object's key in the store ("/registry/pods/default/web-0"),
+	// "" for a bookmark: an informer keys its cache by the part after the
+	// resource ("default/web-0") without making that text again.
+	Key string `json:"-"`
 }
 
 func (s *Server) watchStored(r *api.ResourceInfo, ns string, opts ListOptions, handler func(WatchEvent)) (stop func(), err error) {
@@ -104,7 +108,7 @@ func (s *Server) watchStart(r *api.ResourceInfo, ns, rv string, w *watch) (int64
 	kvs, rev := s.store.List(prefix(r, ns))
 	for _, kv := range kvs {
 		if w.m.matches(kv.Value) {
-			w.push(WatchEvent{Type: Added, Object: kv.Value})
+			w.push(WatchEvent{Type: Added, Object: kv.Value, Key: kv.Key})
 		}
 	}
 	return rev, nil
@@ -128,14 +132,14 @@ func (w *watch) sink(ev store.Event) {
 	before := ev.Prev != nil && w.m.matches(ev.Prev.Value)
 	switch {
 	case ev.Type == store.Delete && before:
-		w.push(WatchEvent{Type: Deleted, Object: ev.KV.Value})
+		w.push(WatchEvent{Type: Deleted, Object: ev.KV.Value, Key: ev.KV.Key})
 	case ev.Type == store.Delete:
 	case now && before:
-		w.push(WatchEvent{Type: Modified, Object: ev.KV.Value})
+		w.push(WatchEvent{Type: Modified, Object: ev.KV.Value, Key: ev.KV.Key})
 	case now:
-		w.push(WatchEvent{Type: Added, Object: ev.KV.Value})
+		w.push(WatchEvent{Type: Added, Object: ev.KV.Value, Key: ev.KV.Key})
 	case before:
-		w.push(WatchEvent{Type: Deleted, Object: ev.KV.Value})
+		w.push(WatchEvent{Type: Deleted, Object: ev.KV.Value, Key: ev.KV.Key})
 	}
 }
 

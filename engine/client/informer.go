@@ -102,7 +102,7 @@ func (i *Informer[T]) HasSynced() bool { return i.synced }
 
 func (i *Informer[T]) onEvent(ev apiserver.WatchEvent) {
 	obj := ev.Object.(T)
-	k := keyOf(obj)
+	k := cacheKeyOf(ev)
 	old, had := i.items[k]
 	switch ev.Type {
 	case apiserver.Added, apiserver.Modified:
@@ -193,6 +193,21 @@ func KeyOf(obj api.Object) string { return keyOf(obj) }
 func keyOf(obj api.Object) string {
 	m := obj.GetObjectMeta()
 	return Key(m.Namespace, m.Name)
+}
+
+// cacheKeyOf is the cache key of a watch event's object: the end of its
+// store key, after "/registry/RESOURCE/", which is namespace/name (or
+// the name of a cluster-scoped object) as Key makes it.
+func cacheKeyOf(ev apiserver.WatchEvent) string {
+	slashes := 0
+	for j := 0; j < len(ev.Key); j++ {
+		if ev.Key[j] == '/' {
+			if slashes++; slashes == 3 {
+				return ev.Key[j+1:]
+			}
+		}
+	}
+	return keyOf(ev.Object)
 }
 
 // SplitKey splits a cache key into namespace and name.

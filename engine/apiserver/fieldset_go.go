@@ -318,7 +318,35 @@ func goItemElement(it reflect.Value, sh shape) string {
 		}
 	}
 	b = append(b, '}')
-	return string(b)
+	return itemElements.intern(b)
+}
+
+// itemElements are keyed items' path elements made lately: most name a
+// condition's type or a container's name, the same few texts in every
+// pod's status write, which each comparison made again for both sides
+// (about 200,000 texts in a 10,000-pod scale-up).
+var itemElements = internedTexts{m: map[string]string{}}
+
+// internedTexts hands out one string for equal texts, forgetting them
+// all once it holds 4,096 (an item keyed by a pod's IP is seen a few
+// times).
+type internedTexts struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (in *internedTexts) intern(b []byte) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	if len(in.m) >= 4096 {
+		clear(in.m)
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
 }
 
 // appendScalarJSON appends scalarJSON(v) to b; a plain string or an

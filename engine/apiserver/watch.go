@@ -123,6 +123,8 @@ type watch struct {
 	scheduled bool
 	stopped   bool
 	aside     bool // an observer's watch (ListOptions.Aside)
+
+	deliverFunc func() // w.deliver, as posted to the loop
 }
 
 // sink turns a store event into the watch event this watcher sees: an
@@ -147,10 +149,14 @@ func (w *watch) push(ev WatchEvent) {
 	w.pending = append(w.pending, ev)
 	if !w.scheduled {
 		w.scheduled = true
+		if w.deliverFunc == nil {
+			// Made once: a method value is a new closure each time.
+			w.deliverFunc = w.deliver
+		}
 		if w.aside {
-			w.s.loop.PostAside(w.deliver)
+			w.s.loop.PostAside(w.deliverFunc)
 		} else {
-			w.s.loop.Post(w.deliver)
+			w.s.loop.Post(w.deliverFunc)
 		}
 	}
 }

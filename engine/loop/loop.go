@@ -19,13 +19,16 @@ import (
 type Loop struct {
 	clock *clock.Clock
 
-	mu     sync.Mutex // guards the fields below: Post may come from a host goroutine
-	tasks  []task
-	idle   []func() // tasks that wait until nothing else is due now
-	next   []func() // idle tasks to run before those in idle, last first
-	holds  int
-	notify func()
-	posted uint64 // tasks posted, other than aside ones
+	mu    sync.Mutex // guards the fields below: Post may come from a host goroutine
+	tasks []task
+	// tasksStart is the start of tasks' array, which an empty queue goes
+	// back to (unless a burst made it larger than maxKeptTasks).
+	tasksStart []task
+	idle       []func() // tasks that wait until nothing else is due now
+	next       []func() // idle tasks to run before those in idle, last first
+	holds      int
+	notify     func()
+	posted     uint64 // tasks posted, other than aside ones
 
 	// The events run at the current instant (see Events); only tasks run
 	// them, so these need no lock.
@@ -99,7 +102,11 @@ func (l *Loop) PostAside(f func()) { l.post(task{f: f, aside: true}) }
 
 func (l *Loop) post(t task) {
 	l.mu.Lock()
+	was := cap(l.tasks)
 	l.tasks = append(l.tasks, t)
+	if cap(l.tasks) != was {
+		l.tasksStart = l.tasks[:0] // a new array: its start
+	}
 	if !t.aside {
 		l.posted++
 	}
@@ -253,6 +260,9 @@ func (l *Loop) popIdle() func() {
 	return pop(&l.mu, &l.idle)
 }
 
+// maxKeptTasks is the largest array of tasks an empty queue keeps.
+const maxKeptTasks = 1024
+
 func (l *Loop) popTask() (task, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -262,6 +272,15 @@ func (l *Loop) popTask() (task, bool) {
 	t := l.tasks[0]
 	l.tasks[0] = task{}
 	l.tasks = l.tasks[1:]
+	if len(l.tasks) == 0 {
+		// Empty: the next posts fill the array from its start again,
+		// where the queue, moved along it, made a new array every few;
+		// an array a burst made large is let go.
+		if cap(l.tasksStart) > maxKeptTasks {
+			l.tasksStart = nil
+		}
+		l.tasks = l.tasksStart
+	}
 	return t, true
 }
 

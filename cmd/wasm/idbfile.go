@@ -5,7 +5,6 @@ package main
 import (
 	"errors"
 	"io/fs"
-	"sync"
 	"syscall/js"
 	"time"
 
@@ -27,11 +26,6 @@ type wholeFiles struct {
 	*indexeddb.FS
 	db    string
 	write js.Value // the worker's writeFile
-
-	mu      sync.Mutex
-	pending map[int]chan error
-	next    int
-	done    js.Func
 }
 
 var uint8Array = js.Global().Get("Uint8Array")
@@ -44,19 +38,7 @@ func withWholeFiles(fsys hackpadfs.FS, db string, host js.Value) hackpadfs.FS {
 	if !ok || write.Type() != js.TypeFunction {
 		return fsys
 	}
-	w := &wholeFiles{FS: idbFS, db: db, write: write, pending: map[int]chan error{}}
-	w.done = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		id, why := args[0].Int(), args[1].String()
-		w.mu.Lock()
-		ch := w.pending[id]
-		delete(w.pending, id)
-		w.mu.Unlock()
-		if ch != nil {
-			ch <- writeError(why)
-		}
-		return nil
-	})
-	return w
+	return &wholeFiles{FS: idbFS, db: db, write: write}
 }
 
 // writeError is the error of a write the worker refused, in hackpadfs's
@@ -83,13 +65,11 @@ func (w *wholeFiles) WriteFile(name string, data []byte, perm fs.FileMode) error
 	bytes := uint8Array.New(len(data))
 	js.CopyBytesToJS(bytes, data)
 	ch := make(chan error, 1)
-	w.mu.Lock()
-	id := w.next
-	w.next++
-	w.pending[id] = ch
-	w.mu.Unlock()
-	// The bound function carries the id: done is called as done(why).
-	done := w.done.Call("bind", js.Null(), id)
+	done := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- writeError(args[0].String())
+		return nil
+	})
+	defer done.Release()
 	w.write.Invoke(w.db, name, bytes, uint32(perm.Perm()), float64(time.Now().UnixNano()), done)
 	if err := <-ch; err != nil {
 		return &hackpadfs.PathError{Op: "write", Path: name, Err: err}

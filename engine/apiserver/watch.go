@@ -35,6 +35,7 @@ func (s *Server) watchStored(r *api.ResourceInfo, ns string, opts ListOptions, h
 		return nil, err
 	}
 	w := &watch{s: s, r: r, m: m, handler: handler, aside: opts.Aside}
+	w.deliverFunc = w.deliver // made once: a method value is a new closure each time
 	from, err := s.watchStart(r, ns, opts.ResourceVersion, w)
 	if err != nil {
 		return nil, err
@@ -149,10 +150,6 @@ func (w *watch) push(ev WatchEvent) {
 	w.pending = append(w.pending, ev)
 	if !w.scheduled {
 		w.scheduled = true
-		if w.deliverFunc == nil {
-			// Made once: a method value is a new closure each time.
-			w.deliverFunc = w.deliver
-		}
 		if w.aside {
 			w.s.loop.PostAside(w.deliverFunc)
 		} else {

@@ -22,7 +22,6 @@ import (
 type keyIndex struct {
 	buckets map[string]*keyBucket
 	names   []string // the buckets' names, sorted
-	sorted  bool     // names is sorted
 }
 
 type keyBucket struct {
@@ -32,7 +31,7 @@ type keyBucket struct {
 }
 
 func newKeyIndex() *keyIndex {
-	return &keyIndex{buckets: map[string]*keyBucket{}, sorted: true}
+	return &keyIndex{buckets: map[string]*keyBucket{}}
 }
 
 // insert adds a key that is not in the store.
@@ -42,8 +41,8 @@ func (x *keyIndex) insert(key string) {
 	if kb == nil {
 		kb = &keyBucket{}
 		x.buckets[b] = kb
-		x.names = append(x.names, b)
-		x.sorted = false
+		i, _ := slices.BinarySearch(x.names, b)
+		x.names = slices.Insert(x.names, i, b)
 	}
 	kb.added = append(kb.added, key)
 }
@@ -96,22 +95,18 @@ func (x *keyIndex) ascend(prefix string, data map[string]*KV, f func(key string)
 	if b := bucket(prefix); b != "" {
 		if kb := x.buckets[b]; kb != nil {
 			kb.settle(data)
-			ascendSorted(kb.sorted, prefix, f)
+			for _, k := range underPrefix(kb.sorted, prefix) {
+				f(k)
+			}
 		}
 		return
 	}
 	// A prefix shorter than a bucket: the buckets in order, merged with
 	// the keys without one (which may sort among them).
-	if !x.sorted {
-		slices.Sort(x.names)
-		x.sorted = true
-	}
 	var loose []string // the keys without a bucket under prefix
 	if kb := x.buckets[""]; kb != nil {
 		kb.settle(data)
-		loose = kb.sorted[sort.SearchStrings(kb.sorted, prefix):]
-		n := sort.Search(len(loose), func(i int) bool { return !strings.HasPrefix(loose[i], prefix) })
-		loose = loose[:n]
+		loose = underPrefix(kb.sorted, prefix)
 	}
 	for _, name := range x.names {
 		// A bucket's keys are under prefix when its name is.
@@ -133,12 +128,8 @@ func (x *keyIndex) ascend(prefix string, data map[string]*KV, f func(key string)
 	}
 }
 
-// ascendSorted calls f for each key of sorted under prefix.
-func ascendSorted(sorted []string, prefix string, f func(key string)) {
-	for _, k := range sorted[sort.SearchStrings(sorted, prefix):] {
-		if !strings.HasPrefix(k, prefix) {
-			return
-		}
-		f(k)
-	}
+// underPrefix is the part of sorted under prefix.
+func underPrefix(sorted []string, prefix string) []string {
+	from := sorted[sort.SearchStrings(sorted, prefix):]
+	return from[:sort.Search(len(from), func(i int) bool { return !strings.HasPrefix(from[i], prefix) })]
 }

@@ -16,6 +16,11 @@
 //	  -then 'kubeplay node add --fake --count 100;;kubectl create deployment d --image=registry.k8s.io/pause --replicas=0;;...' \
 //	  -until "window.kubeplay.exec('kubectl get deploy d -o jsonpath={.status.availableReplicas}').then(r => r.output === '1000')"
 //
+// With -trace as well, it records a Chromium trace over the same span
+// (written to -out as then-trace.json, which DevTools' Performance panel
+// opens) and lists the page thread's tasks over 50 ms, each with what it
+// spent its time on: the long tasks a PerformanceObserver counts, and why.
+//
 // It talks CDP over --remote-debugging-pipe, with no other dependency.
 package main
 
@@ -135,6 +140,8 @@ func main() {
 	then := flag.String("then", "", "command lines separated by ;; to run after the cold load; the worker is profiled from the last one until -until holds (no reloads then)")
 	until := flag.String("until", "true", "with -then: a JavaScript expression (awaited) that ends the profile once it is true")
 	limit := flag.Duration("limit", 20*time.Minute, "with -then: how long to wait for -until")
+	trace := flag.Bool("trace", false, "with -then: also record a Chromium trace from the last line until -until holds, write it to -out and list the page thread's long tasks")
+	categories := flag.String("categories", "toplevel,devtools.timeline,disabled-by-default-devtools.timeline,v8.execute,blink", "with -trace: the trace's categories")
 	flag.Parse()
 	if *then != "" {
 		*reloads = 0
@@ -160,6 +167,7 @@ func main() {
 	toR.Close()
 	fromW.Close()
 	c := &cdp{w: toW, waiting: map[int]chan message{}, events: make(chan message, 1024)}
+	tr := &tracer{done: make(chan struct{}), categories: *categories}
 	go c.read(fromR)
 
 	res, err := c.send("", "Target.createTarget", map[string]any{"url": "about:blank"})
@@ -203,6 +211,10 @@ func main() {
 					}
 					_, _ = c.send(a.SessionID, "Runtime.runIfWaitingForDebugger", nil)
 				}()
+			case "Tracing.dataCollected":
+				tr.collect(m.Params)
+			case "Tracing.tracingComplete":
+				close(tr.done)
 			case "Runtime.consoleAPICalled":
 				if m.SessionID == page {
 					var a struct {
@@ -311,7 +323,11 @@ func main() {
 			fmt.Printf("%8.1f  %v\n", m[1], m[0])
 		}
 		if *then != "" {
-			profileThen(c, page, worker, eval, *then, *until, *limit, *doProfile, *out, *top, *window)
+			var traced *tracer
+			if *trace {
+				traced = tr
+			}
+			profileThen(c, page, worker, eval, *then, *until, *limit, *doProfile, traced, *out, *top, *window)
 			return
 		}
 		if !*doProfile {
@@ -324,7 +340,7 @@ func main() {
 // profileThen runs the command lines after the boot, profiles the worker
 // (and the page) from the last one until the until expression holds, and
 // summarizes the profiles: where a scale-up spends its time in the browser.
-func profileThen(c *cdp, page, worker string, eval func(string, any) error, then, until string, limit time.Duration, doProfile bool, out string, top int, window time.Duration) {
+func profileThen(c *cdp, page, worker string, eval func(string, any) error, then, until string, limit time.Duration, doProfile bool, tr *tracer, out string, top int, window time.Duration) {
 	for _, session := range []string{page, worker} {
 		if doProfile {
 			_, _ = c.send(session, "Profiler.stop", nil) // the boot's: not kept
@@ -338,6 +354,18 @@ func profileThen(c *cdp, page, worker string, eval func(string, any) error, then
 				_, err := c.send(session, "Profiler.start", nil)
 				must(err)
 			}
+		}
+		if i == len(lines)-1 && tr != nil {
+			_, err := c.send("", "Tracing.start", map[string]any{
+				"transferMode": "ReportEvents",
+				"traceConfig": map[string]any{
+					"recordMode":         "recordContinuously",
+					"includedCategories": strings.Split(tr.categories, ","),
+				},
+			})
+			must(err)
+		}
+		if i == len(lines)-1 {
 			start = time.Now()
 		}
 		q, _ := json.Marshal(strings.TrimSpace(line))
@@ -364,6 +392,17 @@ func profileThen(c *cdp, page, worker string, eval func(string, any) error, then
 		time.Sleep(time.Second)
 	}
 	fmt.Printf("then: %.1f s from the last line until -until held\n", time.Since(start).Seconds())
+	if tr != nil {
+		_, err := c.send("", "Tracing.end", nil)
+		must(err)
+		select {
+		case <-tr.done:
+		case <-time.After(5 * time.Minute):
+			log.Fatal("the trace did not complete")
+		}
+		tr.write(filepath.Join(out, "then-trace.json"))
+		tr.longTasks(top)
+	}
 	if !doProfile {
 		return
 	}

@@ -17,7 +17,7 @@
 // status is a word and a symbol, not only a colour.
 
 import { ObjectStore } from './bridge.js';
-import { h, keepFocus, lazy, morph, resolve } from './dom.js';
+import { h, keepFocus, lazy, morph, resolve, sliced, slicedWork } from './dom.js';
 import { cellOf, ownerTrees, boxesOf, describeRequest, isWrite, matches, Ring, Timeline, usageText } from './model.js';
 import { Inspector } from './inspector.js';
 
@@ -134,7 +134,8 @@ export class ClusterView {
     this.flashes = new Map(); // box → until (performance.now())
     this.flashAt = Infinity; // when the next fading step is due
     this.renderedAt = -Infinity;
-    this.renderEvery = COMPACT_RENDER_MS; // a compact view's interval (render)
+    this.renderCost = 0; // what a compact view's last redraw cost, in ms (render)
+    this.slicedMark = 0; // slicedWork() when it began
     this.asked = false; // the user asked for a redraw (redraw)
     this.showSystem = false;
     this.marked = false;
@@ -471,7 +472,11 @@ export class ClusterView {
     if (!this.dirty) return;
     // A large view redraws a few times a second, not at every batch.
     if (this.compact && this.view === 'arch') {
-      const wait = this.renderedAt + (this.asked ? COMPACT_RENDER_MS : this.renderEvery) - performance.now();
+      // What the last redraw cost: its script and the frame after it
+      // (renderCost), and the slices that patched its tiles since.
+      const cost = this.renderCost + slicedWork() - this.slicedMark;
+      const every = Math.min(COMPACT_RENDER_MAX_MS, Math.max(COMPACT_RENDER_MS, RENDER_SHARE * cost));
+      const wait = this.renderedAt + (this.asked ? COMPACT_RENDER_MS : every) - performance.now();
       if (wait > 0) {
         this.renderTimer ??= setTimeout(() => {
           this.renderTimer = null;
@@ -481,6 +486,7 @@ export class ClusterView {
       }
     }
     const started = (this.renderedAt = performance.now());
+    const mark = (this.slicedMark = slicedWork());
     this.dirty = false;
     this.asked = false;
     this.fillNamespaces();
@@ -497,15 +503,26 @@ export class ClusterView {
       else if (have !== el) this.body.replaceChildren(resolve(el));
     });
     this.boxRects = null; // the boxes may have moved
-    this.flash();
+    // The arrows are drawn where the boxes are, read at the next frame,
+    // which lays the page out anyway: read now, they made the browser lay
+    // out the redrawn view once more, in this task.
+    if (typeof requestAnimationFrame === 'function') {
+      this.flashFrame ??= requestAnimationFrame(() => {
+        this.flashFrame = null;
+        this.flash();
+      });
+    } else this.flash();
     // A compact view redraws at most every COMPACT_RENDER_MS, and less
-    // often when a redraw costs more: what one cost, its script and the
-    // browser's styling, layout and painting of the frame after it,
-    // times RENDER_SHARE (the view then takes at most a fifth of the
-    // page's thread, whose other work is the terminal's).
+    // often when a redraw costs more: what one cost, its script, the
+    // browser's styling, layout and painting of the frame after it and
+    // the slices that patch its tiles, times RENDER_SHARE (the view then
+    // takes at most a fifth of the page's thread, whose other work is
+    // the terminal's).
     if (this.compact && this.view === 'arch') {
+      this.renderCost = performance.now() - started;
       afterFrame(() => {
-        this.renderEvery = Math.min(COMPACT_RENDER_MAX_MS, Math.max(COMPACT_RENDER_MS, RENDER_SHARE * (performance.now() - started)));
+        // Slices run before the frame are counted as slices, not twice.
+        if (this.slicedMark === mark) this.renderCost = performance.now() - started - (slicedWork() - mark);
       });
     }
   }
@@ -598,7 +615,10 @@ export class ClusterView {
       h('button', { type: 'button', 'data-key': 'add-node', disabled: this.at !== null, onclick: () => this.run('kubeplay node add') }, '+ Add node'),
       h('label', {}, h('input', { type: 'checkbox', 'data-key': 'show-system', checked: this.showSystem, onchange: (e) => ((this.showSystem = e.target.checked), this.redraw()) }), ' kube-system pods'),
     );
-    return h('div', { class: 'arch' }, cp, note, h('div', { class: `nodes${tiles ? ' tiles' : ''}` }, nodeBoxes), tools, trail);
+    // A thousand tiles are patched a slice at a time (sliced), so that
+    // the page's other tasks, the terminal's first, run in between.
+    const boxes = h('div', { class: `nodes${tiles ? ' tiles' : ''}` }, nodeBoxes);
+    return h('div', { class: 'arch' }, cp, note, tiles ? sliced(boxes) : boxes, tools, trail);
   }
 
   componentBox(c, system) {

@@ -72,14 +72,80 @@ export function morph(old, next) {
   for (const [type, f] of Object.entries(now)) if (was[type] !== f) old.addEventListener(type, f);
   old[LISTENERS] = now;
   const kids = [...next.childNodes];
-  let i = 0;
-  for (; i < kids.length; i++) {
-    const have = old.childNodes[i];
-    if (have) morph(have, kids[i]);
-    else old.append(resolve(kids[i]));
+  if (next[SLICED]) {
+    later(old, kids);
+    return old;
   }
+  delete old[JOB]; // morphed whole now: a slicing left from before is moot
+  for (let i = 0; i < kids.length; i++) morphChild(old, i, kids[i]);
   while (old.childNodes.length > kids.length) old.lastChild.remove();
   return old;
+}
+
+function morphChild(old, i, kid) {
+  const have = old.childNodes[i];
+  if (have) morph(have, kid);
+  else old.append(resolve(kid));
+}
+
+const SLICED = Symbol('sliced');
+const JOB = Symbol('job');
+const SLICE_MS = 8; // how long one slice of a sliced morph runs
+
+/**
+ * sliced marks el, an element of a tree for morph, whose children morph
+ * changes a slice at a time (SLICE_MS each, the page's other tasks in
+ * between) instead of all at once: a thousand node tiles that all
+ * changed took the page's thread for 100 to 380 ms in one task. Until the
+ * last slice has run, the element shows some children from before; a
+ * newer morph of the same element takes the place of the unfinished one.
+ * A first drawing (resolve) makes the children at once.
+ */
+export function sliced(el) {
+  el[SLICED] = true;
+  return el;
+}
+
+const jobs = new Set(); // elements with children left to morph
+let pumping = null;
+let slicedMs = 0;
+
+function later(old, kids) {
+  old[JOB] = { kids, i: 0 };
+  jobs.add(old);
+  pumping ??= setTimeout(pump, 0);
+}
+
+function pump() {
+  pumping = null;
+  const start = performance.now();
+  try {
+    for (const el of jobs) {
+      const job = el[JOB];
+      if (!job || !el.isConnected) {
+        // Morphed whole since, or no longer in the page.
+        jobs.delete(el);
+        delete el[JOB];
+        continue;
+      }
+      while (job.i < job.kids.length) {
+        if (performance.now() - start >= SLICE_MS) return;
+        morphChild(el, job.i, job.kids[job.i]);
+        job.i++;
+      }
+      while (el.childNodes.length > job.kids.length) el.lastChild.remove();
+      jobs.delete(el);
+      delete el[JOB];
+    }
+  } finally {
+    slicedMs += performance.now() - start;
+    if (jobs.size) pumping ??= setTimeout(pump, 0);
+  }
+}
+
+/** slicedWork is how long the slices of sliced morphs have run, in ms, all told. */
+export function slicedWork() {
+  return slicedMs;
 }
 
 const BUILD = Symbol('build');

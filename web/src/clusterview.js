@@ -92,6 +92,7 @@ const SHOWN = 300; // rows of the event and request lists
 // page seconds at 10,000 pods.
 const TILE_NODES = 60;
 const POD_CHIPS = 600;
+const TILE_GROUP = 50; // tiles drawn, or skipped off screen, as one
 const COMPACT_RENDER_MS = 250; // a compact view redraws at most this often
 const COMPACT_RENDER_MAX_MS = 2000; // and at least this often when it changes
 const RENDER_SHARE = 5; // a compact view waits this many times what a redraw cost
@@ -595,7 +596,17 @@ export class ClusterView {
     this.countsPods = counted;
     this.compact = tiles || counted;
     const podsOf = (list) => (counted ? this.podCounts(list, pods) : this.podList(list, pods));
-    const nodeBoxes = nodeList.map((n) => (tiles ? this.lazyTile(n, nodes, byNode.get(n.name) ?? [], podsOf) : this.nodeBox(n, nodes, podsOf(byNode.get(n.name) ?? []))));
+    let nodeBoxes = nodeList.map((n) => (tiles ? this.lazyTile(n, nodes, byNode.get(n.name) ?? [], podsOf) : this.nodeBox(n, nodes, podsOf(byNode.get(n.name) ?? []))));
+    if (tiles) {
+      // Tiles come in groups that the browser lays out and paints, or
+      // skips off screen, as one (content-visibility): a thousand tiles
+      // each skipped on its own made it compute a thousand intersections
+      // at every frame. Each group is patched a slice at a time (sliced),
+      // so that the page's other tasks, the terminal's first, run between.
+      const groups = [];
+      for (let i = 0; i < nodeBoxes.length; i += TILE_GROUP) groups.push(sliced(h('div', { class: 'tile-group' }, nodeBoxes.slice(i, i + TILE_GROUP))));
+      nodeBoxes = groups;
+    }
     const pending = byNode.get('') ?? [];
     if (pending.length) {
       nodeBoxes.push(h('section', { class: 'node node-none', 'aria-label': 'Pods on no node' },
@@ -615,8 +626,6 @@ export class ClusterView {
       h('button', { type: 'button', 'data-key': 'add-node', disabled: this.at !== null, onclick: () => this.run('kubeplay node add') }, '+ Add node'),
       h('label', {}, h('input', { type: 'checkbox', 'data-key': 'show-system', checked: this.showSystem, onchange: (e) => ((this.showSystem = e.target.checked), this.redraw()) }), ' kube-system pods'),
     );
-    // A thousand tiles are patched a slice at a time (sliced), so that
-    // the page's other tasks, the terminal's first, run in between.
     const boxes = h('div', { class: `nodes${tiles ? ' tiles' : ''}` }, nodeBoxes);
     return h('div', { class: 'arch' }, cp, note, tiles ? sliced(boxes) : boxes, tools, trail);
   }

@@ -626,7 +626,7 @@ export class ClusterView {
       h('button', { type: 'button', 'data-key': 'add-node', disabled: this.at !== null, onclick: () => this.run('kubeplay node add') }, '+ Add node'),
       h('label', {}, h('input', { type: 'checkbox', 'data-key': 'show-system', checked: this.showSystem, onchange: (e) => ((this.showSystem = e.target.checked), this.redraw()) }), ' kube-system pods'),
     );
-    const boxes = h('div', { class: `nodes${tiles ? ' tiles' : ''}` }, nodeBoxes);
+    const boxes = h('div', { class: `nodes${tiles ? ' tiles' : ''}${tiles && counted ? ' counted' : ''}` }, nodeBoxes);
     return h('div', { class: 'arch' }, cp, note, tiles ? sliced(boxes) : boxes, tools, trail);
   }
 

@@ -191,6 +191,7 @@ func main() {
 	must(err)
 
 	workers := make(chan string, 4)
+	var workerSessions sync.Map // the workers' sessions, whose console is printed too
 	go func() {
 		for m := range c.events {
 			switch m.Method {
@@ -207,6 +208,8 @@ func main() {
 						_, _ = c.send(a.SessionID, "Profiler.start", nil)
 					}
 					if a.TargetInfo.Type == "worker" {
+						workerSessions.Store(a.SessionID, true)
+						_, _ = c.send(a.SessionID, "Runtime.enable", nil)
 						workers <- a.SessionID
 					}
 					_, _ = c.send(a.SessionID, "Runtime.runIfWaitingForDebugger", nil)
@@ -216,7 +219,8 @@ func main() {
 			case "Tracing.tracingComplete":
 				close(tr.done)
 			case "Runtime.consoleAPICalled":
-				if m.SessionID == page {
+				_, fromWorker := workerSessions.Load(m.SessionID)
+				if m.SessionID == page || fromWorker {
 					var a struct {
 						Type string
 						Args []struct{ Value any }
@@ -226,7 +230,11 @@ func main() {
 					for _, x := range a.Args {
 						parts = append(parts, fmt.Sprint(x.Value))
 					}
-					log.Printf("console.%s: %s", a.Type, strings.Join(parts, " "))
+					who := "page"
+					if fromWorker {
+						who = "worker"
+					}
+					log.Printf("%s console.%s: %s", who, a.Type, strings.Join(parts, " "))
 				}
 			}
 		}

@@ -21,10 +21,13 @@
 // (half a second for a heap of 900 MB).
 //
 // The patch gives the background mark workers slices: under js a worker
-// (idle or fractional) stops after jsMarkSlice, the next scheduling round
-// runs the goroutines instead of a worker, and when none is runnable the
-// scheduler goes to JavaScript before it marks again, with a timeout of a
-// millisecond to come back to the marking. The sweeper sleeps a
+// (idle or fractional) stops after jsMarkSlice, no worker starts again
+// until the scheduler has gone to JavaScript (the goroutines run
+// meanwhile), and when none is runnable the scheduler goes to JavaScript
+// with a timeout of a millisecond to come back to the marking. (The
+// fractional worker is started whenever it is behind its share: without
+// the wait, its slices filled the engine loop's 4 ms sleeps and the
+// thread went to JavaScript only once the marking was done.) The sweeper sleeps a
 // millisecond after each slice of its own. The work is the same, done
 // between the page's messages. See docs/RATIONALE.md, "The collector
 // in the browser".
@@ -99,8 +102,15 @@ func jsMarkSliceOver() bool {
 
 func jsPollIdleMark() bool { return pollWork() || jsMarkSliceOver() }
 
+// jsMarkSkipWorker reports whether the scheduler is to start no mark
+// worker now: for one round after a slice, and until JavaScript has had
+// its turn (jsMarkDefer), so that a worker's slices never follow one
+// another with only goroutines between them. The fractional worker is
+// started whenever it is behind its share, goroutines or not: with a
+// loop that sleeps 4 ms between steps, its 4 ms slices filled every
+// sleep and the thread went to JavaScript only once the marking was done.
 func jsMarkSkipWorker() bool {
-	if jsMarkSkip {
+	if jsMarkSkip || jsMarkYield {
 		jsMarkSkip = false
 		return true
 	}

@@ -116,3 +116,20 @@ func TestJavaScriptRunsDuringSweeping(t *testing.T) {
 	assert.LessOrEqual(t, patched, 10, "patched, the sweeper gives JavaScript a turn after each slice")
 	assert.Less(t, patched, released, "as released, the sweeper holds the thread longer")
 }
+
+// TestJavaScriptRunsBetweenSteps runs a js/wasm program shaped like the
+// engine's worker at max speed (5 ms of work, a 4 ms sleep, over a live
+// heap of about 100 MB that its garbage keeps collecting) and takes the
+// longest run of steps with no turn of JavaScript between them. The
+// fractional worker, started whenever it is behind its share, filled each
+// sleep with a slice of marking, so the thread went to JavaScript only
+// once a cycle's marking was done; patched, a mark worker waits for
+// JavaScript's turn after each slice.
+func TestJavaScriptRunsBetweenSteps(t *testing.T) {
+	overlay, err := write(runtime.GOROOT(), t.TempDir())
+	require.NoError(t, err)
+	const said = "longest run of steps without a turn: "
+	patched := runJS(t, "./testdata/stepping", said, "-overlay="+overlay)
+	t.Logf("longest run of steps without a turn of JavaScript, patched: %d", patched)
+	assert.LessOrEqual(t, patched, 1, "patched, JavaScript has a turn at least every other step")
+}

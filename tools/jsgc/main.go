@@ -65,7 +65,7 @@ var patches = []struct{ file, from, to string }{
 	// So does the fractional worker.
 	{"mgc.go", "func pollFractionalWorkerExit() bool {\n",
 		"func pollFractionalWorkerExit() bool {\n\tif jsMarkSliceOver() {\n\t\treturn true\n\t}\n"},
-	// After a slice, one scheduling round runs goroutines, not a worker.
+	// After a slice, no worker starts until JavaScript has had its turn.
 	{"mgcpacer.go", "\tif !gcShouldScheduleWorker(pp) {\n\t\t// No good reason",
 		"\tif jsMarkSkipWorker() || !gcShouldScheduleWorker(pp) {\n\t\t// No good reason"},
 	// The background sweeper sleeps a moment after each slice.
@@ -85,16 +85,15 @@ package runtime
 // jsMarkSlice is how long a background mark worker runs before it stops.
 const jsMarkSlice = 4e6
 
-// jsMarkSkip makes the next scheduling round run goroutines rather than a
-// mark worker; jsMarkYield makes the scheduler give the thread to
-// JavaScript before the idle worker marks again.
-var jsMarkSkip, jsMarkYield bool
+// jsMarkYield, set at the end of a slice, holds the mark workers back
+// until the scheduler has given the thread to JavaScript.
+var jsMarkYield bool
 
 // jsMarkSliceOver reports whether the running worker's slice is over.
 func jsMarkSliceOver() bool {
 	pp := getg().m.p.ptr()
 	if nanotime()-pp.gcMarkWorkerStartTime > jsMarkSlice {
-		jsMarkSkip, jsMarkYield = true, true
+		jsMarkYield = true
 		return true
 	}
 	return false
@@ -103,19 +102,13 @@ func jsMarkSliceOver() bool {
 func jsPollIdleMark() bool { return pollWork() || jsMarkSliceOver() }
 
 // jsMarkSkipWorker reports whether the scheduler is to start no mark
-// worker now: for one round after a slice, and until JavaScript has had
-// its turn (jsMarkDefer), so that a worker's slices never follow one
-// another with only goroutines between them. The fractional worker is
-// started whenever it is behind its share, goroutines or not: with a
-// loop that sleeps 4 ms between steps, its 4 ms slices filled every
-// sleep and the thread went to JavaScript only once the marking was done.
-func jsMarkSkipWorker() bool {
-	if jsMarkSkip || jsMarkYield {
-		jsMarkSkip = false
-		return true
-	}
-	return false
-}
+// worker now: not after a slice until JavaScript has had its turn
+// (jsMarkDefer), so that a worker's slices never follow one another with
+// only goroutines between them. The fractional worker is started
+// whenever it is behind its share, goroutines or not: with a loop that
+// sleeps 4 ms between steps, its 4 ms slices filled every sleep and the
+// thread went to JavaScript only once the marking was done.
+func jsMarkSkipWorker() bool { return jsMarkYield }
 
 // jsMarkDefer, with nothing to run, reports whether to go to JavaScript
 // before the idle worker marks again; if so it has the scheduler come
@@ -124,7 +117,7 @@ func jsMarkDefer(pollUntil *int64, now int64) bool {
 	if !jsMarkYield {
 		return false
 	}
-	jsMarkYield, jsMarkSkip = false, false
+	jsMarkYield = false
 	if *pollUntil == 0 || *pollUntil > now+1e6 {
 		*pollUntil = now + 1e6
 	}

@@ -466,6 +466,7 @@ func TestPageAt10000Pods(t *testing.T) {
 	}
 	require.NotZero(t, available, "the 10,000 replicas did not become available in 20 minutes")
 	upFrames, upLong := takeFrames()
+	t.Logf("kubectl get nodes during the scale-up, in the order typed (ms): %.0f", getNodes)
 	sort.Float64s(getNodes)
 	run(t, ctx, "kubeplay speed 1")
 	// The 10,000 pods drawn, the clock at real time.

@@ -87,6 +87,7 @@ func (s *Session) record(line string) {
 	}
 	s.journal.entries = append(s.journal.entries, e)
 	s.journal.running, s.journal.dirty = true, true
+	s.changed = false
 }
 
 // recordStop notes that Ctrl-C stopped the last line.

@@ -56,6 +56,9 @@ type Session struct {
 	// nothing has run since (settle).
 	mark      mark
 	unsettled bool
+	// changed is set when a command of the running line changed the
+	// cluster (settle); record clears it.
+	changed bool
 	// stop is where a replayed line was stopped by Ctrl-C (Replay).
 	stop *replayStop
 }
@@ -190,6 +193,16 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	if _, jumping := s.waiter.(*jumpWaiter); jumping && settle {
 		s.cluster.RunUntilIdle()
 	}
+	// A line that changed nothing in the cluster (`kubectl get`) leaves
+	// only its journal entry to write, which the pacer writes at its next
+	// step (a dirty journal is saved then, at every speed): the line ends
+	// without waiting for storage. During a scale-up the save writes
+	// everything the cluster did since the last one, and a typed `kubectl
+	// get nodes` waited for it. Without a pacer (kubeplay shell, a replay)
+	// nothing else saves, so the line does.
+	if _, paced := s.waiter.(*Pacer); paced && !s.changed {
+		return code
+	}
 	if err := s.save(); err != nil {
 		fmt.Fprintf(stderr, "kubeplay: the cluster could not be saved: %v\n", err)
 	}
@@ -237,7 +250,7 @@ const settleSteps = 500
 func (s *Session) settle() {
 	l := s.cluster.Loop()
 	if s.cluster.API().Store().Revision() != s.mark.revision || l.Posted() != s.mark.posted || !s.mark.due && l.Due() {
-		s.unsettled = true
+		s.unsettled, s.changed = true, true
 		s.mark.steps = int64(l.Steps())
 	}
 	s.mu.Unlock()

@@ -3,10 +3,13 @@ package session
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -216,5 +219,46 @@ func TestMaxSavesAtMostTwiceASecond(t *testing.T) {
 		default:
 			p.Step()
 		}
+	}
+}
+
+// Under a pacer, a line that changed nothing in the cluster ends without
+// waiting for storage: the pacer's next step writes its journal entry. A
+// line that changed the cluster is saved before it ends.
+func TestOnlyLinesThatChangeTheClusterWaitForTheSave(t *testing.T) {
+	data, err := mem.NewFS()
+	require.NoError(t, err)
+	s := persistentSession(t, data, runtime.NewFSSource(wasmtest.Modules(t)))
+	defer s.Close()
+	w := &fakeWall{t: time.Unix(0, 0), busy: time.Millisecond}
+	p := s.Pace(w.now, 1)
+	kept := func() []string {
+		b, err := hackpadfs.ReadFile(data, s.journalPath())
+		require.NoError(t, err)
+		var j keptJournal
+		require.NoError(t, json.Unmarshal(b, &j))
+		var lines []string
+		for _, e := range j.Entries {
+			lines = append(lines, e.Line)
+		}
+		return lines
+	}
+	for _, tc := range []struct {
+		line  string
+		saved bool
+	}{
+		{"kubectl get pods", false},
+		{"kubectl create configmap settings --from-literal=a=b", true},
+		{"echo hello > hello.txt", false},
+		{"kubectl get configmap settings -o name", false},
+		{"kubectl delete configmap settings", true},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			assert.Zero(t, s.Exec(context.Background(), tc.line, io.Discard, io.Discard))
+			assert.Equal(t, tc.saved, slices.Contains(kept(), tc.line), "saved when the line ended")
+			p.Step()
+			require.NoError(t, p.Err())
+			assert.Contains(t, kept(), tc.line, "saved at the pacer's next step")
+		})
 	}
 }

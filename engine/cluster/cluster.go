@@ -173,13 +173,19 @@ func (c *Cluster) openStore() (*store.Store, error) {
 // Restored reports what was found in the data directory.
 func (c *Cluster) Restored() store.Report { return c.restored }
 
+// ChangedBeside reports whether what is kept beside the store changed
+// since it was last saved: the cloud's machines or the registry's images.
+func (c *Cluster) ChangedBeside() bool {
+	return c.cloud != nil && c.cloud.Changed() || c.registry != nil && c.registry.Changed()
+}
+
 // Flush makes every change so far durable; without a data directory it
 // does nothing.
 func (c *Cluster) Flush() error {
 	if c.persister == nil {
 		return nil
 	}
-	beside := c.cloud != nil && c.cloud.Changed() || c.registry != nil && c.registry.Changed()
+	beside := c.ChangedBeside()
 	if err := c.saveCloud(); err != nil {
 		return err
 	}

@@ -193,14 +193,15 @@ func (s *Session) exec(ctx context.Context, line string, term io.Reader, stdout,
 	if _, jumping := s.waiter.(*jumpWaiter); jumping && settle {
 		s.cluster.RunUntilIdle()
 	}
-	// A line that changed nothing in the cluster (`kubectl get`) leaves
-	// only its journal entry to write, which the pacer writes at its next
-	// step (a dirty journal is saved then, at every speed): the line ends
-	// without waiting for storage. During a scale-up the save writes
-	// everything the cluster did since the last one, and a typed `kubectl
-	// get nodes` waited for it. Without a pacer (kubeplay shell, a replay)
-	// nothing else saves, so the line does.
-	if _, paced := s.waiter.(*Pacer); paced && !s.changed {
+	// A line that changed nothing in the cluster (`kubectl get`; not its
+	// store, machines or images) leaves only its journal entry to write,
+	// which the pacer writes at its next step (a dirty journal is saved
+	// then, at every speed): the line ends without waiting for storage.
+	// During a scale-up the save writes everything the cluster did since
+	// the last one, and a typed `kubectl get nodes` waited for it. Without
+	// a pacer (kubeplay shell, a replay) nothing else saves, so the line
+	// does.
+	if _, paced := s.waiter.(*Pacer); paced && !s.changed && !s.cluster.ChangedBeside() {
 		return code
 	}
 	if err := s.save(); err != nil {

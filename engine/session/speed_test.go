@@ -252,6 +252,7 @@ func TestOnlyLinesThatChangeTheClusterWaitForTheSave(t *testing.T) {
 		{"echo hello > hello.txt", false},
 		{"kubectl get configmap settings -o name", false},
 		{"kubectl delete configmap settings", true},
+		{"kubeplay image tag busybox quay.io/acme/web:v2", true}, // the registry, not the store
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			assert.Zero(t, s.Exec(context.Background(), tc.line, io.Discard, io.Discard))

@@ -473,7 +473,7 @@ func TestPageAt10000Pods(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	idleFrames, idleLong := takeFrames()
 	heap := eval[float64](t, ctx, `performance.memory ? performance.memory.usedJSHeapSize : -1`)
-	rss, tab := tabRSS(t, ctx)
+	rss, tab, private := tabRSS(t, ctx)
 	// The engine's own figures: its wasm memory (all the Go runtime took,
 	// which never shrinks) and the heap live at the last collection.
 	// (At most 30 s: with a soft memory limit near the live heap the
@@ -500,6 +500,7 @@ func TestPageAt10000Pods(t *testing.T) {
 		"page_js_heap_bytes":       heap,
 		"tab_rss_bytes":            rss,
 		"tab_renderer_rss_bytes":   tab,
+		"tab_private_bytes":        private,
 		"engine_total_bytes":       engine["total"],
 		"engine_heap_live_bytes":   engine["heapLive"],
 		"engine_gc_cycles":         engine["cycles"],
@@ -516,12 +517,15 @@ func TestPageAt10000Pods(t *testing.T) {
 // there is no /proc. The sum takes in two renderers that are not the
 // tab's (headless Chromium's omnibox popup, a chrome:// page, about
 // 150 MB, and a spare renderer, about 75 MB); tab is the largest
-// renderer alone, the page's, whose worker runs in it.
-func tabRSS(t *testing.T, ctx context.Context) (total, tab float64) {
+// renderer alone, the page's, whose worker runs in it. private is what of
+// the tab's is its own (smaps_rollup's Private_Clean and Private_Dirty),
+// Chromium's "memory footprint": the resident pages of the browser's
+// code, which every process maps and shares, are about 120 MB of tab.
+func tabRSS(t *testing.T, ctx context.Context) (total, tab, private float64) {
 	t.Helper()
 	browser := chromedp.FromContext(ctx).Browser.Process()
 	if browser == nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	parent := map[int]int{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
@@ -561,9 +565,30 @@ func tabRSS(t *testing.T, ctx context.Context) (total, tab float64) {
 			var kb float64
 			if _, err := fmt.Sscanf(line, "VmRSS: %f kB", &kb); err == nil {
 				total += kb * 1024
-				tab = max(tab, kb*1024)
+				if kb*1024 > tab {
+					tab, private = kb*1024, privateBytes(pid)
+				}
 			}
 		}
 	}
-	return total, tab
+	return total, tab, private
+}
+
+// privateBytes is the resident memory process pid has to itself, from
+// /proc/PID/smaps_rollup (0 if it cannot be read).
+func privateBytes(pid int) float64 {
+	rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0
+	}
+	var n float64
+	for _, line := range strings.Split(string(rollup), "\n") {
+		var kb float64
+		if _, err := fmt.Sscanf(line, "Private_Clean: %f kB", &kb); err == nil {
+			n += kb * 1024
+		} else if _, err := fmt.Sscanf(line, "Private_Dirty: %f kB", &kb); err == nil {
+			n += kb * 1024
+		}
+	}
+	return n
 }

@@ -500,6 +500,7 @@ func pageMeasures(root string) ([]row, error) {
 		DrawnLong float64 `json:"drawn_10000_longtask_max"`
 		TabRSS    float64 `json:"tab_rss_bytes"`
 		Renderer  float64 `json:"tab_renderer_rss_bytes"`
+		Private   float64 `json:"tab_private_bytes"`
 		Engine    float64 `json:"engine_total_bytes"`
 		Live      float64 `json:"engine_heap_live_bytes"`
 	}
@@ -513,7 +514,8 @@ func pageMeasures(root string) ([]row, error) {
 		{name: "page: longest main-thread task during that scale-up", browser: ms(big.UpLongMax), unit: "ns/op", target: "under 50 ms", limit: ms(50), hasB: true},
 		{name: "page: frame time p95 with the 10,000 pods drawn", browser: ms(big.DrawnP95), unit: "ns/op", target: "30 fps: under 33 ms", limit: ms(33.4), hasB: true},
 		{name: "page: longest main-thread task with the 10,000 pods drawn", browser: ms(big.DrawnLong), unit: "ns/op", target: "under 50 ms", limit: ms(50), hasB: true},
-		{name: "page: the tab's resident memory (its renderer process, with the worker) at 10,000 pods", browser: big.Renderer, unit: "B", target: "under 1 GiB", limit: 1 << 30, hasB: true},
+		{name: "page: the tab's memory footprint (what its renderer process, with the worker, has resident to itself) at 10,000 pods", browser: big.Private, unit: "B", target: "under 1 GiB", limit: 1 << 30, hasB: true},
+		{name: "page: the tab's resident memory, the browser's shared code pages included", browser: big.Renderer, unit: "B", hasB: true},
 		{name: "page: the same, every renderer process of the browser (the omnibox popup's and a spare one too)", browser: big.TabRSS, unit: "B", hasB: true},
 		engineRow("page: the engine's wasm memory (all the Go runtime took) at 10,000 pods", big.Engine),
 		engineRow("page: the engine's Go heap live at the last collection", big.Live),
